@@ -1,0 +1,153 @@
+import { tmpdir } from 'node:os';
+import { isAccountSid } from './domain/sids.ts';
+
+/** Raised at cold start: a Lambda with a bad configuration must fail loudly, not limp along. */
+export class ConfigurationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigurationError';
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const required = (env: Env, name: string): string => {
+  const value = env[name]?.trim();
+  if (!value) throw new ConfigurationError(`${name} is required`);
+  return value;
+};
+
+const optional = (env: Env, name: string): string | undefined => env[name]?.trim() || undefined;
+
+const bool = (env: Env, name: string, fallback: boolean): boolean => {
+  const value = optional(env, name)?.toLowerCase();
+  if (value === undefined) return fallback;
+  if (['true', '1', 'yes'].includes(value)) return true;
+  if (['false', '0', 'no'].includes(value)) return false;
+  throw new ConfigurationError(`${name} must be true or false`);
+};
+
+const int = (env: Env, name: string, fallback: number, min: number, max: number): number => {
+  const value = optional(env, name);
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
+    throw new ConfigurationError(`${name} must be an integer in ${min}..${max}`);
+  }
+  return parsed;
+};
+
+const accountSid = (env: Env): string => {
+  const sid = required(env, 'TWILIO_ACCOUNT_SID');
+  if (!isAccountSid(sid)) throw new ConfigurationError('TWILIO_ACCOUNT_SID is not an AC… SID');
+  return sid;
+};
+
+const url = (env: Env, name: string, fallback?: string): string | undefined => {
+  const value = optional(env, name) ?? fallback;
+  if (value === undefined) return undefined;
+  try {
+    const parsed = new URL(value);
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new Error();
+    return value;
+  } catch {
+    throw new ConfigurationError(`${name} must be an http(s) URL`);
+  }
+};
+
+export interface WebhookConfig {
+  accountSid: string;
+  /** Primary first, then the previous token during a rotation. */
+  authTokens: string[];
+  publicWebhookUrl?: string;
+  mediaQueueUrl: string;
+  archiveAddresses: boolean;
+}
+
+export const readWebhookConfig = (env: Env = process.env): WebhookConfig => {
+  const previous = optional(env, 'TWILIO_AUTH_TOKEN_PREVIOUS');
+  const config: WebhookConfig = {
+    accountSid: accountSid(env),
+    authTokens: [required(env, 'TWILIO_AUTH_TOKEN'), ...(previous ? [previous] : [])],
+    mediaQueueUrl: required(env, 'MEDIA_QUEUE_URL'),
+    archiveAddresses: bool(env, 'ARCHIVE_ADDRESSES', false),
+  };
+  const publicUrl = url(env, 'PUBLIC_WEBHOOK_URL');
+  if (publicUrl) config.publicWebhookUrl = publicUrl;
+  return config;
+};
+
+export interface TwilioCredentials {
+  username: string;
+  password: string;
+}
+
+export interface ArchiverConfig {
+  accountSid: string;
+  archiveBucket: string;
+  archivePrefix: string;
+  credentials: TwilioCredentials;
+  twilioApiBaseUrl: string;
+  maxMediaBytes: number;
+  deleteAfterArchive: boolean;
+  s3ForcePathStyle: boolean;
+  concurrency: number;
+  /** Attempts during which a 404 counts as Twilio's propagation delay rather than "gone". */
+  notFoundAttempts: number;
+  /** Must equal the queue's redrive `maxReceiveCount`: the last attempt dead-letters with a reason. */
+  maxReceiveCount: number;
+  deadLetterQueueUrl?: string;
+  /** Visibility timeout, in seconds, before the first retry; doubles per attempt. 0 disables. */
+  retryBackoffSeconds: number;
+  mediaQueueUrl?: string;
+  spoolDir: string;
+}
+
+const credentials = (env: Env, sid: string): TwilioCredentials => {
+  const keySid = optional(env, 'TWILIO_API_KEY_SID');
+  const keySecret = optional(env, 'TWILIO_API_KEY_SECRET');
+  if (keySid && keySecret) return { username: keySid, password: keySecret };
+  if (keySid || keySecret) {
+    throw new ConfigurationError('TWILIO_API_KEY_SID and TWILIO_API_KEY_SECRET go together');
+  }
+  const token = optional(env, 'TWILIO_AUTH_TOKEN');
+  if (!token) {
+    throw new ConfigurationError(
+      'Twilio credentials missing: TWILIO_API_KEY_SID + TWILIO_API_KEY_SECRET, or TWILIO_AUTH_TOKEN',
+    );
+  }
+  return { username: sid, password: token };
+};
+
+export const DEFAULT_MAX_MEDIA_BYTES = 16 * 1024 * 1024;
+
+export const readArchiverConfig = (env: Env = process.env): ArchiverConfig => {
+  const sid = accountSid(env);
+  const prefix = optional(env, 'ARCHIVE_PREFIX') ?? 'media/';
+  if (prefix.startsWith('/') || prefix.includes('..')) {
+    throw new ConfigurationError('ARCHIVE_PREFIX must be a relative key prefix');
+  }
+  const config: ArchiverConfig = {
+    accountSid: sid,
+    archiveBucket: required(env, 'ARCHIVE_BUCKET'),
+    archivePrefix: prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`,
+    credentials: credentials(env, sid),
+    twilioApiBaseUrl: (url(env, 'TWILIO_API_BASE_URL', 'https://api.twilio.com') as string).replace(
+      /\/+$/,
+      '',
+    ),
+    maxMediaBytes: int(env, 'MAX_MEDIA_BYTES', DEFAULT_MAX_MEDIA_BYTES, 1, 5 * 1024 ** 3),
+    deleteAfterArchive: bool(env, 'DELETE_AFTER_ARCHIVE', true),
+    s3ForcePathStyle: bool(env, 'S3_FORCE_PATH_STYLE', false),
+    concurrency: int(env, 'ARCHIVER_CONCURRENCY', 5, 1, 100),
+    notFoundAttempts: int(env, 'NOT_FOUND_ATTEMPTS', 3, 1, 100),
+    maxReceiveCount: int(env, 'MAX_RECEIVE_COUNT', 5, 1, 1000),
+    retryBackoffSeconds: int(env, 'RETRY_BACKOFF_SECONDS', 30, 0, 43_200),
+    spoolDir: optional(env, 'SPOOL_DIR') ?? tmpdir(),
+  };
+  const dlq = optional(env, 'DEAD_LETTER_QUEUE_URL');
+  if (dlq) config.deadLetterQueueUrl = dlq;
+  const queue = optional(env, 'MEDIA_QUEUE_URL');
+  if (queue) config.mediaQueueUrl = queue;
+  return config;
+};

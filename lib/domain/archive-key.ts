@@ -1,0 +1,99 @@
+import type { MediaJob } from './media-job.ts';
+
+const EXTENSIONS: Readonly<Record<string, string>> = {
+  'image/jpeg': '.jpg',
+  'image/jpg': '.jpg',
+  'image/pjpeg': '.jpg',
+  'image/png': '.png',
+  'image/gif': '.gif',
+  'image/webp': '.webp',
+  'image/bmp': '.bmp',
+  'image/tiff': '.tiff',
+  'image/heic': '.heic',
+  'image/heif': '.heif',
+  'image/svg+xml': '.svg',
+  'application/pdf': '.pdf',
+  'application/zip': '.zip',
+  'application/json': '.json',
+  'application/msword': '.doc',
+  'application/vnd.openxmlformats-officedocument.wordprocessingml.document': '.docx',
+  'application/vnd.ms-excel': '.xls',
+  'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet': '.xlsx',
+  'application/vnd.ms-powerpoint': '.ppt',
+  'application/vnd.openxmlformats-officedocument.presentationml.presentation': '.pptx',
+  'application/rtf': '.rtf',
+  'audio/ogg': '.ogg',
+  'audio/opus': '.opus',
+  'audio/mpeg': '.mp3',
+  'audio/mp3': '.mp3',
+  'audio/mp4': '.m4a',
+  'audio/aac': '.aac',
+  'audio/amr': '.amr',
+  'audio/wav': '.wav',
+  'audio/x-wav': '.wav',
+  'audio/webm': '.weba',
+  'audio/3gpp': '.3gp',
+  'video/mp4': '.mp4',
+  'video/mpeg': '.mpeg',
+  'video/quicktime': '.mov',
+  'video/webm': '.webm',
+  'video/3gpp': '.3gp',
+  'video/3gpp2': '.3g2',
+  'text/vcard': '.vcf',
+  'text/x-vcard': '.vcf',
+  'text/directory': '.vcf',
+  'text/calendar': '.ics',
+  'text/plain': '.txt',
+  'text/csv': '.csv',
+  'text/html': '.html',
+  'text/xml': '.xml',
+  'application/xml': '.xml',
+};
+
+/** File extension for a content type (parameters ignored); empty when unknown. */
+export const extensionFor = (contentType: string): string => {
+  const essence = contentType.split(';', 1)[0]?.trim().toLowerCase() ?? '';
+  return EXTENSIONS[essence] ?? '';
+};
+
+export interface DayParts {
+  yyyy: string;
+  mm: string;
+  dd: string;
+}
+
+export const utcDayParts = (iso: string): DayParts => {
+  const date = new Date(iso);
+  return {
+    yyyy: String(date.getUTCFullYear()).padStart(4, '0'),
+    mm: String(date.getUTCMonth() + 1).padStart(2, '0'),
+    dd: String(date.getUTCDate()).padStart(2, '0'),
+  };
+};
+
+/** `{prefix}{AC}/{YYYY}/{MM}/{DD}/` — the unit of a day listing. */
+export const dayPrefix = (prefix: string, accountSid: string, day: DayParts): string =>
+  `${prefix}${accountSid}/${day.yyyy}/${day.mm}/${day.dd}/`;
+
+/**
+ * `{prefix}{AC}/{YYYY}/{MM}/{DD}/{MessageSid}/{MediaSid}{ext}`: a day, a message and an account
+ * are each one prefix listing away. The day is the job's `receivedAt` in UTC, so every retry of a
+ * job computes the same key: the key is the idempotency key.
+ */
+export const archiveKeyFor = (
+  prefix: string,
+  job: Pick<MediaJob, 'accountSid' | 'messageSid' | 'mediaSid' | 'contentType' | 'receivedAt'>,
+): string =>
+  `${dayPrefix(prefix, job.accountSid, utcDayParts(job.receivedAt))}${job.messageSid}/${job.mediaSid}${extensionFor(job.contentType)}`;
+
+/**
+ * Per-message index entry `{prefix}_index/{MessageSid}/{AC}/{YYYY}/{MM}/{DD}` (zero bytes): one
+ * listing of `_index/{MessageSid}/` gives the day, a second lists the message's media.
+ */
+export const messageIndexKeyFor = (
+  prefix: string,
+  job: Pick<MediaJob, 'accountSid' | 'messageSid' | 'receivedAt'>,
+): string => {
+  const day = utcDayParts(job.receivedAt);
+  return `${prefix}_index/${job.messageSid}/${job.accountSid}/${day.yyyy}/${day.mm}/${day.dd}`;
+};

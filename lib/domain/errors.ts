@@ -1,0 +1,49 @@
+/**
+ * Error hierarchy shared by every layer. The SQS consumer decides retry vs dead-letter from the
+ * class alone, so every failure that leaves an adapter must be one of these.
+ */
+export abstract class ArchiverError extends Error {
+  abstract readonly permanent: boolean;
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Retrying cannot help: bad job, another account, too large, media that never existed. */
+export class PermanentError extends ArchiverError {
+  readonly permanent = true;
+}
+
+/** Retrying later may succeed: throttling, network, 5xx, S3 outages, propagation delays. */
+export class TransientError extends ArchiverError {
+  readonly permanent = false;
+  /** Seconds the caller should wait before retrying, when the remote said so (Retry-After). */
+  readonly retryAfterSeconds: number | undefined;
+  constructor(message: string, options?: ErrorOptions & { retryAfterSeconds?: number }) {
+    super(message, options);
+    this.retryAfterSeconds = options?.retryAfterSeconds;
+  }
+}
+
+export class InvalidJobError extends PermanentError {}
+export class ForeignAccountError extends PermanentError {}
+export class MediaTooLargeError extends PermanentError {}
+export class MediaNotFoundError extends PermanentError {}
+/** 401/403 from Twilio: a configuration problem; retried (someone may fix the secret) but loud. */
+export class TwilioAuthError extends TransientError {}
+export class TwilioThrottledError extends TransientError {}
+export class TwilioUnavailableError extends TransientError {}
+/** 404 right after a message arrives: Twilio is still propagating the asset. */
+export class MediaNotYetAvailableError extends TransientError {}
+/** Twilio 20009: the parent message is not final yet, so its media cannot be deleted. */
+export class MediaNotDeletableYetError extends TransientError {}
+export class TruncatedMediaError extends TransientError {}
+export class StorageUnavailableError extends TransientError {}
+/** S3 answered, but what it holds does not match what we streamed. */
+export class VerificationFailedError extends TransientError {}
+export class UnsafeRedirectError extends PermanentError {}
+export class QueueUnavailableError extends TransientError {}
+
+export const isPermanent = (error: unknown): boolean =>
+  error instanceof ArchiverError && error.permanent;

@@ -1,0 +1,71 @@
+import { InvalidJobError } from './errors.ts';
+import { isAccountSid, isMediaSid, isMessageSid } from './sids.ts';
+
+export const MEDIA_JOB_VERSION = 1;
+export type JobSource = 'webhook' | 'backfill' | 'reconcile';
+
+/** One media file to archive: the message body SQS carries between the webhook and the archiver. */
+export interface MediaJob {
+  version: typeof MEDIA_JOB_VERSION;
+  accountSid: string;
+  messageSid: string;
+  mediaSid: string;
+  /** Content type Twilio announced (`MediaContentTypeN`); the CDN's answer wins when they differ. */
+  contentType: string;
+  /** ISO-8601 UTC time the message reached us (or Twilio's date_created for backfills). */
+  receivedAt: string;
+  /** N of `MediaUrlN`. */
+  index: number;
+  source: JobSource;
+  /** Only present with ARCHIVE_ADDRESSES=true. */
+  from?: string;
+  to?: string;
+}
+
+const CONTENT_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/i;
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
+const SOURCES: readonly JobSource[] = ['webhook', 'backfill', 'reconcile'];
+
+export const isContentType = (value: unknown): value is string =>
+  typeof value === 'string' && CONTENT_TYPE.test(value);
+
+/** Parses and validates a queued job; anything off is a permanent `InvalidJobError`. */
+export const parseMediaJob = (body: string): MediaJob => {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(body);
+  } catch {
+    throw new InvalidJobError('job is not JSON');
+  }
+  if (typeof raw !== 'object' || raw === null) throw new InvalidJobError('job is not an object');
+  const job = raw as Record<string, unknown>;
+  if (job.version !== MEDIA_JOB_VERSION) throw new InvalidJobError('unsupported job version');
+  if (!isAccountSid(job.accountSid)) throw new InvalidJobError('bad accountSid');
+  if (!isMessageSid(job.messageSid)) throw new InvalidJobError('bad messageSid');
+  if (!isMediaSid(job.mediaSid)) throw new InvalidJobError('bad mediaSid');
+  if (!isContentType(job.contentType)) throw new InvalidJobError('bad contentType');
+  if (typeof job.receivedAt !== 'string' || !ISO_UTC.test(job.receivedAt)) {
+    throw new InvalidJobError('bad receivedAt');
+  }
+  if (Number.isNaN(Date.parse(job.receivedAt))) throw new InvalidJobError('bad receivedAt');
+  if (!Number.isInteger(job.index) || (job.index as number) < 0 || (job.index as number) > 9) {
+    throw new InvalidJobError('bad index');
+  }
+  const source = job.source ?? 'webhook';
+  if (!SOURCES.includes(source as JobSource)) throw new InvalidJobError('bad source');
+  const parsed: MediaJob = {
+    version: MEDIA_JOB_VERSION,
+    accountSid: job.accountSid,
+    messageSid: job.messageSid,
+    mediaSid: job.mediaSid,
+    contentType: job.contentType,
+    receivedAt: job.receivedAt,
+    index: job.index as number,
+    source: source as JobSource,
+  };
+  if (typeof job.from === 'string') parsed.from = job.from;
+  if (typeof job.to === 'string') parsed.to = job.to;
+  return parsed;
+};
+
+export const serializeMediaJob = (job: MediaJob): string => JSON.stringify(job);

@@ -1,0 +1,23 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+
+export const SERVICE_NAME = 'twilio-media-archiver';
+
+/**
+ * One Logger and one Metrics per process, as Powertools intends. Log lines carry SIDs, sizes and
+ * error names only: never credentials, signatures, phone numbers or message bodies.
+ */
+export const logger = new Logger({ serviceName: SERVICE_NAME });
+export const metrics = new Metrics({ namespace: 'TwilioMediaArchiver', serviceName: SERVICE_NAME });
+
+/** Metric names, in one place so dashboards and code agree. */
+export const MetricName = {
+  MediaArchived: 'MediaArchived',
+  BytesArchived: 'BytesArchived',
+  DeletedAtTwilio: 'DeletedAtTwilio',
+  DuplicatesSkipped: 'DuplicatesSkipped',
+  SignaturesRefused: 'SignaturesRefused',
+  JobsEnqueued: 'JobsEnqueued',
+  Retries: 'Retries',
+  DeadLettered: 'DeadLettered',
+} as const;

@@ -1,0 +1,113 @@
+import type { Readable } from 'node:stream';
+import type { MediaJob } from './domain/media-job.ts';
+
+/** Identifies one Media resource at Twilio. */
+export interface MediaRef {
+  accountSid: string;
+  messageSid: string;
+  mediaSid: string;
+}
+
+/** Validators of a copy we already hold, for a conditional GET (ETag-aware cache). */
+export interface SourceValidators {
+  etag?: string;
+  lastModified?: string;
+}
+
+export interface MediaDownload {
+  status: 'ok';
+  /** The content stream; the consumer must read it to the end or destroy it. */
+  body: Readable;
+  contentType: string;
+  /** Announced by the CDN; a body that ends short of it is a truncated download. */
+  contentLength?: number;
+  etag?: string;
+  lastModified?: string;
+  /** From `Content-Disposition`, sanitised to a plain file name. */
+  filename?: string;
+}
+
+export interface MediaNotModified {
+  status: 'not-modified';
+}
+
+/** Twilio's Media resource, as the archiver needs it. Adapter: `twilio-media-source.ts`. */
+export interface MediaSource {
+  /**
+   * GET the content with credentials on the API origin, follow the redirect to the CDN without them.
+   * Throws `TransientError`/`PermanentError` subclasses; never returns an error status.
+   */
+  fetchMedia(
+    ref: MediaRef,
+    options?: { validators?: SourceValidators; signal?: AbortSignal },
+  ): Promise<MediaDownload | MediaNotModified>;
+  /** DELETE the Media resource. 204 → 'deleted', 404 → 'already-gone'. */
+  deleteMedia(ref: MediaRef): Promise<'deleted' | 'already-gone'>;
+}
+
+/** User metadata stored with every archived object (S3 `x-amz-meta-*`, lower-case keys). */
+export interface ArchiveMetadata {
+  'account-sid': string;
+  'message-sid': string;
+  'media-sid': string;
+  /** Hex SHA-256 of the content, computed while streaming. */
+  sha256: string;
+  /** Decimal byte count. */
+  size: string;
+  'received-at': string;
+  'source-etag'?: string;
+  'source-last-modified'?: string;
+  'original-filename'?: string;
+  from?: string;
+  to?: string;
+}
+
+export interface StoredObject {
+  key: string;
+  size: number;
+  contentType?: string;
+  etag?: string;
+  lastModified?: Date;
+  metadata: Partial<ArchiveMetadata> & Record<string, string>;
+}
+
+export interface PutArchiveObject {
+  key: string;
+  /** A re-readable source of exactly `size` bytes (a spool file), so S3 gets a known length. */
+  body: () => Readable;
+  size: number;
+  sha256Hex: string;
+  md5Base64: string;
+  contentType: string;
+  metadata: ArchiveMetadata;
+  /** Conditional create (`If-None-Match: *`): an existing object is reported, never overwritten. */
+  ifNoneMatch?: boolean;
+}
+
+export type PutResult =
+  | { outcome: 'created'; verifiedBy: 'checksum' | 'head'; etag?: string }
+  | { outcome: 'exists' };
+
+/** The archive bucket. Adapter: `s3-archive-store.ts`. */
+export interface ArchiveStore {
+  /** HEAD; `undefined` when the key does not exist. */
+  head(key: string): Promise<StoredObject | undefined>;
+  /**
+   * One write; resolves only once S3 confirmed it holds exactly these bytes (checksum echo or,
+   * where the endpoint gives none, a HEAD). Throws `StorageUnavailableError`/`VerificationFailedError`.
+   */
+  put(object: PutArchiveObject): Promise<PutResult>;
+  /** Zero-byte marker object (the per-message index). Idempotent. */
+  putMarker(key: string, metadata: Record<string, string>): Promise<void>;
+}
+
+/** The media job queue. Adapter: `sqs-job-queue.ts`. */
+export interface JobQueue {
+  /** All or nothing from the caller's view: throws `QueueUnavailableError` if any entry failed. */
+  enqueue(jobs: readonly MediaJob[]): Promise<void>;
+}
+
+/** Where permanently failed jobs go, with their reason. Adapter: `sqs-dead-letter.ts`. */
+export interface DeadLetter {
+  send(body: string, reason: string, errorName: string): Promise<void>;
+}
