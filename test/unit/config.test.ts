@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigurationError, readArchiverConfig, readWebhookConfig } from '../../lib/config.ts';
+
+const ACCOUNT = `AC${'1'.repeat(32)}`;
+
+describe('readWebhookConfig', () => {
+  it('reads the primary and previous tokens in that order', () => {
+    // Act
+    const config = readWebhookConfig({
+      TWILIO_ACCOUNT_SID: ACCOUNT,
+      TWILIO_AUTH_TOKEN: 'primary',
+      TWILIO_AUTH_TOKEN_PREVIOUS: 'previous',
+      MEDIA_QUEUE_URL: 'http://127.0.0.1:9324/000000000000/media',
+    });
+
+    // Assess
+    expect(config.authTokens).toEqual(['primary', 'previous']);
+    expect(config.archiveAddresses).toBe(false);
+    expect(config.publicWebhookUrl).toBeUndefined();
+  });
+
+  it.each([
+    [{}, 'TWILIO_ACCOUNT_SID is required'],
+    [{ TWILIO_ACCOUNT_SID: 'ACnope' }, 'not an AC'],
+    [{ TWILIO_ACCOUNT_SID: ACCOUNT, MEDIA_QUEUE_URL: 'q' }, 'TWILIO_AUTH_TOKEN is required'],
+    [
+      {
+        TWILIO_ACCOUNT_SID: ACCOUNT,
+        TWILIO_AUTH_TOKEN: 't',
+        MEDIA_QUEUE_URL: 'q',
+        PUBLIC_WEBHOOK_URL: 'ftp://x',
+      },
+      'PUBLIC_WEBHOOK_URL',
+    ],
+  ])('fails fast on %j', (env, message) => {
+    expect(() => readWebhookConfig(env)).toThrow(ConfigurationError);
+    expect(() => readWebhookConfig(env)).toThrow(message);
+  });
+});
+
+describe('readArchiverConfig', () => {
+  const base = {
+    TWILIO_ACCOUNT_SID: ACCOUNT,
+    ARCHIVE_BUCKET: 'bucket',
+    TWILIO_AUTH_TOKEN: 'token',
+  };
+
+  it('applies the documented defaults', () => {
+    // Act
+    const config = readArchiverConfig(base);
+
+    // Assess
+    expect(config).toMatchObject({
+      archivePrefix: 'media/',
+      twilioApiBaseUrl: 'https://api.twilio.com',
+      maxMediaBytes: 16 * 1024 * 1024,
+      deleteAfterArchive: true,
+      s3ForcePathStyle: false,
+      concurrency: 5,
+      credentials: { username: ACCOUNT, password: 'token' },
+    });
+  });
+
+  it('prefers an API key over the auth token', () => {
+    // Act
+    const config = readArchiverConfig({
+      ...base,
+      TWILIO_API_KEY_SID: `SK${'2'.repeat(32)}`,
+      TWILIO_API_KEY_SECRET: 'secret',
+    });
+
+    // Assess
+    expect(config.credentials).toEqual({ username: `SK${'2'.repeat(32)}`, password: 'secret' });
+  });
+
+  it('normalises the prefix and the base URL', () => {
+    // Act
+    const config = readArchiverConfig({
+      ...base,
+      ARCHIVE_PREFIX: 'archive',
+      TWILIO_API_BASE_URL: 'http://127.0.0.1:4010/',
+    });
+
+    // Assess
+    expect(config.archivePrefix).toBe('archive/');
+    expect(config.twilioApiBaseUrl).toBe('http://127.0.0.1:4010');
+  });
+
+  it.each([
+    [{ ...base, DELETE_AFTER_ARCHIVE: 'maybe' }, 'DELETE_AFTER_ARCHIVE'],
+    [{ ...base, ARCHIVER_CONCURRENCY: '0' }, 'ARCHIVER_CONCURRENCY'],
+    [{ ...base, TWILIO_API_KEY_SID: `SK${'2'.repeat(32)}` }, 'go together'],
+    [{ ...base, ARCHIVE_PREFIX: '../x/' }, 'ARCHIVE_PREFIX'],
+    [{ TWILIO_ACCOUNT_SID: ACCOUNT, ARCHIVE_BUCKET: 'b' }, 'credentials missing'],
+  ])('fails fast on %j', (env, message) => {
+    expect(() => readArchiverConfig(env)).toThrow(message);
+  });
+});
