@@ -1,0 +1,160 @@
+import {
+  DeleteMessageBatchCommand,
+  type Message,
+  ReceiveMessageCommand,
+  type SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { createLocalContext } from './lambda-context.ts';
+
+export type SqsHandler = (event: SQSEvent, context: Context) => Promise<unknown>;
+
+export interface SqsPollerOptions {
+  client: SQSClient;
+  queueUrl: string;
+  handler: SqsHandler;
+  functionName?: string;
+  batchSize?: number;
+  visibilityTimeoutSeconds?: number;
+  waitTimeSeconds?: number;
+  /** Batches in flight at once (Lambda's concurrency for this event source). */
+  concurrency?: number;
+  /** Called after the handler returned, before the successes are deleted; throw to simulate a crash. */
+  beforeDelete?: (event: SQSEvent, response: SQSBatchResponse | undefined) => void | Promise<void>;
+  onError?: (error: unknown) => void;
+}
+
+export interface SqsPoller {
+  /** Batches handled and records deleted so far. */
+  readonly stats: { batches: number; received: number; deleted: number; failedBatches: number };
+  stop(): Promise<void>;
+}
+
+const REGION = 'us-east-1';
+
+const queueArnFrom = (queueUrl: string): string => {
+  const [, account = '000000000000', name = 'queue'] = new URL(queueUrl).pathname.split('/');
+  return `arn:aws:sqs:${REGION}:${account}:${name}`;
+};
+
+const toRecord = (message: Message, eventSourceARN: string): SQSRecord => {
+  const attributes = message.Attributes ?? {};
+  const messageAttributes: SQSRecord['messageAttributes'] = {};
+  for (const [name, value] of Object.entries(message.MessageAttributes ?? {})) {
+    messageAttributes[name] = {
+      dataType: value.DataType ?? 'String',
+      ...(value.StringValue !== undefined && { stringValue: value.StringValue }),
+    };
+  }
+  return {
+    messageId: message.MessageId ?? '',
+    receiptHandle: message.ReceiptHandle ?? '',
+    body: message.Body ?? '',
+    attributes: {
+      ApproximateReceiveCount: attributes.ApproximateReceiveCount ?? '1',
+      SentTimestamp: attributes.SentTimestamp ?? String(Date.now()),
+      SenderId: attributes.SenderId ?? 'local',
+      ApproximateFirstReceiveTimestamp:
+        attributes.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+    },
+    messageAttributes,
+    md5OfBody: message.MD5OfBody ?? '',
+    eventSource: 'aws:sqs',
+    eventSourceARN,
+    awsRegion: REGION,
+  };
+};
+
+/**
+ * Does locally what Lambda's SQS event source mapping does: receive batches, invoke the handler,
+ * delete every record except the reported `batchItemFailures`. A thrown handler (or an invalid
+ * response) deletes nothing, so the whole batch comes back after the visibility timeout and the
+ * queue's own redrive policy moves poison messages to the DLQ.
+ */
+export const startSqsPoller = (options: SqsPollerOptions): SqsPoller => {
+  const {
+    client,
+    queueUrl,
+    handler,
+    functionName = 'archiver',
+    batchSize = 10,
+    visibilityTimeoutSeconds = 30,
+    waitTimeSeconds = 1,
+    concurrency = 1,
+    beforeDelete,
+    onError = (error) => console.error('poller:', error),
+  } = options;
+  const eventSourceARN = queueArnFrom(queueUrl);
+  const stats = { batches: 0, received: 0, deleted: 0, failedBatches: 0 };
+  const abort = new AbortController();
+
+  const handleBatch = async (messages: Message[]) => {
+    const event: SQSEvent = { Records: messages.map((m) => toRecord(m, eventSourceARN)) };
+    stats.batches += 1;
+    stats.received += messages.length;
+    let response: SQSBatchResponse | undefined;
+    try {
+      response = (await handler(
+        event,
+        createLocalContext(functionName, visibilityTimeoutSeconds * 1000),
+      )) as SQSBatchResponse | undefined;
+      await beforeDelete?.(event, response);
+    } catch (error) {
+      stats.failedBatches += 1;
+      onError(error);
+      return;
+    }
+    const failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
+    const known = new Set(event.Records.map((r) => r.messageId));
+    if ([...failed].some((id) => !known.has(id))) {
+      // Lambda treats a response naming unknown records as a failure of the whole batch.
+      stats.failedBatches += 1;
+      return;
+    }
+    const done = event.Records.filter((r) => !failed.has(r.messageId));
+    if (done.length === 0) return;
+    await client.send(
+      new DeleteMessageBatchCommand({
+        QueueUrl: queueUrl,
+        Entries: done.map((r, i) => ({ Id: String(i), ReceiptHandle: r.receiptHandle })),
+      }),
+    );
+    stats.deleted += done.length;
+  };
+
+  const loop = async () => {
+    while (!abort.signal.aborted) {
+      try {
+        const { Messages = [] } = await client.send(
+          new ReceiveMessageCommand({
+            QueueUrl: queueUrl,
+            MaxNumberOfMessages: batchSize,
+            VisibilityTimeout: visibilityTimeoutSeconds,
+            WaitTimeSeconds: waitTimeSeconds,
+            // local-aws-sqs honours only the deprecated name.
+            AttributeNames: ['All'],
+            MessageAttributeNames: ['All'],
+          }),
+          { abortSignal: abort.signal },
+        );
+        // local-aws-sqs can return one message twice in a response when it became visible again
+        // during the long poll; Lambda never does, so keep the newest receipt only.
+        const unique = [...new Map(Messages.map((m) => [m.MessageId, m])).values()];
+        if (unique.length > 0) await handleBatch(unique);
+      } catch (error) {
+        if (abort.signal.aborted) return;
+        onError(error);
+        await new Promise((resolve) => setTimeout(resolve, 250));
+      }
+    }
+  };
+
+  const workers = Array.from({ length: concurrency }, () => loop());
+  return {
+    stats,
+    stop: async () => {
+      abort.abort();
+      await Promise.allSettled(workers);
+    },
+  };
+};
