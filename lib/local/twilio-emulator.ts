@@ -1,0 +1,160 @@
+/**
+ * Local stand-in for Twilio's Messaging media API: a REST origin (Basic auth, 307 to a signed CDN
+ * URL, metadata, lists, DELETE) and a separate CDN origin that, like a presigned storage URL,
+ * refuses credentials. Fault and latency knobs plus a global request log let tests prove ordering
+ * (no DELETE before the archive existed) and that credentials never left the API origin.
+ * Never bundled into a Lambda.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { mediaResourcePath } from '../domain/sids.ts';
+import { createApiHandler } from './twilio-emulator/api-handler.ts';
+import { createCdnHandler } from './twilio-emulator/cdn-handler.ts';
+import { createCdnSigner } from './twilio-emulator/cdn-signer.ts';
+import type { EmulatorContext } from './twilio-emulator/context.ts';
+import { NO_FAULTS } from './twilio-emulator/faults.ts';
+import { randomHex, randomSid } from './twilio-emulator/sids.ts';
+import { createStore, SeedError } from './twilio-emulator/store.ts';
+import type {
+  RequestLogEntry,
+  SeededMessage,
+  SeedMessage,
+  TwilioEmulator,
+  TwilioEmulatorOptions,
+} from './twilio-emulator/types.ts';
+
+export { randomSid } from './twilio-emulator/sids.ts';
+export { SeedError } from './twilio-emulator/store.ts';
+export type {
+  FaultKind,
+  FaultProfile,
+  LatencyProfile,
+  RequestLogEntry,
+  SeededMedia,
+  SeededMessage,
+  SeedMedia,
+  SeedMessage,
+  TwilioEmulator,
+  TwilioEmulatorOptions,
+} from './twilio-emulator/types.ts';
+
+const listen = (
+  handler: (req: IncomingMessage, res: ServerResponse) => Promise<void>,
+  port: number,
+): Promise<{ server: Server; baseUrl: string }> =>
+  new Promise((resolve, reject) => {
+    const server = createServer((req, res) => {
+      handler(req, res).catch(() => {
+        if (!res.headersSent) res.writeHead(500).end();
+        else res.destroy();
+      });
+    });
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => {
+      const { port: bound } = server.address() as AddressInfo;
+      resolve({ server, baseUrl: `http://127.0.0.1:${bound}` });
+    });
+  });
+
+const closeServer = (server: Server): Promise<void> =>
+  new Promise((resolve) => {
+    server.closeAllConnections();
+    server.close(() => resolve());
+  });
+
+export const startTwilioEmulator = async (
+  options: TwilioEmulatorOptions = {},
+): Promise<TwilioEmulator> => {
+  const accountSid = options.accountSid ?? randomSid('AC');
+  const authToken = options.authToken ?? randomHex(16);
+  const apiKey = options.apiKey ?? { sid: randomSid('SK'), secret: randomHex(16) };
+  const requests: RequestLogEntry[] = [];
+  let seq = 0;
+  const ctx: EmulatorContext = {
+    accountSid,
+    authToken,
+    apiKey,
+    store: createStore(accountSid),
+    signer: createCdnSigner(randomHex(32), options.cdnUrlTtlSeconds ?? 14_400),
+    faults: { ...NO_FAULTS, ...options.faults },
+    latency: { apiMs: 0, cdnFirstByteMs: 0, ...options.latency },
+    random: options.random ?? Math.random,
+    cdnBaseUrl: '',
+    log(entry) {
+      seq += 1;
+      const logged: RequestLogEntry = { seq, at: Date.now(), ...entry };
+      requests.push(logged);
+      return logged;
+    },
+  };
+
+  const cdn = await listen(createCdnHandler(ctx), options.cdnPort ?? 0);
+  ctx.cdnBaseUrl = cdn.baseUrl;
+  let api: Awaited<ReturnType<typeof listen>>;
+  try {
+    api = await listen(createApiHandler(ctx), options.apiPort ?? 0);
+  } catch (error) {
+    await closeServer(cdn.server);
+    throw error;
+  }
+
+  const messageOf = (messageSid: string) => {
+    const message = ctx.store.message(messageSid);
+    if (!message) throw new SeedError(`unknown message ${messageSid}`);
+    return message;
+  };
+
+  return {
+    apiBaseUrl: api.baseUrl,
+    cdnBaseUrl: cdn.baseUrl,
+    accountSid,
+    authToken,
+    apiKey,
+    addMessage(seed: SeedMessage): SeededMessage {
+      const message = ctx.store.add(seed);
+      return {
+        sid: message.sid,
+        media: message.media.map((media) => {
+          const path = mediaResourcePath(accountSid, message.sid, media.sid);
+          return {
+            sid: media.sid,
+            messageSid: message.sid,
+            contentType: media.contentType,
+            size: media.body.length,
+            sha256: media.sha256,
+            path,
+            url: `${api.baseUrl}${path}`,
+          };
+        }),
+      };
+    },
+    hasMedia: (mediaSid) => {
+      const media = ctx.store.media(mediaSid);
+      return media !== undefined && media.deleted === undefined;
+    },
+    setMessageStatus(messageSid, status) {
+      const message = messageOf(messageSid);
+      message.status = status;
+      message.dateUpdated = new Date();
+    },
+    get requests() {
+      return requests;
+    },
+    clearRequests: () => {
+      requests.length = 0;
+    },
+    setFaults(faults) {
+      Object.assign(ctx.faults, faults);
+    },
+    setLatency(latency) {
+      Object.assign(ctx.latency, latency);
+    },
+    deletion: (mediaSid) => {
+      const deleted = ctx.store.media(mediaSid)?.deleted;
+      return deleted && { ...deleted };
+    },
+    close: async () => {
+      await Promise.all([closeServer(api.server), closeServer(cdn.server)]);
+    },
+  };
+};

@@ -1,0 +1,195 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { EmulatorContext } from './context.ts';
+import { parseDateFilter } from './date-filter.ts';
+import { drawFault } from './faults.ts';
+import { delay, parseBasicAuth, resetConnection, sameSecret, sendJson } from './http-util.ts';
+import { InvalidQueryError, paginate, parsePageRequest } from './paging.ts';
+import { mediaJson, messageJson, notFound, twilioError } from './representations.ts';
+import { randomSid } from './sids.ts';
+import { isInFlight } from './store.ts';
+import type { RequestLogEntry } from './types.ts';
+
+type LogFields = Omit<RequestLogEntry, 'seq' | 'at' | 'status'>;
+
+const ACCOUNT_PATH = /^\/2010-04-01\/Accounts\/([^/]+)(\/.*)$/;
+const MESSAGES_LIST = /^\/Messages\.json$/;
+const MESSAGE = /^\/Messages\/([^/]+)\.json$/;
+const MEDIA_LIST = /^\/Messages\/([^/]+)\/Media\.json$/;
+const MEDIA = /^\/Messages\/([^/]+)\/Media\/([^/.]+)(\.json)?$/;
+
+const authenticate = (ctx: EmulatorContext, header: string | undefined): string | undefined => {
+  const credentials = parseBasicAuth(header);
+  if (!credentials) return undefined;
+  const { username, password } = credentials;
+  if (username === ctx.accountSid && sameSecret(password, ctx.authToken)) return username;
+  if (username === ctx.apiKey.sid && sameSecret(password, ctx.apiKey.secret)) return username;
+  return undefined;
+};
+
+export const createApiHandler =
+  (ctx: EmulatorContext) =>
+  async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    req.resume();
+    const url = new URL(req.url ?? '/', 'http://api.local');
+    const fields: LogFields = {
+      origin: 'api',
+      method: req.method ?? 'GET',
+      path: url.pathname,
+      hadAuthorization: req.headers.authorization !== undefined,
+    };
+    const mediaSid = /\/Media\/(ME[0-9a-fA-F]{32})/.exec(url.pathname)?.[1];
+    if (mediaSid) fields.mediaSid = mediaSid;
+    const answer: Answer = (status, body, headers) => {
+      const entry = ctx.log({ ...fields, status });
+      const allHeaders = { 'Twilio-Request-Id': randomSid('RQ'), ...headers };
+      if (body === undefined) {
+        res.writeHead(status, { 'Content-Length': '0', ...allHeaders });
+        res.end();
+      } else {
+        sendJson(res, status, body, allHeaders);
+      }
+      return entry;
+    };
+
+    await delay(ctx.latency.apiMs);
+
+    const authorizedAs = authenticate(ctx, req.headers.authorization);
+    if (!authorizedAs) {
+      answer(401, twilioError(401, 20003, 'Authenticate'), {
+        'WWW-Authenticate': 'Basic realm="Twilio API"',
+      });
+      return;
+    }
+    fields.authorizedAs = authorizedAs;
+
+    const fault = drawFault(ctx.random, ctx.faults);
+    if (fault?.kind === 'throttle') {
+      fields.fault = 'throttle';
+      answer(429, twilioError(429, 20429, 'Too Many Requests'), { 'Retry-After': '1' });
+      return;
+    }
+    if (fault?.kind === 'server-error') {
+      fields.fault = 'server-error';
+      const status = fault.status ?? 500;
+      const message = status === 503 ? 'Service Unavailable' : 'Internal Server Error';
+      answer(status, twilioError(status, status === 503 ? 20503 : 20500, message));
+      return;
+    }
+    if (fault?.kind === 'reset') {
+      fields.fault = 'reset';
+      ctx.log({ ...fields, status: 0 });
+      resetConnection(req);
+      return;
+    }
+
+    const scoped = ACCOUNT_PATH.exec(url.pathname);
+    if (!scoped?.[2] || scoped[1] !== ctx.accountSid) {
+      answer(404, notFound(url.pathname));
+      return;
+    }
+    try {
+      route(ctx, req.method ?? 'GET', scoped[2], url, fields, answer);
+    } catch (error) {
+      if (!(error instanceof InvalidQueryError)) throw error;
+      answer(400, twilioError(400, 20001, error.message));
+    }
+  };
+
+/** Logs (taking the next seq) and sends; `undefined` body = empty answer. */
+type Answer = (status: number, body?: unknown, headers?: Record<string, string>) => RequestLogEntry;
+
+const route = (
+  ctx: EmulatorContext,
+  method: string,
+  rest: string,
+  url: URL,
+  fields: LogFields,
+  answer: Answer,
+): RequestLogEntry => {
+  const basePath = `/2010-04-01/Accounts/${ctx.accountSid}`;
+  const requestUri = `${url.pathname}${url.search}`;
+  const notAllowed = () => answer(405, twilioError(405, 20004, 'Method not allowed'));
+
+  if (MESSAGES_LIST.test(rest)) {
+    if (method !== 'GET') return notAllowed();
+    const dateSent = parseDateFilter(url.searchParams, 'DateSent');
+    const to = url.searchParams.get('To');
+    const from = url.searchParams.get('From');
+    const carried = new URLSearchParams(dateSent.carried);
+    if (to !== null) carried.set('To', to);
+    if (from !== null) carried.set('From', from);
+    const page = paginate(
+      ctx.store.messagesNewestFirst(),
+      (m) =>
+        dateSent.matches(m.dateSent) &&
+        (to === null || m.to === to) &&
+        (from === null || m.from === from),
+      parsePageRequest(url.searchParams),
+      `${basePath}/Messages.json`,
+      carried,
+      requestUri,
+    );
+    return answer(200, {
+      ...page.meta,
+      messages: page.items.map((m) => messageJson(ctx.accountSid, m)),
+    });
+  }
+
+  const mediaList = MEDIA_LIST.exec(rest);
+  if (mediaList?.[1]) {
+    if (method !== 'GET') return notAllowed();
+    const message = ctx.store.message(mediaList[1]);
+    if (!message) return answer(404, notFound(url.pathname));
+    const dateCreated = parseDateFilter(url.searchParams, 'DateCreated');
+    const page = paginate(
+      message.media,
+      (m) => m.deleted === undefined && dateCreated.matches(m.dateCreated),
+      parsePageRequest(url.searchParams),
+      `${basePath}/Messages/${message.sid}/Media.json`,
+      new URLSearchParams(dateCreated.carried),
+      requestUri,
+    );
+    return answer(200, {
+      ...page.meta,
+      media_list: page.items.map((m) => mediaJson(ctx.accountSid, m)),
+    });
+  }
+
+  const messageMatch = MESSAGE.exec(rest);
+  if (messageMatch?.[1]) {
+    if (method !== 'GET') return notAllowed();
+    const message = ctx.store.message(messageMatch[1]);
+    if (!message) return answer(404, notFound(url.pathname));
+    return answer(200, messageJson(ctx.accountSid, message));
+  }
+
+  const mediaMatch = MEDIA.exec(rest);
+  if (mediaMatch?.[1] && mediaMatch[2]) {
+    const media = ctx.store.media(mediaMatch[2]);
+    const message = ctx.store.message(mediaMatch[1]);
+    if (!media || !message || media.messageSid !== message.sid || media.deleted) {
+      return answer(404, notFound(url.pathname));
+    }
+    if (method === 'DELETE') {
+      if (isInFlight(message)) {
+        return answer(
+          400,
+          twilioError(400, 20009, 'Cannot delete this resource before it is complete'),
+        );
+      }
+      const entry = answer(204);
+      media.deleted = { at: entry.at, seq: entry.seq };
+      return entry;
+    }
+    if (method !== 'GET') return notAllowed();
+    if (Date.now() - media.seededAtMs < ctx.faults.transientNotFoundMs) {
+      fields.fault = 'transient-404';
+      return answer(404, notFound(url.pathname));
+    }
+    if (mediaMatch[3]) return answer(200, mediaJson(ctx.accountSid, media));
+    const location = `${ctx.cdnBaseUrl}${ctx.signer.sign(`/v1/${media.cdnKey}/${media.sid}`, Date.now())}`;
+    return answer(307, undefined, { Location: location });
+  }
+
+  return answer(404, notFound(url.pathname));
+};

@@ -1,0 +1,108 @@
+export interface FaultProfile {
+  /** 0..1: answer 429 {code: 20429} (+ Retry-After: 1) instead of processing (API and CDN). */
+  throttleRate: number;
+  /** 0..1: answer 500/503 with a Twilio-shaped JSON error. */
+  serverErrorRate: number;
+  /** 0..1: destroy the socket without answering. */
+  resetRate: number;
+  /** 0..1 (CDN content only): full Content-Length header, then part of the body, then destroy. */
+  truncateRate: number;
+  /** A media answers 404 (code 20404) on the API for this long after it was seeded. */
+  transientNotFoundMs: number;
+}
+
+export interface LatencyProfile {
+  apiMs: number;
+  cdnFirstByteMs: number;
+}
+
+export interface SeedMedia {
+  contentType: string;
+  body: Buffer;
+  filename?: string;
+  sid?: string;
+}
+
+export interface SeedMessage {
+  /** Default: generated MM + 32 hex. */
+  sid?: string;
+  direction?: 'inbound' | 'outbound-api';
+  /** Default 'received' (inbound) / 'delivered'; 'sending'/'queued'… = in flight → media DELETE gets 20009. */
+  status?: string;
+  /** Default now; dateSent is the same. */
+  dateCreated?: Date;
+  from?: string;
+  to?: string;
+  body?: string;
+  media?: SeedMedia[];
+}
+
+export interface SeededMedia {
+  sid: string;
+  messageSid: string;
+  contentType: string;
+  size: number;
+  sha256: string;
+  /** REST path without host. */
+  path: string;
+  /** Full API URL, as sent in MediaUrlN. */
+  url: string;
+}
+
+export interface SeededMessage {
+  sid: string;
+  media: SeededMedia[];
+}
+
+export type FaultKind = 'throttle' | 'server-error' | 'reset' | 'truncate' | 'transient-404';
+
+export interface RequestLogEntry {
+  /** Strictly increasing across both origins, assigned when the answer is decided. */
+  seq: number;
+  at: number;
+  origin: 'api' | 'cdn';
+  method: string;
+  /** Pathname only: CDN query strings carry signatures. */
+  path: string;
+  hadAuthorization: boolean;
+  /** Username of a valid Basic auth (AC… or SK…), never the secret. */
+  authorizedAs?: string;
+  /** What was answered (0 for a reset). */
+  status: number;
+  mediaSid?: string;
+  fault?: FaultKind;
+}
+
+export interface TwilioEmulator {
+  apiBaseUrl: string;
+  cdnBaseUrl: string;
+  accountSid: string;
+  authToken: string;
+  apiKey: { sid: string; secret: string };
+  addMessage(message: SeedMessage): SeededMessage;
+  /** Media still stored (not deleted). */
+  hasMedia(mediaSid: string): boolean;
+  setMessageStatus(messageSid: string, status: string): void;
+  readonly requests: readonly RequestLogEntry[];
+  clearRequests(): void;
+  /** Merge; setFaults({ throttleRate: 0, … }) to clear. */
+  setFaults(faults: Partial<FaultProfile>): void;
+  setLatency(latency: Partial<LatencyProfile>): void;
+  /** Deletion time (Date.now()) and seq of the DELETE of a media, if deleted. */
+  deletion(mediaSid: string): { at: number; seq: number } | undefined;
+  close(): Promise<void>;
+}
+
+export interface TwilioEmulatorOptions {
+  accountSid?: string;
+  authToken?: string;
+  apiKey?: { sid: string; secret: string };
+  faults?: Partial<FaultProfile>;
+  latency?: Partial<LatencyProfile>;
+  /** Default 14400 (4 h), like Twilio's signed CDN URLs. */
+  cdnUrlTtlSeconds?: number;
+  /** Source of fault draws; inject a sequence for deterministic fault tests. */
+  random?: () => number;
+  apiPort?: number;
+  cdnPort?: number;
+}
