@@ -151,3 +151,106 @@ export const readArchiverConfig = (env: Env = process.env): ArchiverConfig => {
   if (queue) config.mediaQueueUrl = queue;
   return config;
 };
+
+/** Where `media-archive` reads from: AWS (standard credential chain) or the local stack's s3rver. */
+export interface CliConfig {
+  bucket: string;
+  archivePrefix: string;
+  /** Narrows every query to one account; otherwise the accounts under the prefix are listed. */
+  accountSid?: string;
+  s3: {
+    /** Set only for the local stack (or `AWS_ENDPOINT_URL_S3`, which the SDK reads itself). */
+    endpoint?: string;
+    /** `undefined` lets the SDK resolve it (AWS_REGION, profile). */
+    region?: string;
+    forcePathStyle: boolean;
+    /** s3rver's fixed keys; `undefined` means the standard AWS credential chain. */
+    credentials?: { accessKeyId: string; secretAccessKey: string };
+    /** s3rver stores aws-chunked framing in the object with the SDK's default integrity settings. */
+    checksumsWhenRequired: boolean;
+  };
+}
+
+export const DEFAULT_LOCAL_BUCKET = 'twilio-media-archive';
+export const DEFAULT_LOCAL_S3_PORT = 4569;
+
+const archivePrefix = (env: Env): string => {
+  const prefix = optional(env, 'ARCHIVE_PREFIX') ?? 'media/';
+  if (prefix.startsWith('/') || prefix.includes('..')) {
+    throw new ConfigurationError('ARCHIVE_PREFIX must be a relative key prefix');
+  }
+  return prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
+};
+
+export const readCliConfig = (options: { local: boolean }, env: Env = process.env): CliConfig => {
+  const sid = optional(env, 'TWILIO_ACCOUNT_SID');
+  if (sid !== undefined && !isAccountSid(sid)) {
+    throw new ConfigurationError('TWILIO_ACCOUNT_SID is not an AC… SID');
+  }
+  const region = optional(env, 'AWS_REGION') ?? optional(env, 'AWS_DEFAULT_REGION');
+  const config: CliConfig = options.local
+    ? {
+        bucket: optional(env, 'ARCHIVE_BUCKET') ?? DEFAULT_LOCAL_BUCKET,
+        archivePrefix: archivePrefix(env),
+        s3: {
+          endpoint: `http://127.0.0.1:${int(env, 'LOCAL_S3_PORT', DEFAULT_LOCAL_S3_PORT, 1, 65_535)}`,
+          region: region ?? 'us-east-1',
+          forcePathStyle: true,
+          credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+          checksumsWhenRequired: true,
+        },
+      }
+    : {
+        bucket: required(env, 'ARCHIVE_BUCKET'),
+        archivePrefix: archivePrefix(env),
+        s3: {
+          forcePathStyle: bool(env, 'S3_FORCE_PATH_STYLE', false),
+          checksumsWhenRequired: false,
+          ...(region ? { region } : {}),
+        },
+      };
+  if (sid) config.accountSid = sid;
+  return config;
+};
+
+export interface LocalStackConfig {
+  s3Port: number;
+  sqsPort: number;
+  httpPort: number;
+  /** Emulator ports; 0 = free ports. */
+  twilioApiPort: number;
+  twilioCdnPort: number;
+  dataDir: string;
+  bucket: string;
+  /** `undefined` = no credentials configured: run the built-in Twilio emulator (demo mode). */
+  twilio?: { accountSid: string; apiBaseUrl: string };
+  /** Seconds a received job stays invisible before the poller's next try (Lambda: the queue's). */
+  visibilityTimeoutSeconds: number;
+  /** The environment the Lambdas would see, minus what the stack itself wires. */
+  env: Env;
+}
+
+/** Settings of `npm start`: every one has a default, and the Lambdas' variables apply too. */
+export const readLocalStackConfig = (env: Env = process.env): LocalStackConfig => {
+  const hasCredentials =
+    optional(env, 'TWILIO_AUTH_TOKEN') !== undefined ||
+    optional(env, 'TWILIO_API_KEY_SECRET') !== undefined;
+  const config: LocalStackConfig = {
+    s3Port: int(env, 'LOCAL_S3_PORT', 4569, 0, 65_535),
+    sqsPort: int(env, 'LOCAL_SQS_PORT', 9324, 0, 65_535),
+    httpPort: int(env, 'PORT', 3000, 0, 65_535),
+    twilioApiPort: int(env, 'LOCAL_TWILIO_PORT', 4010, 0, 65_535),
+    twilioCdnPort: int(env, 'LOCAL_TWILIO_CDN_PORT', 4011, 0, 65_535),
+    dataDir: optional(env, 'LOCAL_DATA_DIR') ?? '.local',
+    bucket: optional(env, 'ARCHIVE_BUCKET') ?? 'twilio-media-archive',
+    visibilityTimeoutSeconds: int(env, 'LOCAL_VISIBILITY_TIMEOUT', 5, 1, 43_200),
+    env,
+  };
+  if (hasCredentials) {
+    config.twilio = {
+      accountSid: accountSid(env),
+      apiBaseUrl: url(env, 'TWILIO_API_BASE_URL', 'https://api.twilio.com') as string,
+    };
+  }
+  return config;
+};

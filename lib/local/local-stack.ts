@@ -1,0 +1,224 @@
+import { CreateBucketCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { type LocalStackConfig, readArchiverConfig, readWebhookConfig } from '../config.ts';
+import { createArchiverDeps, createWebhookDeps } from '../deps.ts';
+import { createWebhookHandler } from '../http/webhook-handler.ts';
+import { createArchiverHandler } from '../process-media-batch.ts';
+import {
+  type HttpApiHandler,
+  type LocalHttpApi,
+  type RawRoute,
+  startLocalHttpApi,
+} from './http-api-gateway.ts';
+import { type LocalS3Server, PortInUseError, startLocalS3Server } from './s3-server.ts';
+import { type SqsPoller, type SqsPollerOptions, startSqsPoller } from './sqs-poller.ts';
+import { type LocalSqsServer, startLocalSqsServer } from './sqs-server.ts';
+import { startTwilioEmulator, type TwilioEmulator } from './twilio-emulator.ts';
+
+export const LOCAL_AWS_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+const REGION = 'us-east-1';
+export const MEDIA_QUEUE_NAME = 'media-jobs';
+export const DEAD_LETTER_QUEUE_NAME = 'media-jobs-dlq';
+/** As on AWS (infra/): a job that fails five receives goes to the DLQ. */
+export const LOCAL_MAX_RECEIVE_COUNT = 5;
+
+export interface LocalStack {
+  webhookUrl: string;
+  httpBaseUrl: string;
+  s3Endpoint: string;
+  sqsEndpoint: string;
+  bucket: string;
+  queueUrl: string;
+  deadLetterQueueUrl: string;
+  accountSid: string;
+  /** Set in demo mode (no Twilio credentials configured). */
+  emulator?: TwilioEmulator;
+  /** The token that signs webhooks (demo mode: the emulator's). */
+  authToken: string;
+  s3: S3Client;
+  sqs: SQSClient;
+  s3Server: LocalS3Server;
+  poller: SqsPoller;
+  close(): Promise<void>;
+}
+
+export interface LocalStackHooks {
+  /** Extra HTTP routes served by prefix on the webhook port (the archive browser). */
+  rawRoutes?: (stack: Omit<LocalStack, 'close' | 'poller'>) => Record<string, RawRoute>;
+  /** Wraps the archiver handler (fault injection in tests). */
+  wrapArchiver?: (handler: SqsPollerOptions['handler']) => SqsPollerOptions['handler'];
+  poller?: Partial<Pick<SqsPollerOptions, 'beforeDelete' | 'onError' | 'concurrency'>>;
+  /** Overrides of the Lambdas' environment after the stack wired its own values. */
+  lambdaEnv?: Record<string, string>;
+}
+
+/** Names the variable to change when a port is taken: the one-line error `npm start` prints. */
+export class LocalPortInUseError extends Error {
+  constructor(port: number, variable: string) {
+    super(`port ${port} is already in use: set ${variable} to a free port`);
+    this.name = 'LocalPortInUseError';
+  }
+}
+
+const withPortVariable = async <T>(variable: string, port: number, start: () => Promise<T>) => {
+  try {
+    return await start();
+  } catch (error) {
+    if (error instanceof PortInUseError) throw new LocalPortInUseError(port, variable);
+    throw error;
+  }
+};
+
+const ensureBucket = async (s3: S3Client, bucket: string) => {
+  try {
+    await s3.send(new HeadBucketCommand({ Bucket: bucket }));
+  } catch {
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  }
+};
+
+const ensureQueues = async (sqs: SQSClient) => {
+  const dlq = await sqs.send(
+    new CreateQueueCommand({
+      QueueName: DEAD_LETTER_QUEUE_NAME,
+      Attributes: { MessageRetentionPeriod: String(14 * 24 * 3600) },
+    }),
+  );
+  const dlqUrl = dlq.QueueUrl as string;
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }),
+  );
+  const queue = await sqs.send(
+    new CreateQueueCommand({
+      QueueName: MEDIA_QUEUE_NAME,
+      Attributes: {
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: Attributes?.QueueArn,
+          maxReceiveCount: LOCAL_MAX_RECEIVE_COUNT,
+        }),
+      },
+    }),
+  );
+  return { queueUrl: queue.QueueUrl as string, deadLetterQueueUrl: dlqUrl };
+};
+
+/**
+ * The whole product on one machine: s3rver, local-aws-sqs, the real webhook handler behind an
+ * HTTP → API Gateway v2 adapter, the real archiver handler behind a Lambda-like SQS poller, and
+ * (without Twilio credentials) the Twilio emulator.
+ */
+export const startLocalStack = async (
+  config: LocalStackConfig,
+  hooks: LocalStackHooks = {},
+): Promise<LocalStack> => {
+  const closers: Array<() => Promise<void>> = [];
+  const closeAll = async () => {
+    for (const close of closers.reverse()) await close().catch(() => undefined);
+  };
+  try {
+    const s3Server = await withPortVariable('LOCAL_S3_PORT', config.s3Port, () =>
+      startLocalS3Server({ directory: `${config.dataDir}/s3`, port: config.s3Port }),
+    );
+    closers.push(() => s3Server.close());
+    const sqsServer: LocalSqsServer = await withPortVariable('LOCAL_SQS_PORT', config.sqsPort, () =>
+      startLocalSqsServer({ port: config.sqsPort }),
+    );
+    closers.push(() => sqsServer.close());
+
+    let emulator: TwilioEmulator | undefined;
+    let twilioEnv: Record<string, string> = {};
+    if (!config.twilio) {
+      emulator = await withPortVariable('LOCAL_TWILIO_PORT', config.twilioApiPort, () =>
+        startTwilioEmulator({ apiPort: config.twilioApiPort, cdnPort: config.twilioCdnPort }),
+      );
+      const started = emulator;
+      closers.push(() => started.close());
+      twilioEnv = {
+        TWILIO_ACCOUNT_SID: emulator.accountSid,
+        TWILIO_AUTH_TOKEN: emulator.authToken,
+        TWILIO_API_BASE_URL: emulator.apiBaseUrl,
+      };
+    }
+
+    const s3 = new S3Client({
+      endpoint: s3Server.endpoint,
+      region: REGION,
+      credentials: LOCAL_AWS_CREDENTIALS,
+      forcePathStyle: true,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+    const sqs = new SQSClient({
+      endpoint: sqsServer.endpoint,
+      region: REGION,
+      credentials: LOCAL_AWS_CREDENTIALS,
+    });
+    closers.push(async () => {
+      s3.destroy();
+      sqs.destroy();
+    });
+    await ensureBucket(s3, config.bucket);
+    const { queueUrl, deadLetterQueueUrl } = await ensureQueues(sqs);
+
+    const lambdaEnv = {
+      // local-aws-sqs counts ChangeMessageVisibility as a receive, which would halve the
+      // attempts before the DLQ; locally the poller's short visibility timeout is the backoff.
+      RETRY_BACKOFF_SECONDS: '0',
+      MAX_RECEIVE_COUNT: String(LOCAL_MAX_RECEIVE_COUNT),
+      ...config.env,
+      ...twilioEnv,
+      ARCHIVE_BUCKET: config.bucket,
+      MEDIA_QUEUE_URL: queueUrl,
+      DEAD_LETTER_QUEUE_URL: deadLetterQueueUrl,
+      S3_FORCE_PATH_STYLE: 'true',
+      ...hooks.lambdaEnv,
+    };
+    const webhookConfig = readWebhookConfig(lambdaEnv);
+    const archiverConfig = readArchiverConfig(lambdaEnv);
+    const webhook = createWebhookHandler(
+      createWebhookDeps(webhookConfig, { sqs }),
+    ) as unknown as HttpApiHandler;
+    const archiver = createArchiverHandler(createArchiverDeps(archiverConfig, { s3, sqs }));
+
+    const partial = {
+      webhookUrl: '',
+      httpBaseUrl: '',
+      s3Endpoint: s3Server.endpoint,
+      sqsEndpoint: sqsServer.endpoint,
+      bucket: config.bucket,
+      queueUrl,
+      deadLetterQueueUrl,
+      accountSid: webhookConfig.accountSid,
+      authToken: webhookConfig.authTokens[0] as string,
+      s3,
+      sqs,
+      s3Server,
+      ...(emulator ? { emulator } : {}),
+    };
+    const http: LocalHttpApi = await withPortVariable('PORT', config.httpPort, () =>
+      startLocalHttpApi(
+        { lambdas: { '/webhook': webhook }, raw: hooks.rawRoutes?.(partial) ?? {} },
+        { port: config.httpPort },
+      ),
+    );
+    closers.push(() => http.close());
+    partial.httpBaseUrl = http.baseUrl;
+    partial.webhookUrl = `${http.baseUrl}/webhook`;
+
+    const handler = archiver as unknown as SqsPollerOptions['handler'];
+    const poller = startSqsPoller({
+      client: sqs,
+      queueUrl,
+      handler: hooks.wrapArchiver ? hooks.wrapArchiver(handler) : handler,
+      visibilityTimeoutSeconds: config.visibilityTimeoutSeconds,
+      ...hooks.poller,
+    });
+    // The poller must stop before the servers it talks to.
+    closers.push(() => poller.stop());
+
+    return { ...partial, poller, close: closeAll };
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+};
