@@ -19,6 +19,7 @@ export default defineConfig({
           hookTimeout: 120_000,
           // Each file starts its own servers on free ports; cap parallelism on 2 cores.
           maxWorkers: 2,
+          sequence: { groupOrder: 1 },
         },
       },
     ],

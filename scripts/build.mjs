@@ -25,6 +25,8 @@ for (const file of entries) {
     sourcemap: false,
     format: 'esm',
     platform: 'node',
+    // ESM builds (dist-es) of the AWS SDK tree-shake far better than their CommonJS twins.
+    mainFields: ['module', 'main'],
     target: 'node22',
     metafile: true,
     legalComments: 'none',
