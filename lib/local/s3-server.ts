@@ -2,12 +2,23 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
+export interface S3RequestLogEntry {
+  method: string;
+  /** Path-style `/{bucket}/{key}` as received (URI-encoded), without the query. */
+  path: string;
+  status: number;
+  /** Date.now() when the response finished. */
+  at: number;
+}
+
 export interface LocalS3Server {
   endpoint: string;
   port: number;
   /** Requests served so far, by HTTP method (PUT, GET, HEAD, POST, DELETE). */
   requestCounts(): Promise<Record<string, number>>;
   resetRequestCounts(): void;
+  /** Every completed request, oldest first. */
+  requestLog(): Promise<S3RequestLogEntry[]>;
   close(): Promise<void>;
 }
 
@@ -64,6 +75,7 @@ export const startLocalS3Server = async (options: {
     requestCounts: async () =>
       (await ask<{ counts: Record<string, number> }>('counts', 'counts')).counts,
     resetRequestCounts: () => child.send('reset-counts'),
+    requestLog: async () => (await ask<{ log: S3RequestLogEntry[] }>('log', 'log')).log,
     close: () =>
       new Promise((resolve) => {
         if (child.exitCode !== null) return resolve();

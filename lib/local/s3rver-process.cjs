@@ -7,6 +7,10 @@ const S3rver = require('s3rver');
 
 const options = JSON.parse(process.argv[2] || '{}');
 const counts = {};
+// Completed requests (method, path, status, finish time): lets tests prove ordering such as
+// "the Twilio DELETE came after S3 acknowledged the PUT". Bounded so a soak cannot exhaust memory.
+const LOG_LIMIT = 200000;
+const log = [];
 const server = new S3rver({
   address: '127.0.0.1',
   port: options.port || 0,
@@ -18,8 +22,17 @@ const server = new S3rver({
 
 server.run().then(
   (address) => {
-    server.httpServer.on('request', (req) => {
+    server.httpServer.on('request', (req, res) => {
       counts[req.method] = (counts[req.method] || 0) + 1;
+      res.on('finish', () => {
+        if (log.length >= LOG_LIMIT) log.shift();
+        log.push({
+          method: req.method,
+          path: req.url.split('?')[0],
+          status: res.statusCode,
+          at: Date.now(),
+        });
+      });
     });
     process.send({ type: 'ready', port: address.port });
   },
@@ -32,6 +45,7 @@ server.run().then(
 process.on('message', (message) => {
   if (message === 'counts') process.send({ type: 'counts', counts: { ...counts } });
   if (message === 'reset-counts') for (const key of Object.keys(counts)) delete counts[key];
+  if (message === 'log') process.send({ type: 'log', log });
 });
 // The parent going away (even by a crash) must not leave an orphan server on the port.
 process.on('disconnect', () => process.exit(0));

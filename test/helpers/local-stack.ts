@@ -1,0 +1,75 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import { readLocalStackConfig } from '../../lib/config.ts';
+import {
+  type LocalStack,
+  type LocalStackHooks,
+  startLocalStack,
+} from '../../lib/local/local-stack.ts';
+import { sha256Hex } from './media-fixtures.ts';
+
+/** The whole local stack in demo mode on free ports, with its data in a fresh temp directory. */
+export const startTestStack = async (
+  hooks: LocalStackHooks = {},
+  env: Record<string, string> = {},
+): Promise<LocalStack & { dataDir: string }> => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'stack-test-'));
+  const config = readLocalStackConfig({
+    LOCAL_S3_PORT: '0',
+    LOCAL_SQS_PORT: '0',
+    PORT: '0',
+    LOCAL_TWILIO_PORT: '0',
+    LOCAL_TWILIO_CDN_PORT: '0',
+    LOCAL_DATA_DIR: dataDir,
+    LOCAL_VISIBILITY_TIMEOUT: '2',
+    ...env,
+  });
+  const stack = await startLocalStack(config, hooks);
+  return {
+    ...stack,
+    dataDir,
+    close: async () => {
+      await stack.close();
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+};
+
+export interface ArchivedObject {
+  key: string;
+  size: number;
+  sha256: string;
+  metadata: Record<string, string>;
+  contentType: string | undefined;
+}
+
+/** Every media object under the prefix (index markers excluded), with the sha256 of its bytes. */
+export const readArchive = async (
+  s3: S3Client,
+  bucket: string,
+  prefix = 'media/',
+): Promise<ArchivedObject[]> => {
+  const objects: ArchivedObject[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+    );
+    for (const { Key } of page.Contents ?? []) {
+      if (!Key || Key.includes('/_index/')) continue;
+      const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key }));
+      const bytes = Buffer.from(await (object.Body?.transformToByteArray() ?? new Uint8Array()));
+      objects.push({
+        key: Key,
+        size: bytes.length,
+        sha256: sha256Hex(bytes),
+        metadata: object.Metadata ?? {},
+        contentType: object.ContentType,
+      });
+    }
+    token = page.NextContinuationToken;
+  } while (token);
+  return objects;
+};
