@@ -97,3 +97,27 @@ export const messageIndexKeyFor = (
   const day = utcDayParts(job.receivedAt);
   return `${prefix}_index/${job.messageSid}/${job.accountSid}/${day.yyyy}/${day.mm}/${day.dd}`;
 };
+
+/** Where several content types share an extension, the one a reader should assume. */
+const PREFERRED_FOR_EXTENSION: Readonly<Record<string, string>> = {
+  '.3gp': 'video/3gpp',
+  '.wav': 'audio/wav',
+  '.xml': 'application/xml',
+  '.vcf': 'text/vcard',
+};
+
+const CONTENT_TYPES: Readonly<Record<string, string>> = Object.fromEntries([
+  ...Object.entries(EXTENSIONS)
+    .reverse()
+    .map(([type, ext]) => [ext, type]),
+  ...Object.entries(PREFERRED_FOR_EXTENSION),
+]);
+
+/**
+ * Content type implied by an archive key's extension (the inverse of `extensionFor`), so a
+ * listing can show types without a HEAD per object; `undefined` when the key carries none.
+ */
+export const contentTypeForExtension = (extension: string): string | undefined => {
+  const ext = extension.toLowerCase();
+  return CONTENT_TYPES[ext.startsWith('.') ? ext : `.${ext}`];
+};

@@ -1,0 +1,42 @@
+import type { MediaLookup } from '../args.ts';
+import type { CommandContext } from '../context.ts';
+import { addDays } from '../days.ts';
+import { NotInArchiveError } from '../errors.ts';
+
+/**
+ * The object key of `get`/`url`'s target. The index is per message, so a bare media SID is
+ * found by scanning day listings newest first; --message or --date make it 2 or 1 listing(s).
+ */
+export const findMediaKey = async (
+  lookup: MediaLookup,
+  context: CommandContext,
+): Promise<string> => {
+  if (lookup.target.includes('/')) return lookup.target;
+  const { reader, progress } = context;
+  try {
+    if (lookup.message) {
+      progress.update(`looking up message ${lookup.message}`);
+      const found = await reader.findMedia(lookup.target, {
+        messageSid: lookup.message,
+        ...(lookup.date ? { day: lookup.date } : {}),
+      });
+      if (found) return found.key;
+      throw new NotInArchiveError(`media ${lookup.target} not found in message ${lookup.message}`);
+    }
+    const days = lookup.date
+      ? [lookup.date]
+      : Array.from({ length: lookup.days }, (_, back) => addDays(context.today, -back));
+    for (const [index, day] of days.entries()) {
+      progress.update(`searching ${day} (${index + 1}/${days.length} days)`);
+      const found = await reader.findMedia(lookup.target, { days: [day] });
+      if (found) return found.key;
+    }
+    throw new NotInArchiveError(
+      lookup.date
+        ? `media ${lookup.target} not found on ${lookup.date}`
+        : `media ${lookup.target} not found in the last ${days.length} days (${days.at(-1)} .. ${days[0]}); give --message, --date or a larger --days`,
+    );
+  } finally {
+    progress.done();
+  }
+};

@@ -1,0 +1,39 @@
+/** Bad command line: main prints the message and the command's help, exit 64 (EX_USAGE). */
+export class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly command?: string,
+  ) {
+    super(message);
+    this.name = 'UsageError';
+  }
+}
+
+/** The archive holds no such media/message in the searched scope: exit 2. */
+export class NotInArchiveError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NotInArchiveError';
+  }
+}
+
+/** A downloaded object does not match the size/sha256 the archiver recorded: exit 1. */
+export class IntegrityError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'IntegrityError';
+  }
+}
+
+/** The target file exists and --force was not given: exit 1. */
+export class FileExistsError extends Error {
+  constructor(readonly path: string) {
+    super(`${path} already exists (use --force to overwrite)`);
+    this.name = 'FileExistsError';
+  }
+}
+
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_NOT_FOUND = 2;
+export const EXIT_USAGE = 64;

@@ -1,0 +1,114 @@
+import type { Writable } from 'node:stream';
+import type { ArchiveEntry, ArchiveEntryDetails } from './archive-reader.ts';
+
+const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
+
+export const formatBytes = (bytes: number): string => {
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < UNITS.length - 1) {
+    value /= 1024;
+    unit += 1;
+  }
+  return unit === 0 ? `${bytes} B` : `${value.toFixed(value < 10 ? 1 : 0)} ${UNITS[unit]}`;
+};
+
+export const UNKNOWN_TYPE = 'application/octet-stream';
+
+export interface ListedMedia {
+  key: string;
+  accountSid: string;
+  messageSid: string;
+  mediaSid: string;
+  day: string;
+  size: number;
+  contentType: string;
+  /** Exact receipt time: only with `--details` (a HEAD per object). */
+  receivedAt: string | null;
+  archivedAt: string | null;
+  originalFilename: string | null;
+}
+
+export const toListedMedia = (entry: ArchiveEntry, details?: ArchiveEntryDetails): ListedMedia => ({
+  key: entry.key,
+  accountSid: entry.accountSid,
+  messageSid: entry.messageSid,
+  mediaSid: entry.mediaSid,
+  day: entry.day,
+  size: entry.size,
+  contentType: details?.contentType ?? entry.contentType ?? UNKNOWN_TYPE,
+  receivedAt: details?.receivedAt ?? null,
+  archivedAt: entry.archivedAt?.toISOString() ?? null,
+  originalFilename: details?.originalFilename ?? null,
+});
+
+/** `key  size  content-type  received`, tab-separated for `cut`/`awk`; the day without --details. */
+export const formatLsLine = (media: ListedMedia): string =>
+  [media.key, String(media.size), media.contentType, media.receivedAt ?? media.day].join('\t');
+
+export interface Tally {
+  count: number;
+  bytes: number;
+}
+
+export interface ArchiveStats extends Tally {
+  since: string;
+  until: string;
+  accounts: string[];
+  byContentType: Record<string, Tally>;
+  byDay: Record<string, Tally>;
+}
+
+export const emptyStats = (days: readonly string[], accounts: string[]): ArchiveStats => ({
+  since: days[0] ?? '',
+  until: days[days.length - 1] ?? '',
+  accounts,
+  count: 0,
+  bytes: 0,
+  byContentType: {},
+  byDay: {},
+});
+
+const tally = (table: Record<string, Tally>, name: string, bytes: number): void => {
+  const row = table[name] ?? { count: 0, bytes: 0 };
+  row.count += 1;
+  row.bytes += bytes;
+  table[name] = row;
+};
+
+export const addToStats = (stats: ArchiveStats, entry: ArchiveEntry): void => {
+  stats.count += 1;
+  stats.bytes += entry.size;
+  tally(stats.byContentType, entry.contentType ?? UNKNOWN_TYPE, entry.size);
+  tally(stats.byDay, entry.day, entry.size);
+};
+
+const table = (rows: [string, Tally][]): string[] => {
+  const width = Math.max(0, ...rows.map(([name]) => name.length));
+  const countWidth = Math.max(0, ...rows.map(([, row]) => String(row.count).length));
+  return rows.map(
+    ([name, row]) =>
+      `  ${name.padEnd(width)}  ${String(row.count).padStart(countWidth)}  ${formatBytes(row.bytes)}`,
+  );
+};
+
+export const formatStats = (stats: ArchiveStats): string => {
+  const byType = Object.entries(stats.byContentType).sort(
+    ([a, x], [b, y]) => y.count - x.count || a.localeCompare(b),
+  );
+  const byDay = Object.entries(stats.byDay).sort(([a], [b]) => a.localeCompare(b));
+  return [
+    `period      ${stats.since} .. ${stats.until} (UTC)`,
+    `media       ${stats.count}`,
+    `bytes       ${stats.bytes} (${formatBytes(stats.bytes)})`,
+    ...(byType.length ? ['by content type', ...table(byType)] : []),
+    ...(byDay.length ? ['by day', ...table(byDay)] : []),
+  ].join('\n');
+};
+
+/** Writes one line and waits when the pipe is full, so a long listing never buffers in memory. */
+export const writeLine = async (stream: Writable, line: string): Promise<void> => {
+  if (!stream.write(`${line}\n`)) {
+    await new Promise<void>((resolve) => stream.once('drain', resolve));
+  }
+};

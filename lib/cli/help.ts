@@ -1,0 +1,120 @@
+import { DEFAULT_LOCAL_BUCKET, DEFAULT_LOCAL_S3_PORT } from '../config.ts';
+
+const COMMON = `Target:
+  (default)            AWS: bucket ARCHIVE_BUCKET (required), standard AWS credential chain
+                       (AWS_PROFILE, AWS_REGION, env keys, SSO, instance roles, ...)
+  --local              the local stack (npm start): http://127.0.0.1:\${LOCAL_S3_PORT:-${DEFAULT_LOCAL_S3_PORT}},
+                       bucket \${ARCHIVE_BUCKET:-${DEFAULT_LOCAL_BUCKET}}
+  --account AC...      one account (default: TWILIO_ACCOUNT_SID, else every account in the archive)
+  ARCHIVE_PREFIX       key prefix (default media/)
+  -h, --help           this help`;
+
+const EXIT = `Exit status: 0 ok, 1 error (no bucket, no credentials, network, integrity),
+  2 not found in the archive, 64 usage error.`;
+
+const RANGE = `  --date YYYY-MM-DD     one UTC day
+  --since YYYY-MM-DD    from this day (inclusive) ...
+  --until YYYY-MM-DD    ... to this day (inclusive; default today)
+  --days N              the last N days, today included`;
+
+export const HELP: Record<'main' | 'ls' | 'get' | 'url' | 'stats', string> = {
+  main: `Usage: media-archive <command> [options]
+
+Query the Twilio media archive with S3 listings. Keys are laid out
+  {prefix}{AccountSid}/{YYYY}/{MM}/{DD}/{MessageSid}/{MediaSid}{ext}
+so a day, and a message within a day, are one prefix listing each; the archiver also writes a
+zero-byte index entry {prefix}_index/{MessageSid}/{AccountSid}/{YYYY}/{MM}/{DD} per message, so a
+message is found without its date in 2 listings.
+
+Commands:
+  ls       list media (one line each: key, size, content type, received)
+  get      download a media
+  url      print a presigned GET URL for a media
+  stats    count and bytes by content type and by day
+
+Run media-archive <command> --help for its options.
+
+${COMMON}
+
+${EXIT}
+`,
+  ls: `Usage: media-archive ls [--date D | --since D [--until D] | --days N | --message MM...] [options]
+
+One line per media, tab-separated: key, size in bytes, content type, received.
+Without --details the content type comes from the key's extension and "received" is the UTC day
+from the key (no request per object); --details does one HEAD per object for the stored content
+type and the exact received-at time.
+
+Cost: one ListObjectsV2 per day and account (plus one per 1000 objects), one to find the accounts
+when no account is given. --message costs 2 listings (the message index, then the message).
+
+Options:
+${RANGE}
+                        (default: --days 1, today in UTC)
+  --message MM...       one message; with --date, skips the index and lists that day directly
+  --details             HEAD each object: stored content type, exact received time, file name
+  --json                one JSON document {"media": [...], "count", "bytes"} instead of lines
+
+${COMMON}
+
+${EXIT}
+`,
+  get: `Usage: media-archive get <MediaSid | key> [-o FILE] [--force] [--message MM... | --date D | --days N]
+
+Downloads a media, streaming, and checks its size and SHA-256 against the archiver's metadata.
+The file is named after the media's original file name when the archive knows it, else
+{MediaSid}{ext}, in the current directory; -o names the file or a directory, "-o -" writes
+to stdout. An existing file is never overwritten without --force.
+
+Finding a media SID: the key holds the message and the day, the index holds only messages.
+  --message MM...       2 listings (the message index, then the message)
+  --date YYYY-MM-DD     one listing of that day per account
+  (neither)             day listings newest first over the last --days N days (default 31):
+                        up to N x accounts ListObjectsV2 requests (plus one per 1000 objects a
+                        day) before "not found". Prefer --message or --date on large archives.
+
+Options:
+  -o, --output FILE     target file or directory ("-" for stdout)
+  -f, --force           overwrite an existing file
+  --message MM...       the media's message
+  --date YYYY-MM-DD     the UTC day the message was received
+  --days N              how far back to scan without --message/--date (default 31)
+
+${COMMON}
+
+${EXIT}
+`,
+  url: `Usage: media-archive url <MediaSid | key> [--expires SECONDS] [--message MM... | --date D | --days N]
+
+Prints a presigned GET URL. S3 answers it with ETag and Last-Modified and honours
+If-None-Match / If-Modified-Since (304), so it can be handed to Twilio as an outbound MediaUrl
+and cached. The URL stops working when it expires, or earlier when the credentials that signed it
+do (temporary credentials: at the end of their session).
+
+Finding the media costs what it costs for "get" (see media-archive get --help).
+
+Options:
+  --expires SECONDS     lifetime, 1..604800 (7 days; default 3600)
+  --message MM...       the media's message (2 listings)
+  --date YYYY-MM-DD     the UTC day the message was received (1 listing per account)
+  --days N              how far back to scan without --message/--date (default 31)
+
+${COMMON}
+
+${EXIT}
+`,
+  stats: `Usage: media-archive stats [--date D | --since D [--until D] | --days N] [--json]
+
+Media count and bytes, by content type (from the key's extension) and by day, from listings only:
+one ListObjectsV2 per day and account (plus one per 1000 objects).
+
+Options:
+${RANGE}
+                        (default: --days 31)
+  --json                one JSON document
+
+${COMMON}
+
+${EXIT}
+`,
+};

@@ -1,0 +1,90 @@
+import { readCliConfig } from '../config.ts';
+import { createArchiveReader } from './archive-reader.ts';
+import { type CommandName, type ParsedCommand, parseCommandLine } from './args.ts';
+import { runGet } from './commands/get.ts';
+import { runLs } from './commands/ls.ts';
+import { runStats } from './commands/stats.ts';
+import { runUrl } from './commands/url.ts';
+import type { CommandContext } from './context.ts';
+import { dayOf } from './days.ts';
+import { EXIT_OK, EXIT_USAGE, UsageError } from './errors.ts';
+import { describeFailure, type FailureContext } from './failure.ts';
+import { HELP } from './help.ts';
+import { createProgress, type StatusStream } from './progress.ts';
+import { createCliS3Client } from './s3-client.ts';
+
+export interface CliIo {
+  stdout: StatusStream;
+  stderr: StatusStream;
+  /** Defaults to the process environment (read by config.ts only). */
+  env?: Readonly<Record<string, string | undefined>>;
+  now?: () => Date;
+  cwd?: string;
+}
+
+const run = async (
+  parsed: Exclude<ParsedCommand, { command: 'help' }>,
+  io: CliIo,
+  failure: FailureContext,
+): Promise<void> => {
+  const config = readCliConfig({ local: parsed.local }, io.env);
+  failure.bucket = config.bucket;
+  failure.endpoint = config.s3.endpoint;
+  const s3 = createCliS3Client(config.s3);
+  try {
+    const accountSid = parsed.account ?? config.accountSid;
+    const context: CommandContext = {
+      reader: createArchiveReader({
+        s3,
+        bucket: config.bucket,
+        prefix: config.archivePrefix,
+        ...(accountSid ? { accountSid } : {}),
+      }),
+      bucket: config.bucket,
+      stdout: io.stdout,
+      stderr: io.stderr,
+      progress: createProgress(io.stderr),
+      today: dayOf((io.now ?? (() => new Date()))()),
+      cwd: io.cwd ?? process.cwd(),
+    };
+    if (parsed.command === 'ls') await runLs(parsed, context);
+    else if (parsed.command === 'stats') await runStats(parsed, context);
+    else if (parsed.command === 'get') await runGet(parsed, context);
+    else await runUrl(parsed, context);
+  } finally {
+    s3.destroy();
+  }
+};
+
+/** Runs one command line; resolves to the exit status (never throws, never exits the process). */
+export const runCli = async (
+  argv: readonly string[],
+  io: CliIo = { stdout: process.stdout, stderr: process.stderr },
+): Promise<number> => {
+  let parsed: ParsedCommand;
+  try {
+    parsed = parseCommandLine(argv);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    const topic: CommandName | 'main' = (error.command as CommandName | undefined) ?? 'main';
+    io.stderr.write(`media-archive: ${error.message}\n\n${HELP[topic]}`);
+    return EXIT_USAGE;
+  }
+  if (parsed.command === 'help') {
+    io.stdout.write(HELP[parsed.topic]);
+    return EXIT_OK;
+  }
+  const failure: FailureContext = { local: parsed.local };
+  try {
+    await run(parsed, io, failure);
+    return EXIT_OK;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr.write(`media-archive: ${error.message}\n\n${HELP[parsed.command]}`);
+      return EXIT_USAGE;
+    }
+    const { message, exitCode } = describeFailure(error, failure);
+    io.stderr.write(`media-archive: ${message}\n`);
+    return exitCode;
+  }
+};

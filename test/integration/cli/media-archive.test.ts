@@ -1,0 +1,413 @@
+import { execFile } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { archiveKeyFor } from '../../../lib/domain/archive-key.ts';
+import { type LocalS3Server, startLocalS3Server } from '../../../lib/local/s3-server.ts';
+import {
+  type ArchivedMediaSeed,
+  localS3Client,
+  putArchivedMedia,
+} from '../../helpers/archived-objects.ts';
+import { makeMediaBody } from '../../helpers/media-fixtures.ts';
+
+const BIN = fileURLToPath(new URL('../../../bin/media-archive.mjs', import.meta.url));
+const BUCKET = 'twilio-media-archive';
+const PREFIX = 'media/';
+const ACCOUNT_A = `AC${'a'.repeat(32)}`;
+const ACCOUNT_B = `AC${'b'.repeat(32)}`;
+const sid = (kind: string, n: number) => `${kind}${String(n).padStart(32, '0')}`;
+const MMS = sid('MM', 1);
+const WHATSAPP = sid('MM', 2);
+const OTHER_ACCOUNT_MMS = sid('MM', 3);
+const TODAYS = sid('SM', 4);
+const NOW = new Date().toISOString();
+
+const seed = (
+  overrides: Partial<ArchivedMediaSeed> & Pick<ArchivedMediaSeed, 'messageSid' | 'mediaSid'>,
+  size: number,
+  n: number,
+): ArchivedMediaSeed => ({
+  accountSid: ACCOUNT_A,
+  index: 0,
+  contentType: 'image/jpeg',
+  receivedAt: '2025-03-14T10:15:30.000Z',
+  body: makeMediaBody(size, n),
+  ...overrides,
+});
+
+const SEEDS: ArchivedMediaSeed[] = [
+  seed({ messageSid: MMS, mediaSid: sid('ME', 1), originalFilename: 'café photo.jpg' }, 3000, 1),
+  seed({ messageSid: MMS, mediaSid: sid('ME', 2), index: 1, contentType: 'image/png' }, 2000, 2),
+  seed({ messageSid: MMS, mediaSid: sid('ME', 3), index: 2, contentType: 'image/gif' }, 1000, 3),
+  seed(
+    {
+      messageSid: WHATSAPP,
+      mediaSid: sid('ME', 4),
+      contentType: 'application/pdf',
+      receivedAt: '2025-03-15T23:59:59.000Z',
+      originalFilename: 'report.pdf',
+    },
+    5000,
+    4,
+  ),
+  seed({ accountSid: ACCOUNT_B, messageSid: OTHER_ACCOUNT_MMS, mediaSid: sid('ME', 5) }, 700, 5),
+  seed({ messageSid: TODAYS, mediaSid: sid('ME', 6), receivedAt: NOW }, 1234, 6),
+];
+const bodyOf = (mediaSid: string): Buffer => {
+  const found = SEEDS.find((item) => item.mediaSid === mediaSid);
+  if (!found) throw new Error(`no seed ${mediaSid}`);
+  return found.body;
+};
+const keyOf = (mediaSid: string): string => {
+  const found = SEEDS.find((item) => item.mediaSid === mediaSid);
+  if (!found) throw new Error(`no seed ${mediaSid}`);
+  return archiveKeyFor(PREFIX, found);
+};
+
+interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+describe('media-archive CLI against s3rver', () => {
+  let server: LocalS3Server;
+  let s3: S3Client;
+  let dataDir: string;
+  let workDir: string;
+
+  const cli = (args: string[], env: Record<string, string> = {}): Promise<CliResult> =>
+    new Promise((resolve) => {
+      const childEnv: Record<string, string | undefined> = {
+        ...process.env,
+        LOCAL_S3_PORT: String(server.port),
+        TWILIO_ACCOUNT_SID: undefined,
+        ARCHIVE_BUCKET: undefined,
+        ARCHIVE_PREFIX: undefined,
+        AWS_PROFILE: undefined,
+        ...env,
+      };
+      execFile(
+        process.execPath,
+        [BIN, ...args],
+        { cwd: workDir, env: childEnv as NodeJS.ProcessEnv, encoding: 'utf8' },
+        (error, stdout, stderr) => {
+          const code = error ? Number((error as { code?: number }).code ?? 1) : 0;
+          resolve({ code, stdout, stderr });
+        },
+      );
+    });
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'cli-s3-'));
+    workDir = await mkdtemp(join(tmpdir(), 'cli-work-'));
+    server = await startLocalS3Server({ directory: dataDir, port: 0, buckets: [BUCKET] });
+    s3 = localS3Client(server.endpoint);
+    await putArchivedMedia(s3, BUCKET, PREFIX, SEEDS);
+  });
+
+  afterAll(async () => {
+    s3?.destroy();
+    await server?.close();
+    await rm(dataDir, { recursive: true, force: true });
+    await rm(workDir, { recursive: true, force: true });
+  });
+
+  beforeEach(() => {
+    server.resetRequestCounts();
+  });
+
+  describe('ls', () => {
+    it('lists one day across all accounts, one line per media, without the index', async () => {
+      // Prepare
+      const expected = [sid('ME', 1), sid('ME', 2), sid('ME', 3), sid('ME', 5)].map(keyOf);
+
+      // Act
+      const result = await cli(['ls', '--local', '--date', '2025-03-14']);
+
+      // Assess
+      expect(result.code).toBe(0);
+      const lines = result.stdout.trim().split('\n');
+      expect(lines.map((line) => line.split('\t')[0]).sort()).toEqual(expected.sort());
+      expect(lines).toContain(`${keyOf(sid('ME', 2))}\t2000\timage/png\t2025-03-14`);
+      expect(result.stdout).not.toContain('_index');
+      expect(result.stderr).toBe('');
+    });
+
+    it('lists a range for one account as one JSON document', async () => {
+      // Act
+      const result = await cli([
+        'ls',
+        '--local',
+        '--account',
+        ACCOUNT_A,
+        '--since',
+        '2025-03-13',
+        '--until',
+        '2025-03-15',
+        '--json',
+      ]);
+
+      // Assess
+      expect(result.code).toBe(0);
+      const document = JSON.parse(result.stdout);
+      expect(document.count).toBe(4);
+      expect(document.bytes).toBe(3000 + 2000 + 1000 + 5000);
+      expect(document.media.map((media: { mediaSid: string }) => media.mediaSid)).toEqual([
+        sid('ME', 1),
+        sid('ME', 2),
+        sid('ME', 3),
+        sid('ME', 4),
+      ]);
+      expect(document.media[3]).toMatchObject({
+        key: keyOf(sid('ME', 4)),
+        accountSid: ACCOUNT_A,
+        messageSid: WHATSAPP,
+        day: '2025-03-15',
+        size: 5000,
+        contentType: 'application/pdf',
+      });
+    });
+
+    it('finds a message without its date in at most 2 listings and no HEAD', async () => {
+      // Act
+      const result = await cli(['ls', '--local', '--message', MMS]);
+
+      // Assess
+      expect(result.code).toBe(0);
+      expect(result.stdout.trim().split('\n')).toHaveLength(3);
+      const counts = await server.requestCounts();
+      expect(counts.GET ?? 0).toBeLessThanOrEqual(2);
+      expect(counts.HEAD ?? 0).toBe(0);
+    });
+
+    it('shows the stored received time and file name with --details', async () => {
+      // Act
+      const result = await cli(['ls', '--local', '--message', WHATSAPP, '--details', '--json']);
+
+      // Assess
+      expect(result.code).toBe(0);
+      const [media] = JSON.parse(result.stdout).media;
+      expect(media).toMatchObject({
+        receivedAt: '2025-03-15T23:59:59.000Z',
+        contentType: 'application/pdf',
+        originalFilename: 'report.pdf',
+      });
+    });
+
+    it('lists today by default', async () => {
+      // Act
+      const result = await cli(['ls', '--local', '--account', ACCOUNT_A]);
+
+      // Assess
+      expect(result.code).toBe(0);
+      expect(result.stdout.trim()).toBe(
+        `${keyOf(sid('ME', 6))}\t1234\timage/jpeg\t${NOW.slice(0, 10)}`,
+      );
+    });
+  });
+
+  describe('get', () => {
+    it('downloads under the original (non-ASCII) file name and refuses to overwrite', async () => {
+      // Act
+      const first = await cli(['get', sid('ME', 1), '--message', MMS, '--local']);
+      const second = await cli(['get', sid('ME', 1), '--message', MMS, '--local']);
+      const forced = await cli(['get', sid('ME', 1), '--message', MMS, '--local', '--force']);
+
+      // Assess
+      expect(first.code).toBe(0);
+      expect(first.stdout.trim()).toBe(join(workDir, 'café photo.jpg'));
+      expect(await readFile(join(workDir, 'café photo.jpg'))).toEqual(bodyOf(sid('ME', 1)));
+      expect(second.code).toBe(1);
+      expect(second.stderr.trim().split('\n')).toHaveLength(1);
+      expect(second.stderr).toContain('already exists');
+      expect(forced.code).toBe(0);
+    });
+
+    it('finds a bare media SID received today and writes to -o', async () => {
+      // Act
+      const result = await cli(['get', sid('ME', 6), '--local', '-o', 'out.bin']);
+
+      // Assess
+      expect(result.code).toBe(0);
+      expect(await readFile(join(workDir, 'out.bin'))).toEqual(bodyOf(sid('ME', 6)));
+    });
+
+    it('names the file after the key when no original name is known, with --date', async () => {
+      // Act
+      const result = await cli(['get', sid('ME', 2), '--date', '2025-03-14', '--local']);
+
+      // Assess
+      expect(result.code).toBe(0);
+      expect(await readFile(join(workDir, `${sid('ME', 2)}.png`))).toEqual(bodyOf(sid('ME', 2)));
+    });
+
+    it('does not leave a file behind when the bytes differ from the recorded SHA-256', async () => {
+      // Prepare: an object whose body no longer matches its metadata, on a day no other test reads
+      const tampered = seed(
+        { messageSid: sid('MM', 9), mediaSid: sid('ME', 9), receivedAt: '2025-02-01T00:00:00Z' },
+        100,
+        9,
+      );
+      await putArchivedMedia(s3, BUCKET, PREFIX, [tampered]);
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: BUCKET,
+          Key: archiveKeyFor(PREFIX, tampered),
+          Body: makeMediaBody(100, 10),
+          Metadata: { sha256: '0'.repeat(64), size: '100' },
+        }),
+      );
+
+      // Act
+      const result = await cli(['get', sid('ME', 9), '--message', sid('MM', 9), '--local']);
+
+      // Assess
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('SHA-256');
+      await expect(readFile(join(workDir, `${sid('ME', 9)}.jpg`))).rejects.toThrow(/ENOENT/);
+    });
+  });
+
+  describe('url', () => {
+    it('prints a presigned URL that serves the bytes and answers If-None-Match with 304', async () => {
+      // Act
+      const result = await cli(['url', sid('ME', 4), '--message', WHATSAPP, '--local']);
+
+      // Assess
+      expect(result.code).toBe(0);
+      const url = result.stdout.trim();
+      expect(url).toContain('X-Amz-Expires=3600');
+      const response = await fetch(url);
+      expect(response.status).toBe(200);
+      expect(Buffer.from(await response.arrayBuffer())).toEqual(bodyOf(sid('ME', 4)));
+      const etag = response.headers.get('etag');
+      expect(etag).toBeTruthy();
+      const cached = await fetch(url, { headers: { 'If-None-Match': etag ?? '' } });
+      expect(cached.status).toBe(304);
+    });
+  });
+
+  describe('stats', () => {
+    it('counts media and bytes by content type and by day from listings only', async () => {
+      // Act
+      const result = await cli([
+        'stats',
+        '--local',
+        '--since',
+        '2025-03-14',
+        '--until',
+        '2025-03-15',
+        '--json',
+      ]);
+
+      // Assess
+      expect(result.code).toBe(0);
+      const stats = JSON.parse(result.stdout);
+      expect(stats).toMatchObject({
+        since: '2025-03-14',
+        until: '2025-03-15',
+        count: 5,
+        bytes: 3000 + 2000 + 1000 + 5000 + 700,
+        byContentType: {
+          'image/jpeg': { count: 2, bytes: 3700 },
+          'image/png': { count: 1, bytes: 2000 },
+          'image/gif': { count: 1, bytes: 1000 },
+          'application/pdf': { count: 1, bytes: 5000 },
+        },
+        byDay: {
+          '2025-03-14': { count: 4, bytes: 6700 },
+          '2025-03-15': { count: 1, bytes: 5000 },
+        },
+      });
+      expect((await server.requestCounts()).HEAD ?? 0).toBe(0);
+    });
+
+    it('prints a readable summary without --json', async () => {
+      // Act
+      const result = await cli(['stats', '--local', '--date', '2025-03-15']);
+
+      // Assess
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain('media       1');
+      expect(result.stdout).toMatch(/application\/pdf\s+1\s+4\.9 KiB/);
+    });
+  });
+
+  describe('errors', () => {
+    it('names a missing bucket in one line, exit 1', async () => {
+      // Act
+      const result = await cli(['ls', '--local', '--date', '2025-03-14'], {
+        ARCHIVE_BUCKET: 'no-such-bucket',
+      });
+
+      // Assess
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(result.stderr).toContain('bucket no-such-bucket does not exist');
+    });
+
+    it('reports an unknown media SID as not found, exit 2', async () => {
+      // Act
+      const result = await cli(['get', sid('ME', 77), '--date', '2025-03-14', '--local']);
+
+      // Assess
+      expect(result.code).toBe(2);
+      expect(result.stderr.trim()).toBe(
+        `media-archive: media ${sid('ME', 77)} not found on 2025-03-14`,
+      );
+    });
+
+    it('reports an unknown message as not found, exit 2', async () => {
+      // Act
+      const result = await cli(['ls', '--local', '--message', sid('MM', 77)]);
+
+      // Assess
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain('not found');
+    });
+
+    it('requires ARCHIVE_BUCKET without --local', async () => {
+      // Act
+      const result = await cli(['stats']);
+
+      // Assess
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(result.stderr).toContain('ARCHIVE_BUCKET is required');
+    });
+
+    it('says when the local stack is not running', async () => {
+      // Act
+      const result = await cli(['ls', '--local'], { LOCAL_S3_PORT: '1' });
+
+      // Assess
+      expect(result.code).toBe(1);
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+      expect(result.stderr).toContain('is the local stack running');
+    });
+
+    it('answers a usage error with exit 64 and the help', async () => {
+      // Act
+      const result = await cli(['ls', '--date', '2025-02-30']);
+
+      // Assess
+      expect(result.code).toBe(64);
+      expect(result.stderr).toContain('--date must be a date YYYY-MM-DD');
+      expect(result.stderr).toContain('Usage: media-archive ls');
+    });
+
+    it.each(['ls', 'get', 'url', 'stats'])('prints help for %s', async (command) => {
+      // Act
+      const result = await cli([command, '--help']);
+
+      // Assess
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain(`Usage: media-archive ${command}`);
+    });
+  });
+});
