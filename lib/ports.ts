@@ -111,3 +111,11 @@ export interface JobQueue {
 export interface DeadLetter {
   send(body: string, reason: string, errorName: string): Promise<void>;
 }
+
+/** Failed queue messages whose next delivery should wait longer. Adapter: `sqs-retry-scheduler.ts`. */
+export interface RetryScheduler {
+  /** Sets each message's visibility timeout; best effort (the caller logs a failure). */
+  postpone(
+    entries: readonly { receiptHandle: string; visibilityTimeoutSeconds: number }[],
+  ): Promise<void>;
+}

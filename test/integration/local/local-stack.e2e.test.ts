@@ -1,13 +1,16 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStack } from '../../../lib/local/local-stack.ts';
 import type { SeededMessage } from '../../../lib/local/twilio-emulator.ts';
 import { incomingMessageFields, postSignedWebhook } from '../../../lib/local/webhook-client.ts';
 import { approximateCount, waitFor } from '../../helpers/local-sqs.ts';
 import { type ArchivedObject, readArchive, startTestStack } from '../../helpers/local-stack.ts';
-import { makeMediaBody } from '../../helpers/media-fixtures.ts';
+import { makeMediaBody, sha256Hex } from '../../helpers/media-fixtures.ts';
+import { runMediaArchive } from '../../helpers/run-cli.ts';
 
 describe('local stack end to end', () => {
-  let stack: LocalStack;
+  let stack: LocalStack & { dataDir: string };
   let mms: SeededMessage;
   let sms: SeededMessage;
   let forgedTarget: SeededMessage;
@@ -119,5 +122,63 @@ describe('local stack end to end', () => {
   it('leaves nothing in the dead-letter queue', async () => {
     // Assess
     expect(await approximateCount(stack.sqs, stack.deadLetterQueueUrl)).toBe(0);
+  });
+
+  describe('the media-archive CLI on that archive', () => {
+    const cli = (args: string[]) =>
+      runMediaArchive(
+        [...args, '--local'],
+        {
+          LOCAL_S3_PORT: new URL(stack.s3Endpoint).port,
+          ARCHIVE_BUCKET: stack.bucket,
+        },
+        stack.dataDir,
+      );
+
+    it('ls --message lists the three media with sizes and content types', async () => {
+      // Act
+      const result = await cli(['ls', '--message', mms.sid, '--json']);
+
+      // Assess
+      expect(result.code).toBe(0);
+      const listed = JSON.parse(result.stdout) as {
+        media: Array<{ mediaSid: string; size: number; contentType: string }>;
+        count: number;
+      };
+      expect(listed.count).toBe(3);
+      expect(listed.media.map((m) => [m.mediaSid, m.size, m.contentType]).sort()).toEqual(
+        mms.media.map((m) => [m.sid, m.size, m.contentType]).sort(),
+      );
+    });
+
+    it('get downloads a media byte for byte', async () => {
+      // Prepare
+      const media = mms.media[2];
+      if (!media) throw new Error('seed missing');
+      const target = join(stack.dataDir, 'downloaded.pdf');
+
+      // Act
+      const result = await cli(['get', media.sid, '--message', mms.sid, '-o', target]);
+
+      // Assess
+      expect(result.code).toBe(0);
+      expect(sha256Hex(await readFile(target))).toBe(media.sha256);
+    });
+
+    it('stats counts the media and bytes by content type', async () => {
+      // Act
+      const result = await cli(['stats', '--json']);
+
+      // Assess
+      expect(result.code).toBe(0);
+      const stats = JSON.parse(result.stdout) as {
+        count: number;
+        bytes: number;
+        byContentType: Record<string, { count: number; bytes: number }> | unknown;
+      };
+      expect(stats.count).toBe(3);
+      expect(stats.bytes).toBe(mms.media.reduce((sum, m) => sum + m.size, 0));
+      expect(JSON.stringify(stats.byContentType)).toContain('application/pdf');
+    });
   });
 });
