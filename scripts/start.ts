@@ -1,11 +1,12 @@
 // `npm start`: the whole product on this machine until Ctrl-C. See README "Local stack".
+import { ARCHIVE_BROWSER_PATH, archiveBrowserRoutes } from '../lib/browser/local-route.ts';
 import { readLocalStackConfig } from '../lib/config.ts';
 import { LocalPortInUseError, startLocalStack } from '../lib/local/local-stack.ts';
 
 const config = readLocalStackConfig();
 let stack: Awaited<ReturnType<typeof startLocalStack>>;
 try {
-  stack = await startLocalStack(config);
+  stack = await startLocalStack(config, { rawRoutes: archiveBrowserRoutes });
 } catch (error) {
   const reason = error instanceof LocalPortInUseError ? error.message : String(error);
   console.error(`npm start: ${reason}`);
@@ -17,6 +18,7 @@ const lines = [
   '',
   'twilio-media-archiver — local stack',
   `  webhook      POST ${stack.webhookUrl}`,
+  `  archive      ${stack.httpBaseUrl}${ARCHIVE_BROWSER_PATH}/  (read-only browser)`,
   `  S3           ${stack.s3Endpoint}  bucket ${stack.bucket}  (data in ${config.dataDir}/s3)`,
   `  SQS          ${stack.sqsEndpoint}  queue ${stack.queueUrl}`,
   `  dead letters ${stack.deadLetterQueueUrl}`,

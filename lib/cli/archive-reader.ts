@@ -34,12 +34,44 @@ export interface ArchiveEntryDetails {
   originalFilename: string | undefined;
   sha256: string | undefined;
   size: number | undefined;
+  /** Only archived with ARCHIVE_ADDRESSES=true; absent otherwise. */
+  from?: string;
+  to?: string;
 }
 
 export interface OpenedMedia extends ArchiveEntryDetails {
   body: Readable;
   contentLength: number | undefined;
 }
+
+/** One page of a day listing; `nextToken` continues it (S3's ContinuationToken). */
+export interface ArchivePage {
+  entries: ArchiveEntry[];
+  nextToken: string | undefined;
+}
+
+/** A conditional (and possibly partial) read: what a browser sends, passed through to S3. */
+export interface ConditionalRead {
+  ifNoneMatch?: string;
+  ifModifiedSince?: Date;
+  /** `bytes=…` as the client sent it. */
+  range?: string;
+  /** HEAD: validators and metadata, no body. */
+  headOnly?: boolean;
+}
+
+/** S3's answer to a conditional read: 304 becomes `notModified` instead of an error. */
+export type ConditionalMedia =
+  | { notModified: true }
+  | (ArchiveEntryDetails & {
+      notModified: false;
+      /** Undefined for `headOnly`. */
+      body: Readable | undefined;
+      contentLength: number | undefined;
+      contentRange: string | undefined;
+      etag: string | undefined;
+      lastModified: Date | undefined;
+    });
 
 /** Where `findMedia` looks, cheapest first. */
 export type MediaScope =
@@ -51,6 +83,12 @@ export interface ArchiveReader {
   accounts(): Promise<string[]>;
   /** Every media of one account and day, page by page (never more than one page in memory). */
   listDay(accountSid: string, day: Day): AsyncGenerator<ArchiveEntry>;
+  /** One page (≤ `maxKeys`) of a day listing, for callers that page on demand (the browser). */
+  listDayPage(
+    accountSid: string,
+    day: Day,
+    page?: { maxKeys?: number; continuationToken?: string },
+  ): Promise<ArchivePage>;
   /**
    * A message's media. With its day: one listing per account. Without: one listing of the index
    * `_index/{MessageSid}/` for the day and account, then one listing of the message prefix.
@@ -59,6 +97,8 @@ export interface ArchiveReader {
   findMedia(mediaSid: string, scope: MediaScope): Promise<ArchiveEntry | undefined>;
   describe(key: string): Promise<ArchiveEntryDetails>;
   open(key: string): Promise<OpenedMedia>;
+  /** GetObject (or HeadObject) with the client's validators and range; 304 is an answer. */
+  openConditional(key: string, read: ConditionalRead): Promise<ConditionalMedia>;
   presignGet(key: string, expiresInSeconds: number): Promise<string>;
 }
 
@@ -128,8 +168,15 @@ const metadataOf = (output: {
     originalFilename,
     sha256: meta.sha256,
     size: Number.isSafeInteger(size) ? size : undefined,
+    ...(meta.from !== undefined ? { from: meta.from } : {}),
+    ...(meta.to !== undefined ? { to: meta.to } : {}),
   };
 };
+
+/** The SDK turns S3's 304 into an exception (no body to deserialize); it is a normal answer here. */
+const isNotModified = (error: unknown): boolean =>
+  (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode === 304 ||
+  (error as { name?: string })?.name === 'NotModified';
 
 export const createArchiveReader = (options: ArchiveReaderOptions): ArchiveReader => {
   const { s3, bucket, prefix } = options;
@@ -154,13 +201,18 @@ export const createArchiveReader = (options: ArchiveReaderOptions): ArchiveReade
     } while (token);
   }
 
-  async function* listEntries(listPrefix: string): AsyncGenerator<ArchiveEntry> {
-    for await (const page of listPages(listPrefix)) {
-      for (const object of page.Contents ?? []) {
-        const parts = object.Key ? parseArchiveKey(prefix, object.Key) : undefined;
-        if (parts) yield { ...parts, size: object.Size ?? 0, archivedAt: object.LastModified };
-      }
+  const entriesOf = (page: ListObjectsV2CommandOutput): ArchiveEntry[] => {
+    const entries: ArchiveEntry[] = [];
+    for (const object of page.Contents ?? []) {
+      const parts = object.Key ? parseArchiveKey(prefix, object.Key) : undefined;
+      if (parts)
+        entries.push({ ...parts, size: object.Size ?? 0, archivedAt: object.LastModified });
     }
+    return entries;
+  };
+
+  async function* listEntries(listPrefix: string): AsyncGenerator<ArchiveEntry> {
+    for await (const page of listPages(listPrefix)) yield* entriesOf(page);
   }
 
   const accountsByDelimiter = async (): Promise<string[]> => {
@@ -217,6 +269,27 @@ export const createArchiveReader = (options: ArchiveReaderOptions): ArchiveReade
 
   const listDay = (accountSid: string, day: Day): AsyncGenerator<ArchiveEntry> =>
     listEntries(`${prefix}${accountSid}/${dayPath(day)}/`);
+
+  const listDayPage = async (
+    accountSid: string,
+    day: Day,
+    paging: { maxKeys?: number; continuationToken?: string } = {},
+  ): Promise<ArchivePage> => {
+    const listPrefix = `${prefix}${accountSid}/${dayPath(day)}/`;
+    options.onListPage?.(listPrefix);
+    const page = await s3.send(
+      new ListObjectsV2Command({
+        Bucket: bucket,
+        Prefix: listPrefix,
+        ...(paging.maxKeys !== undefined ? { MaxKeys: paging.maxKeys } : {}),
+        ...(paging.continuationToken ? { ContinuationToken: paging.continuationToken } : {}),
+      }),
+    );
+    return {
+      entries: entriesOf(page),
+      nextToken: page.IsTruncated ? page.NextContinuationToken : undefined,
+    };
+  };
 
   const collect = async (iterable: AsyncIterable<ArchiveEntry>): Promise<ArchiveEntry[]> => {
     const entries: ArchiveEntry[] = [];
@@ -278,10 +351,48 @@ export const createArchiveReader = (options: ArchiveReaderOptions): ArchiveReade
     };
   };
 
+  const openConditional = async (key: string, read: ConditionalRead): Promise<ConditionalMedia> => {
+    // RFC 9110: with If-None-Match present, If-Modified-Since is ignored; S3 would combine them.
+    const conditions = {
+      ...(read.ifNoneMatch !== undefined ? { IfNoneMatch: read.ifNoneMatch } : {}),
+      ...(read.ifNoneMatch === undefined && read.ifModifiedSince
+        ? { IfModifiedSince: read.ifModifiedSince }
+        : {}),
+      ...(read.range !== undefined ? { Range: read.range } : {}),
+    };
+    try {
+      const output = read.headOnly
+        ? await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ...conditions }))
+        : await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...conditions }));
+      return {
+        ...metadataOf(output),
+        notModified: false,
+        body: 'Body' in output ? (output.Body as Readable | undefined) : undefined,
+        contentLength: output.ContentLength,
+        contentRange: 'ContentRange' in output ? output.ContentRange : undefined,
+        etag: output.ETag,
+        lastModified: output.LastModified,
+      };
+    } catch (error) {
+      if (isNotModified(error)) return { notModified: true };
+      throw error;
+    }
+  };
+
   const presignGet = (key: string, expiresInSeconds: number): Promise<string> =>
     getSignedUrl(s3, new GetObjectCommand({ Bucket: bucket, Key: key }), {
       expiresIn: expiresInSeconds,
     });
 
-  return { accounts, listDay, findMessage, findMedia, describe, open, presignGet };
+  return {
+    accounts,
+    listDay,
+    listDayPage,
+    findMessage,
+    findMedia,
+    describe,
+    open,
+    openConditional,
+    presignGet,
+  };
 };

@@ -3,8 +3,8 @@ import { isAccountSid, isMessageSid, MEDIA_SID } from '../domain/sids.ts';
 import { type Day, parseDay, type RangeOptions } from './days.ts';
 import { UsageError } from './errors.ts';
 
-export type CommandName = 'ls' | 'get' | 'url' | 'stats';
-export const COMMANDS: readonly CommandName[] = ['ls', 'get', 'url', 'stats'];
+export type CommandName = 'ls' | 'get' | 'url' | 'stats' | 'serve';
+export const COMMANDS: readonly CommandName[] = ['ls', 'get', 'url', 'stats', 'serve'];
 
 export interface TargetOptions {
   local: boolean;
@@ -30,9 +30,12 @@ export type ParsedCommand =
     } & TargetOptions)
   | ({ command: 'stats'; range: RangeOptions; json: boolean } & TargetOptions)
   | ({ command: 'get'; lookup: MediaLookup; output?: string; force: boolean } & TargetOptions)
-  | ({ command: 'url'; lookup: MediaLookup; expires: number } & TargetOptions);
+  | ({ command: 'url'; lookup: MediaLookup; expires: number } & TargetOptions)
+  | ({ command: 'serve'; port: number; host: string } & TargetOptions);
 
 export const DEFAULT_SCAN_DAYS = 31;
+export const DEFAULT_SERVE_PORT = 8080;
+export const DEFAULT_SERVE_HOST = '127.0.0.1';
 export const DEFAULT_EXPIRES_SECONDS = 3600;
 /** SigV4 presigned URLs live at most 7 days. */
 export const MAX_EXPIRES_SECONDS = 604_800;
@@ -51,6 +54,8 @@ const OPTIONS = {
   output: { type: 'string', short: 'o' },
   force: { type: 'boolean', short: 'f' },
   expires: { type: 'string' },
+  port: { type: 'string' },
+  host: { type: 'string' },
 } as const;
 
 type OptionName = keyof typeof OPTIONS;
@@ -61,6 +66,7 @@ const ALLOWED: Record<CommandName, OptionName[]> = {
   stats: [...COMMON, 'date', 'since', 'until', 'days', 'json'],
   get: [...COMMON, 'message', 'date', 'days', 'output', 'force'],
   url: [...COMMON, 'message', 'date', 'days', 'expires'],
+  serve: [...COMMON, 'port', 'host'],
 };
 
 const isCommand = (value: string | undefined): value is CommandName =>
@@ -164,6 +170,16 @@ export const parseCommandLine = (argv: readonly string[]): ParsedCommand => {
     };
   }
 
+  if (command === 'serve') {
+    if (rest.length > 0) fail(`serve takes no arguments, got "${rest[0]}"`);
+    const host = values.host ?? DEFAULT_SERVE_HOST;
+    if (!/^[A-Za-z0-9.:-]+$/.test(host)) fail(`--host must be a host name or IP address`);
+    const port =
+      values.port === undefined
+        ? DEFAULT_SERVE_PORT
+        : integer(values.port, '--port', 0, 65_535, command);
+    return { command, ...target, port, host };
+  }
   if (rest.length !== 1) fail(`${command} takes exactly one media SID`);
   const sidOrKey = rest[0] as string;
   if (!MEDIA_SID.test(sidOrKey) && !sidOrKey.includes('/')) {

@@ -17,7 +17,7 @@ const RANGE = `  --date YYYY-MM-DD     one UTC day
   --until YYYY-MM-DD    ... to this day (inclusive; default today)
   --days N              the last N days, today included`;
 
-export const HELP: Record<'main' | 'ls' | 'get' | 'url' | 'stats', string> = {
+export const HELP: Record<'main' | 'ls' | 'get' | 'url' | 'stats' | 'serve', string> = {
   main: `Usage: media-archive <command> [options]
 
 Query the Twilio media archive with S3 listings. Keys are laid out
@@ -31,6 +31,7 @@ Commands:
   get      download a media
   url      print a presigned GET URL for a media
   stats    count and bytes by content type and by day
+  serve    a read-only web page of the archive (http://127.0.0.1:8080/archive/)
 
 Run media-archive <command> --help for its options.
 
@@ -112,6 +113,28 @@ Options:
 ${RANGE}
                         (default: --days 31)
   --json                one JSON document
+
+${COMMON}
+
+${EXIT}
+`,
+  serve: `Usage: media-archive serve [--port 8080] [--host 127.0.0.1] [options]
+
+A read-only web page of the archive: a calendar of UTC days, the messages of a day with their
+media as thumbnails, each message's media with type, size, received time and SIDs, and a search
+box for a message SID (2 listings) or a media SID (day listings over the last 31 days).
+Media are streamed through this process (no presigned URLs leave it), with ETag/Last-Modified
+passed through and 304 for conditional requests; listings are paged, never the whole bucket.
+Only GET and HEAD are answered; there is no login, so it answers only requests addressed to
+this machine (Host 127.0.0.1, localhost, [::1] or --host) and none that came through a proxy.
+Phone numbers appear only when they were archived (ARCHIVE_ADDRESSES=true). Ctrl-C stops it.
+
+Cost: the calendar lists each day of the month up to today (one ListObjectsV2 per day and
+account, at most 1000 keys each: "1000+" beyond); a day page lists one page of 120 media.
+
+Options:
+  --port N              port, 0..65535 (default 8080; 0 = any free port)
+  --host ADDRESS        address to bind (default 127.0.0.1: this machine only)
 
 ${COMMON}
 

@@ -3,6 +3,7 @@ import { createArchiveReader } from './archive-reader.ts';
 import { type CommandName, type ParsedCommand, parseCommandLine } from './args.ts';
 import { runGet } from './commands/get.ts';
 import { runLs } from './commands/ls.ts';
+import { runServe } from './commands/serve.ts';
 import { runStats } from './commands/stats.ts';
 import { runUrl } from './commands/url.ts';
 import type { CommandContext } from './context.ts';
@@ -50,7 +51,9 @@ const run = async (
     if (parsed.command === 'ls') await runLs(parsed, context);
     else if (parsed.command === 'stats') await runStats(parsed, context);
     else if (parsed.command === 'get') await runGet(parsed, context);
-    else await runUrl(parsed, context);
+    else if (parsed.command === 'serve') {
+      await runServe(parsed, context, { prefix: config.archivePrefix, failure });
+    } else await runUrl(parsed, context);
   } finally {
     s3.destroy();
   }

@@ -3,7 +3,7 @@ import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-s
 import { type LocalStackConfig, readArchiverConfig, readWebhookConfig } from '../config.ts';
 import { createArchiverDeps, createWebhookDeps } from '../deps.ts';
 import { createWebhookHandler } from '../http/webhook-handler.ts';
-import { createArchiverHandler } from '../process-media-batch.ts';
+import { type ArchiverDeps, createArchiverHandler } from '../process-media-batch.ts';
 import {
   type HttpApiHandler,
   type LocalHttpApi,
@@ -13,7 +13,11 @@ import {
 import { type LocalS3Server, PortInUseError, startLocalS3Server } from './s3-server.ts';
 import { type SqsPoller, type SqsPollerOptions, startSqsPoller } from './sqs-poller.ts';
 import { type LocalSqsServer, startLocalSqsServer } from './sqs-server.ts';
-import { startTwilioEmulator, type TwilioEmulator } from './twilio-emulator.ts';
+import {
+  startTwilioEmulator,
+  type TwilioEmulator,
+  type TwilioEmulatorOptions,
+} from './twilio-emulator.ts';
 
 export const LOCAL_AWS_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 const REGION = 'us-east-1';
@@ -28,6 +32,8 @@ export interface LocalStack {
   s3Endpoint: string;
   sqsEndpoint: string;
   bucket: string;
+  /** ARCHIVE_PREFIX as the archiver uses it (`media/` by default). */
+  archivePrefix: string;
   queueUrl: string;
   deadLetterQueueUrl: string;
   accountSid: string;
@@ -50,6 +56,10 @@ export interface LocalStackHooks {
   poller?: Partial<Pick<SqsPollerOptions, 'beforeDelete' | 'onError' | 'concurrency'>>;
   /** Overrides of the Lambdas' environment after the stack wired its own values. */
   lambdaEnv?: Record<string, string>;
+  /** Replaces or decorates the archiver's ports (fault injection, shorter Twilio retries). */
+  decorateArchiverDeps?: (deps: ArchiverDeps) => ArchiverDeps;
+  /** Demo mode: options of the built-in emulator (fixed credentials, faults from the start). */
+  emulator?: Omit<TwilioEmulatorOptions, 'apiPort' | 'cdnPort'>;
 }
 
 /** Names the variable to change when a port is taken: the one-line error `npm start` prints. */
@@ -129,7 +139,11 @@ export const startLocalStack = async (
     let twilioEnv: Record<string, string> = {};
     if (!config.twilio) {
       emulator = await withPortVariable('LOCAL_TWILIO_PORT', config.twilioApiPort, () =>
-        startTwilioEmulator({ apiPort: config.twilioApiPort, cdnPort: config.twilioCdnPort }),
+        startTwilioEmulator({
+          ...hooks.emulator,
+          apiPort: config.twilioApiPort,
+          cdnPort: config.twilioCdnPort,
+        }),
       );
       const started = emulator;
       closers.push(() => started.close());
@@ -178,7 +192,10 @@ export const startLocalStack = async (
     const webhook = createWebhookHandler(
       createWebhookDeps(webhookConfig, { sqs }),
     ) as unknown as HttpApiHandler;
-    const archiver = createArchiverHandler(createArchiverDeps(archiverConfig, { s3, sqs }));
+    const archiverDeps = createArchiverDeps(archiverConfig, { s3, sqs });
+    const archiver = createArchiverHandler(
+      hooks.decorateArchiverDeps ? hooks.decorateArchiverDeps(archiverDeps) : archiverDeps,
+    );
 
     const partial = {
       webhookUrl: '',
@@ -186,6 +203,7 @@ export const startLocalStack = async (
       s3Endpoint: s3Server.endpoint,
       sqsEndpoint: sqsServer.endpoint,
       bucket: config.bucket,
+      archivePrefix: archiverConfig.archivePrefix,
       queueUrl,
       deadLetterQueueUrl,
       accountSid: webhookConfig.accountSid,

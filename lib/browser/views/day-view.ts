@@ -1,0 +1,66 @@
+import type { ArchiveEntry } from '../../cli/archive-reader.ts';
+import type { Day } from '../../cli/days.ts';
+import { longDay, monthOf } from '../calendar.ts';
+import { html } from '../html.ts';
+import type { Paths } from '../paths.ts';
+import { sidCode, timeOf } from './format.ts';
+import { renderPage } from './layout.ts';
+import { renderTile } from './media-tile.ts';
+
+export interface DayView {
+  day: Day;
+  accountSid: string;
+  /** More than one account in the archive: name the account on the page. */
+  showAccount: boolean;
+  entries: ArchiveEntry[];
+  /** Continuation of this listing, when S3 has more. */
+  nextToken: string | undefined;
+  /** This is not the first page. */
+  continued: boolean;
+}
+
+/** Listing order is key order, so a message's media are adjacent (a page may split one). */
+const groupByMessage = (entries: ArchiveEntry[]): ArchiveEntry[][] => {
+  const groups: ArchiveEntry[][] = [];
+  for (const entry of entries) {
+    const last = groups.at(-1);
+    if (last && last[0]?.messageSid === entry.messageSid) last.push(entry);
+    else groups.push([entry]);
+  }
+  return groups;
+};
+
+export const renderDay = (view: DayView, paths: Paths): string => {
+  const groups = groupByMessage(view.entries);
+  const account = view.showAccount ? view.accountSid : undefined;
+  const body = html`<nav class="crumbs" aria-label="Breadcrumb"><a href="${paths.home(monthOf(view.day))}">← ${monthOf(view.day)}</a></nav>
+<h1>${longDay(view.day)}</h1>
+${view.showAccount ? html`<p>Account ${sidCode(view.accountSid)}</p>` : ''}
+<p class="summary">${view.entries.length} media in ${groups.length} ${groups.length === 1 ? 'message' : 'messages'} on this page${view.continued ? ' (continued)' : ''}.</p>
+${groups.length === 0 ? html`<p>No media archived on this day.</p>` : ''}
+${groups.map((group) => {
+  const first = group[0] as ArchiveEntry;
+  const id = `m-${first.messageSid}`;
+  return html`<section class="message" aria-labelledby="${id}">
+<h2 id="${id}"><a href="${paths.message(first.messageSid, view.day)}">${first.messageSid}</a></h2>
+<p class="meta">${group.length} media · archived ${timeOf(first.archivedAt)}</p>
+<ul class="tiles">${group.map((entry, n) => renderTile(entry, `${n + 1} of ${group.length}`, paths))}</ul>
+</section>`;
+})}
+<nav class="pager" aria-label="Pages">
+${view.continued ? html`<a href="${paths.day(view.day, { account })}">⇤ First page</a>` : ''}
+${view.nextToken ? html`<a rel="next" href="${paths.day(view.day, { account, page: view.nextToken })}">Next page →</a>` : ''}
+</nav>`;
+  return renderPage({ title: longDay(view.day), paths, body });
+};
+
+/** Several accounts archive into the bucket: a day is listed per account. */
+export const renderAccountChoice = (day: Day, accounts: string[], paths: Paths): string =>
+  renderPage({
+    title: longDay(day),
+    paths,
+    body: html`<nav class="crumbs" aria-label="Breadcrumb"><a href="${paths.home(monthOf(day))}">← ${monthOf(day)}</a></nav>
+<h1>${longDay(day)}</h1>
+<p>This archive holds several Twilio accounts. Choose one:</p>
+<ul>${accounts.map((account) => html`<li><a href="${paths.day(day, { account })}">${account}</a></li>`)}</ul>`,
+  });

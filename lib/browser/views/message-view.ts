@@ -1,0 +1,80 @@
+import type { ArchiveEntry, ArchiveEntryDetails } from '../../cli/archive-reader.ts';
+import { longDay } from '../calendar.ts';
+import { type Html, html } from '../html.ts';
+import { previewFor } from '../media-policy.ts';
+import type { Paths } from '../paths.ts';
+import { formatBytes, sidCode, timeOf } from './format.ts';
+import { renderPage } from './layout.ts';
+
+export interface MessageMedia {
+  entry: ArchiveEntry;
+  /** From a HEAD; undefined when it failed (the listing still shows the media). */
+  details: ArchiveEntryDetails | undefined;
+}
+
+export interface MessageView {
+  messageSid: string;
+  media: MessageMedia[];
+}
+
+const preview = (item: MessageMedia, alt: string, url: string): Html => {
+  const type = item.details?.contentType ?? item.entry.contentType;
+  switch (previewFor(type)) {
+    case 'image':
+      return html`<a href="${url}"><img src="${url}" alt="${alt}"></a>`;
+    case 'audio':
+      return html`<audio controls preload="metadata" src="${url}" aria-label="${alt}"><a href="${url}">Download ${alt}</a></audio>`;
+    case 'video':
+      return html`<video controls preload="metadata" src="${url}" aria-label="${alt}"><a href="${url}">Download ${alt}</a></video>`;
+    case 'pdf':
+      return html`<a class="doc" href="${url}">Open PDF<span class="visually-hidden">: ${alt}</span></a>`;
+    default:
+      return html`<a class="doc" href="${url}">Download ${item.entry.extension.slice(1).toUpperCase() || 'file'}<span class="visually-hidden">: ${alt}</span></a>`;
+  }
+};
+
+const row = (label: string, value: Html | string | undefined): Html =>
+  value === undefined || value === '' ? html`` : html`<dt>${label}</dt><dd>${value}</dd>`;
+
+const figure = (item: MessageMedia, n: number, count: number, paths: Paths): Html => {
+  const { entry, details } = item;
+  const url = paths.media(entry.key);
+  const name = details?.originalFilename;
+  const alt = `Media ${n} of ${count}${name ? `, ${name}` : ''} (${entry.mediaSid})`;
+  return html`<figure class="media" id="${entry.mediaSid}">
+${preview(item, alt, url)}
+<figcaption>
+<dl>
+${row('Media SID', sidCode(entry.mediaSid))}
+${row('Type', details?.contentType ?? entry.contentType ?? 'unknown')}
+${row('Size', `${formatBytes(entry.size)} (${entry.size} bytes)`)}
+${row('Received', details?.receivedAt ? timeOf(details.receivedAt) : undefined)}
+${row('Archived', timeOf(entry.archivedAt))}
+${row('File name', name)}
+${row('SHA-256', details?.sha256 ? html`<code class="hash">${details.sha256}</code>` : undefined)}
+</dl>
+<p><a href="${url}">Open</a> · <a href="${url}" download>Download</a></p>
+</figcaption>
+</figure>`;
+};
+
+export const renderMessage = (view: MessageView, paths: Paths): string => {
+  const first = view.media[0];
+  const details = view.media.find((item) => item.details)?.details;
+  const day = first?.entry.day;
+  const body = html`${day ? html`<nav class="crumbs" aria-label="Breadcrumb"><a href="${paths.home(day.slice(0, 7))}">${day.slice(0, 7)}</a> › <a href="${paths.day(day)}">${longDay(day)}</a></nav>` : ''}
+<h1>Message <code class="sid">${view.messageSid}</code></h1>
+<dl class="facts">
+${row('Account', first ? sidCode(first.entry.accountSid) : undefined)}
+${row('Day received (UTC)', day)}
+${row('Received', details?.receivedAt ? timeOf(details.receivedAt) : undefined)}
+${row('From', details?.from)}
+${row('To', details?.to)}
+${row('Media', String(view.media.length))}
+</dl>
+<h2>Media</h2>
+<div class="figures">
+${view.media.map((item, n) => figure(item, n + 1, view.media.length, paths))}
+</div>`;
+  return renderPage({ title: `Message ${view.messageSid}`, paths, body });
+};
