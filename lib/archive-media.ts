@@ -1,7 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { ArchiverConfig } from './config.ts';
-import { archiveKeyFor, messageIndexKeyFor } from './domain/archive-key.ts';
+import { archiveKeyFor, messageIndexKeyFor, neighbourDayKeysFor } from './domain/archive-key.ts';
 import {
   ForeignAccountError,
   MediaNotFoundError,
@@ -220,7 +220,12 @@ const download = async (
     } catch (error) {
       if (!(error instanceof MediaNotYetAvailableError)) throw error;
       // A duplicate job may have archived and deleted it already: 404 is then expected.
-      const found = verifiedCopyOf(headed ? existing : await store.head(key));
+      let found = verifiedCopyOf(headed ? existing : await store.head(key));
+      // A retried webhook that crossed UTC midnight names the same media under the other day.
+      for (const neighbour of found ? [] : neighbourDayKeysFor(config.archivePrefix, job)) {
+        found = verifiedCopyOf(await store.head(neighbour));
+        if (found) break;
+      }
       if (found) return { ...found, foundAfterNotFound: true as const };
       if (context.attempt >= config.notFoundAttempts) {
         throw new MediaNotFoundError(

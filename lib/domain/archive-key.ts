@@ -121,3 +121,30 @@ export const contentTypeForExtension = (extension: string): string | undefined =
   const ext = extension.toLowerCase();
   return CONTENT_TYPES[ext.startsWith('.') ? ext : `.${ext}`];
 };
+
+/** How close to UTC midnight a webhook retry may land on the other side of it. */
+export const MIDNIGHT_WINDOW_MS = 15 * 60 * 1000;
+
+/**
+ * Keys the same media would have if another delivery of its webhook had been received on the
+ * neighbouring UTC day: a Twilio retry of a webhook that arrived at 23:59:58 is stamped 00:00:1x.
+ * Empty unless `receivedAt` lies within `windowMs` of midnight.
+ */
+export const neighbourDayKeysFor = (
+  prefix: string,
+  job: Pick<MediaJob, 'accountSid' | 'messageSid' | 'mediaSid' | 'contentType' | 'receivedAt'>,
+  windowMs = MIDNIGHT_WINDOW_MS,
+): string[] => {
+  const at = Date.parse(job.receivedAt);
+  const dayStart = Math.floor(at / 86_400_000) * 86_400_000;
+  const keys: string[] = [];
+  if (at - dayStart < windowMs) {
+    keys.push(archiveKeyFor(prefix, { ...job, receivedAt: new Date(dayStart - 1).toISOString() }));
+  }
+  if (dayStart + 86_400_000 - at <= windowMs) {
+    keys.push(
+      archiveKeyFor(prefix, { ...job, receivedAt: new Date(dayStart + 86_400_000).toISOString() }),
+    );
+  }
+  return keys;
+};

@@ -374,6 +374,24 @@ describe('archiveMedia', () => {
       ]);
     });
 
+    it('finds the copy a webhook retry archived under the other side of UTC midnight', async () => {
+      // Prepare
+      const body = makeMediaBody(100);
+      const first = mediaJobFactory({ receivedAt: '2026-11-26T23:59:58.000Z' });
+      const retry = { ...first, receivedAt: '2026-11-27T00:00:14.000Z' };
+      store.seed(archiveKeyFor('media/', first), body, verifiedMetadata(body));
+      source.fetchAnswers.push(new MediaNotYetAvailableError('404'));
+      source.deleteAnswers.push('already-gone');
+
+      // Act
+      const outcome = await run(retry, 1);
+
+      // Assess
+      expect(outcome).toMatchObject({ archive: 'already-archived', twilio: 'already-gone' });
+      expect(calls).toContain(`head ${archiveKeyFor('media/', first)}`);
+      expect([...store.objects.keys()]).toEqual([archiveKeyFor('media/', first)]);
+    });
+
     it('never deletes when the PUT fails', async () => {
       // Prepare
       source.fetchAnswers.push({ body: makeMediaBody(100) });

@@ -3,6 +3,7 @@ import {
   archiveKeyFor,
   extensionFor,
   messageIndexKeyFor,
+  neighbourDayKeysFor,
 } from '../../../lib/domain/archive-key.ts';
 
 const job = {
@@ -62,5 +63,21 @@ describe('messageIndexKeyFor', () => {
 
     // Assess
     expect(key).toBe(`media/_index/${job.messageSid}/${job.accountSid}/2026/01/05`);
+  });
+});
+
+describe('neighbourDayKeysFor', () => {
+  it.each([
+    ['2026-11-26T23:59:58Z', ['2026/11/27']],
+    ['2026-11-27T00:00:14Z', ['2026/11/26']],
+    ['2026-11-27T12:00:00Z', []],
+  ])('for %s names the other day only near midnight', (receivedAt, days) => {
+    // Act
+    const keys = neighbourDayKeysFor('media/', { ...job, receivedAt });
+
+    // Assess
+    expect(keys).toEqual(
+      days.map((day) => `media/${job.accountSid}/${day}/${job.messageSid}/${job.mediaSid}.jpg`),
+    );
   });
 });
