@@ -254,3 +254,131 @@ export const readLocalStackConfig = (env: Env = process.env): LocalStackConfig =
   }
   return config;
 };
+
+// ---------------------------------------------------------------------------------------------
+// Backfill, reconcile, redrive (issue 7)
+// ---------------------------------------------------------------------------------------------
+
+export type ArchiveDirection = 'inbound' | 'all';
+
+const direction = (env: Env, name: string): ArchiveDirection => {
+  const value = optional(env, name) ?? 'inbound';
+  if (value !== 'inbound' && value !== 'all') {
+    throw new ConfigurationError(`${name} must be inbound or all`);
+  }
+  return value;
+};
+
+export interface ReconcileConfig {
+  /** accountSid, credentials, Twilio API origin, bucket, prefix: the archiver's settings. */
+  archiver: ArchiverConfig;
+  mediaQueueUrl: string;
+  /** Days before today (UTC) to list, today included as well. */
+  lookbackDays: number;
+  /** Messages younger than this are left to the webhook path, whose jobs may still be queued. */
+  minAgeMinutes: number;
+  direction: ArchiveDirection;
+}
+
+/** The scheduled reconcile Lambda: the archiver's variables plus RECONCILE_*. */
+export const readReconcileConfig = (env: Env = process.env): ReconcileConfig => ({
+  archiver: readArchiverConfig(env),
+  mediaQueueUrl: required(env, 'MEDIA_QUEUE_URL'),
+  lookbackDays: int(env, 'RECONCILE_LOOKBACK_DAYS', 2, 1, 400),
+  minAgeMinutes: int(env, 'RECONCILE_MIN_AGE_MINUTES', 15, 0, 1440),
+  direction: direction(env, 'RECONCILE_DIRECTION'),
+});
+
+/** A queue given by URL (AWS) or by name (the local stack's fixed names, resolved at run time). */
+export type QueueRef = { url: string } | { name: string };
+
+export interface SqsEndpointConfig {
+  endpoint?: string;
+  region?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+}
+
+/** The local stack's queue names (lib/local/local-stack.ts; not imported: never bundle lib/local). */
+const LOCAL_MEDIA_QUEUE = 'media-jobs';
+const LOCAL_DEAD_LETTER_QUEUE = 'media-jobs-dlq';
+const LOCAL_KEYS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+
+const sqsEndpoint = (options: { local: boolean }, env: Env): SqsEndpointConfig => {
+  const region = optional(env, 'AWS_REGION') ?? optional(env, 'AWS_DEFAULT_REGION');
+  if (!options.local) return region ? { region } : {};
+  return {
+    endpoint: `http://127.0.0.1:${int(env, 'LOCAL_SQS_PORT', 9324, 1, 65_535)}`,
+    region: region ?? 'us-east-1',
+    credentials: LOCAL_KEYS,
+  };
+};
+
+const queueRef = (
+  options: { local: boolean },
+  env: Env,
+  variable: string,
+  localName: string,
+): QueueRef | undefined => {
+  if (options.local) return { name: localName };
+  const queueUrl = optional(env, variable);
+  return queueUrl ? { url: queueUrl } : undefined;
+};
+
+export interface RedriveConfig {
+  sqs: SqsEndpointConfig;
+  /** `undefined` on AWS without MEDIA_QUEUE_URL / DEAD_LETTER_QUEUE_URL: the command says so. */
+  mediaQueue?: QueueRef;
+  deadLetterQueue?: QueueRef;
+}
+
+export const readRedriveConfig = (
+  options: { local: boolean },
+  env: Env = process.env,
+): RedriveConfig => {
+  const config: RedriveConfig = { sqs: sqsEndpoint(options, env) };
+  const media = queueRef(options, env, 'MEDIA_QUEUE_URL', LOCAL_MEDIA_QUEUE);
+  const dlq = queueRef(options, env, 'DEAD_LETTER_QUEUE_URL', LOCAL_DEAD_LETTER_QUEUE);
+  if (media) config.mediaQueue = media;
+  if (dlq) config.deadLetterQueue = dlq;
+  return config;
+};
+
+export interface BackfillConfig extends RedriveConfig {
+  /** Account, credentials, Twilio API origin, bucket, prefix; `--direct` archives with it. */
+  archiver: ArchiverConfig;
+  s3: CliConfig['s3'];
+  /** `media-archive reconcile`: RECONCILE_LOOKBACK_DAYS / RECONCILE_MIN_AGE_MINUTES. */
+  lookbackDays: number;
+  minAgeMinutes: number;
+}
+
+export const DEFAULT_LOCAL_TWILIO_PORT = 4010;
+
+/**
+ * `media-archive backfill|reconcile`: the archiver's variables (TWILIO_ACCOUNT_SID and a
+ * credential are required). With `--local`: the local stack's S3 and SQS, and the emulator's API
+ * on LOCAL_TWILIO_PORT unless TWILIO_API_BASE_URL names another (a stack run with real Twilio).
+ */
+export const readBackfillConfig = (
+  options: { local: boolean },
+  env: Env = process.env,
+): BackfillConfig => {
+  const cli = readCliConfig(options, env);
+  const archiverEnv: Env = options.local
+    ? {
+        ...env,
+        ARCHIVE_BUCKET: cli.bucket,
+        S3_FORCE_PATH_STYLE: 'true',
+        TWILIO_API_BASE_URL:
+          optional(env, 'TWILIO_API_BASE_URL') ??
+          `http://127.0.0.1:${int(env, 'LOCAL_TWILIO_PORT', DEFAULT_LOCAL_TWILIO_PORT, 1, 65_535)}`,
+      }
+    : env;
+  return {
+    ...readRedriveConfig(options, env),
+    archiver: readArchiverConfig(archiverEnv),
+    s3: cli.s3,
+    lookbackDays: int(env, 'RECONCILE_LOOKBACK_DAYS', 2, 1, 400),
+    minAgeMinutes: int(env, 'RECONCILE_MIN_AGE_MINUTES', 15, 0, 1440),
+  };
+};

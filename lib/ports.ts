@@ -119,3 +119,43 @@ export interface RetryScheduler {
     entries: readonly { receiptHandle: string; visibilityTimeoutSeconds: number }[],
   ): Promise<void>;
 }
+
+/** A message as the Messages list shows it, reduced to what backfill and reconcile need. */
+export interface CatalogMessage {
+  sid: string;
+  /** `inbound`, `outbound-api`, `outbound-call`, `outbound-reply`. */
+  direction: string;
+  status: string;
+  /** ISO-8601 UTC (Twilio sends RFC 2822). */
+  dateCreated: string;
+  /** Twilio sends it as a string; parsed, 0 when unreadable. */
+  numMedia: number;
+}
+
+export interface CatalogMedia {
+  sid: string;
+  contentType: string;
+}
+
+export interface MessagePage {
+  messages: CatalogMessage[];
+  /** Relative `next_page_uri`, already checked to stay on the account; `null` on the last page. */
+  nextPageUri: string | null;
+}
+
+/** Twilio's Messages and Media lists. Adapter: `twilio-catalog.ts`. */
+export interface MessageCatalog {
+  /** The first page of messages sent on one UTC day, or the page a `next_page_uri` names. */
+  listMessages(
+    query: { day: string; pageSize: number } | { pageUri: string },
+    signal?: AbortSignal,
+  ): Promise<MessagePage>;
+  /** Every media still attached to the message (all pages). */
+  listMedia(messageSid: string, signal?: AbortSignal): Promise<CatalogMedia[]>;
+}
+
+/** Key listings of the archive: the cheap "already archived?" check. Adapter: `s3-archive-listing.ts`. */
+export interface ArchiveListing {
+  /** Every key under `prefix`, all pages. */
+  keysUnder(prefix: string): Promise<string[]>;
+}

@@ -33,6 +33,10 @@ Commands:
   stats    count and bytes by content type and by day
   serve    a read-only web page of the archive (http://127.0.0.1:8080/archive/)
 
+  backfill   enqueue (or --direct archive) media already at Twilio: --since DATE [--until DATE]
+  reconcile  enqueue media of the last days that the archive lacks (missed webhooks)
+  redrive    move dead-lettered jobs back to the media queue (--dry-run lists their reasons)
+
 Run media-archive <command> --help for its options.
 
 ${COMMON}

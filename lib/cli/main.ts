@@ -1,8 +1,11 @@
 import { readCliConfig } from '../config.ts';
 import { createArchiveReader } from './archive-reader.ts';
 import { type CommandName, type ParsedCommand, parseCommandLine } from './args.ts';
+import { run as runBackfill } from './commands/backfill.ts';
 import { runGet } from './commands/get.ts';
 import { runLs } from './commands/ls.ts';
+import { run as runReconcile } from './commands/reconcile.ts';
+import { run as runRedrive } from './commands/redrive.ts';
 import { runServe } from './commands/serve.ts';
 import { runStats } from './commands/stats.ts';
 import { runUrl } from './commands/url.ts';
@@ -59,11 +62,20 @@ const run = async (
   }
 };
 
+/** Commands that change things (queue, Twilio) parse their own options. */
+const OPERATIONS: Record<string, (argv: readonly string[], io: CliIo) => Promise<number>> = {
+  backfill: runBackfill,
+  reconcile: runReconcile,
+  redrive: runRedrive,
+};
+
 /** Runs one command line; resolves to the exit status (never throws, never exits the process). */
 export const runCli = async (
   argv: readonly string[],
   io: CliIo = { stdout: process.stdout, stderr: process.stderr },
 ): Promise<number> => {
+  const operation = argv[0] === undefined ? undefined : OPERATIONS[argv[0]];
+  if (operation) return operation(argv.slice(1), io);
   let parsed: ParsedCommand;
   try {
     parsed = parseCommandLine(argv);

@@ -1,0 +1,78 @@
+import { dayPrefix, utcDayParts } from '../domain/archive-key.ts';
+import type { ArchiveListing } from '../ports.ts';
+
+/** A webhook's `receivedAt` trails Twilio's `date_created` by about a second; 5 minutes is ample. */
+export const MIDNIGHT_MARGIN_MS = 5 * 60_000;
+const DAY_MS = 86_400_000;
+/** Days kept listed: the window's day and its two neighbours. */
+const CACHED_DAYS = 3;
+
+/**
+ * The UTC days under which an archived copy of a message's media may sit. Backfill and reconcile
+ * key jobs by the message's `date_created`; the webhook keyed them by its arrival time, which is
+ * the same day except when `date_created` is within a few minutes of midnight: then the
+ * neighbouring day is searched too (both sides, to absorb clock skew).
+ */
+export const candidateDays = (dateCreatedIso: string): string[] => {
+  const time = Date.parse(dateCreatedIso);
+  const day = (t: number) => new Date(t).toISOString().slice(0, 10);
+  const days = [day(time)];
+  const sinceMidnight = time - Math.floor(time / DAY_MS) * DAY_MS;
+  if (sinceMidnight < MIDNIGHT_MARGIN_MS) days.push(day(time - DAY_MS));
+  if (DAY_MS - sinceMidnight <= MIDNIGHT_MARGIN_MS) days.push(day(time + DAY_MS));
+  return days;
+};
+
+/** Media SIDs per message SID, from the keys of one day listing. */
+export const mediaByMessage = (keys: readonly string[], prefix: string) => {
+  const byMessage = new Map<string, Set<string>>();
+  for (const key of keys) {
+    const [messageSid, file] = key.slice(prefix.length).split('/');
+    if (!messageSid || !file) continue;
+    const mediaSid = file.split('.', 1)[0] as string;
+    const set = byMessage.get(messageSid) ?? new Set<string>();
+    set.add(mediaSid);
+    byMessage.set(messageSid, set);
+  }
+  return byMessage;
+};
+
+export interface ArchivePresence {
+  /** SIDs of the message's media the archive already holds. */
+  archivedMediaOf(message: { sid: string; dateCreated: string }): Promise<Set<string>>;
+}
+
+/**
+ * The cheap "already archived?" check: one ListObjectsV2 walk of a whole day prefix
+ * `{prefix}{AC}/{YYYY}/{MM}/{DD}/` answers for every message of that day (about one request per
+ * 1,000 archived media), where a HEAD per media or a listing per message would cost a request per
+ * media or message. Listings are cached for the last few days, since backfill walks day by day.
+ */
+export const createArchivePresence = (
+  listing: ArchiveListing,
+  archivePrefix: string,
+  accountSid: string,
+): ArchivePresence => {
+  const days = new Map<string, Promise<Map<string, Set<string>>>>();
+  const dayListing = (day: string) => {
+    let cached = days.get(day);
+    if (!cached) {
+      const prefix = dayPrefix(archivePrefix, accountSid, utcDayParts(`${day}T00:00:00Z`));
+      cached = listing.keysUnder(prefix).then((keys) => mediaByMessage(keys, prefix));
+      // A failed listing must not stay cached: the next message asks again.
+      cached.catch(() => days.delete(day));
+      days.set(day, cached);
+      while (days.size > CACHED_DAYS) days.delete(days.keys().next().value as string);
+    }
+    return cached;
+  };
+  return {
+    async archivedMediaOf(message) {
+      const found = new Set<string>();
+      for (const day of candidateDays(message.dateCreated)) {
+        for (const sid of (await dayListing(day)).get(message.sid) ?? []) found.add(sid);
+      }
+      return found;
+    },
+  };
+};

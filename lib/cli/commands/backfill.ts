@@ -1,0 +1,270 @@
+import { parseArgs } from 'node:util';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { createSqsJobQueue } from '../../adapters/sqs-job-queue.ts';
+import { type BackfillDeps, type BackfillResult, backfill } from '../../backfill/backfill.ts';
+import { checkpointPath, createFileCheckpointStore } from '../../backfill/checkpoint.ts';
+import {
+  createCliSqsClient,
+  describeOpsFailure,
+  directArchiver,
+  formatCounts,
+  mediaSizer,
+  presenceFor,
+  resolveQueueUrl,
+} from '../../backfill/cli-runtime.ts';
+import { createCatalogFor } from '../../backfill/deps.ts';
+import type { Direction } from '../../backfill/find-archivable-media.ts';
+import {
+  createDirectSink,
+  createDryRunSink,
+  createQueueSink,
+  type JobSink,
+} from '../../backfill/job-sinks.ts';
+import { readBackfillConfig } from '../../config.ts';
+import { archiveKeyFor } from '../../domain/archive-key.ts';
+import type { MediaJob } from '../../domain/media-job.ts';
+import { dayOf, MAX_RANGE_DAYS, parseDay } from '../days.ts';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from '../errors.ts';
+import type { FailureContext } from '../failure.ts';
+import type { CliIo } from '../main.ts';
+import { createProgress } from '../progress.ts';
+import { createCliS3Client } from '../s3-client.ts';
+
+export const HELP = `Usage: media-archive backfill --since YYYY-MM-DD [options]
+
+Archive the media already at Twilio: lists the account's messages day by day (oldest first),
+each message's media, checks the archive (one S3 listing per day) and enqueues one job per
+missing media for the archiver, 10 per SQS batch.
+
+  --since YYYY-MM-DD     first UTC day (inclusive; messages are listed by date sent)
+  --until YYYY-MM-DD     last UTC day (inclusive; default today)
+  --direction inbound|all  inbound (default) or all; outbound media of messages not yet final
+                         (queued, sending, accepted, scheduled) is never enqueued
+  --dry-run              print what would be enqueued, change nothing
+  --sizes                with --dry-run: total bytes (one media GET per missing media)
+  --direct               archive in this process (ARCHIVER_CONCURRENCY at once), no queue
+  --resume               continue from the checkpoint of the same --since/--until/--direction
+                         (.media-archive/ in the current directory, written after every page)
+  --page-size N          messages per list page (1..1000, default 1000)
+  --json                 one JSON summary on stdout
+  --local                the local stack: S3 \${LOCAL_S3_PORT:-4569}, SQS \${LOCAL_SQS_PORT:-9324},
+                         Twilio emulator \${LOCAL_TWILIO_PORT:-4010} (TWILIO_ACCOUNT_SID and
+                         TWILIO_AUTH_TOKEN as printed by npm start)
+  -h, --help             this help
+
+Environment: TWILIO_ACCOUNT_SID, TWILIO_API_KEY_SID + TWILIO_API_KEY_SECRET or TWILIO_AUTH_TOKEN,
+ARCHIVE_BUCKET, ARCHIVE_PREFIX, MEDIA_QUEUE_URL (not needed with --direct or --dry-run).
+Ctrl-C stops after the current page; --resume continues. Exit: 0 done, 1 error or failed media,
+64 usage, 130 interrupted.
+`;
+
+export const EXIT_INTERRUPTED = 130;
+
+const OPTIONS = {
+  help: { type: 'boolean', short: 'h' },
+  since: { type: 'string' },
+  until: { type: 'string' },
+  direction: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  sizes: { type: 'boolean' },
+  direct: { type: 'boolean' },
+  resume: { type: 'boolean' },
+  'page-size': { type: 'string' },
+  json: { type: 'boolean' },
+  local: { type: 'boolean' },
+} as const;
+
+export interface BackfillArgs {
+  since: string;
+  until: string;
+  direction: Direction;
+  dryRun: boolean;
+  sizes: boolean;
+  direct: boolean;
+  resume: boolean;
+  pageSize: number;
+  json: boolean;
+  local: boolean;
+}
+
+/** `undefined` = help was asked for. Throws `UsageError`. */
+export const parseBackfillArgs = (
+  argv: readonly string[],
+  today: string,
+): BackfillArgs | undefined => {
+  let values: ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values'];
+  try {
+    ({ values } = parseArgs({ args: [...argv], options: OPTIONS, strict: true }));
+  } catch (error) {
+    throw new UsageError((error as Error).message.split('\n', 1)[0] ?? 'bad arguments');
+  }
+  if (values.help) return undefined;
+  if (values.since === undefined) throw new UsageError('--since is required');
+  const since = parseDay(values.since, '--since');
+  const until = values.until === undefined ? today : parseDay(values.until, '--until');
+  if (until < since) throw new UsageError('--until is before --since');
+  if ((Date.parse(until) - Date.parse(since)) / 86_400_000 >= MAX_RANGE_DAYS) {
+    throw new UsageError(`a range may span at most ${MAX_RANGE_DAYS} days`);
+  }
+  const direction = values.direction ?? 'inbound';
+  if (direction !== 'inbound' && direction !== 'all') {
+    throw new UsageError('--direction must be inbound or all');
+  }
+  const pageSize = values['page-size'] === undefined ? 1000 : Number(values['page-size']);
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) {
+    throw new UsageError('--page-size must be an integer in 1..1000');
+  }
+  const dryRun = values['dry-run'] ?? false;
+  if (dryRun && (values.direct || values.resume)) {
+    throw new UsageError('--dry-run combines with neither --direct nor --resume');
+  }
+  if (values.sizes && !dryRun) throw new UsageError('--sizes needs --dry-run');
+  return {
+    since,
+    until,
+    direction,
+    dryRun,
+    sizes: values.sizes ?? false,
+    direct: values.direct ?? false,
+    resume: values.resume ?? false,
+    pageSize,
+    json: values.json ?? false,
+    local: values.local ?? false,
+  };
+};
+
+const jobLine = (job: MediaJob, prefix: string) =>
+  [job.messageSid, job.mediaSid, job.contentType, job.receivedAt, archiveKeyFor(prefix, job)].join(
+    '\t',
+  );
+
+/** Stops the walk after the current page on Ctrl-C (a second Ctrl-C kills as usual). */
+export const interruptSignal = (io: { signal?: AbortSignal }) => {
+  if (io.signal) return { signal: io.signal, dispose: () => undefined };
+  const controller = new AbortController();
+  const onSigint = () => controller.abort();
+  process.once('SIGINT', onSigint);
+  return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) };
+};
+
+export const run = async (
+  argv: readonly string[],
+  io: CliIo & { signal?: AbortSignal },
+): Promise<number> => {
+  const today = dayOf((io.now ?? (() => new Date()))());
+  let args: BackfillArgs | undefined;
+  try {
+    args = parseBackfillArgs(argv, today);
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.stderr.write(`media-archive backfill: ${error.message}\n\n${HELP}`);
+    return EXIT_USAGE;
+  }
+  if (!args) {
+    io.stdout.write(HELP);
+    return EXIT_OK;
+  }
+  const failure: FailureContext = { local: args.local };
+  let s3: S3Client | undefined;
+  let sqs: SQSClient | undefined;
+  const interrupt = interruptSignal(io);
+  const progress = createProgress(io.stderr);
+  try {
+    const config = readBackfillConfig({ local: args.local }, io.env);
+    const archiver = config.archiver;
+    failure.bucket = archiver.archiveBucket;
+    failure.endpoint = config.s3.endpoint;
+    s3 = createCliS3Client(config.s3);
+    const jobs: MediaJob[] = [];
+    let sink: JobSink;
+    if (args.dryRun) {
+      sink = createDryRunSink((job) => {
+        if (args?.json) jobs.push(job);
+        else {
+          progress.done();
+          io.stdout.write(`${jobLine(job, archiver.archivePrefix)}\n`);
+        }
+      });
+    } else if (args.direct) {
+      sink = createDirectSink({
+        archive: directArchiver(s3, archiver),
+        concurrency: archiver.concurrency,
+        onFailure: (job, error) => {
+          progress.done();
+          io.stderr.write(
+            `failed ${job.messageSid}/${job.mediaSid}: ${describeOpsFailure(error, failure)}\n`,
+          );
+        },
+      });
+    } else {
+      sqs = createCliSqsClient(config.sqs);
+      const queueUrl = await resolveQueueUrl(sqs, config.mediaQueue, 'MEDIA_QUEUE_URL');
+      sink = createQueueSink(createSqsJobQueue({ client: sqs, queueUrl }));
+    }
+    const path = checkpointPath(io.cwd ?? process.cwd(), {
+      accountSid: archiver.accountSid,
+      ...args,
+    });
+    const deps: BackfillDeps = {
+      catalog: createCatalogFor(archiver),
+      presence: presenceFor(s3, archiver),
+      sink,
+      ...(args.dryRun ? {} : { checkpoints: createFileCheckpointStore(path) }),
+      ...(args.sizes ? { sizeOf: mediaSizer(archiver) } : {}),
+    };
+    const verb = args.dryRun ? 'to enqueue' : args.direct ? 'archived' : 'enqueued';
+    let result: BackfillResult;
+    try {
+      result = await backfill(deps, {
+        accountSid: archiver.accountSid,
+        since: args.since,
+        until: args.until,
+        direction: args.direction,
+        source: 'backfill',
+        pageSize: args.pageSize,
+        resume: args.resume,
+        signal: interrupt.signal,
+        onProgress: (counts, day) => progress.update(`${day}: ${formatCounts(counts, verb)}`),
+      });
+    } finally {
+      progress.done();
+    }
+    const { counts, complete } = result;
+    if (args.json) {
+      io.stdout.write(
+        `${JSON.stringify(
+          {
+            complete,
+            dryRun: args.dryRun,
+            direct: args.direct,
+            since: args.since,
+            until: args.until,
+            direction: args.direction,
+            ...(result.resumedFrom ? { resumedFrom: result.resumedFrom } : {}),
+            ...(complete || args.dryRun ? {} : { checkpoint: path }),
+            counts,
+            ...(args.dryRun ? { jobs } : {}),
+          },
+          null,
+          2,
+        )}\n`,
+      );
+    } else {
+      const sizes = args.dryRun && counts.bytes === null ? ' (total bytes: use --sizes)' : '';
+      const stopped = complete ? '' : `; interrupted, continue with --resume (${path})`;
+      io.stdout.write(
+        `backfill ${args.since}..${args.until} ${args.direction}: ${formatCounts(counts, verb)}${sizes}${stopped}\n`,
+      );
+    }
+    if (!complete) return EXIT_INTERRUPTED;
+    return counts.failed > 0 ? EXIT_FAILURE : EXIT_OK;
+  } catch (error) {
+    io.stderr.write(`media-archive backfill: ${describeOpsFailure(error, failure)}\n`);
+    return EXIT_FAILURE;
+  } finally {
+    interrupt.dispose();
+    s3?.destroy();
+    sqs?.destroy();
+  }
+};
