@@ -1,0 +1,104 @@
+/**
+ * `npm run bench` (full, writes bench/results.md) and `npm run bench:smoke` (tiny, writes a temp
+ * file): every figure is measured in this one run next to its baseline, because absolute times on
+ * a shared 2-core machine are noise and only same-run ratios mean something.
+ */
+import './env.ts';
+import { writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { bundleSizes, measureLoadTimes } from './cold-start.ts';
+import { measureMemory } from './memory.ts';
+import { FULL_PROFILE, SMOKE_PROFILE } from './profile.ts';
+import { type BenchResults, buildRows, markdownReport } from './report.ts';
+import { measureRequests } from './requests.ts';
+import { startBenchStack } from './stack.ts';
+import { measureThroughput } from './throughput.ts';
+import { measureWebhook } from './webhook-latency.ts';
+
+const { values } = parseArgs({
+  options: {
+    smoke: { type: 'boolean', default: false },
+    out: { type: 'string' },
+  },
+});
+const profile = values.smoke ? SMOKE_PROFILE : FULL_PROFILE;
+const out =
+  values.out ??
+  (values.smoke
+    ? join(tmpdir(), `bench-smoke-${process.pid}.md`)
+    : fileURLToPath(new URL('./results.md', import.meta.url)));
+
+// Progress goes to stderr: stdout carries only the table.
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const startedAt = new Date();
+const t0 = performance.now();
+
+log(`bench (${profile.name}): 7 · cold start proxy`);
+const bundles = await bundleSizes();
+const loadTimes = await measureLoadTimes(profile.coldStart.runs);
+
+log('bench: 6 · webhook latency');
+const webhook = await measureWebhook(profile.webhook);
+
+const stack = await startBenchStack();
+try {
+  log('bench: 5 · requests per media');
+  const requests = await measureRequests(stack, profile.requests);
+
+  log('bench: 1–3 · throughput, no added latency (archiver, limit, naive peer)');
+  const noLatency = await measureThroughput(stack, profile.throughput, {
+    latency: false,
+    repeats: profile.repeats,
+    contenders: ['archiver', 'limit', 'naive'],
+    log,
+  });
+
+  log('bench: 1, 3 · throughput with the latency profile (archiver, naive peer)');
+  const latency = await measureThroughput(stack, profile.throughput, {
+    latency: true,
+    repeats: profile.repeats,
+    contenders: ['archiver', 'naive'],
+    log,
+  });
+
+  log('bench: 4 · peak memory, one child process per size');
+  const largest = Math.max(...profile.memory.sizes);
+  const smallest = Math.min(...profile.memory.sizes);
+  const memory = await measureMemory(
+    stack,
+    [
+      ...profile.memory.sizes.map((size) => ({
+        mode: 'archiver' as const,
+        size,
+        count: profile.memory.count,
+      })),
+      ...(['limit', 'naive'] as const).flatMap((mode) =>
+        [smallest, largest].map((size) => ({ mode, size, count: profile.memory.count })),
+      ),
+    ],
+    { concurrency: noLatency.concurrency, repeats: profile.memory.repeats, log },
+  );
+
+  const results: BenchResults = {
+    profile,
+    concurrency: noLatency.concurrency,
+    startedAt,
+    seconds: (performance.now() - t0) / 1000,
+    noLatency: noLatency.rows,
+    latency: latency.rows,
+    memory,
+    requests,
+    webhook,
+    bundles,
+    loadTimes,
+  };
+  const report = markdownReport(results, buildRows(results));
+  process.stdout.write(report);
+  await writeFile(out, report);
+  log(`bench: written to ${out}`);
+} finally {
+  await stack.close();
+}

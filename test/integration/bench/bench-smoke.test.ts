@@ -1,0 +1,103 @@
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
+
+const runSmoke = (out: string): Promise<{ code: number | null; stdout: string; stderr: string }> =>
+  new Promise((resolve, reject) => {
+    const child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'bench/run.ts', '--smoke', '--out', out],
+      {
+        cwd: ROOT,
+        env: { ...process.env, NODE_NO_WARNINGS: '1' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    child.once('error', reject);
+    child.once('exit', (code) => resolve({ code, stdout, stderr }));
+  });
+
+/** The value cell of the table row whose measurement cell is exactly `measurement`. */
+const cellValue = (table: string, measurement: string): string | undefined =>
+  table
+    .split('\n')
+    .map((line) => line.split(' | ').map((cell) => cell.trim()))
+    .find((cells) => cells[1] === measurement)?.[2];
+
+describe('npm run bench:smoke', () => {
+  let dir: string;
+  let run: { code: number | null; stdout: string; stderr: string };
+  let written: string;
+
+  beforeAll(async () => {
+    // Prepare
+    dir = await mkdtemp(join(tmpdir(), 'bench-smoke-test-'));
+    const out = join(dir, 'results.md');
+    // Act
+    run = await runSmoke(out);
+    written = await readFile(out, 'utf8').catch(() => '');
+  }, 180_000);
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('exits 0 and writes the same report it prints', () => {
+    // Assess
+    expect(run.code, run.stderr.slice(-2000)).toBe(0);
+    expect(written).not.toBe('');
+    expect(run.stdout).toBe(written);
+    expect(written).toMatch(/- machine: .+, \d+ cores, .+ GiB memory/);
+    expect(written).toMatch(/- Node v\d+/);
+  });
+
+  it('has a row for every section of the benchmark', () => {
+    // Assess
+    const sections = [
+      /\| 1–2 \| archiver, no added latency, .+\| limit: CDN GET piped into PutObject \|/,
+      /\| 3 \| naive peer, no added latency, /,
+      /\| 1, 3 \| archiver, latency API 150 ms \/ CDN 50 ms, .+\| naive peer, same latency \|/,
+      /\| 4 \| archiver peak RSS, /,
+      /\| 5 \| happy path: /,
+      /\| 5 \| replay: /,
+      /\| 6 \| webhook, 10 media, local-aws-sqs, \d+ requests \| p50 .+ p99 /,
+      /\| 6 \| webhook handler overhead \(no-op queue\) p99/,
+      /\| 7 \| bundle size, webhook /,
+      /\| 7 \| fresh process importing dist\/webhook\/index\.mjs, .+\| fresh process importing bench\/twilio-handler\.mjs \|/,
+    ];
+    for (const section of sections) expect(written).toMatch(section);
+  });
+
+  it('counts exactly one API GET, redirect, CDN GET, S3 PUT and DELETE per media on the happy path', () => {
+    // Assess
+    const perMedia = (what: string) => cellValue(written, `happy path: ${what} per media`);
+    expect(perMedia('Twilio API GET')).toBe('1');
+    expect(perMedia('Twilio API 307 to the CDN')).toBe('1');
+    expect(perMedia('CDN GET (media download)')).toBe('1');
+    expect(perMedia('S3 PUT of the media object')).toBe('1');
+    expect(perMedia('S3 HEAD')).toBe('0');
+    expect(perMedia('S3 GET')).toBe('0');
+    expect(perMedia('Twilio DELETE')).toBe('1');
+    expect(perMedia('other Twilio requests')).toBe('0');
+    expect(cellValue(written, 'happy path: S3 PUT of the index marker per message')).toBe('1');
+  });
+
+  it('downloads nothing when archived jobs are delivered again', () => {
+    // Assess
+    expect(cellValue(written, 'replay: CDN GET (media download) per media')).toBe('0');
+    expect(cellValue(written, 'replay: Twilio API GET per media')).toBe('0');
+    expect(cellValue(written, 'replay: S3 PUT of the media object per media')).toBe('0');
+  });
+});

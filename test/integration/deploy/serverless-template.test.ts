@@ -1,0 +1,506 @@
+import { readFile, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  type CfnResource,
+  type CfnTemplate,
+  ESBUILD_OUTPUT_DIR,
+  lintTemplate,
+  type PackageResult,
+  packageService,
+  render,
+  resolveConditions,
+  resourcesOfType,
+  type Statement,
+  statementsOf,
+} from './cloudformation.ts';
+
+/**
+ * Packages the service offline, as `npm run package` does in CI, twice: with the defaults and with
+ * every optional setting switched, then checks the CloudFormation each would deploy.
+ */
+
+const STAGE = 'test';
+const ACCOUNT_SID = `AC${'a'.repeat(32)}`;
+const PARAMETER_PREFIX = `/twilio-media-archiver/${STAGE}`;
+const SSM_ARN = 'arn:{AWS::Partition}:ssm:{AWS::Region}:{AWS::AccountId}:parameter';
+// Plain-variable secrets in the packaging environment must never reach the template.
+const CANARIES = {
+  TWILIO_AUTH_TOKEN: 'canary-auth-token-5f1c0e',
+  TWILIO_AUTH_TOKEN_PREVIOUS: 'canary-previous-token-8d2a71',
+  TWILIO_API_KEY_SECRET: 'canary-api-key-secret-93b4d6',
+};
+const VARIANT_PARAMS = {
+  twilioAccountSid: ACCOUNT_SID,
+  archiveEncryption: 's3',
+  twilioApiKeySid: `SK${'b'.repeat(32)}`,
+  apiKeySecretParameter: '/custom/api-key-secret',
+  authTokenPreviousParameter: '/custom/previous-token',
+  publicWebhookUrl: 'https://hooks.example.com/twilio/messages',
+  bucketName: 'example-media-archive',
+  alarmEmail: 'ops@example.com',
+};
+const BUDGET_BYTES = { webhook: 500_000, archiver: 700_000, reconcile: 700_000 };
+const FUNCTIONS = ['webhook', 'archiver', 'reconcile'] as const;
+
+let packaged: PackageResult;
+const scratchDirs: string[] = [];
+let template: CfnTemplate;
+let variant: CfnTemplate;
+const bundles = new Map<string, { bytes: number; inputs: string[]; code: string }>();
+
+const resource = (from: CfnTemplate, id: string): CfnResource => {
+  const found = from.Resources[id];
+  if (!found) throw new Error(`${id} is not in the template`);
+  return found;
+};
+const props = (from: CfnTemplate, id: string) => resource(from, id).Properties ?? {};
+const functionId = (name: string) => `${name[0]?.toUpperCase()}${name.slice(1)}LambdaFunction`;
+const envOf = (from: CfnTemplate, name: string): Record<string, unknown> =>
+  props(from, functionId(name)).Environment.Variables;
+const roleOf = (from: CfnTemplate, name: string): string => {
+  const role = render(props(from, functionId(name)).Role);
+  return role.replace(/^\{(.+)\.Arn\}$/, '$1');
+};
+const allowed = (statements: Statement[]) => statements.filter((s) => s.effect === 'Allow');
+const actionsOf = (statements: Statement[]) =>
+  new Set(allowed(statements).flatMap((s) => s.actions));
+const grantsFor = (statements: Statement[], action: string) =>
+  allowed(statements).filter((s) => s.actions.includes(action));
+
+beforeAll(async () => {
+  packaged = await packageService({
+    stage: STAGE,
+    params: { twilioAccountSid: ACCOUNT_SID },
+    env: CANARIES,
+  });
+  scratchDirs.push(packaged.artifactDir, packaged.homeDir);
+  template = resolveConditions(packaged.template);
+  // Read now: the second packaging run rewrites .esbuild/.
+  for (const name of FUNCTIONS) {
+    const meta = JSON.parse(await readFile(join(ESBUILD_OUTPUT_DIR, `${name}-meta.json`), 'utf8'));
+    const output = Object.entries(meta.outputs).find(([file]) => file.endsWith(`${name}.mjs`));
+    if (!output) throw new Error(`no ${name}.mjs in the esbuild metafile`);
+    const code = await readFile(join(ESBUILD_OUTPUT_DIR, `${name}.mjs`), 'utf8');
+    const { bytes } = output[1] as { bytes: number };
+    bundles.set(name, { bytes, inputs: Object.keys(meta.inputs), code });
+  }
+  console.info(
+    `bundle sizes: ${FUNCTIONS.map((name) => `${name} ${bundles.get(name)?.bytes} B`).join(', ')}`,
+  );
+  const variantPackage = await packageService({ stage: 'variant', params: VARIANT_PARAMS });
+  scratchDirs.push(variantPackage.artifactDir, variantPackage.homeDir);
+  variant = resolveConditions(variantPackage.template);
+}, 100_000);
+
+afterAll(async () => {
+  await Promise.all(scratchDirs.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+describe('Lambda functions', () => {
+  it('run Node.js 22 on arm64, one explicit role each', () => {
+    // Assess
+    const functions = resourcesOfType(template, 'AWS::Lambda::Function');
+    expect(functions.map(([id]) => id).sort()).toEqual(FUNCTIONS.map(functionId).sort());
+    for (const [, fn] of functions) {
+      expect(fn.Properties?.Runtime).toBe('nodejs22.x');
+      expect(fn.Properties?.Architectures).toEqual(['arm64']);
+    }
+    const roles = FUNCTIONS.map((name) => roleOf(template, name));
+    expect(new Set(roles).size).toBe(FUNCTIONS.length);
+    for (const role of roles) expect(resource(template, role).Type).toBe('AWS::IAM::Role');
+    expect(template.Resources.IamRoleLambdaExecution).toBeUndefined();
+  });
+
+  it('point at handlers the bundles export', () => {
+    // Assess
+    for (const name of FUNCTIONS) {
+      expect(props(template, functionId(name)).Handler).toBe(`functions/${name}.handler`);
+      expect(bundles.get(name)?.code).toMatch(/export\s*\{[^}]*\bas handler\b[^}]*\}/);
+    }
+  });
+
+  it('give the webhook a short timeout and little memory, behind POST /twilio/messages', () => {
+    // Assess
+    const webhook = props(template, 'WebhookLambdaFunction');
+    // Twilio abandons a webhook after 15 s.
+    expect(webhook.Timeout).toBeLessThanOrEqual(15);
+    expect(webhook.MemorySize).toBeLessThanOrEqual(256);
+    const routes = resourcesOfType(template, 'AWS::ApiGatewayV2::Route');
+    expect(routes.map(([, route]) => route.Properties?.RouteKey)).toEqual([
+      'POST /twilio/messages',
+    ]);
+  });
+
+  it('schedule the reconcile function', () => {
+    // Assess
+    const rules = resourcesOfType(template, 'AWS::Events::Rule');
+    expect(rules).toHaveLength(1);
+    const rule = rules[0]?.[1].Properties ?? {};
+    expect(rule.ScheduleExpression).toMatch(/^(rate|cron)\(/);
+    expect(render(rule.Targets[0].Arn)).toBe('{ReconcileLambdaFunction.Arn}');
+  });
+
+  it('carry Powertools settings and keep logs for a bounded time', () => {
+    // Assess
+    for (const name of FUNCTIONS) {
+      expect(envOf(template, name)).toMatchObject({
+        POWERTOOLS_SERVICE_NAME: 'twilio-media-archiver',
+        POWERTOOLS_METRICS_NAMESPACE: 'TwilioMediaArchiver',
+        POWERTOOLS_LOG_LEVEL: expect.stringMatching(/^(DEBUG|INFO|WARN|ERROR)$/),
+      });
+    }
+    const logGroups = resourcesOfType(template, 'AWS::Logs::LogGroup');
+    expect(logGroups.length).toBeGreaterThanOrEqual(FUNCTIONS.length + 1);
+    for (const [, group] of logGroups) {
+      expect(group.Properties?.RetentionInDays).toBeGreaterThan(0);
+    }
+    expect(props(template, 'HttpApiStage').AccessLogSettings).toBeDefined();
+  });
+});
+
+describe('media queue and its event source mapping', () => {
+  it('delivers batches of 10 with a window, partial failures and a concurrency cap', () => {
+    // Assess
+    const mappings = resourcesOfType(template, 'AWS::Lambda::EventSourceMapping');
+    expect(mappings).toHaveLength(1);
+    const mapping = mappings[0]?.[1].Properties ?? {};
+    expect(render(mapping.EventSourceArn)).toBe('{MediaQueue.Arn}');
+    expect(render(mapping.FunctionName)).toBe('{ArchiverLambdaFunction.Arn}');
+    expect(mapping.BatchSize).toBe(10);
+    expect(mapping.MaximumBatchingWindowInSeconds).toBeGreaterThan(0);
+    expect(mapping.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
+    expect(mapping.ScalingConfig.MaximumConcurrency).toBeGreaterThanOrEqual(2);
+    // Each invocation fetches ARCHIVER_CONCURRENCY media at once: the product caps Twilio load.
+    const twilioRequests =
+      mapping.ScalingConfig.MaximumConcurrency *
+      Number(envOf(template, 'archiver').ARCHIVER_CONCURRENCY);
+    expect(twilioRequests).toBeLessThanOrEqual(50);
+  });
+
+  it('hides a message for at least 6 × the archiver timeout plus the batching window', () => {
+    // Assess
+    const { Timeout } = props(template, 'ArchiverLambdaFunction');
+    const mapping = resourcesOfType(template, 'AWS::Lambda::EventSourceMapping')[0]?.[1];
+    const window = mapping?.Properties?.MaximumBatchingWindowInSeconds;
+    expect(Timeout).toBeGreaterThanOrEqual(60);
+    expect(props(template, 'MediaQueue').VisibilityTimeout).toBeGreaterThanOrEqual(
+      6 * Timeout + window,
+    );
+  });
+
+  it('dead-letters after 5 receives into an SSE queue that keeps messages 14 days', () => {
+    // Assess
+    const queue = props(template, 'MediaQueue');
+    expect(render(queue.RedrivePolicy.deadLetterTargetArn)).toBe('{DeadLetterQueue.Arn}');
+    expect(queue.RedrivePolicy.maxReceiveCount).toBe(5);
+    // The archiver's last attempt must know it is the last.
+    expect(envOf(template, 'archiver').MAX_RECEIVE_COUNT).toBe('5');
+    const dlq = props(template, 'DeadLetterQueue');
+    expect(dlq.MessageRetentionPeriod).toBe(14 * 24 * 3600);
+    for (const id of ['MediaQueue', 'DeadLetterQueue']) {
+      const encrypted =
+        props(template, id).SqsManagedSseEnabled === true ||
+        props(template, id).KmsMasterKeyId !== undefined;
+      expect(encrypted).toBe(true);
+    }
+  });
+
+  it('refuses plain-HTTP access to both queues', () => {
+    // Assess
+    const policy = props(template, 'QueuesTlsOnlyPolicy');
+    expect(policy.Queues.map(render).sort()).toEqual(['{DeadLetterQueue}', '{MediaQueue}']);
+    expect(policy.PolicyDocument.Statement).toContainEqual(
+      expect.objectContaining({
+        Effect: 'Deny',
+        Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+      }),
+    );
+  });
+});
+
+describe('archive bucket', () => {
+  it('is private, owner-enforced, versioned and retained', () => {
+    // Assess
+    const bucket = resource(template, 'ArchiveBucket');
+    expect(bucket.DeletionPolicy).toBe('Retain');
+    expect(bucket.UpdateReplacePolicy).toBe('Retain');
+    expect(bucket.Properties?.PublicAccessBlockConfiguration).toEqual({
+      BlockPublicAcls: true,
+      BlockPublicPolicy: true,
+      IgnorePublicAcls: true,
+      RestrictPublicBuckets: true,
+    });
+    expect(bucket.Properties?.OwnershipControls).toEqual({
+      Rules: [{ ObjectOwnership: 'BucketOwnerEnforced' }],
+    });
+    expect(bucket.Properties?.VersioningConfiguration).toEqual({ Status: 'Enabled' });
+  });
+
+  it('encrypts with a retained, rotating KMS key of its own by default', () => {
+    // Assess
+    const [rule] = props(template, 'ArchiveBucket').BucketEncryption
+      .ServerSideEncryptionConfiguration;
+    expect(rule.ServerSideEncryptionByDefault.SSEAlgorithm).toBe('aws:kms');
+    expect(render(rule.ServerSideEncryptionByDefault.KMSMasterKeyID)).toBe('{ArchiveKey.Arn}');
+    const key = resource(template, 'ArchiveKey');
+    expect(key.Properties?.EnableKeyRotation).toBe(true);
+    // Objects in the retained bucket would be unreadable without their key.
+    expect(key.DeletionPolicy).toBe('Retain');
+  });
+
+  it('switches to SSE-S3 without any KMS key or grant when asked', () => {
+    // Assess
+    const [rule] = props(variant, 'ArchiveBucket').BucketEncryption
+      .ServerSideEncryptionConfiguration;
+    expect(rule.ServerSideEncryptionByDefault).toEqual({ SSEAlgorithm: 'AES256' });
+    expect(variant.Resources.ArchiveKey).toBeUndefined();
+    expect(actionsOf(statementsOf(variant, 'ArchiverRole')).has('kms:GenerateDataKey')).toBe(false);
+    expect(props(variant, 'ArchiveBucket').BucketName).toBe(VARIANT_PARAMS.bucketName);
+  });
+
+  it('denies every request made without TLS', () => {
+    // Assess
+    const policy = props(template, 'ArchiveBucketPolicy');
+    expect(render(policy.Bucket)).toBe('{ArchiveBucket}');
+    const deny = policy.PolicyDocument.Statement.find(
+      (statement: { Effect: string }) => statement.Effect === 'Deny',
+    );
+    expect(deny).toMatchObject({
+      Principal: '*',
+      Action: 's3:*',
+      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+    });
+    expect(deny.Resource.map(render).sort()).toEqual([
+      '{ArchiveBucket.Arn}',
+      '{ArchiveBucket.Arn}/*',
+    ]);
+  });
+
+  it('moves media to a colder class after N days and expires old versions', () => {
+    // Assess
+    const rules = props(template, 'ArchiveBucket').LifecycleConfiguration.Rules;
+    const transition = rules.find((rule: { Transitions?: unknown }) => rule.Transitions);
+    expect(transition.Status).toBe('Enabled');
+    expect(transition.Transitions[0]).toEqual({
+      StorageClass: expect.stringMatching(
+        /^(STANDARD_IA|ONEZONE_IA|INTELLIGENT_TIERING|GLACIER_IR|GLACIER|DEEP_ARCHIVE)$/,
+      ),
+      TransitionInDays: expect.any(Number),
+    });
+    const noncurrent = rules.find(
+      (rule: { NoncurrentVersionExpiration?: unknown }) => rule.NoncurrentVersionExpiration,
+    );
+    expect(noncurrent.NoncurrentVersionExpiration.NoncurrentDays).toBeGreaterThan(0);
+  });
+});
+
+describe('IAM', () => {
+  it('grants no wildcard action and no S3 delete to any role', () => {
+    // Assess
+    for (const [roleId] of resourcesOfType(template, 'AWS::IAM::Role')) {
+      const role = resource(template, roleId);
+      expect(role.Properties?.ManagedPolicyArns).toBeUndefined();
+      for (const action of actionsOf(statementsOf(template, roleId))) {
+        expect(action).not.toMatch(/\*/);
+        expect(action).not.toMatch(/^s3:Delete/i);
+      }
+    }
+  });
+
+  it('lets the webhook only enqueue to the media queue and read its tokens', () => {
+    // Assess
+    const statements = statementsOf(template, roleOf(template, 'webhook'));
+    expect([...actionsOf(statements)].sort()).toEqual([
+      'kms:Decrypt',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      'sqs:SendMessage',
+      'ssm:GetParameters',
+    ]);
+    expect(grantsFor(statements, 'sqs:SendMessage').flatMap((s) => s.resources)).toEqual([
+      '{MediaQueue.Arn}',
+    ]);
+    expect(grantsFor(statements, 'ssm:GetParameters').flatMap((s) => s.resources)).toEqual([
+      `${SSM_ARN}${PARAMETER_PREFIX}/twilio-auth-token`,
+    ]);
+    const previous = statementsOf(variant, roleOf(variant, 'webhook'));
+    expect(grantsFor(previous, 'ssm:GetParameters').flatMap((s) => s.resources)).toContain(
+      `${SSM_ARN}/custom/previous-token`,
+    );
+  });
+
+  it('lets the archiver write and read the archive prefix, consume the queue, and no more', () => {
+    // Assess
+    const statements = statementsOf(template, roleOf(template, 'archiver'));
+    const objectActions = ['s3:PutObject', 's3:GetObject'];
+    for (const action of objectActions) {
+      expect(grantsFor(statements, action).flatMap((s) => s.resources)).toEqual([
+        '{ArchiveBucket.Arn}/media/*',
+      ]);
+    }
+    expect(grantsFor(statements, 's3:ListBucket').flatMap((s) => s.resources)).toEqual([
+      '{ArchiveBucket.Arn}',
+    ]);
+    for (const action of ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes']) {
+      expect(grantsFor(statements, action).flatMap((s) => s.resources)).toEqual([
+        '{MediaQueue.Arn}',
+      ]);
+    }
+    expect(grantsFor(statements, 'sqs:SendMessage').flatMap((s) => s.resources)).toEqual([
+      '{DeadLetterQueue.Arn}',
+    ]);
+    expect(grantsFor(statements, 'kms:GenerateDataKey').flatMap((s) => s.resources)).toEqual([
+      '{ArchiveKey.Arn}',
+    ]);
+    expect([...actionsOf(statements)].filter((action) => action.startsWith('s3:')).sort()).toEqual([
+      's3:GetObject',
+      's3:ListBucket',
+      's3:PutObject',
+    ]);
+  });
+
+  it('lets reconcile list the archive prefix and enqueue, without reading objects', () => {
+    // Assess
+    const statements = statementsOf(template, roleOf(template, 'reconcile'));
+    const [list] = grantsFor(statements, 's3:ListBucket');
+    expect(list?.condition).toEqual({ StringLike: { 's3:prefix': 'media/*' } });
+    expect(actionsOf(statements).has('s3:GetObject')).toBe(false);
+    expect(actionsOf(statements).has('s3:PutObject')).toBe(false);
+    expect(grantsFor(statements, 'sqs:SendMessage').flatMap((s) => s.resources)).toEqual([
+      '{MediaQueue.Arn}',
+    ]);
+  });
+
+  it('decrypts SSM parameters only through SSM', () => {
+    // Assess
+    for (const name of FUNCTIONS) {
+      for (const grant of grantsFor(
+        statementsOf(template, roleOf(template, name)),
+        'kms:Decrypt',
+      )) {
+        if (grant.resources.includes('{ArchiveKey.Arn}')) continue;
+        expect(grant.condition?.StringEquals?.['kms:ViaService']).toBeDefined();
+      }
+    }
+  });
+});
+
+describe('secrets', () => {
+  it('keeps only SSM parameter names in the template, never a value', () => {
+    // Assess
+    for (const canary of Object.values(CANARIES)) {
+      expect(packaged.templateText).not.toContain(canary);
+      expect(packaged.stateText).not.toContain(canary);
+    }
+    for (const name of FUNCTIONS) {
+      const env = envOf(template, name);
+      for (const secret of Object.keys(CANARIES)) expect(env).not.toHaveProperty(secret);
+      for (const [key, value] of Object.entries(env)) {
+        if (key.endsWith('_PARAMETER')) expect(value).toMatch(/^$|^\//);
+      }
+    }
+    expect(envOf(template, 'webhook').TWILIO_AUTH_TOKEN_PARAMETER).toBe(
+      `${PARAMETER_PREFIX}/twilio-auth-token`,
+    );
+  });
+
+  it('gives the archiver the API key secret instead of the auth token when a key is set', () => {
+    // Assess
+    for (const name of ['archiver', 'reconcile']) {
+      expect(envOf(variant, name)).toMatchObject({
+        TWILIO_API_KEY_SID: VARIANT_PARAMS.twilioApiKeySid,
+        TWILIO_API_KEY_SECRET_PARAMETER: '/custom/api-key-secret',
+        TWILIO_AUTH_TOKEN_PARAMETER: '',
+      });
+      const statements = statementsOf(variant, roleOf(variant, name));
+      expect(grantsFor(statements, 'ssm:GetParameters').flatMap((s) => s.resources)).toEqual([
+        `${SSM_ARN}/custom/api-key-secret`,
+      ]);
+    }
+  });
+
+  it('validates the account SID at deploy time', () => {
+    // Assess
+    expect(template.Parameters?.TwilioAccountSid).toMatchObject({
+      Default: ACCOUNT_SID,
+      AllowedPattern: '^AC[0-9a-fA-F]{32}$',
+    });
+  });
+});
+
+describe('alarms and outputs', () => {
+  it('alarm on a non-empty DLQ, old jobs and archiver errors, to a topic', () => {
+    // Assess
+    const alarms = resourcesOfType(template, 'AWS::CloudWatch::Alarm').map(
+      ([, alarm]) => alarm.Properties ?? {},
+    );
+    const find = (metric: string, dimension: string) =>
+      alarms.find(
+        (alarm) => alarm.MetricName === metric && render(alarm.Dimensions[0].Value) === dimension,
+      );
+    expect(find('ApproximateNumberOfMessagesVisible', '{DeadLetterQueue.QueueName}')).toMatchObject(
+      { Threshold: 0, ComparisonOperator: 'GreaterThanThreshold' },
+    );
+    expect(find('ApproximateAgeOfOldestMessage', '{MediaQueue.QueueName}')).toBeDefined();
+    expect(find('Errors', '{ArchiverLambdaFunction}')).toBeDefined();
+    for (const alarm of alarms) expect(alarm.AlarmActions.map(render)).toEqual(['{AlarmTopic}']);
+    expect(variant.Resources.AlarmEmailSubscription?.Properties?.Endpoint).toBe('ops@example.com');
+    expect(template.Resources.AlarmEmailSubscription).toBeUndefined();
+  });
+
+  it('print the webhook URL, bucket and queue URLs', () => {
+    // Assess
+    const outputs = template.Outputs ?? {};
+    expect(render(outputs.WebhookUrl?.Value)).toBe(
+      'https://{HttpApi}.execute-api.{AWS::Region}.{AWS::URLSuffix}/twilio/messages',
+    );
+    expect(render(envOf(template, 'webhook').PUBLIC_WEBHOOK_URL)).toBe(
+      render(outputs.WebhookUrl?.Value),
+    );
+    expect(render(outputs.ArchiveBucketName?.Value)).toBe('{ArchiveBucket}');
+    expect(render(outputs.MediaQueueUrl?.Value)).toBe('{MediaQueue}');
+    expect(render(outputs.DeadLetterQueueUrl?.Value)).toBe('{DeadLetterQueue}');
+    expect(variant.Outputs?.WebhookUrl?.Value).toBe(VARIANT_PARAMS.publicWebhookUrl);
+    expect(envOf(variant, 'webhook').PUBLIC_WEBHOOK_URL).toBe(VARIANT_PARAMS.publicWebhookUrl);
+  });
+});
+
+describe('bundles', () => {
+  it('stay within their budgets and never contain the twilio SDK', () => {
+    // Assess
+    for (const name of FUNCTIONS) {
+      const bundle = bundles.get(name);
+      expect(bundle?.bytes).toBeLessThanOrEqual(BUDGET_BYTES[name]);
+      expect(bundle?.inputs.filter((input) => /node_modules\/twilio\//.test(input))).toEqual([]);
+    }
+  });
+});
+
+describe('cfn-lint', () => {
+  it('finds nothing in either template', () => {
+    // Act
+    const findings = [...lintTemplate(template), ...lintTemplate(variant)];
+
+    // Assess
+    expect(findings).toEqual([]);
+  });
+
+  it('still reports real mistakes (control)', () => {
+    // Prepare
+    const broken = structuredClone(template);
+    const queue = broken.Resources.MediaQueue?.Properties ?? {};
+    queue.VisibilityTimout = queue.VisibilityTimeout;
+    const mapping = resourcesOfType(broken, 'AWS::Lambda::EventSourceMapping')[0]?.[1];
+    if (mapping?.Properties) mapping.Properties.BatchSize = 'ten';
+
+    // Act
+    const findings = lintTemplate(broken).map((finding) => finding.message);
+
+    // Assess
+    expect(findings).toContainEqual(
+      expect.stringContaining('VisibilityTimout is not a valid property'),
+    );
+    expect(findings).toContainEqual(expect.stringContaining('Expecting an integer'));
+  });
+});
