@@ -59,12 +59,16 @@ export const spoolMedia = async (body: Readable, options: SpoolOptions): Promise
   body.once('error', (error) => {
     sourceError = error;
   });
+  const file = createWriteStream(path, { flags: 'wx', mode: 0o600 });
   try {
-    await pipeline(body, meter, createWriteStream(path, { flags: 'wx', mode: 0o600 }), {
+    await pipeline(body, meter, file, {
       ...(options.signal ? { signal: options.signal } : {}),
     });
   } catch (error) {
     body.destroy();
+    // The file is opened asynchronously: removing it before the stream closed could race with
+    // that open and leave a spool file behind.
+    if (!file.closed) await new Promise<void>((resolve) => file.once('close', () => resolve()));
     await remove();
     if (error instanceof ArchiverError) throw error;
     if (options.signal?.aborted) throw error;
