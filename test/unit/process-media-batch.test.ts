@@ -237,7 +237,11 @@ describe('createArchiverHandler', () => {
     slowStore.put = async (object) => {
       active += 1;
       peak = Math.max(peak, active);
-      await new Promise((resolve) => setImmediate(resolve));
+      // Hold the write until a second record overlaps (or a second passes): the peak then shows
+      // the limit itself, not how fast the spool happened to be.
+      for (let waited = 0; active < 2 && waited < 1000; waited += 5) {
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
       active -= 1;
       return put(object);
     };
