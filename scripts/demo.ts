@@ -1,31 +1,15 @@
 // `npm run demo`: the product end to end on this machine, with no set-up and no Twilio account.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { readLocalStackConfig } from '../lib/config.ts';
 import { makeGif, makePdf, makePng } from '../lib/local/demo-media.ts';
-import { startLocalStack } from '../lib/local/local-stack.ts';
+import { startEphemeralStack } from '../lib/local/ephemeral-stack.ts';
 import { incomingMessageFields, postSignedWebhook } from '../lib/local/webhook-client.ts';
 
 const DEADLINE_MS = 60_000;
-const dataDir = await mkdtemp(join(tmpdir(), 'media-archiver-demo-'));
-// Demo mode on free ports, whatever the caller's Twilio settings: it must run anywhere.
-const config = readLocalStackConfig({
-  LOCAL_S3_PORT: '0',
-  LOCAL_SQS_PORT: '0',
-  PORT: '0',
-  LOCAL_TWILIO_PORT: '0',
-  LOCAL_TWILIO_CDN_PORT: '0',
-  LOCAL_DATA_DIR: dataDir,
-  LOCAL_VISIBILITY_TIMEOUT: '2',
-});
-const stack = await startLocalStack(config);
+const stack = await startEphemeralStack({ prefix: 'media-archiver-demo-' });
 const emulator = stack.emulator;
 const fail = async (reason: string): Promise<never> => {
   console.error(`demo: FAILED — ${reason}`);
   await stack.close();
-  await rm(dataDir, { recursive: true, force: true });
   process.exit(1);
 };
 if (!emulator) throw new Error('demo mode needs the emulator');
@@ -114,5 +98,4 @@ for (const m of media) {
 }
 console.log(`\ndemo: OK — ${media.length} media archived, verified and deleted at Twilio`);
 await stack.close();
-await rm(dataDir, { recursive: true, force: true });
 process.exit(0);

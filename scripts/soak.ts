@@ -1,13 +1,9 @@
 // `npm run soak`: the chaos soak. Many media through the whole local stack while the Twilio
 // emulator throttles, fails, resets and truncates; then an audit of what S3 and Twilio hold.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import pLimit from 'p-limit';
-import { readLocalStackConfig } from '../lib/config.ts';
-import { startLocalStack } from '../lib/local/local-stack.ts';
+import { startEphemeralStack } from '../lib/local/ephemeral-stack.ts';
 import type { FaultKind, FaultProfile, SeededMedia } from '../lib/local/twilio-emulator.ts';
 import { approximateCount } from '../test/helpers/local-sqs.ts';
 import { makeSeedMedia } from '../test/helpers/media-fixtures.ts';
@@ -83,27 +79,21 @@ export const runSoak = async (options: SoakOptions): Promise<SoakResult> => {
   const progress = options.progress ?? (() => undefined);
   const visibility = options.visibilityTimeoutSeconds ?? 10;
   const counts = mediaCounts(options.media, options.messages);
-  const dataDir = await mkdtemp(join(tmpdir(), 'media-archiver-soak-'));
   const pollerErrors: unknown[] = [];
-  const stack = await startLocalStack(
-    readLocalStackConfig({
-      LOCAL_S3_PORT: '0',
-      LOCAL_SQS_PORT: '0',
-      PORT: '0',
-      LOCAL_TWILIO_PORT: '0',
-      LOCAL_TWILIO_CDN_PORT: '0',
-      LOCAL_DATA_DIR: dataDir,
+  const stack = await startEphemeralStack({
+    prefix: 'media-archiver-soak-',
+    env: {
       LOCAL_VISIBILITY_TIMEOUT: String(visibility),
       ARCHIVER_CONCURRENCY: String(options.archiverConcurrency ?? 10),
-    }),
-    {
+    },
+    hooks: {
       emulator: { faults },
       poller: {
         concurrency: options.pollerConcurrency ?? 4,
         onError: (error) => pollerErrors.push(error),
       },
     },
-  );
+  });
   try {
     const emulator = stack.emulator;
     if (!emulator) throw new Error('the soak runs in demo mode (unset the Twilio credentials)');
@@ -193,7 +183,6 @@ export const runSoak = async (options: SoakOptions): Promise<SoakResult> => {
     return result;
   } finally {
     await stack.close();
-    await rm(dataDir, { recursive: true, force: true });
   }
 };
 

@@ -1,24 +1,17 @@
-import { setTimeout as delay } from 'node:timers/promises';
-import type { TwilioCredentials } from '../config.ts';
-import {
-  PermanentError,
-  TwilioAuthError,
-  TwilioThrottledError,
-  TwilioUnavailableError,
-} from '../domain/errors.ts';
+import { PermanentError, TwilioAuthError, TwilioUnavailableError } from '../domain/errors.ts';
+import { isContentType } from '../domain/media-job.ts';
 import { isMediaSid, isMessageSid } from '../domain/sids.ts';
 import type { CatalogMedia, CatalogMessage, MessageCatalog, MessagePage } from '../ports.ts';
-import { parseRetryAfter, type RetryPolicy } from './twilio-media-source.ts';
+import {
+  Retryable,
+  type RetryPolicy,
+  retrying,
+  type TwilioHttpOptions,
+  throttled,
+  twilioHttpSettings,
+} from './twilio-http.ts';
 
-export interface TwilioCatalogOptions {
-  /** e.g. `https://api.twilio.com`: the only origin that ever receives credentials. */
-  apiBaseUrl: string;
-  accountSid: string;
-  credentials: TwilioCredentials;
-  fetch?: typeof globalThis.fetch;
-  retry?: Partial<RetryPolicy>;
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  random?: () => number;
+export interface TwilioCatalogOptions extends TwilioHttpOptions {
   /** Time allowed for one list request, body included. */
   requestTimeoutMs?: number;
 }
@@ -32,18 +25,6 @@ export class TwilioListError extends PermanentError {}
 const DEFAULT_RETRY: RetryPolicy = { attempts: 8, baseDelayMs: 500, maxDelayMs: 30_000 };
 const MEDIA_PAGE_SIZE = 1000;
 
-class Retryable extends Error {
-  constructor(
-    readonly error: TwilioThrottledError | TwilioUnavailableError,
-    readonly retryAfterMs?: number,
-  ) {
-    super(error.message);
-  }
-}
-
-const defaultSleep = (ms: number, signal?: AbortSignal) =>
-  delay(ms, undefined, signal ? { signal } : undefined);
-
 /** RFC 2822 (Twilio's REST dates) → ISO-8601 UTC; `undefined` when unreadable. */
 export const isoFromTwilioDate = (value: unknown): string | undefined => {
   if (typeof value !== 'string') return undefined;
@@ -51,12 +32,10 @@ export const isoFromTwilioDate = (value: unknown): string | undefined => {
   return Number.isNaN(time) ? undefined : new Date(time).toISOString();
 };
 
-const CONTENT_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/;
-
 /** The media type essence, as the webhook path stores it; octet-stream when Twilio sent junk. */
 export const contentTypeEssence = (value: unknown): string => {
   const essence = typeof value === 'string' ? value.split(';', 1)[0]?.trim().toLowerCase() : '';
-  return essence && CONTENT_TYPE.test(essence) ? essence : 'application/octet-stream';
+  return essence && isContentType(essence) ? essence : 'application/octet-stream';
 };
 
 const toMessage = (raw: Record<string, unknown>): CatalogMessage | undefined => {
@@ -79,17 +58,10 @@ const toMessage = (raw: Record<string, unknown>): CatalogMessage | undefined => 
  * is a relative path under `/2010-04-01/Accounts/{AC}/`.
  */
 export const createTwilioCatalog = (options: TwilioCatalogOptions): MessageCatalog => {
-  const fetchImpl = options.fetch ?? globalThis.fetch;
-  const retry: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
-  const sleep = options.sleep ?? defaultSleep;
-  const random = options.random ?? Math.random;
+  const http = twilioHttpSettings(options, DEFAULT_RETRY);
+  const { fetch: fetchImpl, base, basePath, authorization } = http;
   const timeoutMs = options.requestTimeoutMs ?? 60_000;
-  const base = new URL(options.apiBaseUrl);
-  const basePath = base.pathname.replace(/\/+$/, '');
   const accountPath = `/2010-04-01/Accounts/${options.accountSid}/`;
-  const authorization = `Basic ${Buffer.from(
-    `${options.credentials.username}:${options.credentials.password}`,
-  ).toString('base64')}`;
 
   /** Resolves a relative API path; anything else is refused before a request is made. */
   const apiUrl = (pathAndQuery: string): URL => {
@@ -131,16 +103,7 @@ export const createTwilioCatalog = (options: TwilioCatalogOptions): MessageCatal
       }
     }
     await response.body?.cancel().catch(() => undefined);
-    if (status === 429) {
-      const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
-      const seconds = retryAfterMs === undefined ? undefined : Math.ceil(retryAfterMs / 1000);
-      throw new Retryable(
-        new TwilioThrottledError('Twilio throttled a list request (429)', {
-          ...(seconds === undefined ? {} : { retryAfterSeconds: seconds }),
-        }),
-        retryAfterMs,
-      );
-    }
+    if (status === 429) throw throttled('Twilio throttled a list request (429)', response);
     if (status >= 500) {
       throw new Retryable(
         new TwilioUnavailableError(`Twilio answered ${status} to a list request`),
@@ -152,23 +115,8 @@ export const createTwilioCatalog = (options: TwilioCatalogOptions): MessageCatal
     throw new TwilioListError(`Twilio answered ${status} to ${url.pathname}`);
   };
 
-  const backoffMs = (retryIndex: number, retryAfterMs?: number) => {
-    const exponential = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** retryIndex);
-    const jittered = exponential / 2 + (random() * exponential) / 2;
-    return Math.min(retry.maxDelayMs, Math.max(jittered, retryAfterMs ?? 0));
-  };
-
-  const get = async (url: URL, signal?: AbortSignal): Promise<Record<string, unknown>> => {
-    for (let retries = 0; ; retries += 1) {
-      try {
-        return await getOnce(url, signal);
-      } catch (error) {
-        if (!(error instanceof Retryable)) throw error;
-        if (retries >= retry.attempts) throw error.error;
-        await sleep(backoffMs(retries, error.retryAfterMs), signal);
-      }
-    }
-  };
+  const get = (url: URL, signal?: AbortSignal): Promise<Record<string, unknown>> =>
+    retrying(() => getOnce(url, signal), { ...http.retrying, signal });
 
   const nextOf = (body: Record<string, unknown>): string | null => {
     const next = body.next_page_uri;

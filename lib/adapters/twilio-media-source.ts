@@ -1,14 +1,11 @@
 import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { setTimeout as delay } from 'node:timers/promises';
-import type { TwilioCredentials } from '../config.ts';
 import {
   ForeignAccountError,
   InvalidJobError,
   MediaNotDeletableYetError,
   MediaNotYetAvailableError,
   TwilioAuthError,
-  TwilioThrottledError,
   TwilioUnavailableError,
   UnsafeRedirectError,
 } from '../domain/errors.ts';
@@ -20,26 +17,20 @@ import type {
   MediaSource,
   SourceValidators,
 } from '../ports.ts';
+import {
+  Retryable,
+  type RetryPolicy,
+  retrying,
+  type TwilioHttpOptions,
+  throttled,
+  twilioHttpSettings,
+} from './twilio-http.ts';
 
-export interface RetryPolicy {
-  /** Retries after the first try (not counting 404 retries). */
-  attempts: number;
-  baseDelayMs: number;
-  maxDelayMs: number;
-}
+export { parseRetryAfter } from './twilio-http.ts';
 
-export interface TwilioMediaSourceOptions {
-  /** e.g. `https://api.twilio.com`: the only origin that ever receives credentials. */
-  apiBaseUrl: string;
-  /** The configured account: credentials go only to paths of this account. */
-  accountSid: string;
-  credentials: TwilioCredentials;
-  fetch?: typeof globalThis.fetch;
-  retry?: Partial<RetryPolicy>;
+export interface TwilioMediaSourceOptions extends TwilioHttpOptions {
   /** Waits before re-asking after a 404 on the content (Twilio's propagation delay). */
   notFoundRetryDelaysMs?: readonly number[];
-  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
-  random?: () => number;
   /** Time allowed until the response headers arrive, per request. */
   headersTimeoutMs?: number;
 }
@@ -48,29 +39,7 @@ export const MAX_REDIRECTS = 3;
 const DEFAULT_RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 250, maxDelayMs: 5_000 };
 const MAX_FILENAME = 200;
 
-/** A failure the retry loop may repeat in-process. */
-class Retryable extends Error {
-  constructor(
-    readonly error: TwilioThrottledError | TwilioUnavailableError,
-    readonly retryAfterMs?: number,
-  ) {
-    super(error.message);
-  }
-}
-
 class NotFound extends Error {}
-
-const defaultSleep = (ms: number, signal?: AbortSignal) =>
-  delay(ms, undefined, signal ? { signal } : undefined);
-
-/** `Retry-After` as delta-seconds or an HTTP date, in ms; undefined when absent or unreadable. */
-export const parseRetryAfter = (value: string | null, now = Date.now()): number | undefined => {
-  if (!value) return undefined;
-  const trimmed = value.trim();
-  if (/^\d+$/.test(trimmed)) return Number(trimmed) * 1000;
-  const date = Date.parse(trimmed);
-  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
-};
 
 /** The file name of a `Content-Disposition`, reduced to a plain base name, or undefined. */
 export const filenameFromContentDisposition = (header: string | null): string | undefined => {
@@ -121,18 +90,11 @@ const isRedirect = (status: number) => [301, 302, 303, 307, 308].includes(status
  * CDN (or a forged URL) never sees them.
  */
 export const createTwilioMediaSource = (options: TwilioMediaSourceOptions): MediaSource => {
-  const fetchImpl = options.fetch ?? globalThis.fetch;
-  const retry: RetryPolicy = { ...DEFAULT_RETRY, ...options.retry };
+  const http = twilioHttpSettings(options, DEFAULT_RETRY);
+  const { fetch: fetchImpl, base, basePath, authorization } = http;
   const notFoundDelays = options.notFoundRetryDelaysMs ?? [1_000, 2_000];
-  const sleep = options.sleep ?? defaultSleep;
-  const random = options.random ?? Math.random;
   const headersTimeoutMs = options.headersTimeoutMs ?? 30_000;
-  const base = new URL(options.apiBaseUrl);
-  const basePath = base.pathname.replace(/\/+$/, '');
   const accountPrefix = `${basePath}/2010-04-01/Accounts/${options.accountSid}/`;
-  const authorization = `Basic ${Buffer.from(
-    `${options.credentials.username}:${options.credentials.password}`,
-  ).toString('base64')}`;
 
   const mayAuthorize = (url: URL) =>
     url.origin === base.origin && url.pathname.startsWith(accountPrefix);
@@ -191,15 +153,8 @@ export const createTwilioMediaSource = (options: TwilioMediaSourceOptions): Medi
     const { status } = response;
     const where = mayAuthorize(url) ? 'Twilio API' : 'media host';
     if (status === 429) {
-      const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
       await discard(response);
-      const seconds = retryAfterMs === undefined ? undefined : Math.ceil(retryAfterMs / 1000);
-      throw new Retryable(
-        new TwilioThrottledError(`${where} throttled the request (429)`, {
-          ...(seconds === undefined ? {} : { retryAfterSeconds: seconds }),
-        }),
-        retryAfterMs,
-      );
+      throw throttled(`${where} throttled the request (429)`, response);
     }
     if (status >= 500) {
       await discard(response);
@@ -218,38 +173,24 @@ export const createTwilioMediaSource = (options: TwilioMediaSourceOptions): Medi
     throw new TwilioUnavailableError(`${where} answered unexpected ${status}`);
   };
 
-  const backoffMs = (retryIndex: number, retryAfterMs?: number) => {
-    const exponential = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** retryIndex);
-    const jittered = exponential / 2 + (random() * exponential) / 2;
-    return Math.min(retry.maxDelayMs, Math.max(jittered, retryAfterMs ?? 0));
-  };
-
   /** Repeats `once` on retryable failures and, for content, on 404s. */
-  const withRetries = async <T>(
+  const withRetries = <T>(
     once: () => Promise<T>,
     signal: AbortSignal | undefined,
     notFound: () => Error,
   ): Promise<T> => {
-    let retries = 0;
     let notFounds = 0;
-    for (;;) {
-      try {
-        return await once();
-      } catch (error) {
-        if (error instanceof Retryable) {
-          if (retries >= retry.attempts) throw error.error;
-          await sleep(backoffMs(retries, error.retryAfterMs), signal);
-          retries += 1;
-        } else if (error instanceof NotFound) {
-          const wait = notFoundDelays[notFounds];
-          if (wait === undefined) throw notFound();
-          await sleep(wait, signal);
-          notFounds += 1;
-        } else {
-          throw error;
-        }
-      }
-    }
+    return retrying(once, {
+      ...http.retrying,
+      signal,
+      onOtherError: async (error) => {
+        if (!(error instanceof NotFound)) throw error;
+        const wait = notFoundDelays[notFounds];
+        if (wait === undefined) throw notFound();
+        await http.retrying.sleep(wait, signal);
+        notFounds += 1;
+      },
+    });
   };
 
   const fetchOnce = async (

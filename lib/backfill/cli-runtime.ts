@@ -1,25 +1,124 @@
+import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { createS3ArchiveListing } from '../adapters/s3-archive-listing.ts';
 import { createS3ArchiveStore } from '../adapters/s3-archive-store.ts';
+import { createSqsJobQueue } from '../adapters/sqs-job-queue.ts';
 import { createTwilioMediaSource } from '../adapters/twilio-media-source.ts';
 import { type ArchiveMediaDeps, archiveMedia } from '../archive-media.ts';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from '../cli/errors.ts';
 import { describeFailure, type FailureContext } from '../cli/failure.ts';
 import { formatBytes } from '../cli/format.ts';
+import type { CliIo } from '../cli/main.ts';
+import { createProgress, type Progress } from '../cli/progress.ts';
+import { createCliS3Client } from '../cli/s3-client.ts';
 import {
   type ArchiverConfig,
+  type BackfillConfig,
   ConfigurationError,
   type QueueRef,
   type SqsEndpointConfig,
 } from '../config.ts';
 import { ArchiverError, StorageUnavailableError } from '../domain/errors.ts';
 import type { MediaJob } from '../domain/media-job.ts';
+import type { JobQueue } from '../ports.ts';
 import { type ArchivePresence, createArchivePresence } from './archive-presence.ts';
 import type { BackfillCounts } from './backfill.ts';
 import { CheckpointError } from './checkpoint.ts';
 
 /** Shared wiring of `media-archive backfill|reconcile|redrive` (never bundled into a Lambda). */
+
+export const EXIT_INTERRUPTED = 130;
+
+/** `parseArgs` (strict), its complaints turned into `UsageError`s. */
+export const parseFlags = <const O extends NonNullable<ParseArgsConfig['options']>>(
+  argv: readonly string[],
+  options: O,
+) => {
+  try {
+    return parseArgs({ args: [...argv], options, strict: true }).values;
+  } catch (error) {
+    throw new UsageError((error as Error).message.split('\n', 1)[0] ?? 'bad arguments');
+  }
+};
+
+/**
+ * Runs a command's argument parser (`undefined` = help was asked for): returns the arguments, or
+ * the exit code once the help (exit 0) or a usage error and the help (exit 64) are printed.
+ */
+export const parseCommandArgs = <T extends object>(
+  command: string,
+  help: string,
+  io: CliIo,
+  parse: () => T | undefined,
+): T | number => {
+  let args: T | undefined;
+  try {
+    args = parse();
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.stderr.write(`media-archive ${command}: ${error.message}\n\n${help}`);
+    return EXIT_USAGE;
+  }
+  if (args) return args;
+  io.stdout.write(help);
+  return EXIT_OK;
+};
+
+export interface OpsRun {
+  failure: FailureContext;
+  progress: Progress;
+  /** Destroyed when the command ends, whatever its outcome. */
+  own<T extends { destroy(): void }>(resource: T): T;
+}
+
+/** An ops command's body: any failure becomes one line on stderr and exit 1. */
+export const runOpsCommand = async (
+  command: string,
+  io: CliIo,
+  local: boolean,
+  body: (run: OpsRun) => Promise<number>,
+): Promise<number> => {
+  const failure: FailureContext = { local };
+  const progress = createProgress(io.stderr);
+  const owned: { destroy(): void }[] = [];
+  const own = <T extends { destroy(): void }>(resource: T): T => {
+    owned.push(resource);
+    return resource;
+  };
+  try {
+    return await body({ failure, progress, own });
+  } catch (error) {
+    progress.done();
+    io.stderr.write(`media-archive ${command}: ${describeOpsFailure(error, failure)}\n`);
+    return EXIT_FAILURE;
+  } finally {
+    for (const resource of owned) resource.destroy();
+  }
+};
+
+/** Stops the walk after the current page on Ctrl-C (a second Ctrl-C kills as usual). */
+export const interruptSignal = (io: { signal?: AbortSignal }) => {
+  if (io.signal) return { signal: io.signal, destroy: () => undefined };
+  const controller = new AbortController();
+  const onSigint = () => controller.abort();
+  process.once('SIGINT', onSigint);
+  return { signal: controller.signal, destroy: () => process.off('SIGINT', onSigint) };
+};
+
+/** The archive's S3 client, with the bucket and endpoint noted for failure messages. */
+export const openArchiveS3 = (run: OpsRun, config: BackfillConfig): S3Client => {
+  run.failure.bucket = config.archiver.archiveBucket;
+  run.failure.endpoint = config.s3.endpoint;
+  return run.own(createCliS3Client(config.s3));
+};
+
+export const openMediaQueue = async (run: OpsRun, config: BackfillConfig): Promise<JobQueue> => {
+  const sqs = run.own(createCliSqsClient(config.sqs));
+  const queueUrl = await resolveQueueUrl(sqs, config.mediaQueue, 'MEDIA_QUEUE_URL');
+  return createSqsJobQueue({ client: sqs, queueUrl });
+};
 
 export const createCliSqsClient = (config: SqsEndpointConfig): SQSClient =>
   new SQSClient({

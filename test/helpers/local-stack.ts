@@ -1,41 +1,14 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import { readLocalStackConfig } from '../../lib/config.ts';
-import {
-  type LocalStack,
-  type LocalStackHooks,
-  startLocalStack,
-} from '../../lib/local/local-stack.ts';
+import { startEphemeralStack } from '../../lib/local/ephemeral-stack.ts';
+import type { LocalStack, LocalStackHooks } from '../../lib/local/local-stack.ts';
 import { sha256Hex } from './media-fixtures.ts';
 
 /** The whole local stack in demo mode on free ports, with its data in a fresh temp directory. */
-export const startTestStack = async (
+export const startTestStack = (
   hooks: LocalStackHooks = {},
   env: Record<string, string> = {},
-): Promise<LocalStack & { dataDir: string }> => {
-  const dataDir = await mkdtemp(join(tmpdir(), 'stack-test-'));
-  const config = readLocalStackConfig({
-    LOCAL_S3_PORT: '0',
-    LOCAL_SQS_PORT: '0',
-    PORT: '0',
-    LOCAL_TWILIO_PORT: '0',
-    LOCAL_TWILIO_CDN_PORT: '0',
-    LOCAL_DATA_DIR: dataDir,
-    LOCAL_VISIBILITY_TIMEOUT: '2',
-    ...env,
-  });
-  const stack = await startLocalStack(config, hooks);
-  return {
-    ...stack,
-    dataDir,
-    close: async () => {
-      await stack.close();
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
-};
+): Promise<LocalStack & { dataDir: string }> =>
+  startEphemeralStack({ prefix: 'stack-test-', env, hooks });
 
 export interface ArchivedObject {
   key: string;

@@ -1,17 +1,18 @@
-import { parseArgs } from 'node:util';
-import type { S3Client } from '@aws-sdk/client-s3';
-import type { SQSClient } from '@aws-sdk/client-sqs';
-import { createSqsJobQueue } from '../../adapters/sqs-job-queue.ts';
 import { type BackfillDeps, type BackfillResult, backfill } from '../../backfill/backfill.ts';
 import { checkpointPath, createFileCheckpointStore } from '../../backfill/checkpoint.ts';
 import {
-  createCliSqsClient,
   describeOpsFailure,
   directArchiver,
+  EXIT_INTERRUPTED,
   formatCounts,
+  interruptSignal,
   mediaSizer,
+  openArchiveS3,
+  openMediaQueue,
+  parseCommandArgs,
+  parseFlags,
   presenceFor,
-  resolveQueueUrl,
+  runOpsCommand,
 } from '../../backfill/cli-runtime.ts';
 import { createCatalogFor } from '../../backfill/deps.ts';
 import type { Direction } from '../../backfill/find-archivable-media.ts';
@@ -25,11 +26,8 @@ import { readBackfillConfig } from '../../config.ts';
 import { archiveKeyFor } from '../../domain/archive-key.ts';
 import type { MediaJob } from '../../domain/media-job.ts';
 import { dayOf, MAX_RANGE_DAYS, parseDay } from '../days.ts';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from '../errors.ts';
-import type { FailureContext } from '../failure.ts';
+import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.ts';
 import type { CliIo } from '../main.ts';
-import { createProgress } from '../progress.ts';
-import { createCliS3Client } from '../s3-client.ts';
 
 export const HELP = `Usage: media-archive backfill --since YYYY-MM-DD [options]
 
@@ -58,8 +56,6 @@ ARCHIVE_BUCKET, ARCHIVE_PREFIX, MEDIA_QUEUE_URL (not needed with --direct or --d
 Ctrl-C stops after the current page; --resume continues. Exit: 0 done, 1 error or failed media,
 64 usage, 130 interrupted.
 `;
-
-export const EXIT_INTERRUPTED = 130;
 
 const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
@@ -93,12 +89,7 @@ export const parseBackfillArgs = (
   argv: readonly string[],
   today: string,
 ): BackfillArgs | undefined => {
-  let values: ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values'];
-  try {
-    ({ values } = parseArgs({ args: [...argv], options: OPTIONS, strict: true }));
-  } catch (error) {
-    throw new UsageError((error as Error).message.split('\n', 1)[0] ?? 'bad arguments');
-  }
+  const values = parseFlags(argv, OPTIONS);
   if (values.help) return undefined;
   if (values.since === undefined) throw new UsageError('--since is required');
   const since = parseDay(values.since, '--since');
@@ -139,48 +130,24 @@ const jobLine = (job: MediaJob, prefix: string) =>
     '\t',
   );
 
-/** Stops the walk after the current page on Ctrl-C (a second Ctrl-C kills as usual). */
-export const interruptSignal = (io: { signal?: AbortSignal }) => {
-  if (io.signal) return { signal: io.signal, dispose: () => undefined };
-  const controller = new AbortController();
-  const onSigint = () => controller.abort();
-  process.once('SIGINT', onSigint);
-  return { signal: controller.signal, dispose: () => process.off('SIGINT', onSigint) };
-};
-
 export const run = async (
   argv: readonly string[],
   io: CliIo & { signal?: AbortSignal },
 ): Promise<number> => {
   const today = dayOf((io.now ?? (() => new Date()))());
-  let args: BackfillArgs | undefined;
-  try {
-    args = parseBackfillArgs(argv, today);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    io.stderr.write(`media-archive backfill: ${error.message}\n\n${HELP}`);
-    return EXIT_USAGE;
-  }
-  if (!args) {
-    io.stdout.write(HELP);
-    return EXIT_OK;
-  }
-  const failure: FailureContext = { local: args.local };
-  let s3: S3Client | undefined;
-  let sqs: SQSClient | undefined;
-  const interrupt = interruptSignal(io);
-  const progress = createProgress(io.stderr);
-  try {
+  const args = parseCommandArgs('backfill', HELP, io, () => parseBackfillArgs(argv, today));
+  if (typeof args === 'number') return args;
+  return runOpsCommand('backfill', io, args.local, async (run) => {
+    const { failure, progress } = run;
+    const interrupt = run.own(interruptSignal(io));
     const config = readBackfillConfig({ local: args.local }, io.env);
     const archiver = config.archiver;
-    failure.bucket = archiver.archiveBucket;
-    failure.endpoint = config.s3.endpoint;
-    s3 = createCliS3Client(config.s3);
+    const s3 = openArchiveS3(run, config);
     const jobs: MediaJob[] = [];
     let sink: JobSink;
     if (args.dryRun) {
       sink = createDryRunSink((job) => {
-        if (args?.json) jobs.push(job);
+        if (args.json) jobs.push(job);
         else {
           progress.done();
           io.stdout.write(`${jobLine(job, archiver.archivePrefix)}\n`);
@@ -198,9 +165,7 @@ export const run = async (
         },
       });
     } else {
-      sqs = createCliSqsClient(config.sqs);
-      const queueUrl = await resolveQueueUrl(sqs, config.mediaQueue, 'MEDIA_QUEUE_URL');
-      sink = createQueueSink(createSqsJobQueue({ client: sqs, queueUrl }));
+      sink = createQueueSink(await openMediaQueue(run, config));
     }
     const path = checkpointPath(io.cwd ?? process.cwd(), {
       accountSid: archiver.accountSid,
@@ -259,12 +224,5 @@ export const run = async (
     }
     if (!complete) return EXIT_INTERRUPTED;
     return counts.failed > 0 ? EXIT_FAILURE : EXIT_OK;
-  } catch (error) {
-    io.stderr.write(`media-archive backfill: ${describeOpsFailure(error, failure)}\n`);
-    return EXIT_FAILURE;
-  } finally {
-    interrupt.dispose();
-    s3?.destroy();
-    sqs?.destroy();
-  }
+  });
 };

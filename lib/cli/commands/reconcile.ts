@@ -1,24 +1,20 @@
-import { parseArgs } from 'node:util';
-import type { S3Client } from '@aws-sdk/client-s3';
-import type { SQSClient } from '@aws-sdk/client-sqs';
-import { createSqsJobQueue } from '../../adapters/sqs-job-queue.ts';
 import {
-  createCliSqsClient,
-  describeOpsFailure,
+  EXIT_INTERRUPTED,
   formatCounts,
+  interruptSignal,
+  openArchiveS3,
+  openMediaQueue,
+  parseCommandArgs,
+  parseFlags,
   presenceFor,
-  resolveQueueUrl,
+  runOpsCommand,
 } from '../../backfill/cli-runtime.ts';
 import { createCatalogFor } from '../../backfill/deps.ts';
 import { reconcile, reconcileWindow } from '../../backfill/reconcile.ts';
 import { readBackfillConfig } from '../../config.ts';
 import type { JobQueue } from '../../ports.ts';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from '../errors.ts';
-import type { FailureContext } from '../failure.ts';
+import { EXIT_OK, UsageError } from '../errors.ts';
 import type { CliIo } from '../main.ts';
-import { createProgress } from '../progress.ts';
-import { createCliS3Client } from '../s3-client.ts';
-import { EXIT_INTERRUPTED, interruptSignal } from './backfill.ts';
 
 export const HELP = `Usage: media-archive reconcile [--local] [--days N] [options]
 
@@ -48,9 +44,8 @@ export const run = async (
   argv: readonly string[],
   io: CliIo & { signal?: AbortSignal },
 ): Promise<number> => {
-  let values: ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values'];
-  try {
-    ({ values } = parseArgs({ args: [...argv], options: OPTIONS, strict: true }));
+  const values = parseCommandArgs('reconcile', HELP, io, () => {
+    const values = parseFlags(argv, OPTIONS);
     if (values.days !== undefined && !/^\d+$/.test(values.days)) {
       throw new UsageError('--days must be an integer in 1..400');
     }
@@ -59,36 +54,19 @@ export const run = async (
     if (values.direction !== undefined && !['inbound', 'all'].includes(values.direction)) {
       throw new UsageError('--direction must be inbound or all');
     }
-  } catch (error) {
-    const message = (error as Error).message.split('\n', 1)[0];
-    io.stderr.write(`media-archive reconcile: ${message}\n\n${HELP}`);
-    return EXIT_USAGE;
-  }
-  if (values.help) {
-    io.stdout.write(HELP);
-    return EXIT_OK;
-  }
-  const local = values.local ?? false;
-  const failure: FailureContext = { local };
-  let s3: S3Client | undefined;
-  let sqs: SQSClient | undefined;
-  const interrupt = interruptSignal(io);
-  const progress = createProgress(io.stderr);
-  try {
-    const config = readBackfillConfig({ local }, io.env);
+    return values.help ? undefined : values;
+  });
+  if (typeof values === 'number') return values;
+  return runOpsCommand('reconcile', io, values.local ?? false, async (run) => {
+    const { progress } = run;
+    const interrupt = run.own(interruptSignal(io));
+    const config = readBackfillConfig({ local: values.local ?? false }, io.env);
     const { archiver } = config;
-    failure.bucket = archiver.archiveBucket;
-    failure.endpoint = config.s3.endpoint;
-    s3 = createCliS3Client(config.s3);
-    let queue: JobQueue;
-    if (values['dry-run']) {
-      // Counted by reconcile's own sink; nothing leaves the process.
-      queue = { enqueue: async () => undefined };
-    } else {
-      sqs = createCliSqsClient(config.sqs);
-      const queueUrl = await resolveQueueUrl(sqs, config.mediaQueue, 'MEDIA_QUEUE_URL');
-      queue = createSqsJobQueue({ client: sqs, queueUrl });
-    }
+    const s3 = openArchiveS3(run, config);
+    const queue: JobQueue = values['dry-run']
+      ? // Counted by reconcile's own sink; nothing leaves the process.
+        { enqueue: async () => undefined }
+      : await openMediaQueue(run, config);
     const now = (io.now ?? (() => new Date()))();
     const lookbackDays = values.days === undefined ? config.lookbackDays : Number(values.days);
     const direction = (values.direction ?? 'inbound') as 'inbound' | 'all';
@@ -121,12 +99,5 @@ export const run = async (
       );
     }
     return result.complete ? EXIT_OK : EXIT_INTERRUPTED;
-  } catch (error) {
-    io.stderr.write(`media-archive reconcile: ${describeOpsFailure(error, failure)}\n`);
-    return EXIT_FAILURE;
-  } finally {
-    interrupt.dispose();
-    s3?.destroy();
-    sqs?.destroy();
-  }
+  });
 };

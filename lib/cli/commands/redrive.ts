@@ -1,16 +1,14 @@
-import { parseArgs } from 'node:util';
-import type { SQSClient } from '@aws-sdk/client-sqs';
 import { createSqsRedrive, type DeadLetteredJob } from '../../adapters/sqs-redrive.ts';
 import {
   createCliSqsClient,
-  describeOpsFailure,
+  parseCommandArgs,
+  parseFlags,
   resolveQueueUrl,
+  runOpsCommand,
 } from '../../backfill/cli-runtime.ts';
 import { readRedriveConfig } from '../../config.ts';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from '../errors.ts';
-import type { FailureContext } from '../failure.ts';
+import { EXIT_OK, UsageError } from '../errors.ts';
 import type { CliIo } from '../main.ts';
-import { createProgress } from '../progress.ts';
 
 export const HELP = `Usage: media-archive redrive [--dry-run] [--local] [--max N] [--json]
 
@@ -47,30 +45,20 @@ const deadLetterLine = (job: DeadLetteredJob) =>
   ].join('\t');
 
 export const run = async (argv: readonly string[], io: CliIo): Promise<number> => {
-  let values: ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values'];
-  try {
-    ({ values } = parseArgs({ args: [...argv], options: OPTIONS, strict: true }));
+  const values = parseCommandArgs('redrive', HELP, io, () => {
+    const values = parseFlags(argv, OPTIONS);
     if (values.max !== undefined && (!/^\d+$/.test(values.max) || Number(values.max) < 1)) {
       throw new UsageError('--max must be a positive integer');
     }
-  } catch (error) {
-    const message = (error as Error).message.split('\n', 1)[0];
-    io.stderr.write(`media-archive redrive: ${message}\n\n${HELP}`);
-    return EXIT_USAGE;
-  }
-  if (values.help) {
-    io.stdout.write(HELP);
-    return EXIT_OK;
-  }
+    return values.help ? undefined : values;
+  });
+  if (typeof values === 'number') return values;
   const local = values.local ?? false;
-  const failure: FailureContext = { local };
   const max = values.max === undefined ? undefined : Number(values.max);
-  const progress = createProgress(io.stderr);
-  let sqs: SQSClient | undefined;
-  try {
+  return runOpsCommand('redrive', io, local, async ({ failure, progress, own }) => {
     const config = readRedriveConfig({ local }, io.env);
     failure.endpoint = config.sqs.endpoint;
-    sqs = createCliSqsClient(config.sqs);
+    const sqs = own(createCliSqsClient(config.sqs));
     const redrive = createSqsRedrive({
       client: sqs,
       deadLetterQueueUrl: await resolveQueueUrl(
@@ -128,11 +116,5 @@ export const run = async (argv: readonly string[], io: CliIo): Promise<number> =
       io.stdout.write(`moved ${moved} dead-lettered jobs to the media queue (${method})\n`);
     }
     return EXIT_OK;
-  } catch (error) {
-    progress.done();
-    io.stderr.write(`media-archive redrive: ${describeOpsFailure(error, failure)}\n`);
-    return EXIT_FAILURE;
-  } finally {
-    sqs?.destroy();
-  }
+  });
 };
