@@ -22,7 +22,7 @@ export interface ProbeInput {
 export interface ProbeOutput {
   /** RSS once every module is loaded and the handler is built, in bytes. */
   rssReady: number;
-  /** process.resourceUsage().maxRSS at the end, in bytes. */
+  /** This process's own peak RSS (Linux: VmHWM; elsewhere resourceUsage().maxRSS), in bytes. */
   maxRss: number;
 }
 
@@ -55,8 +55,23 @@ if (input.mode === 'archiver') {
   });
   run = () => naive.archiveAll(input.naiveMedia);
 }
+/**
+ * On Linux, getrusage's ru_maxrss survives exec: a child spawned by a bench process of 150 MB
+ * reports at least 150 MB whatever it does itself. VmHWM belongs to the child's own address space.
+ */
+const peakRss = async (): Promise<number> => {
+  try {
+    const { readFile } = await import('node:fs/promises');
+    const kib = /^VmHWM:\s+(\d+) kB$/m.exec(await readFile('/proc/self/status', 'utf8'))?.[1];
+    if (kib !== undefined) return Number(kib) * 1024;
+  } catch {
+    // Not Linux: fall back to getrusage.
+  }
+  return process.resourceUsage().maxRSS * 1024;
+};
+
 const rssReady = process.memoryUsage().rss;
 await run();
-const output: ProbeOutput = { rssReady, maxRss: process.resourceUsage().maxRSS * 1024 };
+const output: ProbeOutput = { rssReady, maxRss: await peakRss() };
 process.stdout.write(`${JSON.stringify(output)}\n`);
 process.exit(0);

@@ -30,6 +30,7 @@ export type ArchiveMediaConfig = Pick<
   | 'deleteAfterArchive'
   | 'notFoundAttempts'
   | 'spoolDir'
+  | 'spoolMemoryBytes'
 >;
 
 export type ArchiveMediaLogger = Pick<Logger, 'info' | 'warn'>;
@@ -264,6 +265,7 @@ const download = async (
   }
   const spooled = await spoolMedia(media.body, {
     dir: config.spoolDir,
+    ...(config.spoolMemoryBytes !== undefined ? { memoryBytes: config.spoolMemoryBytes } : {}),
     maxBytes: config.maxMediaBytes,
     ...(media.contentLength !== undefined ? { expectedLength: media.contentLength } : {}),
     ...(signal ? { signal } : {}),

@@ -101,6 +101,8 @@ export interface ArchiverConfig {
   retryBackoffSeconds: number;
   mediaQueueUrl?: string;
   spoolDir: string;
+  /** Media up to this many bytes are spooled in memory, larger ones in `spoolDir` (default 1 MiB). */
+  spoolMemoryBytes?: number;
 }
 
 const credentials = (env: Env, sid: string): TwilioCredentials => {
@@ -120,6 +122,11 @@ const credentials = (env: Env, sid: string): TwilioCredentials => {
 };
 
 export const DEFAULT_MAX_MEDIA_BYTES = 16 * 1024 * 1024;
+/**
+ * Media up to this size are spooled in memory, larger ones spill to a file: most MMS images never
+ * touch the disk, and spool memory stays ≤ ARCHIVER_CONCURRENCY × this.
+ */
+export const DEFAULT_SPOOL_MEMORY_BYTES = 1024 * 1024;
 
 export const readArchiverConfig = (env: Env = process.env): ArchiverConfig => {
   const sid = accountSid(env);
@@ -144,6 +151,7 @@ export const readArchiverConfig = (env: Env = process.env): ArchiverConfig => {
     maxReceiveCount: int(env, 'MAX_RECEIVE_COUNT', 5, 1, 1000),
     retryBackoffSeconds: int(env, 'RETRY_BACKOFF_SECONDS', 30, 0, 43_200),
     spoolDir: optional(env, 'SPOOL_DIR') ?? tmpdir(),
+    spoolMemoryBytes: int(env, 'SPOOL_MEMORY_BYTES', DEFAULT_SPOOL_MEMORY_BYTES, 0, 64 * 1024 ** 2),
   };
   const dlq = optional(env, 'DEAD_LETTER_QUEUE_URL');
   if (dlq) config.deadLetterQueueUrl = dlq;

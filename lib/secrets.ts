@@ -1,8 +1,4 @@
-import {
-  GetParametersCommand,
-  type GetParametersCommandOutput,
-  SSMClient,
-} from '@aws-sdk/client-ssm';
+import type { GetParametersCommandOutput, SSMClient } from '@aws-sdk/client-ssm';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -38,6 +34,12 @@ export type SecretsResolver = (env: Env) => Promise<Record<string, string | unde
 /** GetParameters accepts at most 10 names per call; we have 3, but keep the contract explicit. */
 const GET_PARAMETERS_LIMIT = 10;
 
+/**
+ * The SSM client loads only when a parameter is configured: the webhook's cold start never pays for
+ * it locally, and in Lambda it comes from the runtime's own AWS SDK (esbuild leaves it external).
+ */
+const loadSsm = () => import('@aws-sdk/client-ssm');
+
 const fetchParameters = async (
   client: SSMClient,
   names: readonly string[],
@@ -47,6 +49,7 @@ const fetchParameters = async (
     const chunk = names.slice(start, start + GET_PARAMETERS_LIMIT);
     let output: GetParametersCommandOutput;
     try {
+      const { GetParametersCommand } = await loadSsm();
       output = await client.send(new GetParametersCommand({ Names: chunk, WithDecryption: true }));
     } catch (error) {
       throw new SecretResolutionError('SSM GetParameters failed', { cause: error });
@@ -91,8 +94,10 @@ export const createSecretsResolver = (options: SecretsResolverOptions = {}): Sec
     const names = [...new Set(wanted.map((entry) => entry.name))].sort();
     const key = names.join('\n');
     if (!cache || cache.key !== key || now() - cache.fetchedAt >= maxAgeMs) {
-      client ??= new SSMClient({});
-      const values = fetchParameters(client, names);
+      const values = (async () => {
+        client ??= new (await loadSsm()).SSMClient({});
+        return fetchParameters(client, names);
+      })();
       const entry = { key, fetchedAt: now(), values };
       cache = entry;
       values.catch(() => {

@@ -1,20 +1,22 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { type FileHandle, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type Readable, Transform, type TransformCallback } from 'node:stream';
+import { Readable, Transform, type TransformCallback, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { DEFAULT_SPOOL_MEMORY_BYTES } from './config.ts';
 import { ArchiverError, MediaTooLargeError, TruncatedMediaError } from './domain/errors.ts';
 
-/** A download held on local disk: re-readable for S3 retries, never whole in memory. */
+/** A download held in memory (small) or on local disk (large): re-readable for S3 retries. */
 export interface SpooledMedia {
-  path: string;
+  /** The spool file; `undefined` when the body stayed in memory. */
+  path?: string;
   size: number;
   sha256Hex: string;
   md5Base64: string;
   /** A fresh stream over the spooled bytes. */
   body(): Readable;
-  /** Deletes the spool file; safe to call twice. */
+  /** Deletes the spool file (if any); safe to call twice. */
   remove(): Promise<void>;
 }
 
@@ -24,6 +26,8 @@ export interface SpoolOptions {
   maxBytes: number;
   /** The announced `Content-Length`; a body that ends short of it is a truncated download. */
   expectedLength?: number;
+  /** Bodies up to this many bytes are kept in memory; default `DEFAULT_SPOOL_MEMORY_BYTES`. */
+  memoryBytes?: number;
   signal?: AbortSignal;
 }
 
@@ -47,29 +51,107 @@ class Meter extends Transform {
   }
 }
 
+/** `FileHandle.write` may write less than asked (full disk): loop until all of it is written. */
+const writeAll = async (handle: FileHandle, chunk: Buffer): Promise<void> => {
+  let offset = 0;
+  while (offset < chunk.length) {
+    const { bytesWritten } = await handle.write(chunk, offset, chunk.length - offset);
+    offset += bytesWritten;
+  }
+};
+
 /**
- * Streams `body` into a private file in `dir` while computing SHA-256 and MD5. On any failure the
- * file is removed and the source destroyed; a source that errors mid-body is a truncated download.
+ * Keeps chunks in memory until they exceed `memoryBytes`, then opens a private file, writes what
+ * it held and appends the rest there. The file is opened with an awaited `open`, so `discard()`
+ * (after any in-flight write has settled) can always close and remove it.
+ */
+class SpoolSink extends Writable {
+  chunks: Buffer[] = [];
+  held = 0;
+  private handle: FileHandle | undefined;
+  private opened = false;
+  private inFlight: Promise<void> = Promise.resolve();
+
+  constructor(
+    readonly path: string,
+    private readonly memoryBytes: number,
+  ) {
+    super();
+  }
+
+  get onDisk(): boolean {
+    return this.opened;
+  }
+
+  override _write(chunk: Buffer, _encoding: BufferEncoding, callback: (error?: Error) => void) {
+    this.inFlight = this.store(chunk);
+    this.inFlight.then(() => callback(), callback);
+  }
+
+  override _final(callback: (error?: Error) => void) {
+    const handle = this.handle;
+    this.handle = undefined;
+    if (!handle) {
+      callback();
+      return;
+    }
+    this.inFlight = handle.close();
+    this.inFlight.then(() => callback(), callback);
+  }
+
+  private async store(chunk: Buffer): Promise<void> {
+    if (!this.opened && this.held + chunk.length <= this.memoryBytes) {
+      this.chunks.push(chunk);
+      this.held += chunk.length;
+      return;
+    }
+    if (!this.opened) {
+      this.opened = true;
+      this.handle = await open(this.path, 'wx', 0o600);
+      const held = this.chunks;
+      this.chunks = [];
+      this.held = 0;
+      for (const part of held) await writeAll(this.handle, part);
+    }
+    if (this.handle) await writeAll(this.handle, chunk);
+  }
+
+  /** Drops what was held and removes the file, once no write or open is pending any more. */
+  async discard(): Promise<void> {
+    this.chunks = [];
+    this.held = 0;
+    await this.inFlight.catch(() => undefined);
+    const handle = this.handle;
+    this.handle = undefined;
+    await handle?.close().catch(() => undefined);
+    if (this.opened) await rm(this.path, { force: true });
+  }
+}
+
+/**
+ * Streams `body` into memory (up to `memoryBytes`) or a private file in `dir` while computing
+ * SHA-256 and MD5. On any failure nothing is left behind and the source is destroyed;
+ * a source that errors mid-body is a truncated download.
  */
 export const spoolMedia = async (body: Readable, options: SpoolOptions): Promise<SpooledMedia> => {
   const path = join(options.dir, `media-${randomUUID()}.spool`);
-  const remove = () => rm(path, { force: true });
+  // A body announced larger than the memory budget goes to disk from its first byte.
+  const budget = options.memoryBytes ?? DEFAULT_SPOOL_MEMORY_BYTES;
+  const memoryBytes =
+    options.expectedLength !== undefined && options.expectedLength > budget ? 0 : budget;
   const meter = new Meter(options.maxBytes);
+  const sink = new SpoolSink(path, memoryBytes);
   let sourceError: Error | undefined;
   body.once('error', (error) => {
     sourceError = error;
   });
-  const file = createWriteStream(path, { flags: 'wx', mode: 0o600 });
   try {
-    await pipeline(body, meter, file, {
+    await pipeline(body, meter, sink, {
       ...(options.signal ? { signal: options.signal } : {}),
     });
   } catch (error) {
     body.destroy();
-    // The file is opened asynchronously: removing it before the stream closed could race with
-    // that open and leave a spool file behind.
-    if (!file.closed) await new Promise<void>((resolve) => file.once('close', () => resolve()));
-    await remove();
+    await sink.discard();
     if (error instanceof ArchiverError) throw error;
     if (options.signal?.aborted) throw error;
     if (sourceError !== undefined && error === sourceError) {
@@ -78,17 +160,31 @@ export const spoolMedia = async (body: Readable, options: SpoolOptions): Promise
     throw error;
   }
   if (options.expectedLength !== undefined && meter.size !== options.expectedLength) {
-    await remove();
+    await sink.discard();
     throw new TruncatedMediaError(
       `media body has ${meter.size} bytes, Content-Length announced ${options.expectedLength}`,
     );
   }
-  return {
-    path,
+  const hashes = {
     size: meter.size,
     sha256Hex: meter.sha256.digest('hex'),
     md5Base64: meter.md5.digest('base64'),
-    body: () => createReadStream(path),
-    remove,
+  };
+  if (sink.onDisk) {
+    return {
+      ...hashes,
+      path,
+      body: () => createReadStream(path),
+      remove: () => rm(path, { force: true }),
+    };
+  }
+  // One contiguous copy (≤ memoryBytes) rather than the stream's chunks, which may be views of
+  // larger buffers.
+  const bytes = Buffer.concat(sink.chunks, sink.held);
+  sink.chunks = [];
+  return {
+    ...hashes,
+    body: () => Readable.from([bytes], { objectMode: false }),
+    remove: async () => undefined,
   };
 };

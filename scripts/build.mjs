@@ -27,6 +27,8 @@ for (const file of entries) {
     platform: 'node',
     // ESM builds (dist-es) of the AWS SDK tree-shake far better than their CommonJS twins.
     mainFields: ['module', 'main'],
+    // Loaded on demand from the Lambda runtime's AWS SDK: see lib/secrets.ts.
+    external: ['@aws-sdk/client-ssm'],
     target: 'node22',
     metafile: true,
     legalComments: 'none',

@@ -96,3 +96,26 @@ describe('readArchiverConfig', () => {
     expect(() => readArchiverConfig(env)).toThrow(message);
   });
 });
+
+describe('readArchiverConfig spool budget', () => {
+  const base = {
+    TWILIO_ACCOUNT_SID: ACCOUNT,
+    ARCHIVE_BUCKET: 'bucket',
+    TWILIO_AUTH_TOKEN: 'token',
+  };
+
+  it.each([
+    ['0', 0],
+    ['65536', 65_536],
+  ])('reads SPOOL_MEMORY_BYTES=%s', (value, expected) => {
+    expect(readArchiverConfig({ ...base, SPOOL_MEMORY_BYTES: value }).spoolMemoryBytes).toBe(
+      expected,
+    );
+  });
+
+  it('refuses a budget that is not a byte count', () => {
+    expect(() => readArchiverConfig({ ...base, SPOOL_MEMORY_BYTES: '1.5' })).toThrow(
+      'SPOOL_MEMORY_BYTES',
+    );
+  });
+});

@@ -477,6 +477,29 @@ describe('bundles', () => {
   });
 });
 
+/** File names in a zip's central directory (enough to audit what a Lambda package holds). */
+const zipEntries = (zip: Buffer): string[] => {
+  const names: string[] = [];
+  for (let at = zip.indexOf('PK\x01\x02', 0, 'latin1'); at >= 0; ) {
+    const nameLength = zip.readUInt16LE(at + 28);
+    names.push(zip.toString('utf8', at + 46, at + 46 + nameLength));
+    at = zip.indexOf('PK\x01\x02', at + 46 + nameLength, 'latin1');
+  }
+  return names;
+};
+
+describe('packages', () => {
+  it('hold only their own bundle: no metafiles, no other function, no node_modules', async () => {
+    for (const name of FUNCTIONS) {
+      // Act
+      const entries = zipEntries(await readFile(join(packaged.artifactDir, `${name}.zip`)));
+
+      // Assess
+      expect(entries).toEqual([`functions/${name}.mjs`]);
+    }
+  });
+});
+
 describe('cfn-lint', () => {
   it('finds nothing in either template', () => {
     // Act
