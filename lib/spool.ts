@@ -28,18 +28,27 @@ export interface SpoolOptions {
   expectedLength?: number;
   /** Bodies up to this many bytes are kept in memory; default `DEFAULT_SPOOL_MEMORY_BYTES`. */
   memoryBytes?: number;
+  /** A body that sends no byte for this long is a stalled (transient) download; default 30 s. */
+  idleTimeoutMs?: number;
   signal?: AbortSignal;
 }
+
+/** Long enough for any CDN hiccup, short enough to retry well inside a Lambda's timeout. */
+export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
 
 /** Counts and hashes the bytes flowing through, and refuses any byte past the limit. */
 class Meter extends Transform {
   size = 0;
   readonly sha256 = createHash('sha256');
   readonly md5 = createHash('md5');
-  constructor(private readonly maxBytes: number) {
+  constructor(
+    private readonly maxBytes: number,
+    private readonly onChunk: () => void,
+  ) {
     super();
   }
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback) {
+    this.onChunk();
     this.size += chunk.length;
     if (this.size > this.maxBytes) {
       callback(new MediaTooLargeError(`media exceeds ${this.maxBytes} bytes`));
@@ -139,12 +148,23 @@ export const spoolMedia = async (body: Readable, options: SpoolOptions): Promise
   const budget = options.memoryBytes ?? DEFAULT_SPOOL_MEMORY_BYTES;
   const memoryBytes =
     options.expectedLength !== undefined && options.expectedLength > budget ? 0 : budget;
-  const meter = new Meter(options.maxBytes);
+  // Only a response's headers have a timeout; without this a CDN that stops mid-body would hold
+  // the record until the Lambda's deadline.
+  const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  let idle: NodeJS.Timeout | undefined;
+  const rearm = () => {
+    clearTimeout(idle);
+    idle = setTimeout(() => {
+      body.destroy(new TruncatedMediaError(`media body stalled: no byte for ${idleTimeoutMs} ms`));
+    }, idleTimeoutMs);
+  };
+  const meter = new Meter(options.maxBytes, rearm);
   const sink = new SpoolSink(path, memoryBytes);
   let sourceError: Error | undefined;
   body.once('error', (error) => {
     sourceError = error;
   });
+  rearm();
   try {
     await pipeline(body, meter, sink, {
       ...(options.signal ? { signal: options.signal } : {}),
@@ -158,6 +178,8 @@ export const spoolMedia = async (body: Readable, options: SpoolOptions): Promise
       throw new TruncatedMediaError('media body ended early', { cause: error });
     }
     throw error;
+  } finally {
+    clearTimeout(idle);
   }
   if (options.expectedLength !== undefined && meter.size !== options.expectedLength) {
     await sink.discard();

@@ -173,6 +173,26 @@ describe('spoolMedia', () => {
     },
   );
 
+  it('refuses a body that stalls as a transient truncated download, leaving no file', async () => {
+    // Prepare: one chunk past the memory budget (so a file exists), then silence.
+    const stalled = new Readable({ read() {} });
+    stalled.push(Buffer.alloc(2_000));
+
+    // Act
+    const result = spoolMedia(stalled, {
+      dir,
+      maxBytes: 10_000,
+      memoryBytes: 1_000,
+      idleTimeoutMs: 50,
+    });
+
+    // Assess
+    await expect(result).rejects.toThrow(/stalled/);
+    await expect(result).rejects.toBeInstanceOf(TruncatedMediaError);
+    expect(stalled.destroyed).toBe(true);
+    expect(await readdir(dir)).toEqual([]);
+  });
+
   it('accepts exactly the limit', async () => {
     // Act
     const spooled = await spoolMedia(Readable.from([Buffer.alloc(10)]), { dir, maxBytes: 10 });
