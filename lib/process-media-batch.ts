@@ -69,6 +69,9 @@ export const createArchiverHandler = (deps: ArchiverDeps) => {
       const fields = { messageId: record.messageId, ...jobIds(job), attempt, error: name, reason };
       if (error instanceof TwilioAuthError) {
         logger.error('configuration error: Twilio refused the credentials', fields);
+      } else if (signal?.aborted && !last) {
+        // Stopped on purpose before the Lambda deadline: an expected retry, not a fault.
+        logger.warn('job stopped at the invocation deadline, will be retried', fields);
       } else if (permanent || last || !(error instanceof ArchiverError)) {
         logger.error(permanent ? 'job failed permanently' : 'job failed', fields);
       } else {

@@ -228,6 +228,32 @@ describe('createArchiverHandler', () => {
     expect(JSON.stringify(error.mock.calls)).not.toContain('555000');
   });
 
+  it('stops a record before the Lambda deadline and reports it for a retry, as a warning', async () => {
+    // Prepare: 3 s margin + 50 ms left, and a Twilio fetch that only ends when aborted.
+    const warnings: string[] = [];
+    const errors: string[] = [];
+    vi.spyOn(logger, 'warn').mockImplementation((...args) => void warnings.push(String(args[0])));
+    vi.spyOn(logger, 'error').mockImplementation((...args) => void errors.push(String(args[0])));
+    const hanging = new FakeMediaSource();
+    hanging.fetchMedia = (_ref, options) =>
+      new Promise((_resolve, reject) => {
+        options?.signal?.addEventListener('abort', () => reject(options.signal?.reason));
+      });
+    const stuck = record(serializeMediaJob(mediaJobFactory()));
+
+    // Act
+    const response = await handler({ source: hanging })(
+      sqsEventFactory([stuck]),
+      lambdaContext({ getRemainingTimeInMillis: () => 3_050 }),
+    );
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([{ itemIdentifier: stuck.messageId }]);
+    expect(warnings).toContain('job stopped at the invocation deadline, will be retried');
+    expect(errors).toEqual([]);
+    expect(deadLetter.sent).toEqual([]);
+  });
+
   it('processes no more records at once than the configured concurrency', async () => {
     // Prepare
     let active = 0;
