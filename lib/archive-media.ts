@@ -7,6 +7,7 @@ import {
   MediaNotFoundError,
   MediaNotYetAvailableError,
   MediaTooLargeError,
+  TruncatedMediaError,
   VerificationFailedError,
 } from './domain/errors.ts';
 import type { MediaJob } from './domain/media-job.ts';
@@ -20,7 +21,7 @@ import type {
   SourceValidators,
   StoredObject,
 } from './ports.ts';
-import { spoolMedia } from './spool.ts';
+import { type SpooledMedia, spoolMedia } from './spool.ts';
 
 export type ArchiveMediaConfig = Pick<
   ArchiverConfig,
@@ -256,20 +257,36 @@ const download = async (
     }
   }
 
-  const media = answer;
-  if (media.contentLength !== undefined && media.contentLength > config.maxMediaBytes) {
-    media.body.destroy();
-    throw new MediaTooLargeError(
-      `media announces ${media.contentLength} bytes, more than ${config.maxMediaBytes}`,
-    );
+  const spool = (download: MediaDownload) => {
+    if (download.contentLength !== undefined && download.contentLength > config.maxMediaBytes) {
+      download.body.destroy();
+      throw new MediaTooLargeError(
+        `media announces ${download.contentLength} bytes, more than ${config.maxMediaBytes}`,
+      );
+    }
+    return spoolMedia(download.body, {
+      dir: config.spoolDir,
+      ...(config.spoolMemoryBytes !== undefined ? { memoryBytes: config.spoolMemoryBytes } : {}),
+      maxBytes: config.maxMediaBytes,
+      ...(download.contentLength !== undefined ? { expectedLength: download.contentLength } : {}),
+      ...(signal ? { signal } : {}),
+    });
+  };
+  let media = answer;
+  let spooled: SpooledMedia;
+  try {
+    spooled = await spool(media);
+  } catch (error) {
+    // A body cut off mid-way is usually a one-off: download it once more before giving the
+    // record back to the queue (which would cost a whole visibility timeout).
+    if (!(error instanceof TruncatedMediaError) || signal?.aborted) throw error;
+    logger.warn('media body truncated, downloading it again', { ...ids, reason: error.message });
+    const again = await fetchOrNotFound(false);
+    if ('foundAfterNotFound' in again) return { copy: again, archive: 'already-archived' };
+    if (again.status === 'not-modified') throw error;
+    media = again;
+    spooled = await spool(media);
   }
-  const spooled = await spoolMedia(media.body, {
-    dir: config.spoolDir,
-    ...(config.spoolMemoryBytes !== undefined ? { memoryBytes: config.spoolMemoryBytes } : {}),
-    maxBytes: config.maxMediaBytes,
-    ...(media.contentLength !== undefined ? { expectedLength: media.contentLength } : {}),
-    ...(signal ? { signal } : {}),
-  });
   try {
     signal?.throwIfAborted();
     const object = {

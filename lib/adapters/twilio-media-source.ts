@@ -193,12 +193,22 @@ export const createTwilioMediaSource = (options: TwilioMediaSourceOptions): Medi
     });
   };
 
+  /**
+   * Where the next try of one fetch starts: the signed media-host URL of the last redirect, valid
+   * for hours. A throttled or failing CDN is retried there, without asking the API (and spending
+   * its rate limit) again; a refused or expired URL sends the next try back to the API.
+   */
+  interface FetchProgress {
+    resumeAt?: URL;
+  }
+
   const fetchOnce = async (
     ref: MediaRef,
     validators: SourceValidators | undefined,
     signal: AbortSignal | undefined,
+    progress: FetchProgress,
   ): Promise<MediaDownload | MediaNotModified> => {
-    let url = resourceUrl(ref);
+    let url = progress.resumeAt ?? resourceUrl(ref);
     const headers: Record<string, string> = {};
     if (validators?.etag) headers['If-None-Match'] = validators.etag;
     if (validators?.lastModified) headers['If-Modified-Since'] = validators.lastModified;
@@ -219,7 +229,12 @@ export const createTwilioMediaSource = (options: TwilioMediaSourceOptions): Medi
           throw new UnsafeRedirectError('redirect from https to plain http refused');
         }
         url = next;
+        if (!mayAuthorize(url)) progress.resumeAt = url;
         continue;
+      }
+      if (!mayAuthorize(url) && [400, 403, 404].includes(response.status)) {
+        // Expired, refused or vanished at the media host: only the API can say what is true now.
+        delete progress.resumeAt;
       }
       if (response.status === 304) {
         await discard(response);
@@ -274,12 +289,14 @@ export const createTwilioMediaSource = (options: TwilioMediaSourceOptions): Medi
   };
 
   return {
-    fetchMedia: (ref, fetchOptions) =>
-      withRetries(
-        () => fetchOnce(ref, fetchOptions?.validators, fetchOptions?.signal),
+    fetchMedia: (ref, fetchOptions) => {
+      const progress: FetchProgress = {};
+      return withRetries(
+        () => fetchOnce(ref, fetchOptions?.validators, fetchOptions?.signal, progress),
         fetchOptions?.signal,
         () => new MediaNotYetAvailableError('Twilio answered 404 for the media content'),
-      ),
+      );
+    },
     deleteMedia: (ref) =>
       withRetries(
         () => deleteOnce(ref, undefined),

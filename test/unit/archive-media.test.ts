@@ -320,22 +320,45 @@ describe('archiveMedia', () => {
       expect(source.deleted).toEqual([]);
     });
 
-    it('fails transiently when the body stream breaks', async () => {
-      // Prepare
-      const broken = new Readable({
+    const brokenBody = () =>
+      new Readable({
         read() {
           this.push(makeMediaBody(10));
           this.destroy(new Error('socket hang up'));
         },
       });
-      source.fetchAnswers.push({ body: broken, contentLength: 100 });
+
+    it('downloads a broken body once more, then fails transiently without deleting', async () => {
+      // Prepare
+      source.fetchAnswers.push(
+        { body: brokenBody(), contentLength: 100 },
+        { body: brokenBody(), contentLength: 100 },
+      );
 
       // Act
       const result = run();
 
       // Assess
       await expect(result).rejects.toBeInstanceOf(TruncatedMediaError);
+      expect(calls.filter((call) => call.startsWith('fetch'))).toHaveLength(2);
       expect(source.deleted).toEqual([]);
+    });
+
+    it('archives on the second download when only the first body broke', async () => {
+      // Prepare
+      const body = makeMediaBody(100, 3);
+      source.fetchAnswers.push({ body: brokenBody(), contentLength: 100 }, { body });
+
+      // Act
+      const outcome = await run();
+
+      // Assess
+      expect(outcome).toMatchObject({
+        archive: 'archived',
+        twilio: 'deleted',
+        sha256: sha256Hex(body),
+      });
+      expect(calls.filter((call) => call.startsWith('fetch'))).toHaveLength(2);
     });
 
     it('keeps a 404 transient before notFoundAttempts and makes it permanent from then on', async () => {

@@ -223,6 +223,47 @@ describe('createTwilioMediaSource', () => {
       expect(sleeps).toEqual([2_000, 2_000, 2_000]);
     });
 
+    it('retries a throttled or failing media host at the signed URL, without asking the API again', async () => {
+      // Prepare
+      const signed = `${CDN}/v1/abc/${REF.mediaSid}?Signature=x`;
+      const { fetch, seen } = scriptedFetch({
+        [MEDIA_URL]: [redirect(signed)],
+        [CDN]: [status(429), status(503), networkError, content('hello')],
+      });
+
+      // Act
+      const result = (await sourceWith(fetch).fetchMedia(REF)) as MediaDownload;
+
+      // Assess
+      expect(seen.map((request) => request.url)).toEqual([
+        MEDIA_URL,
+        signed,
+        signed,
+        signed,
+        signed,
+      ]);
+      expect(seen.slice(1).every((request) => request.authorization === null)).toBe(true);
+      expect((await buffer(result.body)).toString()).toBe('hello');
+    });
+
+    it('goes back to the API for a fresh URL when the media host refuses the signed one', async () => {
+      // Prepare
+      const expired = `${CDN}/v1/old/${REF.mediaSid}?Signature=x`;
+      const fresh = `${CDN}/v1/new/${REF.mediaSid}?Signature=y`;
+      const { fetch, seen } = scriptedFetch({
+        [MEDIA_URL]: [redirect(expired), redirect(fresh)],
+        [`${CDN}/v1/old`]: [status(403)],
+        [`${CDN}/v1/new`]: [content('hello')],
+      });
+
+      // Act
+      const result = (await sourceWith(fetch).fetchMedia(REF)) as MediaDownload;
+
+      // Assess
+      expect(seen.map((request) => request.url)).toEqual([MEDIA_URL, expired, MEDIA_URL, fresh]);
+      expect((await buffer(result.body)).toString()).toBe('hello');
+    });
+
     it('retries 5xx and network errors with growing delays, then reports TwilioUnavailableError', async () => {
       // Prepare
       const sleeps: number[] = [];
