@@ -1,9 +1,8 @@
-import { dayPrefix, utcDayParts } from '../domain/archive-key.ts';
+import { dayPrefix, neighbourDayInstants, utcDayParts } from '../domain/archive-key.ts';
 import type { ArchiveListing } from '../ports.ts';
 
 /** A webhook's `receivedAt` trails Twilio's `date_created` by about a second; 5 minutes is ample. */
 export const MIDNIGHT_MARGIN_MS = 5 * 60_000;
-const DAY_MS = 86_400_000;
 /** Days kept listed: the window's day and its two neighbours. */
 const CACHED_DAYS = 3;
 
@@ -13,15 +12,10 @@ const CACHED_DAYS = 3;
  * the same day except when `date_created` is within a few minutes of midnight: then the
  * neighbouring day is searched too (both sides, to absorb clock skew).
  */
-export const candidateDays = (dateCreatedIso: string): string[] => {
-  const time = Date.parse(dateCreatedIso);
-  const day = (t: number) => new Date(t).toISOString().slice(0, 10);
-  const days = [day(time)];
-  const sinceMidnight = time - Math.floor(time / DAY_MS) * DAY_MS;
-  if (sinceMidnight < MIDNIGHT_MARGIN_MS) days.push(day(time - DAY_MS));
-  if (DAY_MS - sinceMidnight <= MIDNIGHT_MARGIN_MS) days.push(day(time + DAY_MS));
-  return days;
-};
+export const candidateDays = (dateCreatedIso: string): string[] =>
+  [dateCreatedIso, ...neighbourDayInstants(dateCreatedIso, MIDNIGHT_MARGIN_MS)].map((iso) =>
+    new Date(iso).toISOString().slice(0, 10),
+  );
 
 /** Media SIDs per message SID, from the keys of one day listing. */
 export const mediaByMessage = (keys: readonly string[], prefix: string) => {

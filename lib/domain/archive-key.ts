@@ -125,6 +125,21 @@ export const contentTypeForExtension = (extension: string): string | undefined =
 /** How close to UTC midnight a webhook retry may land on the other side of it. */
 export const MIDNIGHT_WINDOW_MS = 15 * 60 * 1000;
 
+const DAY_MS = 86_400_000;
+
+/**
+ * Instants (ISO, UTC) on the neighbouring UTC day(s) when `iso` lies within `windowMs` of
+ * midnight: the days under which another clock's view of the same moment may have filed a media.
+ */
+export const neighbourDayInstants = (iso: string, windowMs = MIDNIGHT_WINDOW_MS): string[] => {
+  const at = Date.parse(iso);
+  const dayStart = Math.floor(at / DAY_MS) * DAY_MS;
+  const instants: string[] = [];
+  if (at - dayStart < windowMs) instants.push(new Date(dayStart - 1).toISOString());
+  if (dayStart + DAY_MS - at <= windowMs) instants.push(new Date(dayStart + DAY_MS).toISOString());
+  return instants;
+};
+
 /**
  * Keys the same media would have if another delivery of its webhook had been received on the
  * neighbouring UTC day: a Twilio retry of a webhook that arrived at 23:59:58 is stamped 00:00:1x.
@@ -134,17 +149,7 @@ export const neighbourDayKeysFor = (
   prefix: string,
   job: Pick<MediaJob, 'accountSid' | 'messageSid' | 'mediaSid' | 'contentType' | 'receivedAt'>,
   windowMs = MIDNIGHT_WINDOW_MS,
-): string[] => {
-  const at = Date.parse(job.receivedAt);
-  const dayStart = Math.floor(at / 86_400_000) * 86_400_000;
-  const keys: string[] = [];
-  if (at - dayStart < windowMs) {
-    keys.push(archiveKeyFor(prefix, { ...job, receivedAt: new Date(dayStart - 1).toISOString() }));
-  }
-  if (dayStart + 86_400_000 - at <= windowMs) {
-    keys.push(
-      archiveKeyFor(prefix, { ...job, receivedAt: new Date(dayStart + 86_400_000).toISOString() }),
-    );
-  }
-  return keys;
-};
+): string[] =>
+  neighbourDayInstants(job.receivedAt, windowMs).map((receivedAt) =>
+    archiveKeyFor(prefix, { ...job, receivedAt }),
+  );
