@@ -43,6 +43,7 @@ export const startBenchStack = async (): Promise<BenchStack> => {
       TWILIO_ACCOUNT_SID: emulator.accountSid,
       TWILIO_AUTH_TOKEN: emulator.authToken,
       TWILIO_API_BASE_URL: emulator.apiBaseUrl,
+      TWILIO_MEDIA_ORIGINS: emulator.cdnBaseUrl,
       ARCHIVE_BUCKET: BUCKET,
       S3_FORCE_PATH_STYLE: 'true',
       SPOOL_DIR: spoolDir,

@@ -1,4 +1,11 @@
 import { tmpdir } from 'node:os';
+import {
+  DEFAULT_TWILIO_MEDIA_ORIGINS,
+  formatMediaOrigin,
+  isAllowedMediaOrigin,
+  MediaOriginSyntaxError,
+  parseMediaOrigins,
+} from './domain/media-origins.ts';
 import { isAccountSid } from './domain/sids.ts';
 
 /** Raised at cold start: a Lambda with a bad configuration must fail loudly, not limp along. */
@@ -88,6 +95,8 @@ export interface ArchiverConfig {
   archivePrefix: string;
   credentials: TwilioCredentials;
   twilioApiBaseUrl: string;
+  /** TWILIO_MEDIA_ORIGINS, normalised: the only origins a content redirect may lead to. */
+  twilioMediaOrigins: string[];
   maxMediaBytes: number;
   deleteAfterArchive: boolean;
   s3ForcePathStyle: boolean;
@@ -128,8 +137,31 @@ export const DEFAULT_MAX_MEDIA_BYTES = 16 * 1024 * 1024;
  */
 export const DEFAULT_SPOOL_MEMORY_BYTES = 1024 * 1024;
 
+/**
+ * TWILIO_MEDIA_ORIGINS: https origins (`*.` wildcards allowed), plain http only for a loopback
+ * origin listed exactly (the local stack's emulator). The API origin is never a media origin: a
+ * redirect back to it is refused.
+ */
+const mediaOrigins = (env: Env, apiBaseUrl: string): string[] => {
+  const value = optional(env, 'TWILIO_MEDIA_ORIGINS');
+  try {
+    const origins = parseMediaOrigins(value ?? DEFAULT_TWILIO_MEDIA_ORIGINS);
+    if (isAllowedMediaOrigin(origins, new URL(apiBaseUrl))) {
+      throw new MediaOriginSyntaxError('must not include the Twilio API origin');
+    }
+    return origins.map(formatMediaOrigin);
+  } catch (error) {
+    if (!(error instanceof MediaOriginSyntaxError)) throw error;
+    throw new ConfigurationError(`TWILIO_MEDIA_ORIGINS: ${error.message}`);
+  }
+};
+
 export const readArchiverConfig = (env: Env = process.env): ArchiverConfig => {
   const sid = accountSid(env);
+  const apiBaseUrl = (url(env, 'TWILIO_API_BASE_URL', 'https://api.twilio.com') as string).replace(
+    /\/+$/,
+    '',
+  );
   const prefix = optional(env, 'ARCHIVE_PREFIX') ?? 'media/';
   if (prefix.startsWith('/') || prefix.includes('..')) {
     throw new ConfigurationError('ARCHIVE_PREFIX must be a relative key prefix');
@@ -139,10 +171,8 @@ export const readArchiverConfig = (env: Env = process.env): ArchiverConfig => {
     archiveBucket: required(env, 'ARCHIVE_BUCKET'),
     archivePrefix: prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`,
     credentials: credentials(env, sid),
-    twilioApiBaseUrl: (url(env, 'TWILIO_API_BASE_URL', 'https://api.twilio.com') as string).replace(
-      /\/+$/,
-      '',
-    ),
+    twilioApiBaseUrl: apiBaseUrl,
+    twilioMediaOrigins: mediaOrigins(env, apiBaseUrl),
     maxMediaBytes: int(env, 'MAX_MEDIA_BYTES', DEFAULT_MAX_MEDIA_BYTES, 1, 5 * 1024 ** 3),
     deleteAfterArchive: bool(env, 'DELETE_AFTER_ARCHIVE', true),
     s3ForcePathStyle: bool(env, 'S3_FORCE_PATH_STYLE', false),
@@ -361,17 +391,20 @@ export interface BackfillConfig extends RedriveConfig {
 }
 
 export const DEFAULT_LOCAL_TWILIO_PORT = 4010;
+export const DEFAULT_LOCAL_TWILIO_CDN_PORT = 4011;
 
 /**
  * `media-archive backfill|reconcile`: the archiver's variables (TWILIO_ACCOUNT_SID and a
  * credential are required). With `--local`: the local stack's S3 and SQS, and the emulator's API
- * on LOCAL_TWILIO_PORT unless TWILIO_API_BASE_URL names another (a stack run with real Twilio).
+ * on LOCAL_TWILIO_PORT unless TWILIO_API_BASE_URL names another (a stack run with real Twilio),
+ * with its CDN on LOCAL_TWILIO_CDN_PORT as the media origin unless TWILIO_MEDIA_ORIGINS is set.
  */
 export const readBackfillConfig = (
   options: { local: boolean },
   env: Env = process.env,
 ): BackfillConfig => {
   const cli = readCliConfig(options, env);
+  const emulated = options.local && optional(env, 'TWILIO_API_BASE_URL') === undefined;
   const archiverEnv: Env = options.local
     ? {
         ...env,
@@ -380,6 +413,11 @@ export const readBackfillConfig = (
         TWILIO_API_BASE_URL:
           optional(env, 'TWILIO_API_BASE_URL') ??
           `http://127.0.0.1:${int(env, 'LOCAL_TWILIO_PORT', DEFAULT_LOCAL_TWILIO_PORT, 1, 65_535)}`,
+        ...(emulated && optional(env, 'TWILIO_MEDIA_ORIGINS') === undefined
+          ? {
+              TWILIO_MEDIA_ORIGINS: `http://127.0.0.1:${int(env, 'LOCAL_TWILIO_CDN_PORT', DEFAULT_LOCAL_TWILIO_CDN_PORT, 1, 65_535)}`,
+            }
+          : {}),
       }
     : env;
   return {

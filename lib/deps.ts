@@ -74,6 +74,7 @@ export const createArchiverDeps = (
       apiBaseUrl: config.twilioApiBaseUrl,
       accountSid: config.accountSid,
       credentials: config.credentials,
+      mediaOrigins: config.twilioMediaOrigins,
       ...clients.twilio,
     }),
     store: createS3ArchiveStore({ client: s3, bucket: config.archiveBucket }),

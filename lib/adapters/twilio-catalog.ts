@@ -7,6 +7,7 @@ import {
   type RetryPolicy,
   retrying,
   type TwilioHttpOptions,
+  describeRequestFailure,
   throttled,
   twilioHttpSettings,
 } from './twilio-http.ts';
@@ -88,7 +89,7 @@ export const createTwilioCatalog = (options: TwilioCatalogOptions): MessageCatal
     } catch (error) {
       if (signal?.aborted) throw error;
       throw new Retryable(
-        new TwilioUnavailableError(`Twilio list request failed: ${(error as Error).message}`, {
+        new TwilioUnavailableError(`Twilio list request failed: ${describeRequestFailure(error)}`, {
           cause: error,
         }),
       );

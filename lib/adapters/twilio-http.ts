@@ -1,6 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { TwilioCredentials } from '../config.ts';
 import { TwilioThrottledError, type TwilioUnavailableError } from '../domain/errors.ts';
+import { redactUrls } from '../domain/media-origins.ts';
 
 /** What the Twilio adapters share about talking to Twilio's REST API: auth, backoff, retries. */
 
@@ -50,6 +51,16 @@ export const backoffDelayMs = (
   const exponential = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** retryIndex);
   const jittered = exponential / 2 + (random() * exponential) / 2;
   return Math.min(policy.maxDelayMs, Math.max(jittered, retryAfterMs ?? 0));
+};
+
+/**
+ * Why a request failed, without the URL: fetch puts a refused URL (userinfo and signed query
+ * included) into its messages, and this text ends in logs and the dead-letter reason.
+ */
+export const describeRequestFailure = (error: unknown): string => {
+  const message = redactUrls(error instanceof Error ? error.message : String(error));
+  const code = (error as { cause?: { code?: unknown } } | undefined)?.cause?.code;
+  return typeof code === 'string' ? `${message} (${code})` : message;
 };
 
 /** A failure the retry loop may repeat in-process; `error` is what escapes once retries run out. */

@@ -9,6 +9,12 @@ import {
   TwilioUnavailableError,
   UnsafeRedirectError,
 } from '../domain/errors.ts';
+import {
+  describeUrlSafely,
+  hostKind,
+  isAllowedMediaOrigin,
+  parseMediaOrigins,
+} from '../domain/media-origins.ts';
 import { isAccountSid, isMediaSid, isMessageSid, mediaResourcePath } from '../domain/sids.ts';
 import type {
   MediaDownload,
@@ -18,6 +24,7 @@ import type {
   SourceValidators,
 } from '../ports.ts';
 import {
+  describeRequestFailure,
   Retryable,
   type RetryPolicy,
   retrying,
@@ -29,6 +36,11 @@ import {
 export { parseRetryAfter } from './twilio-http.ts';
 
 export interface TwilioMediaSourceOptions extends TwilioHttpOptions {
+  /**
+   * TWILIO_MEDIA_ORIGINS: the origins a content redirect may lead to (`*.` wildcards). Anything
+   * else, the API origin included, is refused before a request is made.
+   */
+  mediaOrigins: readonly string[];
   /** Waits before re-asking after a 404 on the content (Twilio's propagation delay). */
   notFoundRetryDelaysMs?: readonly number[];
   /** Time allowed until the response headers arrive, per request. */
@@ -95,6 +107,7 @@ export const createTwilioMediaSource = (options: TwilioMediaSourceOptions): Medi
   const notFoundDelays = options.notFoundRetryDelaysMs ?? [1_000, 2_000];
   const headersTimeoutMs = options.headersTimeoutMs ?? 30_000;
   const accountPrefix = `${basePath}/2010-04-01/Accounts/${options.accountSid}/`;
+  const mediaOrigins = parseMediaOrigins(options.mediaOrigins);
 
   const mayAuthorize = (url: URL) =>
     url.origin === base.origin && url.pathname.startsWith(accountPrefix);
@@ -138,7 +151,7 @@ export const createTwilioMediaSource = (options: TwilioMediaSourceOptions): Medi
     } catch (error) {
       if (signal?.aborted) throw error;
       throw new Retryable(
-        new TwilioUnavailableError(`Twilio request failed: ${(error as Error).message}`, {
+        new TwilioUnavailableError(`Twilio request failed: ${describeRequestFailure(error)}`, {
           cause: error,
         }),
       );
@@ -146,6 +159,40 @@ export const createTwilioMediaSource = (options: TwilioMediaSourceOptions): Medi
       clearTimeout(timer);
       signal?.removeEventListener('abort', onAbort);
     }
+  };
+
+  /**
+   * The next hop of a content redirect, or an UnsafeRedirectError: only an allowed media origin
+   * is ever requested, so a Location pointing at a loopback, link-local or private address, at
+   * any other host, or back at the API origin (where credentials would go) never gets a request.
+   * Reasons name the host and path only: userinfo and the signed query stay out of logs and DLQ.
+   */
+  const redirectTarget = (location: string, from: URL): URL => {
+    let next: URL;
+    try {
+      next = new URL(location, from);
+    } catch {
+      throw new UnsafeRedirectError('redirect to an unreadable Location refused');
+    }
+    if (next.protocol !== 'https:' && next.protocol !== 'http:') {
+      throw new UnsafeRedirectError(`redirect to a ${next.protocol} URL refused`);
+    }
+    const where = describeUrlSafely(next);
+    if (next.username !== '' || next.password !== '') {
+      throw new UnsafeRedirectError(`redirect to a URL with userinfo refused (${where})`);
+    }
+    if (from.protocol === 'https:' && next.protocol === 'http:') {
+      throw new UnsafeRedirectError(`redirect from https to plain http refused (${where})`);
+    }
+    if (next.origin === base.origin) {
+      throw new UnsafeRedirectError(`redirect back to the Twilio API origin refused (${where})`);
+    }
+    if (!isAllowedMediaOrigin(mediaOrigins, next)) {
+      throw new UnsafeRedirectError(
+        `redirect to ${hostKind(next)} outside TWILIO_MEDIA_ORIGINS refused (${where})`,
+      );
+    }
+    return next;
   };
 
   /** Turns an error status into the matching typed failure. */
@@ -221,15 +268,8 @@ export const createTwilioMediaSource = (options: TwilioMediaSourceOptions): Medi
         if (hops >= MAX_REDIRECTS) {
           throw new UnsafeRedirectError(`more than ${MAX_REDIRECTS} redirects`);
         }
-        const next = new URL(location, url);
-        if (next.protocol !== 'https:' && next.protocol !== 'http:') {
-          throw new UnsafeRedirectError(`redirect to a ${next.protocol} URL refused`);
-        }
-        if (url.protocol === 'https:' && next.protocol === 'http:') {
-          throw new UnsafeRedirectError('redirect from https to plain http refused');
-        }
-        url = next;
-        if (!mayAuthorize(url)) progress.resumeAt = url;
+        url = redirectTarget(location, url);
+        progress.resumeAt = url;
         continue;
       }
       if (!mayAuthorize(url) && [400, 403, 404].includes(response.status)) {

@@ -158,6 +158,7 @@ export const directArchiver = (s3: S3Client, config: ArchiverConfig) => {
       apiBaseUrl: config.twilioApiBaseUrl,
       accountSid: config.accountSid,
       credentials: config.credentials,
+      mediaOrigins: config.twilioMediaOrigins,
     }),
     store: createS3ArchiveStore({ client: s3, bucket: config.archiveBucket }),
     config,
@@ -177,6 +178,7 @@ export const mediaSizer = (config: ArchiverConfig) => {
     apiBaseUrl: config.twilioApiBaseUrl,
     accountSid: config.accountSid,
     credentials: config.credentials,
+    mediaOrigins: config.twilioMediaOrigins,
   });
   return async (job: MediaJob): Promise<number | undefined> => {
     try {

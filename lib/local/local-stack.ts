@@ -151,6 +151,8 @@ export const startLocalStack = async (
         TWILIO_ACCOUNT_SID: emulator.accountSid,
         TWILIO_AUTH_TOKEN: emulator.authToken,
         TWILIO_API_BASE_URL: emulator.apiBaseUrl,
+        // The emulator's CDN is the one media host redirects may lead to.
+        TWILIO_MEDIA_ORIGINS: emulator.cdnBaseUrl,
       };
     }
 

@@ -149,6 +149,7 @@ describe('archiver against s3rver, local SQS and the Twilio emulator', () => {
       TWILIO_API_KEY_SID: emulator.apiKey.sid,
       TWILIO_API_KEY_SECRET: emulator.apiKey.secret,
       TWILIO_API_BASE_URL: emulator.apiBaseUrl,
+      TWILIO_MEDIA_ORIGINS: emulator.cdnBaseUrl,
       ARCHIVE_BUCKET: BUCKET,
       S3_FORCE_PATH_STYLE: 'true',
       DEAD_LETTER_QUEUE_URL: dlqUrl,

@@ -97,6 +97,67 @@ describe('readArchiverConfig', () => {
   });
 });
 
+describe('readArchiverConfig media origins', () => {
+  const base = {
+    TWILIO_ACCOUNT_SID: ACCOUNT,
+    ARCHIVE_BUCKET: 'bucket',
+    TWILIO_AUTH_TOKEN: 'token',
+  };
+
+  it("defaults to Twilio's media hosts, https only", () => {
+    // Act
+    const config = readArchiverConfig(base);
+
+    // Assess
+    expect(config.twilioMediaOrigins).toEqual([
+      'https://mms.twiliocdn.com',
+      'https://media.twiliocdn.com',
+      'https://s3-external-1.amazonaws.com',
+    ]);
+  });
+
+  it('reads a comma-separated list with wildcards, normalised', () => {
+    // Act
+    const config = readArchiverConfig({
+      ...base,
+      TWILIO_MEDIA_ORIGINS: ' https://*.TwilioCDN.com , http://127.0.0.1:4011/,https://cdn.example.com:8443 ',
+    });
+
+    // Assess
+    expect(config.twilioMediaOrigins).toEqual([
+      'https://*.twiliocdn.com',
+      'http://127.0.0.1:4011',
+      'https://cdn.example.com:8443',
+    ]);
+  });
+
+  it.each([
+    ['http://mms.twiliocdn.com', 'must be https'],
+    ['http://*.twiliocdn.com', 'must be https'],
+    ['http://10.0.0.5:8080', 'must be https'],
+    ['https://*.com', 'wildcard'],
+    ['https://*.10.0.0.1', 'TWILIO_MEDIA_ORIGINS'],
+    ['https://mms*.twiliocdn.com', 'leftmost label'],
+    ['https://user:pw@mms.twiliocdn.com', 'credentials'],
+    ['https://mms.twiliocdn.com/v1', 'origin only'],
+    ['https://mms.twiliocdn.com?x=1', 'origin only'],
+    ['ftp://mms.twiliocdn.com', 'must be https'],
+    ['mms.twiliocdn.com', 'not an origin'],
+    [' , ', 'no media origin'],
+  ])('refuses TWILIO_MEDIA_ORIGINS=%j', (value, message) => {
+    expect(() => readArchiverConfig({ ...base, TWILIO_MEDIA_ORIGINS: value })).toThrow(
+      ConfigurationError,
+    );
+    expect(() => readArchiverConfig({ ...base, TWILIO_MEDIA_ORIGINS: value })).toThrow(message);
+  });
+
+  it('refuses a media origin that covers the Twilio API origin', () => {
+    expect(() =>
+      readArchiverConfig({ ...base, TWILIO_MEDIA_ORIGINS: 'https://*.twilio.com' }),
+    ).toThrow('must not include the Twilio API origin');
+  });
+});
+
 describe('readArchiverConfig spool budget', () => {
   const base = {
     TWILIO_ACCOUNT_SID: ACCOUNT,

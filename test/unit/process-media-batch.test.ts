@@ -74,6 +74,7 @@ describe('createArchiverHandler', () => {
       archivePrefix: 'media/',
       credentials: { username: ACCOUNT_SID, password: 'token' },
       twilioApiBaseUrl: 'https://api.twilio.com',
+      twilioMediaOrigins: ['https://mms.twiliocdn.com'],
       maxMediaBytes: 1024,
       deleteAfterArchive: true,
       s3ForcePathStyle: false,

@@ -156,6 +156,7 @@ describe('backfill, reconcile and redrive against the emulator, s3rver and local
       LOCAL_S3_PORT: String(s3Server.port),
       LOCAL_SQS_PORT: String(sqsServer.port),
       LOCAL_TWILIO_PORT: new URL(emulator.apiBaseUrl).port,
+      LOCAL_TWILIO_CDN_PORT: new URL(emulator.cdnBaseUrl).port,
     };
 
     const random = seededRandom(2025);
@@ -434,6 +435,7 @@ describe('backfill, reconcile and redrive against the emulator, s3rver and local
         ...env,
         ARCHIVE_BUCKET: BUCKET,
         TWILIO_API_BASE_URL: emulator.apiBaseUrl,
+        TWILIO_MEDIA_ORIGINS: emulator.cdnBaseUrl,
         S3_FORCE_PATH_STYLE: 'true',
         RETRY_BACKOFF_SECONDS: '0',
         MEDIA_QUEUE_URL: queueUrl,

@@ -67,6 +67,7 @@ describe('functions/archiver handler', () => {
       TWILIO_ACCOUNT_SID: emulator.accountSid,
       TWILIO_AUTH_TOKEN: emulator.authToken,
       TWILIO_API_BASE_URL: emulator.apiBaseUrl,
+      TWILIO_MEDIA_ORIGINS: emulator.cdnBaseUrl,
       ARCHIVE_BUCKET: 'fn-archive',
       S3_FORCE_PATH_STYLE: 'true',
       DEAD_LETTER_QUEUE_URL: dlqUrl,

@@ -143,6 +143,7 @@ export const withFastTwilioRetries = (deps: ArchiverDeps): ArchiverDeps => ({
     apiBaseUrl: deps.config.twilioApiBaseUrl,
     accountSid: deps.config.accountSid,
     credentials: deps.config.credentials,
+    mediaOrigins: deps.config.twilioMediaOrigins,
     retry: { attempts: 3, baseDelayMs: 10, maxDelayMs: 50 },
     notFoundRetryDelaysMs: [20, 40],
   }),
