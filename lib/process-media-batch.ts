@@ -10,6 +10,7 @@ import { type ArchiveOutcome, archiveMedia } from './archive-media.ts';
 import type { ArchiverConfig } from './config.ts';
 import { ArchiverError, isPermanent, TransientError, TwilioAuthError } from './domain/errors.ts';
 import { type MediaJob, parseMediaJob } from './domain/media-job.ts';
+import { redactUrls } from './domain/media-origins.ts';
 import { MetricName } from './observability.ts';
 import type { ArchiveStore, DeadLetter, MediaSource, RetryScheduler } from './ports.ts';
 
@@ -39,9 +40,10 @@ export const retryDelaySeconds = (base: number, attempt: number, error: unknown)
   return Math.min(MAX_VISIBILITY_SECONDS, Math.max(exponential, floor));
 };
 
+/** The reason logged and dead-lettered: any URL in it cut to host and path (no userinfo, query). */
 const describe = (error: unknown) => ({
   name: error instanceof Error ? error.name : 'Error',
-  reason: error instanceof Error ? error.message : String(error),
+  reason: redactUrls(error instanceof Error ? error.message : String(error)),
 });
 
 /** SIDs only: the job's phone numbers never reach a log line. */
@@ -122,7 +124,7 @@ export const createArchiverHandler = (deps: ArchiverDeps) => {
   };
 
   return middy<SQSEvent, SQSBatchResponse, Error, Context>({ timeoutEarlyInMillis: 0 })
-    .use(injectLambdaContext(logger))
+    .use(injectLambdaContext(logger, { logEvent: false }))
     .use(logMetrics(metrics))
     .use(sqsPartialBatchFailure({ logger: ignoreFailure }))
     .handler(

@@ -3,11 +3,11 @@ import { isContentType } from '../domain/media-job.ts';
 import { isMediaSid, isMessageSid } from '../domain/sids.ts';
 import type { CatalogMedia, CatalogMessage, MessageCatalog, MessagePage } from '../ports.ts';
 import {
+  describeRequestFailure,
   Retryable,
   type RetryPolicy,
   retrying,
   type TwilioHttpOptions,
-  describeRequestFailure,
   throttled,
   twilioHttpSettings,
 } from './twilio-http.ts';

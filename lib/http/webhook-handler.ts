@@ -77,7 +77,8 @@ export type WebhookHandler = (
 export const createWebhookHandler = (deps: WebhookHandlerDeps): WebhookHandler =>
   // The cast undoes middy's typing of the urlencode parser, which assumes REST API (v1) events.
   middy<WebhookEvent, APIGatewayProxyStructuredResultV2>()
-    .use(injectLambdaContext(logger, { resetKeys: true }))
+    // logEvent pinned off: POWERTOOLS_LOGGER_LOG_EVENT=true would log the signature, From and Body.
+    .use(injectLambdaContext(logger, { resetKeys: true, logEvent: false }))
     .use(logMetrics(metrics))
     .use(httpErrorHandler({ logger: logFailure }))
     .use(httpHeaderNormalizer())

@@ -120,7 +120,8 @@ describe('readArchiverConfig media origins', () => {
     // Act
     const config = readArchiverConfig({
       ...base,
-      TWILIO_MEDIA_ORIGINS: ' https://*.TwilioCDN.com , http://127.0.0.1:4011/,https://cdn.example.com:8443 ',
+      TWILIO_MEDIA_ORIGINS:
+        ' https://*.TwilioCDN.com , http://127.0.0.1:4011/,https://cdn.example.com:8443 ',
     });
 
     // Assess

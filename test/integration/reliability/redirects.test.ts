@@ -58,6 +58,7 @@ describe('redirects from the Twilio API origin', () => {
       apiBaseUrl: api.baseUrl,
       accountSid: TEST_ACCOUNT_SID,
       credentials: CREDENTIALS,
+      mediaOrigins: [elsewhere.baseUrl],
       retry: { attempts: 0 },
     });
 
@@ -97,6 +98,8 @@ describe('redirects from the Twilio API origin', () => {
       apiBaseUrl: 'https://api.twilio.com',
       accountSid: TEST_ACCOUNT_SID,
       credentials: CREDENTIALS,
+      // Listed, so only the downgrade to plain http can be what refuses it.
+      mediaOrigins: [elsewhere.baseUrl],
       retry: { attempts: 0 },
       fetch: async (input, init) => {
         requested.push({

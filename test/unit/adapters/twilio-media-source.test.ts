@@ -81,6 +81,7 @@ const sourceWith = (fetch: typeof globalThis.fetch, sleeps: number[] = []) =>
     apiBaseUrl: API,
     accountSid: ACCOUNT,
     credentials: CREDENTIALS,
+    mediaOrigins: [CDN],
     fetch,
     retry: { attempts: 3, baseDelayMs: 100, maxDelayMs: 2_000 },
     notFoundRetryDelaysMs: [10, 20],
@@ -123,20 +124,110 @@ describe('createTwilioMediaSource', () => {
       expect((await buffer(result.body)).toString()).toBe('hello');
     });
 
-    it('gives credentials to a redirect back to the API only under the account', async () => {
-      // Prepare
-      const other = `${API}/2010-04-01/Accounts/AC${'9'.repeat(32)}/x`;
+    it('refuses a redirect back to the API origin, with or without the account path', async () => {
+      // Prepare: issue 12: a redirect back to the API origin is refused (it used to be followed,
+      // with credentials when under the account).
       const { fetch, seen } = scriptedFetch({
-        [MEDIA_URL]: [redirect(`${API}/2010-04-01/Accounts/${ACCOUNT}/Elsewhere`)],
-        [`${API}/2010-04-01/Accounts/${ACCOUNT}/Elsewhere`]: [redirect(other)],
-        [other]: [content('x')],
+        [MEDIA_URL]: [redirect(`${API}/2010-04-01/Accounts/${ACCOUNT}/Elsewhere?Signature=x`)],
       });
 
       // Act
-      await sourceWith(fetch).fetchMedia(REF);
+      const result = sourceWith(fetch).fetchMedia(REF);
 
       // Assess
-      expect(seen.map((request) => request.authorization)).toEqual([basic, basic, null]);
+      await expect(result).rejects.toThrow(
+        new UnsafeRedirectError(
+          `redirect back to the Twilio API origin refused (api.example.test/2010-04-01/Accounts/${ACCOUNT}/Elsewhere)`,
+        ),
+      );
+      expect(seen.map((request) => request.authorization)).toEqual([basic]);
+    });
+
+    it.each([
+      ['another host', 'https://cdn.evil.test/v1/x?Signature=s', 'a host', 'cdn.evil.test/v1/x'],
+      [
+        'a subdomain of the CDN',
+        'https://x.cdn.example.test/v1/x',
+        'a host',
+        'x.cdn.example.test/v1/x',
+      ],
+      [
+        'the CDN on another port',
+        'https://cdn.example.test:8443/v1/x',
+        'a host',
+        'cdn.example.test:8443/v1/x',
+      ],
+      [
+        'the metadata service',
+        'https://169.254.169.254/latest/meta-data/',
+        'a link-local address',
+        '169.254.169.254/latest/meta-data/',
+      ],
+      [
+        'a private address',
+        'https://10.0.0.7/v1/x?Signature=s',
+        'a private address',
+        '10.0.0.7/v1/x',
+      ],
+      ['loopback', 'https://127.0.0.1:9/v1/x', 'a loopback address', '127.0.0.1:9/v1/x'],
+    ])('refuses a redirect to %s before requesting it', async (_what, location, kind, where) => {
+      // Prepare
+      const { fetch, seen } = scriptedFetch({ [MEDIA_URL]: [redirect(location)] });
+
+      // Act
+      const result = sourceWith(fetch).fetchMedia(REF);
+
+      // Assess
+      await expect(result).rejects.toThrow(
+        new UnsafeRedirectError(
+          `redirect to ${kind} outside TWILIO_MEDIA_ORIGINS refused (${where})`,
+        ),
+      );
+      expect(seen).toHaveLength(1);
+    });
+
+    it('refuses a Location with userinfo, even on an allowed host, and never names it', async () => {
+      // Prepare
+      const { fetch, seen } = scriptedFetch({
+        [MEDIA_URL]: [redirect(`https://user:hunter2@cdn.example.test/v1/x?Signature=s3cr3t`)],
+      });
+
+      // Act
+      const error = await sourceWith(fetch)
+        .fetchMedia(REF)
+        .catch((caught: Error) => caught);
+
+      // Assess
+      expect(error).toBeInstanceOf(UnsafeRedirectError);
+      expect((error as Error).message).toBe(
+        'redirect to a URL with userinfo refused (cdn.example.test/v1/x)',
+      );
+      expect(seen).toHaveLength(1);
+    });
+
+    it('keeps URLs out of the reason of a failed request', async () => {
+      // Prepare: fetch names the URL it refused, signed query included.
+      const { fetch } = scriptedFetch({
+        [MEDIA_URL]: [redirect(`${CDN}/v1/x?Signature=s3cr3t`)],
+        [CDN]: [
+          () => {
+            throw new TypeError(`cannot fetch ${CDN}/v1/x?Signature=s3cr3t`, {
+              cause: { code: 'ECONNRESET' },
+            });
+          },
+        ],
+      });
+
+      // Act
+      const error = await sourceWith(fetch)
+        .fetchMedia(REF)
+        .catch((caught: Error) => caught);
+
+      // Assess
+      expect(error).toBeInstanceOf(TwilioUnavailableError);
+      expect((error as Error).message).toBe(
+        'Twilio request failed: cannot fetch cdn.example.test/v1/x (ECONNRESET)',
+      );
     });
 
     it('refuses a fourth redirect', async () => {

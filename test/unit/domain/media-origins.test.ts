@@ -137,6 +137,8 @@ describe('describeUrlSafely and redactUrls', () => {
     );
 
     // Assess
-    expect(text).toBe('Request cannot be constructed from a URL that includes credentials: h.example/p');
+    expect(text).toBe(
+      'Request cannot be constructed from a URL that includes credentials: h.example/p',
+    );
   });
 });
