@@ -1,4 +1,9 @@
-import { PermanentError, TwilioAuthError, TwilioUnavailableError } from '../domain/errors.ts';
+import {
+  PermanentError,
+  RepeatedPageError,
+  TwilioAuthError,
+  TwilioUnavailableError,
+} from '../domain/errors.ts';
 import { isContentType } from '../domain/media-job.ts';
 import { isMediaSid, isMessageSid } from '../domain/sids.ts';
 import type { CatalogMedia, CatalogMessage, MessageCatalog, MessagePage } from '../ports.ts';
@@ -154,7 +159,14 @@ export const createTwilioCatalog = (options: TwilioCatalogOptions): MessageCatal
       const media: CatalogMedia[] = [];
       let next: string | null =
         `${accountPath}Messages/${messageSid}/Media.json?PageSize=${MEDIA_PAGE_SIZE}`;
+      const read = new Set<string>();
       while (next !== null) {
+        if (read.has(next)) {
+          throw new RepeatedPageError(
+            `Twilio's next_page_uri repeats a media page of ${messageSid} already read`,
+          );
+        }
+        read.add(next);
         const body = await get(apiUrl(next), signal);
         const list = Array.isArray(body.media_list)
           ? (body.media_list as Record<string, unknown>[])

@@ -1,3 +1,4 @@
+import { RepeatedPageError } from '../domain/errors.ts';
 import { MEDIA_JOB_VERSION, type MediaJob } from '../domain/media-job.ts';
 import type { CatalogMessage, MessageCatalog } from '../ports.ts';
 
@@ -89,7 +90,17 @@ export async function* findArchivableMedia(
     pageUri = undefined;
   }
   for (; day <= options.until; day = addDay(day), pageUri = undefined) {
+    // A next_page_uri that comes round again would walk the same pages forever.
+    const read = new Set<string>();
     do {
+      if (typeof pageUri === 'string') {
+        if (read.has(pageUri)) {
+          throw new RepeatedPageError(
+            `Twilio's next_page_uri repeats a page of ${day} already read: backfill stopped`,
+          );
+        }
+        read.add(pageUri);
+      }
       const page = await catalog.listMessages(
         pageUri === undefined || pageUri === null ? { day, pageSize } : { pageUri },
         signal,

@@ -44,6 +44,8 @@ export class StorageUnavailableError extends TransientError {}
 export class VerificationFailedError extends TransientError {}
 export class UnsafeRedirectError extends PermanentError {}
 export class QueueUnavailableError extends TransientError {}
+/** A list's `next_page_uri` names a page already read: following it would loop forever. */
+export class RepeatedPageError extends PermanentError {}
 
 export const isPermanent = (error: unknown): boolean =>
   error instanceof ArchiverError && error.permanent;

@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { backfill } from '../../../lib/backfill/backfill.ts';
 import {
   type FoundPage,
   findArchivableMedia,
 } from '../../../lib/backfill/find-archivable-media.ts';
+import { RepeatedPageError } from '../../../lib/domain/errors.ts';
+import type { MessageCatalog, MessagePage } from '../../../lib/ports.ts';
 import { ACCOUNT, FakeCatalog, mediaFor, message, sid } from './fakes.ts';
 
 const collect = async (iterable: AsyncIterable<FoundPage>) => {
@@ -132,5 +135,61 @@ describe('findArchivableMedia', () => {
     // Assess
     expect(midDay.messageCalls).toEqual(['next:2025-01-10:2:2', '2025-01-11']);
     expect(dayDone.messageCalls).toEqual(['2025-01-11']);
+  });
+
+  describe('a next_page_uri that comes round again', () => {
+    /** Serves `chain[i]` as the next page of page i; the first page is the day query. */
+    const cyclingCatalog = (chain: string[]) => {
+      const calls: string[] = [];
+      const catalog: MessageCatalog = {
+        listMessages: async (query): Promise<MessagePage> => {
+          const at = 'pageUri' in query ? chain.indexOf(query.pageUri) + 1 : 0;
+          calls.push('pageUri' in query ? query.pageUri : query.day);
+          if (calls.length > 20) throw new Error('looping');
+          return {
+            messages: [message(at + 1, { numMedia: 0 })],
+            nextPageUri: chain[at] ?? null,
+          };
+        },
+        listMedia: async () => [],
+      };
+      return { catalog, calls };
+    };
+    const range = { ...base, since: '2025-01-10', until: '2025-01-10' };
+
+    it.each([
+      ['names itself', ['next:A', 'next:A']],
+      ['cycles back to an earlier page', ['next:A', 'next:B', 'next:A']],
+    ])('stops the walk with a RepeatedPageError when it %s', async (_what, chain) => {
+      // Prepare
+      const { catalog, calls } = cyclingCatalog(chain);
+
+      // Act
+      const walk = collect(findArchivableMedia(catalog, range));
+
+      // Assess
+      await expect(walk).rejects.toBeInstanceOf(RepeatedPageError);
+      await expect(walk).rejects.toThrow('2025-01-10');
+      expect(calls).toEqual(['2025-01-10', ...new Set(chain)]);
+    });
+
+    it('makes backfill fail with the error instead of looping', async () => {
+      // Prepare
+      const { catalog } = cyclingCatalog(['next:A', 'next:A']);
+      const sink = {
+        stats: { submitted: 0, failed: 0 },
+        submit: async () => undefined,
+        flush: async () => undefined,
+      };
+
+      // Act
+      const run = backfill(
+        { catalog, presence: { archivedMediaOf: async () => new Set<string>() }, sink },
+        range,
+      );
+
+      // Assess
+      await expect(run).rejects.toBeInstanceOf(RepeatedPageError);
+    });
   });
 });

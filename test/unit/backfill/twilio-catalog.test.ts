@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createTwilioCatalog, UnsafePageUriError } from '../../../lib/adapters/twilio-catalog.ts';
-import { TwilioThrottledError } from '../../../lib/domain/errors.ts';
+import { RepeatedPageError, TwilioThrottledError } from '../../../lib/domain/errors.ts';
 import { ACCOUNT, sid } from './fakes.ts';
 
 const API = 'https://api.example.test';
@@ -153,5 +153,20 @@ describe('createTwilioCatalog', () => {
       { sid: sid('ME', 2), contentType: 'application/octet-stream' },
     ]);
     expect(calls.map((call) => new URL(call.url).pathname)).toEqual([base, base]);
+  });
+
+  it('stops with a RepeatedPageError when a media page names itself as the next page', async () => {
+    // Prepare
+    const base = `/2010-04-01/Accounts/${ACCOUNT}/Messages/${sid('MM', 1)}/Media.json`;
+    const again = `${base}?PageSize=1&Page=1&PageToken=PA${sid('ME', 1)}`;
+    const page = () => json({ media_list: [{ sid: sid('ME', 1) }], next_page_uri: again });
+    const { fetch, calls } = scripted([page(), page(), page(), page()]);
+
+    // Act
+    const listing = catalogWith(fetch).listMedia(sid('MM', 1));
+
+    // Assess
+    await expect(listing).rejects.toBeInstanceOf(RepeatedPageError);
+    expect(calls).toHaveLength(2);
   });
 });
