@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError, readArchiverConfig, readWebhookConfig } from '../../lib/config.ts';
+import {
+  ConfigurationError,
+  readArchiverConfig,
+  readBackfillConfig,
+  readWebhookConfig,
+} from '../../lib/config.ts';
 
 const ACCOUNT = `AC${'1'.repeat(32)}`;
 
@@ -156,6 +161,40 @@ describe('readArchiverConfig media origins', () => {
     expect(() =>
       readArchiverConfig({ ...base, TWILIO_MEDIA_ORIGINS: 'https://*.twilio.com' }),
     ).toThrow('must not include the Twilio API origin');
+  });
+});
+
+describe('readBackfillConfig media origins', () => {
+  const env = { TWILIO_ACCOUNT_SID: ACCOUNT, TWILIO_AUTH_TOKEN: 'token' };
+
+  it("--local against the emulator: the emulator's CDN port is the media origin", () => {
+    // Act
+    const config = readBackfillConfig({ local: true }, { ...env, LOCAL_TWILIO_CDN_PORT: '5011' });
+
+    // Assess
+    expect(config.archiver.twilioMediaOrigins).toEqual(['http://127.0.0.1:5011']);
+  });
+
+  it("--local against real Twilio (TWILIO_API_BASE_URL set): Twilio's media hosts", () => {
+    // Act
+    const config = readBackfillConfig(
+      { local: true },
+      { ...env, TWILIO_API_BASE_URL: 'https://api.twilio.com' },
+    );
+
+    // Assess
+    expect(config.archiver.twilioMediaOrigins).toContain('https://mms.twiliocdn.com');
+  });
+
+  it('on AWS: TWILIO_MEDIA_ORIGINS as given', () => {
+    // Act
+    const config = readBackfillConfig(
+      { local: false },
+      { ...env, ARCHIVE_BUCKET: 'b', TWILIO_MEDIA_ORIGINS: 'https://*.twiliocdn.com' },
+    );
+
+    // Assess
+    expect(config.archiver.twilioMediaOrigins).toEqual(['https://*.twiliocdn.com']);
   });
 });
 
