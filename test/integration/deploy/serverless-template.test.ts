@@ -521,9 +521,7 @@ describe('cfn-lint', () => {
     const findings = lintTemplate(broken).map((finding) => finding.message);
 
     // Assess
-    expect(findings).toContainEqual(
-      expect.stringContaining('VisibilityTimout is not a valid property'),
-    );
-    expect(findings).toContainEqual(expect.stringContaining('Expecting an integer'));
+    expect(findings).toContainEqual(expect.stringContaining("'VisibilityTimout' was unexpected"));
+    expect(findings).toContainEqual(expect.stringContaining("'ten' is not of type 'integer'"));
   });
 });
