@@ -61,7 +61,8 @@ export const createS3ReconcileStatusReader = (client: S3Client) => ({
     } catch {
       throw new UnreadableStatusError(`s3://${bucket}/${key} is not JSON`);
     }
-    if (!isStatus(parsed)) throw new UnreadableStatusError(`s3://${bucket}/${key} is not a reconcile status`);
+    if (!isStatus(parsed))
+      throw new UnreadableStatusError(`s3://${bucket}/${key} is not a reconcile status`);
     return parsed;
   },
 });

@@ -181,13 +181,17 @@ const credentialsOf = (
     fn(stack, WEBHOOK)?.environment.TWILIO_AUTH_TOKEN_PARAMETER ||
     fn(stack, ARCHIVER)?.environment.TWILIO_AUTH_TOKEN_PARAMETER;
   const token = secret(tokenParameter);
-  if (token) result.push({ label: 'auth token', credentials: { username: accountSid, password: token } });
+  if (token)
+    result.push({ label: 'auth token', credentials: { username: accountSid, password: token } });
   const archive = fn(stack, ARCHIVER)?.environment ?? {};
   const keySid = archive.TWILIO_API_KEY_SID?.trim();
   if (keySid) {
     const keySecret = secret(archive.TWILIO_API_KEY_SECRET_PARAMETER);
     if (!keySecret) return `the API key ${keySid}'s secret could not be read from SSM`;
-    result.push({ label: `API key ${keySid}`, credentials: { username: keySid, password: keySecret } });
+    result.push({
+      label: `API key ${keySid}`,
+      credentials: { username: keySid, password: keySecret },
+    });
   }
   return result.length ? result : 'no Twilio credential could be read from SSM';
 };
@@ -210,11 +214,7 @@ const checkCredentials = async (
   const bad = outcomes.filter((o) => !o.ok);
   const details = { accountSid, credentials: outcomes };
   if (bad.length) {
-    return fail(
-      'twilio-credentials',
-      bad.map((o) => `${o.label}: ${o.error}`).join('; '),
-      details,
-    );
+    return fail('twilio-credentials', bad.map((o) => `${o.label}: ${o.error}`).join('; '), details);
   }
   return ok(
     'twilio-credentials',
@@ -256,7 +256,11 @@ const checkWebhook = async (
     twilio.listMessagingServices(),
   ]);
   const judged = [
-    ...numbers.map((n) => ({ kind: 'number', name: numberLabel(n), why: numberVerdict(n, webhookUrl) })),
+    ...numbers.map((n) => ({
+      kind: 'number',
+      name: numberLabel(n),
+      why: numberVerdict(n, webhookUrl),
+    })),
     ...services.map((s) => ({
       kind: 'service',
       name: `${s.sid} (${s.friendlyName})`,
@@ -265,7 +269,8 @@ const checkWebhook = async (
   ];
   const pointing = judged.filter((j) => j.why === undefined);
   const elsewhere = judged.filter((j) => j.why !== undefined);
-  const count = (kind: string) => judged.filter((j) => j.kind === kind && j.why === undefined).length;
+  const count = (kind: string) =>
+    judged.filter((j) => j.kind === kind && j.why === undefined).length;
   const tally = `${count('number')} of ${numbers.length} numbers and ${count('service')} of ${services.length} Messaging Services point at ${webhookUrl}`;
   const details = {
     webhookUrl,
@@ -294,13 +299,17 @@ const formatAge = (seconds: number): string => {
   return `${(seconds / 86_400).toFixed(1)} days`;
 };
 
-const queueNameOf = (queueUrl: string): string => queueUrl.replace(/\/+$/, '').split('/').at(-1) ?? '';
+const queueNameOf = (queueUrl: string): string =>
+  queueUrl.replace(/\/+$/, '').split('/').at(-1) ?? '';
 
 const checkDeadLetters = async (ports: DoctorPorts, queueUrl: string): Promise<CheckResult> => {
   const depth = await ports.queues.depth(queueUrl);
   const total = depth.visible + depth.inFlight + depth.delayed;
   if (total === 0) {
-    return ok('dead-letter-queue', `${queueNameOf(queueUrl)} is empty`, { ...depth, oldestAgeSeconds: null });
+    return ok('dead-letter-queue', `${queueNameOf(queueUrl)} is empty`, {
+      ...depth,
+      oldestAgeSeconds: null,
+    });
   }
   const age = await ports.metrics.oldestMessageAgeSeconds(queueNameOf(queueUrl));
   return fail(
@@ -401,7 +410,11 @@ export const runDoctor = async (
       secrets = await checkParameters(ports, deployed);
     } catch (error) {
       const failed = fail('ssm-parameters', describeError(error));
-      return [failed, skip('twilio-credentials', 'SSM unreadable'), skip('twilio-webhook', 'SSM unreadable')];
+      return [
+        failed,
+        skip('twilio-credentials', 'SSM unreadable'),
+        skip('twilio-webhook', 'SSM unreadable'),
+      ];
     }
     const accountSid = accountSidOf(deployed);
     if (!accountSid) {
@@ -410,7 +423,11 @@ export const runDoctor = async (
     }
     const credentials = credentialsOf(deployed, accountSid, secrets.values);
     if (typeof credentials === 'string') {
-      return [secrets.result, skip('twilio-credentials', credentials), skip('twilio-webhook', credentials)];
+      return [
+        secrets.result,
+        skip('twilio-credentials', credentials),
+        skip('twilio-webhook', credentials),
+      ];
     }
     const credentialResult = await guarded('twilio-credentials', () =>
       checkCredentials(ports, accountSid, credentials),
@@ -419,16 +436,18 @@ export const runDoctor = async (
     // The webhook reads with the credential Twilio accepted (the archive's API key when it has one).
     const working = credentials.filter(
       (c) =>
-        (credentialResult.details?.credentials as { label: string; ok: boolean }[] | undefined)?.find(
-          (o) => o.label === c.label,
-        )?.ok,
+        (
+          credentialResult.details?.credentials as { label: string; ok: boolean }[] | undefined
+        )?.find((o) => o.label === c.label)?.ok,
     );
     const reader = working.at(-1);
     const webhookResult = !webhookUrl
       ? fail('twilio-webhook', 'the stack has no WebhookUrl output')
       : !reader
         ? skip('twilio-webhook', 'Twilio accepted no credential')
-        : await guarded('twilio-webhook', () => checkWebhook(ports, accountSid, reader, webhookUrl));
+        : await guarded('twilio-webhook', () =>
+            checkWebhook(ports, accountSid, reader, webhookUrl),
+          );
     return [secrets.result, credentialResult, webhookResult];
   })();
 
