@@ -128,12 +128,14 @@ export const formatVerdict = (report: DoctorReport): string => {
 export const run = async (argv: readonly string[], io: CliIo): Promise<number> => {
   const args = parseCommandArgs('doctor', HELP, io, () => parse(argv));
   if (typeof args === 'number') return args;
+  const env = io.env ?? process.env;
+  const region = args.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
+  if (!region) {
+    io.stderr.write(`media-archive doctor: no AWS region: --region or AWS_REGION\n\n${HELP}`);
+    return EXIT_USAGE;
+  }
   return runOpsCommand('doctor', io, false, async ({ own }) => {
-    const config = readDoctorConfig(
-      io.env ?? process.env,
-      args.region ? { region: args.region } : {},
-    );
-    if (!config.region) throw new UsageError('no AWS region: --region or AWS_REGION');
+    const config = readDoctorConfig(env, { region });
     const deps = own(createDoctorDeps(config));
     const report = await runDoctor(deps.ports, {
       stackName: args.stackName,
