@@ -77,10 +77,16 @@ const some = (names: readonly string[]): string =>
 
 /** One line of what went wrong, without stack traces or request ids. */
 export const describeError = (error: unknown): string => {
-  const e = (error ?? {}) as { name?: string; code?: string; message?: string };
+  const e = (error ?? {}) as {
+    name?: string;
+    code?: string;
+    message?: string;
+    $metadata?: unknown;
+  };
   const message = (e.message ?? String(error)).split('\n', 1)[0] ?? '';
   const code = e.code && !message.includes(e.code) ? ` (${e.code})` : '';
-  const name = e.name && e.name !== 'Error' && !message.startsWith(e.name) ? `${e.name}: ` : '';
+  // An AWS error's name is its code (AccessDenied, ThrottlingException); ours speak for themselves.
+  const name = e.$metadata && e.name && !message.startsWith(e.name) ? `${e.name}: ` : '';
   return `${name}${message}${code}`;
 };
 
@@ -156,7 +162,7 @@ const checkParameters = async (ports: DoctorPorts, stack: DeployedStack): Promis
       ? fail('ssm-parameters', problems.join('; '), details)
       : ok(
           'ssm-parameters',
-          `${names.length} SecureString${names.length === 1 ? '' : 's'} exist and decrypt: ${some(names)}`,
+          `${names.length === 1 ? '1 SecureString exists and decrypts' : `${names.length} SecureStrings exist and decrypt`}: ${some(names)}`,
           details,
         ),
     values,

@@ -248,6 +248,7 @@ describe('runDoctor', () => {
       const world = new World();
       world.stackError = Object.assign(new Error('User is not authorized'), {
         name: 'AccessDenied',
+        $metadata: { httpStatusCode: 403 },
       });
 
       // Act
