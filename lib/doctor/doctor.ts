@@ -202,31 +202,40 @@ const credentialsOf = (
   return result.length ? result : 'no Twilio credential could be read from SSM';
 };
 
+/** Also returns the credentials Twilio accepted, for the webhook check to read with. */
 const checkCredentials = async (
   ports: DoctorPorts,
   accountSid: string,
   credentials: NamedCredential[],
-): Promise<CheckResult> => {
+): Promise<{ result: CheckResult; accepted: NamedCredential[] }> => {
   const outcomes = await Promise.all(
-    credentials.map(async ({ label, credentials: c }) => {
+    credentials.map(async (credential) => {
       try {
-        await ports.twilio(accountSid, c).probe();
-        return { label, ok: true, error: undefined };
+        await ports.twilio(accountSid, credential.credentials).probe();
+        return { credential, error: undefined };
       } catch (error) {
-        return { label, ok: false, error: describeError(error) };
+        return { credential, error: describeError(error) };
       }
     }),
   );
-  const bad = outcomes.filter((o) => !o.ok);
-  const details = { accountSid, credentials: outcomes };
-  if (bad.length) {
-    return fail('twilio-credentials', bad.map((o) => `${o.label}: ${o.error}`).join('; '), details);
-  }
-  return ok(
-    'twilio-credentials',
-    `${outcomes.map((o) => o.label).join(' and ')} accepted for ${accountSid}`,
-    details,
-  );
+  const details = {
+    accountSid,
+    credentials: outcomes.map((o) => ({ label: o.credential.label, ok: !o.error, error: o.error })),
+  };
+  const accepted = outcomes.filter((o) => !o.error).map((o) => o.credential);
+  const refused = outcomes.filter((o) => o.error);
+  const result = refused.length
+    ? fail(
+        'twilio-credentials',
+        refused.map((o) => `${o.credential.label}: ${o.error}`).join('; '),
+        details,
+      )
+    : ok(
+        'twilio-credentials',
+        `${credentials.map((c) => c.label).join(' and ')} accepted for ${accountSid}`,
+        details,
+      );
+  return { result, accepted };
 };
 
 /** Phone numbers stay out of output but for their last 4 digits; the PN SID identifies them. */
@@ -435,18 +444,16 @@ export const runDoctor = async (
         skip('twilio-webhook', credentials),
       ];
     }
-    const credentialResult = await guarded('twilio-credentials', () =>
-      checkCredentials(ports, accountSid, credentials),
-    );
+    let checked: Awaited<ReturnType<typeof checkCredentials>>;
+    try {
+      checked = await checkCredentials(ports, accountSid, credentials);
+    } catch (error) {
+      checked = { result: fail('twilio-credentials', describeError(error)), accepted: [] };
+    }
+    const credentialResult = checked.result;
     const webhookUrl = deployed.outputs.WebhookUrl;
-    // The webhook reads with the credential Twilio accepted (the archive's API key when it has one).
-    const working = credentials.filter(
-      (c) =>
-        (
-          credentialResult.details?.credentials as { label: string; ok: boolean }[] | undefined
-        )?.find((o) => o.label === c.label)?.ok,
-    );
-    const reader = working.at(-1);
+    // Read with the archive's API key when Twilio took it (it comes last), else the auth token.
+    const reader = checked.accepted.at(-1);
     const webhookResult = !webhookUrl
       ? fail('twilio-webhook', 'the stack has no WebhookUrl output')
       : !reader
