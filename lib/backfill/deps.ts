@@ -1,6 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createS3ArchiveListing } from '../adapters/s3-archive-listing.ts';
+import { createS3ReconcileStatusSink } from '../adapters/s3-reconcile-status.ts';
 import { createSqsJobQueue } from '../adapters/sqs-job-queue.ts';
 import { createTwilioCatalog, type TwilioCatalogOptions } from '../adapters/twilio-catalog.ts';
 import type { ArchiverConfig, ReconcileConfig } from '../config.ts';
@@ -49,6 +50,11 @@ export const createReconcileDeps = (
     queue: createSqsJobQueue({
       client: clients.sqs ?? new SQSClient({}),
       queueUrl: config.mediaQueueUrl,
+    }),
+    status: createS3ReconcileStatusSink({
+      client: s3,
+      bucket: archiver.archiveBucket,
+      prefix: archiver.archivePrefix,
     }),
     settings: {
       accountSid: archiver.accountSid,

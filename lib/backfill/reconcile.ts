@@ -6,10 +6,26 @@ import { type BackfillResult, backfill } from './backfill.ts';
 import { addDay } from './find-archivable-media.ts';
 import { createQueueSink } from './job-sinks.ts';
 
+/** The outcome of one reconcile run, kept where `media-archive doctor` can read it. */
+export interface ReconcileRunStatus {
+  finishedAt: string;
+  complete: boolean;
+  since: string;
+  until: string;
+  direction: string;
+  counts: Record<string, number | null>;
+}
+
+export interface ReconcileStatusSink {
+  record(status: ReconcileRunStatus): Promise<void>;
+}
+
 export interface ReconcileDeps {
   catalog: MessageCatalog;
   presence: ArchivePresence;
   queue: JobQueue;
+  /** Absent for dry runs: a count that enqueued nothing is not a reconcile run. */
+  status?: ReconcileStatusSink;
 }
 
 export interface ReconcileOptions {
@@ -35,16 +51,17 @@ export const reconcileWindow = (now: Date, lookbackDays: number) => {
  * with `source: 'reconcile'`, and messages younger than `minAgeMinutes` are skipped since their
  * webhook's jobs may still be on their way.
  */
-export const reconcile = (
+export const reconcile = async (
   deps: ReconcileDeps,
   options: ReconcileOptions,
 ): Promise<BackfillResult> => {
   const now = options.now ?? new Date();
-  return backfill(
+  const window = reconcileWindow(now, options.lookbackDays);
+  const result = await backfill(
     { catalog: deps.catalog, presence: deps.presence, sink: createQueueSink(deps.queue) },
     {
       accountSid: options.accountSid,
-      ...reconcileWindow(now, options.lookbackDays),
+      ...window,
       direction: options.direction,
       source: 'reconcile',
       createdBefore: new Date(now.getTime() - options.minAgeMinutes * 60_000),
@@ -53,6 +70,16 @@ export const reconcile = (
       ...(options.onProgress ? { onProgress: options.onProgress } : {}),
     },
   );
+  // A failed write fails the run (the Lambda's errors alarm): a safety net nobody can see
+  // running is one nobody notices stopping.
+  await deps.status?.record({
+    finishedAt: new Date().toISOString(),
+    complete: result.complete,
+    ...window,
+    direction: options.direction,
+    counts: { ...result.counts },
+  });
+  return result;
 };
 
 export interface ReconcileHandlerDeps extends ReconcileDeps {

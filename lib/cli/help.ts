@@ -36,6 +36,8 @@ Commands:
   backfill   enqueue (or --direct archive) media already at Twilio: --since DATE [--until DATE]
   reconcile  enqueue media of the last days that the archive lacks (missed webhooks)
   redrive    move dead-lettered jobs back to the media queue (--dry-run lists their reasons)
+  doctor     check a deployed stack: SSM secrets, Twilio credentials and webhook, DLQ, alarms,
+             last reconcile run (--stage STAGE [--region REGION])
 
 Run media-archive <command> --help for its options.
 

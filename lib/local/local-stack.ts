@@ -59,7 +59,7 @@ export interface LocalStackHooks {
   /** Replaces or decorates the archiver's ports (fault injection, shorter Twilio retries). */
   decorateArchiverDeps?: (deps: ArchiverDeps) => ArchiverDeps;
   /** Demo mode: options of the built-in emulator (fixed credentials, faults from the start). */
-  emulator?: Omit<TwilioEmulatorOptions, 'apiPort' | 'cdnPort'>;
+  emulator?: Omit<TwilioEmulatorOptions, 'apiPort' | 'cdnPort' | 'messagingPort'>;
 }
 
 /** Names the variable to change when a port is taken: the one-line error `npm start` prints. */

@@ -13,6 +13,8 @@ import { createCdnHandler } from './twilio-emulator/cdn-handler.ts';
 import { createCdnSigner } from './twilio-emulator/cdn-signer.ts';
 import type { EmulatorContext } from './twilio-emulator/context.ts';
 import { NO_FAULTS } from './twilio-emulator/faults.ts';
+import { messagingServiceRecord, phoneNumberRecord } from './twilio-emulator/inbound-config.ts';
+import { createMessagingHandler } from './twilio-emulator/messaging-handler.ts';
 import { randomHex, randomSid } from './twilio-emulator/sids.ts';
 import { createStore, SeedError } from './twilio-emulator/store.ts';
 import type {
@@ -34,6 +36,8 @@ export type {
   SeededMessage,
   SeedMedia,
   SeedMessage,
+  SeedMessagingService,
+  SeedPhoneNumber,
   TwilioEmulator,
   TwilioEmulatorOptions,
 } from './twilio-emulator/types.ts';
@@ -80,6 +84,9 @@ export const startTwilioEmulator = async (
     latency: { apiMs: 0, cdnFirstByteMs: 0, ...options.latency },
     random: options.random ?? Math.random,
     cdnBaseUrl: '',
+    messagingBaseUrl: '',
+    phoneNumbers: (options.phoneNumbers ?? []).map(phoneNumberRecord),
+    messagingServices: (options.messagingServices ?? []).map(messagingServiceRecord),
     log(entry) {
       seq += 1;
       const logged: RequestLogEntry = { seq, at: Date.now(), ...entry };
@@ -91,12 +98,20 @@ export const startTwilioEmulator = async (
   const cdn = await listen(createCdnHandler(ctx), options.cdnPort ?? 0);
   ctx.cdnBaseUrl = cdn.baseUrl;
   let api: Awaited<ReturnType<typeof listen>>;
+  let messaging: Awaited<ReturnType<typeof listen>>;
   try {
     api = await listen(createApiHandler(ctx), options.apiPort ?? 0);
   } catch (error) {
     await closeServer(cdn.server);
     throw error;
   }
+  try {
+    messaging = await listen(createMessagingHandler(ctx), options.messagingPort ?? 0);
+  } catch (error) {
+    await Promise.all([closeServer(cdn.server), closeServer(api.server)]);
+    throw error;
+  }
+  ctx.messagingBaseUrl = messaging.baseUrl;
 
   const messageOf = (messageSid: string) => {
     const message = ctx.store.message(messageSid);
@@ -107,6 +122,7 @@ export const startTwilioEmulator = async (
   return {
     apiBaseUrl: api.baseUrl,
     cdnBaseUrl: cdn.baseUrl,
+    messagingBaseUrl: messaging.baseUrl,
     accountSid,
     authToken,
     apiKey,
@@ -127,6 +143,16 @@ export const startTwilioEmulator = async (
           };
         }),
       };
+    },
+    addPhoneNumber(seed) {
+      const record = phoneNumberRecord(seed);
+      ctx.phoneNumbers.push(record);
+      return record.sid;
+    },
+    addMessagingService(seed) {
+      const record = messagingServiceRecord(seed);
+      ctx.messagingServices.push(record);
+      return record.sid;
     },
     hasMedia: (mediaSid) => {
       const media = ctx.store.media(mediaSid);
@@ -154,7 +180,11 @@ export const startTwilioEmulator = async (
       return deleted && { ...deleted };
     },
     close: async () => {
-      await Promise.all([closeServer(api.server), closeServer(cdn.server)]);
+      await Promise.all([
+        closeServer(api.server),
+        closeServer(cdn.server),
+        closeServer(messaging.server),
+      ]);
     },
   };
 };

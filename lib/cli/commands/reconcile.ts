@@ -1,3 +1,4 @@
+import { createS3ReconcileStatusSink } from '../../adapters/s3-reconcile-status.ts';
 import {
   EXIT_INTERRUPTED,
   formatCounts,
@@ -74,7 +75,20 @@ export const run = async (
     let result: Awaited<ReturnType<typeof reconcile>>;
     try {
       result = await reconcile(
-        { catalog: createCatalogFor(archiver), presence: presenceFor(s3, archiver), queue },
+        {
+          catalog: createCatalogFor(archiver),
+          presence: presenceFor(s3, archiver),
+          queue,
+          ...(values['dry-run']
+            ? {}
+            : {
+                status: createS3ReconcileStatusSink({
+                  client: s3,
+                  bucket: archiver.archiveBucket,
+                  prefix: archiver.archivePrefix,
+                }),
+              }),
+        },
         {
           accountSid: archiver.accountSid,
           lookbackDays,

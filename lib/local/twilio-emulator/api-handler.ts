@@ -3,6 +3,7 @@ import type { EmulatorContext } from './context.ts';
 import { parseDateFilter } from './date-filter.ts';
 import { drawFault } from './faults.ts';
 import { delay, parseBasicAuth, resetConnection, sameSecret, sendJson } from './http-util.ts';
+import { phoneNumberJson } from './inbound-config.ts';
 import { InvalidQueryError, paginate, parsePageRequest } from './paging.ts';
 import { mediaJson, messageJson, notFound, twilioError } from './representations.ts';
 import { randomSid } from './sids.ts';
@@ -16,8 +17,12 @@ const MESSAGES_LIST = /^\/Messages\.json$/;
 const MESSAGE = /^\/Messages\/([^/]+)\.json$/;
 const MEDIA_LIST = /^\/Messages\/([^/]+)\/Media\.json$/;
 const MEDIA = /^\/Messages\/([^/]+)\/Media\/([^/.]+)(\.json)?$/;
+const NUMBERS_LIST = /^\/IncomingPhoneNumbers\.json$/;
 
-const authenticate = (ctx: EmulatorContext, header: string | undefined): string | undefined => {
+export const authenticate = (
+  ctx: EmulatorContext,
+  header: string | undefined,
+): string | undefined => {
   const credentials = parseBasicAuth(header);
   if (!credentials) return undefined;
   const { username, password } = credentials;
@@ -109,6 +114,22 @@ const route = (
   const basePath = `/2010-04-01/Accounts/${ctx.accountSid}`;
   const requestUri = `${url.pathname}${url.search}`;
   const notAllowed = () => answer(405, twilioError(405, 20004, 'Method not allowed'));
+
+  if (NUMBERS_LIST.test(rest)) {
+    if (method !== 'GET') return notAllowed();
+    const page = paginate(
+      ctx.phoneNumbers,
+      () => true,
+      parsePageRequest(url.searchParams),
+      `${basePath}/IncomingPhoneNumbers.json`,
+      new URLSearchParams(),
+      requestUri,
+    );
+    return answer(200, {
+      ...page.meta,
+      incoming_phone_numbers: page.items.map((n) => phoneNumberJson(ctx.accountSid, n)),
+    });
+  }
 
   if (MESSAGES_LIST.test(rest)) {
     if (method !== 'GET') return notAllowed();

@@ -1,4 +1,5 @@
 import type { createCdnSigner } from './cdn-signer.ts';
+import type { MessagingServiceRecord, PhoneNumberRecord } from './inbound-config.ts';
 import type { EmulatorStore } from './store.ts';
 import type { FaultProfile, LatencyProfile, RequestLogEntry } from './types.ts';
 
@@ -13,6 +14,9 @@ export interface EmulatorContext {
   latency: LatencyProfile;
   random: () => number;
   cdnBaseUrl: string;
+  messagingBaseUrl: string;
+  phoneNumbers: PhoneNumberRecord[];
+  messagingServices: MessagingServiceRecord[];
   /** Appends to the request log with the next global seq; call when the answer is decided. */
   log(entry: Omit<RequestLogEntry, 'seq' | 'at'>): RequestLogEntry;
 }

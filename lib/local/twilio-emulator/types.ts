@@ -37,6 +37,29 @@ export interface SeedMessage {
   media?: SeedMedia[];
 }
 
+/** An IncomingPhoneNumber as `media-archive doctor` reads it (2010 API). */
+export interface SeedPhoneNumber {
+  /** Default: generated PN + 32 hex. */
+  sid?: string;
+  /** Default: +1500555 + 4 digits. */
+  phoneNumber?: string;
+  smsUrl?: string | null;
+  /** Default 'POST'. */
+  smsMethod?: string;
+  smsApplicationSid?: string | null;
+}
+
+/** A Messaging Service (messaging v1). */
+export interface SeedMessagingService {
+  /** Default: generated MG + 32 hex. */
+  sid?: string;
+  friendlyName?: string;
+  inboundRequestUrl?: string | null;
+  /** Default 'POST'. */
+  inboundMethod?: string;
+  useInboundWebhookOnNumber?: boolean;
+}
+
 export interface SeededMedia {
   sid: string;
   messageSid: string;
@@ -60,7 +83,7 @@ export interface RequestLogEntry {
   /** Strictly increasing across both origins, assigned when the answer is decided. */
   seq: number;
   at: number;
-  origin: 'api' | 'cdn';
+  origin: 'api' | 'cdn' | 'messaging';
   method: string;
   /** Pathname only: CDN query strings carry signatures. */
   path: string;
@@ -76,10 +99,16 @@ export interface RequestLogEntry {
 export interface TwilioEmulator {
   apiBaseUrl: string;
   cdnBaseUrl: string;
+  /** Messaging v1 (`/v1/Services`), like Twilio's own separate origin. */
+  messagingBaseUrl: string;
   accountSid: string;
   authToken: string;
   apiKey: { sid: string; secret: string };
   addMessage(message: SeedMessage): SeededMessage;
+  /** Returns the number's SID. */
+  addPhoneNumber(number: SeedPhoneNumber): string;
+  /** Returns the service's SID. */
+  addMessagingService(service: SeedMessagingService): string;
   /** Media still stored (not deleted). */
   hasMedia(mediaSid: string): boolean;
   setMessageStatus(messageSid: string, status: string): void;
@@ -105,4 +134,9 @@ export interface TwilioEmulatorOptions {
   random?: () => number;
   apiPort?: number;
   cdnPort?: number;
+  messagingPort?: number;
+  /** Listed by IncomingPhoneNumbers.json, in this order. */
+  phoneNumbers?: SeedPhoneNumber[];
+  /** Listed by the messaging origin's /v1/Services, in this order. */
+  messagingServices?: SeedMessagingService[];
 }

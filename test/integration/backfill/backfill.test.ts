@@ -6,6 +6,7 @@ import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/cli
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import pLimit from 'p-limit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createS3ReconcileStatusReader } from '../../../lib/adapters/s3-reconcile-status.ts';
 import { createSqsDeadLetter } from '../../../lib/adapters/sqs-dead-letter.ts';
 import { createSqsJobQueue } from '../../../lib/adapters/sqs-job-queue.ts';
 import { backfill } from '../../../lib/backfill/backfill.ts';
@@ -458,6 +459,14 @@ describe('backfill, reconcile and redrive against the emulator, s3rver and local
       expect(distinctMedia(jobs)).toEqual(lost);
       expect(summary.counts.enqueued).toBe(lost.size);
       expect(jobs.every((job) => job.source === 'reconcile')).toBe(true);
+      // What `media-archive doctor` reads back.
+      const status = await createS3ReconcileStatusReader(s3).read(BUCKET, PREFIX);
+      expect(status).toMatchObject({
+        complete: true,
+        since: '2025-02-18',
+        until: '2025-02-20',
+        counts: { enqueued: lost.size },
+      });
     });
 
     it('redrive lists dead-lettered jobs with their reasons, moves them back, and they archive', async () => {

@@ -360,13 +360,15 @@ describe('IAM', () => {
     ]);
   });
 
-  it('lets reconcile list the archive prefix and enqueue, without reading objects', () => {
+  it('lets reconcile list the archive prefix, enqueue and record its status, without reading objects', () => {
     // Assess
     const statements = statementsOf(template, roleOf(template, 'reconcile'));
     const [list] = grantsFor(statements, 's3:ListBucket');
     expect(list?.condition).toEqual({ StringLike: { 's3:prefix': 'media/*' } });
     expect(actionsOf(statements).has('s3:GetObject')).toBe(false);
-    expect(actionsOf(statements).has('s3:PutObject')).toBe(false);
+    expect(grantsFor(statements, 's3:PutObject').flatMap((s) => s.resources)).toEqual([
+      '{ArchiveBucket.Arn}/media/_status/reconcile.json',
+    ]);
     expect(grantsFor(statements, 'sqs:SendMessage').flatMap((s) => s.resources)).toEqual([
       '{MediaQueue.Arn}',
     ]);

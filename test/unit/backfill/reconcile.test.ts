@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { createReconcileHandler, reconcileWindow } from '../../../lib/backfill/reconcile.ts';
+import {
+  createReconcileHandler,
+  type ReconcileRunStatus,
+  reconcile,
+  reconcileWindow,
+} from '../../../lib/backfill/reconcile.ts';
 import { readReconcileConfig } from '../../../lib/config.ts';
 import { FakeJobQueue } from '../../helpers/fake-job-queue.ts';
 import { ACCOUNT, FakeCatalog, mediaFor, message, sid } from './fakes.ts';
@@ -54,6 +59,57 @@ describe('createReconcileHandler', () => {
     });
     expect(catalog.messageCalls).toEqual(['2025-01-10', '2025-01-11', '2025-01-12']);
     expect(logged).toHaveLength(1);
+  });
+});
+
+describe('reconcile status', () => {
+  const run = (status: { record(s: ReconcileRunStatus): Promise<void> } | undefined) => {
+    const messages = { '2025-01-11': [message(1, { dateCreated: '2025-01-11T10:00:00.000Z' })] };
+    return reconcile(
+      {
+        catalog: new FakeCatalog(messages, mediaFor(Object.values(messages).flat())),
+        presence: { archivedMediaOf: async () => new Set<string>() },
+        queue: new FakeJobQueue(),
+        ...(status ? { status } : {}),
+      },
+      {
+        accountSid: ACCOUNT,
+        lookbackDays: 1,
+        minAgeMinutes: 15,
+        direction: 'inbound',
+        now: new Date('2025-01-12T12:00:00.000Z'),
+      },
+    );
+  };
+
+  it('records the window, the counts and whether the run completed', async () => {
+    // Prepare
+    const recorded: ReconcileRunStatus[] = [];
+
+    // Act
+    await run({ record: async (s) => void recorded.push(s) });
+
+    // Assess
+    expect(recorded).toHaveLength(1);
+    expect(recorded[0]).toMatchObject({
+      complete: true,
+      since: '2025-01-11',
+      until: '2025-01-12',
+      direction: 'inbound',
+      counts: { enqueued: 1, alreadyArchived: 0 },
+    });
+    expect(Date.parse(recorded[0]?.finishedAt ?? '')).not.toBeNaN();
+  });
+
+  it('fails the run when the status cannot be recorded', async () => {
+    // Act / Assess
+    await expect(
+      run({
+        record: async () => {
+          throw new Error('AccessDenied');
+        },
+      }),
+    ).rejects.toThrow('AccessDenied');
   });
 });
 
