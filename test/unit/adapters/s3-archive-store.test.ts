@@ -181,7 +181,8 @@ describe('createS3ArchiveStore', () => {
       // Assess
       await expect(result).rejects.toBeInstanceOf(StorageUnavailableError);
       expect(s3.commandCalls(PutObjectCommand)).toHaveLength(1);
-      expect(s3.commandCalls(PutObjectCommand)[0]?.args[1]).toMatchObject({
+      const sendOptions = (s3.commandCalls(PutObjectCommand)[0]?.args as unknown[])[1];
+      expect(sendOptions).toMatchObject({
         abortSignal: controller.signal,
       });
     });
