@@ -181,7 +181,8 @@ describe('createS3ArchiveStore', () => {
       // Assess
       await expect(result).rejects.toBeInstanceOf(StorageUnavailableError);
       expect(s3.commandCalls(PutObjectCommand)).toHaveLength(1);
-      const sendOptions = (s3.commandCalls(PutObjectCommand)[0]?.args as unknown[])[1];
+      const call = s3.commandCalls(PutObjectCommand)[0];
+      const sendOptions: unknown = (call?.args as unknown[] | undefined)?.[1];
       expect(sendOptions).toMatchObject({
         abortSignal: controller.signal,
       });
