@@ -242,7 +242,7 @@ const download = async (
       if (found) return { foundAfterNotFound: found };
       if (context.attempt >= config.notFoundAttempts) {
         throw new MediaNotFoundError(
-          `Twilio answered 404 on attempt ${context.attempt} and no S3-confirmed copy exists`,
+          `Twilio answered 404 on attempt ${context.attempt} and no archived copy exists`,
           { cause: error },
         );
       }
