@@ -583,6 +583,52 @@ describe('archiveMedia', () => {
       expect(store.putSignals).toEqual([signal]);
     });
 
+    it('removes the spool file when the deadline aborts the PUT, and never deletes', async () => {
+      // Prepare: spooled on disk; the store aborts like the SDK does when the signal fires.
+      config = { ...config, spoolMemoryBytes: 0 };
+      const controller = new AbortController();
+      source.fetchAnswers.push({ body: makeMediaBody(5_000) });
+      store.put = async () => {
+        expect(await readdir(spoolDir)).toHaveLength(1);
+        controller.abort(new Error('invocation deadline'));
+        throw Object.assign(new Error('aborted'), { name: 'AbortError' });
+      };
+
+      // Act
+      const result = archiveMedia(
+        { source, store, config, logger: recordingLogger(), metrics },
+        mediaJobFactory(),
+        { attempt: 1, signal: controller.signal },
+      );
+
+      // Assess (the shared afterEach checks the spool dir is empty)
+      await expect(result).rejects.toThrow('aborted');
+      expect(source.deleted).toEqual([]);
+    });
+
+    it('removes the spool file when the second download of a no-length body breaks', async () => {
+      // Prepare
+      config = { ...config, spoolMemoryBytes: 0 };
+      const broken = new Readable({
+        read() {
+          this.push(makeMediaBody(10));
+          this.destroy(new Error('socket hang up'));
+        },
+      });
+      source.fetchAnswers.push(
+        { body: makeMediaBody(3_000), noLength: true },
+        { body: broken, noLength: true },
+      );
+
+      // Act
+      const result = run();
+
+      // Assess
+      await expect(result).rejects.toBeInstanceOf(TruncatedMediaError);
+      expect(store.objects.size).toBe(0);
+      expect(source.deleted).toEqual([]);
+    });
+
     it('never deletes when the PUT fails', async () => {
       // Prepare
       source.fetchAnswers.push({ body: makeMediaBody(100) });
