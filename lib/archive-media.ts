@@ -76,14 +76,7 @@ export interface ArchiveOutcome {
   proof: ArchiveProof;
 }
 
-/**
- * Kept for callers that ask "is this stored copy trustworthy?": only S3's own proof counts
- * (`archive-proof.ts`), never the object's metadata alone.
- */
 const MAX_METADATA_VALUE = 512;
-
-export const verifiedCopyOf = (stored: StoredObject | undefined): ArchiveProof | undefined =>
-  provenStoredCopy(stored);
 
 /**
  * S3 user metadata travels as HTTP headers: printable ASCII only, and 2 KB in total. Values that
