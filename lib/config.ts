@@ -110,6 +110,12 @@ export interface ArchiverConfig {
   retryBackoffSeconds: number;
   mediaQueueUrl?: string;
   spoolDir: string;
+  /**
+   * Spool files in `spoolDir` older than this (and not this process's own) are removed before each
+   * batch. 0 inside Lambda, where one invocation at a time owns the sandbox's `/tmp`; 15 minutes
+   * elsewhere, where other processes (the local stack, a CLI run) may share the directory.
+   */
+  spoolSweepAgeMs?: number;
   /** Media up to this many bytes are spooled in memory, larger ones in `spoolDir` (default 1 MiB). */
   spoolMemoryBytes?: number;
 }
@@ -181,6 +187,7 @@ export const readArchiverConfig = (env: Env = process.env): ArchiverConfig => {
     maxReceiveCount: int(env, 'MAX_RECEIVE_COUNT', 5, 1, 1000),
     retryBackoffSeconds: int(env, 'RETRY_BACKOFF_SECONDS', 30, 0, 43_200),
     spoolDir: optional(env, 'SPOOL_DIR') ?? tmpdir(),
+    spoolSweepAgeMs: optional(env, 'AWS_LAMBDA_FUNCTION_NAME') ? 0 : 15 * 60_000,
     spoolMemoryBytes: int(env, 'SPOOL_MEMORY_BYTES', DEFAULT_SPOOL_MEMORY_BYTES, 0, 64 * 1024 ** 2),
   };
   const dlq = optional(env, 'DEAD_LETTER_QUEUE_URL');

@@ -8,6 +8,7 @@ import {
   TwilioAuthError,
   TwilioUnavailableError,
   UnsafeRedirectError,
+  UnsupportedEncodingError,
 } from '../domain/errors.ts';
 import {
   describeUrlSafely,
@@ -92,6 +93,29 @@ const discard = async (response: Response) => {
   } catch {
     // The connection is being dropped anyway.
   }
+};
+
+/** The codings Node's fetch decodes by itself; any other would hand us encoded bytes. */
+const DECODED_CODINGS = new Set(['gzip', 'x-gzip', 'deflate', 'br']);
+
+/**
+ * The coding(s) of a body, `undefined` for identity. We ask for `identity`; a host that encodes
+ * anyway gets its body decoded by fetch, but its Content-Length then counts the encoded bytes, so
+ * the download is treated as having no announced length (and needs a second, matching download).
+ */
+export const contentCodingOf = (header: string | null): string | undefined => {
+  const codings = (header ?? '')
+    .split(',')
+    .map((coding) => coding.trim().toLowerCase())
+    .filter((coding) => coding !== '' && coding !== 'identity');
+  if (codings.length === 0) return undefined;
+  const unknown = codings.find((coding) => !DECODED_CODINGS.has(coding));
+  if (unknown !== undefined) {
+    throw new UnsupportedEncodingError(
+      `media host sent Content-Encoding ${unknown.slice(0, 40)}, which cannot be decoded`,
+    );
+  }
+  return codings.join(', ');
 };
 
 const isRedirect = (status: number) => [301, 302, 303, 307, 308].includes(status);
@@ -256,7 +280,8 @@ export const createTwilioMediaSource = (options: TwilioMediaSourceOptions): Medi
     progress: FetchProgress,
   ): Promise<MediaDownload | MediaNotModified> => {
     let url = progress.resumeAt ?? resourceUrl(ref);
-    const headers: Record<string, string> = {};
+    // Identity: a Content-Length of an encoded body says nothing about the decoded bytes.
+    const headers: Record<string, string> = { 'Accept-Encoding': 'identity' };
     if (validators?.etag) headers['If-None-Match'] = validators.etag;
     if (validators?.lastModified) headers['If-Modified-Since'] = validators.lastModified;
     for (let hops = 0; ; hops += 1) {
@@ -285,6 +310,13 @@ export const createTwilioMediaSource = (options: TwilioMediaSourceOptions): Medi
         throw new NotFound();
       }
       if (response.status !== 200) return fail(response, url);
+      let coding: string | undefined;
+      try {
+        coding = contentCodingOf(response.headers.get('content-encoding'));
+      } catch (error) {
+        await discard(response);
+        throw error;
+      }
       const length = Number(response.headers.get('content-length') ?? Number.NaN);
       const filename = filenameFromContentDisposition(response.headers.get('content-disposition'));
       const etag = response.headers.get('etag');
@@ -296,7 +328,8 @@ export const createTwilioMediaSource = (options: TwilioMediaSourceOptions): Medi
           : Readable.from([]),
         contentType: response.headers.get('content-type') ?? 'application/octet-stream',
       };
-      if (Number.isSafeInteger(length) && length >= 0) download.contentLength = length;
+      if (coding) download.contentEncoding = coding;
+      else if (Number.isSafeInteger(length) && length >= 0) download.contentLength = length;
       if (etag) download.etag = etag;
       if (lastModified) download.lastModified = lastModified;
       if (filename) download.filename = filename;

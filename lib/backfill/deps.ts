@@ -1,6 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createS3ArchiveListing } from '../adapters/s3-archive-listing.ts';
+import { createS3ArchiveStore } from '../adapters/s3-archive-store.ts';
 import { createS3ReconcileStatusSink } from '../adapters/s3-reconcile-status.ts';
 import { createSqsJobQueue } from '../adapters/sqs-job-queue.ts';
 import { createTwilioCatalog, type TwilioCatalogOptions } from '../adapters/twilio-catalog.ts';
@@ -46,6 +47,7 @@ export const createReconcileDeps = (
       createS3ArchiveListing({ client: s3, bucket: archiver.archiveBucket }),
       archiver.archivePrefix,
       archiver.accountSid,
+      createS3ArchiveStore({ client: s3, bucket: archiver.archiveBucket }),
     ),
     queue: createSqsJobQueue({
       client: clients.sqs ?? new SQSClient({}),

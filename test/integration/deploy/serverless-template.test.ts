@@ -360,12 +360,14 @@ describe('IAM', () => {
     ]);
   });
 
-  it('lets reconcile list the archive prefix, enqueue and record its status, without reading objects', () => {
-    // Assess
+  it('lets reconcile list the archive prefix, HEAD objects under it, enqueue and record its status, never write media', () => {
+    // Assess: a listed key is no proof (issue 12), so presence HEADs (GetObject) under the prefix.
     const statements = statementsOf(template, roleOf(template, 'reconcile'));
     const [list] = grantsFor(statements, 's3:ListBucket');
     expect(list?.condition).toEqual({ StringLike: { 's3:prefix': 'media/*' } });
-    expect(actionsOf(statements).has('s3:GetObject')).toBe(false);
+    expect(grantsFor(statements, 's3:GetObject').flatMap((s) => s.resources)).toEqual([
+      '{ArchiveBucket.Arn}/media/*',
+    ]);
     expect(grantsFor(statements, 's3:PutObject').flatMap((s) => s.resources)).toEqual([
       '{ArchiveBucket.Arn}/media/_status/reconcile.json',
     ]);
