@@ -7,7 +7,6 @@ import { type ArchiverDeps, createArchiverHandler } from '../process-media-batch
 import {
   type HttpApiHandler,
   type LocalHttpApi,
-  type RawRoute,
   startLocalHttpApi,
 } from './http-api-gateway.ts';
 import { type LocalS3Server, PortInUseError, startLocalS3Server } from './s3-server.ts';
@@ -49,8 +48,6 @@ export interface LocalStack {
 }
 
 export interface LocalStackHooks {
-  /** Extra HTTP routes served by prefix on the webhook port (the archive browser). */
-  rawRoutes?: (stack: Omit<LocalStack, 'close' | 'poller'>) => Record<string, RawRoute>;
   /** Wraps the archiver handler (fault injection in tests). */
   wrapArchiver?: (handler: SqsPollerOptions['handler']) => SqsPollerOptions['handler'];
   poller?: Partial<Pick<SqsPollerOptions, 'beforeDelete' | 'onError' | 'concurrency'>>;
@@ -215,7 +212,8 @@ export const startLocalStack = async (
     };
     const http: LocalHttpApi = await withPortVariable('PORT', config.httpPort, () =>
       startLocalHttpApi(
-        { lambdas: { '/webhook': webhook }, raw: hooks.rawRoutes?.(partial) ?? {} },
+        // Only the webhook: the archive browser has its own port (lib/browser/local-route.ts).
+        { lambdas: { '/webhook': webhook } },
         { port: config.httpPort },
       ),
     );
