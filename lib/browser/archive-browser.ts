@@ -48,9 +48,11 @@ export interface ArchiveBrowserOptions {
    * only). Issue 18 adds a `message.json` per message; its reader plugs in here. `undefined`:
    * "not archived".
    */
-  messageText?: (message: { accountSid: string; day: Day; messageSid: string }) => Promise<
-    string | undefined
-  >;
+  messageText?: (message: {
+    accountSid: string;
+    day: Day;
+    messageSid: string;
+  }) => Promise<string | undefined>;
 }
 
 export type ArchiveBrowser = (req: IncomingMessage, res: ServerResponse) => Promise<void>;

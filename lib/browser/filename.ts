@@ -4,8 +4,9 @@
  * `invoice\u202Efdp.exe` read as `invoiceexe.pdf`: each becomes a visible `_`, as do path
  * separators (a zip entry or a saved file must not climb out of its folder).
  */
-// C0, DEL, C1; LRM/RLM and ALM; LRE…RLO; LRI…PDI; zero-width and BOM; line/paragraph separators.
-const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028-\u202e\u2066-\u2069\ufeff/\\]/g;
+// Cc: C0, DEL, C1. Cf: bidi marks, embeddings, overrides and isolates, zero-width characters, BOM.
+// Zl/Zp: line and paragraph separators.
+const UNSAFE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}/\\]/gu;
 const MAX_LENGTH = 200;
 
 /** The name with every unsafe character replaced; `undefined` when nothing printable is left. */

@@ -46,7 +46,8 @@ export interface ServedAs {
  */
 export const servedAs = (contentType: string | undefined): ServedAs => {
   const preview = previewFor(contentType);
-  if (preview === 'none') return { contentType: 'application/octet-stream', disposition: 'attachment' };
+  if (preview === 'none')
+    return { contentType: 'application/octet-stream', disposition: 'attachment' };
   return {
     contentType: essenceOf(contentType) as string,
     disposition: preview === 'pdf' ? 'attachment' : 'inline',

@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ArchiveReader } from '../cli/archive-reader.ts';
 import { COMMON_HEADERS, MEDIA_CSP, sendText } from './http.ts';
-import { type Thumbnailer, ThumbnailError } from './thumbnails.ts';
+import { ThumbnailError, type Thumbnailer } from './thumbnails.ts';
 
 type ThumbnailReader = Pick<ArchiveReader, 'openConditional'>;
 
@@ -46,7 +46,8 @@ export const serveThumbnail = async (
       return media.body;
     });
   } catch (error) {
-    if (error instanceof ThumbnailError) return sendText(res, 415, `no thumbnail: ${error.message}\n`);
+    if (error instanceof ThumbnailError)
+      return sendText(res, 415, `no thumbnail: ${error.message}\n`);
     if (isMissing(error)) return sendText(res, 404, 'not in the archive\n');
     throw error;
   }

@@ -33,7 +33,10 @@ export const serveMessageZip = async (
   zip.on('error', (error: Error) => (zip.outputStream as Readable).destroy(error));
   const names = await Promise.all(
     entries.map(async (entry) =>
-      zipEntryName(entry, (await reader.describe(entry.key).catch(() => undefined))?.originalFilename),
+      zipEntryName(
+        entry,
+        (await reader.describe(entry.key).catch(() => undefined))?.originalFilename,
+      ),
     ),
   );
   entries.forEach((entry, n) => {

@@ -19,7 +19,8 @@ export const readZip = (zip: Buffer): Map<string, Buffer> => {
     const commentLength = zip.readUInt16LE(at + 32);
     const localOffset = zip.readUInt32LE(at + 42);
     const name = zip.subarray(at + 46, at + 46 + nameLength).toString('utf8');
-    const local = localOffset + 30 + zip.readUInt16LE(localOffset + 26) + zip.readUInt16LE(localOffset + 28);
+    const local =
+      localOffset + 30 + zip.readUInt16LE(localOffset + 26) + zip.readUInt16LE(localOffset + 28);
     const data = zip.subarray(local, local + compressedSize);
     entries.set(name, method === 8 ? inflateRawSync(data) : Buffer.from(data));
     at += 46 + nameLength + extraLength + commentLength;

@@ -35,7 +35,8 @@ const WEEKDAYS = [
 ] as const;
 
 const countText = (count: DayCount): string => `${count.count}${count.more ? '+' : ''}`;
-const bytesText = (count: DayCount): string => `${formatBytes(count.bytes)}${count.more ? '+' : ''}`;
+const bytesText = (count: DayCount): string =>
+  `${formatBytes(count.bytes)}${count.more ? '+' : ''}`;
 
 const cell = (day: Day, count: DayCount | undefined, view: CalendarView, paths: Paths): Html => {
   const number = Number(day.slice(8));

@@ -83,7 +83,11 @@ describe('archive browser in headless Chromium', () => {
       to: '+14155550100',
       body: 'Delivery photos',
       media: [
-        { contentType: 'image/png', body: makePng(1200, 900, [220, 40, 60]), filename: 'porch.png' },
+        {
+          contentType: 'image/png',
+          body: makePng(1200, 900, [220, 40, 60]),
+          filename: 'porch.png',
+        },
         { contentType: 'image/png', body: makePng(240, 320, [30, 120, 200]), filename: 'box.png' },
         { contentType: 'image/gif', body: makeGif(), filename: 'signature.gif' },
         { contentType: 'application/pdf', body: makePdf('Delivery note'), filename: 'note.pdf' },
@@ -181,7 +185,9 @@ describe('archive browser in headless Chromium', () => {
     await page.evaluate('window.scrollTo(0, 0)');
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     const text = (await page.locator('main').textContent()) ?? '';
-    const porch = archived.find((object) => object.size === makePng(1200, 900, [220, 40, 60]).length);
+    const porch = archived.find(
+      (object) => object.size === makePng(1200, 900, [220, 40, 60]).length,
+    );
     const porchPath = porch?.key.slice('media/'.length);
     const thumbnail = await fetch(`${browser.pageUrl}thumb/${porchPath}`, { headers: { cookie } });
     const thumbnailBytes = Buffer.from(await thumbnail.arrayBuffer());
@@ -274,7 +280,9 @@ describe('archive browser in headless Chromium', () => {
 
     // Act
     const svg = await fetch(url, { headers });
-    const pdf = await fetch(`${browser.pageUrl}media/${pdfKey.slice('media/'.length)}`, { headers });
+    const pdf = await fetch(`${browser.pageUrl}media/${pdfKey.slice('media/'.length)}`, {
+      headers,
+    });
     await pdf.arrayBuffer();
     const svgThumbnail = await fetch(`${browser.pageUrl}thumb/${svgKey.slice('media/'.length)}`, {
       headers,
@@ -361,7 +369,9 @@ describe('archive browser in headless Chromium', () => {
     expect(withoutToken.status).toBe(401);
     expect(traded.status).toBe(303);
     expect(traded.headers.get('location')).toBe('/archive/');
-    expect(traded.headers.get('set-cookie')).toMatch(/; Path=\/archive\/; HttpOnly; SameSite=Strict$/);
+    expect(traded.headers.get('set-cookie')).toMatch(
+      /; Path=\/archive\/; HttpOnly; SameSite=Strict$/,
+    );
     expect(otherBrowsersCookie.status).toBe(401);
     expect(calendar.status).toBe(200);
     expect(html).toContain(`href="/archive/day/${day}"`);
