@@ -5,6 +5,10 @@ import { ThumbnailError, type Thumbnailer } from './thumbnails.ts';
 
 type ThumbnailReader = Pick<ArchiveReader, 'openConditional'>;
 
+/** Our own constant picture for images the library cannot decode (BMP, a damaged file). */
+const NO_PREVIEW_SVG =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 48 48" width="96" height="96"><path d="M10 4h20l10 10v30H10z" fill="none" stroke="#667" stroke-width="2.5" stroke-linejoin="round"/><path d="M30 4v10h10" fill="none" stroke="#667" stroke-width="2.5" stroke-linejoin="round"/><path d="M16 36l6-8 4 5 3-3 5 6z" fill="#667"/></svg>';
+
 const isMissing = (error: unknown): boolean => {
   const { name, $metadata } = (error ?? {}) as {
     name?: string;
@@ -46,8 +50,17 @@ export const serveThumbnail = async (
       return media.body;
     });
   } catch (error) {
-    if (error instanceof ThumbnailError)
-      return sendText(res, 415, `no thumbnail: ${error.message}\n`);
+    if (error instanceof ThumbnailError) {
+      // The tile still shows something; the original stays one click away.
+      res.writeHead(200, {
+        ...COMMON_HEADERS,
+        'content-type': 'image/svg+xml',
+        'content-length': Buffer.byteLength(NO_PREVIEW_SVG),
+        'content-security-policy': MEDIA_CSP,
+        'cache-control': 'no-store',
+      });
+      return void res.end(req.method === 'HEAD' ? undefined : NO_PREVIEW_SVG);
+    }
     if (isMissing(error)) return sendText(res, 404, 'not in the archive\n');
     throw error;
   }

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createArchiveBrowser } from '../../../lib/browser/archive-browser.ts';
-import type { Thumbnailer } from '../../../lib/browser/thumbnails.ts';
+import { ThumbnailError, type Thumbnailer } from '../../../lib/browser/thumbnails.ts';
 import {
   BROWSER_AC,
   browserMediaSid,
@@ -441,6 +441,35 @@ describe('createArchiveBrowser', () => {
         `media/${mediaUrl(png).slice('/archive/media/'.length)} "${png.mediaSid.slice(2)}"`,
       ]);
       expect(svg.status).toBe(404);
+    });
+
+    it('shows its own no-preview picture for an image the library cannot decode', async () => {
+      // Prepare
+      const bmp: FakeMedia = {
+        messageSid: MM1,
+        mediaSid: browserMediaSid(7),
+        day: '2026-11-26',
+        extension: '.bmp',
+      };
+      const browser = createArchiveBrowser({
+        reader: fakeReader([bmp]),
+        prefix: 'media/',
+        thumbnails: {
+          thumbnail: async () => {
+            throw new ThumbnailError('the media could not be decoded as an image');
+          },
+        },
+      });
+
+      // Act
+      const answer = await request(browser, mediaUrl(bmp).replace('/media/', '/thumb/'));
+
+      // Assess
+      expect(answer.status).toBe(200);
+      expect(answer.headers['content-type']).toBe('image/svg+xml');
+      expect(answer.headers['content-security-policy']).toContain('sandbox');
+      expect(answer.body).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+      expect(answer.body).not.toMatch(/script|on\w+=/i);
     });
 
     it('neutralises bidi and control characters in shown names and Content-Disposition', async () => {
