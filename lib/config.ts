@@ -262,6 +262,8 @@ export interface LocalStackConfig {
   s3Port: number;
   sqsPort: number;
   httpPort: number;
+  /** The archive browser's own loopback port (never the webhook port). */
+  browserPort: number;
   /** Emulator ports; 0 = free ports. */
   twilioApiPort: number;
   twilioCdnPort: number;
@@ -284,6 +286,7 @@ export const readLocalStackConfig = (env: Env = process.env): LocalStackConfig =
     s3Port: int(env, 'LOCAL_S3_PORT', 4569, 0, 65_535),
     sqsPort: int(env, 'LOCAL_SQS_PORT', 9324, 0, 65_535),
     httpPort: int(env, 'PORT', 3000, 0, 65_535),
+    browserPort: int(env, 'ARCHIVE_BROWSER_PORT', 8080, 0, 65_535),
     twilioApiPort: int(env, 'LOCAL_TWILIO_PORT', 4010, 0, 65_535),
     twilioCdnPort: int(env, 'LOCAL_TWILIO_CDN_PORT', 4011, 0, 65_535),
     dataDir: optional(env, 'LOCAL_DATA_DIR') ?? '.local',

@@ -3,7 +3,7 @@ import type { Day } from '../../cli/days.ts';
 import { longDay, monthOf } from '../calendar.ts';
 import { html } from '../html.ts';
 import type { Paths } from '../paths.ts';
-import { sidCode, timeOf } from './format.ts';
+import { formatBytes, sidCode, timeOf } from './format.ts';
 import { renderPage } from './layout.ts';
 import { renderTile } from './media-tile.ts';
 
@@ -36,14 +36,14 @@ export const renderDay = (view: DayView, paths: Paths): string => {
   const body = html`<nav class="crumbs" aria-label="Breadcrumb"><a href="${paths.home(monthOf(view.day))}">← ${monthOf(view.day)}</a></nav>
 <h1>${longDay(view.day)}</h1>
 ${view.showAccount ? html`<p>Account ${sidCode(view.accountSid)}</p>` : ''}
-<p class="summary">${view.entries.length} media in ${groups.length} ${groups.length === 1 ? 'message' : 'messages'} on this page${view.continued ? ' (continued)' : ''}.</p>
+<p class="summary">${view.entries.length} media (${formatBytes(view.entries.reduce((sum, entry) => sum + entry.size, 0))}) in ${groups.length} ${groups.length === 1 ? 'message' : 'messages'} on this page${view.continued ? ' (continued)' : ''}.</p>
 ${groups.length === 0 ? html`<p>No media archived on this day.</p>` : ''}
 ${groups.map((group) => {
   const first = group[0] as ArchiveEntry;
   const id = `m-${first.messageSid}`;
   return html`<section class="message" aria-labelledby="${id}">
 <h2 id="${id}"><a href="${paths.message(first.messageSid, view.day)}">${first.messageSid}</a></h2>
-<p class="meta">${group.length} media · archived ${timeOf(first.archivedAt)}</p>
+<p class="meta">${group.length} media · ${formatBytes(group.reduce((sum, entry) => sum + entry.size, 0))} · archived ${timeOf(first.archivedAt)}</p>
 <ul class="tiles">${group.map((entry, n) => renderTile(entry, `${n + 1} of ${group.length}`, paths))}</ul>
 </section>`;
 })}
