@@ -96,7 +96,10 @@ class NameLengths {
         throw new serverless.classes.Error(
           [
             `Stage "${stage}" (${stage.length} characters) is too long in ${region}:`,
-            ...problems.map((p) => `  ${p.id}.${p.property} "${p.name}" has ${p.name.length} characters (limit ${p.max})`),
+            ...problems.map(
+              (p) =>
+                `  ${p.id}.${p.property} "${p.name}" has ${p.name.length} characters (limit ${p.max})`,
+            ),
             fits > 0
               ? `Use a stage of at most ${fits} characters here, or set --param="bucketName=…" if only the bucket is too long.`
               : 'Shorten the names above.',
