@@ -183,6 +183,9 @@ export const rehearse = async (options: RehearsalOptions = {}): Promise<Rehearsa
     const motoServer = moto;
     closers.push(() => motoServer.stop());
     report.note(`moto_server on ${moto.endpoint}`);
+    // IAM is not enforced: with moto's INITIAL_NO_AUTH_ACTION_COUNT switch its S3 signature check
+    // refuses osls's own ListObjectsV2 (a prefix with slashes) as SignatureDoesNotMatch. The role
+    // policies are compared statement by statement below instead.
     const clients = createStandInClients(moto.endpoint, REGION);
     const emulator = await startTwilioEmulator({ accountSid, authToken });
     closers.push(() => emulator.close());
@@ -443,6 +446,7 @@ export const rehearse = async (options: RehearsalOptions = {}): Promise<Rehearsa
     for (const [name, fn] of processes) {
       print(`--- ${name} log (last 3000 characters) ---\n${secretFree(fn.log()).slice(-3000)}`);
     }
+    if (moto) print(`--- moto_server (last 1500 characters) ---\n${moto.output().slice(-1500)}`);
     if (deployed && !removed && moto) {
       await runOsls(['remove', '--stage', stage, '--region', REGION], {
         HOME: tmpdir(),
