@@ -475,7 +475,7 @@ export const rehearse = async (options: RehearsalOptions = {}): Promise<Rehearsa
     `rehearse: ${ok ? 'PASS' : 'FAIL'} — osls deploy onto moto ${deploySeconds.toFixed(1)} s, ` +
     `${passed} checks passed, ${failed} failed, ${notShown} not shown by moto; ` +
     `webhook→SQS→archiver→S3→DELETE ${flows.webhook}, reconcile ${flows.reconcile}; ` +
-    `stack ${removed ? 'removed' : 'NOT removed'}; ${(durationMs / 1000).toFixed(1)} s`;
+    `stack ${removed ? 'removed' : deployed ? 'NOT removed' : 'not deployed'}; ${(durationMs / 1000).toFixed(1)} s`;
   return { ok, summary, report, durationMs };
 };
 
