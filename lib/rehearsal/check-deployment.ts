@@ -9,6 +9,7 @@ import {
 import {
   type DeployedFunction,
   type DeployedStack,
+  type Json,
   queueAttributes,
   readFunction,
   readRole,
@@ -35,6 +36,21 @@ export interface Deployment {
   scheduleRuleArn: string;
 }
 
+/** The template's conditions; osls resolves every param, so they compare literals. */
+const evaluateConditions = (definitions: Record<string, Json>): Record<string, boolean> => {
+  const values: Record<string, boolean> = {};
+  const evaluate = (value: Json): Json => {
+    if (typeof value !== 'object' || value === null) return value;
+    if ('Fn::Equals' in value)
+      return evaluate(value['Fn::Equals'][0]) === evaluate(value['Fn::Equals'][1]);
+    if ('Fn::Not' in value) return !evaluate(value['Fn::Not'][0]);
+    if ('Condition' in value) return values[value.Condition];
+    return undefined;
+  };
+  for (const [name, definition] of Object.entries(definitions)) values[name] = evaluate(definition);
+  return values;
+};
+
 /** Reads the deployment back and checks what a reviewer would; returns what the run needs. */
 export const checkDeployment = async (
   report: Report,
@@ -46,16 +62,23 @@ export const checkDeployment = async (
   if (/^(CREATE|UPDATE)_COMPLETE$/.test(stack.status)) report.pass(`stack ${stack.status}`);
   else report.fail('stack status', stack.status);
 
-  // Resources of the template that the stand-in never created.
+  // Resources of the template that the stand-in never created (those whose condition is false
+  // are not meant to exist: alarmEmail unset, SSE-S3 instead of KMS, …).
+  const conditions = evaluateConditions(stack.template.Conditions ?? {});
+  const meant = Object.entries<{ Type: string; Condition?: string }>(
+    stack.template.Resources ?? {},
+  ).filter(([, resource]) => !resource.Condition || conditions[resource.Condition] !== false);
   const skipped = new Map<string, string[]>();
-  for (const [id, resource] of Object.entries<{ Type: string }>(stack.template.Resources ?? {})) {
-    if (!stack.resources.has(id))
+  for (const [id, resource] of meant) {
+    if (!stack.resources.has(id)) {
       skipped.set(resource.Type, [...(skipped.get(resource.Type) ?? []), id]);
+    }
   }
-  for (const [type, ids] of skipped)
+  for (const [type, ids] of skipped) {
     report.notShown(`${type} (${ids.join(', ')})`, 'moto has no such resource type');
+  }
   report.pass(
-    `${stack.resources.size} of ${Object.keys(stack.template.Resources ?? {}).length} template resources created`,
+    `${meant.length - [...skipped.values()].flat().length} of ${meant.length} template resources created`,
   );
 
   const bucket = physical('ArchiveBucket');
