@@ -205,6 +205,10 @@ export interface LintFinding {
  */
 export const lintTemplate = (template: CfnTemplate): LintFinding[] => {
   const require = createRequire(join(PROJECT_ROOT, 'package.json'));
+  // cfn-lint 1.9.7 (unmaintained) calls util.isUndefined, which Node 23 removed: give it back,
+  // with its old meaning, only where it is missing.
+  const util = require('node:util') as { isUndefined?: (value: unknown) => boolean };
+  util.isUndefined ??= (value) => value === undefined;
   const awsData = require('cfn-lint/lib/awsData.js');
   const spec = require('@aws-cdk/cfnspec/spec/specification.json');
   Object.assign(awsData.awsResources.PropertyTypes, spec.PropertyTypes);
