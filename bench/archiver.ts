@@ -1,8 +1,8 @@
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
-import { readArchiverConfig } from '../lib/config.ts';
-import { createArchiverDeps } from '../lib/deps.ts';
-import { createLocalContext } from '../lib/local/lambda-context.ts';
-import { createArchiverHandler } from '../lib/process-media-batch.ts';
+import { createArchiverDeps } from '../lib/compose/lambda.ts';
+import { readArchiverConfig } from '../lib/config/lambda.ts';
+import { createArchiverHandler } from '../lib/handlers/archiver-handler.ts';
+import { createLocalContext } from '../lib/stand-ins/lambda-context.ts';
 import { type CountingS3Client, createCountingS3Client } from './s3-client.ts';
 
 export class BenchFailureError extends Error {

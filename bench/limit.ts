@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
-import type { SeededMedia } from '../lib/local/twilio-emulator.ts';
+import type { SeededMedia } from '../lib/stand-ins/twilio-emulator.ts';
 
 /**
  * Baseline "limit": the same bytes with no product logic — a plain streaming CDN GET piped into a

@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import type { SQSRecord } from 'aws-lambda';
 import { MEDIA_JOB_VERSION, type MediaJob } from '../lib/domain/media-job.ts';
-import { type LocalS3Server, startLocalS3Server } from '../lib/local/s3-server.ts';
+import { type LocalS3Server, startLocalS3Server } from '../lib/stand-ins/s3-server.ts';
 import {
   type SeededMedia,
   startTwilioEmulator,
   type TwilioEmulator,
-} from '../lib/local/twilio-emulator.ts';
+} from '../lib/stand-ins/twilio-emulator.ts';
 import { makeMediaBody } from '../test/helpers/media-fixtures.ts';
 import { sqsRecordFactory } from '../test/helpers/sqs-event.ts';
 import { createCountingS3Client } from './s3-client.ts';

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import type { LatencyProfile } from '../lib/local/twilio-emulator.ts';
+import type { LatencyProfile } from '../lib/stand-ins/twilio-emulator.ts';
 import { createBenchArchiver } from './archiver.ts';
 import { copyLimit, signedCdnUrls } from './limit.ts';
 import { createMinimalPipeline } from './minimal.ts';

@@ -2,12 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { readWebhookConfig } from '../lib/config.ts';
-import { createWebhookDeps } from '../lib/deps.ts';
+import { createWebhookDeps } from '../lib/compose/lambda.ts';
+import { readWebhookConfig } from '../lib/config/lambda.ts';
 import { computeTwilioSignature } from '../lib/domain/twilio-signature.ts';
-import { createWebhookHandler, type WebhookHandler } from '../lib/http/webhook-handler.ts';
-import { createLocalContext } from '../lib/local/lambda-context.ts';
-import { startLocalSqsServer } from '../lib/local/sqs-server.ts';
+import { createWebhookHandler, type WebhookHandler } from '../lib/handlers/webhook-handler.ts';
+import { createLocalContext } from '../lib/stand-ins/lambda-context.ts';
+import { startLocalSqsServer } from '../lib/stand-ins/sqs-server.ts';
 import { apiGatewayV2Event } from '../test/helpers/api-gateway-event.ts';
 import { BenchFailureError } from './archiver.ts';
 

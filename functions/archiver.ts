@@ -1,7 +1,7 @@
-import { readArchiverConfig } from '../lib/config.ts';
-import { createArchiverDeps } from '../lib/deps.ts';
-import { createArchiverHandler } from '../lib/process-media-batch.ts';
-import { resolveSecrets } from '../lib/secrets.ts';
+import { resolveSecrets } from '../lib/adapters/ssm/ssm-secrets.ts';
+import { createArchiverDeps } from '../lib/compose/lambda.ts';
+import { readArchiverConfig } from '../lib/config/lambda.ts';
+import { createArchiverHandler } from '../lib/handlers/archiver-handler.ts';
 
 // Read once per cold start (secrets from SSM when `*_PARAMETER` names them): a misconfigured
 // function fails on its first batch, loudly, and every record of it is retried.

@@ -1,7 +1,7 @@
-import { createReconcileDeps } from '../lib/backfill/deps.ts';
-import { createReconcileHandler } from '../lib/backfill/reconcile.ts';
-import { readReconcileConfig } from '../lib/config.ts';
-import { resolveSecrets } from '../lib/secrets.ts';
+import { resolveSecrets } from '../lib/adapters/ssm/ssm-secrets.ts';
+import { createReconcileDeps } from '../lib/compose/reconcile.ts';
+import { readReconcileConfig } from '../lib/config/lambda.ts';
+import { createReconcileHandler } from '../lib/use-cases/reconcile.ts';
 
 // Read once per cold start (the Twilio credential from SSM when `*_PARAMETER` names it).
 const config = readReconcileConfig(await resolveSecrets(process.env));

@@ -1,7 +1,7 @@
-import { readWebhookConfig } from '../lib/config.ts';
-import { createWebhookDeps } from '../lib/deps.ts';
-import { createWebhookHandler } from '../lib/http/webhook-handler.ts';
-import { resolveSecrets } from '../lib/secrets.ts';
+import { resolveSecrets } from '../lib/adapters/ssm/ssm-secrets.ts';
+import { createWebhookDeps } from '../lib/compose/lambda.ts';
+import { readWebhookConfig } from '../lib/config/lambda.ts';
+import { createWebhookHandler } from '../lib/handlers/webhook-handler.ts';
 
 // Read once per cold start (the auth tokens from SSM when `*_PARAMETER` names them): a
 // misconfigured function fails on its first request, loudly.

@@ -1,8 +1,8 @@
 // `npm run demo`: the product end to end on this machine, with no set-up and no Twilio account.
 import { HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { makeGif, makePdf, makePng } from '../lib/local/demo-media.ts';
 import { startEphemeralStack } from '../lib/local/ephemeral-stack.ts';
-import { incomingMessageFields, postSignedWebhook } from '../lib/local/webhook-client.ts';
+import { makeGif, makePdf, makePng } from '../lib/stand-ins/demo-media.ts';
+import { incomingMessageFields, postSignedWebhook } from '../lib/stand-ins/webhook-client.ts';
 
 const DEADLINE_MS = 60_000;
 const stack = await startEphemeralStack({ prefix: 'media-archiver-demo-' });

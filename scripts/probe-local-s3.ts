@@ -34,8 +34,8 @@ import {
 } from '@aws-sdk/client-sqs';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { startLocalS3Server } from '../lib/local/s3-server.ts';
-import { startLocalSqsServer } from '../lib/local/sqs-server.ts';
+import { startLocalS3Server } from '../lib/stand-ins/s3-server.ts';
+import { startLocalSqsServer } from '../lib/stand-ins/sqs-server.ts';
 
 const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 const REGION = 'us-east-1';

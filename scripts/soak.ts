@@ -4,7 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import pLimit from 'p-limit';
 import { startEphemeralStack } from '../lib/local/ephemeral-stack.ts';
-import type { FaultKind, FaultProfile, SeededMedia } from '../lib/local/twilio-emulator.ts';
+import type { FaultKind, FaultProfile, SeededMedia } from '../lib/stand-ins/twilio-emulator.ts';
 import { approximateCount } from '../test/helpers/local-sqs.ts';
 import { makeSeedMedia } from '../test/helpers/media-fixtures.ts';
 import {

@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import pLimit from 'p-limit';
-import type { ArchiveReader } from '../cli/archive-reader.ts';
+import type { ArchiveReader } from '../adapters/s3/s3-archive-reader.ts';
 import { addDays, type Day, dayOf } from '../cli/days.ts';
 import { isMediaSid, isMessageSid } from '../domain/sids.ts';
 import { daysOfMonth, isDay, isMonth, type Month, monthOf, shiftMonth } from './calendar.ts';

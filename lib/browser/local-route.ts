@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { createArchiveReader } from '../cli/archive-reader.ts';
+import { createArchiveReader } from '../adapters/s3/s3-archive-reader.ts';
 import { createArchiveBrowser } from './archive-browser.ts';
 import { type ArchiveBrowserServer, startArchiveBrowserServer } from './server.ts';
 import { createThumbnailer } from './thumbnails.ts';

@@ -1,4 +1,4 @@
-import { parseArchiveKey } from '../cli/archive-reader.ts';
+import { parseArchiveKey } from '../adapters/s3/s3-archive-reader.ts';
 
 /**
  * URLs of the browser, relative to where it is mounted (`/archive` by default). A media URL is

@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import type { ArchiveReader } from './archive-reader.ts';
+import type { ArchiveReader } from '../adapters/s3/s3-archive-reader.ts';
 import type { Day } from './days.ts';
 import type { Progress, StatusStream } from './progress.ts';
 

@@ -1,4 +1,4 @@
-import { ConfigurationError } from '../config.ts';
+import { ConfigurationError } from '../config/lambda.ts';
 import {
   EXIT_FAILURE,
   EXIT_NOT_FOUND,

@@ -1,5 +1,6 @@
-import { readCliConfig } from '../config.ts';
-import { createArchiveReader } from './archive-reader.ts';
+import { createArchiveReader } from '../adapters/s3/s3-archive-reader.ts';
+import { createCliS3Client } from '../compose/clients.ts';
+import { readCliConfig } from '../config/lambda.ts';
 import { type CommandName, type ParsedCommand, parseCommandLine } from './args.ts';
 import { run as runBackfill } from './commands/backfill.ts';
 import { run as runDoctor } from './commands/doctor.ts';
@@ -16,7 +17,6 @@ import { EXIT_OK, EXIT_USAGE, UsageError } from './errors.ts';
 import { describeFailure, type FailureContext } from './failure.ts';
 import { HELP } from './help.ts';
 import { createProgress, type StatusStream } from './progress.ts';
-import { createCliS3Client } from './s3-client.ts';
 
 export interface CliIo {
   stdout: StatusStream;

@@ -1,18 +1,22 @@
 import { CreateBucketCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { type LocalStackConfig, readArchiverConfig, readWebhookConfig } from '../config.ts';
-import { createArchiverDeps, createWebhookDeps } from '../deps.ts';
-import { createWebhookHandler } from '../http/webhook-handler.ts';
-import { type ArchiverDeps, createArchiverHandler } from '../process-media-batch.ts';
-import { type HttpApiHandler, type LocalHttpApi, startLocalHttpApi } from './http-api-gateway.ts';
-import { type LocalS3Server, PortInUseError, startLocalS3Server } from './s3-server.ts';
-import { type SqsPoller, type SqsPollerOptions, startSqsPoller } from './sqs-poller.ts';
-import { type LocalSqsServer, startLocalSqsServer } from './sqs-server.ts';
+import { createArchiverDeps, createWebhookDeps } from '../compose/lambda.ts';
+import { type LocalStackConfig, readArchiverConfig, readWebhookConfig } from '../config/lambda.ts';
+import { type ArchiverDeps, createArchiverHandler } from '../handlers/archiver-handler.ts';
+import { createWebhookHandler } from '../handlers/webhook-handler.ts';
+import {
+  type HttpApiHandler,
+  type LocalHttpApi,
+  startLocalHttpApi,
+} from '../stand-ins/http-api-gateway.ts';
+import { type LocalS3Server, PortInUseError, startLocalS3Server } from '../stand-ins/s3-server.ts';
+import { type SqsPoller, type SqsPollerOptions, startSqsPoller } from '../stand-ins/sqs-poller.ts';
+import { type LocalSqsServer, startLocalSqsServer } from '../stand-ins/sqs-server.ts';
 import {
   startTwilioEmulator,
   type TwilioEmulator,
   type TwilioEmulatorOptions,
-} from './twilio-emulator.ts';
+} from '../stand-ins/twilio-emulator.ts';
 
 export const LOCAL_AWS_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 const REGION = 'us-east-1';

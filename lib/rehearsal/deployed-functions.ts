@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, realpath, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { GetObjectCommand, paginateListObjectsV2 } from '@aws-sdk/client-s3';
-import type { TwilioEmulator } from '../local/twilio-emulator.ts';
+import type { TwilioEmulator } from '../stand-ins/twilio-emulator.ts';
 import type { DeployedFunction, StandInClients } from './deployment.ts';
 import { type FunctionName, REGION, SQS_HOST } from './expectations.ts';
 import { type LambdaProcess, startLambdaProcess } from './lambda-process.ts';

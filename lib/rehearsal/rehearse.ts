@@ -10,11 +10,12 @@ import { UpdateEventSourceMappingCommand } from '@aws-sdk/client-lambda';
 import { HeadBucketCommand } from '@aws-sdk/client-s3';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import type { SQSBatchResponse } from 'aws-lambda';
-import { makeGif, makePdf, makePng } from '../local/demo-media.ts';
-import { type LocalHttpApi, startLocalHttpApi } from '../local/http-api-gateway.ts';
-import { type SqsPoller, startSqsPoller } from '../local/sqs-poller.ts';
-import { startTwilioEmulator, type TwilioEmulator } from '../local/twilio-emulator.ts';
-import { incomingMessageFields, postSignedWebhook } from '../local/webhook-client.ts';
+import { makeGif, makePdf, makePng } from '../stand-ins/demo-media.ts';
+import { type LocalHttpApi, startLocalHttpApi } from '../stand-ins/http-api-gateway.ts';
+import { type MotoServer, startMotoServer } from '../stand-ins/moto-server.ts';
+import { type SqsPoller, startSqsPoller } from '../stand-ins/sqs-poller.ts';
+import { startTwilioEmulator, type TwilioEmulator } from '../stand-ins/twilio-emulator.ts';
+import { incomingMessageFields, postSignedWebhook } from '../stand-ins/webhook-client.ts';
 import { checkDeployment } from './check-deployment.ts';
 import { checkArchived, startDeployedFunction } from './deployed-functions.ts';
 import { createStandInClients, queueAttributes, readStack } from './deployment.ts';
@@ -28,7 +29,6 @@ import {
   SQS_HOST,
 } from './expectations.ts';
 import type { LambdaProcess } from './lambda-process.ts';
-import { type MotoServer, startMotoServer } from './moto-server.ts';
 import { createReport, type Report } from './report.ts';
 
 const PROJECT_ROOT = join(import.meta.dirname, '..', '..');

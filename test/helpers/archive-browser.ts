@@ -1,7 +1,7 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { Readable, Writable } from 'node:stream';
+import type { ArchiveEntry, ArchiveEntryDetails } from '../../lib/adapters/s3/s3-archive-reader.ts';
 import type { ArchiveBrowser, BrowserReader } from '../../lib/browser/archive-browser.ts';
-import type { ArchiveEntry, ArchiveEntryDetails } from '../../lib/cli/archive-reader.ts';
 import { contentTypeForExtension } from '../../lib/domain/archive-key.ts';
 
 export const BROWSER_AC = `AC${'a'.repeat(32)}`;

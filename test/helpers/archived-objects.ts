@@ -1,7 +1,7 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { asciiMetadataValue } from '../../lib/archive-media.ts';
 import { archiveKeyFor, messageIndexKeyFor } from '../../lib/domain/archive-key.ts';
-import type { ArchiveMetadata } from '../../lib/ports.ts';
+import type { ArchiveMetadata } from '../../lib/ports/pipeline.ts';
+import { asciiMetadataValue } from '../../lib/use-cases/archive-media.ts';
 import { sha256Hex } from './media-fixtures.ts';
 
 export interface ArchivedMediaSeed {

@@ -1,5 +1,5 @@
 import type { MediaJob } from '../../lib/domain/media-job.ts';
-import type { JobQueue } from '../../lib/ports.ts';
+import type { JobQueue } from '../../lib/ports/pipeline.ts';
 
 /** In-memory JobQueue: records each enqueue call; `failWith` makes the next calls throw it. */
 export class FakeJobQueue implements JobQueue {

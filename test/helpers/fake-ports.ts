@@ -13,7 +13,7 @@ import type {
   RetryScheduler,
   SourceValidators,
   StoredObject,
-} from '../../lib/ports.ts';
+} from '../../lib/ports/pipeline.ts';
 
 /** Every port call in order, across all fakes sharing it: order assertions read this. */
 export type CallLog = string[];

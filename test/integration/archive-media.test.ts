@@ -10,19 +10,19 @@ import {
 import { CreateQueueCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { type ArchiverConfig, readArchiverConfig } from '../../lib/config.ts';
-import { createArchiverDeps } from '../../lib/deps.ts';
+import { createArchiverDeps } from '../../lib/compose/lambda.ts';
+import { type ArchiverConfig, readArchiverConfig } from '../../lib/config/lambda.ts';
 import { archiveKeyFor, messageIndexKeyFor } from '../../lib/domain/archive-key.ts';
 import { type MediaJob, serializeMediaJob } from '../../lib/domain/media-job.ts';
-import { type LocalS3Server, startLocalS3Server } from '../../lib/local/s3-server.ts';
-import { type LocalSqsServer, startLocalSqsServer } from '../../lib/local/sqs-server.ts';
+import { createArchiverHandler } from '../../lib/handlers/archiver-handler.ts';
+import { type LocalS3Server, startLocalS3Server } from '../../lib/stand-ins/s3-server.ts';
+import { type LocalSqsServer, startLocalSqsServer } from '../../lib/stand-ins/sqs-server.ts';
 import {
   type SeededMedia,
   type SeededMessage,
   startTwilioEmulator,
   type TwilioEmulator,
-} from '../../lib/local/twilio-emulator.ts';
-import { createArchiverHandler } from '../../lib/process-media-batch.ts';
+} from '../../lib/stand-ins/twilio-emulator.ts';
 import { lambdaContext } from '../helpers/lambda-context.ts';
 import { localSqsClient, receiveAll } from '../helpers/local-sqs.ts';
 import { makeSeedMedia, sha256Hex } from '../helpers/media-fixtures.ts';

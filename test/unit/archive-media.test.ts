@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type ArchiveMediaConfig, archiveMedia } from '../../lib/archive-media.ts';
 import { archiveKeyFor, messageIndexKeyFor } from '../../lib/domain/archive-key.ts';
 import {
   ForeignAccountError,
@@ -17,6 +16,7 @@ import {
   VerificationFailedError,
 } from '../../lib/domain/errors.ts';
 import { MetricName } from '../../lib/observability.ts';
+import { type ArchiveMediaConfig, archiveMedia } from '../../lib/use-cases/archive-media.ts';
 import {
   FakeArchiveStore,
   FakeMediaSource,

@@ -4,7 +4,7 @@ import {
   readArchiverConfig,
   readBackfillConfig,
   readWebhookConfig,
-} from '../../lib/config.ts';
+} from '../../lib/config/lambda.ts';
 
 const ACCOUNT = `AC${'1'.repeat(32)}`;
 

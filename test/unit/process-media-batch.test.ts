@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { ArchiverConfig } from '../../lib/config.ts';
+import type { ArchiverConfig } from '../../lib/config/lambda.ts';
 import {
   MediaNotDeletableYetError,
   StorageUnavailableError,
@@ -12,12 +12,12 @@ import {
   TwilioThrottledError,
 } from '../../lib/domain/errors.ts';
 import { serializeMediaJob } from '../../lib/domain/media-job.ts';
-import { MetricName } from '../../lib/observability.ts';
 import {
   type ArchiverDeps,
   createArchiverHandler,
   retryDelaySeconds,
-} from '../../lib/process-media-batch.ts';
+} from '../../lib/handlers/archiver-handler.ts';
+import { MetricName } from '../../lib/observability.ts';
 import {
   FakeArchiveStore,
   FakeDeadLetter,

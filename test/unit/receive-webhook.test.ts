@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import type { WebhookConfig } from '../../lib/config.ts';
+import type { WebhookConfig } from '../../lib/config/lambda.ts';
 import { QueueUnavailableError } from '../../lib/domain/errors.ts';
 import {
   ForeignAccountWebhookError,
   InvalidWebhookError,
   SignatureMismatchError,
 } from '../../lib/domain/webhook-errors.ts';
-import { receiveWebhook } from '../../lib/receive-webhook.ts';
+import { receiveWebhook } from '../../lib/use-cases/receive-webhook.ts';
 import { FakeJobQueue } from '../helpers/fake-job-queue.ts';
 import {
   buildMmsFields,

@@ -1,8 +1,11 @@
 import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { readArchiverConfig, readWebhookConfig } from '../../lib/config.ts';
-import { createSecretsResolver, SecretResolutionError } from '../../lib/secrets.ts';
+import {
+  createSecretsResolver,
+  SecretResolutionError,
+} from '../../lib/adapters/ssm/ssm-secrets.ts';
+import { readArchiverConfig, readWebhookConfig } from '../../lib/config/lambda.ts';
 
 const ACCOUNT = `AC${'1'.repeat(32)}`;
 const TOKEN_NAME = '/twilio-media-archiver/test/twilio-auth-token';

@@ -1,4 +1,4 @@
-import type { ArchiveEntry } from '../../cli/archive-reader.ts';
+import type { ArchiveEntry } from '../../adapters/s3/s3-archive-reader.ts';
 import type { Day } from '../../cli/days.ts';
 import { longDay, monthOf } from '../calendar.ts';
 import { html } from '../html.ts';

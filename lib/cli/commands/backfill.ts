@@ -1,5 +1,23 @@
-import { type BackfillDeps, type BackfillResult, backfill } from '../../backfill/backfill.ts';
-import { checkpointPath, createFileCheckpointStore } from '../../backfill/checkpoint.ts';
+import { createCatalogFor } from '../../compose/reconcile.ts';
+import { readBackfillConfig } from '../../config/lambda.ts';
+import { archiveKeyFor } from '../../domain/archive-key.ts';
+import type { MediaJob } from '../../domain/media-job.ts';
+import {
+  type BackfillDeps,
+  type BackfillResult,
+  backfill,
+} from '../../use-cases/backfill/backfill.ts';
+import { checkpointPath, createFileCheckpointStore } from '../../use-cases/backfill/checkpoint.ts';
+import type { Direction } from '../../use-cases/backfill/find-archivable-media.ts';
+import {
+  createDirectSink,
+  createDryRunSink,
+  createQueueSink,
+  type JobSink,
+} from '../../use-cases/backfill/job-sinks.ts';
+import { dayOf, MAX_RANGE_DAYS, parseDay } from '../days.ts';
+import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.ts';
+import type { CliIo } from '../main.ts';
 import {
   describeOpsFailure,
   directArchiver,
@@ -13,21 +31,7 @@ import {
   parseFlags,
   presenceFor,
   runOpsCommand,
-} from '../../backfill/cli-runtime.ts';
-import { createCatalogFor } from '../../backfill/deps.ts';
-import type { Direction } from '../../backfill/find-archivable-media.ts';
-import {
-  createDirectSink,
-  createDryRunSink,
-  createQueueSink,
-  type JobSink,
-} from '../../backfill/job-sinks.ts';
-import { readBackfillConfig } from '../../config.ts';
-import { archiveKeyFor } from '../../domain/archive-key.ts';
-import type { MediaJob } from '../../domain/media-job.ts';
-import { dayOf, MAX_RANGE_DAYS, parseDay } from '../days.ts';
-import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.ts';
-import type { CliIo } from '../main.ts';
+} from '../ops-runtime.ts';
 
 export const HELP = `Usage: media-archive backfill --since YYYY-MM-DD [options]
 

@@ -1,10 +1,10 @@
 import { parseArgs } from 'node:util';
-import { parseCommandArgs, runOpsCommand } from '../../backfill/cli-runtime.ts';
-import { readDoctorConfig } from '../../doctor/config.ts';
-import { createDoctorDeps } from '../../doctor/deps.ts';
-import { type CheckResult, type DoctorReport, runDoctor } from '../../doctor/doctor.ts';
+import { createDoctorDeps } from '../../compose/doctor.ts';
+import { readDoctorConfig } from '../../config/doctor.ts';
+import { type CheckResult, type DoctorReport, runDoctor } from '../../use-cases/doctor.ts';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from '../errors.ts';
 import type { CliIo } from '../main.ts';
+import { parseCommandArgs, runOpsCommand } from '../ops-runtime.ts';
 
 /** serverless.yml's `service`: the stack is `${service}-${stage}`. */
 export const SERVICE_NAME = 'twilio-media-archiver';

@@ -1,4 +1,10 @@
-import { createS3ReconcileStatusSink } from '../../adapters/s3-reconcile-status.ts';
+import { createS3ReconcileStatusSink } from '../../adapters/s3/s3-reconcile-status.ts';
+import { createCatalogFor } from '../../compose/reconcile.ts';
+import { readBackfillConfig } from '../../config/lambda.ts';
+import type { JobQueue } from '../../ports/pipeline.ts';
+import { reconcile, reconcileWindow } from '../../use-cases/reconcile.ts';
+import { EXIT_OK, UsageError } from '../errors.ts';
+import type { CliIo } from '../main.ts';
 import {
   EXIT_INTERRUPTED,
   formatCounts,
@@ -9,13 +15,7 @@ import {
   parseFlags,
   presenceFor,
   runOpsCommand,
-} from '../../backfill/cli-runtime.ts';
-import { createCatalogFor } from '../../backfill/deps.ts';
-import { reconcile, reconcileWindow } from '../../backfill/reconcile.ts';
-import { readBackfillConfig } from '../../config.ts';
-import type { JobQueue } from '../../ports.ts';
-import { EXIT_OK, UsageError } from '../errors.ts';
-import type { CliIo } from '../main.ts';
+} from '../ops-runtime.ts';
 
 export const HELP = `Usage: media-archive reconcile [--local] [--days N] [options]
 

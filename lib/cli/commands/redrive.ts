@@ -1,14 +1,14 @@
-import { createSqsRedrive, type DeadLetteredJob } from '../../adapters/sqs-redrive.ts';
+import { createSqsRedrive, type DeadLetteredJob } from '../../adapters/sqs/sqs-redrive.ts';
+import { readRedriveConfig } from '../../config/lambda.ts';
+import { EXIT_OK, UsageError } from '../errors.ts';
+import type { CliIo } from '../main.ts';
 import {
   createCliSqsClient,
   parseCommandArgs,
   parseFlags,
   resolveQueueUrl,
   runOpsCommand,
-} from '../../backfill/cli-runtime.ts';
-import { readRedriveConfig } from '../../config.ts';
-import { EXIT_OK, UsageError } from '../errors.ts';
-import type { CliIo } from '../main.ts';
+} from '../ops-runtime.ts';
 
 export const HELP = `Usage: media-archive redrive [--dry-run] [--local] [--max N] [--json]
 

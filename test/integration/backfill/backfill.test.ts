@@ -7,34 +7,37 @@ import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/cli
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import pLimit from 'p-limit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createS3ReconcileStatusReader } from '../../../lib/adapters/s3-reconcile-status.ts';
-import { createSqsDeadLetter } from '../../../lib/adapters/sqs-dead-letter.ts';
-import { createSqsJobQueue } from '../../../lib/adapters/sqs-job-queue.ts';
-import { backfill } from '../../../lib/backfill/backfill.ts';
-import { checkpointPath, createFileCheckpointStore } from '../../../lib/backfill/checkpoint.ts';
-import { presenceFor } from '../../../lib/backfill/cli-runtime.ts';
-import { createCatalogFor } from '../../../lib/backfill/deps.ts';
-import { createDryRunSink, createQueueSink } from '../../../lib/backfill/job-sinks.ts';
+import { createS3ReconcileStatusReader } from '../../../lib/adapters/s3/s3-reconcile-status.ts';
+import { createSqsDeadLetter } from '../../../lib/adapters/sqs/sqs-dead-letter.ts';
+import { createSqsJobQueue } from '../../../lib/adapters/sqs/sqs-job-queue.ts';
 import { run as runBackfill } from '../../../lib/cli/commands/backfill.ts';
 import { run as runReconcile } from '../../../lib/cli/commands/reconcile.ts';
 import { run as runRedrive } from '../../../lib/cli/commands/redrive.ts';
+import { presenceFor } from '../../../lib/cli/ops-runtime.ts';
+import { createArchiverDeps } from '../../../lib/compose/lambda.ts';
+import { createCatalogFor } from '../../../lib/compose/reconcile.ts';
 import {
   type ArchiverConfig,
   readArchiverConfig,
   readBackfillConfig,
-} from '../../../lib/config.ts';
-import { createArchiverDeps } from '../../../lib/deps.ts';
+} from '../../../lib/config/lambda.ts';
 import { archiveKeyFor } from '../../../lib/domain/archive-key.ts';
 import { type MediaJob, parseMediaJob, serializeMediaJob } from '../../../lib/domain/media-job.ts';
-import { type LocalS3Server, startLocalS3Server } from '../../../lib/local/s3-server.ts';
-import { startSqsPoller } from '../../../lib/local/sqs-poller.ts';
-import { type LocalSqsServer, startLocalSqsServer } from '../../../lib/local/sqs-server.ts';
+import { createArchiverHandler } from '../../../lib/handlers/archiver-handler.ts';
+import { type LocalS3Server, startLocalS3Server } from '../../../lib/stand-ins/s3-server.ts';
+import { startSqsPoller } from '../../../lib/stand-ins/sqs-poller.ts';
+import { type LocalSqsServer, startLocalSqsServer } from '../../../lib/stand-ins/sqs-server.ts';
 import {
   type SeededMessage,
   startTwilioEmulator,
   type TwilioEmulator,
-} from '../../../lib/local/twilio-emulator.ts';
-import { createArchiverHandler } from '../../../lib/process-media-batch.ts';
+} from '../../../lib/stand-ins/twilio-emulator.ts';
+import { backfill } from '../../../lib/use-cases/backfill/backfill.ts';
+import {
+  checkpointPath,
+  createFileCheckpointStore,
+} from '../../../lib/use-cases/backfill/checkpoint.ts';
+import { createDryRunSink, createQueueSink } from '../../../lib/use-cases/backfill/job-sinks.ts';
 import { localS3Client } from '../../helpers/archived-objects.ts';
 import { createQueueWithDlq, localSqsClient, waitFor } from '../../helpers/local-sqs.ts';
 import { approximateMessageCount, drainQueue } from '../../helpers/sqs-queue.ts';

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream';
-import type { SeedMessage } from '../../../lib/local/twilio-emulator.ts';
+import type { SeedMessage } from '../../../lib/stand-ins/twilio-emulator.ts';
 
 /** mulberry32: a seeded generator, so every run seeds the same messages. */
 export const seededRandom = (seed: number) => {

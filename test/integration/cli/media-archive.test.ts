@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { archiveKeyFor } from '../../../lib/domain/archive-key.ts';
-import { type LocalS3Server, startLocalS3Server } from '../../../lib/local/s3-server.ts';
+import { type LocalS3Server, startLocalS3Server } from '../../../lib/stand-ins/s3-server.ts';
 import {
   type ArchivedMediaSeed,
   localS3Client,

@@ -7,8 +7,11 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createS3ReconcileStatusSink } from '../../../lib/adapters/s3-reconcile-status.ts';
-import { startTwilioEmulator, type TwilioEmulator } from '../../../lib/local/twilio-emulator.ts';
+import { createS3ReconcileStatusSink } from '../../../lib/adapters/s3/s3-reconcile-status.ts';
+import {
+  startTwilioEmulator,
+  type TwilioEmulator,
+} from '../../../lib/stand-ins/twilio-emulator.ts';
 import { type MotoServer, startMoto } from '../../helpers/moto.ts';
 import { runMediaArchive } from '../../helpers/run-cli.ts';
 

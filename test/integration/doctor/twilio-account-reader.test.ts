@@ -1,8 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTwilioAccountReader } from '../../../lib/adapters/twilio-account-reader.ts';
-import { UnsafePageUriError } from '../../../lib/adapters/twilio-catalog.ts';
+import { createTwilioAccountReader } from '../../../lib/adapters/twilio/twilio-account-reader.ts';
+import { UnsafePageUriError } from '../../../lib/adapters/twilio/twilio-catalog.ts';
 import { TwilioAuthError } from '../../../lib/domain/errors.ts';
-import { startTwilioEmulator, type TwilioEmulator } from '../../../lib/local/twilio-emulator.ts';
+import {
+  startTwilioEmulator,
+  type TwilioEmulator,
+} from '../../../lib/stand-ins/twilio-emulator.ts';
 
 const WEBHOOK = 'https://abc.execute-api.eu-west-1.amazonaws.com/twilio/messages';
 

@@ -6,14 +6,14 @@ import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { archiveKeyFor } from '../../../lib/domain/archive-key.ts';
 import { type MediaJob, serializeMediaJob } from '../../../lib/domain/media-job.ts';
-import { type LocalS3Server, startLocalS3Server } from '../../../lib/local/s3-server.ts';
-import { type SqsPoller, startSqsPoller } from '../../../lib/local/sqs-poller.ts';
-import { type LocalSqsServer, startLocalSqsServer } from '../../../lib/local/sqs-server.ts';
+import { type LocalS3Server, startLocalS3Server } from '../../../lib/stand-ins/s3-server.ts';
+import { type SqsPoller, startSqsPoller } from '../../../lib/stand-ins/sqs-poller.ts';
+import { type LocalSqsServer, startLocalSqsServer } from '../../../lib/stand-ins/sqs-server.ts';
 import {
   type SeededMessage,
   startTwilioEmulator,
   type TwilioEmulator,
-} from '../../../lib/local/twilio-emulator.ts';
+} from '../../../lib/stand-ins/twilio-emulator.ts';
 import {
   approximateCount,
   createQueueWithDlq,

@@ -1,10 +1,13 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { readWebhookConfig } from '../../../lib/config.ts';
-import { createWebhookDeps } from '../../../lib/deps.ts';
-import { createWebhookHandler, type WebhookHandler } from '../../../lib/http/webhook-handler.ts';
-import { type LocalSqsServer, startLocalSqsServer } from '../../../lib/local/sqs-server.ts';
+import { createWebhookDeps } from '../../../lib/compose/lambda.ts';
+import { readWebhookConfig } from '../../../lib/config/lambda.ts';
+import {
+  createWebhookHandler,
+  type WebhookHandler,
+} from '../../../lib/handlers/webhook-handler.ts';
+import { type LocalSqsServer, startLocalSqsServer } from '../../../lib/stand-ins/sqs-server.ts';
 import { captureOutput } from '../../helpers/capture-stdout.ts';
 import { lambdaContext } from '../../helpers/lambda-context.ts';
 import {

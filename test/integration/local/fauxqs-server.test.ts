@@ -18,7 +18,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalFauxqsServer, startFauxqsServer } from '../../../lib/local/fauxqs-server.ts';
+import { type LocalFauxqsServer, startFauxqsServer } from '../../../lib/stand-ins/fauxqs-server.ts';
 
 const BUCKET = 'fauxqs-archive';
 const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };

@@ -1,8 +1,8 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startSqsPoller } from '../../../lib/local/sqs-poller.ts';
-import { type LocalSqsServer, startLocalSqsServer } from '../../../lib/local/sqs-server.ts';
+import { startSqsPoller } from '../../../lib/stand-ins/sqs-poller.ts';
+import { type LocalSqsServer, startLocalSqsServer } from '../../../lib/stand-ins/sqs-server.ts';
 import {
   approximateCount,
   createQueueWithDlq,

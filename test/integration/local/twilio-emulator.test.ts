@@ -5,7 +5,7 @@ import {
   type SeededMessage,
   startTwilioEmulator,
   type TwilioEmulator,
-} from '../../../lib/local/twilio-emulator.ts';
+} from '../../../lib/stand-ins/twilio-emulator.ts';
 import { makeMediaBody, makeSeedMedia, sha256Hex } from '../../helpers/media-fixtures.ts';
 
 const basic = (username: string, password: string) =>

@@ -1,7 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { LocalStack } from '../../../lib/local/local-stack.ts';
-import type { SeededMedia, SeededMessage } from '../../../lib/local/twilio-emulator.ts';
-import { incomingMessageFields, postSignedWebhook } from '../../../lib/local/webhook-client.ts';
+import type { SeededMedia, SeededMessage } from '../../../lib/stand-ins/twilio-emulator.ts';
+import { incomingMessageFields, postSignedWebhook } from '../../../lib/stand-ins/webhook-client.ts';
 import { approximateCount } from '../../helpers/local-sqs.ts';
 import { readArchive } from '../../helpers/local-stack.ts';
 

@@ -15,11 +15,11 @@ import {
 } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readArchiverConfig } from '../../../lib/config.ts';
-import { createArchiverDeps } from '../../../lib/deps.ts';
+import { createArchiverDeps } from '../../../lib/compose/lambda.ts';
+import { readArchiverConfig } from '../../../lib/config/lambda.ts';
 import { archiveKeyFor } from '../../../lib/domain/archive-key.ts';
 import { type MediaJob, serializeMediaJob } from '../../../lib/domain/media-job.ts';
-import { createArchiverHandler } from '../../../lib/process-media-batch.ts';
+import { createArchiverHandler } from '../../../lib/handlers/archiver-handler.ts';
 import { captureOutput } from '../../helpers/capture-stdout.ts';
 import { lambdaContext } from '../../helpers/lambda-context.ts';
 import { receiveAll } from '../../helpers/local-sqs.ts';

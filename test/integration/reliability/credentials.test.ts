@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { computeTwilioSignature } from '../../../lib/domain/twilio-signature.ts';
-import { randomSid, type SeededMessage } from '../../../lib/local/twilio-emulator.ts';
-import { incomingMessageFields } from '../../../lib/local/webhook-client.ts';
+import { randomSid, type SeededMessage } from '../../../lib/stand-ins/twilio-emulator.ts';
+import { incomingMessageFields } from '../../../lib/stand-ins/webhook-client.ts';
 import { captureOutput } from '../../helpers/capture-stdout.ts';
 import { approximateCount } from '../../helpers/local-sqs.ts';
 import { startTestStack } from '../../helpers/local-stack.ts';

@@ -3,8 +3,8 @@ import type {
   SeededMedia,
   SeededMessage,
   TwilioEmulator,
-} from '../../../lib/local/twilio-emulator.ts';
-import { randomSid } from '../../../lib/local/twilio-emulator.ts';
+} from '../../../lib/stand-ins/twilio-emulator.ts';
+import { randomSid } from '../../../lib/stand-ins/twilio-emulator.ts';
 import { captureOutput } from '../../helpers/capture-stdout.ts';
 import { receiveAll } from '../../helpers/local-sqs.ts';
 import { startTestStack } from '../../helpers/local-stack.ts';

@@ -1,9 +1,9 @@
 import { pipeline, Transform } from 'node:stream';
 import type { SQSEvent } from 'aws-lambda';
-import { createTwilioMediaSource } from '../../../lib/adapters/twilio-media-source.ts';
+import { createTwilioMediaSource } from '../../../lib/adapters/twilio/twilio-media-source.ts';
+import type { ArchiverDeps } from '../../../lib/handlers/archiver-handler.ts';
 import type { LocalStackHooks } from '../../../lib/local/local-stack.ts';
-import type { SqsHandler } from '../../../lib/local/sqs-poller.ts';
-import type { ArchiverDeps } from '../../../lib/process-media-batch.ts';
+import type { SqsHandler } from '../../../lib/stand-ins/sqs-poller.ts';
 
 /** Stands for the Lambda process dying: not an ArchiverError, so nothing treats it as expected. */
 export class SimulatedCrashError extends Error {

@@ -2,10 +2,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   createTwilioMediaSource,
   MAX_REDIRECTS,
-} from '../../../lib/adapters/twilio-media-source.ts';
+} from '../../../lib/adapters/twilio/twilio-media-source.ts';
 import { UnsafeRedirectError } from '../../../lib/domain/errors.ts';
 import { mediaResourcePath } from '../../../lib/domain/sids.ts';
-import type { MediaRef } from '../../../lib/ports.ts';
+import type { MediaRef } from '../../../lib/ports/pipeline.ts';
 import { TEST_ACCOUNT_SID, testMediaSid } from '../../helpers/twilio-webhook.ts';
 import { type CatchAllAnswer, type Responder, startCatchAllServer } from './catch-all-server.ts';
 

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SeededMedia } from '../../../lib/local/twilio-emulator.ts';
+import type { SeededMedia } from '../../../lib/stand-ins/twilio-emulator.ts';
 import { captureOutput } from '../../helpers/capture-stdout.ts';
 import { approximateCount } from '../../helpers/local-sqs.ts';
 import { startTestStack } from '../../helpers/local-stack.ts';

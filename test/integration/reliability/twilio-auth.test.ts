@@ -1,6 +1,6 @@
 import type { Message } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { SeededMedia } from '../../../lib/local/twilio-emulator.ts';
+import type { SeededMedia } from '../../../lib/stand-ins/twilio-emulator.ts';
 import { captureOutput } from '../../helpers/capture-stdout.ts';
 import { approximateCount, receiveAll, waitFor } from '../../helpers/local-sqs.ts';
 import { readArchive, startTestStack } from '../../helpers/local-stack.ts';

@@ -9,14 +9,14 @@ import { GetObjectCommand, NoSuchKey, PutObjectCommand, S3Client } from '@aws-sd
 import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createCloudFormationStackReader } from '../../../lib/adapters/cloudformation-stack-reader.ts';
-import { createCloudWatchMetricsReader } from '../../../lib/adapters/cloudwatch-readers.ts';
+import { createCloudFormationStackReader } from '../../../lib/adapters/aws/cloudformation-stack-reader.ts';
+import { createCloudWatchMetricsReader } from '../../../lib/adapters/aws/cloudwatch-readers.ts';
 import {
   createS3ReconcileStatusReader,
   createS3ReconcileStatusSink,
   UnreadableStatusError,
-} from '../../../lib/adapters/s3-reconcile-status.ts';
-import { createSsmParameterReader } from '../../../lib/adapters/ssm-parameter-reader.ts';
+} from '../../../lib/adapters/s3/s3-reconcile-status.ts';
+import { createSsmParameterReader } from '../../../lib/adapters/ssm/ssm-parameter-reader.ts';
 
 const s3 = mockClient(S3Client);
 const cfn = mockClient(CloudFormationClient);

@@ -8,9 +8,9 @@ import {
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createS3ArchiveStore } from '../../../lib/adapters/s3-archive-store.ts';
+import { createS3ArchiveStore } from '../../../lib/adapters/s3/s3-archive-store.ts';
 import { StorageUnavailableError, VerificationFailedError } from '../../../lib/domain/errors.ts';
-import type { PutArchiveObject } from '../../../lib/ports.ts';
+import type { PutArchiveObject } from '../../../lib/ports/pipeline.ts';
 
 const s3Error = (name: string, status: number) =>
   new S3ServiceException({ name, $fault: 'client', $metadata: { httpStatusCode: status } });

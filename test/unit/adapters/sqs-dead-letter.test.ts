@@ -5,8 +5,8 @@ import {
 } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createSqsDeadLetter } from '../../../lib/adapters/sqs-dead-letter.ts';
-import { createSqsRetryScheduler } from '../../../lib/adapters/sqs-retry-scheduler.ts';
+import { createSqsDeadLetter } from '../../../lib/adapters/sqs/sqs-dead-letter.ts';
+import { createSqsRetryScheduler } from '../../../lib/adapters/sqs/sqs-retry-scheduler.ts';
 import { QueueUnavailableError } from '../../../lib/domain/errors.ts';
 
 const sqs = mockClient(SQSClient);

@@ -1,7 +1,7 @@
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createSqsJobQueue } from '../../../lib/adapters/sqs-job-queue.ts';
+import { createSqsJobQueue } from '../../../lib/adapters/sqs/sqs-job-queue.ts';
 import { QueueUnavailableError } from '../../../lib/domain/errors.ts';
 import type { MediaJob } from '../../../lib/domain/media-job.ts';
 import { TEST_ACCOUNT_SID, TEST_MESSAGE_SID, testMediaSid } from '../../helpers/twilio-webhook.ts';

@@ -4,7 +4,7 @@ import {
   createTwilioMediaSource,
   filenameFromContentDisposition,
   parseRetryAfter,
-} from '../../../lib/adapters/twilio-media-source.ts';
+} from '../../../lib/adapters/twilio/twilio-media-source.ts';
 import {
   ForeignAccountError,
   MediaNotDeletableYetError,
@@ -16,7 +16,7 @@ import {
   UnsupportedEncodingError,
 } from '../../../lib/domain/errors.ts';
 import { mediaResourcePath } from '../../../lib/domain/sids.ts';
-import type { MediaDownload } from '../../../lib/ports.ts';
+import type { MediaDownload } from '../../../lib/ports/pipeline.ts';
 
 const ACCOUNT = `AC${'1'.repeat(32)}`;
 const REF = {

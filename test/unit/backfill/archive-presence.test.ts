@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
+import type { ArchiveListing, StoredObject } from '../../../lib/ports/pipeline.ts';
 import {
   candidateDays,
   createArchivePresence,
   mediaByMessage,
-} from '../../../lib/backfill/archive-presence.ts';
-import type { ArchiveListing, StoredObject } from '../../../lib/ports.ts';
+} from '../../../lib/use-cases/backfill/archive-presence.ts';
 import { ACCOUNT, sid } from './fakes.ts';
 
 describe('candidateDays', () => {

@@ -1,8 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import type { ArchivePresence } from '../../../lib/backfill/archive-presence.ts';
-import { backfill, emptyCounts } from '../../../lib/backfill/backfill.ts';
-import { CheckpointError, createMemoryCheckpointStore } from '../../../lib/backfill/checkpoint.ts';
-import { createQueueSink } from '../../../lib/backfill/job-sinks.ts';
+import type { ArchivePresence } from '../../../lib/use-cases/backfill/archive-presence.ts';
+import { backfill, emptyCounts } from '../../../lib/use-cases/backfill/backfill.ts';
+import {
+  CheckpointError,
+  createMemoryCheckpointStore,
+} from '../../../lib/use-cases/backfill/checkpoint.ts';
+import { createQueueSink } from '../../../lib/use-cases/backfill/job-sinks.ts';
 import { FakeJobQueue } from '../../helpers/fake-job-queue.ts';
 import { ACCOUNT, FakeCatalog, mediaFor, message, sid } from './fakes.ts';
 

@@ -3,7 +3,7 @@ import type {
   CatalogMessage,
   MessageCatalog,
   MessagePage,
-} from '../../../lib/ports.ts';
+} from '../../../lib/ports/pipeline.ts';
 
 export const ACCOUNT = `AC${'a'.repeat(32)}`;
 export const sid = (kind: string, n: number) => `${kind}${String(n).padStart(32, '0')}`;

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { backfill } from '../../../lib/backfill/backfill.ts';
+import { RepeatedPageError } from '../../../lib/domain/errors.ts';
+import type { MessageCatalog, MessagePage } from '../../../lib/ports/pipeline.ts';
+import { backfill } from '../../../lib/use-cases/backfill/backfill.ts';
 import {
   type FoundPage,
   findArchivableMedia,
-} from '../../../lib/backfill/find-archivable-media.ts';
-import { RepeatedPageError } from '../../../lib/domain/errors.ts';
-import type { MessageCatalog, MessagePage } from '../../../lib/ports.ts';
+} from '../../../lib/use-cases/backfill/find-archivable-media.ts';
 import { ACCOUNT, FakeCatalog, mediaFor, message, sid } from './fakes.ts';
 
 const collect = async (iterable: AsyncIterable<FoundPage>) => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createDirectSink, createQueueSink } from '../../../lib/backfill/job-sinks.ts';
 import type { MediaJob } from '../../../lib/domain/media-job.ts';
+import { createDirectSink, createQueueSink } from '../../../lib/use-cases/backfill/job-sinks.ts';
 import { FakeJobQueue } from '../../helpers/fake-job-queue.ts';
 import { ACCOUNT, sid } from './fakes.ts';
 

@@ -1,11 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { readReconcileConfig } from '../../../lib/config/lambda.ts';
 import {
   createReconcileHandler,
   type ReconcileRunStatus,
   reconcile,
   reconcileWindow,
-} from '../../../lib/backfill/reconcile.ts';
-import { readReconcileConfig } from '../../../lib/config.ts';
+} from '../../../lib/use-cases/reconcile.ts';
 import { FakeJobQueue } from '../../helpers/fake-job-queue.ts';
 import { ACCOUNT, FakeCatalog, mediaFor, message, sid } from './fakes.ts';
 

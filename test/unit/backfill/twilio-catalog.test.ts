@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { createTwilioCatalog, UnsafePageUriError } from '../../../lib/adapters/twilio-catalog.ts';
+import {
+  createTwilioCatalog,
+  UnsafePageUriError,
+} from '../../../lib/adapters/twilio/twilio-catalog.ts';
 import { RepeatedPageError, TwilioThrottledError } from '../../../lib/domain/errors.ts';
 import { ACCOUNT, sid } from './fakes.ts';
 

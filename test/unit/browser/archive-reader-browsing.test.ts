@@ -9,8 +9,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createArchiveReader } from '../../../lib/adapters/s3/s3-archive-reader.ts';
 import { createArchiveBrowser } from '../../../lib/browser/archive-browser.ts';
-import { createArchiveReader } from '../../../lib/cli/archive-reader.ts';
 import { request } from '../../helpers/archive-browser.ts';
 
 // What the browser added to the CLI's reader (paged day listings, conditional reads), against a

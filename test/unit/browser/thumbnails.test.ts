@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createThumbnailer, ThumbnailError } from '../../../lib/browser/thumbnails.ts';
-import { makePng } from '../../../lib/local/demo-media.ts';
+import { makePng } from '../../../lib/stand-ins/demo-media.ts';
 
 describe('createThumbnailer', () => {
   let cacheDir: string;

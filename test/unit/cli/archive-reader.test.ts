@@ -6,7 +6,10 @@ import {
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createArchiveReader, parseArchiveKey } from '../../../lib/cli/archive-reader.ts';
+import {
+  createArchiveReader,
+  parseArchiveKey,
+} from '../../../lib/adapters/s3/s3-archive-reader.ts';
 import { contentTypeForExtension, extensionFor } from '../../../lib/domain/archive-key.ts';
 
 const AC = `AC${'a'.repeat(32)}`;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError, readCliConfig } from '../../../lib/config.ts';
+import { ConfigurationError, readCliConfig } from '../../../lib/config/lambda.ts';
 
 describe('readCliConfig', () => {
   it('targets the local stack with defaults under --local', () => {

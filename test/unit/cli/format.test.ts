@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ArchiveEntry } from '../../../lib/cli/archive-reader.ts';
+import type { ArchiveEntry } from '../../../lib/adapters/s3/s3-archive-reader.ts';
 import {
   addToStats,
   emptyStats,

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TwilioCredentials } from '../../../lib/config.ts';
-import { type CheckId, type DoctorReport, runDoctor } from '../../../lib/doctor/doctor.ts';
+import type { TwilioCredentials } from '../../../lib/config/lambda.ts';
 import type {
   AlarmState,
   DeployedStack,
@@ -10,7 +9,8 @@ import type {
   QueueDepth,
   ReconcileRunStatus,
   StoredParameter,
-} from '../../../lib/doctor/ports.ts';
+} from '../../../lib/ports/doctor.ts';
+import { type CheckId, type DoctorReport, runDoctor } from '../../../lib/use-cases/doctor.ts';
 
 const ACCOUNT = `AC${'a'.repeat(32)}`;
 const KEY_SID = `SK${'b'.repeat(32)}`;

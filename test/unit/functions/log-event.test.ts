@@ -4,9 +4,9 @@ import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { ArchiverConfig } from '../../../lib/config.ts';
+import type { ArchiverConfig } from '../../../lib/config/lambda.ts';
 import { serializeMediaJob } from '../../../lib/domain/media-job.ts';
-import { createArchiverHandler } from '../../../lib/process-media-batch.ts';
+import { createArchiverHandler } from '../../../lib/handlers/archiver-handler.ts';
 import { captureOutput } from '../../helpers/capture-stdout.ts';
 import { FakeJobQueue } from '../../helpers/fake-job-queue.ts';
 import { FakeArchiveStore, FakeDeadLetter, FakeMediaSource } from '../../helpers/fake-ports.ts';
@@ -50,7 +50,7 @@ describe('POWERTOOLS_LOGGER_LOG_EVENT=true', () => {
 
   it('the webhook handler logs neither the signature, From, To nor Body', async () => {
     // Prepare: the module-wide Logger is built with the variable set.
-    const { createWebhookHandler } = await import('../../../lib/http/webhook-handler.ts');
+    const { createWebhookHandler } = await import('../../../lib/handlers/webhook-handler.ts');
     const url = 'https://abc123.execute-api.eu-west-1.amazonaws.com/prod/twilio';
     const event = signedWebhookEvent({
       url,

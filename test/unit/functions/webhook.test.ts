@@ -1,8 +1,8 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { WebhookConfig } from '../../../lib/config.ts';
+import type { WebhookConfig } from '../../../lib/config/lambda.ts';
 import { QueueUnavailableError } from '../../../lib/domain/errors.ts';
-import { createWebhookHandler } from '../../../lib/http/webhook-handler.ts';
+import { createWebhookHandler } from '../../../lib/handlers/webhook-handler.ts';
 import { apiGatewayV2Event } from '../../helpers/api-gateway-event.ts';
 import { captureOutput } from '../../helpers/capture-stdout.ts';
 import { FakeJobQueue } from '../../helpers/fake-job-queue.ts';

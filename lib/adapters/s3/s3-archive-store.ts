@@ -1,0 +1,185 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { type Digest, s3Confirms } from '../../domain/archive-proof.ts';
+import { StorageUnavailableError, VerificationFailedError } from '../../domain/errors.ts';
+import type {
+  ArchiveStore,
+  PutArchiveObject,
+  PutResult,
+  StoredObject,
+} from '../../ports/pipeline.ts';
+
+export interface S3ArchiveStoreOptions {
+  client: S3Client;
+  bucket: string;
+  /** Tries per PUT: the SDK never retries a streamed body, so we do, with a fresh stream. */
+  putAttempts?: number;
+}
+
+interface S3ErrorShape {
+  name?: string;
+  $metadata?: { httpStatusCode?: number };
+}
+
+const statusOf = (error: unknown) => (error as S3ErrorShape)?.$metadata?.httpStatusCode;
+const nameOf = (error: unknown) => (error as S3ErrorShape)?.name ?? 'Error';
+
+const isNotFound = (error: unknown) =>
+  statusOf(error) === 404 || ['NotFound', 'NoSuchKey'].includes(nameOf(error));
+
+const isPreconditionFailed = (error: unknown) =>
+  statusOf(error) === 412 || nameOf(error) === 'PreconditionFailed';
+
+/** S3's ways of saying "the bytes you sent do not match the checksum you sent". */
+const DIGEST_ERRORS = new Set([
+  'BadDigest',
+  'InvalidDigest',
+  'XAmzContentChecksumMismatch',
+  'XAmzContentSHA256Mismatch',
+]);
+
+const unavailable = (action: string, error: unknown) =>
+  new StorageUnavailableError(`S3 ${action} failed: ${nameOf(error)}`, { cause: error });
+
+const hexToBase64 = (hex: string) => Buffer.from(hex, 'hex').toString('base64');
+const base64ToHex = (base64: string) => Buffer.from(base64, 'base64').toString('hex');
+const isAbort = (error: unknown, signal: AbortSignal | undefined) =>
+  signal?.aborted === true || nameOf(error) === 'AbortError';
+const unquote = (etag: string | undefined) => etag?.replace(/^"|"$/g, '');
+
+/**
+ * The archive bucket on S3 (or an S3-compatible endpoint). Every PUT carries Content-MD5 and
+ * x-amz-checksum-sha256 so S3 itself rejects a corrupted transfer; "created" is returned only once
+ * the answer (or a HEAD) confirms the stored bytes.
+ */
+export const createS3ArchiveStore = ({
+  client,
+  bucket,
+  putAttempts = 3,
+}: S3ArchiveStoreOptions): ArchiveStore => {
+  const head = async (key: string): Promise<StoredObject | undefined> => {
+    try {
+      // ChecksumMode: S3's own stored checksum is the only proof of a copy we did not just write.
+      const answer = await client.send(
+        new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }),
+      );
+      const stored: StoredObject = {
+        key,
+        size: answer.ContentLength ?? 0,
+        metadata: { ...(answer.Metadata ?? {}) },
+      };
+      if (answer.ContentType) stored.contentType = answer.ContentType;
+      if (answer.ETag) stored.etag = answer.ETag;
+      if (answer.LastModified) stored.lastModified = answer.LastModified;
+      if (answer.ChecksumSHA256) stored.checksumSha256 = answer.ChecksumSHA256;
+      if (answer.ChecksumType) stored.checksumType = answer.ChecksumType;
+      if (answer.ServerSideEncryption) stored.serverSideEncryption = answer.ServerSideEncryption;
+      return stored;
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw unavailable('HEAD', error);
+    }
+  };
+
+  /** A HEAD after a PUT whose answer proved nothing: S3's stored checksum must match. */
+  const confirmByHead = async (object: PutArchiveObject, expected: Digest) => {
+    const stored = await head(object.key);
+    if (!stored || stored.size !== object.size) {
+      throw new VerificationFailedError('S3 does not hold the object just written');
+    }
+    const proof = s3Confirms(stored, expected);
+    if (!proof) {
+      throw new VerificationFailedError(
+        'S3 confirmed no checksum of the object just written (no SHA-256 echo, no MD5 ETag)',
+      );
+    }
+    return proof;
+  };
+
+  const putOnce = async (object: PutArchiveObject): Promise<PutResult> => {
+    const sha256Base64 = hexToBase64(object.sha256Hex);
+    const expected: Digest = {
+      size: object.size,
+      sha256Hex: object.sha256Hex,
+      md5Hex: base64ToHex(object.md5Base64),
+    };
+    const answer = await client.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: object.key,
+        Body: object.body(),
+        ContentLength: object.size,
+        ContentType: object.contentType,
+        ContentMD5: object.md5Base64,
+        ChecksumSHA256: sha256Base64,
+        Metadata: { ...object.metadata },
+        ...(object.ifNoneMatch ? { IfNoneMatch: '*' } : {}),
+      }),
+      object.signal ? { abortSignal: object.signal } : {},
+    );
+    const etag = unquote(answer.ETag);
+    const base = etag ? { etag } : {};
+    if (answer.ChecksumSHA256 !== undefined && answer.ChecksumSHA256 !== sha256Base64) {
+      throw new VerificationFailedError('S3 echoed another SHA-256 than the one sent');
+    }
+    const proof = s3Confirms(
+      {
+        etag: answer.ETag,
+        checksumSha256: answer.ChecksumSHA256,
+        checksumType: answer.ChecksumType,
+        serverSideEncryption: answer.ServerSideEncryption,
+      },
+      expected,
+    );
+    if (proof) return { outcome: 'created', verifiedBy: 'checksum', proof, ...base };
+    return {
+      outcome: 'created',
+      verifiedBy: 'head',
+      proof: await confirmByHead(object, expected),
+      ...base,
+    };
+  };
+
+  const put = async (object: PutArchiveObject): Promise<PutResult> => {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await putOnce(object);
+      } catch (error) {
+        if (isPreconditionFailed(error)) return { outcome: 'exists' };
+        if (error instanceof VerificationFailedError || error instanceof StorageUnavailableError) {
+          throw error;
+        }
+        if (isAbort(error, object.signal))
+          throw unavailable('PUT (stopped at the deadline)', error);
+        if (attempt < putAttempts) {
+          await delay(100 * attempt);
+          continue;
+        }
+        if (DIGEST_ERRORS.has(nameOf(error))) {
+          throw new VerificationFailedError(`S3 refused the checksums: ${nameOf(error)}`, {
+            cause: error,
+          });
+        }
+        throw unavailable('PUT', error);
+      }
+    }
+  };
+
+  const putMarker = async (key: string, metadata: Record<string, string>): Promise<void> => {
+    try {
+      await client.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          Body: '',
+          ContentLength: 0,
+          Metadata: metadata,
+        }),
+      );
+    } catch (error) {
+      throw unavailable('PUT marker', error);
+    }
+  };
+
+  return { head, put, putMarker };
+};

@@ -1,0 +1,189 @@
+import {
+  PermanentError,
+  RepeatedPageError,
+  TwilioAuthError,
+  TwilioUnavailableError,
+} from '../../domain/errors.ts';
+import { isContentType } from '../../domain/media-job.ts';
+import { isMediaSid, isMessageSid } from '../../domain/sids.ts';
+import type {
+  CatalogMedia,
+  CatalogMessage,
+  MessageCatalog,
+  MessagePage,
+} from '../../ports/pipeline.ts';
+import {
+  describeRequestFailure,
+  Retryable,
+  type RetryPolicy,
+  retrying,
+  type TwilioHttpOptions,
+  throttled,
+  twilioHttpSettings,
+} from './twilio-http.ts';
+
+export interface TwilioCatalogOptions extends TwilioHttpOptions {
+  /** Time allowed for one list request, body included. */
+  requestTimeoutMs?: number;
+}
+
+/** A `next_page_uri` that leaves the account's API paths: never followed, never given credentials. */
+export class UnsafePageUriError extends PermanentError {}
+/** Twilio answered a list request with a status retrying cannot fix (400, 404). */
+export class TwilioListError extends PermanentError {}
+
+/** Listing is a long walk: a throttled page waits and retries more patiently than a media GET. */
+const DEFAULT_RETRY: RetryPolicy = { attempts: 8, baseDelayMs: 500, maxDelayMs: 30_000 };
+const MEDIA_PAGE_SIZE = 1000;
+
+/** RFC 2822 (Twilio's REST dates) → ISO-8601 UTC; `undefined` when unreadable. */
+export const isoFromTwilioDate = (value: unknown): string | undefined => {
+  if (typeof value !== 'string') return undefined;
+  const time = Date.parse(value);
+  return Number.isNaN(time) ? undefined : new Date(time).toISOString();
+};
+
+/** The media type essence, as the webhook path stores it; octet-stream when Twilio sent junk. */
+export const contentTypeEssence = (value: unknown): string => {
+  const essence = typeof value === 'string' ? value.split(';', 1)[0]?.trim().toLowerCase() : '';
+  return essence && isContentType(essence) ? essence : 'application/octet-stream';
+};
+
+const toMessage = (raw: Record<string, unknown>): CatalogMessage | undefined => {
+  const dateCreated = isoFromTwilioDate(raw.date_created);
+  if (!isMessageSid(raw.sid) || dateCreated === undefined) return undefined;
+  const numMedia = Number.parseInt(String(raw.num_media ?? '0'), 10);
+  return {
+    sid: raw.sid,
+    direction: typeof raw.direction === 'string' ? raw.direction : 'unknown',
+    status: typeof raw.status === 'string' ? raw.status : 'unknown',
+    dateCreated,
+    numMedia: Number.isInteger(numMedia) && numMedia > 0 ? numMedia : 0,
+  };
+};
+
+/**
+ * Twilio's Messages and Media lists over HTTP, with the media source's rules: Basic auth only on
+ * the configured API origin and the account's own paths; 429/5xx/network failures retried with
+ * jittered exponential backoff that honours `Retry-After`; `next_page_uri` followed only while it
+ * is a relative path under `/2010-04-01/Accounts/{AC}/`.
+ */
+export const createTwilioCatalog = (options: TwilioCatalogOptions): MessageCatalog => {
+  const http = twilioHttpSettings(options, DEFAULT_RETRY);
+  const { fetch: fetchImpl, base, basePath, authorization } = http;
+  const timeoutMs = options.requestTimeoutMs ?? 60_000;
+  const accountPath = `/2010-04-01/Accounts/${options.accountSid}/`;
+
+  /** Resolves a relative API path; anything else is refused before a request is made. */
+  const apiUrl = (pathAndQuery: string): URL => {
+    if (!pathAndQuery.startsWith(accountPath) || pathAndQuery.includes('//')) {
+      throw new UnsafePageUriError('next_page_uri leaves the account: not followed');
+    }
+    const url = new URL(`${basePath}${pathAndQuery}`, base.origin);
+    if (url.origin !== base.origin || !url.pathname.startsWith(`${basePath}${accountPath}`)) {
+      throw new UnsafePageUriError('next_page_uri leaves the account: not followed');
+    }
+    return url;
+  };
+
+  const getOnce = async (url: URL, signal?: AbortSignal): Promise<Record<string, unknown>> => {
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
+    let response: Response;
+    try {
+      response = await fetchImpl(url, {
+        headers: { Authorization: authorization, Accept: 'application/json' },
+        redirect: 'manual',
+        signal: combined,
+      });
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      throw new Retryable(
+        new TwilioUnavailableError(`Twilio list request failed: ${describeRequestFailure(error)}`, {
+          cause: error,
+        }),
+      );
+    }
+    const { status } = response;
+    if (status === 200) {
+      try {
+        return (await response.json()) as Record<string, unknown>;
+      } catch (error) {
+        if (signal?.aborted) throw error;
+        throw new Retryable(new TwilioUnavailableError('Twilio sent an unreadable list page'));
+      }
+    }
+    await response.body?.cancel().catch(() => undefined);
+    if (status === 429) throw throttled('Twilio throttled a list request (429)', response);
+    if (status >= 500) {
+      throw new Retryable(
+        new TwilioUnavailableError(`Twilio answered ${status} to a list request`),
+      );
+    }
+    if (status === 401 || status === 403) {
+      throw new TwilioAuthError(`Twilio refused the credentials (${status}): check them`);
+    }
+    throw new TwilioListError(`Twilio answered ${status} to ${url.pathname}`);
+  };
+
+  const get = (url: URL, signal?: AbortSignal): Promise<Record<string, unknown>> =>
+    retrying(() => getOnce(url, signal), { ...http.retrying, signal });
+
+  const nextOf = (body: Record<string, unknown>): string | null => {
+    const next = body.next_page_uri;
+    if (typeof next !== 'string' || next === '') return null;
+    apiUrl(next);
+    return next;
+  };
+
+  return {
+    async listMessages(query, signal): Promise<MessagePage> {
+      let url: URL;
+      if ('pageUri' in query) {
+        url = apiUrl(query.pageUri);
+      } else {
+        const params = new URLSearchParams({
+          DateSent: query.day,
+          PageSize: String(Math.min(Math.max(query.pageSize, 1), 1000)),
+        });
+        url = apiUrl(`${accountPath}Messages.json?${params.toString()}`);
+      }
+      const body = await get(url, signal);
+      const list = Array.isArray(body.messages) ? (body.messages as Record<string, unknown>[]) : [];
+      return {
+        messages: list.flatMap((raw) => {
+          const message = toMessage(raw);
+          return message ? [message] : [];
+        }),
+        nextPageUri: nextOf(body),
+      };
+    },
+
+    async listMedia(messageSid, signal): Promise<CatalogMedia[]> {
+      if (!isMessageSid(messageSid)) throw new TwilioListError('malformed message SID');
+      const media: CatalogMedia[] = [];
+      let next: string | null =
+        `${accountPath}Messages/${messageSid}/Media.json?PageSize=${MEDIA_PAGE_SIZE}`;
+      const read = new Set<string>();
+      while (next !== null) {
+        if (read.has(next)) {
+          throw new RepeatedPageError(
+            `Twilio's next_page_uri repeats a media page of ${messageSid} already read`,
+          );
+        }
+        read.add(next);
+        const body = await get(apiUrl(next), signal);
+        const list = Array.isArray(body.media_list)
+          ? (body.media_list as Record<string, unknown>[])
+          : [];
+        for (const raw of list) {
+          if (isMediaSid(raw.sid)) {
+            media.push({ sid: raw.sid, contentType: contentTypeEssence(raw.content_type) });
+          }
+        }
+        next = nextOf(body);
+      }
+      return media;
+    },
+  };
+};

@@ -1,0 +1,231 @@
+import { type ParseArgsConfig, parseArgs } from 'node:util';
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { createS3ArchiveListing } from '../adapters/s3/s3-archive-listing.ts';
+import { createS3ArchiveStore } from '../adapters/s3/s3-archive-store.ts';
+import { createSqsJobQueue } from '../adapters/sqs/sqs-job-queue.ts';
+import { createTwilioMediaSource } from '../adapters/twilio/twilio-media-source.ts';
+import { createCliS3Client } from '../compose/clients.ts';
+import {
+  type ArchiverConfig,
+  type BackfillConfig,
+  ConfigurationError,
+  type QueueRef,
+  type SqsEndpointConfig,
+} from '../config/lambda.ts';
+import { ArchiverError, StorageUnavailableError } from '../domain/errors.ts';
+import type { MediaJob } from '../domain/media-job.ts';
+import type { JobQueue } from '../ports/pipeline.ts';
+import { type ArchiveMediaDeps, archiveMedia } from '../use-cases/archive-media.ts';
+import {
+  type ArchivePresence,
+  createArchivePresence,
+} from '../use-cases/backfill/archive-presence.ts';
+import type { BackfillCounts } from '../use-cases/backfill/backfill.ts';
+import { CheckpointError } from '../use-cases/backfill/checkpoint.ts';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './errors.ts';
+import { describeFailure, type FailureContext } from './failure.ts';
+import { formatBytes } from './format.ts';
+import type { CliIo } from './main.ts';
+import { createProgress, type Progress } from './progress.ts';
+
+/** Shared wiring of `media-archive backfill|reconcile|redrive` (never bundled into a Lambda). */
+
+export const EXIT_INTERRUPTED = 130;
+
+/** `parseArgs` (strict), its complaints turned into `UsageError`s. */
+export const parseFlags = <const O extends NonNullable<ParseArgsConfig['options']>>(
+  argv: readonly string[],
+  options: O,
+) => {
+  try {
+    return parseArgs({ args: [...argv], options, strict: true }).values;
+  } catch (error) {
+    throw new UsageError((error as Error).message.split('\n', 1)[0] ?? 'bad arguments');
+  }
+};
+
+/**
+ * Runs a command's argument parser (`undefined` = help was asked for): returns the arguments, or
+ * the exit code once the help (exit 0) or a usage error and the help (exit 64) are printed.
+ */
+export const parseCommandArgs = <T extends object>(
+  command: string,
+  help: string,
+  io: CliIo,
+  parse: () => T | undefined,
+): T | number => {
+  let args: T | undefined;
+  try {
+    args = parse();
+  } catch (error) {
+    if (!(error instanceof UsageError)) throw error;
+    io.stderr.write(`media-archive ${command}: ${error.message}\n\n${help}`);
+    return EXIT_USAGE;
+  }
+  if (args) return args;
+  io.stdout.write(help);
+  return EXIT_OK;
+};
+
+export interface OpsRun {
+  failure: FailureContext;
+  progress: Progress;
+  /** Destroyed when the command ends, whatever its outcome. */
+  own<T extends { destroy(): void }>(resource: T): T;
+}
+
+/** An ops command's body: any failure becomes one line on stderr and exit 1. */
+export const runOpsCommand = async (
+  command: string,
+  io: CliIo,
+  local: boolean,
+  body: (run: OpsRun) => Promise<number>,
+): Promise<number> => {
+  const failure: FailureContext = { local };
+  const progress = createProgress(io.stderr);
+  const owned: { destroy(): void }[] = [];
+  const own = <T extends { destroy(): void }>(resource: T): T => {
+    owned.push(resource);
+    return resource;
+  };
+  try {
+    return await body({ failure, progress, own });
+  } catch (error) {
+    progress.done();
+    io.stderr.write(`media-archive ${command}: ${describeOpsFailure(error, failure)}\n`);
+    return EXIT_FAILURE;
+  } finally {
+    for (const resource of owned) resource.destroy();
+  }
+};
+
+/** Stops the walk after the current page on Ctrl-C (a second Ctrl-C kills as usual). */
+export const interruptSignal = (io: { signal?: AbortSignal }) => {
+  if (io.signal) return { signal: io.signal, destroy: () => undefined };
+  const controller = new AbortController();
+  const onSigint = () => controller.abort();
+  process.once('SIGINT', onSigint);
+  return { signal: controller.signal, destroy: () => process.off('SIGINT', onSigint) };
+};
+
+/** The archive's S3 client, with the bucket and endpoint noted for failure messages. */
+export const openArchiveS3 = (run: OpsRun, config: BackfillConfig): S3Client => {
+  run.failure.bucket = config.archiver.archiveBucket;
+  run.failure.endpoint = config.s3.endpoint;
+  return run.own(createCliS3Client(config.s3));
+};
+
+export const openMediaQueue = async (run: OpsRun, config: BackfillConfig): Promise<JobQueue> => {
+  const sqs = run.own(createCliSqsClient(config.sqs));
+  const queueUrl = await resolveQueueUrl(sqs, config.mediaQueue, 'MEDIA_QUEUE_URL');
+  return createSqsJobQueue({ client: sqs, queueUrl });
+};
+
+export const createCliSqsClient = (config: SqsEndpointConfig): SQSClient =>
+  new SQSClient({
+    ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+    ...(config.region ? { region: config.region } : {}),
+    ...(config.credentials ? { credentials: config.credentials } : {}),
+  });
+
+export const resolveQueueUrl = async (
+  sqs: SQSClient,
+  ref: QueueRef | undefined,
+  variable: string,
+): Promise<string> => {
+  if (!ref)
+    throw new ConfigurationError(`${variable} is required (or --local for the local stack)`);
+  if ('url' in ref) return ref.url;
+  const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: ref.name }));
+  if (!QueueUrl) throw new ConfigurationError(`queue ${ref.name} not found`);
+  return QueueUrl;
+};
+
+export const presenceFor = (s3: S3Client, config: ArchiverConfig): ArchivePresence =>
+  createArchivePresence(
+    createS3ArchiveListing({ client: s3, bucket: config.archiveBucket }),
+    config.archivePrefix,
+    config.accountSid,
+    createS3ArchiveStore({ client: s3, bucket: config.archiveBucket }),
+  );
+
+/** A logger that keeps the CLI's stdout for results: the archiver's lines are for Lambda logs. */
+const quietLogger = new Logger({ serviceName: 'media-archive', logLevel: 'SILENT' });
+const noMetrics = { addMetric: () => undefined };
+
+/** `--direct`: the archiver's use case with real adapters, in this process. */
+export const directArchiver = (s3: S3Client, config: ArchiverConfig) => {
+  const deps: ArchiveMediaDeps = {
+    source: createTwilioMediaSource({
+      apiBaseUrl: config.twilioApiBaseUrl,
+      accountSid: config.accountSid,
+      credentials: config.credentials,
+      mediaOrigins: config.twilioMediaOrigins,
+    }),
+    store: createS3ArchiveStore({ client: s3, bucket: config.archiveBucket }),
+    config,
+    logger: quietLogger,
+    metrics: noMetrics,
+  };
+  return (job: MediaJob) => archiveMedia(deps, job, { attempt: 1 });
+};
+
+/**
+ * `--sizes`: Twilio's media JSON carries no size, so each missing media costs one GET through the
+ * redirect (credentials on the API origin only); the CDN's Content-Length is read and the body
+ * dropped.
+ */
+export const mediaSizer = (config: ArchiverConfig) => {
+  const source = createTwilioMediaSource({
+    apiBaseUrl: config.twilioApiBaseUrl,
+    accountSid: config.accountSid,
+    credentials: config.credentials,
+    mediaOrigins: config.twilioMediaOrigins,
+  });
+  return async (job: MediaJob): Promise<number | undefined> => {
+    try {
+      const answer = await source.fetchMedia(job);
+      if (answer.status !== 'ok') return undefined;
+      answer.body.destroy();
+      return answer.contentLength;
+    } catch {
+      return undefined;
+    }
+  };
+};
+
+export const formatCounts = (counts: BackfillCounts, verb: string): string => {
+  const parts = [
+    `${counts.pages} pages`,
+    `${counts.messages} messages`,
+    `${counts.mediaFound} media found`,
+    `${counts.enqueued} ${verb}`,
+    `${counts.alreadyArchived} already archived`,
+  ];
+  if (counts.skippedInFlight) parts.push(`${counts.skippedInFlight} skipped (in flight)`);
+  if (counts.skippedRecent) parts.push(`${counts.skippedRecent} skipped (too recent)`);
+  if (counts.failed) parts.push(`${counts.failed} failed`);
+  if (counts.bytes !== null) {
+    parts.push(
+      `${formatBytes(counts.bytes)} total${counts.unknownSizes ? ` (+${counts.unknownSizes} of unknown size)` : ''}`,
+    );
+  }
+  return parts.join(', ');
+};
+
+/** One line for stderr: S3 failures keep the ls/get wording, the rest name their service. */
+export const describeOpsFailure = (error: unknown, context: FailureContext): string => {
+  if (error instanceof StorageUnavailableError && error.cause) {
+    return describeFailure(error.cause, context).message;
+  }
+  if (error instanceof CheckpointError) return error.message;
+  if (error instanceof ArchiverError) {
+    const where = context.local ? ' (is the local stack running? npm start)' : '';
+    return `${error.message}${/failed|unavailable/i.test(error.message) ? where : ''}`;
+  }
+  const sdk = error as { name?: string; message?: string; $metadata?: unknown };
+  if (sdk?.$metadata && sdk.name?.includes('Queue')) return `SQS: ${sdk.name}: ${sdk.message}`;
+  return describeFailure(error, context).message;
+};

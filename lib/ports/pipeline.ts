@@ -1,0 +1,185 @@
+import type { Readable } from 'node:stream';
+import type { S3Proof } from '../domain/archive-proof.ts';
+import type { MediaJob } from '../domain/media-job.ts';
+
+/** Identifies one Media resource at Twilio. */
+export interface MediaRef {
+  accountSid: string;
+  messageSid: string;
+  mediaSid: string;
+}
+
+/** Validators of a copy we already hold, for a conditional GET (ETag-aware cache). */
+export interface SourceValidators {
+  etag?: string;
+  lastModified?: string;
+}
+
+export interface MediaDownload {
+  status: 'ok';
+  /** The content stream; the consumer must read it to the end or destroy it. */
+  body: Readable;
+  contentType: string;
+  /**
+   * Announced by the CDN; a body that ends short of it is a truncated download. Absent when the
+   * body came with a `Content-Encoding` (the length then counts the encoded bytes).
+   */
+  contentLength?: number;
+  /** The `Content-Encoding` fetch decoded (`gzip`, `br`, …), when the host sent one. */
+  contentEncoding?: string;
+  etag?: string;
+  lastModified?: string;
+  /** From `Content-Disposition`, sanitised to a plain file name. */
+  filename?: string;
+}
+
+export interface MediaNotModified {
+  status: 'not-modified';
+}
+
+/** Twilio's Media resource, as the archiver needs it. Adapter: `twilio-media-source.ts`. */
+export interface MediaSource {
+  /**
+   * GET the content with credentials on the API origin, follow the redirect to the CDN without them.
+   * Throws `TransientError`/`PermanentError` subclasses; never returns an error status.
+   */
+  fetchMedia(
+    ref: MediaRef,
+    options?: { validators?: SourceValidators; signal?: AbortSignal },
+  ): Promise<MediaDownload | MediaNotModified>;
+  /** DELETE the Media resource. 204 → 'deleted', 404 → 'already-gone'. */
+  deleteMedia(ref: MediaRef): Promise<'deleted' | 'already-gone'>;
+}
+
+/** User metadata stored with every archived object (S3 `x-amz-meta-*`, lower-case keys). */
+export interface ArchiveMetadata {
+  'account-sid': string;
+  'message-sid': string;
+  'media-sid': string;
+  /** Hex SHA-256 of the content, computed while streaming. */
+  sha256: string;
+  /** Decimal byte count. */
+  size: string;
+  /** Hex MD5 of the content: lets a single-part, non-KMS object's ETag prove its bytes. */
+  md5?: string;
+  'received-at': string;
+  'source-etag'?: string;
+  'source-last-modified'?: string;
+  'original-filename'?: string;
+  from?: string;
+  to?: string;
+}
+
+export interface StoredObject {
+  key: string;
+  size: number;
+  contentType?: string;
+  etag?: string;
+  lastModified?: Date;
+  /** Base64 SHA-256 S3 itself stored (HEAD with `ChecksumMode: ENABLED`); absent when none. */
+  checksumSha256?: string;
+  /** `FULL_OBJECT` or `COMPOSITE` (multipart). */
+  checksumType?: string;
+  /** `AES256`, `aws:kms`, …: under KMS the ETag is not an MD5. */
+  serverSideEncryption?: string;
+  metadata: Partial<ArchiveMetadata> & Record<string, string>;
+}
+
+export interface PutArchiveObject {
+  key: string;
+  /** A re-readable source of exactly `size` bytes (a spool file), so S3 gets a known length. */
+  body: () => Readable;
+  size: number;
+  sha256Hex: string;
+  md5Base64: string;
+  contentType: string;
+  metadata: ArchiveMetadata;
+  /** Conditional create (`If-None-Match: *`): an existing object is reported, never overwritten. */
+  ifNoneMatch?: boolean;
+  /** The invocation's deadline: a write still running then is abandoned (and retried later). */
+  signal?: AbortSignal;
+}
+
+export type PutResult =
+  | {
+      outcome: 'created';
+      /** Where S3's confirmation came from: the PUT's answer, or a HEAD after it. */
+      verifiedBy: 'checksum' | 'head';
+      /** What S3 itself confirmed (`archive-proof.ts`); never metadata. */
+      proof: S3Proof;
+      etag?: string;
+    }
+  | { outcome: 'exists' };
+
+/** The archive bucket. Adapter: `s3-archive-store.ts`. */
+export interface ArchiveStore {
+  /** HEAD (with S3's stored checksum where it has one); `undefined` when the key does not exist. */
+  head(key: string): Promise<StoredObject | undefined>;
+  /**
+   * One write; resolves only once S3 itself confirmed it holds exactly these bytes (checksum echo,
+   * MD5 ETag or, where the answer gives neither, a HEAD reading S3's stored checksum).
+   * Throws `StorageUnavailableError`/`VerificationFailedError`.
+   */
+  put(object: PutArchiveObject): Promise<PutResult>;
+  /** Zero-byte marker object (the per-message index). Idempotent. */
+  putMarker(key: string, metadata: Record<string, string>): Promise<void>;
+}
+
+/** The media job queue. Adapter: `sqs-job-queue.ts`. */
+export interface JobQueue {
+  /** All or nothing from the caller's view: throws `QueueUnavailableError` if any entry failed. */
+  enqueue(jobs: readonly MediaJob[]): Promise<void>;
+}
+
+/** Where permanently failed jobs go, with their reason. Adapter: `sqs-dead-letter.ts`. */
+export interface DeadLetter {
+  send(body: string, reason: string, errorName: string): Promise<void>;
+}
+
+/** Failed queue messages whose next delivery should wait longer. Adapter: `sqs-retry-scheduler.ts`. */
+export interface RetryScheduler {
+  /** Sets each message's visibility timeout; best effort (the caller logs a failure). */
+  postpone(
+    entries: readonly { receiptHandle: string; visibilityTimeoutSeconds: number }[],
+  ): Promise<void>;
+}
+
+/** A message as the Messages list shows it, reduced to what backfill and reconcile need. */
+export interface CatalogMessage {
+  sid: string;
+  /** `inbound`, `outbound-api`, `outbound-call`, `outbound-reply`. */
+  direction: string;
+  status: string;
+  /** ISO-8601 UTC (Twilio sends RFC 2822). */
+  dateCreated: string;
+  /** Twilio sends it as a string; parsed, 0 when unreadable. */
+  numMedia: number;
+}
+
+export interface CatalogMedia {
+  sid: string;
+  contentType: string;
+}
+
+export interface MessagePage {
+  messages: CatalogMessage[];
+  /** Relative `next_page_uri`, already checked to stay on the account; `null` on the last page. */
+  nextPageUri: string | null;
+}
+
+/** Twilio's Messages and Media lists. Adapter: `twilio-catalog.ts`. */
+export interface MessageCatalog {
+  /** The first page of messages sent on one UTC day, or the page a `next_page_uri` names. */
+  listMessages(
+    query: { day: string; pageSize: number } | { pageUri: string },
+    signal?: AbortSignal,
+  ): Promise<MessagePage>;
+  /** Every media still attached to the message (all pages). */
+  listMedia(messageSid: string, signal?: AbortSignal): Promise<CatalogMedia[]>;
+}
+
+/** Key listings of the archive: the cheap "already archived?" check. Adapter: `s3-archive-listing.ts`. */
+export interface ArchiveListing {
+  /** Every key under `prefix`, all pages. */
+  keysUnder(prefix: string): Promise<string[]>;
+}

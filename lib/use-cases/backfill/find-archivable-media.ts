@@ -1,0 +1,143 @@
+import { RepeatedPageError } from '../../domain/errors.ts';
+import { MEDIA_JOB_VERSION, type MediaJob } from '../../domain/media-job.ts';
+import type { CatalogMessage, MessageCatalog } from '../../ports/pipeline.ts';
+
+export type Direction = 'inbound' | 'all';
+
+/** Outbound statuses before which Twilio refuses to delete media (20009): not enqueued. */
+export const IN_FLIGHT_STATUSES: ReadonlySet<string> = new Set([
+  'accepted',
+  'queued',
+  'sending',
+  'scheduled',
+]);
+
+export interface FindOptions {
+  accountSid: string;
+  /** First and last UTC day (`YYYY-MM-DD`, inclusive); listed oldest day first. */
+  since: string;
+  until: string;
+  direction: Direction;
+  source: 'backfill' | 'reconcile';
+  /** Twilio allows at most 1000. */
+  pageSize?: number;
+  /** Messages created after this instant are left to the webhook (reconcile's grace period). */
+  createdBefore?: Date;
+  /** Continue an interrupted walk: the day, and the page to fetch next (`null` = day done). */
+  resumeFrom?: { day: string; nextPageUri: string | null };
+  signal?: AbortSignal;
+}
+
+/** What one page of the Messages list yields. */
+export interface FoundPage {
+  day: string;
+  /** Where the walk continues after this page (`null` = the day is done). */
+  nextPageUri: string | null;
+  /** Messages of the requested direction on this page. */
+  messages: number;
+  /** Per message with media: its jobs, in list order. */
+  found: { message: CatalogMessage; jobs: MediaJob[] }[];
+  /** Media of outbound messages not yet final: never enqueued (their delete would fail). */
+  skippedInFlight: number;
+  /** Media of messages younger than `createdBefore`. */
+  skippedRecent: number;
+}
+
+const DAY_MS = 86_400_000;
+export const addDay = (day: string, count = 1): string =>
+  new Date(Date.parse(`${day}T00:00:00Z`) + count * DAY_MS).toISOString().slice(0, 10);
+
+export const matchesDirection = (message: CatalogMessage, direction: Direction): boolean =>
+  direction === 'all' || message.direction === 'inbound';
+
+export const isInFlight = (message: CatalogMessage): boolean =>
+  message.direction.startsWith('outbound') && IN_FLIGHT_STATUSES.has(message.status);
+
+/** One job per media, shaped like the webhook's; `receivedAt` is the message's `date_created`. */
+export const jobsFor = (
+  accountSid: string,
+  message: CatalogMessage,
+  media: readonly { sid: string; contentType: string }[],
+  source: FindOptions['source'],
+): MediaJob[] =>
+  media.map((item, index) => ({
+    version: MEDIA_JOB_VERSION,
+    accountSid,
+    messageSid: message.sid,
+    mediaSid: item.sid,
+    contentType: item.contentType,
+    receivedAt: message.dateCreated,
+    index,
+    source,
+  }));
+
+/**
+ * Walks the Messages list one UTC day at a time, oldest day first (Twilio expires the oldest media
+ * first; a day is also the unit of the archive's layout), with `DateSent=YYYY-MM-DD`, the one
+ * date filter whose meaning for a bare date is unambiguous at Twilio. Messages without media
+ * (`num_media` "0") cost no further request; the others get their Media list read.
+ */
+export async function* findArchivableMedia(
+  catalog: MessageCatalog,
+  options: FindOptions,
+): AsyncGenerator<FoundPage> {
+  const pageSize = Math.min(options.pageSize ?? 1000, 1000);
+  const { signal } = options;
+  let day = options.resumeFrom?.day ?? options.since;
+  let pageUri: string | null | undefined = options.resumeFrom?.nextPageUri;
+  if (pageUri === null) {
+    day = addDay(day);
+    pageUri = undefined;
+  }
+  for (; day <= options.until; day = addDay(day), pageUri = undefined) {
+    // A next_page_uri that comes round again would walk the same pages forever.
+    const read = new Set<string>();
+    do {
+      if (typeof pageUri === 'string') {
+        if (read.has(pageUri)) {
+          throw new RepeatedPageError(
+            `Twilio's next_page_uri repeats a page of ${day} already read: backfill stopped`,
+          );
+        }
+        read.add(pageUri);
+      }
+      const page = await catalog.listMessages(
+        pageUri === undefined || pageUri === null ? { day, pageSize } : { pageUri },
+        signal,
+      );
+      const result: FoundPage = {
+        day,
+        nextPageUri: page.nextPageUri,
+        messages: 0,
+        found: [],
+        skippedInFlight: 0,
+        skippedRecent: 0,
+      };
+      for (const message of page.messages) {
+        if (!matchesDirection(message, options.direction)) continue;
+        result.messages += 1;
+        if (message.numMedia === 0) continue;
+        if (isInFlight(message)) {
+          result.skippedInFlight += message.numMedia;
+          continue;
+        }
+        if (
+          options.createdBefore &&
+          Date.parse(message.dateCreated) > options.createdBefore.getTime()
+        ) {
+          result.skippedRecent += message.numMedia;
+          continue;
+        }
+        const media = await catalog.listMedia(message.sid, signal);
+        if (media.length > 0) {
+          result.found.push({
+            message,
+            jobs: jobsFor(options.accountSid, message, media, options.source),
+          });
+        }
+      }
+      yield result;
+      pageUri = page.nextPageUri;
+    } while (pageUri !== null);
+  }
+}
