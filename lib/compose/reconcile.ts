@@ -9,10 +9,10 @@ import {
   type TwilioCatalogOptions,
 } from '../adapters/twilio/twilio-catalog.ts';
 import type { ArchiverConfig, ReconcileConfig } from '../config/lambda.ts';
+import type { ReconcileHandlerDeps } from '../handlers/reconcile-handler.ts';
 import { logger } from '../observability.ts';
 import type { MessageCatalog } from '../ports/pipeline.ts';
 import { createArchivePresence } from '../use-cases/backfill/archive-presence.ts';
-import type { ReconcileHandlerDeps } from '../use-cases/reconcile.ts';
 
 export type CatalogTuning = Pick<TwilioCatalogOptions, 'fetch' | 'retry' | 'sleep' | 'random'>;
 

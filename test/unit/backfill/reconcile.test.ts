@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { readReconcileConfig } from '../../../lib/config/lambda.ts';
+import { createReconcileHandler } from '../../../lib/handlers/reconcile-handler.ts';
 import {
-  createReconcileHandler,
   type ReconcileRunStatus,
   reconcile,
   reconcileWindow,
