@@ -315,6 +315,9 @@ export const checkDeployment = async (
         grants('sqs:SendMessage'),
         [mediaAttributes.QueueArn],
       );
+      report.expectEqual('reconcile may write its status object only', grants('s3:PutObject'), [
+        `arn:aws:s3:::${bucket}/media/_status/reconcile.json`,
+      ]);
     }
   }
 

@@ -42,9 +42,14 @@ export const EXPECTED = {
     ],
     reconcile: [
       'kms:Decrypt',
+      // The status object `media-archive doctor` reads (one key, see infra/iam.yml).
+      'kms:GenerateDataKey',
       'logs:CreateLogStream',
       'logs:PutLogEvents',
+      // A listed key is no proof: presence HEADs each candidate for S3's own checksum.
+      's3:GetObject',
       's3:ListBucket',
+      's3:PutObject',
       'sqs:SendMessage',
       'ssm:GetParameters',
     ],
