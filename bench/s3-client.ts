@@ -1,4 +1,5 @@
-import { S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { createS3Client } from '../lib/compose/clients.ts';
 
 /** s3rver's fixed keys (lib/local/local-stack.ts uses the same). */
 const LOCAL_AWS_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
@@ -19,13 +20,12 @@ export interface CountingS3Client {
 
 /** An S3 client for s3rver whose middleware counts commands, so markers and media can be told apart. */
 export const createCountingS3Client = (endpoint: string): CountingS3Client => {
-  const client = new S3Client({
+  const client = createS3Client({
     endpoint,
     region: 'us-east-1',
     credentials: LOCAL_AWS_CREDENTIALS,
     forcePathStyle: true,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
+    checksumsWhenRequired: true,
   });
   const counts: S3CommandCounts = { mediaPuts: 0, markerPuts: 0, heads: 0, other: 0 };
   client.middlewareStack.add(

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { CreateQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { createSqsClient } from '../lib/compose/clients.ts';
 import { createWebhookDeps } from '../lib/compose/lambda.ts';
 import { readWebhookConfig } from '../lib/config/lambda.ts';
 import { computeTwilioSignature } from '../lib/domain/twilio-signature.ts';
@@ -96,7 +97,7 @@ export const measureWebhook = async (options: {
   warmup: number;
 }): Promise<{ sqs: LatencyStats; noop: LatencyStats }> => {
   const server = await startLocalSqsServer();
-  const sqs = new SQSClient({
+  const sqs = createSqsClient({
     endpoint: server.endpoint,
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },

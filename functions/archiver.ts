@@ -1,5 +1,4 @@
-import { resolveSecrets } from '../lib/adapters/ssm/ssm-secrets.ts';
-import { createArchiverDeps } from '../lib/compose/lambda.ts';
+import { createArchiverDeps, resolveSecrets } from '../lib/compose/lambda.ts';
 import { readArchiverConfig } from '../lib/config/lambda.ts';
 import { createArchiverHandler } from '../lib/handlers/archiver-handler.ts';
 

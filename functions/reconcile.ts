@@ -1,4 +1,4 @@
-import { resolveSecrets } from '../lib/adapters/ssm/ssm-secrets.ts';
+import { resolveSecrets } from '../lib/compose/lambda.ts';
 import { createReconcileDeps } from '../lib/compose/reconcile.ts';
 import { readReconcileConfig } from '../lib/config/lambda.ts';
 import { createReconcileHandler } from '../lib/handlers/reconcile-handler.ts';

@@ -1,5 +1,4 @@
-import { resolveSecrets } from '../lib/adapters/ssm/ssm-secrets.ts';
-import { createWebhookDeps } from '../lib/compose/lambda.ts';
+import { createWebhookDeps, resolveSecrets } from '../lib/compose/lambda.ts';
 import { readWebhookConfig } from '../lib/config/lambda.ts';
 import { createWebhookHandler } from '../lib/handlers/webhook-handler.ts';
 

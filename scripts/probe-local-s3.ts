@@ -8,6 +8,7 @@
  *
  * fauxqs needs Node ≥ 22.5 (node:sqlite); on older Node its column says so and the rest still runs.
  */
+
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -22,7 +23,6 @@ import {
   HeadObjectCommand,
   ListObjectsV2Command,
   PutObjectCommand,
-  S3Client,
 } from '@aws-sdk/client-s3';
 import {
   ChangeMessageVisibilityCommand,
@@ -30,10 +30,10 @@ import {
   GetQueueAttributesCommand,
   ReceiveMessageCommand,
   SendMessageCommand,
-  SQSClient,
 } from '@aws-sdk/client-sqs';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { createS3Client, createSqsClient } from '../lib/compose/clients.ts';
 import { startLocalS3Server } from '../lib/stand-ins/s3-server.ts';
 import { startLocalSqsServer } from '../lib/stand-ins/sqs-server.ts';
 
@@ -108,7 +108,7 @@ const record = (check: string, target: string, outcome: string) => {
 };
 
 const s3For = (endpoint: string) => {
-  const client = new S3Client({
+  const client = createS3Client({
     endpoint,
     region: REGION,
     credentials: CREDENTIALS,
@@ -376,7 +376,12 @@ const probeS3 = async (target: Target) => {
 };
 
 const probeSqs = async (name: string, endpoint: string) => {
-  const sqs = new SQSClient({ endpoint, region: REGION, credentials: CREDENTIALS, maxAttempts: 1 });
+  const sqs = createSqsClient({
+    endpoint,
+    region: REGION,
+    credentials: CREDENTIALS,
+    maxAttempts: 1,
+  });
   const suffix = Date.now().toString(36);
   let step = 'create queues';
   try {

@@ -1,5 +1,5 @@
 import { createArchiveReader } from '../adapters/s3/s3-archive-reader.ts';
-import { createCliS3Client } from '../compose/clients.ts';
+import { createS3Client } from '../compose/clients.ts';
 import { readCliConfig } from '../config/lambda.ts';
 import { type CommandName, type ParsedCommand, parseCommandLine } from './args.ts';
 import { run as runBackfill } from './commands/backfill.ts';
@@ -35,7 +35,7 @@ const run = async (
   const config = readCliConfig({ local: parsed.local }, io.env);
   failure.bucket = config.bucket;
   failure.endpoint = config.s3.endpoint;
-  const s3 = createCliS3Client(config.s3);
+  const s3 = createS3Client(config.s3);
   try {
     const accountSid = parsed.account ?? config.accountSid;
     const context: CommandContext = {

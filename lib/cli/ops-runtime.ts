@@ -1,27 +1,11 @@
 import { type ParseArgsConfig, parseArgs } from 'node:util';
-import { Logger } from '@aws-lambda-powertools/logger';
 import type { S3Client } from '@aws-sdk/client-s3';
-import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { createS3ArchiveListing } from '../adapters/s3/s3-archive-listing.ts';
-import { createS3ArchiveStore } from '../adapters/s3/s3-archive-store.ts';
 import { createSqsJobQueue } from '../adapters/sqs/sqs-job-queue.ts';
-import { createTwilioMediaSource } from '../adapters/twilio/twilio-media-source.ts';
-import { createCliS3Client } from '../compose/clients.ts';
-import {
-  type ArchiverConfig,
-  type BackfillConfig,
-  ConfigurationError,
-  type QueueRef,
-  type SqsEndpointConfig,
-} from '../config/lambda.ts';
+import { resolveQueueUrl } from '../adapters/sqs/sqs-queue-url.ts';
+import { createS3Client, createSqsClient } from '../compose/clients.ts';
+import type { BackfillConfig } from '../config/lambda.ts';
 import { ArchiverError, StorageUnavailableError } from '../domain/errors.ts';
-import type { MediaJob } from '../domain/media-job.ts';
 import type { JobQueue } from '../ports/pipeline.ts';
-import { type ArchiveMediaDeps, archiveMedia } from '../use-cases/archive-media.ts';
-import {
-  type ArchivePresence,
-  createArchivePresence,
-} from '../use-cases/backfill/archive-presence.ts';
 import type { BackfillCounts } from '../use-cases/backfill/backfill.ts';
 import { CheckpointError } from '../use-cases/backfill/checkpoint.ts';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './errors.ts';
@@ -114,86 +98,13 @@ export const interruptSignal = (io: { signal?: AbortSignal }) => {
 export const openArchiveS3 = (run: OpsRun, config: BackfillConfig): S3Client => {
   run.failure.bucket = config.archiver.archiveBucket;
   run.failure.endpoint = config.s3.endpoint;
-  return run.own(createCliS3Client(config.s3));
+  return run.own(createS3Client(config.s3));
 };
 
 export const openMediaQueue = async (run: OpsRun, config: BackfillConfig): Promise<JobQueue> => {
-  const sqs = run.own(createCliSqsClient(config.sqs));
+  const sqs = run.own(createSqsClient(config.sqs));
   const queueUrl = await resolveQueueUrl(sqs, config.mediaQueue, 'MEDIA_QUEUE_URL');
   return createSqsJobQueue({ client: sqs, queueUrl });
-};
-
-export const createCliSqsClient = (config: SqsEndpointConfig): SQSClient =>
-  new SQSClient({
-    ...(config.endpoint ? { endpoint: config.endpoint } : {}),
-    ...(config.region ? { region: config.region } : {}),
-    ...(config.credentials ? { credentials: config.credentials } : {}),
-  });
-
-export const resolveQueueUrl = async (
-  sqs: SQSClient,
-  ref: QueueRef | undefined,
-  variable: string,
-): Promise<string> => {
-  if (!ref)
-    throw new ConfigurationError(`${variable} is required (or --local for the local stack)`);
-  if ('url' in ref) return ref.url;
-  const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: ref.name }));
-  if (!QueueUrl) throw new ConfigurationError(`queue ${ref.name} not found`);
-  return QueueUrl;
-};
-
-export const presenceFor = (s3: S3Client, config: ArchiverConfig): ArchivePresence =>
-  createArchivePresence(
-    createS3ArchiveListing({ client: s3, bucket: config.archiveBucket }),
-    config.archivePrefix,
-    config.accountSid,
-    createS3ArchiveStore({ client: s3, bucket: config.archiveBucket }),
-  );
-
-/** A logger that keeps the CLI's stdout for results: the archiver's lines are for Lambda logs. */
-const quietLogger = new Logger({ serviceName: 'media-archive', logLevel: 'SILENT' });
-const noMetrics = { addMetric: () => undefined };
-
-/** `--direct`: the archiver's use case with real adapters, in this process. */
-export const directArchiver = (s3: S3Client, config: ArchiverConfig) => {
-  const deps: ArchiveMediaDeps = {
-    source: createTwilioMediaSource({
-      apiBaseUrl: config.twilioApiBaseUrl,
-      accountSid: config.accountSid,
-      credentials: config.credentials,
-      mediaOrigins: config.twilioMediaOrigins,
-    }),
-    store: createS3ArchiveStore({ client: s3, bucket: config.archiveBucket }),
-    config,
-    logger: quietLogger,
-    metrics: noMetrics,
-  };
-  return (job: MediaJob) => archiveMedia(deps, job, { attempt: 1 });
-};
-
-/**
- * `--sizes`: Twilio's media JSON carries no size, so each missing media costs one GET through the
- * redirect (credentials on the API origin only); the CDN's Content-Length is read and the body
- * dropped.
- */
-export const mediaSizer = (config: ArchiverConfig) => {
-  const source = createTwilioMediaSource({
-    apiBaseUrl: config.twilioApiBaseUrl,
-    accountSid: config.accountSid,
-    credentials: config.credentials,
-    mediaOrigins: config.twilioMediaOrigins,
-  });
-  return async (job: MediaJob): Promise<number | undefined> => {
-    try {
-      const answer = await source.fetchMedia(job);
-      if (answer.status !== 'ok') return undefined;
-      answer.body.destroy();
-      return answer.contentLength;
-    } catch {
-      return undefined;
-    }
-  };
 };
 
 export const formatCounts = (counts: BackfillCounts, verb: string): string => {

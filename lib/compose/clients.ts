@@ -1,14 +1,69 @@
-import { S3Client } from '@aws-sdk/client-s3';
-import type { CliConfig } from '../config/lambda.ts';
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { IAMClient } from '@aws-sdk/client-iam';
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import type { SSMClient } from '@aws-sdk/client-ssm';
 
-/** One client per CLI run; the local stack gets s3rver's keys, path style and no streaming checksums. */
-export const createCliS3Client = (config: CliConfig['s3']): S3Client =>
+/**
+ * The one module that constructs AWS SDK clients: Lambdas, CLI, local stack, rehearsal and bench
+ * all come here. Empty settings leave region, credentials and `AWS_ENDPOINT_URL_*` to the SDK's
+ * own resolution (the Lambdas); the other callers name a stand-in's endpoint and keys.
+ */
+export interface AwsClientSettings {
+  region?: string;
+  endpoint?: string;
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  maxAttempts?: number;
+}
+
+export interface S3ClientSettings extends AwsClientSettings {
+  forcePathStyle?: boolean;
+  /** Local S3 servers store the SDK's aws-chunked framing inside streamed objects. */
+  checksumsWhenRequired?: boolean;
+  /** A probe's own handler (timeouts); production keeps the SDK's. */
+  requestHandler?: S3ClientConfig['requestHandler'];
+}
+
+const common = (settings: AwsClientSettings) => ({
+  ...(settings.region ? { region: settings.region } : {}),
+  ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+  ...(settings.credentials ? { credentials: settings.credentials } : {}),
+  ...(settings.maxAttempts ? { maxAttempts: settings.maxAttempts } : {}),
+});
+
+export const createS3Client = (settings: S3ClientSettings = {}): S3Client =>
   new S3Client({
-    forcePathStyle: config.forcePathStyle,
-    ...(config.endpoint ? { endpoint: config.endpoint } : {}),
-    ...(config.region ? { region: config.region } : {}),
-    ...(config.credentials ? { credentials: config.credentials } : {}),
-    ...(config.checksumsWhenRequired
+    ...common(settings),
+    ...(settings.forcePathStyle ? { forcePathStyle: true } : {}),
+    ...(settings.checksumsWhenRequired
       ? { requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' }
       : {}),
+    ...(settings.requestHandler ? { requestHandler: settings.requestHandler } : {}),
   });
+
+export const createSqsClient = (settings: AwsClientSettings = {}): SQSClient =>
+  new SQSClient(common(settings));
+
+export const createCloudFormationClient = (settings: AwsClientSettings = {}) =>
+  new CloudFormationClient(common(settings));
+
+export const createLambdaClient = (settings: AwsClientSettings = {}) =>
+  new LambdaClient(common(settings));
+
+export const createCloudWatchClient = (settings: AwsClientSettings = {}) =>
+  new CloudWatchClient(common(settings));
+
+/** The rehearsal's stand-in account only: nothing deployed talks to IAM. */
+export const createIamClient = (settings: AwsClientSettings = {}) =>
+  new IAMClient(common(settings));
+
+/**
+ * SSM is loaded on demand: the bundles leave it to the Lambda runtime's SDK (scripts/build.mjs),
+ * and a function with no `*_PARAMETER` never pays for its import.
+ */
+export const loadSsmClient = async (settings: AwsClientSettings = {}): Promise<SSMClient> => {
+  const { SSMClient } = await import('@aws-sdk/client-ssm');
+  return new SSMClient(common(settings));
+};

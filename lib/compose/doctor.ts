@@ -1,9 +1,3 @@
-import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
-import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
-import { LambdaClient } from '@aws-sdk/client-lambda';
-import { S3Client } from '@aws-sdk/client-s3';
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { SSMClient } from '@aws-sdk/client-ssm';
 import { createCloudFormationStackReader } from '../adapters/aws/cloudformation-stack-reader.ts';
 import {
   createCloudWatchAlarmReader,
@@ -15,25 +9,30 @@ import { createSsmParameterReader } from '../adapters/ssm/ssm-parameter-reader.t
 import { createTwilioAccountReader } from '../adapters/twilio/twilio-account-reader.ts';
 import type { DoctorConfig, DoctorService } from '../config/doctor.ts';
 import type { DoctorPorts } from '../ports/doctor.ts';
+import {
+  createCloudFormationClient,
+  createCloudWatchClient,
+  createLambdaClient,
+  createS3Client,
+  createSqsClient,
+  loadSsmClient,
+} from './clients.ts';
 
 /** Composition root of `media-archive doctor`: one client per service, destroyed by the caller. */
-export const createDoctorDeps = (
+export const createDoctorDeps = async (
   config: DoctorConfig,
   tuning: { fetch?: typeof globalThis.fetch } = {},
-): { ports: DoctorPorts; destroy(): void } => {
+): Promise<{ ports: DoctorPorts; destroy(): void }> => {
   const base = (service: DoctorService) => ({
     ...(config.region ? { region: config.region } : {}),
     ...(config.endpoints[service] ? { endpoint: config.endpoints[service] } : {}),
   });
-  const cloudformation = new CloudFormationClient(base('CLOUDFORMATION'));
-  const lambda = new LambdaClient(base('LAMBDA'));
-  const ssm = new SSMClient(base('SSM'));
-  const sqs = new SQSClient(base('SQS'));
-  const cloudwatch = new CloudWatchClient(base('CLOUDWATCH'));
-  const s3 = new S3Client({
-    ...base('S3'),
-    ...(config.s3ForcePathStyle ? { forcePathStyle: true } : {}),
-  });
+  const cloudformation = createCloudFormationClient(base('CLOUDFORMATION'));
+  const lambda = createLambdaClient(base('LAMBDA'));
+  const ssm = await loadSsmClient(base('SSM'));
+  const sqs = createSqsClient(base('SQS'));
+  const cloudwatch = createCloudWatchClient(base('CLOUDWATCH'));
+  const s3 = createS3Client({ ...base('S3'), forcePathStyle: config.s3ForcePathStyle });
   const clients = [cloudformation, lambda, ssm, sqs, cloudwatch, s3];
   return {
     ports: {

@@ -1,9 +1,10 @@
-import { S3Client } from '@aws-sdk/client-s3';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { createS3ArchiveStore } from '../adapters/s3/s3-archive-store.ts';
 import { createSqsDeadLetter } from '../adapters/sqs/sqs-dead-letter.ts';
 import { createSqsJobQueue } from '../adapters/sqs/sqs-job-queue.ts';
 import { createSqsRetryScheduler } from '../adapters/sqs/sqs-retry-scheduler.ts';
+import { createSecretsResolver, type SecretsResolver } from '../adapters/ssm/ssm-secrets.ts';
 import {
   createTwilioMediaSource,
   type TwilioMediaSourceOptions,
@@ -12,12 +13,20 @@ import type { ArchiverConfig, WebhookConfig } from '../config/lambda.ts';
 import type { ArchiverDeps } from '../handlers/archiver-handler.ts';
 import { logger, metrics } from '../observability.ts';
 import type { JobQueue } from '../ports/pipeline.ts';
+import { createS3Client, createSqsClient, loadSsmClient } from './clients.ts';
+
+/** The archive bucket's client settings: path style to a local S3 server means its checksums too. */
+export const archiveS3Settings = (config: Pick<ArchiverConfig, 's3ForcePathStyle'>) =>
+  config.s3ForcePathStyle ? { forcePathStyle: true, checksumsWhenRequired: true } : {};
 
 /**
  * Composition root: SDK clients are built here, once per cold start, and handed to adapters. The
  * SDK resolves region, credentials and `AWS_ENDPOINT_URL_SQS` itself, so nothing here reads the
  * environment.
  */
+
+/** The process-wide resolver of the Lambdas' `*_PARAMETER` secrets (top-level await at cold start). */
+export const resolveSecrets: SecretsResolver = createSecretsResolver({ loadClient: loadSsmClient });
 
 // ---------------------------------------------------------------------------------------------
 // Webhook
@@ -34,7 +43,7 @@ export const createWebhookDeps = (
 ): WebhookDeps => ({
   config,
   queue: createSqsJobQueue({
-    client: clients.sqs ?? new SQSClient({}),
+    client: clients.sqs ?? createSqsClient(),
     queueUrl: config.mediaQueueUrl,
   }),
 });
@@ -51,32 +60,25 @@ export interface ArchiverClients {
   twilio?: Pick<TwilioMediaSourceOptions, 'fetch' | 'retry' | 'notFoundRetryDelaysMs'>;
 }
 
+/** The Twilio media source of the archiver, the CLI's `--direct` and `--sizes`. */
+export const mediaSourceFor = (config: ArchiverConfig, tuning: ArchiverClients['twilio'] = {}) =>
+  createTwilioMediaSource({
+    apiBaseUrl: config.twilioApiBaseUrl,
+    accountSid: config.accountSid,
+    credentials: config.credentials,
+    mediaOrigins: config.twilioMediaOrigins,
+    ...tuning,
+  });
+
 export const createArchiverDeps = (
   config: ArchiverConfig,
   clients: ArchiverClients = {},
 ): ArchiverDeps => {
-  const s3 =
-    clients.s3 ??
-    new S3Client(
-      config.s3ForcePathStyle
-        ? {
-            forcePathStyle: true,
-            // Local S3 servers store the SDK's aws-chunked framing inside streamed objects.
-            requestChecksumCalculation: 'WHEN_REQUIRED',
-            responseChecksumValidation: 'WHEN_REQUIRED',
-          }
-        : {},
-    );
-  const sqs = clients.sqs ?? new SQSClient({});
+  const s3 = clients.s3 ?? createS3Client(archiveS3Settings(config));
+  const sqs = clients.sqs ?? createSqsClient();
   const deps: ArchiverDeps = {
     config,
-    source: createTwilioMediaSource({
-      apiBaseUrl: config.twilioApiBaseUrl,
-      accountSid: config.accountSid,
-      credentials: config.credentials,
-      mediaOrigins: config.twilioMediaOrigins,
-      ...clients.twilio,
-    }),
+    source: mediaSourceFor(config, clients.twilio),
     store: createS3ArchiveStore({ client: s3, bucket: config.archiveBucket }),
     logger,
     metrics,

@@ -1,5 +1,5 @@
-import { S3Client } from '@aws-sdk/client-s3';
-import { SQSClient } from '@aws-sdk/client-sqs';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import { createS3ArchiveListing } from '../adapters/s3/s3-archive-listing.ts';
 import { createS3ArchiveStore } from '../adapters/s3/s3-archive-store.ts';
 import { createS3ReconcileStatusSink } from '../adapters/s3/s3-reconcile-status.ts';
@@ -12,7 +12,12 @@ import type { ArchiverConfig, ReconcileConfig } from '../config/lambda.ts';
 import type { ReconcileHandlerDeps } from '../handlers/reconcile-handler.ts';
 import { logger } from '../observability.ts';
 import type { MessageCatalog } from '../ports/pipeline.ts';
-import { createArchivePresence } from '../use-cases/backfill/archive-presence.ts';
+import {
+  type ArchivePresence,
+  createArchivePresence,
+} from '../use-cases/backfill/archive-presence.ts';
+import { createS3Client, createSqsClient } from './clients.ts';
+import { archiveS3Settings } from './lambda.ts';
 
 export type CatalogTuning = Pick<TwilioCatalogOptions, 'fetch' | 'retry' | 'sleep' | 'random'>;
 
@@ -27,40 +32,38 @@ export const createCatalogFor = (
     ...tuning,
   });
 
+/** "Already archived?" for backfill and reconcile: a day listing, then a HEAD for proof. */
+export const presenceFor = (s3: S3Client, config: ArchiverConfig): ArchivePresence =>
+  createArchivePresence(
+    createS3ArchiveListing({ client: s3, bucket: config.archiveBucket }),
+    config.archivePrefix,
+    config.accountSid,
+    createS3ArchiveStore({ client: s3, bucket: config.archiveBucket }),
+  );
+
+/** Where reconcile leaves its last run's outcome for `media-archive doctor`. */
+export const statusSinkFor = (s3: S3Client, config: ArchiverConfig) =>
+  createS3ReconcileStatusSink({
+    client: s3,
+    bucket: config.archiveBucket,
+    prefix: config.archivePrefix,
+  });
+
 /** Composition root of the reconcile Lambda: clients built once per cold start. */
 export const createReconcileDeps = (
   config: ReconcileConfig,
   clients: { s3?: S3Client; sqs?: SQSClient; twilio?: CatalogTuning } = {},
 ): ReconcileHandlerDeps => {
   const { archiver } = config;
-  const s3 =
-    clients.s3 ??
-    new S3Client(
-      archiver.s3ForcePathStyle
-        ? {
-            forcePathStyle: true,
-            requestChecksumCalculation: 'WHEN_REQUIRED',
-            responseChecksumValidation: 'WHEN_REQUIRED',
-          }
-        : {},
-    );
+  const s3 = clients.s3 ?? createS3Client(archiveS3Settings(archiver));
   return {
     catalog: createCatalogFor(archiver, clients.twilio),
-    presence: createArchivePresence(
-      createS3ArchiveListing({ client: s3, bucket: archiver.archiveBucket }),
-      archiver.archivePrefix,
-      archiver.accountSid,
-      createS3ArchiveStore({ client: s3, bucket: archiver.archiveBucket }),
-    ),
+    presence: presenceFor(s3, archiver),
     queue: createSqsJobQueue({
-      client: clients.sqs ?? new SQSClient({}),
+      client: clients.sqs ?? createSqsClient(),
       queueUrl: config.mediaQueueUrl,
     }),
-    status: createS3ReconcileStatusSink({
-      client: s3,
-      bucket: archiver.archiveBucket,
-      prefix: archiver.archivePrefix,
-    }),
+    status: statusSinkFor(s3, archiver),
     settings: {
       accountSid: archiver.accountSid,
       lookbackDays: config.lookbackDays,

@@ -1,5 +1,6 @@
-import { CreateBucketCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
-import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
+import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { createS3Client, createSqsClient } from '../compose/clients.ts';
 import { createArchiverDeps, createWebhookDeps } from '../compose/lambda.ts';
 import { type LocalStackConfig, readArchiverConfig, readWebhookConfig } from '../config/lambda.ts';
 import { type ArchiverDeps, createArchiverHandler } from '../handlers/archiver-handler.ts';
@@ -153,15 +154,14 @@ export const startLocalStack = async (
       };
     }
 
-    const s3 = new S3Client({
+    const s3 = createS3Client({
       endpoint: s3Server.endpoint,
       region: REGION,
       credentials: LOCAL_AWS_CREDENTIALS,
       forcePathStyle: true,
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
+      checksumsWhenRequired: true,
     });
-    const sqs = new SQSClient({
+    const sqs = createSqsClient({
       endpoint: sqsServer.endpoint,
       region: REGION,
       credentials: LOCAL_AWS_CREDENTIALS,

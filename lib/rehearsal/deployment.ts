@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import {
-  CloudFormationClient,
+  type CloudFormationClient,
   DescribeStacksCommand,
   GetTemplateCommand,
   ListStackResourcesCommand,
@@ -8,18 +8,26 @@ import {
 import {
   GetRoleCommand,
   GetRolePolicyCommand,
-  IAMClient,
+  type IAMClient,
   ListRolePoliciesCommand,
 } from '@aws-sdk/client-iam';
 import {
   type FunctionConfiguration,
   GetFunctionCommand,
   GetFunctionConcurrencyCommand,
-  LambdaClient,
+  type LambdaClient,
 } from '@aws-sdk/client-lambda';
-import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { SSMClient } from '@aws-sdk/client-ssm';
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SSMClient } from '@aws-sdk/client-ssm';
+import {
+  createCloudFormationClient,
+  createIamClient,
+  createLambdaClient,
+  createS3Client,
+  createSqsClient,
+  loadSsmClient,
+} from '../compose/clients.ts';
 import { readZip } from './zip.ts';
 
 /** SDK clients pointed at the stand-in, with the rehearsal's dummy credentials. */
@@ -32,19 +40,22 @@ export interface StandInClients {
   ssm: SSMClient;
 }
 
-export const createStandInClients = (endpoint: string, region: string): StandInClients => {
+export const createStandInClients = async (
+  endpoint: string,
+  region: string,
+): Promise<StandInClients> => {
   const config = {
     endpoint,
     region,
     credentials: { accessKeyId: 'rehearsal', secretAccessKey: 'rehearsal' },
   };
   return {
-    cfn: new CloudFormationClient(config),
-    lambda: new LambdaClient(config),
-    iam: new IAMClient(config),
-    sqs: new SQSClient(config),
-    s3: new S3Client({ ...config, forcePathStyle: true }),
-    ssm: new SSMClient(config),
+    cfn: createCloudFormationClient(config),
+    lambda: createLambdaClient(config),
+    iam: createIamClient(config),
+    sqs: createSqsClient(config),
+    s3: createS3Client({ ...config, forcePathStyle: true }),
+    ssm: await loadSsmClient(config),
   };
 };
 

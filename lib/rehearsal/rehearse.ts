@@ -115,7 +115,7 @@ export const rehearse = async (options: RehearsalOptions = {}): Promise<Rehearsa
     // IAM is not enforced: with moto's INITIAL_NO_AUTH_ACTION_COUNT switch its S3 signature check
     // refuses osls's own ListObjectsV2 (a prefix with slashes) as SignatureDoesNotMatch. The role
     // policies are compared statement by statement below instead.
-    const clients = createStandInClients(moto.endpoint, REGION);
+    const clients = await createStandInClients(moto.endpoint, REGION);
     const emulator = await startTwilioEmulator({ accountSid, authToken });
     closers.push(() => emulator.close());
     report.note(`Twilio emulator: API ${emulator.apiBaseUrl}, media host ${emulator.cdnBaseUrl}`);

@@ -22,8 +22,9 @@ export class SecretResolutionError extends Error {
 }
 
 export interface SecretsResolverOptions {
-  /** Built lazily on first need, so local runs without parameters never create an SSM client. */
   client?: SSMClient;
+  /** Called on first need instead, so local runs without parameters never create an SSM client. */
+  loadClient?: () => Promise<SSMClient>;
   /** How long fetched values stay fresh; `Infinity` (default) = once per cold start. */
   maxAgeMs?: number;
   now?: () => number;
@@ -153,6 +154,9 @@ export const createSecretsResolver = (options: SecretsResolverOptions = {}): Sec
   const maxAgeMs = options.maxAgeMs ?? Number.POSITIVE_INFINITY;
   const now = options.now ?? Date.now;
   let client = options.client;
+  const loadClient =
+    options.loadClient ??
+    (() => Promise.reject(new SecretResolutionError('no SSM client to read the parameters with')));
   const backoff: Backoff = {
     policy: { ...SSM_RETRY, ...options.retry },
     sleep: options.sleep ?? defaultSleep,
@@ -171,7 +175,7 @@ export const createSecretsResolver = (options: SecretsResolverOptions = {}): Sec
     const key = names.join('\n');
     if (!cache || cache.key !== key || now() - cache.fetchedAt >= maxAgeMs) {
       const values = (async () => {
-        client ??= new (await loadSsm()).SSMClient({});
+        client ??= await loadClient();
         return fetchParameters(client, names, backoff);
       })();
       const entry = { key, fetchedAt: now(), values };
@@ -187,6 +191,3 @@ export const createSecretsResolver = (options: SecretsResolverOptions = {}): Sec
     return overlay;
   };
 };
-
-/** The process-wide resolver the Lambda composition roots use (top-level await at cold start). */
-export const resolveSecrets: SecretsResolver = createSecretsResolver();

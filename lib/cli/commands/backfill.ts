@@ -1,4 +1,5 @@
-import { createCatalogFor } from '../../compose/reconcile.ts';
+import { directArchiver, mediaSizer } from '../../compose/cli.ts';
+import { createCatalogFor, presenceFor } from '../../compose/reconcile.ts';
 import { readBackfillConfig } from '../../config/lambda.ts';
 import { archiveKeyFor } from '../../domain/archive-key.ts';
 import type { MediaJob } from '../../domain/media-job.ts';
@@ -20,16 +21,13 @@ import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.ts';
 import type { CliIo } from '../main.ts';
 import {
   describeOpsFailure,
-  directArchiver,
   EXIT_INTERRUPTED,
   formatCounts,
   interruptSignal,
-  mediaSizer,
   openArchiveS3,
   openMediaQueue,
   parseCommandArgs,
   parseFlags,
-  presenceFor,
   runOpsCommand,
 } from '../ops-runtime.ts';
 

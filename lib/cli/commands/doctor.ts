@@ -136,7 +136,7 @@ export const run = async (argv: readonly string[], io: CliIo): Promise<number> =
   }
   return runOpsCommand('doctor', io, false, async ({ own }) => {
     const config = readDoctorConfig(env, { region });
-    const deps = own(createDoctorDeps(config));
+    const deps = own(await createDoctorDeps(config));
     const report = await runDoctor(deps.ports, {
       stackName: args.stackName,
       reconcileMaxAgeHours: args.reconcileMaxAgeHours,

@@ -1,5 +1,4 @@
-import { createS3ReconcileStatusSink } from '../../adapters/s3/s3-reconcile-status.ts';
-import { createCatalogFor } from '../../compose/reconcile.ts';
+import { createCatalogFor, presenceFor, statusSinkFor } from '../../compose/reconcile.ts';
 import { readBackfillConfig } from '../../config/lambda.ts';
 import type { JobQueue } from '../../ports/pipeline.ts';
 import { reconcile, reconcileWindow } from '../../use-cases/reconcile.ts';
@@ -13,7 +12,6 @@ import {
   openMediaQueue,
   parseCommandArgs,
   parseFlags,
-  presenceFor,
   runOpsCommand,
 } from '../ops-runtime.ts';
 
@@ -82,11 +80,7 @@ export const run = async (
           ...(values['dry-run']
             ? {}
             : {
-                status: createS3ReconcileStatusSink({
-                  client: s3,
-                  bucket: archiver.archiveBucket,
-                  prefix: archiver.archivePrefix,
-                }),
+                status: statusSinkFor(s3, archiver),
               }),
         },
         {

@@ -1,14 +1,9 @@
-import { createSqsRedrive, type DeadLetteredJob } from '../../adapters/sqs/sqs-redrive.ts';
+import type { DeadLetteredJob } from '../../adapters/sqs/sqs-redrive.ts';
+import { openRedrive } from '../../compose/cli.ts';
 import { readRedriveConfig } from '../../config/lambda.ts';
 import { EXIT_OK, UsageError } from '../errors.ts';
 import type { CliIo } from '../main.ts';
-import {
-  createCliSqsClient,
-  parseCommandArgs,
-  parseFlags,
-  resolveQueueUrl,
-  runOpsCommand,
-} from '../ops-runtime.ts';
+import { parseCommandArgs, parseFlags, runOpsCommand } from '../ops-runtime.ts';
 
 export const HELP = `Usage: media-archive redrive [--dry-run] [--local] [--max N] [--json]
 
@@ -58,16 +53,7 @@ export const run = async (argv: readonly string[], io: CliIo): Promise<number> =
   return runOpsCommand('redrive', io, local, async ({ failure, progress, own }) => {
     const config = readRedriveConfig({ local }, io.env);
     failure.endpoint = config.sqs.endpoint;
-    const sqs = own(createCliSqsClient(config.sqs));
-    const redrive = createSqsRedrive({
-      client: sqs,
-      deadLetterQueueUrl: await resolveQueueUrl(
-        sqs,
-        config.deadLetterQueue,
-        'DEAD_LETTER_QUEUE_URL',
-      ),
-      mediaQueueUrl: await resolveQueueUrl(sqs, config.mediaQueue, 'MEDIA_QUEUE_URL'),
-    });
+    const redrive = await openRedrive(config, own);
 
     if (values['dry-run']) {
       const jobs = await redrive.peek(max ?? DEFAULT_LIST_MAX);

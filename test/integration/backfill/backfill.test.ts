@@ -13,9 +13,8 @@ import { createSqsJobQueue } from '../../../lib/adapters/sqs/sqs-job-queue.ts';
 import { run as runBackfill } from '../../../lib/cli/commands/backfill.ts';
 import { run as runReconcile } from '../../../lib/cli/commands/reconcile.ts';
 import { run as runRedrive } from '../../../lib/cli/commands/redrive.ts';
-import { presenceFor } from '../../../lib/cli/ops-runtime.ts';
 import { createArchiverDeps } from '../../../lib/compose/lambda.ts';
-import { createCatalogFor } from '../../../lib/compose/reconcile.ts';
+import { createCatalogFor, presenceFor } from '../../../lib/compose/reconcile.ts';
 import {
   type ArchiverConfig,
   readArchiverConfig,
