@@ -1,8 +1,6 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createS3Client } from '../lib/compose/clients.ts';
-
-/** s3rver's fixed keys (lib/local/local-stack.ts uses the same). */
-const LOCAL_AWS_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+import { LOCAL_AWS_CREDENTIALS, LOCAL_REGION } from '../lib/config/local-constants.ts';
 
 /** S3 commands as the client sent them (SDK retries excluded), split by what they wrote. */
 export interface S3CommandCounts {
@@ -22,7 +20,7 @@ export interface CountingS3Client {
 export const createCountingS3Client = (endpoint: string): CountingS3Client => {
   const client = createS3Client({
     endpoint,
-    region: 'us-east-1',
+    region: LOCAL_REGION,
     credentials: LOCAL_AWS_CREDENTIALS,
     forcePathStyle: true,
     checksumsWhenRequired: true,

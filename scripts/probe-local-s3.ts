@@ -34,11 +34,12 @@ import {
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { createS3Client, createSqsClient } from '../lib/compose/clients.ts';
+import { LOCAL_AWS_CREDENTIALS, LOCAL_REGION } from '../lib/config/local-constants.ts';
 import { startLocalS3Server } from '../lib/stand-ins/s3-server.ts';
 import { startLocalSqsServer } from '../lib/stand-ins/sqs-server.ts';
 
-const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
-const REGION = 'us-east-1';
+const CREDENTIALS = LOCAL_AWS_CREDENTIALS;
+const REGION = LOCAL_REGION;
 const BUCKET = 'probe-bucket';
 const BODY = randomBytes(3 * 1024 * 1024 + 123);
 

@@ -1,7 +1,7 @@
 // `npm start`: the whole product on this machine until Ctrl-C. See README "Local stack".
 import { startLocalArchiveBrowser } from '../lib/browser/local-route.ts';
 import { BrowserPortInUseError } from '../lib/browser/server.ts';
-import { readLocalStackConfig } from '../lib/config/lambda.ts';
+import { readLocalStackConfig } from '../lib/config/local.ts';
 import { LocalPortInUseError, startLocalStack } from '../lib/local/local-stack.ts';
 
 const config = readLocalStackConfig();

@@ -1,4 +1,4 @@
-import { ConfigurationError } from '../config/lambda.ts';
+import { ConfigurationError } from '../config/env.ts';
 import {
   EXIT_FAILURE,
   EXIT_NOT_FOUND,

@@ -1,4 +1,4 @@
-import { DEFAULT_LOCAL_BUCKET, DEFAULT_LOCAL_S3_PORT } from '../config/lambda.ts';
+import { DEFAULT_LOCAL_BUCKET, DEFAULT_LOCAL_S3_PORT } from '../config/local-constants.ts';
 
 const COMMON = `Target:
   (default)            AWS: bucket ARCHIVE_BUCKET (required), standard AWS credential chain

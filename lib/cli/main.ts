@@ -1,6 +1,6 @@
 import { createArchiveReader } from '../adapters/s3/s3-archive-reader.ts';
 import { createS3Client } from '../compose/clients.ts';
-import { readCliConfig } from '../config/lambda.ts';
+import { readCliConfig } from '../config/cli.ts';
 import { type CommandName, type ParsedCommand, parseCommandLine } from './args.ts';
 import { run as runBackfill } from './commands/backfill.ts';
 import { run as runDoctor } from './commands/doctor.ts';

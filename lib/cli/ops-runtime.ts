@@ -3,7 +3,7 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { createSqsJobQueue } from '../adapters/sqs/sqs-job-queue.ts';
 import { resolveQueueUrl } from '../adapters/sqs/sqs-queue-url.ts';
 import { createS3Client, createSqsClient } from '../compose/clients.ts';
-import type { BackfillConfig } from '../config/lambda.ts';
+import type { BackfillConfig } from '../config/cli.ts';
 import { ArchiverError, StorageUnavailableError } from '../domain/errors.ts';
 import type { JobQueue } from '../ports/pipeline.ts';
 import type { BackfillCounts } from '../use-cases/backfill/backfill.ts';

@@ -1,6 +1,5 @@
-import { ConfigurationError } from './lambda.ts';
-
-type Env = Readonly<Record<string, string | undefined>>;
+import type { Env } from './env.ts';
+import { ConfigurationError } from './env.ts';
 
 /** The AWS services doctor talks to, by the suffix of their `AWS_ENDPOINT_URL_*` variable. */
 export const DOCTOR_SERVICES = [

@@ -6,61 +6,17 @@ import {
   MediaOriginSyntaxError,
   parseMediaOrigins,
 } from '../domain/media-origins.ts';
-import { isAccountSid } from '../domain/sids.ts';
 
-/** Raised at cold start: a Lambda with a bad configuration must fail loudly, not limp along. */
-export class ConfigurationError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigurationError';
-  }
-}
-
-type Env = Readonly<Record<string, string | undefined>>;
-
-const required = (env: Env, name: string): string => {
-  const value = env[name]?.trim();
-  if (!value) throw new ConfigurationError(`${name} is required`);
-  return value;
-};
-
-const optional = (env: Env, name: string): string | undefined => env[name]?.trim() || undefined;
-
-const bool = (env: Env, name: string, fallback: boolean): boolean => {
-  const value = optional(env, name)?.toLowerCase();
-  if (value === undefined) return fallback;
-  if (['true', '1', 'yes'].includes(value)) return true;
-  if (['false', '0', 'no'].includes(value)) return false;
-  throw new ConfigurationError(`${name} must be true or false`);
-};
-
-const int = (env: Env, name: string, fallback: number, min: number, max: number): number => {
-  const value = optional(env, name);
-  if (value === undefined) return fallback;
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
-    throw new ConfigurationError(`${name} must be an integer in ${min}..${max}`);
-  }
-  return parsed;
-};
-
-const accountSid = (env: Env): string => {
-  const sid = required(env, 'TWILIO_ACCOUNT_SID');
-  if (!isAccountSid(sid)) throw new ConfigurationError('TWILIO_ACCOUNT_SID is not an AC… SID');
-  return sid;
-};
-
-const url = (env: Env, name: string, fallback?: string): string | undefined => {
-  const value = optional(env, name) ?? fallback;
-  if (value === undefined) return undefined;
-  try {
-    const parsed = new URL(value);
-    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new Error();
-    return value;
-  } catch {
-    throw new ConfigurationError(`${name} must be an http(s) URL`);
-  }
-};
+import {
+  accountSid,
+  bool,
+  ConfigurationError,
+  type Env,
+  int,
+  optional,
+  required,
+  url,
+} from './env.ts';
 
 export interface WebhookConfig {
   accountSid: string;
@@ -197,116 +153,6 @@ export const readArchiverConfig = (env: Env = process.env): ArchiverConfig => {
   return config;
 };
 
-/** Where `media-archive` reads from: AWS (standard credential chain) or the local stack's s3rver. */
-export interface CliConfig {
-  bucket: string;
-  archivePrefix: string;
-  /** Narrows every query to one account; otherwise the accounts under the prefix are listed. */
-  accountSid?: string;
-  s3: {
-    /** Set only for the local stack (or `AWS_ENDPOINT_URL_S3`, which the SDK reads itself). */
-    endpoint?: string;
-    /** `undefined` lets the SDK resolve it (AWS_REGION, profile). */
-    region?: string;
-    forcePathStyle: boolean;
-    /** s3rver's fixed keys; `undefined` means the standard AWS credential chain. */
-    credentials?: { accessKeyId: string; secretAccessKey: string };
-    /** s3rver stores aws-chunked framing in the object with the SDK's default integrity settings. */
-    checksumsWhenRequired: boolean;
-  };
-}
-
-export const DEFAULT_LOCAL_BUCKET = 'twilio-media-archive';
-export const DEFAULT_LOCAL_S3_PORT = 4569;
-
-const archivePrefix = (env: Env): string => {
-  const prefix = optional(env, 'ARCHIVE_PREFIX') ?? 'media/';
-  if (prefix.startsWith('/') || prefix.includes('..')) {
-    throw new ConfigurationError('ARCHIVE_PREFIX must be a relative key prefix');
-  }
-  return prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
-};
-
-export const readCliConfig = (options: { local: boolean }, env: Env = process.env): CliConfig => {
-  const sid = optional(env, 'TWILIO_ACCOUNT_SID');
-  if (sid !== undefined && !isAccountSid(sid)) {
-    throw new ConfigurationError('TWILIO_ACCOUNT_SID is not an AC… SID');
-  }
-  const region = optional(env, 'AWS_REGION') ?? optional(env, 'AWS_DEFAULT_REGION');
-  const config: CliConfig = options.local
-    ? {
-        bucket: optional(env, 'ARCHIVE_BUCKET') ?? DEFAULT_LOCAL_BUCKET,
-        archivePrefix: archivePrefix(env),
-        s3: {
-          endpoint: `http://127.0.0.1:${int(env, 'LOCAL_S3_PORT', DEFAULT_LOCAL_S3_PORT, 1, 65_535)}`,
-          region: region ?? 'us-east-1',
-          forcePathStyle: true,
-          credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-          checksumsWhenRequired: true,
-        },
-      }
-    : {
-        bucket: required(env, 'ARCHIVE_BUCKET'),
-        archivePrefix: archivePrefix(env),
-        s3: {
-          forcePathStyle: bool(env, 'S3_FORCE_PATH_STYLE', false),
-          checksumsWhenRequired: false,
-          ...(region ? { region } : {}),
-        },
-      };
-  if (sid) config.accountSid = sid;
-  return config;
-};
-
-export interface LocalStackConfig {
-  s3Port: number;
-  sqsPort: number;
-  httpPort: number;
-  /** The archive browser's own loopback port (never the webhook port). */
-  browserPort: number;
-  /** Emulator ports; 0 = free ports. */
-  twilioApiPort: number;
-  twilioCdnPort: number;
-  dataDir: string;
-  bucket: string;
-  /** `undefined` = no credentials configured: run the built-in Twilio emulator (demo mode). */
-  twilio?: { accountSid: string; apiBaseUrl: string };
-  /** Seconds a received job stays invisible before the poller's next try (Lambda: the queue's). */
-  visibilityTimeoutSeconds: number;
-  /** The environment the Lambdas would see, minus what the stack itself wires. */
-  env: Env;
-}
-
-/** Settings of `npm start`: every one has a default, and the Lambdas' variables apply too. */
-export const readLocalStackConfig = (env: Env = process.env): LocalStackConfig => {
-  const hasCredentials =
-    optional(env, 'TWILIO_AUTH_TOKEN') !== undefined ||
-    optional(env, 'TWILIO_API_KEY_SECRET') !== undefined;
-  const config: LocalStackConfig = {
-    s3Port: int(env, 'LOCAL_S3_PORT', 4569, 0, 65_535),
-    sqsPort: int(env, 'LOCAL_SQS_PORT', 9324, 0, 65_535),
-    httpPort: int(env, 'PORT', 3000, 0, 65_535),
-    browserPort: int(env, 'ARCHIVE_BROWSER_PORT', 8080, 0, 65_535),
-    twilioApiPort: int(env, 'LOCAL_TWILIO_PORT', 4010, 0, 65_535),
-    twilioCdnPort: int(env, 'LOCAL_TWILIO_CDN_PORT', 4011, 0, 65_535),
-    dataDir: optional(env, 'LOCAL_DATA_DIR') ?? '.local',
-    bucket: optional(env, 'ARCHIVE_BUCKET') ?? 'twilio-media-archive',
-    visibilityTimeoutSeconds: int(env, 'LOCAL_VISIBILITY_TIMEOUT', 5, 1, 43_200),
-    env,
-  };
-  if (hasCredentials) {
-    config.twilio = {
-      accountSid: accountSid(env),
-      apiBaseUrl: url(env, 'TWILIO_API_BASE_URL', 'https://api.twilio.com') as string,
-    };
-  }
-  return config;
-};
-
-// ---------------------------------------------------------------------------------------------
-// Backfill, reconcile, redrive (issue 7)
-// ---------------------------------------------------------------------------------------------
-
 export type ArchiveDirection = 'inbound' | 'all';
 
 const direction = (env: Env, name: string): ArchiveDirection => {
@@ -316,6 +162,11 @@ const direction = (env: Env, name: string): ArchiveDirection => {
   }
   return value;
 };
+
+/** RECONCILE_LOOKBACK_DAYS / RECONCILE_MIN_AGE_MINUTES: the Lambda's and `media-archive reconcile`'s. */
+export const reconcileLookbackDays = (env: Env) => int(env, 'RECONCILE_LOOKBACK_DAYS', 2, 1, 400);
+export const reconcileMinAgeMinutes = (env: Env) =>
+  int(env, 'RECONCILE_MIN_AGE_MINUTES', 15, 0, 1440);
 
 export interface ReconcileConfig {
   /** accountSid, credentials, Twilio API origin, bucket, prefix: the archiver's settings. */
@@ -332,109 +183,7 @@ export interface ReconcileConfig {
 export const readReconcileConfig = (env: Env = process.env): ReconcileConfig => ({
   archiver: readArchiverConfig(env),
   mediaQueueUrl: required(env, 'MEDIA_QUEUE_URL'),
-  lookbackDays: int(env, 'RECONCILE_LOOKBACK_DAYS', 2, 1, 400),
-  minAgeMinutes: int(env, 'RECONCILE_MIN_AGE_MINUTES', 15, 0, 1440),
+  lookbackDays: reconcileLookbackDays(env),
+  minAgeMinutes: reconcileMinAgeMinutes(env),
   direction: direction(env, 'RECONCILE_DIRECTION'),
 });
-
-/** A queue given by URL (AWS) or by name (the local stack's fixed names, resolved at run time). */
-export type QueueRef = { url: string } | { name: string };
-
-export interface SqsEndpointConfig {
-  endpoint?: string;
-  region?: string;
-  credentials?: { accessKeyId: string; secretAccessKey: string };
-}
-
-/** The local stack's queue names (lib/local/local-stack.ts; not imported: never bundle lib/local). */
-const LOCAL_MEDIA_QUEUE = 'media-jobs';
-const LOCAL_DEAD_LETTER_QUEUE = 'media-jobs-dlq';
-const LOCAL_KEYS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
-
-const sqsEndpoint = (options: { local: boolean }, env: Env): SqsEndpointConfig => {
-  const region = optional(env, 'AWS_REGION') ?? optional(env, 'AWS_DEFAULT_REGION');
-  if (!options.local) return region ? { region } : {};
-  return {
-    endpoint: `http://127.0.0.1:${int(env, 'LOCAL_SQS_PORT', 9324, 1, 65_535)}`,
-    region: region ?? 'us-east-1',
-    credentials: LOCAL_KEYS,
-  };
-};
-
-const queueRef = (
-  options: { local: boolean },
-  env: Env,
-  variable: string,
-  localName: string,
-): QueueRef | undefined => {
-  if (options.local) return { name: localName };
-  const queueUrl = optional(env, variable);
-  return queueUrl ? { url: queueUrl } : undefined;
-};
-
-export interface RedriveConfig {
-  sqs: SqsEndpointConfig;
-  /** `undefined` on AWS without MEDIA_QUEUE_URL / DEAD_LETTER_QUEUE_URL: the command says so. */
-  mediaQueue?: QueueRef;
-  deadLetterQueue?: QueueRef;
-}
-
-export const readRedriveConfig = (
-  options: { local: boolean },
-  env: Env = process.env,
-): RedriveConfig => {
-  const config: RedriveConfig = { sqs: sqsEndpoint(options, env) };
-  const media = queueRef(options, env, 'MEDIA_QUEUE_URL', LOCAL_MEDIA_QUEUE);
-  const dlq = queueRef(options, env, 'DEAD_LETTER_QUEUE_URL', LOCAL_DEAD_LETTER_QUEUE);
-  if (media) config.mediaQueue = media;
-  if (dlq) config.deadLetterQueue = dlq;
-  return config;
-};
-
-export interface BackfillConfig extends RedriveConfig {
-  /** Account, credentials, Twilio API origin, bucket, prefix; `--direct` archives with it. */
-  archiver: ArchiverConfig;
-  s3: CliConfig['s3'];
-  /** `media-archive reconcile`: RECONCILE_LOOKBACK_DAYS / RECONCILE_MIN_AGE_MINUTES. */
-  lookbackDays: number;
-  minAgeMinutes: number;
-}
-
-export const DEFAULT_LOCAL_TWILIO_PORT = 4010;
-export const DEFAULT_LOCAL_TWILIO_CDN_PORT = 4011;
-
-/**
- * `media-archive backfill|reconcile`: the archiver's variables (TWILIO_ACCOUNT_SID and a
- * credential are required). With `--local`: the local stack's S3 and SQS, and the emulator's API
- * on LOCAL_TWILIO_PORT unless TWILIO_API_BASE_URL names another (a stack run with real Twilio),
- * with its CDN on LOCAL_TWILIO_CDN_PORT as the media origin unless TWILIO_MEDIA_ORIGINS is set.
- */
-export const readBackfillConfig = (
-  options: { local: boolean },
-  env: Env = process.env,
-): BackfillConfig => {
-  const cli = readCliConfig(options, env);
-  const emulated = options.local && optional(env, 'TWILIO_API_BASE_URL') === undefined;
-  const archiverEnv: Env = options.local
-    ? {
-        ...env,
-        ARCHIVE_BUCKET: cli.bucket,
-        S3_FORCE_PATH_STYLE: 'true',
-        TWILIO_API_BASE_URL:
-          optional(env, 'TWILIO_API_BASE_URL') ??
-          `http://127.0.0.1:${int(env, 'LOCAL_TWILIO_PORT', DEFAULT_LOCAL_TWILIO_PORT, 1, 65_535)}`,
-        ...(emulated && optional(env, 'TWILIO_MEDIA_ORIGINS') === undefined
-          ? {
-              TWILIO_MEDIA_ORIGINS: `http://127.0.0.1:${int(env, 'LOCAL_TWILIO_CDN_PORT', DEFAULT_LOCAL_TWILIO_CDN_PORT, 1, 65_535)}`,
-            }
-          : {}),
-      }
-    : env;
-  return {
-    ...readRedriveConfig(options, env),
-    archiver: readArchiverConfig(archiverEnv),
-    s3: cli.s3,
-    lookbackDays: int(env, 'RECONCILE_LOOKBACK_DAYS', 2, 1, 400),
-    minAgeMinutes: int(env, 'RECONCILE_MIN_AGE_MINUTES', 15, 0, 1440),
-  };
-};

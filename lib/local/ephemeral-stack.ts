@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readLocalStackConfig } from '../config/lambda.ts';
+import { readLocalStackConfig } from '../config/local.ts';
 import { type LocalStack, type LocalStackHooks, startLocalStack } from './local-stack.ts';
 
 export interface EphemeralStackOptions {

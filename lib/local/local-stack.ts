@@ -2,7 +2,15 @@ import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { createS3Client, createSqsClient } from '../compose/clients.ts';
 import { createArchiverDeps, createWebhookDeps } from '../compose/lambda.ts';
-import { type LocalStackConfig, readArchiverConfig, readWebhookConfig } from '../config/lambda.ts';
+import { readArchiverConfig, readWebhookConfig } from '../config/lambda.ts';
+import type { LocalStackConfig } from '../config/local.ts';
+import {
+  LOCAL_AWS_CREDENTIALS,
+  LOCAL_DEAD_LETTER_QUEUE,
+  LOCAL_MAX_RECEIVE_COUNT,
+  LOCAL_MEDIA_QUEUE,
+  LOCAL_REGION,
+} from '../config/local-constants.ts';
 import { type ArchiverDeps, createArchiverHandler } from '../handlers/archiver-handler.ts';
 import { createWebhookHandler } from '../handlers/webhook-handler.ts';
 import {
@@ -18,13 +26,6 @@ import {
   type TwilioEmulator,
   type TwilioEmulatorOptions,
 } from '../stand-ins/twilio-emulator.ts';
-
-export const LOCAL_AWS_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
-const REGION = 'us-east-1';
-export const MEDIA_QUEUE_NAME = 'media-jobs';
-export const DEAD_LETTER_QUEUE_NAME = 'media-jobs-dlq';
-/** As on AWS (infra/): a job that fails five receives goes to the DLQ. */
-export const LOCAL_MAX_RECEIVE_COUNT = 5;
 
 export interface LocalStack {
   webhookUrl: string;
@@ -88,7 +89,7 @@ const ensureBucket = async (s3: S3Client, bucket: string) => {
 const ensureQueues = async (sqs: SQSClient) => {
   const dlq = await sqs.send(
     new CreateQueueCommand({
-      QueueName: DEAD_LETTER_QUEUE_NAME,
+      QueueName: LOCAL_DEAD_LETTER_QUEUE,
       Attributes: { MessageRetentionPeriod: String(14 * 24 * 3600) },
     }),
   );
@@ -98,7 +99,7 @@ const ensureQueues = async (sqs: SQSClient) => {
   );
   const queue = await sqs.send(
     new CreateQueueCommand({
-      QueueName: MEDIA_QUEUE_NAME,
+      QueueName: LOCAL_MEDIA_QUEUE,
       Attributes: {
         RedrivePolicy: JSON.stringify({
           deadLetterTargetArn: Attributes?.QueueArn,
@@ -156,14 +157,14 @@ export const startLocalStack = async (
 
     const s3 = createS3Client({
       endpoint: s3Server.endpoint,
-      region: REGION,
+      region: LOCAL_REGION,
       credentials: LOCAL_AWS_CREDENTIALS,
       forcePathStyle: true,
       checksumsWhenRequired: true,
     });
     const sqs = createSqsClient({
       endpoint: sqsServer.endpoint,
-      region: REGION,
+      region: LOCAL_REGION,
       credentials: LOCAL_AWS_CREDENTIALS,
     });
     closers.push(async () => {

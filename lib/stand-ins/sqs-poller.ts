@@ -5,6 +5,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { LOCAL_REGION } from '../config/local-constants.ts';
 import { createLocalContext } from './lambda-context.ts';
 
 export type SqsHandler = (event: SQSEvent, context: Context) => Promise<unknown>;
@@ -30,7 +31,7 @@ export interface SqsPoller {
   stop(): Promise<void>;
 }
 
-const REGION = 'us-east-1';
+const REGION = LOCAL_REGION;
 
 const queueArnFrom = (queueUrl: string): string => {
   const [, account = '000000000000', name = 'queue'] = new URL(queueUrl).pathname.split('/');

@@ -1,4 +1,5 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { LOCAL_AWS_CREDENTIALS } from '../../lib/config/local-constants.ts';
 import { archiveKeyFor, messageIndexKeyFor } from '../../lib/domain/archive-key.ts';
 import type { ArchiveMetadata } from '../../lib/ports/pipeline.ts';
 import { asciiMetadataValue } from '../../lib/use-cases/archive-media.ts';
@@ -22,7 +23,7 @@ export const localS3Client = (endpoint: string): S3Client =>
     endpoint,
     region: 'us-east-1',
     forcePathStyle: true,
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
+    credentials: LOCAL_AWS_CREDENTIALS,
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
   });

@@ -1,10 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import {
-  ConfigurationError,
-  readArchiverConfig,
-  readBackfillConfig,
-  readWebhookConfig,
-} from '../../lib/config/lambda.ts';
+import { readBackfillConfig } from '../../lib/config/cli.ts';
+import { ConfigurationError } from '../../lib/config/env.ts';
+import { readArchiverConfig, readWebhookConfig } from '../../lib/config/lambda.ts';
 
 const ACCOUNT = `AC${'1'.repeat(32)}`;
 

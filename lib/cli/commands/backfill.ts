@@ -1,6 +1,6 @@
 import { directArchiver, mediaSizer } from '../../compose/cli.ts';
 import { createCatalogFor, presenceFor } from '../../compose/reconcile.ts';
-import { readBackfillConfig } from '../../config/lambda.ts';
+import { readBackfillConfig } from '../../config/cli.ts';
 import { archiveKeyFor } from '../../domain/archive-key.ts';
 import type { MediaJob } from '../../domain/media-job.ts';
 import {

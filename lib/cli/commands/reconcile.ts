@@ -1,5 +1,5 @@
 import { createCatalogFor, presenceFor, statusSinkFor } from '../../compose/reconcile.ts';
-import { readBackfillConfig } from '../../config/lambda.ts';
+import { readBackfillConfig } from '../../config/cli.ts';
 import type { JobQueue } from '../../ports/pipeline.ts';
 import { reconcile, reconcileWindow } from '../../use-cases/reconcile.ts';
 import { EXIT_OK, UsageError } from '../errors.ts';

@@ -1,6 +1,6 @@
 import type { DeadLetteredJob } from '../../adapters/sqs/sqs-redrive.ts';
 import { openRedrive } from '../../compose/cli.ts';
-import { readRedriveConfig } from '../../config/lambda.ts';
+import { readRedriveConfig } from '../../config/cli.ts';
 import { EXIT_OK, UsageError } from '../errors.ts';
 import type { CliIo } from '../main.ts';
 import { parseCommandArgs, parseFlags, runOpsCommand } from '../ops-runtime.ts';

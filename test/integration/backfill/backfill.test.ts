@@ -15,11 +15,8 @@ import { run as runReconcile } from '../../../lib/cli/commands/reconcile.ts';
 import { run as runRedrive } from '../../../lib/cli/commands/redrive.ts';
 import { createArchiverDeps } from '../../../lib/compose/lambda.ts';
 import { createCatalogFor, presenceFor } from '../../../lib/compose/reconcile.ts';
-import {
-  type ArchiverConfig,
-  readArchiverConfig,
-  readBackfillConfig,
-} from '../../../lib/config/lambda.ts';
+import { readBackfillConfig } from '../../../lib/config/cli.ts';
+import { type ArchiverConfig, readArchiverConfig } from '../../../lib/config/lambda.ts';
 import { archiveKeyFor } from '../../../lib/domain/archive-key.ts';
 import { type MediaJob, parseMediaJob, serializeMediaJob } from '../../../lib/domain/media-job.ts';
 import { createArchiverHandler } from '../../../lib/handlers/archiver-handler.ts';

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError, readCliConfig } from '../../../lib/config/lambda.ts';
+import { readCliConfig } from '../../../lib/config/cli.ts';
+import { ConfigurationError } from '../../../lib/config/env.ts';
 
 describe('readCliConfig', () => {
   it('targets the local stack with defaults under --local', () => {

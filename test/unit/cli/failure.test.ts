@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { IntegrityError, NotInArchiveError } from '../../../lib/cli/errors.ts';
 import { describeFailure } from '../../../lib/cli/failure.ts';
-import { ConfigurationError } from '../../../lib/config/lambda.ts';
+import { ConfigurationError } from '../../../lib/config/env.ts';
 
 const sdkError = (name: string, extra: Record<string, unknown> = {}) =>
   Object.assign(new Error(`${name} happened`), { name, ...extra });

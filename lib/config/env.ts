@@ -1,0 +1,69 @@
+import { isAccountSid } from '../domain/sids.ts';
+
+/** Raised at cold start: a Lambda with a bad configuration must fail loudly, not limp along. */
+export class ConfigurationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigurationError';
+  }
+}
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+export const required = (env: Env, name: string): string => {
+  const value = env[name]?.trim();
+  if (!value) throw new ConfigurationError(`${name} is required`);
+  return value;
+};
+
+export const optional = (env: Env, name: string): string | undefined =>
+  env[name]?.trim() || undefined;
+
+export const bool = (env: Env, name: string, fallback: boolean): boolean => {
+  const value = optional(env, name)?.toLowerCase();
+  if (value === undefined) return fallback;
+  if (['true', '1', 'yes'].includes(value)) return true;
+  if (['false', '0', 'no'].includes(value)) return false;
+  throw new ConfigurationError(`${name} must be true or false`);
+};
+
+export const int = (env: Env, name: string, fallback: number, min: number, max: number): number => {
+  const value = optional(env, name);
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < min || parsed > max) {
+    throw new ConfigurationError(`${name} must be an integer in ${min}..${max}`);
+  }
+  return parsed;
+};
+
+export const accountSid = (env: Env): string => {
+  const sid = required(env, 'TWILIO_ACCOUNT_SID');
+  if (!isAccountSid(sid)) throw new ConfigurationError('TWILIO_ACCOUNT_SID is not an AC… SID');
+  return sid;
+};
+
+export const url = (env: Env, name: string, fallback?: string): string | undefined => {
+  const value = optional(env, name) ?? fallback;
+  if (value === undefined) return undefined;
+  try {
+    const parsed = new URL(value);
+    if (parsed.protocol !== 'https:' && parsed.protocol !== 'http:') throw new Error();
+    return value;
+  } catch {
+    throw new ConfigurationError(`${name} must be an http(s) URL`);
+  }
+};
+
+/** ARCHIVE_PREFIX, the one rule for every reader of the archive: relative, ends in `/`. */
+export const archivePrefix = (env: Env): string => {
+  const prefix = optional(env, 'ARCHIVE_PREFIX') ?? 'media/';
+  if (prefix.startsWith('/') || prefix.includes('..')) {
+    throw new ConfigurationError('ARCHIVE_PREFIX must be a relative key prefix');
+  }
+  return prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`;
+};
+
+/** `undefined` lets the SDK resolve it (profile, instance metadata). */
+export const region = (env: Env): string | undefined =>
+  optional(env, 'AWS_REGION') ?? optional(env, 'AWS_DEFAULT_REGION');

@@ -1,0 +1,27 @@
+/**
+ * The local stack's fixed names, ports and keys: one dependency-free module read by the stack, the
+ * CLI's `--local`, the bench and the scripts (and never bundled into a Lambda by accident of an
+ * import chain).
+ */
+
+/** Every local stand-in runs in this region. */
+export const LOCAL_REGION = 'us-east-1';
+/** s3rver's (and so the local SQS's) fixed keys. */
+export const LOCAL_AWS_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
+
+export const DEFAULT_LOCAL_BUCKET = 'twilio-media-archive';
+export const DEFAULT_LOCAL_DATA_DIR = '.local';
+
+export const LOCAL_MEDIA_QUEUE = 'media-jobs';
+export const LOCAL_DEAD_LETTER_QUEUE = 'media-jobs-dlq';
+/** As on AWS (infra/): a job that fails five receives goes to the DLQ. */
+export const LOCAL_MAX_RECEIVE_COUNT = 5;
+/** Seconds a received job stays invisible before the poller's next try. */
+export const DEFAULT_LOCAL_VISIBILITY_TIMEOUT = 5;
+
+export const DEFAULT_LOCAL_S3_PORT = 4569;
+export const DEFAULT_LOCAL_SQS_PORT = 9324;
+export const DEFAULT_LOCAL_HTTP_PORT = 3000;
+export const DEFAULT_LOCAL_BROWSER_PORT = 8080;
+export const DEFAULT_LOCAL_TWILIO_PORT = 4010;
+export const DEFAULT_LOCAL_TWILIO_CDN_PORT = 4011;

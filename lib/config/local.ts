@@ -1,0 +1,63 @@
+import { accountSid, type Env, int, optional, url } from './env.ts';
+import {
+  DEFAULT_LOCAL_BROWSER_PORT,
+  DEFAULT_LOCAL_BUCKET,
+  DEFAULT_LOCAL_DATA_DIR,
+  DEFAULT_LOCAL_HTTP_PORT,
+  DEFAULT_LOCAL_S3_PORT,
+  DEFAULT_LOCAL_SQS_PORT,
+  DEFAULT_LOCAL_TWILIO_CDN_PORT,
+  DEFAULT_LOCAL_TWILIO_PORT,
+  DEFAULT_LOCAL_VISIBILITY_TIMEOUT,
+} from './local-constants.ts';
+
+export interface LocalStackConfig {
+  s3Port: number;
+  sqsPort: number;
+  httpPort: number;
+  /** The archive browser's own loopback port (never the webhook port). */
+  browserPort: number;
+  /** Emulator ports; 0 = free ports. */
+  twilioApiPort: number;
+  twilioCdnPort: number;
+  dataDir: string;
+  bucket: string;
+  /** `undefined` = no credentials configured: run the built-in Twilio emulator (demo mode). */
+  twilio?: { accountSid: string; apiBaseUrl: string };
+  /** Seconds a received job stays invisible before the poller's next try (Lambda: the queue's). */
+  visibilityTimeoutSeconds: number;
+  /** The environment the Lambdas would see, minus what the stack itself wires. */
+  env: Env;
+}
+
+/** Settings of `npm start`: every one has a default, and the Lambdas' variables apply too. */
+export const readLocalStackConfig = (env: Env = process.env): LocalStackConfig => {
+  const hasCredentials =
+    optional(env, 'TWILIO_AUTH_TOKEN') !== undefined ||
+    optional(env, 'TWILIO_API_KEY_SECRET') !== undefined;
+  const config: LocalStackConfig = {
+    s3Port: int(env, 'LOCAL_S3_PORT', DEFAULT_LOCAL_S3_PORT, 0, 65_535),
+    sqsPort: int(env, 'LOCAL_SQS_PORT', DEFAULT_LOCAL_SQS_PORT, 0, 65_535),
+    httpPort: int(env, 'PORT', DEFAULT_LOCAL_HTTP_PORT, 0, 65_535),
+    browserPort: int(env, 'ARCHIVE_BROWSER_PORT', DEFAULT_LOCAL_BROWSER_PORT, 0, 65_535),
+    twilioApiPort: int(env, 'LOCAL_TWILIO_PORT', DEFAULT_LOCAL_TWILIO_PORT, 0, 65_535),
+    twilioCdnPort: int(env, 'LOCAL_TWILIO_CDN_PORT', DEFAULT_LOCAL_TWILIO_CDN_PORT, 0, 65_535),
+    dataDir: optional(env, 'LOCAL_DATA_DIR') ?? DEFAULT_LOCAL_DATA_DIR,
+    bucket: optional(env, 'ARCHIVE_BUCKET') ?? DEFAULT_LOCAL_BUCKET,
+    visibilityTimeoutSeconds: int(
+      env,
+      'LOCAL_VISIBILITY_TIMEOUT',
+      DEFAULT_LOCAL_VISIBILITY_TIMEOUT,
+      1,
+      43_200,
+    ),
+    env,
+  };
+  if (hasCredentials) {
+    config.twilio = {
+      accountSid: accountSid(env),
+      apiBaseUrl: url(env, 'TWILIO_API_BASE_URL', 'https://api.twilio.com') as string,
+    };
+  }
+  return config;
+};
