@@ -16,6 +16,8 @@ import type { ArchiveStore, DeadLetter, MediaSource, RetryScheduler } from './po
 
 export interface ArchiverDeps {
   config: ArchiverConfig;
+  /** TWILIO_SUBACCOUNTS: the accounts whose jobs are archived (default: the main one). */
+  isAllowedAccount?: (accountSid: string) => boolean;
   source: MediaSource;
   store: ArchiveStore;
   /** Present when `config.deadLetterQueueUrl` is set. */
