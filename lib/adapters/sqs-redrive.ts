@@ -11,6 +11,7 @@ import {
   type SQSClient,
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
+import { isAccountSid } from '../domain/sids.ts';
 
 export interface SqsRedriveOptions {
   client: SQSClient;
@@ -74,6 +75,16 @@ export const describeDeadLettered = (message: Message): DeadLetteredJob => {
 const isUnsupported = (error: unknown) => {
   const name = (error as { name?: string; Code?: string })?.name ?? '';
   return /UnsupportedOperation|InvalidAction|UnknownOperation|NotImplemented/i.test(name);
+};
+
+/** The tenant of a redriven job, for its fair-queue group (as the webhook set it). */
+const accountOfBody = (body: string | undefined): string | undefined => {
+  try {
+    const sid = (JSON.parse(body ?? '') as { accountSid?: unknown }).accountSid;
+    return isAccountSid(sid) ? sid : undefined;
+  } catch {
+    return undefined;
+  }
 };
 
 /** Moves dead-lettered jobs back to the media queue: SQS's move task, or receive/send/delete. */
@@ -220,9 +231,11 @@ export const createSqsRedrive = ({
               for (const [name, value] of Object.entries(message.MessageAttributes ?? {})) {
                 if (!FAILURE_ATTRIBUTES.has(name)) attributes[name] = value;
               }
+              const group = accountOfBody(message.Body);
               return {
                 Id: String(n),
                 MessageBody: message.Body ?? '',
+                ...(group ? { MessageGroupId: group } : {}),
                 ...(Object.keys(attributes).length ? { MessageAttributes: attributes } : {}),
               };
             }),
