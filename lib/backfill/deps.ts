@@ -3,10 +3,11 @@ import { SQSClient } from '@aws-sdk/client-sqs';
 import { createS3ArchiveListing } from '../adapters/s3-archive-listing.ts';
 import { createS3ReconcileStatusSink } from '../adapters/s3-reconcile-status.ts';
 import { createSqsJobQueue } from '../adapters/sqs-job-queue.ts';
+import { createTwilioAccountDirectory } from '../adapters/twilio-account-directory.ts';
 import { createTwilioCatalog, type TwilioCatalogOptions } from '../adapters/twilio-catalog.ts';
 import type { ArchiverConfig, ReconcileConfig } from '../config.ts';
 import { logger } from '../observability.ts';
-import type { MessageCatalog } from '../ports.ts';
+import type { AccountDirectory, MessageCatalog } from '../ports.ts';
 import { createArchivePresence } from './archive-presence.ts';
 import type { ReconcileHandlerDeps } from './reconcile.ts';
 
@@ -22,6 +23,22 @@ export const createCatalogFor = (
     credentials: config.credentials,
     ...tuning,
   });
+
+/** The main account's Accounts list, when TWILIO_SUBACCOUNTS serves any subaccount. */
+export const accountDirectoryFor = (
+  config: ArchiverConfig,
+  tuning: CatalogTuning = {},
+): AccountDirectory | undefined =>
+  (config.subaccounts ?? { kind: 'none' }).kind === 'none'
+    ? undefined
+    : createTwilioAccountDirectory({
+        apiBaseUrl: config.twilioApiBaseUrl,
+        accountSid: config.accountSid,
+        credentials: config.credentials,
+        ...tuning,
+        // A walk over many accounts can wait for a slow list.
+        requestTimeoutMs: 30_000,
+      });
 
 /** Composition root of the reconcile Lambda: clients built once per cold start. */
 export const createReconcileDeps = (
