@@ -16,8 +16,8 @@ export interface TwilioAccountDirectoryOptions extends TwilioHttpOptions {
   pageSize?: number;
 }
 
-/** A webhook is waiting on this answer (Twilio gives it 15 s): retry briefly. */
-const DEFAULT_RETRY: RetryPolicy = { attempts: 2, baseDelayMs: 200, maxDelayMs: 2_000 };
+/** A webhook (10 s Lambda timeout, Twilio waits 15 s) is waiting on this answer: retry once. */
+const DEFAULT_RETRY: RetryPolicy = { attempts: 1, baseDelayMs: 200, maxDelayMs: 1_000 };
 const MAX_PAGES = 100;
 
 const text = (value: unknown): string => (typeof value === 'string' ? value : '');
@@ -44,7 +44,7 @@ export const createTwilioAccountDirectory = (
   options: TwilioAccountDirectoryOptions,
 ): AccountDirectory => {
   const http = twilioHttpSettings(options, DEFAULT_RETRY);
-  const timeoutMs = options.requestTimeoutMs ?? 5_000;
+  const timeoutMs = options.requestTimeoutMs ?? 3_000;
   const pageSize = Math.min(Math.max(options.pageSize ?? 1000, 1), 1000);
   const listPath = `${http.basePath}/2010-04-01/Accounts.json`;
   const main = options.accountSid;

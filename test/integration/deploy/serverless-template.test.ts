@@ -39,6 +39,7 @@ const VARIANT_PARAMS = {
   publicWebhookUrl: 'https://hooks.example.com/twilio/messages',
   bucketName: 'example-media-archive',
   alarmEmail: 'ops@example.com',
+  twilioSubaccounts: 'all',
 };
 const BUDGET_BYTES = { webhook: 500_000, archiver: 700_000, reconcile: 700_000 };
 const FUNCTIONS = ['webhook', 'archiver', 'reconcile'] as const;
@@ -327,6 +328,25 @@ describe('IAM', () => {
     const previous = statementsOf(variant, roleOf(variant, 'webhook'));
     expect(grantsFor(previous, 'ssm:GetParameters').flatMap((s) => s.resources)).toContain(
       `${SSM_ARN}/custom/previous-token`,
+    );
+  });
+
+  it('serves subaccounts with nothing per tenant: one variable, the main credentials only', () => {
+    // Assess
+    for (const name of FUNCTIONS) {
+      expect(envOf(template, name).TWILIO_SUBACCOUNTS).toBe('none');
+      expect(envOf(variant, name).TWILIO_SUBACCOUNTS).toBe('all');
+    }
+    const statements = statementsOf(variant, roleOf(variant, 'webhook'));
+    expect(
+      grantsFor(statements, 'ssm:GetParameters')
+        .flatMap((s) => s.resources)
+        .sort(),
+    ).toEqual(
+      [
+        `${SSM_ARN}${PARAMETER_PREFIX.replace(STAGE, 'variant')}/twilio-auth-token`,
+        `${SSM_ARN}/custom/previous-token`,
+      ].sort(),
     );
   });
 
