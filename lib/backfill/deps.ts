@@ -8,6 +8,7 @@ import { createTwilioCatalog, type TwilioCatalogOptions } from '../adapters/twil
 import type { ArchiverConfig, ReconcileConfig } from '../config.ts';
 import { logger } from '../observability.ts';
 import type { AccountDirectory, MessageCatalog } from '../ports.ts';
+import { configForAccount, servedAccounts } from './accounts.ts';
 import { createArchivePresence } from './archive-presence.ts';
 import type { ReconcileHandlerDeps } from './reconcile.ts';
 
@@ -57,13 +58,23 @@ export const createReconcileDeps = (
           }
         : {},
     );
+  const listing = createS3ArchiveListing({ client: s3, bucket: archiver.archiveBucket });
+  const directory = accountDirectoryFor(archiver, clients.twilio);
   return {
+    ...(directory
+      ? {
+          accounts: {
+            subaccounts: async () =>
+              (await servedAccounts(archiver, directory)).filter((a) => !a.main).map((a) => a.sid),
+            catalogFor: (sid: string) =>
+              createCatalogFor(configForAccount(archiver, sid), clients.twilio),
+            presenceFor: (sid: string) =>
+              createArchivePresence(listing, archiver.archivePrefix, sid),
+          },
+        }
+      : {}),
     catalog: createCatalogFor(archiver, clients.twilio),
-    presence: createArchivePresence(
-      createS3ArchiveListing({ client: s3, bucket: archiver.archiveBucket }),
-      archiver.archivePrefix,
-      archiver.accountSid,
-    ),
+    presence: createArchivePresence(listing, archiver.archivePrefix, archiver.accountSid),
     queue: createSqsJobQueue({
       client: clients.sqs ?? new SQSClient({}),
       queueUrl: config.mediaQueueUrl,
