@@ -181,6 +181,45 @@ describe('a main account and its subaccounts in one deployment', () => {
     expect(own.status).toBe(200);
   });
 
+  it('accepts a burst signed with a token rotated mid-burst, after one more lookup', async () => {
+    // Prepare
+    const emulator = stack.emulator;
+    if (!emulator) throw new Error('demo mode expected');
+    const helpDesk = tenants[1] as SubaccountRecord;
+    const path = `/2010-04-01/Accounts/${helpDesk.sid}.json`;
+    const lookups = () => emulator.requests.filter((r) => r.path === path).length;
+    const before = lookups();
+    const oldToken = helpDesk.authToken;
+    const burst = Array.from({ length: 8 }, () =>
+      emulator.addMessage({
+        accountSid: helpDesk.sid,
+        media: [{ contentType: 'image/jpeg', body: makeMediaBody(300, 40) }],
+      }),
+    );
+    const send = (message: SeededMessage, token: string) =>
+      postSignedWebhook({
+        webhookUrl: stack.webhookUrl,
+        authToken: token,
+        fields: incomingMessageFields({ accountSid: helpDesk.sid, message }),
+      });
+
+    // Act: two webhooks signed before the rotation, then Twilio rotates, then six with the new token.
+    const early = await Promise.all(burst.slice(0, 2).map((m) => send(m, oldToken)));
+    const newToken = emulator.rotateSubaccountToken(helpDesk.sid);
+    const late = await Promise.all(burst.slice(2).map((m) => send(m, newToken)));
+    const retried = await send(burst[0] as SeededMessage, oldToken);
+    await waitFor(
+      async () =>
+        burst.every((m) => m.media.every((media) => !emulator.hasMedia(media.sid))) &&
+        (await approximateCount(stack.sqs, stack.queueUrl)) === 0,
+      { timeoutMs: 60_000, what: 'the burst archived' },
+    );
+
+    // Assess
+    expect([...early, ...late, retried].map((a) => a.status)).toEqual(Array(9).fill(200));
+    expect(lookups() - before).toBe(1);
+  });
+
   it('backfills the closed subaccount first, warning of its deletion deadline', async () => {
     // Prepare
     const since = new Date(Date.now() - 3 * DAY).toISOString().slice(0, 10);
@@ -218,8 +257,9 @@ describe('a main account and its subaccounts in one deployment', () => {
     expect(result.code).toBe(0);
     const stats = JSON.parse(result.stdout) as { byAccount: Record<string, { count: number }> };
     expect(Object.keys(stats.byAccount).sort()).toEqual(tenants.map((t) => t.sid).sort());
-    // The clinic's refused webhook left its media at Twilio: the backfill archived it.
-    expect(tenants.map((tenant) => stats.byAccount[tenant.sid]?.count)).toEqual([2, 1, 1]);
+    // The clinic's refused webhook left its media at Twilio: the backfill archived it; the help
+    // desk's burst added eight.
+    expect(tenants.map((tenant) => stats.byAccount[tenant.sid]?.count)).toEqual([2, 9, 1]);
     expect(text.stdout).toContain('by account');
   });
 });
