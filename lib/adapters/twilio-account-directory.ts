@@ -83,7 +83,10 @@ export const createTwilioAccountDirectory = (
     if (status >= 500)
       throw new Retryable(new TwilioUnavailableError(`Accounts answered ${status}`));
     if (status === 401 || status === 403) {
-      throw new TwilioAuthError(`Twilio refused the main account's credential (${status})`);
+      // Twilio's Standard API keys may not read Accounts; only the auth token or a Main key can.
+      throw new TwilioAuthError(
+        `Twilio refused the credential on Accounts (${status}): subaccounts need the main auth token or a Main API key`,
+      );
     }
     throw new TwilioListError(`Accounts answered ${status}`);
   };
