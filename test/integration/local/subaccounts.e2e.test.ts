@@ -1,4 +1,6 @@
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type MediaJob, serializeMediaJob } from '../../../lib/domain/media-job.ts';
 import type { LocalStack } from '../../../lib/local/local-stack.ts';
 import type { SeededMessage, SubaccountRecord } from '../../../lib/local/twilio-emulator.ts';
 import { incomingMessageFields, postSignedWebhook } from '../../../lib/local/webhook-client.ts';
@@ -248,6 +250,62 @@ describe('a main account and its subaccounts in one deployment', () => {
     expect(stack.emulator?.hasMedia(closedMessage.media[0]?.sid ?? '')).toBe(false);
   });
 
+  it("redrive --account moves one tenant's dead letters and leaves the others'", async () => {
+    // Prepare
+    const emulator = stack.emulator;
+    if (!emulator) throw new Error('demo mode expected');
+    const [clinic, helpDesk] = tenants as [SubaccountRecord, SubaccountRecord];
+    const dead = [clinic, helpDesk].map((tenant) => {
+      const message = emulator.addMessage({
+        accountSid: tenant.sid,
+        media: [{ contentType: 'image/png', body: makeMediaBody(400, 50) }],
+      });
+      const media = message.media[0] as SeededMessage['media'][number];
+      const job: MediaJob = {
+        version: 1,
+        accountSid: tenant.sid,
+        messageSid: message.sid,
+        mediaSid: media.sid,
+        contentType: media.contentType,
+        receivedAt: new Date().toISOString(),
+        index: 0,
+        source: 'webhook',
+      };
+      return { tenant, media, job };
+    });
+    for (const { job } of dead) {
+      await stack.sqs.send(
+        new SendMessageCommand({
+          QueueUrl: stack.deadLetterQueueUrl,
+          MessageBody: serializeMediaJob(job),
+        }),
+      );
+    }
+
+    // Act
+    const result = await runMediaArchive(
+      ['redrive', '--local', '--account', helpDesk.sid, '--json'],
+      cliEnv(),
+      stack.dataDir,
+    );
+    await waitFor(async () => !emulator.hasMedia(dead[1]?.media.sid ?? ''), {
+      timeoutMs: 60_000,
+      what: "the help desk's redriven job archived",
+    });
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ moved: 1, method: 'copy' });
+    expect(emulator.hasMedia(dead[0]?.media.sid ?? '')).toBe(true);
+    const left = await runMediaArchive(
+      ['redrive', '--local', '--dry-run', '--json'],
+      cliEnv(),
+      stack.dataDir,
+    );
+    const remaining = JSON.parse(left.stdout) as { jobs: Array<{ accountSid: string }> };
+    expect(remaining.jobs.map((job) => job.accountSid)).toEqual([clinic.sid]);
+  });
+
   it('media-archive stats shows each account', async () => {
     // Act
     const result = await runMediaArchive(['stats', '--local', '--json'], cliEnv(), stack.dataDir);
@@ -258,8 +316,8 @@ describe('a main account and its subaccounts in one deployment', () => {
     const stats = JSON.parse(result.stdout) as { byAccount: Record<string, { count: number }> };
     expect(Object.keys(stats.byAccount).sort()).toEqual(tenants.map((t) => t.sid).sort());
     // The clinic's refused webhook left its media at Twilio: the backfill archived it; the help
-    // desk's burst added eight.
-    expect(tenants.map((tenant) => stats.byAccount[tenant.sid]?.count)).toEqual([2, 9, 1]);
+    // desk's burst added eight, its redriven dead letter one.
+    expect(tenants.map((tenant) => stats.byAccount[tenant.sid]?.count)).toEqual([2, 10, 1]);
     expect(text.stdout).toContain('by account');
   });
 });
