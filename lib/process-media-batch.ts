@@ -24,6 +24,8 @@ import { STALE_SPOOL_MS, sweepStaleSpools } from './spool.ts';
 
 export interface ArchiverDeps {
   config: ArchiverConfig;
+  /** TWILIO_SUBACCOUNTS: the accounts whose jobs are archived (default: the main one). */
+  isAllowedAccount?: (accountSid: string) => boolean;
   source: MediaSource;
   store: ArchiveStore;
   /** Present when `config.deadLetterQueueUrl` is set. */
