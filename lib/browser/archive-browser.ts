@@ -163,6 +163,7 @@ export const createArchiveBrowser = (options: ArchiveBrowserOptions): ArchiveBro
           day: dayText,
           accountSid: accountSid ?? '',
           showAccount: accounts.length > 1,
+          accounts,
           entries: page.entries,
           nextToken: page.nextToken,
           continued: token !== undefined,

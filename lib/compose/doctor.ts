@@ -6,6 +6,7 @@ import {
 import { createS3ReconcileStatusReader } from '../adapters/s3/s3-reconcile-status.ts';
 import { createSqsQueueInspector } from '../adapters/sqs/sqs-queue-inspector.ts';
 import { createSsmParameterReader } from '../adapters/ssm/ssm-parameter-reader.ts';
+import { createTwilioAccountDirectory } from '../adapters/twilio/twilio-account-directory.ts';
 import { createTwilioAccountReader } from '../adapters/twilio/twilio-account-reader.ts';
 import type { DoctorConfig, DoctorService } from '../config/doctor.ts';
 import type { DoctorPorts } from '../ports/doctor.ts';
@@ -44,6 +45,14 @@ export const createDoctorDeps = async (
           messagingBaseUrl: config.twilioMessagingBaseUrl,
           accountSid,
           credentials,
+          ...(tuning.fetch ? { fetch: tuning.fetch } : {}),
+        }),
+      accounts: (accountSid, credentials) =>
+        createTwilioAccountDirectory({
+          apiBaseUrl: config.twilioApiBaseUrl,
+          accountSid,
+          credentials,
+          requestTimeoutMs: 30_000,
           ...(tuning.fetch ? { fetch: tuning.fetch } : {}),
         }),
       queues: createSqsQueueInspector(sqs),

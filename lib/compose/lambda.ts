@@ -5,14 +5,17 @@ import { createSqsDeadLetter } from '../adapters/sqs/sqs-dead-letter.ts';
 import { createSqsJobQueue } from '../adapters/sqs/sqs-job-queue.ts';
 import { createSqsRetryScheduler } from '../adapters/sqs/sqs-retry-scheduler.ts';
 import { createSecretsResolver, type SecretsResolver } from '../adapters/ssm/ssm-secrets.ts';
+import { createTwilioAccountDirectory } from '../adapters/twilio/twilio-account-directory.ts';
 import {
   createTwilioMediaSource,
   type TwilioMediaSourceOptions,
 } from '../adapters/twilio/twilio-media-source.ts';
 import type { ArchiverConfig, WebhookConfig } from '../config/lambda.ts';
+import { type AccountScope, scopeMayInclude } from '../domain/account-scope.ts';
 import type { ArchiverDeps } from '../handlers/archiver-handler.ts';
 import { logger, metrics } from '../observability.ts';
-import type { JobQueue } from '../ports/pipeline.ts';
+import type { AccountTokens, JobQueue } from '../ports/pipeline.ts';
+import { createAccountTokens } from '../use-cases/account-tokens.ts';
 import { createS3Client, createSqsClient, loadSsmClient } from './clients.ts';
 
 /** The archive bucket's client settings: path style to a local S3 server means its checksums too. */
@@ -35,18 +38,48 @@ export const resolveSecrets: SecretsResolver = createSecretsResolver({ loadClien
 export interface WebhookDeps {
   config: WebhookConfig;
   queue: JobQueue;
+  tokens?: AccountTokens;
 }
 
 export const createWebhookDeps = (
   config: WebhookConfig,
-  clients: { sqs?: SQSClient } = {},
-): WebhookDeps => ({
-  config,
-  queue: createSqsJobQueue({
-    client: clients.sqs ?? createSqsClient(),
-    queueUrl: config.mediaQueueUrl,
-  }),
-});
+  clients: { sqs?: SQSClient; fetch?: typeof globalThis.fetch } = {},
+): WebhookDeps => {
+  const deps: WebhookDeps = {
+    config,
+    queue: createSqsJobQueue({
+      client: clients.sqs ?? createSqsClient(),
+      queueUrl: config.mediaQueueUrl,
+    }),
+  };
+  const scope = config.subaccounts ?? { kind: 'none' };
+  if (scope.kind !== 'none') {
+    // Subaccount tokens are read with the main account's primary token, the one secret the
+    // webhook already holds: no per-tenant secret is ever configured.
+    deps.tokens = createAccountTokens({
+      mainAccountSid: config.accountSid,
+      mainTokens: config.authTokens,
+      scope,
+      directory: createTwilioAccountDirectory({
+        apiBaseUrl: config.twilioApiBaseUrl ?? 'https://api.twilio.com',
+        accountSid: config.accountSid,
+        credentials: { username: config.accountSid, password: config.authTokens[0] as string },
+        ...(clients.fetch ? { fetch: clients.fetch } : {}),
+      }),
+    });
+  }
+  return deps;
+};
+
+/**
+ * The archiver's "an allowed account": the main account, a listed subaccount, or under `all` any
+ * account SID, since the main credentials reach only the main's own subaccounts at Twilio (the
+ * webhook, which learns tokens, is where `all` membership is checked).
+ */
+export const allowedAccountPredicate =
+  (mainSid: string, scope: AccountScope | undefined) =>
+  (sid: string): boolean =>
+    scopeMayInclude(scope ?? { kind: 'none' }, mainSid, sid);
 
 // ---------------------------------------------------------------------------------------------
 // Archiver — createArchiverDeps(config) is added here by the archiver work (not part of the
@@ -61,7 +94,10 @@ export interface ArchiverClients {
 }
 
 /** The Twilio media source of the archiver, the CLI's `--direct` and `--sizes`. */
-export const mediaSourceFor = (config: ArchiverConfig, tuning: ArchiverClients['twilio'] = {}) =>
+export const mediaSourceFor = (
+  config: ArchiverConfig,
+  tuning: ArchiverClients['twilio'] & Pick<TwilioMediaSourceOptions, 'isAllowedAccount'> = {},
+) =>
   createTwilioMediaSource({
     apiBaseUrl: config.twilioApiBaseUrl,
     accountSid: config.accountSid,
@@ -76,9 +112,11 @@ export const createArchiverDeps = (
 ): ArchiverDeps => {
   const s3 = clients.s3 ?? createS3Client(archiveS3Settings(config));
   const sqs = clients.sqs ?? createSqsClient();
+  const isAllowedAccount = allowedAccountPredicate(config.accountSid, config.subaccounts);
   const deps: ArchiverDeps = {
     config,
-    source: mediaSourceFor(config, clients.twilio),
+    isAllowedAccount,
+    source: mediaSourceFor(config, { ...clients.twilio, isAllowedAccount }),
     store: createS3ArchiveStore({ client: s3, bucket: config.archiveBucket }),
     logger,
     metrics,

@@ -4,6 +4,7 @@ import { createS3ArchiveListing } from '../adapters/s3/s3-archive-listing.ts';
 import { createS3ArchiveStore } from '../adapters/s3/s3-archive-store.ts';
 import { createS3ReconcileStatusSink } from '../adapters/s3/s3-reconcile-status.ts';
 import { createSqsJobQueue } from '../adapters/sqs/sqs-job-queue.ts';
+import { createTwilioAccountDirectory } from '../adapters/twilio/twilio-account-directory.ts';
 import {
   createTwilioCatalog,
   type TwilioCatalogOptions,
@@ -11,7 +12,8 @@ import {
 import type { ArchiverConfig, ReconcileConfig } from '../config/lambda.ts';
 import type { ReconcileHandlerDeps } from '../handlers/reconcile-handler.ts';
 import { logger } from '../observability.ts';
-import type { MessageCatalog } from '../ports/pipeline.ts';
+import type { AccountDirectory, MessageCatalog } from '../ports/pipeline.ts';
+import { configForAccount, servedAccounts } from '../use-cases/backfill/accounts.ts';
 import {
   type ArchivePresence,
   createArchivePresence,
@@ -31,6 +33,22 @@ export const createCatalogFor = (
     credentials: config.credentials,
     ...tuning,
   });
+
+/** The main account's Accounts list, when TWILIO_SUBACCOUNTS serves any subaccount. */
+export const accountDirectoryFor = (
+  config: ArchiverConfig,
+  tuning: CatalogTuning = {},
+): AccountDirectory | undefined =>
+  (config.subaccounts ?? { kind: 'none' }).kind === 'none'
+    ? undefined
+    : createTwilioAccountDirectory({
+        apiBaseUrl: config.twilioApiBaseUrl,
+        accountSid: config.accountSid,
+        credentials: config.credentials,
+        ...tuning,
+        // A walk over many accounts can wait for a slow list.
+        requestTimeoutMs: 30_000,
+      });
 
 /** "Already archived?" for backfill and reconcile: a day listing, then a HEAD for proof. */
 export const presenceFor = (s3: S3Client, config: ArchiverConfig): ArchivePresence =>
@@ -56,7 +74,19 @@ export const createReconcileDeps = (
 ): ReconcileHandlerDeps => {
   const { archiver } = config;
   const s3 = clients.s3 ?? createS3Client(archiveS3Settings(archiver));
+  const directory = accountDirectoryFor(archiver, clients.twilio);
   return {
+    ...(directory
+      ? {
+          accounts: {
+            subaccounts: async () =>
+              (await servedAccounts(archiver, directory)).filter((a) => !a.main).map((a) => a.sid),
+            catalogFor: (sid: string) =>
+              createCatalogFor(configForAccount(archiver, sid), clients.twilio),
+            presenceFor: (sid: string) => presenceFor(s3, configForAccount(archiver, sid)),
+          },
+        }
+      : {}),
     catalog: createCatalogFor(archiver, clients.twilio),
     presence: presenceFor(s3, archiver),
     queue: createSqsJobQueue({

@@ -8,6 +8,7 @@ import {
   int,
   optional,
   required,
+  subaccounts,
 } from './env.ts';
 import {
   type ArchiverConfig,
@@ -75,7 +76,9 @@ export const readCliConfig = (options: { local: boolean }, env: Env = process.en
           ...(region ? { region } : {}),
         },
       };
-  if (sid) config.accountSid = sid;
+  // With subaccounts served, the archive holds several accounts: only --account narrows then.
+  const scope = sid ? subaccounts(env, sid) : { kind: 'none' };
+  if (sid && scope.kind === 'none') config.accountSid = sid;
   return config;
 };
 

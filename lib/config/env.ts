@@ -1,3 +1,8 @@
+import {
+  type AccountScope,
+  AccountScopeSyntaxError,
+  parseAccountScope,
+} from '../domain/account-scope.ts';
 import { isAccountSid } from '../domain/sids.ts';
 
 /** Raised at cold start: a Lambda with a bad configuration must fail loudly, not limp along. */
@@ -67,3 +72,20 @@ export const archivePrefix = (env: Env): string => {
 /** `undefined` lets the SDK resolve it (profile, instance metadata). */
 export const region = (env: Env): string | undefined =>
   optional(env, 'AWS_REGION') ?? optional(env, 'AWS_DEFAULT_REGION');
+
+/** TWILIO_SUBACCOUNTS: `none` (default), `all`, or `AC…,AC…`; the main account is always served. */
+export const subaccounts = (env: Env, mainSid: string): AccountScope => {
+  try {
+    const scope = parseAccountScope(optional(env, 'TWILIO_SUBACCOUNTS'));
+    if (scope.kind === 'list' && scope.sids.includes(mainSid)) {
+      return { kind: 'list', sids: scope.sids.filter((sid) => sid !== mainSid) };
+    }
+    return scope;
+  } catch (error) {
+    if (!(error instanceof AccountScopeSyntaxError)) throw error;
+    throw new ConfigurationError(`TWILIO_SUBACCOUNTS: ${error.message}`);
+  }
+};
+
+export const apiBaseUrl = (env: Env): string =>
+  (url(env, 'TWILIO_API_BASE_URL', 'https://api.twilio.com') as string).replace(/\/+$/, '');

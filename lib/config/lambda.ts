@@ -1,4 +1,5 @@
 import { tmpdir } from 'node:os';
+import type { AccountScope } from '../domain/account-scope.ts';
 import {
   DEFAULT_TWILIO_MEDIA_ORIGINS,
   formatMediaOrigin,
@@ -6,15 +7,17 @@ import {
   MediaOriginSyntaxError,
   parseMediaOrigins,
 } from '../domain/media-origins.ts';
-
 import {
   accountSid,
+  apiBaseUrl,
+  archivePrefix,
   bool,
   ConfigurationError,
   type Env,
   int,
   optional,
   required,
+  subaccounts,
   url,
 } from './env.ts';
 
@@ -22,6 +25,10 @@ export interface WebhookConfig {
   accountSid: string;
   /** Primary first, then the previous token during a rotation. */
   authTokens: string[];
+  /** Subaccounts served besides the main account (absent = none); tokens from the main's API. */
+  subaccounts?: AccountScope;
+  /** Where subaccount tokens are looked up (with the main account's auth token). */
+  twilioApiBaseUrl?: string;
   publicWebhookUrl?: string;
   mediaQueueUrl: string;
   archiveAddresses: boolean;
@@ -29,9 +36,12 @@ export interface WebhookConfig {
 
 export const readWebhookConfig = (env: Env = process.env): WebhookConfig => {
   const previous = optional(env, 'TWILIO_AUTH_TOKEN_PREVIOUS');
+  const sid = accountSid(env);
   const config: WebhookConfig = {
-    accountSid: accountSid(env),
+    accountSid: sid,
     authTokens: [required(env, 'TWILIO_AUTH_TOKEN'), ...(previous ? [previous] : [])],
+    subaccounts: subaccounts(env, sid),
+    twilioApiBaseUrl: apiBaseUrl(env),
     mediaQueueUrl: required(env, 'MEDIA_QUEUE_URL'),
     archiveAddresses: bool(env, 'ARCHIVE_ADDRESSES', false),
   };
@@ -47,6 +57,8 @@ export interface TwilioCredentials {
 
 export interface ArchiverConfig {
   accountSid: string;
+  /** Subaccounts whose media the main account's credentials archive and delete (absent = none). */
+  subaccounts?: AccountScope;
   archiveBucket: string;
   archivePrefix: string;
   credentials: TwilioCredentials;
@@ -120,21 +132,15 @@ const mediaOrigins = (env: Env, apiBaseUrl: string): string[] => {
 
 export const readArchiverConfig = (env: Env = process.env): ArchiverConfig => {
   const sid = accountSid(env);
-  const apiBaseUrl = (url(env, 'TWILIO_API_BASE_URL', 'https://api.twilio.com') as string).replace(
-    /\/+$/,
-    '',
-  );
-  const prefix = optional(env, 'ARCHIVE_PREFIX') ?? 'media/';
-  if (prefix.startsWith('/') || prefix.includes('..')) {
-    throw new ConfigurationError('ARCHIVE_PREFIX must be a relative key prefix');
-  }
+  const twilioApiBaseUrl = apiBaseUrl(env);
   const config: ArchiverConfig = {
     accountSid: sid,
+    subaccounts: subaccounts(env, sid),
     archiveBucket: required(env, 'ARCHIVE_BUCKET'),
-    archivePrefix: prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`,
+    archivePrefix: archivePrefix(env),
     credentials: credentials(env, sid),
-    twilioApiBaseUrl: apiBaseUrl,
-    twilioMediaOrigins: mediaOrigins(env, apiBaseUrl),
+    twilioApiBaseUrl,
+    twilioMediaOrigins: mediaOrigins(env, twilioApiBaseUrl),
     maxMediaBytes: int(env, 'MAX_MEDIA_BYTES', DEFAULT_MAX_MEDIA_BYTES, 1, 5 * 1024 ** 3),
     deleteAfterArchive: bool(env, 'DELETE_AFTER_ARCHIVE', true),
     s3ForcePathStyle: bool(env, 'S3_FORCE_PATH_STYLE', false),

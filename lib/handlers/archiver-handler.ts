@@ -24,6 +24,8 @@ import { type ArchiveOutcome, archiveMedia } from '../use-cases/archive-media.ts
 
 export interface ArchiverDeps {
   config: ArchiverConfig;
+  /** TWILIO_SUBACCOUNTS: the accounts whose jobs are archived (default: the main one). */
+  isAllowedAccount?: (accountSid: string) => boolean;
   source: MediaSource;
   store: ArchiveStore;
   /** Present when `config.deadLetterQueueUrl` is set. */

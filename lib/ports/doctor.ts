@@ -1,5 +1,6 @@
 import type { TwilioCredentials } from '../config/lambda.ts';
 import type { ReconcileRunStatus } from '../use-cases/reconcile.ts';
+import type { AccountDirectory } from './pipeline.ts';
 
 export type { ReconcileRunStatus };
 
@@ -106,6 +107,8 @@ export interface DoctorPorts {
   stack: StackReader;
   parameters: ParameterReader;
   twilio: TwilioAccountReaderFactory;
+  /** The main account's subaccounts (TWILIO_SUBACCOUNTS); absent = not checked. */
+  accounts?: (accountSid: string, credentials: TwilioCredentials) => AccountDirectory;
   queues: QueueInspector;
   metrics: MetricsReader;
   alarms: AlarmReader;

@@ -183,3 +183,40 @@ export interface ArchiveListing {
   /** Every key under `prefix`, all pages. */
   keysUnder(prefix: string): Promise<string[]>;
 }
+
+/** A Twilio account as the Accounts resource describes it (2010 API). */
+export interface TwilioAccount {
+  sid: string;
+  /** The main account that owns it; itself for a main account. */
+  ownerAccountSid: string;
+  /** `active`, `suspended` or `closed`. */
+  status: string;
+  friendlyName: string;
+  /** ISO-8601 UTC. */
+  dateCreated: string;
+  dateUpdated: string;
+}
+
+/** The main account's view of its subaccounts. Adapter: `twilio-account-directory.ts`. */
+export interface AccountDirectory {
+  /** Every subaccount the main account owns (all pages), the main account itself excluded. */
+  listSubaccounts(signal?: AbortSignal): Promise<TwilioAccount[]>;
+  /** One subaccount with its primary auth token; `undefined` when it is not the main's. */
+  getSubaccount(
+    sid: string,
+    signal?: AbortSignal,
+  ): Promise<(TwilioAccount & { authToken: string }) | undefined>;
+}
+
+/** Which tokens validate the webhooks of one account. Built by `lib/account-tokens.ts`. */
+export interface AccountTokens {
+  /**
+   * Tokens, newest first; `undefined` when this deployment does not serve the account.
+   * `afterMismatch`: a signature just failed with the tokens given before, so a lookup may be due.
+   * Throws a `TransientError` when Twilio cannot tell and nothing usable is cached.
+   */
+  tokensFor(
+    accountSid: string,
+    options?: { afterMismatch?: boolean },
+  ): Promise<string[] | undefined>;
+}

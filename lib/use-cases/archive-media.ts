@@ -56,6 +56,8 @@ export interface ArchiveMediaMetrics {
 }
 
 export interface ArchiveMediaDeps {
+  /** TWILIO_SUBACCOUNTS: the accounts served; default only `config.accountSid`. */
+  isAllowedAccount?: (accountSid: string) => boolean;
   source: MediaSource;
   store: ArchiveStore;
   config: ArchiveMediaConfig;
@@ -137,8 +139,8 @@ export const archiveMedia = async (
   const logger = deps.logger ?? defaultLogger;
   const metrics = deps.metrics ?? defaultMetrics;
   const { signal } = context;
-  if (job.accountSid !== config.accountSid) {
-    throw new ForeignAccountError('job belongs to another Twilio account');
+  if (!(deps.isAllowedAccount?.(job.accountSid) ?? job.accountSid === config.accountSid)) {
+    throw new ForeignAccountError('job belongs to an account this deployment does not serve');
   }
   const key = archiveKeyFor(config.archivePrefix, job);
   const ref: MediaRef = {

@@ -46,6 +46,11 @@ export interface TwilioMediaSourceOptions extends TwilioHttpOptions {
   notFoundRetryDelaysMs?: readonly number[];
   /** Time allowed until the response headers arrive, per request. */
   headersTimeoutMs?: number;
+  /**
+   * Accounts whose paths get the (main account's) credentials: TWILIO_SUBACCOUNTS. Default: only
+   * `accountSid`.
+   */
+  isAllowedAccount?: (accountSid: string) => boolean;
 }
 
 export const MAX_REDIRECTS = 3;
@@ -130,11 +135,20 @@ export const createTwilioMediaSource = (options: TwilioMediaSourceOptions): Medi
   const { fetch: fetchImpl, base, basePath, authorization } = http;
   const notFoundDelays = options.notFoundRetryDelaysMs ?? [1_000, 2_000];
   const headersTimeoutMs = options.headersTimeoutMs ?? 30_000;
-  const accountPrefix = `${basePath}/2010-04-01/Accounts/${options.accountSid}/`;
+  const accountsPrefix = `${basePath}/2010-04-01/Accounts/`;
   const mediaOrigins = parseMediaOrigins(options.mediaOrigins);
+  const isAllowedAccount =
+    options.isAllowedAccount ?? ((sid: string) => sid === options.accountSid);
 
-  const mayAuthorize = (url: URL) =>
-    url.origin === base.origin && url.pathname.startsWith(accountPrefix);
+  const mayAuthorize = (url: URL) => {
+    if (url.origin !== base.origin || !url.pathname.startsWith(accountsPrefix)) return false;
+    const sid = url.pathname.slice(accountsPrefix.length).split('/', 1)[0];
+    return (
+      isAccountSid(sid) &&
+      isAllowedAccount(sid) &&
+      url.pathname.startsWith(`${accountsPrefix}${sid}/`)
+    );
+  };
 
   const resourceUrl = (ref: MediaRef): URL => {
     if (
@@ -144,8 +158,8 @@ export const createTwilioMediaSource = (options: TwilioMediaSourceOptions): Medi
     ) {
       throw new InvalidJobError('malformed media reference');
     }
-    if (ref.accountSid !== options.accountSid) {
-      throw new ForeignAccountError('media belongs to another account');
+    if (!isAllowedAccount(ref.accountSid)) {
+      throw new ForeignAccountError('media belongs to an account this deployment does not serve');
     }
     return new URL(
       `${basePath}${mediaResourcePath(ref.accountSid, ref.messageSid, ref.mediaSid)}`,

@@ -1,6 +1,7 @@
 import type { DeadLetteredJob } from '../../adapters/sqs/sqs-redrive.ts';
 import { openRedrive } from '../../compose/cli.ts';
 import { readRedriveConfig } from '../../config/cli.ts';
+import { isAccountSid } from '../../domain/sids.ts';
 import { EXIT_OK, UsageError } from '../errors.ts';
 import type { CliIo } from '../main.ts';
 import { parseCommandArgs, parseFlags, runOpsCommand } from '../ops-runtime.ts';
@@ -14,6 +15,7 @@ the dead-letter queue only once the media queue accepted it).
 
   --dry-run              list the jobs and why they failed (FailureReason, ErrorName); move none
   --max N                move (or list) at most N jobs (list default 1000)
+  --account AC…          only this account's jobs (moved by copy; the others stay)
   --json                 JSON on stdout
   --local                the local stack's SQS \${LOCAL_SQS_PORT:-9324} (media-jobs, media-jobs-dlq)
   -h, --help             this help
@@ -25,6 +27,7 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
   'dry-run': { type: 'boolean' },
   max: { type: 'string' },
+  account: { type: 'string' },
   json: { type: 'boolean' },
   local: { type: 'boolean' },
 } as const;
@@ -45,6 +48,9 @@ export const run = async (argv: readonly string[], io: CliIo): Promise<number> =
     if (values.max !== undefined && (!/^\d+$/.test(values.max) || Number(values.max) < 1)) {
       throw new UsageError('--max must be a positive integer');
     }
+    if (values.account !== undefined && !isAccountSid(values.account)) {
+      throw new UsageError('--account must be an AC… SID');
+    }
     return values.help ? undefined : values;
   });
   if (typeof values === 'number') return values;
@@ -56,7 +62,9 @@ export const run = async (argv: readonly string[], io: CliIo): Promise<number> =
     const redrive = await openRedrive(config, own);
 
     if (values['dry-run']) {
-      const jobs = await redrive.peek(max ?? DEFAULT_LIST_MAX);
+      const jobs = (await redrive.peek(max ?? DEFAULT_LIST_MAX)).filter(
+        (job) => values.account === undefined || job.accountSid === values.account,
+      );
       const approximate = await redrive.approximateCount();
       if (values.json) {
         io.stdout.write(`${JSON.stringify({ count: jobs.length, approximate, jobs }, null, 2)}\n`);
@@ -72,7 +80,9 @@ export const run = async (argv: readonly string[], io: CliIo): Promise<number> =
     let moved: number;
     let method: 'move-task' | 'copy' = 'copy';
     let status: string | undefined;
-    const handle = max === undefined ? await redrive.startMoveTask() : undefined;
+    // SQS's move task moves everything: one account's jobs are moved by copy.
+    const handle =
+      max === undefined && values.account === undefined ? await redrive.startMoveTask() : undefined;
     if (handle !== undefined) {
       method = 'move-task';
       const final = await redrive.waitForMoveTask((task) =>
@@ -89,8 +99,10 @@ export const run = async (argv: readonly string[], io: CliIo): Promise<number> =
         );
       }
     } else {
-      moved = await redrive.moveByCopy(max ?? Number.POSITIVE_INFINITY, (count) =>
-        progress.update(`moved ${count}`),
+      moved = await redrive.moveByCopy(
+        max ?? Number.POSITIVE_INFINITY,
+        (count) => progress.update(`moved ${count}`),
+        values.account,
       );
       progress.done();
     }

@@ -42,6 +42,7 @@ const VARIANT_PARAMS = {
   webhookRateLimit: '5',
   webhookBurstLimit: '20',
   webhookReservedConcurrency: '3',
+  twilioSubaccounts: 'all',
 };
 const BUDGET_BYTES = { webhook: 500_000, archiver: 700_000, reconcile: 700_000 };
 const FUNCTIONS = ['webhook', 'archiver', 'reconcile'] as const;
@@ -375,6 +376,25 @@ describe('IAM', () => {
     const previous = statementsOf(variant, roleOf(variant, 'webhook'));
     expect(grantsFor(previous, 'ssm:GetParameters').flatMap((s) => s.resources)).toContain(
       `${SSM_ARN}/custom/previous-token`,
+    );
+  });
+
+  it('serves subaccounts with nothing per tenant: one variable, the main credentials only', () => {
+    // Assess
+    for (const name of FUNCTIONS) {
+      expect(envOf(template, name).TWILIO_SUBACCOUNTS).toBe('none');
+      expect(envOf(variant, name).TWILIO_SUBACCOUNTS).toBe('all');
+    }
+    const statements = statementsOf(variant, roleOf(variant, 'webhook'));
+    expect(
+      grantsFor(statements, 'ssm:GetParameters')
+        .flatMap((s) => s.resources)
+        .sort(),
+    ).toEqual(
+      [
+        `${SSM_ARN}${PARAMETER_PREFIX.replace(STAGE, 'variant')}/twilio-auth-token`,
+        `${SSM_ARN}/custom/previous-token`,
+      ].sort(),
     );
   });
 

@@ -126,6 +126,19 @@ describe('createArchiveBrowser', () => {
       expect(badDay.status).toBe(404);
     });
 
+    it("switches between accounts from an account's day", async () => {
+      // Prepare
+      const { browser } = browserOf(ARCHIVE, { accounts: [BROWSER_AC, AC2] });
+
+      // Act
+      const day = await request(browser, `/archive/day/2026-11-26?account=${BROWSER_AC}`);
+
+      // Assess
+      expect(day.status).toBe(200);
+      expect(day.body).toContain(`<span aria-current="page">${BROWSER_AC}</span>`);
+      expect(day.body).toContain(`href="/archive/day/2026-11-26?account=${AC2}"`);
+    });
+
     it('shows a message with escaped metadata, players for audio/video and no addresses by default', async () => {
       // Prepare
       const { browser } = browserOf();
