@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import pLimit from 'p-limit';
-import type { ArchiveReader } from '../adapters/s3/s3-archive-reader.ts';
-import { addDays, type Day, dayOf } from '../cli/days.ts';
 import { isMediaSid, isMessageSid } from '../domain/sids.ts';
-import { daysOfMonth, isDay, isMonth, type Month, monthOf, shiftMonth } from './calendar.ts';
+import { type Day, dayOf, isDay } from '../domain/utc-day.ts';
+import type { ArchiveReader } from '../ports/archive-reader.ts';
+import { findMediaBySid, MEDIA_SEARCH_DAYS, searchDays } from '../use-cases/find-media.ts';
+import { daysOfMonth, isMonth, type Month, monthOf, shiftMonth } from './calendar.ts';
 import { isLocalRequest, redirect, sendHtml, sendText } from './http.ts';
 import { previewFor } from './media-policy.ts';
 import { serveMedia } from './media-route.ts';
@@ -85,7 +86,7 @@ export const createArchiveBrowser = (options: ArchiveBrowserOptions): ArchiveBro
     thumbnails: options.thumbnails !== undefined,
   });
   const now = options.now ?? (() => new Date());
-  const searchDays = options.searchDays ?? 31;
+  const searchDayCount = options.searchDays ?? MEDIA_SEARCH_DAYS;
   const pageSize = options.pageSize ?? 120;
   const allowedHosts = (options.allowedHosts ?? []).map((host) => host.toLowerCase());
 
@@ -219,10 +220,8 @@ export const createArchiveBrowser = (options: ArchiveBrowserOptions): ArchiveBro
     }
     if (isMediaSid(q)) {
       const today = dayOf(now());
-      const days: Day[] = date
-        ? [date]
-        : Array.from({ length: searchDays }, (_, back) => addDays(today, -back));
-      const found = await reader.findMedia(q, { days });
+      const days: Day[] = date ? [date] : searchDays(today, searchDayCount);
+      const found = await findMediaBySid(reader, q, { days });
       if (!found) {
         const searched = date ? { day: date } : { first: days.at(-1) as Day, last: today };
         return sendHtml(res, 404, renderMediaNotFound(q, searched, paths));

@@ -1,16 +1,11 @@
-import { addDays, type Day } from '../cli/days.ts';
+import { addDays, type Day } from '../domain/utc-day.ts';
 
 /** A UTC calendar month `YYYY-MM`: the unit of the browser's day list. */
 export type Month = string;
 
 const MONTH = /^(\d{4})-(0[1-9]|1[0-2])$/;
-const DAY = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 
 export const isMonth = (value: string): value is Month => MONTH.test(value);
-
-/** A real calendar day `YYYY-MM-DD` (no 31 June). */
-export const isDay = (value: string): value is Day =>
-  DAY.test(value) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value);
 
 export const monthOf = (day: Day): Month => day.slice(0, 7);
 

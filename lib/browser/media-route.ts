@@ -1,7 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import type { ArchiveReader, ConditionalRead } from '../adapters/s3/s3-archive-reader.ts';
+import type { ArchiveReader, ConditionalRead } from '../ports/archive-reader.ts';
 import { COMMON_HEADERS, MEDIA_CSP, sendText } from './http.ts';
 import { contentDisposition, servedAs } from './media-policy.ts';
 

@@ -1,4 +1,4 @@
-import { parseArchiveKey } from '../adapters/s3/s3-archive-reader.ts';
+import { parseArchiveKey } from '../domain/archive-key.ts';
 
 /**
  * URLs of the browser, relative to where it is mounted (`/archive` by default). A media URL is

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { ArchiveReader } from '../adapters/s3/s3-archive-reader.ts';
+import type { ArchiveReader } from '../ports/archive-reader.ts';
 import { COMMON_HEADERS, MEDIA_CSP, sendText } from './http.ts';
 import { ThumbnailError, type Thumbnailer } from './thumbnails.ts';
 

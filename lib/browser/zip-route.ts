@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ZipFile } from 'yazl';
-import type { ArchiveEntry, ArchiveReader } from '../adapters/s3/s3-archive-reader.ts';
+import type { ArchiveEntry, ArchiveReader } from '../ports/archive-reader.ts';
 import { neutraliseFilename } from './filename.ts';
 import { COMMON_HEADERS } from './http.ts';
 import { contentDisposition } from './media-policy.ts';

@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
 import { isAccountSid, isMessageSid, MEDIA_SID } from '../domain/sids.ts';
-import { type Day, parseDay, type RangeOptions } from './days.ts';
+import type { Day } from '../domain/utc-day.ts';
+import { MEDIA_SEARCH_DAYS } from '../use-cases/find-media.ts';
+import { parseDay, type RangeOptions } from './days.ts';
 import { UsageError } from './errors.ts';
 
 export type CommandName = 'ls' | 'get' | 'url' | 'stats' | 'serve';
@@ -33,7 +35,7 @@ export type ParsedCommand =
   | ({ command: 'url'; lookup: MediaLookup; expires: number } & TargetOptions)
   | ({ command: 'serve'; port: number; host: string } & TargetOptions);
 
-export const DEFAULT_SCAN_DAYS = 31;
+export const DEFAULT_SCAN_DAYS = MEDIA_SEARCH_DAYS;
 export const DEFAULT_SERVE_PORT = 8080;
 export const DEFAULT_SERVE_HOST = '127.0.0.1';
 export const DEFAULT_EXPIRES_SECONDS = 3600;

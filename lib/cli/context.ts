@@ -1,6 +1,6 @@
 import type { Writable } from 'node:stream';
-import type { ArchiveReader } from '../adapters/s3/s3-archive-reader.ts';
-import type { Day } from './days.ts';
+import type { Day } from '../domain/utc-day.ts';
+import type { ArchiveReader } from '../ports/archive-reader.ts';
 import type { Progress, StatusStream } from './progress.ts';
 
 /** What every command gets from main: the archive, the streams and the clock. */

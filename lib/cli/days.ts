@@ -1,10 +1,7 @@
+import { addDays, type Day } from '../domain/utc-day.ts';
 import { UsageError } from './errors.ts';
 
-/** A UTC calendar day as `YYYY-MM-DD`, the unit of the archive's key layout. */
-export type Day = string;
-
 const DAY = /^(\d{4})-(\d{2})-(\d{2})$/;
-const MS_PER_DAY = 86_400_000;
 /** Ten years of day listings: beyond that a typo is likelier than intent. */
 export const MAX_RANGE_DAYS = 3660;
 
@@ -16,11 +13,6 @@ export const parseDay = (value: string, flag: string): Day => {
   }
   return value;
 };
-
-export const dayOf = (date: Date): Day => date.toISOString().slice(0, 10);
-
-export const addDays = (day: Day, count: number): Day =>
-  dayOf(new Date(Date.parse(`${day}T00:00:00Z`) + count * MS_PER_DAY));
 
 export interface RangeOptions {
   date?: Day;

@@ -1,5 +1,5 @@
 import type { Writable } from 'node:stream';
-import type { ArchiveEntry, ArchiveEntryDetails } from '../adapters/s3/s3-archive-reader.ts';
+import type { ArchiveEntry, ArchiveEntryDetails } from '../ports/archive-reader.ts';
 
 const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
 

@@ -1,6 +1,7 @@
 import { createArchiveReader } from '../adapters/s3/s3-archive-reader.ts';
 import { createS3Client } from '../compose/clients.ts';
 import { readCliConfig } from '../config/cli.ts';
+import { dayOf } from '../domain/utc-day.ts';
 import { type CommandName, type ParsedCommand, parseCommandLine } from './args.ts';
 import { run as runBackfill } from './commands/backfill.ts';
 import { run as runDoctor } from './commands/doctor.ts';
@@ -12,7 +13,6 @@ import { runServe } from './commands/serve.ts';
 import { runStats } from './commands/stats.ts';
 import { runUrl } from './commands/url.ts';
 import type { CommandContext } from './context.ts';
-import { dayOf } from './days.ts';
 import { EXIT_OK, EXIT_USAGE, UsageError } from './errors.ts';
 import { describeFailure, type FailureContext } from './failure.ts';
 import { HELP } from './help.ts';

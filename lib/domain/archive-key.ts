@@ -1,4 +1,5 @@
 import type { MediaJob } from './media-job.ts';
+import { type Day, MS_PER_DAY } from './utc-day.ts';
 
 const EXTENSIONS: Readonly<Record<string, string>> = {
   'image/jpeg': '.jpg',
@@ -125,18 +126,17 @@ export const contentTypeForExtension = (extension: string): string | undefined =
 /** How close to UTC midnight a webhook retry may land on the other side of it. */
 export const MIDNIGHT_WINDOW_MS = 15 * 60 * 1000;
 
-const DAY_MS = 86_400_000;
-
 /**
  * Instants (ISO, UTC) on the neighbouring UTC day(s) when `iso` lies within `windowMs` of
  * midnight: the days under which another clock's view of the same moment may have filed a media.
  */
 export const neighbourDayInstants = (iso: string, windowMs = MIDNIGHT_WINDOW_MS): string[] => {
   const at = Date.parse(iso);
-  const dayStart = Math.floor(at / DAY_MS) * DAY_MS;
+  const dayStart = Math.floor(at / MS_PER_DAY) * MS_PER_DAY;
   const instants: string[] = [];
   if (at - dayStart < windowMs) instants.push(new Date(dayStart - 1).toISOString());
-  if (dayStart + DAY_MS - at <= windowMs) instants.push(new Date(dayStart + DAY_MS).toISOString());
+  if (dayStart + MS_PER_DAY - at <= windowMs)
+    instants.push(new Date(dayStart + MS_PER_DAY).toISOString());
   return instants;
 };
 
@@ -153,3 +153,58 @@ export const neighbourDayKeysFor = (
   neighbourDayInstants(job.receivedAt, windowMs).map((receivedAt) =>
     archiveKeyFor(prefix, { ...job, receivedAt }),
   );
+
+/** An archived media's key, read back: everything the key itself says. */
+export interface ArchiveKeyParts {
+  key: string;
+  accountSid: string;
+  messageSid: string;
+  mediaSid: string;
+  /** UTC day the message was received. */
+  day: Day;
+  extension: string;
+  /** Implied by the extension; a HEAD gives the stored one. */
+  contentType: string | undefined;
+}
+
+const SID_HEX = '[0-9a-fA-F]{32}';
+const ENTRY = new RegExp(
+  `^(AC${SID_HEX})/(\\d{4})/(\\d{2})/(\\d{2})/((?:SM|MM)${SID_HEX})/(ME${SID_HEX})(\\.[A-Za-z0-9]+)?$`,
+);
+const INDEX_ENTRY = new RegExp(`^(AC${SID_HEX})/(\\d{4})/(\\d{2})/(\\d{2})$`);
+
+/** Inverse of `archiveKeyFor`; `undefined` for anything else under the prefix. */
+export const parseArchiveKey = (prefix: string, key: string): ArchiveKeyParts | undefined => {
+  if (!key.startsWith(prefix)) return undefined;
+  const match = ENTRY.exec(key.slice(prefix.length));
+  if (!match) return undefined;
+  const [, accountSid, yyyy, mm, dd, messageSid, mediaSid, extension = ''] = match as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string,
+    string | undefined,
+  ];
+  return {
+    key,
+    accountSid,
+    messageSid,
+    mediaSid,
+    day: `${yyyy}-${mm}-${dd}`,
+    extension,
+    contentType: contentTypeForExtension(extension),
+  };
+};
+
+/** Inverse of `messageIndexKeyFor`, given what follows `{prefix}_index/{MessageSid}/`. */
+export const parseMessageIndexEntry = (
+  suffix: string,
+): { accountSid: string; day: Day } | undefined => {
+  const match = INDEX_ENTRY.exec(suffix);
+  if (!match) return undefined;
+  const [, accountSid = '', yyyy, mm, dd] = match;
+  return { accountSid, day: `${yyyy}-${mm}-${dd}` };
+};

@@ -1,8 +1,8 @@
 import type { ArchiveDirection } from '../config/lambda.ts';
+import { addDays } from '../domain/utc-day.ts';
 import type { JobQueue, MessageCatalog } from '../ports/pipeline.ts';
 import type { ArchivePresence } from './backfill/archive-presence.ts';
 import { type BackfillResult, backfill } from './backfill/backfill.ts';
-import { addDay } from './backfill/find-archivable-media.ts';
 import { createQueueSink } from './backfill/job-sinks.ts';
 
 /** The outcome of one reconcile run, kept where `media-archive doctor` can read it. */
@@ -42,7 +42,7 @@ export interface ReconcileOptions {
 /** Today and the `lookbackDays` UTC days before it: a superset of the last N × 24 hours. */
 export const reconcileWindow = (now: Date, lookbackDays: number) => {
   const until = now.toISOString().slice(0, 10);
-  return { since: addDay(until, -lookbackDays), until };
+  return { since: addDays(until, -lookbackDays), until };
 };
 
 /**

@@ -1,8 +1,8 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { Readable, Writable } from 'node:stream';
-import type { ArchiveEntry, ArchiveEntryDetails } from '../../lib/adapters/s3/s3-archive-reader.ts';
 import type { ArchiveBrowser, BrowserReader } from '../../lib/browser/archive-browser.ts';
 import { contentTypeForExtension } from '../../lib/domain/archive-key.ts';
+import type { ArchiveEntry, ArchiveEntryDetails } from '../../lib/ports/archive-reader.ts';
 
 export const BROWSER_AC = `AC${'a'.repeat(32)}`;
 export const browserMessageSid = (n: number): string => `MM${String(n).padStart(32, '0')}`;

@@ -1,10 +1,7 @@
-import {
-  ListObjectsV2Command,
-  type ListObjectsV2CommandOutput,
-  type S3Client,
-} from '@aws-sdk/client-s3';
+import { paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import { StorageUnavailableError } from '../../domain/errors.ts';
 import type { ArchiveListing } from '../../ports/pipeline.ts';
+import { ownInput } from './s3-archive-reader.ts';
 
 export interface S3ArchiveListingOptions {
   client: S3Client;
@@ -18,26 +15,19 @@ export const createS3ArchiveListing = ({
 }: S3ArchiveListingOptions): ArchiveListing => ({
   async keysUnder(prefix) {
     const keys: string[] = [];
-    let token: string | undefined;
-    do {
-      let page: ListObjectsV2CommandOutput;
-      try {
-        page = await client.send(
-          new ListObjectsV2Command({
-            Bucket: bucket,
-            Prefix: prefix,
-            ...(token ? { ContinuationToken: token } : {}),
-          }),
-        );
-      } catch (error) {
-        throw new StorageUnavailableError(
-          `S3 ListObjectsV2 failed: ${(error as Error).name ?? 'Error'}`,
-          { cause: error },
-        );
+    try {
+      for await (const page of paginateListObjectsV2(
+        { client, withCommand: ownInput },
+        { Bucket: bucket, Prefix: prefix },
+      )) {
+        for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key);
       }
-      for (const object of page.Contents ?? []) if (object.Key) keys.push(object.Key);
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+    } catch (error) {
+      throw new StorageUnavailableError(
+        `S3 ListObjectsV2 failed: ${(error as Error).name ?? 'Error'}`,
+        { cause: error },
+      );
+    }
     return keys;
   },
 });

@@ -3,110 +3,26 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  type ListObjectsV2CommandInput,
   type ListObjectsV2CommandOutput,
+  paginateListObjectsV2,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type { Day } from '../../cli/days.ts';
-import { contentTypeForExtension } from '../../domain/archive-key.ts';
+import { parseArchiveKey, parseMessageIndexEntry } from '../../domain/archive-key.ts';
 import { isAccountSid } from '../../domain/sids.ts';
-
-/** One archived media as a listing shows it: everything here comes from the key and the listing. */
-export interface ArchiveEntry {
-  key: string;
-  accountSid: string;
-  messageSid: string;
-  mediaSid: string;
-  /** UTC day the message was received (from the key). */
-  day: Day;
-  extension: string;
-  /** Implied by the extension; a HEAD (`describe`) gives the stored one. */
-  contentType: string | undefined;
-  size: number;
-  /** When S3 stored the object (the archive time, not the receipt time). */
-  archivedAt: Date | undefined;
-}
-
-/** What a HEAD adds: the archiver's user metadata. */
-export interface ArchiveEntryDetails {
-  contentType: string | undefined;
-  receivedAt: string | undefined;
-  originalFilename: string | undefined;
-  sha256: string | undefined;
-  size: number | undefined;
-  /** Only archived with ARCHIVE_ADDRESSES=true; absent otherwise. */
-  from?: string;
-  to?: string;
-}
-
-export interface OpenedMedia extends ArchiveEntryDetails {
-  body: Readable;
-  contentLength: number | undefined;
-}
-
-/** One page of a day listing; `nextToken` continues it (S3's ContinuationToken). */
-export interface ArchivePage {
-  entries: ArchiveEntry[];
-  nextToken: string | undefined;
-}
-
-/** A conditional (and possibly partial) read: what a browser sends, passed through to S3. */
-export interface ConditionalRead {
-  ifNoneMatch?: string;
-  ifModifiedSince?: Date;
-  /** `bytes=…` as the client sent it. */
-  range?: string;
-  /** HEAD: validators and metadata, no body. */
-  headOnly?: boolean;
-}
-
-/** S3's answer to a conditional read: 304 becomes `notModified` instead of an error. */
-export type ConditionalMedia =
-  | { notModified: true }
-  | (ArchiveEntryDetails & {
-      notModified: false;
-      /** Undefined for `headOnly`. */
-      body: Readable | undefined;
-      contentLength: number | undefined;
-      contentRange: string | undefined;
-      etag: string | undefined;
-      lastModified: Date | undefined;
-    });
-
-/** Where `findMedia` looks, cheapest first. */
-export type MediaScope =
-  | { messageSid: string; day?: Day }
-  | { days: readonly Day[] /* newest first */ };
-
-export interface ArchiveReader {
-  /** `--account`/TWILIO_ACCOUNT_SID, else the `AC…/` prefixes under the archive prefix. */
-  accounts(): Promise<string[]>;
-  /** Every media of one account and day, page by page (never more than one page in memory). */
-  listDay(accountSid: string, day: Day): AsyncGenerator<ArchiveEntry>;
-  /** One page (≤ `maxKeys`) of a day listing, for callers that page on demand (the browser). */
-  listDayPage(
-    accountSid: string,
-    day: Day,
-    page?: { maxKeys?: number; continuationToken?: string },
-  ): Promise<ArchivePage>;
-  /**
-   * A message's media. With its day: one listing per account. Without: one listing of the index
-   * `_index/{MessageSid}/` for the day and account, then one listing of the message prefix.
-   */
-  findMessage(messageSid: string, day?: Day): Promise<ArchiveEntry[]>;
-  findMedia(mediaSid: string, scope: MediaScope): Promise<ArchiveEntry | undefined>;
-  describe(key: string): Promise<ArchiveEntryDetails>;
-  open(key: string): Promise<OpenedMedia>;
-  /** GetObject (or HeadObject) with the client's validators and range; 304 is an answer. */
-  openConditional(key: string, read: ConditionalRead): Promise<ConditionalMedia>;
-  /** `response` overrides are signed into the URL (`response-content-disposition`, …). */
-  presignGet(key: string, expiresInSeconds: number, response?: PresignedResponse): Promise<string>;
-}
-
-export interface PresignedResponse {
-  contentDisposition?: string;
-  contentType?: string;
-}
+import { type Day, dayPath } from '../../domain/utc-day.ts';
+import type {
+  ArchiveEntry,
+  ArchiveEntryDetails,
+  ArchivePage,
+  ArchiveReader,
+  ConditionalMedia,
+  ConditionalRead,
+  MediaScope,
+  OpenedMedia,
+  PresignedResponse,
+} from '../../ports/archive-reader.ts';
 
 export interface ArchiveReaderOptions {
   s3: S3Client;
@@ -116,42 +32,6 @@ export interface ArchiveReaderOptions {
   /** Called before every ListObjectsV2 page (progress display). */
   onListPage?: (prefix: string) => void;
 }
-
-const SID_HEX = '[0-9a-fA-F]{32}';
-const ENTRY = new RegExp(
-  `^(AC${SID_HEX})/(\\d{4})/(\\d{2})/(\\d{2})/((?:SM|MM)${SID_HEX})/(ME${SID_HEX})(\\.[A-Za-z0-9]+)?$`,
-);
-const INDEX_ENTRY = new RegExp(`^(AC${SID_HEX})/(\\d{4})/(\\d{2})/(\\d{2})$`);
-
-type KeyParts = Omit<ArchiveEntry, 'size' | 'archivedAt'>;
-
-/** Inverse of `archiveKeyFor`; `undefined` for anything else under the prefix. */
-export const parseArchiveKey = (prefix: string, key: string): KeyParts | undefined => {
-  if (!key.startsWith(prefix)) return undefined;
-  const match = ENTRY.exec(key.slice(prefix.length));
-  if (!match) return undefined;
-  const [, accountSid, yyyy, mm, dd, messageSid, mediaSid, extension = ''] = match as unknown as [
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-    string,
-    string | undefined,
-  ];
-  return {
-    key,
-    accountSid,
-    messageSid,
-    mediaSid,
-    day: `${yyyy}-${mm}-${dd}`,
-    extension,
-    contentType: contentTypeForExtension(extension),
-  };
-};
-
-const dayPath = (day: Day): string => day.replaceAll('-', '/');
 
 const metadataOf = (output: {
   ContentType?: string;
@@ -184,6 +64,13 @@ const isNotModified = (error: unknown): boolean =>
   (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode === 304 ||
   (error as { name?: string })?.name === 'NotModified';
 
+/**
+ * The paginator writes each page's token into one shared input object; a command of its own per
+ * page keeps every request's input as it was sent (middleware, mocks and logs see the truth).
+ */
+export const ownInput = (command: { input: unknown }) =>
+  new ListObjectsV2Command({ ...(command.input as ListObjectsV2CommandInput) });
+
 export const createArchiveReader = (options: ArchiveReaderOptions): ArchiveReader => {
   const { s3, bucket, prefix } = options;
 
@@ -191,20 +78,16 @@ export const createArchiveReader = (options: ArchiveReaderOptions): ArchiveReade
     listPrefix: string,
     delimiter?: string,
   ): AsyncGenerator<ListObjectsV2CommandOutput> {
-    let token: string | undefined;
-    do {
-      options.onListPage?.(listPrefix);
-      const page = await s3.send(
-        new ListObjectsV2Command({
-          Bucket: bucket,
-          Prefix: listPrefix,
-          ContinuationToken: token,
-          ...(delimiter ? { Delimiter: delimiter } : {}),
-        }),
-      );
+    const pages = paginateListObjectsV2(
+      { client: s3, withCommand: ownInput },
+      { Bucket: bucket, Prefix: listPrefix, ...(delimiter ? { Delimiter: delimiter } : {}) },
+    );
+    // Before every request, as the paginator sends the next one only when asked for it.
+    options.onListPage?.(listPrefix);
+    for await (const page of pages) {
       yield page;
-      token = page.IsTruncated ? page.NextContinuationToken : undefined;
-    } while (token);
+      if (page.NextContinuationToken) options.onListPage?.(listPrefix);
+    }
   }
 
   const entriesOf = (page: ListObjectsV2CommandOutput): ArchiveEntry[] => {
@@ -311,11 +194,10 @@ export const createArchiveReader = (options: ArchiveReaderOptions): ArchiveReade
       const indexPrefix = `${prefix}_index/${messageSid}/`;
       for await (const page of listPages(indexPrefix)) {
         for (const object of page.Contents ?? []) {
-          const match = INDEX_ENTRY.exec(object.Key?.slice(indexPrefix.length) ?? '');
-          if (!match) continue;
-          const [, accountSid = '', yyyy, mm, dd] = match;
-          if (options.accountSid && accountSid !== options.accountSid) continue;
-          places.push({ accountSid, day: `${yyyy}-${mm}-${dd}` });
+          const place = parseMessageIndexEntry(object.Key?.slice(indexPrefix.length) ?? '');
+          if (!place) continue;
+          if (options.accountSid && place.accountSid !== options.accountSid) continue;
+          places.push(place);
         }
       }
     }

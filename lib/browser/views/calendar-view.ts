@@ -1,4 +1,4 @@
-import type { Day } from '../../cli/days.ts';
+import type { Day } from '../../domain/utc-day.ts';
 import { daysOfMonth, longDay, type Month, monthName, weekdayOf } from '../calendar.ts';
 import { type Html, html } from '../html.ts';
 import type { Paths } from '../paths.ts';

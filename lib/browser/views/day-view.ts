@@ -1,5 +1,5 @@
-import type { ArchiveEntry } from '../../adapters/s3/s3-archive-reader.ts';
-import type { Day } from '../../cli/days.ts';
+import type { Day } from '../../domain/utc-day.ts';
+import type { ArchiveEntry } from '../../ports/archive-reader.ts';
 import { longDay, monthOf } from '../calendar.ts';
 import { html } from '../html.ts';
 import type { Paths } from '../paths.ts';

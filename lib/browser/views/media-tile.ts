@@ -1,4 +1,4 @@
-import type { ArchiveEntry } from '../../adapters/s3/s3-archive-reader.ts';
+import type { ArchiveEntry } from '../../ports/archive-reader.ts';
 import { type Html, html } from '../html.ts';
 import { previewFor } from '../media-policy.ts';
 import type { Paths } from '../paths.ts';

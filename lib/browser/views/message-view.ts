@@ -1,4 +1,4 @@
-import type { ArchiveEntry, ArchiveEntryDetails } from '../../adapters/s3/s3-archive-reader.ts';
+import type { ArchiveEntry, ArchiveEntryDetails } from '../../ports/archive-reader.ts';
 import { longDay } from '../calendar.ts';
 import { neutraliseFilename } from '../filename.ts';
 import { type Html, html } from '../html.ts';

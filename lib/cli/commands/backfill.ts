@@ -4,6 +4,7 @@ import { readBackfillConfig } from '../../config/cli.ts';
 import { archiveKeyFor } from '../../domain/archive-key.ts';
 import type { MediaJob } from '../../domain/media-job.ts';
 import { isAccountSid } from '../../domain/sids.ts';
+import { dayOf } from '../../domain/utc-day.ts';
 import {
   configForAccount,
   type ServedAccount,
@@ -22,7 +23,7 @@ import {
   createQueueSink,
   type JobSink,
 } from '../../use-cases/backfill/job-sinks.ts';
-import { dayOf, MAX_RANGE_DAYS, parseDay } from '../days.ts';
+import { MAX_RANGE_DAYS, parseDay } from '../days.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.ts';
 import type { CliIo } from '../main.ts';
 import {

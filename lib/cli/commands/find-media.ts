@@ -1,6 +1,6 @@
+import { findMediaBySid, searchDays } from '../../use-cases/find-media.ts';
 import type { MediaLookup } from '../args.ts';
 import type { CommandContext } from '../context.ts';
-import { addDays } from '../days.ts';
 import { NotInArchiveError } from '../errors.ts';
 
 /**
@@ -16,21 +16,18 @@ export const findMediaKey = async (
   try {
     if (lookup.message) {
       progress.update(`looking up message ${lookup.message}`);
-      const found = await reader.findMedia(lookup.target, {
+      const found = await findMediaBySid(reader, lookup.target, {
         messageSid: lookup.message,
         ...(lookup.date ? { day: lookup.date } : {}),
       });
       if (found) return found.key;
       throw new NotInArchiveError(`media ${lookup.target} not found in message ${lookup.message}`);
     }
-    const days = lookup.date
-      ? [lookup.date]
-      : Array.from({ length: lookup.days }, (_, back) => addDays(context.today, -back));
-    for (const [index, day] of days.entries()) {
-      progress.update(`searching ${day} (${index + 1}/${days.length} days)`);
-      const found = await reader.findMedia(lookup.target, { days: [day] });
-      if (found) return found.key;
-    }
+    const days = lookup.date ? [lookup.date] : searchDays(context.today, lookup.days);
+    const found = await findMediaBySid(reader, lookup.target, { days }, (day, index, total) =>
+      progress.update(`searching ${day} (${index + 1}/${total} days)`),
+    );
+    if (found) return found.key;
     throw new NotInArchiveError(
       lookup.date
         ? `media ${lookup.target} not found on ${lookup.date}`

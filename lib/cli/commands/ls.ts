@@ -1,5 +1,5 @@
 import pLimit from 'p-limit';
-import type { ArchiveEntry } from '../../adapters/s3/s3-archive-reader.ts';
+import type { ArchiveEntry } from '../../ports/archive-reader.ts';
 import type { ParsedCommand } from '../args.ts';
 import type { CommandContext } from '../context.ts';
 import { resolveDays } from '../days.ts';

@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
-import type { PresignedResponse } from '../../adapters/s3/s3-archive-reader.ts';
 import { contentDisposition, previewFor } from '../../browser/media-policy.ts';
+import type { PresignedResponse } from '../../ports/archive-reader.ts';
 import type { ParsedCommand } from '../args.ts';
 import type { CommandContext } from '../context.ts';
 import { writeLine } from '../format.ts';

@@ -1,5 +1,6 @@
 import { RepeatedPageError } from '../../domain/errors.ts';
 import { MEDIA_JOB_VERSION, type MediaJob } from '../../domain/media-job.ts';
+import { addDays } from '../../domain/utc-day.ts';
 import type { CatalogMessage, MessageCatalog } from '../../ports/pipeline.ts';
 
 export type Direction = 'inbound' | 'all';
@@ -43,10 +44,6 @@ export interface FoundPage {
   skippedRecent: number;
 }
 
-const DAY_MS = 86_400_000;
-export const addDay = (day: string, count = 1): string =>
-  new Date(Date.parse(`${day}T00:00:00Z`) + count * DAY_MS).toISOString().slice(0, 10);
-
 export const matchesDirection = (message: CatalogMessage, direction: Direction): boolean =>
   direction === 'all' || message.direction === 'inbound';
 
@@ -86,10 +83,10 @@ export async function* findArchivableMedia(
   let day = options.resumeFrom?.day ?? options.since;
   let pageUri: string | null | undefined = options.resumeFrom?.nextPageUri;
   if (pageUri === null) {
-    day = addDay(day);
+    day = addDays(day, 1);
     pageUri = undefined;
   }
-  for (; day <= options.until; day = addDay(day), pageUri = undefined) {
+  for (; day <= options.until; day = addDays(day, 1), pageUri = undefined) {
     // A next_page_uri that comes round again would walk the same pages forever.
     const read = new Set<string>();
     do {

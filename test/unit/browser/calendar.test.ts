@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import {
   daysOfMonth,
-  isDay,
   isMonth,
   longDay,
   shiftMonth,
   weekdayOf,
 } from '../../../lib/browser/calendar.ts';
+import { isDay } from '../../../lib/domain/utc-day.ts';
 
 describe('calendar', () => {
   it('knows month lengths, leap years and ISO weekdays', () => {

@@ -6,11 +6,12 @@ import {
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
+import { createArchiveReader } from '../../../lib/adapters/s3/s3-archive-reader.ts';
 import {
-  createArchiveReader,
+  contentTypeForExtension,
+  extensionFor,
   parseArchiveKey,
-} from '../../../lib/adapters/s3/s3-archive-reader.ts';
-import { contentTypeForExtension, extensionFor } from '../../../lib/domain/archive-key.ts';
+} from '../../../lib/domain/archive-key.ts';
 
 const AC = `AC${'a'.repeat(32)}`;
 const AC2 = `AC${'b'.repeat(32)}`;

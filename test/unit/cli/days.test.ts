@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { addDays, MAX_RANGE_DAYS, parseDay, resolveDays } from '../../../lib/cli/days.ts';
+import { MAX_RANGE_DAYS, parseDay, resolveDays } from '../../../lib/cli/days.ts';
 import { UsageError } from '../../../lib/cli/errors.ts';
+import { addDays } from '../../../lib/domain/utc-day.ts';
 
 describe('days', () => {
   it('accepts real calendar days only', () => {

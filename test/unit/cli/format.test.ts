@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { ArchiveEntry } from '../../../lib/adapters/s3/s3-archive-reader.ts';
 import {
   addToStats,
   emptyStats,
@@ -8,6 +7,7 @@ import {
   formatStats,
   toListedMedia,
 } from '../../../lib/cli/format.ts';
+import type { ArchiveEntry } from '../../../lib/ports/archive-reader.ts';
 
 const entry = (overrides: Partial<ArchiveEntry> = {}): ArchiveEntry => ({
   key: 'media/AC/2025/03/14/MM/ME.jpg',

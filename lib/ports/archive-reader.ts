@@ -1,0 +1,93 @@
+import type { Readable } from 'node:stream';
+import type { ArchiveKeyParts } from '../domain/archive-key.ts';
+import type { Day } from '../domain/utc-day.ts';
+
+/** The archive as its readers (CLI, browser) see it; lib/adapters/s3/s3-archive-reader.ts implements it. */
+
+/** One archived media as a listing shows it: the key's parts, plus what the listing adds. */
+export interface ArchiveEntry extends ArchiveKeyParts {
+  size: number;
+  /** When S3 stored the object (the archive time, not the receipt time). */
+  archivedAt: Date | undefined;
+}
+
+/** What a HEAD adds: the archiver's user metadata. */
+export interface ArchiveEntryDetails {
+  contentType: string | undefined;
+  receivedAt: string | undefined;
+  originalFilename: string | undefined;
+  sha256: string | undefined;
+  size: number | undefined;
+  /** Only archived with ARCHIVE_ADDRESSES=true; absent otherwise. */
+  from?: string;
+  to?: string;
+}
+
+export interface OpenedMedia extends ArchiveEntryDetails {
+  body: Readable;
+  contentLength: number | undefined;
+}
+
+/** One page of a day listing; `nextToken` continues it (S3's ContinuationToken). */
+export interface ArchivePage {
+  entries: ArchiveEntry[];
+  nextToken: string | undefined;
+}
+
+/** A conditional (and possibly partial) read: what a browser sends, passed through to S3. */
+export interface ConditionalRead {
+  ifNoneMatch?: string;
+  ifModifiedSince?: Date;
+  /** `bytes=…` as the client sent it. */
+  range?: string;
+  /** HEAD: validators and metadata, no body. */
+  headOnly?: boolean;
+}
+
+/** S3's answer to a conditional read: 304 becomes `notModified` instead of an error. */
+export type ConditionalMedia =
+  | { notModified: true }
+  | (ArchiveEntryDetails & {
+      notModified: false;
+      /** Undefined for `headOnly`. */
+      body: Readable | undefined;
+      contentLength: number | undefined;
+      contentRange: string | undefined;
+      etag: string | undefined;
+      lastModified: Date | undefined;
+    });
+
+/** Where `findMedia` looks, cheapest first. */
+export type MediaScope =
+  | { messageSid: string; day?: Day }
+  | { days: readonly Day[] /* newest first */ };
+
+export interface ArchiveReader {
+  /** `--account`/TWILIO_ACCOUNT_SID, else the `AC…/` prefixes under the archive prefix. */
+  accounts(): Promise<string[]>;
+  /** Every media of one account and day, page by page (never more than one page in memory). */
+  listDay(accountSid: string, day: Day): AsyncGenerator<ArchiveEntry>;
+  /** One page (≤ `maxKeys`) of a day listing, for callers that page on demand (the browser). */
+  listDayPage(
+    accountSid: string,
+    day: Day,
+    page?: { maxKeys?: number; continuationToken?: string },
+  ): Promise<ArchivePage>;
+  /**
+   * A message's media. With its day: one listing per account. Without: one listing of the index
+   * `_index/{MessageSid}/` for the day and account, then one listing of the message prefix.
+   */
+  findMessage(messageSid: string, day?: Day): Promise<ArchiveEntry[]>;
+  findMedia(mediaSid: string, scope: MediaScope): Promise<ArchiveEntry | undefined>;
+  describe(key: string): Promise<ArchiveEntryDetails>;
+  open(key: string): Promise<OpenedMedia>;
+  /** GetObject (or HeadObject) with the client's validators and range; 304 is an answer. */
+  openConditional(key: string, read: ConditionalRead): Promise<ConditionalMedia>;
+  /** `response` overrides are signed into the URL (`response-content-disposition`, …). */
+  presignGet(key: string, expiresInSeconds: number, response?: PresignedResponse): Promise<string>;
+}
+
+export interface PresignedResponse {
+  contentDisposition?: string;
+  contentType?: string;
+}
