@@ -1,3 +1,4 @@
+import { mediaTypeEssence } from '../domain/media-job.ts';
 import { neutraliseFilename } from './filename.ts';
 
 /**
@@ -20,7 +21,7 @@ const TOKEN = /^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/;
 
 /** `type/subtype`, lower case, parameters dropped; `undefined` when it is not a media type. */
 export const essenceOf = (contentType: string | undefined): string | undefined => {
-  const essence = contentType?.split(';', 1)[0]?.trim().toLowerCase();
+  const essence = mediaTypeEssence(contentType);
   return essence && TOKEN.test(essence) ? essence : undefined;
 };
 

@@ -1,4 +1,4 @@
-import type { MediaJob } from './media-job.ts';
+import { type MediaJob, mediaTypeEssence } from './media-job.ts';
 import { type Day, MS_PER_DAY } from './utc-day.ts';
 
 const EXTENSIONS: Readonly<Record<string, string>> = {
@@ -53,7 +53,7 @@ const EXTENSIONS: Readonly<Record<string, string>> = {
 
 /** File extension for a content type (parameters ignored); empty when unknown. */
 export const extensionFor = (contentType: string): string => {
-  const essence = contentType.split(';', 1)[0]?.trim().toLowerCase() ?? '';
+  const essence = mediaTypeEssence(contentType) ?? '';
   return EXTENSIONS[essence] ?? '';
 };
 

@@ -29,6 +29,10 @@ const SOURCES: readonly JobSource[] = ['webhook', 'backfill', 'reconcile'];
 export const isContentType = (value: unknown): value is string =>
   typeof value === 'string' && CONTENT_TYPE.test(value);
 
+/** `type/subtype` of a Content-Type, lower case, parameters (`; codecs=opus`) dropped; unchecked. */
+export const mediaTypeEssence = (value: string | undefined): string | undefined =>
+  value?.split(';', 1)[0]?.trim().toLowerCase();
+
 /** Parses and validates a queued job; anything off is a permanent `InvalidJobError`. */
 export const parseMediaJob = (body: string): MediaJob => {
   let raw: unknown;

@@ -1,4 +1,4 @@
-import { isContentType, MEDIA_JOB_VERSION, type MediaJob } from './media-job.ts';
+import { isContentType, MEDIA_JOB_VERSION, type MediaJob, mediaTypeEssence } from './media-job.ts';
 import { isAccountSid, isMessageSid } from './sids.ts';
 import { InvalidWebhookError } from './webhook-errors.ts';
 
@@ -47,7 +47,7 @@ const contentTypeOf = (fields: WebhookFields, n: number): string => {
   const name = `MediaContentType${n}`;
   if (fields[name] === undefined) return DEFAULT_CONTENT_TYPE;
   // Parameters (`; codecs=opus`) are dropped: the job carries the media type only.
-  const essence = singleField(fields, name)?.split(';', 1)[0]?.trim().toLowerCase();
+  const essence = mediaTypeEssence(singleField(fields, name));
   if (!isContentType(essence)) throw new InvalidWebhookError(`${name} is not a media type`);
   return essence;
 };

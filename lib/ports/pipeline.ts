@@ -125,6 +125,9 @@ export interface ArchiveStore {
   putMarker(key: string, metadata: Record<string, string>): Promise<void>;
 }
 
+/** SQS takes at most 10 entries per batch call (send, delete, visibility) and 10 per receive. */
+export const SQS_BATCH_LIMIT = 10;
+
 /** The media job queue. Adapter: `sqs-job-queue.ts`. */
 export interface JobQueue {
   /** All or nothing from the caller's view: throws `QueueUnavailableError` if any entry failed. */

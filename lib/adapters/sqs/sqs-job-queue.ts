@@ -5,15 +5,12 @@ import {
 } from '@aws-sdk/client-sqs';
 import { QueueUnavailableError } from '../../domain/errors.ts';
 import { type MediaJob, serializeMediaJob } from '../../domain/media-job.ts';
-import type { JobQueue } from '../../ports/pipeline.ts';
+import { type JobQueue, SQS_BATCH_LIMIT } from '../../ports/pipeline.ts';
 
 export interface SqsJobQueueOptions {
   client: SQSClient;
   queueUrl: string;
 }
-
-/** SQS accepts at most 10 entries per SendMessageBatch. */
-const BATCH_LIMIT = 10;
 
 const entryFor = (job: MediaJob, id: number): SendMessageBatchRequestEntry => ({
   Id: String(id),
@@ -35,9 +32,9 @@ const entryFor = (job: MediaJob, id: number): SendMessageBatchRequestEntry => ({
  */
 export const createSqsJobQueue = ({ client, queueUrl }: SqsJobQueueOptions): JobQueue => ({
   async enqueue(jobs) {
-    for (let start = 0; start < jobs.length; start += BATCH_LIMIT) {
+    for (let start = 0; start < jobs.length; start += SQS_BATCH_LIMIT) {
       const entries = jobs
-        .slice(start, start + BATCH_LIMIT)
+        .slice(start, start + SQS_BATCH_LIMIT)
         .map((job, offset) => entryFor(job, start + offset));
       let failed: number;
       try {

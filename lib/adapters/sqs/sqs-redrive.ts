@@ -12,6 +12,7 @@ import {
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
 import { isAccountSid } from '../../domain/sids.ts';
+import { SQS_BATCH_LIMIT } from '../../ports/pipeline.ts';
 
 export interface SqsRedriveOptions {
   client: SQSClient;
@@ -43,7 +44,7 @@ export interface MoveTaskStatus {
 /** The attributes the dead-letter adapter adds: a redriven job starts afresh without them. */
 const FAILURE_ATTRIBUTES = new Set(['FailureReason', 'ErrorName', 'FailedAt']);
 const RECEIVE = {
-  MaxNumberOfMessages: 10,
+  MaxNumberOfMessages: SQS_BATCH_LIMIT,
   // Long polling asks every SQS server, so an empty answer means an empty queue.
   WaitTimeSeconds: 1,
   // local-aws-sqs honours only the deprecated name.
@@ -110,13 +111,13 @@ export const createSqsRedrive = ({
   };
 
   /** Never receives more than `limit`: a received message stays hidden from a move task. */
-  const receive = async (visibilityTimeout: number, limit = 10) => {
+  const receive = async (visibilityTimeout: number, limit = SQS_BATCH_LIMIT) => {
     const { Messages = [] } = await client.send(
       new ReceiveMessageCommand({
         QueueUrl: deadLetterQueueUrl,
         VisibilityTimeout: visibilityTimeout,
         ...RECEIVE,
-        MaxNumberOfMessages: Math.max(1, Math.min(10, limit)),
+        MaxNumberOfMessages: Math.max(1, Math.min(SQS_BATCH_LIMIT, limit)),
       }),
     );
     return [...new Map(Messages.map((m) => [m.MessageId, m])).values()];
@@ -124,12 +125,12 @@ export const createSqsRedrive = ({
 
   /** Best effort: a job left hidden reappears by itself after its visibility timeout. */
   const visibleAgain = async (handles: readonly string[]) => {
-    for (let start = 0; start < handles.length; start += 10) {
+    for (let start = 0; start < handles.length; start += SQS_BATCH_LIMIT) {
       await client
         .send(
           new ChangeMessageVisibilityBatchCommand({
             QueueUrl: deadLetterQueueUrl,
-            Entries: handles.slice(start, start + 10).map((handle, n) => ({
+            Entries: handles.slice(start, start + SQS_BATCH_LIMIT).map((handle, n) => ({
               Id: String(n),
               ReceiptHandle: handle,
               VisibilityTimeout: 0,
@@ -170,12 +171,12 @@ export const createSqsRedrive = ({
           }
         }
       } finally {
-        for (let start = 0; start < handles.length; start += 10) {
+        for (let start = 0; start < handles.length; start += SQS_BATCH_LIMIT) {
           await client
             .send(
               new ChangeMessageVisibilityBatchCommand({
                 QueueUrl: deadLetterQueueUrl,
-                Entries: handles.slice(start, start + 10).map((handle, n) => ({
+                Entries: handles.slice(start, start + SQS_BATCH_LIMIT).map((handle, n) => ({
                   Id: String(n),
                   ReceiptHandle: handle,
                   VisibilityTimeout: 0,

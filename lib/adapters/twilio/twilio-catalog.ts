@@ -4,7 +4,7 @@ import {
   TwilioAuthError,
   TwilioUnavailableError,
 } from '../../domain/errors.ts';
-import { isContentType } from '../../domain/media-job.ts';
+import { isContentType, mediaTypeEssence } from '../../domain/media-job.ts';
 import { isMediaSid, isMessageSid } from '../../domain/sids.ts';
 import type {
   CatalogMedia,
@@ -45,7 +45,7 @@ export const isoFromTwilioDate = (value: unknown): string | undefined => {
 
 /** The media type essence, as the webhook path stores it; octet-stream when Twilio sent junk. */
 export const contentTypeEssence = (value: unknown): string => {
-  const essence = typeof value === 'string' ? value.split(';', 1)[0]?.trim().toLowerCase() : '';
+  const essence = typeof value === 'string' ? mediaTypeEssence(value) : '';
   return essence && isContentType(essence) ? essence : 'application/octet-stream';
 };
 

@@ -1,5 +1,5 @@
 import type { MediaJob } from '../../domain/media-job.ts';
-import type { JobQueue } from '../../ports/pipeline.ts';
+import { type JobQueue, SQS_BATCH_LIMIT } from '../../ports/pipeline.ts';
 
 /** Where found jobs go: the media queue, the archiver in-process, or nowhere (dry run). */
 export interface JobSink {
@@ -10,7 +10,7 @@ export interface JobSink {
 }
 
 /** SQS takes 10 entries per SendMessageBatch: jobs are sent in full batches, the rest on flush. */
-export const SQS_BATCH = 10;
+export const SQS_BATCH = SQS_BATCH_LIMIT;
 
 export const createQueueSink = (queue: JobQueue): JobSink => {
   let buffer: MediaJob[] = [];
