@@ -1,12 +1,12 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import pLimit from 'p-limit';
+import { previewFor } from '../domain/media-policy.ts';
 import { isMediaSid, isMessageSid } from '../domain/sids.ts';
 import { type Day, dayOf, isDay } from '../domain/utc-day.ts';
 import type { ArchiveReader } from '../ports/archive-reader.ts';
 import { findMediaBySid, MEDIA_SEARCH_DAYS, searchDays } from '../use-cases/find-media.ts';
 import { daysOfMonth, isMonth, type Month, monthOf, shiftMonth } from './calendar.ts';
 import { isLocalRequest, redirect, sendHtml, sendText } from './http.ts';
-import { previewFor } from './media-policy.ts';
 import { serveMedia } from './media-route.ts';
 import { createPaths, type Paths } from './paths.ts';
 import { STYLESHEET } from './style.ts';

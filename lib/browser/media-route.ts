@@ -1,9 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
+import { contentDisposition, servedAs } from '../domain/media-policy.ts';
 import type { ArchiveReader, ConditionalRead } from '../ports/archive-reader.ts';
 import { COMMON_HEADERS, MEDIA_CSP, sendText } from './http.ts';
-import { contentDisposition, servedAs } from './media-policy.ts';
 
 type MediaReader = Pick<ArchiveReader, 'openConditional'>;
 

@@ -2,10 +2,10 @@ import type { ServerResponse } from 'node:http';
 import { PassThrough, type Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { ZipFile } from 'yazl';
+import { contentDisposition } from '../domain/media-policy.ts';
+import { neutraliseFilename } from '../domain/sender-filename.ts';
 import type { ArchiveEntry, ArchiveReader } from '../ports/archive-reader.ts';
-import { neutraliseFilename } from './filename.ts';
 import { COMMON_HEADERS } from './http.ts';
-import { contentDisposition } from './media-policy.ts';
 
 type ZipReader = Pick<ArchiveReader, 'openConditional' | 'describe'>;
 

@@ -6,7 +6,6 @@ import middy from '@middy/core';
 import sqsPartialBatchFailure from '@middy/sqs-partial-batch-failure';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import pLimit from 'p-limit';
-import { STALE_SPOOL_MS, sweepStaleSpools } from '../adapters/spool.ts';
 import type { ArchiverConfig } from '../config/lambda.ts';
 import {
   ArchiverError,
@@ -21,6 +20,7 @@ import { redactUrls } from '../domain/media-origins.ts';
 import { MetricName } from '../observability.ts';
 import type { ArchiveStore, DeadLetter, MediaSource, RetryScheduler } from '../ports/pipeline.ts';
 import { type ArchiveOutcome, archiveMedia } from '../use-cases/archive-media.ts';
+import { STALE_SPOOL_MS, sweepStaleSpools } from '../use-cases/spool.ts';
 
 export interface ArchiverDeps {
   config: ArchiverConfig;

@@ -1,6 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { MetricUnit } from '@aws-lambda-powertools/metrics';
-import { measureMedia, type SpooledMedia, spoolMedia } from '../adapters/spool.ts';
 import type { ArchiverConfig } from '../config/lambda.ts';
 import { archiveKeyFor, messageIndexKeyFor, neighbourDayKeysFor } from '../domain/archive-key.ts';
 import {
@@ -34,6 +33,7 @@ import type {
   MediaSource,
   StoredObject,
 } from '../ports/pipeline.ts';
+import { measureMedia, type SpooledMedia, spoolMedia } from './spool.ts';
 
 export type ArchiveMediaConfig = Pick<
   ArchiverConfig,

@@ -5,9 +5,9 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { measureMedia, spoolMedia, sweepStaleSpools } from '../../lib/adapters/spool.ts';
 import { DEFAULT_SPOOL_MEMORY_BYTES } from '../../lib/config/lambda.ts';
 import { MediaTooLargeError, TruncatedMediaError } from '../../lib/domain/errors.ts';
+import { measureMedia, spoolMedia, sweepStaleSpools } from '../../lib/use-cases/spool.ts';
 import { makeMediaBody, sha256Hex } from '../helpers/media-fixtures.ts';
 
 describe('spoolMedia', () => {

@@ -1,5 +1,5 @@
+import type { Preview } from '../../domain/media-policy.ts';
 import { type Html, trusted } from '../html.ts';
-import type { Preview } from '../media-policy.ts';
 
 // Constant markup of this module: shapes only, no text a sender chose, nothing that runs.
 const frame = (inner: string): Html =>

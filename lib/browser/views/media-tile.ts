@@ -1,6 +1,6 @@
+import { previewFor } from '../../domain/media-policy.ts';
 import type { ArchiveEntry } from '../../ports/archive-reader.ts';
 import { type Html, html } from '../html.ts';
-import { previewFor } from '../media-policy.ts';
 import type { Paths } from '../paths.ts';
 import { formatBytes } from './format.ts';
 import { iconFor } from './icons.ts';

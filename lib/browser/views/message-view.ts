@@ -1,8 +1,8 @@
+import { previewFor } from '../../domain/media-policy.ts';
+import { neutraliseFilename } from '../../domain/sender-filename.ts';
 import type { ArchiveEntry, ArchiveEntryDetails } from '../../ports/archive-reader.ts';
 import { longDay } from '../calendar.ts';
-import { neutraliseFilename } from '../filename.ts';
 import { type Html, html } from '../html.ts';
-import { previewFor } from '../media-policy.ts';
 import type { Paths } from '../paths.ts';
 import { formatBytes, sidCode, timeOf } from './format.ts';
 import { renderPage } from './layout.ts';

@@ -1,5 +1,5 @@
 import { posix } from 'node:path';
-import { contentDisposition, previewFor } from '../../browser/media-policy.ts';
+import { contentDisposition, previewFor } from '../../domain/media-policy.ts';
 import type { PresignedResponse } from '../../ports/archive-reader.ts';
 import type { ParsedCommand } from '../args.ts';
 import type { CommandContext } from '../context.ts';

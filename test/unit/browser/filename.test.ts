@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { neutraliseFilename } from '../../../lib/browser/filename.ts';
+import { neutraliseFilename } from '../../../lib/domain/sender-filename.ts';
 
 describe('neutraliseFilename', () => {
   it('replaces bidi overrides, isolates and marks with a visible underscore', () => {

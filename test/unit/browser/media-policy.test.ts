@@ -4,7 +4,7 @@ import {
   essenceOf,
   previewFor,
   servedAs,
-} from '../../../lib/browser/media-policy.ts';
+} from '../../../lib/domain/media-policy.ts';
 
 describe('media policy', () => {
   it('embeds only images a browser decodes without script, PDFs, audio and video', () => {

@@ -1,5 +1,5 @@
-import { mediaTypeEssence } from '../domain/media-job.ts';
-import { neutraliseFilename } from './filename.ts';
+import { mediaTypeEssence } from './media-job.ts';
+import { neutraliseFilename } from './sender-filename.ts';
 
 /**
  * How an archived media may be shown. The content type was chosen by the sender, so only types a

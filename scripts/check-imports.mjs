@@ -1,0 +1,115 @@
+#!/usr/bin/env node
+// `npm run lint`'s import check (madge cannot parse TypeScript 7's tree: it needs the TS 5 API).
+// Fails on: an import cycle between files under lib/ and functions/; a cycle between lib/'s
+// folders; a client (cli, browser, local, rehearsal) importing another client.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+
+const ROOTS = ['lib', 'functions'];
+const CLIENTS = ['lib/cli', 'lib/browser', 'lib/local', 'lib/rehearsal'];
+const SPECIFIER =
+  /(?:^|[\s;])(?:import|export)\s(?:[^'"`;]*?\sfrom\s)?['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g;
+
+const walk = (dir) =>
+  readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    if (statSync(path).isDirectory()) return walk(path);
+    return /\.(ts|mjs|cjs)$/.test(name) ? [path] : [];
+  });
+
+const files = ROOTS.flatMap((root) => walk(root)).map((file) => file.split(sep).join('/'));
+const known = new Set(files);
+const graph = new Map();
+for (const file of files) {
+  const text = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\/|^\s*\/\/.*$/gm, '');
+  const targets = new Set();
+  for (const match of text.matchAll(SPECIFIER)) {
+    const target = relative('.', resolve(dirname(file), match[1] ?? match[2]))
+      .split(sep)
+      .join('/');
+    if (known.has(target)) targets.add(target);
+  }
+  graph.set(file, [...targets]);
+}
+
+/** Strongly connected components with more than one member (Tarjan), or a self-import. */
+const cycles = (nodes, edges) => {
+  let index = 0;
+  const stack = [];
+  const meta = new Map();
+  const found = [];
+  const visit = (node) => {
+    meta.set(node, { index, low: index, onStack: true });
+    index += 1;
+    stack.push(node);
+    for (const next of edges(node)) {
+      if (!meta.has(next)) {
+        visit(next);
+        meta.get(node).low = Math.min(meta.get(node).low, meta.get(next).low);
+      } else if (meta.get(next).onStack) {
+        meta.get(node).low = Math.min(meta.get(node).low, meta.get(next).index);
+      }
+    }
+    if (meta.get(node).low === meta.get(node).index) {
+      const component = [];
+      let member;
+      do {
+        member = stack.pop();
+        meta.get(member).onStack = false;
+        component.push(member);
+      } while (member !== node);
+      if (component.length > 1 || edges(node).includes(node)) found.push(component.sort());
+    }
+  };
+  for (const node of nodes) if (!meta.has(node)) visit(node);
+  return found;
+};
+
+/** lib/<folder> (lib/use-cases/backfill counts as lib/use-cases); lib/x.ts is its own unit. */
+const folderOf = (file) => {
+  const parts = file.split('/');
+  return parts.length > 2 ? parts.slice(0, 2).join('/') : file;
+};
+
+const problems = [];
+for (const component of cycles(files, (file) => graph.get(file) ?? [])) {
+  problems.push(`import cycle between files: ${component.join(' ↔ ')}`);
+}
+const folderEdges = new Map();
+for (const [file, targets] of graph) {
+  const from = folderOf(file);
+  for (const target of targets) {
+    const to = folderOf(target);
+    if (from === to) continue;
+    if (!folderEdges.has(from)) folderEdges.set(from, new Set());
+    folderEdges.get(from).add(to);
+    const fromClient = CLIENTS.find((client) => from === client);
+    const toClient = CLIENTS.find((client) => to === client);
+    if (fromClient && toClient) {
+      problems.push(`client imports another client: ${file} → ${target}`);
+    }
+  }
+}
+const folders = [...new Set(files.map(folderOf))];
+for (const component of cycles(folders, (folder) => [...(folderEdges.get(folder) ?? [])])) {
+  const witnesses = component.flatMap((from) =>
+    graph
+      .entries()
+      .filter(([file]) => folderOf(file) === from)
+      .flatMap(([file, targets]) =>
+        targets
+          .filter((t) => folderOf(t) !== from && component.includes(folderOf(t)))
+          .map((t) => `${file} → ${t}`),
+      )
+      .toArray(),
+  );
+  problems.push(
+    `import cycle between folders ${component.join(' ↔ ')}:\n    ${witnesses.join('\n    ')}`,
+  );
+}
+
+if (problems.length > 0) {
+  for (const problem of problems) console.error(`check-imports: ${problem}`);
+  process.exit(1);
+}
+console.log(`check-imports: ${files.length} files, no cycles, clients apart`);
