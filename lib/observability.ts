@@ -1,6 +1,10 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 
+// The use cases log and count through these, never through Powertools directly (biome.json).
+export type { Logger } from '@aws-lambda-powertools/logger';
+export { MetricUnit } from '@aws-lambda-powertools/metrics';
+
 export const SERVICE_NAME = 'twilio-media-archiver';
 
 /**

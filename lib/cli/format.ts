@@ -1,17 +1,6 @@
 import type { Writable } from 'node:stream';
+import { formatBytes } from '../domain/bytes.ts';
 import type { ArchiveEntry, ArchiveEntryDetails } from '../ports/archive-reader.ts';
-
-const UNITS = ['B', 'KiB', 'MiB', 'GiB', 'TiB', 'PiB'];
-
-export const formatBytes = (bytes: number): string => {
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < UNITS.length - 1) {
-    value /= 1024;
-    unit += 1;
-  }
-  return unit === 0 ? `${bytes} B` : `${value.toFixed(value < 10 ? 1 : 0)} ${UNITS[unit]}`;
-};
 
 export const UNKNOWN_TYPE = 'application/octet-stream';
 

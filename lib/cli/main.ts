@@ -16,16 +16,8 @@ import type { CommandContext } from './context.ts';
 import { EXIT_OK, EXIT_USAGE, UsageError } from './errors.ts';
 import { describeFailure, type FailureContext } from './failure.ts';
 import { HELP } from './help.ts';
-import { createProgress, type StatusStream } from './progress.ts';
-
-export interface CliIo {
-  stdout: StatusStream;
-  stderr: StatusStream;
-  /** Defaults to the process environment (read by config.ts only). */
-  env?: Readonly<Record<string, string | undefined>>;
-  now?: () => Date;
-  cwd?: string;
-}
+import type { CliIo } from './io.ts';
+import { createProgress } from './progress.ts';
 
 const run = async (
   parsed: Exclude<ParsedCommand, { command: 'help' }>,

@@ -4,14 +4,14 @@ import { createSqsJobQueue } from '../adapters/sqs/sqs-job-queue.ts';
 import { resolveQueueUrl } from '../adapters/sqs/sqs-queue-url.ts';
 import { createS3Client, createSqsClient } from '../compose/clients.ts';
 import type { BackfillConfig } from '../config/cli.ts';
+import { formatBytes } from '../domain/bytes.ts';
 import { ArchiverError, StorageUnavailableError } from '../domain/errors.ts';
 import type { JobQueue } from '../ports/pipeline.ts';
-import type { BackfillCounts } from '../use-cases/backfill/backfill.ts';
 import { CheckpointError } from '../use-cases/backfill/checkpoint.ts';
+import type { BackfillCounts } from '../use-cases/backfill/counts.ts';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './errors.ts';
 import { describeFailure, type FailureContext } from './failure.ts';
-import { formatBytes } from './format.ts';
-import type { CliIo } from './main.ts';
+import type { CliIo } from './io.ts';
 import { createProgress, type Progress } from './progress.ts';
 
 /** Shared wiring of `media-archive backfill|reconcile|redrive` (never bundled into a Lambda). */

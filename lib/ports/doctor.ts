@@ -1,6 +1,5 @@
 import type { TwilioCredentials } from '../config/lambda.ts';
-import type { ReconcileRunStatus } from '../use-cases/reconcile.ts';
-import type { AccountDirectory } from './pipeline.ts';
+import type { AccountDirectory, ReconcileRunStatus } from './pipeline.ts';
 
 export type { ReconcileRunStatus };
 

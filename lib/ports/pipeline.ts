@@ -223,3 +223,17 @@ export interface AccountTokens {
     options?: { afterMismatch?: boolean },
   ): Promise<string[] | undefined>;
 }
+
+/** The outcome of one reconcile run, kept where `media-archive doctor` can read it. */
+export interface ReconcileRunStatus {
+  finishedAt: string;
+  complete: boolean;
+  since: string;
+  until: string;
+  direction: string;
+  counts: Record<string, number | null>;
+}
+
+export interface ReconcileStatusSink {
+  record(status: ReconcileRunStatus): Promise<void>;
+}

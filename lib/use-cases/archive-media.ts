@@ -1,5 +1,3 @@
-import type { Logger } from '@aws-lambda-powertools/logger';
-import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { ArchiverConfig } from '../config/lambda.ts';
 import { archiveKeyFor, messageIndexKeyFor, neighbourDayKeysFor } from '../domain/archive-key.ts';
 import {
@@ -23,7 +21,9 @@ import type { MediaJob } from '../domain/media-job.ts';
 import {
   logger as defaultLogger,
   metrics as defaultMetrics,
+  type Logger,
   MetricName,
+  MetricUnit,
 } from '../observability.ts';
 import type {
   ArchiveMetadata,

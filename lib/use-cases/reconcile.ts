@@ -1,23 +1,9 @@
 import type { ArchiveDirection } from '../config/lambda.ts';
 import { addDays } from '../domain/utc-day.ts';
-import type { JobQueue, MessageCatalog } from '../ports/pipeline.ts';
+import type { JobQueue, MessageCatalog, ReconcileStatusSink } from '../ports/pipeline.ts';
 import type { ArchivePresence } from './backfill/archive-presence.ts';
 import { type BackfillResult, backfill } from './backfill/backfill.ts';
 import { createQueueSink } from './backfill/job-sinks.ts';
-
-/** The outcome of one reconcile run, kept where `media-archive doctor` can read it. */
-export interface ReconcileRunStatus {
-  finishedAt: string;
-  complete: boolean;
-  since: string;
-  until: string;
-  direction: string;
-  counts: Record<string, number | null>;
-}
-
-export interface ReconcileStatusSink {
-  record(status: ReconcileRunStatus): Promise<void>;
-}
 
 export interface ReconcileDeps {
   catalog: MessageCatalog;

@@ -1,5 +1,5 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
-import type { ReconcileRunStatus, ReconcileStatusSink } from '../../use-cases/reconcile.ts';
+import type { ReconcileRunStatus, ReconcileStatusSink } from '../../ports/pipeline.ts';
 
 /**
  * The last reconcile run, as one small JSON object beside the archive: written by the reconcile

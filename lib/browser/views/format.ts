@@ -1,4 +1,4 @@
-import { formatBytes } from '../../cli/format.ts';
+import { formatBytes } from '../../domain/bytes.ts';
 import { type Html, html } from '../html.ts';
 
 export { formatBytes };

@@ -25,7 +25,7 @@ import {
 } from '../../use-cases/backfill/job-sinks.ts';
 import { MAX_RANGE_DAYS, parseDay } from '../days.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.ts';
-import type { CliIo } from '../main.ts';
+import type { CliIo } from '../io.ts';
 import {
   describeOpsFailure,
   EXIT_INTERRUPTED,

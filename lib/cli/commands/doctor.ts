@@ -3,7 +3,7 @@ import { createDoctorDeps } from '../../compose/doctor.ts';
 import { readDoctorConfig } from '../../config/doctor.ts';
 import { type CheckResult, type DoctorReport, runDoctor } from '../../use-cases/doctor.ts';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from '../errors.ts';
-import type { CliIo } from '../main.ts';
+import type { CliIo } from '../io.ts';
 import { parseCommandArgs, runOpsCommand } from '../ops-runtime.ts';
 
 /** serverless.yml's `service`: the stack is `${service}-${stage}`. */

@@ -4,11 +4,12 @@ import { stat, unlink } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { Transform, type Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { formatBytes } from '../../domain/bytes.ts';
 import type { ParsedCommand } from '../args.ts';
 import type { CommandContext } from '../context.ts';
 import { FileExistsError, IntegrityError } from '../errors.ts';
 import { keyBasename, safeFilename } from '../filename.ts';
-import { formatBytes, writeLine } from '../format.ts';
+import { writeLine } from '../format.ts';
 import { findMediaKey } from './find-media.ts';
 
 type GetOptions = Extract<ParsedCommand, { command: 'get' }>;

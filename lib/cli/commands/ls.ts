@@ -1,16 +1,11 @@
 import pLimit from 'p-limit';
+import { formatBytes } from '../../domain/bytes.ts';
 import type { ArchiveEntry } from '../../ports/archive-reader.ts';
 import type { ParsedCommand } from '../args.ts';
 import type { CommandContext } from '../context.ts';
 import { resolveDays } from '../days.ts';
 import { NotInArchiveError } from '../errors.ts';
-import {
-  formatBytes,
-  formatLsLine,
-  type ListedMedia,
-  toListedMedia,
-  writeLine,
-} from '../format.ts';
+import { formatLsLine, type ListedMedia, toListedMedia, writeLine } from '../format.ts';
 
 type LsOptions = Extract<ParsedCommand, { command: 'ls' }>;
 

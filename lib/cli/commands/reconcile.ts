@@ -10,7 +10,7 @@ import type { JobQueue } from '../../ports/pipeline.ts';
 import { configForAccount, servedAccounts } from '../../use-cases/backfill/accounts.ts';
 import { reconcile, reconcileWindow } from '../../use-cases/reconcile.ts';
 import { EXIT_OK, UsageError } from '../errors.ts';
-import type { CliIo } from '../main.ts';
+import type { CliIo } from '../io.ts';
 import {
   EXIT_INTERRUPTED,
   formatCounts,

@@ -3,7 +3,7 @@ import { openRedrive } from '../../compose/cli.ts';
 import { readRedriveConfig } from '../../config/cli.ts';
 import { isAccountSid } from '../../domain/sids.ts';
 import { EXIT_OK, UsageError } from '../errors.ts';
-import type { CliIo } from '../main.ts';
+import type { CliIo } from '../io.ts';
 import { parseCommandArgs, parseFlags, runOpsCommand } from '../ops-runtime.ts';
 
 export const HELP = `Usage: media-archive redrive [--dry-run] [--local] [--max N] [--json]

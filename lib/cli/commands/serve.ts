@@ -1,8 +1,6 @@
 import { once } from 'node:events';
 import { join } from 'node:path';
-import { createArchiveBrowser } from '../../browser/archive-browser.ts';
-import { startArchiveBrowserServer } from '../../browser/server.ts';
-import { createThumbnailer } from '../../browser/thumbnails.ts';
+import { startArchiveBrowserFor } from '../../compose/browser.ts';
 import type { ParsedCommand } from '../args.ts';
 import type { CommandContext } from '../context.ts';
 import { describeFailure, type FailureContext } from '../failure.ts';
@@ -33,22 +31,15 @@ export const runServe = async (
   },
 ): Promise<void> => {
   const failure = settings.failure ?? { local: options.local, bucket: context.bucket };
-  const browser = createArchiveBrowser({
+  const server = await startArchiveBrowserFor({
     reader: context.reader,
     prefix: settings.prefix,
-    allowedHosts: [options.host],
-    thumbnails: createThumbnailer({
-      cacheDir: settings.thumbnailDir ?? join(context.cwd, '.local', 'thumbnails'),
-    }),
+    host: options.host,
+    port: options.port,
+    thumbnailDir: settings.thumbnailDir ?? join(context.cwd, '.local', 'thumbnails'),
     describeError: (error) => describeFailure(error, failure).message,
     onError: (error) =>
       context.stderr.write(`media-archive serve: ${describeFailure(error, failure).message}\n`),
-  });
-  const server = await startArchiveBrowserServer({
-    browser,
-    port: options.port,
-    host: options.host,
-    allowedHosts: [options.host],
   });
   try {
     await writeLine(context.stdout, `archive browser (read-only): ${server.url}`);

@@ -2,30 +2,9 @@ import type { MediaJob } from '../../domain/media-job.ts';
 import type { MessageCatalog } from '../../ports/pipeline.ts';
 import type { ArchivePresence } from './archive-presence.ts';
 import { CHECKPOINT_VERSION, CheckpointError, type CheckpointStore } from './checkpoint.ts';
+import type { BackfillCounts } from './counts.ts';
 import { type FindOptions, findArchivableMedia } from './find-archivable-media.ts';
 import type { JobSink } from './job-sinks.ts';
-
-export interface BackfillCounts {
-  /** Pages of the Messages list read. */
-  pages: number;
-  /** Messages of the requested direction seen. */
-  messages: number;
-  /** Media still at Twilio, on messages eligible for archiving. */
-  mediaFound: number;
-  /** Jobs enqueued (with --direct: archived; with --dry-run: that would be enqueued). */
-  enqueued: number;
-  alreadyArchived: number;
-  /** Media of outbound messages not yet final (queued/sending/accepted/scheduled). */
-  skippedInFlight: number;
-  /** Media younger than the reconcile grace period: the webhook path still owns them. */
-  skippedRecent: number;
-  /** --direct only: jobs whose archiving failed. */
-  failed: number;
-  /** Sum of the missing media's sizes; `null` unless sizes were asked for. */
-  bytes: number | null;
-  /** Missing media whose size could not be learned (with sizes asked for). */
-  unknownSizes: number;
-}
 
 export const emptyCounts = (withSizes = false): BackfillCounts => ({
   pages: 0,

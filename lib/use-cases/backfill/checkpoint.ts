@@ -1,6 +1,6 @@
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { BackfillCounts } from './backfill.ts';
+import type { BackfillCounts } from './counts.ts';
 import type { Direction } from './find-archivable-media.ts';
 
 export const CHECKPOINT_VERSION = 1;

@@ -1,11 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { readReconcileConfig } from '../../../lib/config/lambda.ts';
 import { createReconcileHandler } from '../../../lib/handlers/reconcile-handler.ts';
-import {
-  type ReconcileRunStatus,
-  reconcile,
-  reconcileWindow,
-} from '../../../lib/use-cases/reconcile.ts';
+import type { ReconcileRunStatus } from '../../../lib/ports/pipeline.ts';
+import { reconcile, reconcileWindow } from '../../../lib/use-cases/reconcile.ts';
 import { FakeJobQueue } from '../../helpers/fake-job-queue.ts';
 import { ACCOUNT, FakeCatalog, mediaFor, message, sid } from './fakes.ts';
 

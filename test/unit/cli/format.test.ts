@@ -2,11 +2,11 @@ import { describe, expect, it } from 'vitest';
 import {
   addToStats,
   emptyStats,
-  formatBytes,
   formatLsLine,
   formatStats,
   toListedMedia,
 } from '../../../lib/cli/format.ts';
+import { formatBytes } from '../../../lib/domain/bytes.ts';
 import type { ArchiveEntry } from '../../../lib/ports/archive-reader.ts';
 
 const entry = (overrides: Partial<ArchiveEntry> = {}): ArchiveEntry => ({
