@@ -1,0 +1,149 @@
+import { Readable } from 'node:stream';
+import {
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListObjectsV2Command,
+  type ListObjectsV2CommandInput,
+  S3Client,
+  S3ServiceException,
+} from '@aws-sdk/client-s3';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createArchiveReader } from '../../../../lib/adapters/s3/s3-archive-reader.ts';
+import { createArchiveBrowser } from '../../../../lib/browser/archive-browser.ts';
+import { request } from '../../../helpers/archive-browser.ts';
+
+// What the browser added to the CLI's reader (paged day listings, conditional reads), against a
+// mocked S3 client: the adapter boundary.
+
+const AC = `AC${'a'.repeat(32)}`;
+const MM = `MM${'1'.repeat(32)}`;
+const me = (n: number) => `ME${String(n).padStart(32, '0')}`;
+const key = (n: number) => `media/${AC}/2026/11/26/${MM}/${me(n)}.png`;
+const s3Mock = mockClient(S3Client);
+
+const notModified = () =>
+  new S3ServiceException({
+    name: 'NotModified',
+    $fault: 'client',
+    $metadata: { httpStatusCode: 304 },
+    message: 'UnknownError',
+  });
+
+const readerOf = () =>
+  createArchiveReader({ s3: new S3Client({}), bucket: 'b', prefix: 'media/', accountSid: AC });
+
+afterEach(() => {
+  s3Mock.reset();
+});
+
+describe('archive reader, browsing additions', () => {
+  it('lists one page of a day and hands back the continuation token', async () => {
+    // Prepare
+    const calls: ListObjectsV2CommandInput[] = [];
+    s3Mock.on(ListObjectsV2Command).callsFake((input: ListObjectsV2CommandInput) => {
+      calls.push(input);
+      return {
+        Contents: [{ Key: key(1), Size: 5 }, { Key: `media/${AC}/2026/11/26/junk` }],
+        IsTruncated: true,
+        NextContinuationToken: 'next',
+      };
+    });
+
+    // Act
+    const page = await readerOf().listDayPage(AC, '2026-11-26', {
+      maxKeys: 50,
+      continuationToken: 'tok',
+    });
+
+    // Assess
+    expect(calls).toEqual([
+      {
+        Bucket: 'b',
+        Prefix: `media/${AC}/2026/11/26/`,
+        MaxKeys: 50,
+        ContinuationToken: 'tok',
+      },
+    ]);
+    expect(page.entries.map((entry) => entry.mediaSid)).toEqual([me(1)]);
+    expect(page.nextToken).toBe('next');
+  });
+
+  it("turns S3's 304 into notModified and sends If-None-Match alone (RFC 9110)", async () => {
+    // Prepare
+    s3Mock.on(GetObjectCommand).rejects(notModified());
+    s3Mock.on(HeadObjectCommand).rejects(notModified());
+
+    // Act
+    const got = await readerOf().openConditional(key(1), {
+      ifNoneMatch: '"abc"',
+      ifModifiedSince: new Date(0),
+    });
+    const head = await readerOf().openConditional(key(1), { ifNoneMatch: '"abc"', headOnly: true });
+
+    // Assess
+    expect(got).toEqual({ notModified: true });
+    expect(head).toEqual({ notModified: true });
+    expect(s3Mock.commandCalls(GetObjectCommand)[0]?.args[0].input).toEqual({
+      Bucket: 'b',
+      Key: key(1),
+      IfNoneMatch: '"abc"',
+    });
+  });
+
+  it('returns body, validators, range and metadata of a changed object; other errors propagate', async () => {
+    // Prepare
+    const lastModified = new Date('2026-11-26T12:00:00Z');
+    s3Mock.on(GetObjectCommand, { Key: key(1) }).resolves({
+      Body: Readable.from([Buffer.from('abc')]) as never,
+      ContentLength: 3,
+      ContentRange: 'bytes 0-2/10',
+      ContentType: 'image/png',
+      ETag: '"e"',
+      LastModified: lastModified,
+      Metadata: { 'original-filename': 'a%20b.png', from: '+1555' },
+    });
+    s3Mock
+      .on(GetObjectCommand, { Key: key(2) })
+      .rejects(Object.assign(new Error('denied'), { name: 'AccessDenied' }));
+
+    // Act
+    const media = await readerOf().openConditional(key(1), { range: 'bytes=0-2' });
+    const failure = readerOf().openConditional(key(2), {});
+
+    // Assess
+    expect(media).toMatchObject({
+      notModified: false,
+      contentLength: 3,
+      contentRange: 'bytes 0-2/10',
+      contentType: 'image/png',
+      etag: '"e"',
+      lastModified,
+      originalFilename: 'a b.png',
+      from: '+1555',
+    });
+    expect(s3Mock.commandCalls(GetObjectCommand)[0]?.args[0].input.Range).toBe('bytes=0-2');
+    await expect(failure).rejects.toMatchObject({ name: 'AccessDenied' });
+  });
+
+  it('finds a message from the search box in 2 listings (the index, then the message)', async () => {
+    // Prepare
+    const listed: string[] = [];
+    s3Mock.on(ListObjectsV2Command).callsFake((input: ListObjectsV2CommandInput) => {
+      listed.push(input.Prefix ?? '');
+      if (input.Prefix === `media/_index/${MM}/`) {
+        return { Contents: [{ Key: `media/_index/${MM}/${AC}/2026/11/26` }], IsTruncated: false };
+      }
+      return { Contents: [{ Key: key(1), Size: 5 }], IsTruncated: false };
+    });
+    const browser = createArchiveBrowser({ reader: readerOf(), prefix: 'media/' });
+
+    // Act
+    const answer = await request(browser, `/archive/search?q=${MM}`);
+
+    // Assess
+    expect(answer.status).toBe(303);
+    expect(answer.headers.location).toBe(`/archive/message/${MM}?day=2026-11-26`);
+    expect(listed).toEqual([`media/_index/${MM}/`, `media/${AC}/2026/11/26/${MM}/`]);
+  });
+});

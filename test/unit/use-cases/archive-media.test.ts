@@ -1,0 +1,659 @@
+import { createHash } from 'node:crypto';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { archiveKeyFor, messageIndexKeyFor } from '../../../lib/domain/archive-key.ts';
+import {
+  ForeignAccountError,
+  MediaNotFoundError,
+  MediaNotYetAvailableError,
+  MediaTooLargeError,
+  StorageUnavailableError,
+  TruncatedMediaError,
+  UnstableMediaError,
+  VerificationFailedError,
+} from '../../../lib/domain/errors.ts';
+import { MetricName } from '../../../lib/observability.ts';
+import { type ArchiveMediaConfig, archiveMedia } from '../../../lib/use-cases/archive-media.ts';
+import {
+  FakeArchiveStore,
+  FakeMediaSource,
+  recordingLogger,
+  recordingMetrics,
+} from '../../helpers/fake-ports.ts';
+import { makeMediaBody, sha256Hex } from '../../helpers/media-fixtures.ts';
+import { ACCOUNT_SID, mediaJobFactory } from '../../helpers/sqs-event.ts';
+
+describe('archiveMedia', () => {
+  let spoolDir: string;
+  let calls: string[];
+  let store: FakeArchiveStore;
+  let source: FakeMediaSource;
+  let metrics: ReturnType<typeof recordingMetrics>;
+  let config: ArchiveMediaConfig;
+
+  const run = (job = mediaJobFactory(), attempt = 1) =>
+    archiveMedia({ source, store, config, logger: recordingLogger(), metrics }, job, { attempt });
+
+  /** What the archiver writes: with `md5`, a single-part object's ETag (S3's MD5) proves it. */
+  const verifiedMetadata = (body: Buffer) => ({
+    sha256: sha256Hex(body),
+    size: String(body.length),
+    md5: createHash('md5').update(body).digest('hex'),
+    'source-etag': '"abc"',
+  });
+  /** Metadata that agrees with itself (a 64-hex sha256, the stored size) but not with the bytes. */
+  const plantedMetadata = (size: number) => ({
+    sha256: sha256Hex(Buffer.from('some other bytes')),
+    size: String(size),
+    'source-etag': '"abc"',
+  });
+
+  beforeEach(async () => {
+    spoolDir = await mkdtemp(join(tmpdir(), 'archive-media-'));
+    calls = [];
+    store = new FakeArchiveStore(calls);
+    source = new FakeMediaSource(calls);
+    metrics = recordingMetrics();
+    config = {
+      accountSid: ACCOUNT_SID,
+      archivePrefix: 'media/',
+      maxMediaBytes: 64 * 1024,
+      deleteAfterArchive: true,
+      notFoundAttempts: 3,
+      spoolDir,
+    };
+  });
+
+  afterEach(async () => {
+    // Assess (shared): whatever happened, no spool file stays behind.
+    expect(await readdir(spoolDir)).toEqual([]);
+    await rm(spoolDir, { recursive: true, force: true });
+  });
+
+  describe('first delivery', () => {
+    it('archives with metadata, writes the index marker, then deletes at Twilio', async () => {
+      // Prepare
+      const body = makeMediaBody(5000, 7);
+      const job = mediaJobFactory({ from: 'whatsapp:+15550001111' });
+      source.fetchAnswers.push({
+        body,
+        contentType: 'image/jpeg',
+        etag: '"e1"',
+        lastModified: 'Tue, 04 Mar 2025 05:06:07 GMT',
+        filename: 'photo été.jpg',
+      });
+      const key = archiveKeyFor('media/', job);
+
+      // Act
+      const outcome = await run(job);
+
+      // Assess
+      expect(outcome).toEqual({
+        key,
+        archive: 'archived',
+        twilio: 'deleted',
+        size: 5000,
+        sha256: sha256Hex(body),
+        proof: {
+          size: 5000,
+          sha256Hex: sha256Hex(body),
+          wholeBy: 'announced-length',
+          s3: 's3-checksum',
+        },
+      });
+      expect(calls).toEqual([
+        `fetch ${job.mediaSid}`,
+        `put ${key} if-none-match`,
+        `marker ${messageIndexKeyFor('media/', job)}`,
+        `delete ${job.mediaSid}`,
+      ]);
+      const stored = store.objects.get(key);
+      expect(stored?.body.equals(body)).toBe(true);
+      expect(stored?.object.metadata).toMatchObject({
+        'account-sid': job.accountSid,
+        'message-sid': job.messageSid,
+        'media-sid': job.mediaSid,
+        sha256: sha256Hex(body),
+        size: '5000',
+        md5: createHash('md5').update(body).digest('hex'),
+        'received-at': job.receivedAt,
+        'source-etag': '"e1"',
+        'source-last-modified': 'Tue, 04 Mar 2025 05:06:07 GMT',
+        'original-filename': encodeURIComponent('photo été.jpg'),
+        from: 'whatsapp:+15550001111',
+      });
+      expect(store.puts[0]?.md5Base64).toMatch(/^[A-Za-z0-9+/]{22}==$/);
+      expect(metrics.total(MetricName.MediaArchived)).toBe(1);
+      expect(metrics.total(MetricName.BytesArchived)).toBe(5000);
+      expect(metrics.total(MetricName.DeletedAtTwilio)).toBe(1);
+    });
+
+    it('does not write the index marker for media other than the first', async () => {
+      // Prepare
+      const job = mediaJobFactory({ index: 2 });
+      source.fetchAnswers.push({ body: makeMediaBody(10) });
+
+      // Act
+      await run(job);
+
+      // Assess
+      expect(store.markers.size).toBe(0);
+      expect(source.deleted).toHaveLength(1);
+    });
+
+    it('keeps the media at Twilio when deleteAfterArchive is false', async () => {
+      // Prepare
+      config.deleteAfterArchive = false;
+      source.fetchAnswers.push({ body: makeMediaBody(10) });
+
+      // Act
+      const outcome = await run();
+
+      // Assess
+      expect(outcome.twilio).toBe('kept');
+      expect(calls.some((call) => call.startsWith('delete'))).toBe(false);
+    });
+
+    it('treats a 412 on the conditional PUT as archived when the existing copy is verified', async () => {
+      // Prepare
+      const body = makeMediaBody(300, 2);
+      const job = mediaJobFactory();
+      const key = archiveKeyFor('media/', job);
+      store.seed(key, body, verifiedMetadata(body));
+      source.fetchAnswers.push({ body });
+
+      // Act
+      const outcome = await run(job, 1);
+
+      // Assess
+      expect(outcome.archive).toBe('already-archived');
+      expect(calls).toEqual([
+        `fetch ${job.mediaSid}`,
+        `put ${key} if-none-match`,
+        `head ${key}`,
+        `marker ${messageIndexKeyFor('media/', job)}`,
+        `delete ${job.mediaSid}`,
+      ]);
+      expect(metrics.total(MetricName.DuplicatesSkipped)).toBe(1);
+    });
+
+    it('overwrites an unverified object found through a 412', async () => {
+      // Prepare
+      const body = makeMediaBody(300, 2);
+      const job = mediaJobFactory();
+      const key = archiveKeyFor('media/', job);
+      store.seed(key, Buffer.from('junk'), { size: '300' });
+      source.fetchAnswers.push({ body });
+
+      // Act
+      const outcome = await run(job, 1);
+
+      // Assess
+      expect(outcome.archive).toBe('archived');
+      expect(calls.slice(0, 4)).toEqual([
+        `fetch ${job.mediaSid}`,
+        `put ${key} if-none-match`,
+        `head ${key}`,
+        `put ${key}`,
+      ]);
+      expect(store.objects.get(key)?.body.equals(body)).toBe(true);
+    });
+  });
+
+  describe('later deliveries', () => {
+    it('finds a verified copy by HEAD and deletes without downloading', async () => {
+      // Prepare
+      const body = makeMediaBody(100);
+      const job = mediaJobFactory();
+      const key = archiveKeyFor('media/', job);
+      store.seed(key, body, verifiedMetadata(body));
+
+      // Act
+      const outcome = await run(job, 2);
+
+      // Assess
+      expect(outcome).toMatchObject({ archive: 'already-archived', twilio: 'deleted' });
+      expect(calls).toEqual([
+        `head ${key}`,
+        `marker ${messageIndexKeyFor('media/', job)}`,
+        `delete ${job.mediaSid}`,
+      ]);
+    });
+
+    it('reports already-gone when Twilio no longer has the media', async () => {
+      // Prepare
+      const body = makeMediaBody(100);
+      const job = mediaJobFactory();
+      store.seed(archiveKeyFor('media/', job), body, verifiedMetadata(body));
+      source.deleteAnswers.push('already-gone');
+
+      // Act
+      const outcome = await run(job, 3);
+
+      // Assess
+      expect(outcome.twilio).toBe('already-gone');
+      expect(metrics.total(MetricName.DeletedAtTwilio)).toBe(0);
+    });
+
+    it('never trusts metadata alone: downloads an unproven copy afresh, without validators, and overwrites it', async () => {
+      // Prepare: issue 12 — a 304 would have vouched for these bytes on their metadata's word.
+      const body = makeMediaBody(50, 5);
+      const job = mediaJobFactory();
+      const key = archiveKeyFor('media/', job);
+      store.seed(key, makeMediaBody(50, 6), {
+        ...plantedMetadata(50),
+        'source-last-modified': 'Mon, 03 Mar 2025 00:00:00 GMT',
+      });
+      source.fetchAnswers.push({ body });
+
+      // Act
+      const outcome = await run(job, 2);
+
+      // Assess
+      expect(source.fetchRequests[0]?.validators).toBeUndefined();
+      expect(calls.slice(0, 3)).toEqual([`head ${key}`, `fetch ${job.mediaSid}`, `put ${key}`]);
+      expect(outcome).toMatchObject({ archive: 'archived', twilio: 'deleted' });
+      expect(store.objects.get(key)?.body.equals(body)).toBe(true);
+    });
+
+    it("trusts a copy by S3's stored SHA-256 (ChecksumMode) without an md5 in its metadata", async () => {
+      // Prepare
+      const body = makeMediaBody(70, 8);
+      const job = mediaJobFactory();
+      const key = archiveKeyFor('media/', job);
+      store.seed(key, body, { sha256: sha256Hex(body), size: '70' }, 70, { checksum: true });
+
+      // Act
+      const outcome = await run(job, 2);
+
+      // Assess
+      expect(outcome).toMatchObject({ archive: 'already-archived', twilio: 'deleted' });
+      expect(outcome.proof).toMatchObject({ wholeBy: 'stored-copy', s3: 's3-checksum' });
+      expect(calls.filter((call) => call.startsWith('fetch'))).toEqual([]);
+    });
+
+    it("does not trust a copy whose metadata names other bytes than S3's own checksum and ETag", async () => {
+      // Prepare: planted bytes with S3-computed checksums, metadata claiming Twilio's digest.
+      const body = makeMediaBody(70, 8);
+      const planted = makeMediaBody(70, 9);
+      const job = mediaJobFactory();
+      const key = archiveKeyFor('media/', job);
+      store.seed(key, planted, verifiedMetadata(body), 70, { checksum: true });
+      source.fetchAnswers.push({ body });
+
+      // Act
+      const outcome = await run(job, 2);
+
+      // Assess
+      expect(outcome).toMatchObject({ archive: 'archived', twilio: 'deleted' });
+      expect(store.objects.get(key)?.body.equals(body)).toBe(true);
+      expect(calls.indexOf(`put ${key}`)).toBeLessThan(calls.indexOf(`delete ${job.mediaSid}`));
+    });
+
+    it('refuses a 304 to the unconditional GET without deleting', async () => {
+      // Prepare
+      source.fetchAnswers.push({ notModified: true });
+
+      // Act
+      const result = run(mediaJobFactory(), 2);
+
+      // Assess
+      await expect(result).rejects.toBeInstanceOf(VerificationFailedError);
+      expect(source.deleted).toEqual([]);
+    });
+  });
+
+  describe('a different object at the key on the first delivery (412)', () => {
+    it('overwrites an S3-proven copy of other bytes with the proven download, then deletes', async () => {
+      // Prepare
+      const body = makeMediaBody(300, 2);
+      const job = mediaJobFactory();
+      const key = archiveKeyFor('media/', job);
+      const other = makeMediaBody(300, 3);
+      store.seed(key, other, verifiedMetadata(other), 300, { checksum: true });
+      source.fetchAnswers.push({ body });
+
+      // Act
+      const outcome = await run(job, 1);
+
+      // Assess
+      expect(outcome).toMatchObject({ archive: 'archived', twilio: 'deleted' });
+      expect(calls).toEqual([
+        `fetch ${job.mediaSid}`,
+        `put ${key} if-none-match`,
+        `head ${key}`,
+        `put ${key}`,
+        `marker ${messageIndexKeyFor('media/', job)}`,
+        `delete ${job.mediaSid}`,
+      ]);
+      expect(store.objects.get(key)?.body.equals(body)).toBe(true);
+      expect(metrics.total(MetricName.ArchiveOverwritten)).toBe(1);
+      expect(metrics.total(MetricName.DuplicatesSkipped)).toBe(0);
+    });
+
+    it('overwrites a planted object with self-consistent metadata and no S3 proof', async () => {
+      // Prepare
+      const body = makeMediaBody(300, 2);
+      const job = mediaJobFactory();
+      const key = archiveKeyFor('media/', job);
+      store.seed(key, makeMediaBody(300, 4), plantedMetadata(300));
+      source.fetchAnswers.push({ body });
+
+      // Act
+      const outcome = await run(job, 1);
+
+      // Assess
+      expect(outcome.archive).toBe('archived');
+      expect(store.objects.get(key)?.body.equals(body)).toBe(true);
+      expect(calls.at(-1)).toBe(`delete ${job.mediaSid}`);
+    });
+  });
+
+  describe('bodies without a usable Content-Length', () => {
+    it('archives a close-delimited body only after a second download gives the same SHA-256', async () => {
+      // Prepare
+      const body = makeMediaBody(4000, 11);
+      const job = mediaJobFactory();
+      source.fetchAnswers.push({ body, noLength: true }, { body, noLength: true });
+
+      // Act
+      const outcome = await run(job);
+
+      // Assess
+      expect(outcome.proof).toMatchObject({ wholeBy: 'two-downloads', sha256Hex: sha256Hex(body) });
+      expect(calls.filter((call) => call.startsWith('fetch'))).toHaveLength(2);
+      expect(calls.at(-1)).toBe(`delete ${job.mediaSid}`);
+    });
+
+    it('keeps at Twilio and writes nothing when two downloads differ (a body cut short)', async () => {
+      // Prepare
+      const body = makeMediaBody(4000, 11);
+      source.fetchAnswers.push(
+        { body: body.subarray(0, 1234), noLength: true },
+        { body, noLength: true },
+      );
+
+      // Act
+      const result = run();
+
+      // Assess
+      await expect(result).rejects.toThrow(UnstableMediaError);
+      await expect(result).rejects.toThrow(/two downloads without a usable Content-Length differ/);
+      expect(store.objects.size).toBe(0);
+      expect(source.deleted).toEqual([]);
+    });
+
+    it('treats a decoded (gzip) body as having no length: two downloads, never "truncated"', async () => {
+      // Prepare
+      const body = makeMediaBody(900, 12);
+      source.fetchAnswers.push({ body, contentEncoding: 'gzip' });
+
+      // Act
+      const outcome = await run();
+
+      // Assess
+      expect(outcome.proof.wholeBy).toBe('two-downloads');
+      expect(outcome.twilio).toBe('deleted');
+      expect(calls.filter((call) => call.startsWith('fetch'))).toHaveLength(2);
+    });
+  });
+
+  describe('failures', () => {
+    it('refuses a job of another account without touching Twilio or S3', async () => {
+      // Prepare
+      const job = mediaJobFactory({ accountSid: `AC${'b2'.repeat(16)}` });
+
+      // Act
+      const result = run(job);
+
+      // Assess
+      await expect(result).rejects.toBeInstanceOf(ForeignAccountError);
+      expect(calls).toEqual([]);
+    });
+
+    it('refuses media over the limit while streaming, leaving no object', async () => {
+      // Prepare
+      source.fetchAnswers.push({
+        body: Readable.from([makeMediaBody(40_000), makeMediaBody(40_000)]),
+        contentLength: undefined,
+      });
+
+      // Act
+      const result = run();
+
+      // Assess
+      await expect(result).rejects.toBeInstanceOf(MediaTooLargeError);
+      expect(store.objects.size).toBe(0);
+      expect(calls.some((call) => call.startsWith('delete'))).toBe(false);
+    });
+
+    it('refuses media whose Content-Length announces more than the limit', async () => {
+      // Prepare
+      source.fetchAnswers.push({ body: makeMediaBody(10), contentLength: 64 * 1024 + 1 });
+
+      // Act
+      const result = run();
+
+      // Assess
+      await expect(result).rejects.toBeInstanceOf(MediaTooLargeError);
+      expect(calls.filter((call) => call.startsWith('put'))).toEqual([]);
+    });
+
+    it('fails transiently on a body shorter than its Content-Length', async () => {
+      // Prepare
+      source.fetchAnswers.push({ body: makeMediaBody(100), contentLength: 200 });
+
+      // Act
+      const result = run();
+
+      // Assess
+      await expect(result).rejects.toBeInstanceOf(TruncatedMediaError);
+      expect(store.objects.size).toBe(0);
+      expect(source.deleted).toEqual([]);
+    });
+
+    const brokenBody = () =>
+      new Readable({
+        read() {
+          this.push(makeMediaBody(10));
+          this.destroy(new Error('socket hang up'));
+        },
+      });
+
+    it('downloads a broken body once more, then fails transiently without deleting', async () => {
+      // Prepare
+      source.fetchAnswers.push(
+        { body: brokenBody(), contentLength: 100 },
+        { body: brokenBody(), contentLength: 100 },
+      );
+
+      // Act
+      const result = run();
+
+      // Assess
+      await expect(result).rejects.toBeInstanceOf(TruncatedMediaError);
+      expect(calls.filter((call) => call.startsWith('fetch'))).toHaveLength(2);
+      expect(source.deleted).toEqual([]);
+    });
+
+    it('archives on the second download when only the first body broke', async () => {
+      // Prepare
+      const body = makeMediaBody(100, 3);
+      source.fetchAnswers.push({ body: brokenBody(), contentLength: 100 }, { body });
+
+      // Act
+      const outcome = await run();
+
+      // Assess
+      expect(outcome).toMatchObject({
+        archive: 'archived',
+        twilio: 'deleted',
+        sha256: sha256Hex(body),
+      });
+      expect(calls.filter((call) => call.startsWith('fetch'))).toHaveLength(2);
+    });
+
+    it('keeps a 404 transient before notFoundAttempts and makes it permanent from then on', async () => {
+      // Prepare
+      source.fetchAnswers.push(new MediaNotYetAvailableError('404'));
+
+      // Act
+      const early = run(mediaJobFactory(), 2);
+      const late = run(mediaJobFactory(), 3);
+
+      // Assess
+      await expect(early).rejects.toBeInstanceOf(MediaNotYetAvailableError);
+      await expect(late).rejects.toBeInstanceOf(MediaNotFoundError);
+      expect(source.deleted).toEqual([]);
+    });
+
+    it('on a first-delivery 404 looks for a copy a duplicate job archived', async () => {
+      // Prepare
+      const body = makeMediaBody(100);
+      const job = mediaJobFactory();
+      const key = archiveKeyFor('media/', job);
+      store.seed(key, body, verifiedMetadata(body));
+      source.fetchAnswers.push(new MediaNotYetAvailableError('404'));
+      source.deleteAnswers.push('already-gone');
+
+      // Act
+      const outcome = await run(job, 1);
+
+      // Assess
+      expect(outcome).toMatchObject({ archive: 'already-archived', twilio: 'already-gone' });
+      expect(calls).toEqual([
+        `fetch ${job.mediaSid}`,
+        `head ${key}`,
+        `marker ${messageIndexKeyFor('media/', job)}`,
+        `delete ${job.mediaSid}`,
+      ]);
+    });
+
+    it('finds the copy a webhook retry archived under the other side of UTC midnight', async () => {
+      // Prepare
+      const body = makeMediaBody(100);
+      const first = mediaJobFactory({ receivedAt: '2026-11-26T23:59:58.000Z' });
+      const retry = { ...first, receivedAt: '2026-11-27T00:00:14.000Z' };
+      store.seed(archiveKeyFor('media/', first), body, verifiedMetadata(body));
+      source.fetchAnswers.push(new MediaNotYetAvailableError('404'));
+      source.deleteAnswers.push('already-gone');
+
+      // Act
+      const outcome = await run(retry, 1);
+
+      // Assess
+      expect(outcome).toMatchObject({ archive: 'already-archived', twilio: 'already-gone' });
+      expect(calls).toContain(`head ${archiveKeyFor('media/', first)}`);
+      expect([...store.objects.keys()]).toEqual([archiveKeyFor('media/', first)]);
+    });
+
+    it('on a 404 does not take a copy S3 cannot confirm for the media', async () => {
+      // Prepare
+      const job = mediaJobFactory();
+      store.seed(archiveKeyFor('media/', job), makeMediaBody(100, 3), plantedMetadata(100));
+      source.fetchAnswers.push(new MediaNotYetAvailableError('404'));
+
+      // Act
+      const result = run(job, 3);
+
+      // Assess
+      await expect(result).rejects.toBeInstanceOf(MediaNotFoundError);
+      expect(source.deleted).toEqual([]);
+    });
+
+    it('binds the S3 write to the invocation deadline', async () => {
+      // Prepare
+      const signal = new AbortController().signal;
+      source.fetchAnswers.push({ body: makeMediaBody(100) });
+
+      // Act
+      await archiveMedia(
+        { source, store, config, logger: recordingLogger(), metrics },
+        mediaJobFactory(),
+        {
+          attempt: 1,
+          signal,
+        },
+      );
+
+      // Assess
+      expect(store.putSignals).toEqual([signal]);
+    });
+
+    it('removes the spool file when the deadline aborts the PUT, and never deletes', async () => {
+      // Prepare: spooled on disk; the store aborts like the SDK does when the signal fires.
+      config = { ...config, spoolMemoryBytes: 0 };
+      const controller = new AbortController();
+      source.fetchAnswers.push({ body: makeMediaBody(5_000) });
+      store.put = async () => {
+        expect(await readdir(spoolDir)).toHaveLength(1);
+        controller.abort(new Error('invocation deadline'));
+        throw Object.assign(new Error('aborted'), { name: 'AbortError' });
+      };
+
+      // Act
+      const result = archiveMedia(
+        { source, store, config, logger: recordingLogger(), metrics },
+        mediaJobFactory(),
+        { attempt: 1, signal: controller.signal },
+      );
+
+      // Assess (the shared afterEach checks the spool dir is empty)
+      await expect(result).rejects.toThrow('aborted');
+      expect(source.deleted).toEqual([]);
+    });
+
+    it('removes the spool file when the second download of a no-length body breaks', async () => {
+      // Prepare
+      config = { ...config, spoolMemoryBytes: 0 };
+      const broken = new Readable({
+        read() {
+          this.push(makeMediaBody(10));
+          this.destroy(new Error('socket hang up'));
+        },
+      });
+      source.fetchAnswers.push(
+        { body: makeMediaBody(3_000), noLength: true },
+        { body: broken, noLength: true },
+      );
+
+      // Act
+      const result = run();
+
+      // Assess
+      await expect(result).rejects.toBeInstanceOf(TruncatedMediaError);
+      expect(store.objects.size).toBe(0);
+      expect(source.deleted).toEqual([]);
+    });
+
+    it('never deletes when the PUT fails', async () => {
+      // Prepare
+      source.fetchAnswers.push({ body: makeMediaBody(100) });
+      store.failures.put.push(new StorageUnavailableError('S3 down'));
+
+      // Act
+      const result = run();
+
+      // Assess
+      await expect(result).rejects.toBeInstanceOf(StorageUnavailableError);
+      expect(source.deleted).toEqual([]);
+    });
+
+    it('never deletes when the index marker cannot be written', async () => {
+      // Prepare
+      source.fetchAnswers.push({ body: makeMediaBody(100) });
+      store.failures.putMarker.push(new StorageUnavailableError('S3 down'));
+
+      // Act
+      const result = run(mediaJobFactory({ index: 0 }));
+
+      // Assess
+      await expect(result).rejects.toBeInstanceOf(StorageUnavailableError);
+      expect(source.deleted).toEqual([]);
+      expect(store.objects.size).toBe(1);
+    });
+  });
+});
