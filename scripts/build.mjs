@@ -27,7 +27,7 @@ for (const file of entries) {
     platform: 'node',
     // ESM builds (dist-es) of the AWS SDK tree-shake far better than their CommonJS twins.
     mainFields: ['module', 'main'],
-    // Loaded on demand from the Lambda runtime's AWS SDK: see lib/secrets.ts.
+    // Loaded on demand from the Lambda runtime's AWS SDK: see lib/adapters/ssm/ssm-secrets.ts.
     external: ['@aws-sdk/client-ssm'],
     target: 'node24',
     metafile: true,

