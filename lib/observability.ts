@@ -1,11 +1,11 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { SERVICE_NAME } from './domain/service.ts';
 
 // The use cases log and count through these, never through Powertools directly (biome.json).
 export type { Logger } from '@aws-lambda-powertools/logger';
 export { MetricUnit } from '@aws-lambda-powertools/metrics';
-
-export const SERVICE_NAME = 'twilio-media-archiver';
+export { SERVICE_NAME };
 
 /**
  * One Logger and one Metrics per process, as Powertools intends. Log lines carry SIDs, sizes and

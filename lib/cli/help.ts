@@ -1,4 +1,6 @@
+import { DEFAULT_RECONCILE_MAX_AGE_HOURS } from '../config/doctor.ts';
 import { DEFAULT_LOCAL_BUCKET, DEFAULT_LOCAL_S3_PORT } from '../config/local-constants.ts';
+import { SERVICE_NAME } from '../domain/service.ts';
 
 const COMMON = `Target:
   (default)            AWS: bucket ARCHIVE_BUCKET (required), standard AWS credential chain
@@ -17,7 +19,19 @@ const RANGE = `  --date YYYY-MM-DD     one UTC day
   --until YYYY-MM-DD    ... to this day (inclusive; default today)
   --days N              the last N days, today included`;
 
-export const HELP: Record<'main' | 'ls' | 'get' | 'url' | 'stats' | 'serve', string> = {
+export const HELP: Record<
+  | 'main'
+  | 'ls'
+  | 'get'
+  | 'url'
+  | 'stats'
+  | 'serve'
+  | 'backfill'
+  | 'doctor'
+  | 'reconcile'
+  | 'redrive',
+  string
+> = {
   main: `Usage: media-archive <command> [options]
 
 Query the Twilio media archive with S3 listings. Keys are laid out
@@ -149,5 +163,96 @@ Options:
 ${COMMON}
 
 ${EXIT}
+`,
+  backfill: `Usage: media-archive backfill --since YYYY-MM-DD [options]
+
+Archive the media already at Twilio: lists the account's messages day by day (oldest first),
+each message's media, checks the archive (one S3 listing per day) and enqueues one job per
+missing media for the archiver, 10 per SQS batch.
+
+  --since YYYY-MM-DD     first UTC day (inclusive; messages are listed by date sent)
+  --until YYYY-MM-DD     last UTC day (inclusive; default today)
+  --direction inbound|all  inbound (default) or all; outbound media of messages not yet final
+                         (queued, sending, accepted, scheduled) is never enqueued
+  --dry-run              print what would be enqueued, change nothing
+  --sizes                with --dry-run: total bytes (one media GET per missing media)
+  --direct               archive in this process (ARCHIVER_CONCURRENCY at once), no queue
+  --resume               continue from the checkpoint of the same --since/--until/--direction
+                         (.media-archive/ in the current directory, written after every page)
+  --page-size N          messages per list page (1..1000, default 1000)
+  --account AC…          only this account (the main one or a TWILIO_SUBACCOUNTS subaccount);
+                         default every served account, closed/suspended subaccounts first
+  --json                 one JSON summary on stdout
+  --local                the local stack: S3 \${LOCAL_S3_PORT:-4569}, SQS \${LOCAL_SQS_PORT:-9324},
+                         Twilio emulator \${LOCAL_TWILIO_PORT:-4010} (TWILIO_ACCOUNT_SID and
+                         TWILIO_AUTH_TOKEN as printed by npm start)
+  -h, --help             this help
+
+Environment: TWILIO_ACCOUNT_SID, TWILIO_API_KEY_SID + TWILIO_API_KEY_SECRET or TWILIO_AUTH_TOKEN,
+ARCHIVE_BUCKET, ARCHIVE_PREFIX, MEDIA_QUEUE_URL (not needed with --direct or --dry-run).
+Ctrl-C stops after the current page; --resume continues. Exit: 0 done, 1 error or failed media,
+64 usage, 130 interrupted.
+`,
+  doctor: `Usage: media-archive doctor --stage STAGE [--region REGION] [--json]
+
+Checks a deployed stack (${SERVICE_NAME}-STAGE), one line per check, and exits 1 when any fails:
+  stack               the stack exists, is complete, has its outputs and functions
+  ssm-parameters      every SSM parameter the functions name exists, is a SecureString and
+                      decrypts (values are never printed)
+  twilio-credentials  Twilio accepts the auth token (and the API key, when one is set): one
+                      list request each
+  twilio-webhook      which phone numbers (sms_url) and Messaging Services
+                      (inbound_request_url) point at the stack's WebhookUrl with POST; fails
+                      when none does
+  dead-letter-queue   depth and oldest job's age (CloudWatch; "unknown" without data); fails
+                      when not empty
+  alarms              state of the stack's CloudWatch alarms; fails on ALARM or when the stack
+                      has none
+  reconcile           the last reconcile run (the run's {prefix}_status/reconcile.json in the
+                      archive bucket); fails when missing, incomplete or too old
+
+  --stage STAGE          the stage deployed (osls --stage)
+  --region REGION        its region (default AWS_REGION)
+  --stack NAME           another stack name (default ${SERVICE_NAME}-STAGE)
+  --reconcile-max-age H  hours after which the last reconcile run is too old (default ${DEFAULT_RECONCILE_MAX_AGE_HOURS})
+  --json                 one JSON document: {"stack", "ok", "checks": [{"id", "status", "summary", "details"}]}
+  -h, --help             this help
+
+Environment: the standard AWS credential chain; AWS_ENDPOINT_URL or AWS_ENDPOINT_URL_<SERVICE>
+(CLOUDFORMATION, LAMBDA, SSM, SQS, CLOUDWATCH, S3) for a stand-in; TWILIO_API_BASE_URL (default
+https://api.twilio.com) and TWILIO_MESSAGING_BASE_URL (default https://messaging.twilio.com).
+Exit status: 0 every check ok, 1 a check failed or was skipped, 64 usage error.
+`,
+  reconcile: `Usage: media-archive reconcile [--local] [--days N] [options]
+
+What the scheduled reconcile function does, on demand: lists the messages of today and the N
+days before (UTC) and enqueues the media still at Twilio that the archive lacks (a lost
+webhook's). Messages younger than RECONCILE_MIN_AGE_MINUTES (default 15) are left alone: their
+webhook jobs may still be queued.
+
+  --days N               days before today to cover (default RECONCILE_LOOKBACK_DAYS, else 2)
+  --direction inbound|all  as for backfill (default inbound)
+  --dry-run              count only, enqueue nothing
+  --account AC…          only this account (default: the main one and every TWILIO_SUBACCOUNTS
+                         subaccount, reported one line each)
+  --json                 one JSON summary on stdout
+  --local                the local stack (see media-archive backfill --help)
+  -h, --help             this help
+`,
+  redrive: `Usage: media-archive redrive [--dry-run] [--local] [--max N] [--json]
+
+Moves dead-lettered jobs back to the media queue, where the archiver retries them from scratch.
+Uses SQS's own redrive (StartMessageMoveTask, waiting for it to finish); with --max, or where an
+endpoint lacks that API, receives, re-sends and deletes them 10 at a time (a job is deleted from
+the dead-letter queue only once the media queue accepted it).
+
+  --dry-run              list the jobs and why they failed (FailureReason, ErrorName); move none
+  --max N                move (or list) at most N jobs (list default 1000)
+  --account AC…          only this account's jobs (moved by copy; the others stay)
+  --json                 JSON on stdout
+  --local                the local stack's SQS \${LOCAL_SQS_PORT:-9324} (media-jobs, media-jobs-dlq)
+  -h, --help             this help
+
+Environment (AWS): DEAD_LETTER_QUEUE_URL, MEDIA_QUEUE_URL, the standard AWS credential chain.
 `,
 };

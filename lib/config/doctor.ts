@@ -1,6 +1,9 @@
 import type { Env } from './env.ts';
 import { ConfigurationError } from './env.ts';
 
+/** `--reconcile-max-age`'s default: a daily run, plus two hours of slack. */
+export const DEFAULT_RECONCILE_MAX_AGE_HOURS = 26;
+
 /** The AWS services doctor talks to, by the suffix of their `AWS_ENDPOINT_URL_*` variable. */
 export const DOCTOR_SERVICES = [
   'CLOUDFORMATION',

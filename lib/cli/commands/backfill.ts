@@ -25,6 +25,7 @@ import {
 } from '../../use-cases/backfill/job-sinks.ts';
 import { MAX_RANGE_DAYS, parseDay } from '../days.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.ts';
+import { HELP } from '../help.ts';
 import type { CliIo } from '../io.ts';
 import {
   describeOpsFailure,
@@ -37,36 +38,6 @@ import {
   parseFlags,
   runOpsCommand,
 } from '../ops-runtime.ts';
-
-export const HELP = `Usage: media-archive backfill --since YYYY-MM-DD [options]
-
-Archive the media already at Twilio: lists the account's messages day by day (oldest first),
-each message's media, checks the archive (one S3 listing per day) and enqueues one job per
-missing media for the archiver, 10 per SQS batch.
-
-  --since YYYY-MM-DD     first UTC day (inclusive; messages are listed by date sent)
-  --until YYYY-MM-DD     last UTC day (inclusive; default today)
-  --direction inbound|all  inbound (default) or all; outbound media of messages not yet final
-                         (queued, sending, accepted, scheduled) is never enqueued
-  --dry-run              print what would be enqueued, change nothing
-  --sizes                with --dry-run: total bytes (one media GET per missing media)
-  --direct               archive in this process (ARCHIVER_CONCURRENCY at once), no queue
-  --resume               continue from the checkpoint of the same --since/--until/--direction
-                         (.media-archive/ in the current directory, written after every page)
-  --page-size N          messages per list page (1..1000, default 1000)
-  --account AC…          only this account (the main one or a TWILIO_SUBACCOUNTS subaccount);
-                         default every served account, closed/suspended subaccounts first
-  --json                 one JSON summary on stdout
-  --local                the local stack: S3 \${LOCAL_S3_PORT:-4569}, SQS \${LOCAL_SQS_PORT:-9324},
-                         Twilio emulator \${LOCAL_TWILIO_PORT:-4010} (TWILIO_ACCOUNT_SID and
-                         TWILIO_AUTH_TOKEN as printed by npm start)
-  -h, --help             this help
-
-Environment: TWILIO_ACCOUNT_SID, TWILIO_API_KEY_SID + TWILIO_API_KEY_SECRET or TWILIO_AUTH_TOKEN,
-ARCHIVE_BUCKET, ARCHIVE_PREFIX, MEDIA_QUEUE_URL (not needed with --direct or --dry-run).
-Ctrl-C stops after the current page; --resume continues. Exit: 0 done, 1 error or failed media,
-64 usage, 130 interrupted.
-`;
 
 const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
@@ -152,7 +123,9 @@ export const run = async (
   io: CliIo & { signal?: AbortSignal },
 ): Promise<number> => {
   const today = dayOf((io.now ?? (() => new Date()))());
-  const args = parseCommandArgs('backfill', HELP, io, () => parseBackfillArgs(argv, today));
+  const args = parseCommandArgs('backfill', HELP.backfill, io, () =>
+    parseBackfillArgs(argv, today),
+  );
   if (typeof args === 'number') return args;
   return runOpsCommand('backfill', io, args.local, async (run) => {
     const { failure, progress } = run;

@@ -1,45 +1,14 @@
 import { parseArgs } from 'node:util';
 import { createDoctorDeps } from '../../compose/doctor.ts';
-import { readDoctorConfig } from '../../config/doctor.ts';
+import { DEFAULT_RECONCILE_MAX_AGE_HOURS, readDoctorConfig } from '../../config/doctor.ts';
+import { SERVICE_NAME } from '../../domain/service.ts';
 import { type CheckResult, type DoctorReport, runDoctor } from '../../use-cases/doctor.ts';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from '../errors.ts';
+import { HELP } from '../help.ts';
 import type { CliIo } from '../io.ts';
 import { parseCommandArgs, runOpsCommand } from '../ops-runtime.ts';
 
 /** serverless.yml's `service`: the stack is `${service}-${stage}`. */
-export const SERVICE_NAME = 'twilio-media-archiver';
-const DEFAULT_RECONCILE_MAX_AGE_HOURS = 26;
-
-export const HELP = `Usage: media-archive doctor --stage STAGE [--region REGION] [--json]
-
-Checks a deployed stack (${SERVICE_NAME}-STAGE), one line per check, and exits 1 when any fails:
-  stack               the stack exists, is complete, has its outputs and functions
-  ssm-parameters      every SSM parameter the functions name exists, is a SecureString and
-                      decrypts (values are never printed)
-  twilio-credentials  Twilio accepts the auth token (and the API key, when one is set): one
-                      list request each
-  twilio-webhook      which phone numbers (sms_url) and Messaging Services
-                      (inbound_request_url) point at the stack's WebhookUrl with POST; fails
-                      when none does
-  dead-letter-queue   depth and oldest job's age (CloudWatch; "unknown" without data); fails
-                      when not empty
-  alarms              state of the stack's CloudWatch alarms; fails on ALARM or when the stack
-                      has none
-  reconcile           the last reconcile run (the run's {prefix}_status/reconcile.json in the
-                      archive bucket); fails when missing, incomplete or too old
-
-  --stage STAGE          the stage deployed (osls --stage)
-  --region REGION        its region (default AWS_REGION)
-  --stack NAME           another stack name (default ${SERVICE_NAME}-STAGE)
-  --reconcile-max-age H  hours after which the last reconcile run is too old (default ${DEFAULT_RECONCILE_MAX_AGE_HOURS})
-  --json                 one JSON document: {"stack", "ok", "checks": [{"id", "status", "summary", "details"}]}
-  -h, --help             this help
-
-Environment: the standard AWS credential chain; AWS_ENDPOINT_URL or AWS_ENDPOINT_URL_<SERVICE>
-(CLOUDFORMATION, LAMBDA, SSM, SQS, CLOUDWATCH, S3) for a stand-in; TWILIO_API_BASE_URL (default
-https://api.twilio.com) and TWILIO_MESSAGING_BASE_URL (default https://messaging.twilio.com).
-Exit status: 0 every check ok, 1 a check failed or was skipped, 64 usage error.
-`;
 
 const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
@@ -126,12 +95,14 @@ export const formatVerdict = (report: DoctorReport): string => {
 };
 
 export const run = async (argv: readonly string[], io: CliIo): Promise<number> => {
-  const args = parseCommandArgs('doctor', HELP, io, () => parse(argv));
+  const args = parseCommandArgs('doctor', HELP.doctor, io, () => parse(argv));
   if (typeof args === 'number') return args;
   const env = io.env ?? process.env;
   const region = args.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   if (!region) {
-    io.stderr.write(`media-archive doctor: no AWS region: --region or AWS_REGION\n\n${HELP}`);
+    io.stderr.write(
+      `media-archive doctor: no AWS region: --region or AWS_REGION\n\n${HELP.doctor}`,
+    );
     return EXIT_USAGE;
   }
   return runOpsCommand('doctor', io, false, async ({ own }) => {

@@ -10,6 +10,7 @@ import type { JobQueue } from '../../ports/pipeline.ts';
 import { configForAccount, servedAccounts } from '../../use-cases/backfill/accounts.ts';
 import { reconcile, reconcileWindow } from '../../use-cases/reconcile.ts';
 import { EXIT_OK, UsageError } from '../errors.ts';
+import { HELP } from '../help.ts';
 import type { CliIo } from '../io.ts';
 import {
   EXIT_INTERRUPTED,
@@ -21,23 +22,6 @@ import {
   parseFlags,
   runOpsCommand,
 } from '../ops-runtime.ts';
-
-export const HELP = `Usage: media-archive reconcile [--local] [--days N] [options]
-
-What the scheduled reconcile function does, on demand: lists the messages of today and the N
-days before (UTC) and enqueues the media still at Twilio that the archive lacks (a lost
-webhook's). Messages younger than RECONCILE_MIN_AGE_MINUTES (default 15) are left alone: their
-webhook jobs may still be queued.
-
-  --days N               days before today to cover (default RECONCILE_LOOKBACK_DAYS, else 2)
-  --direction inbound|all  as for backfill (default inbound)
-  --dry-run              count only, enqueue nothing
-  --account AC…          only this account (default: the main one and every TWILIO_SUBACCOUNTS
-                         subaccount, reported one line each)
-  --json                 one JSON summary on stdout
-  --local                the local stack (see media-archive backfill --help)
-  -h, --help             this help
-`;
 
 const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
@@ -53,7 +37,7 @@ export const run = async (
   argv: readonly string[],
   io: CliIo & { signal?: AbortSignal },
 ): Promise<number> => {
-  const values = parseCommandArgs('reconcile', HELP, io, () => {
+  const values = parseCommandArgs('reconcile', HELP.reconcile, io, () => {
     const values = parseFlags(argv, OPTIONS);
     if (values.days !== undefined && !/^\d+$/.test(values.days)) {
       throw new UsageError('--days must be an integer in 1..400');

@@ -3,25 +3,9 @@ import { openRedrive } from '../../compose/cli.ts';
 import { readRedriveConfig } from '../../config/cli.ts';
 import { isAccountSid } from '../../domain/sids.ts';
 import { EXIT_OK, UsageError } from '../errors.ts';
+import { HELP } from '../help.ts';
 import type { CliIo } from '../io.ts';
 import { parseCommandArgs, parseFlags, runOpsCommand } from '../ops-runtime.ts';
-
-export const HELP = `Usage: media-archive redrive [--dry-run] [--local] [--max N] [--json]
-
-Moves dead-lettered jobs back to the media queue, where the archiver retries them from scratch.
-Uses SQS's own redrive (StartMessageMoveTask, waiting for it to finish); with --max, or where an
-endpoint lacks that API, receives, re-sends and deletes them 10 at a time (a job is deleted from
-the dead-letter queue only once the media queue accepted it).
-
-  --dry-run              list the jobs and why they failed (FailureReason, ErrorName); move none
-  --max N                move (or list) at most N jobs (list default 1000)
-  --account AC…          only this account's jobs (moved by copy; the others stay)
-  --json                 JSON on stdout
-  --local                the local stack's SQS \${LOCAL_SQS_PORT:-9324} (media-jobs, media-jobs-dlq)
-  -h, --help             this help
-
-Environment (AWS): DEAD_LETTER_QUEUE_URL, MEDIA_QUEUE_URL, the standard AWS credential chain.
-`;
 
 const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
@@ -43,7 +27,7 @@ const deadLetterLine = (job: DeadLetteredJob) =>
   ].join('\t');
 
 export const run = async (argv: readonly string[], io: CliIo): Promise<number> => {
-  const values = parseCommandArgs('redrive', HELP, io, () => {
+  const values = parseCommandArgs('redrive', HELP.redrive, io, () => {
     const values = parseFlags(argv, OPTIONS);
     if (values.max !== undefined && (!/^\d+$/.test(values.max) || Number(values.max) < 1)) {
       throw new UsageError('--max must be a positive integer');
