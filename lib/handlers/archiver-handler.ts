@@ -28,7 +28,7 @@ export interface ArchiverDeps {
   isAllowedAccount?: (accountSid: string) => boolean;
   source: MediaSource;
   store: ArchiveStore;
-  /** Present when `config.deadLetterQueueUrl` is set. */
+  /** Present when `config.deadLetterQueueUrl` is set (lib/compose/lambda.ts decides, once). */
   deadLetter?: DeadLetter;
   /** Present when `config.mediaQueueUrl` is set and `retryBackoffSeconds` > 0. */
   retryScheduler?: RetryScheduler;
@@ -89,7 +89,7 @@ export const createArchiverHandler = (deps: ArchiverDeps) => {
       } else {
         logger.warn('job failed, will be retried', fields);
       }
-      if ((permanent || last) && deps.deadLetter && config.deadLetterQueueUrl) {
+      if ((permanent || last) && deps.deadLetter) {
         await deps.deadLetter.send(record.body, reason, name);
         metrics.addMetric(MetricName.DeadLettered, MetricUnit.Count, 1);
         if (error instanceof UnprovenArchiveError || error instanceof UnsupportedEncodingError) {
@@ -106,7 +106,7 @@ export const createArchiverHandler = (deps: ArchiverDeps) => {
     records: readonly SQSRecord[],
     results: readonly PromiseSettledResult<RecordResult>[],
   ) => {
-    if (!deps.retryScheduler || config.retryBackoffSeconds <= 0 || !config.mediaQueueUrl) return;
+    if (!deps.retryScheduler) return;
     const entries = records.flatMap((record, index) => {
       const result = results[index];
       if (result?.status !== 'rejected' || isPermanent(result.reason)) return [];
