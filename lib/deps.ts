@@ -1,6 +1,7 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createS3ArchiveStore } from './adapters/s3-archive-store.ts';
+import { createS3MessageRecordStore } from './adapters/s3-message-record-store.ts';
 import { createSqsDeadLetter } from './adapters/sqs-dead-letter.ts';
 import { createSqsJobQueue } from './adapters/sqs-job-queue.ts';
 import { createSqsRetryScheduler } from './adapters/sqs-retry-scheduler.ts';
@@ -8,6 +9,7 @@ import {
   createTwilioMediaSource,
   type TwilioMediaSourceOptions,
 } from './adapters/twilio-media-source.ts';
+import { createTwilioMessageRedactor } from './adapters/twilio-message-redactor.ts';
 import type { ArchiverConfig, WebhookConfig } from './config.ts';
 import { logger, metrics } from './observability.ts';
 import type { JobQueue } from './ports.ts';
@@ -78,9 +80,19 @@ export const createArchiverDeps = (
       ...clients.twilio,
     }),
     store: createS3ArchiveStore({ client: s3, bucket: config.archiveBucket }),
+    records: createS3MessageRecordStore({ client: s3, bucket: config.archiveBucket }),
     logger,
     metrics,
   };
+  if (config.redactMessageBody) {
+    deps.redactor = createTwilioMessageRedactor({
+      apiBaseUrl: config.twilioApiBaseUrl,
+      accountSid: config.accountSid,
+      credentials: config.credentials,
+      ...(clients.twilio?.fetch ? { fetch: clients.twilio.fetch } : {}),
+      ...(clients.twilio?.retry ? { retry: clients.twilio.retry } : {}),
+    });
+  }
   if (config.deadLetterQueueUrl) {
     deps.deadLetter = createSqsDeadLetter({ client: sqs, queueUrl: config.deadLetterQueueUrl });
   }

@@ -159,3 +159,32 @@ export interface ArchiveListing {
   /** Every key under `prefix`, all pages. */
   keysUnder(prefix: string): Promise<string[]>;
 }
+
+/** A media object as a HEAD in checksum mode shows it: what the message record is built from. */
+export interface StoredMediaChecksum {
+  size: number;
+  contentType?: string;
+  metadata: Record<string, string>;
+  /** S3's own full-object SHA-256 (hex), when the endpoint keeps one. */
+  checksumSha256Hex?: string;
+}
+
+/** Message records beside the media. Adapter: `s3-message-record-store.ts`. */
+export interface MessageRecordStore {
+  /** Every key under the message prefix (one listing: a message has at most 11 objects). */
+  keysUnder(prefix: string): Promise<Set<string>>;
+  headWithChecksum(key: string): Promise<StoredMediaChecksum | undefined>;
+  /**
+   * Create-only write (`If-None-Match: *`), carrying Content-MD5 and x-amz-checksum-sha256;
+   * resolves `created` only once S3 confirmed the bytes, `exists` when a record was there.
+   */
+  putRecord(key: string, text: string): Promise<'created' | 'exists'>;
+  /** GET in checksum mode (the SDK checks S3's checksum of the bytes); `undefined` if absent. */
+  getRecord(key: string): Promise<string | undefined>;
+}
+
+/** Blanks a message body at Twilio. Adapter: `twilio-message-redactor.ts`. */
+export interface MessageRedactor {
+  /** POST the Message with an empty Body. 404 → 'already-gone'; 20009 → transient error. */
+  redactBody(ref: { accountSid: string; messageSid: string }): Promise<'redacted' | 'already-gone'>;
+}

@@ -7,7 +7,10 @@ import type { JobQueue } from './ports.ts';
 
 export interface ReceiveWebhookDeps {
   queue: JobQueue;
-  config: Pick<WebhookConfig, 'accountSid' | 'authTokens' | 'archiveAddresses'>;
+  config: Pick<
+    WebhookConfig,
+    'accountSid' | 'authTokens' | 'archiveAddresses' | 'archiveMessageBody'
+  >;
   now?: () => Date;
 }
 
@@ -43,6 +46,7 @@ export const receiveWebhook = async (
   const jobs = mediaJobsFromWebhook(request.fields, {
     receivedAt,
     archiveAddresses: config.archiveAddresses,
+    archiveMessageBody: config.archiveMessageBody === true,
   });
   if (jobs.length > 0) await deps.queue.enqueue(jobs);
   return jobs;

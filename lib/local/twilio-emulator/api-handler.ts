@@ -7,7 +7,7 @@ import { phoneNumberJson } from './inbound-config.ts';
 import { InvalidQueryError, paginate, parsePageRequest } from './paging.ts';
 import { mediaJson, messageJson, notFound, twilioError } from './representations.ts';
 import { randomSid } from './sids.ts';
-import { isInFlight } from './store.ts';
+import { isInFlight, type MessageRecord } from './store.ts';
 import type { RequestLogEntry } from './types.ts';
 
 type LogFields = Omit<RequestLogEntry, 'seq' | 'at' | 'status'>;
@@ -34,7 +34,8 @@ export const authenticate = (
 export const createApiHandler =
   (ctx: EmulatorContext) =>
   async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    req.resume();
+    // Only a redaction (POST of a Message) has a body the emulator reads.
+    const form = req.method === 'POST' ? await readForm(req) : (req.resume(), undefined);
     const url = new URL(req.url ?? '/', 'http://api.local');
     const fields: LogFields = {
       origin: 'api',
@@ -93,12 +94,36 @@ export const createApiHandler =
       return;
     }
     try {
-      route(ctx, req.method ?? 'GET', scoped[2], url, fields, answer);
+      route(ctx, req.method ?? 'GET', scoped[2], url, fields, answer, form);
     } catch (error) {
       if (!(error instanceof InvalidQueryError)) throw error;
       answer(400, twilioError(400, 20001, error.message));
     }
   };
+
+const readForm = async (req: IncomingMessage): Promise<URLSearchParams> => {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+};
+
+/** Twilio's redaction: `Body=` on a finished message blanks it; anything else is not emulated. */
+const redact = (
+  message: MessageRecord,
+  form: URLSearchParams | undefined,
+  answer: Answer,
+  ctx: EmulatorContext,
+): RequestLogEntry => {
+  if (form?.get('Body') !== '' || [...(form?.keys() ?? [])].length !== 1) {
+    return answer(400, twilioError(400, 20001, 'Only Body= (redaction) is emulated'));
+  }
+  if (isInFlight(message) || message.status === 'receiving') {
+    return answer(400, twilioError(400, 20009, 'Cannot redact this message before it is complete'));
+  }
+  message.body = '';
+  message.dateUpdated = new Date();
+  return answer(200, messageJson(ctx.accountSid, message));
+};
 
 /** Logs (taking the next seq) and sends; `undefined` body = empty answer. */
 type Answer = (status: number, body?: unknown, headers?: Record<string, string>) => RequestLogEntry;
@@ -110,6 +135,7 @@ const route = (
   url: URL,
   fields: LogFields,
   answer: Answer,
+  form?: URLSearchParams,
 ): RequestLogEntry => {
   const basePath = `/2010-04-01/Accounts/${ctx.accountSid}`;
   const requestUri = `${url.pathname}${url.search}`;
@@ -178,9 +204,10 @@ const route = (
 
   const messageMatch = MESSAGE.exec(rest);
   if (messageMatch?.[1]) {
-    if (method !== 'GET') return notAllowed();
+    if (method !== 'GET' && method !== 'POST') return notAllowed();
     const message = ctx.store.message(messageMatch[1]);
     if (!message) return answer(404, notFound(url.pathname));
+    if (method === 'POST') return redact(message, form, answer, ctx);
     return answer(200, messageJson(ctx.accountSid, message));
   }
 

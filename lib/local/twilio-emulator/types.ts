@@ -112,6 +112,8 @@ export interface TwilioEmulator {
   /** Media still stored (not deleted). */
   hasMedia(mediaSid: string): boolean;
   setMessageStatus(messageSid: string, status: string): void;
+  /** The message's body as Twilio would show it now ('' once redacted). */
+  messageBody(messageSid: string): string;
   readonly requests: readonly RequestLogEntry[];
   clearRequests(): void;
   /** Merge; setFaults({ throttleRate: 0, … }) to clear. */
