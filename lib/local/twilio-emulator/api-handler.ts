@@ -35,7 +35,9 @@ export const createApiHandler =
   (ctx: EmulatorContext) =>
   async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     // Only a redaction (POST of a Message) has a body the emulator reads.
-    const form = req.method === 'POST' ? await readForm(req) : (req.resume(), undefined);
+    let form: URLSearchParams | undefined;
+    if (req.method === 'POST') form = await readForm(req);
+    else req.resume();
     const url = new URL(req.url ?? '/', 'http://api.local');
     const fields: LogFields = {
       origin: 'api',
