@@ -18,7 +18,10 @@ export interface ArchivedObject {
   contentType: string | undefined;
 }
 
-/** Every media object under the prefix (index markers excluded), with the sha256 of its bytes. */
+/**
+ * Every media object under the prefix (index markers and message records excluded), with the
+ * sha256 of its bytes.
+ */
 export const readArchive = async (
   s3: S3Client,
   bucket: string,
@@ -31,7 +34,7 @@ export const readArchive = async (
       new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
     );
     for (const { Key } of page.Contents ?? []) {
-      if (!Key || Key.includes('/_index/')) continue;
+      if (!Key || Key.includes('/_index/') || Key.endsWith('/message.json')) continue;
       const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key }));
       const bytes = Buffer.from(await (object.Body?.transformToByteArray() ?? new Uint8Array()));
       objects.push({

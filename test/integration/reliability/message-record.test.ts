@@ -1,0 +1,150 @@
+import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseMessageRecord } from '../../../lib/domain/message-record.ts';
+import type { SeededMessage, TwilioEmulator } from '../../../lib/local/twilio-emulator.ts';
+import { captureOutput } from '../../helpers/capture-stdout.ts';
+import { startTestStack } from '../../helpers/local-stack.ts';
+import { makeSeedMedia } from '../../helpers/media-fixtures.ts';
+import { attachS3AckLog, auditArchive, postWebhookFor, waitUntilSettled } from './audit.ts';
+
+const BODY = 'Claim 4711: photos of the damage attached';
+const FROM = '+14155550123';
+
+/** When the S3 client got each successful PutObject answer for a message record, by message SID. */
+const attachRecordAckLog = (s3: S3Client) => {
+  const acks = new Map<string, number>();
+  const conditions: unknown[] = [];
+  s3.middlewareStack.add(
+    (next, context) => async (args) => {
+      const result = await next(args);
+      const key = (args.input as { Key?: unknown }).Key;
+      if (context.commandName === 'PutObjectCommand' && String(key).endsWith('/message.json')) {
+        conditions.push((args.input as { IfNoneMatch?: unknown }).IfNoneMatch);
+      }
+      const sid =
+        typeof key === 'string' ? /\/(MM[0-9a-f]{32})\/message\.json$/.exec(key)?.[1] : undefined;
+      if (context.commandName === 'PutObjectCommand' && sid && !acks.has(sid))
+        acks.set(sid, Date.now());
+      return result;
+    },
+    { step: 'initialize', name: 'recordAckLog' },
+  );
+  return { acks, conditions };
+};
+
+const readRecord = async (s3: S3Client, bucket: string, key: string) => {
+  const answer = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return parseMessageRecord(await (answer.Body?.transformToString() ?? ''));
+};
+
+const recordKeyOf = (accountSid: string, message: SeededMessage, day: string) =>
+  `media/${accountSid}/${day.replaceAll('-', '/')}/${message.sid}/message.json`;
+
+describe('message records and redaction through the local stack', () => {
+  let stack: Awaited<ReturnType<typeof startTestStack>>;
+  let emulator: TwilioEmulator;
+  let output: ReturnType<typeof captureOutput>;
+  let recordAcks: ReturnType<typeof attachRecordAckLog>;
+  let mediaAcks: ReturnType<typeof attachS3AckLog>;
+  let seed = 900;
+
+  const seedMessage = (sizes: number[], status?: string) =>
+    emulator.addMessage({
+      direction: 'inbound',
+      body: BODY,
+      ...(status ? { status } : {}),
+      media: sizes.map((size) =>
+        makeSeedMedia({ size, seed: (seed += 1), contentType: 'image/png' }),
+      ),
+    });
+
+  beforeAll(async () => {
+    output = captureOutput();
+    stack = await startTestStack(
+      {},
+      {
+        LOCAL_VISIBILITY_TIMEOUT: '1',
+        ARCHIVE_MESSAGE_BODY: 'true',
+        ARCHIVE_ADDRESSES: 'true',
+        REDACT_MESSAGE_BODY_AFTER_ARCHIVE: 'true',
+      },
+    );
+    if (!stack.emulator) throw new Error('demo mode expected');
+    emulator = stack.emulator;
+    recordAcks = attachRecordAckLog(stack.s3);
+    mediaAcks = attachS3AckLog(stack.s3);
+  });
+
+  afterAll(async () => {
+    await stack?.close();
+    output?.restore();
+  });
+
+  it('writes the record with body and addresses, then redacts at Twilio only after its PUT was acknowledged', async () => {
+    // Prepare
+    const message = seedMessage([20_000, 3_000, 45_000]);
+    const day = new Date().toISOString().slice(0, 10);
+
+    // Act
+    await postWebhookFor(stack, message, { body: BODY, from: FROM });
+    await postWebhookFor(stack, message, { body: BODY, from: FROM });
+    await waitUntilSettled(stack, () => emulator.messageBody(message.sid) === '', {
+      what: 'the redaction',
+    });
+    const audit = await auditArchive(stack, message.media, mediaAcks);
+    const record = await readRecord(
+      stack.s3,
+      stack.bucket,
+      recordKeyOf(stack.accountSid, message, day),
+    );
+    const s3Log = await stack.s3Server.requestLog();
+
+    // Assess
+    expect(audit.archived).toBe(3);
+    expect(audit.strays).toBe(0);
+    expect(record).toMatchObject({ messageSid: message.sid, body: BODY, from: FROM, numMedia: 3 });
+    expect(record.media.map((m) => [m.mediaSid, m.size, m.sha256])).toEqual(
+      message.media.map((m) => [m.sid, m.size, m.sha256]),
+    );
+    const recordPuts = s3Log.filter(
+      (e) =>
+        e.method === 'PUT' && e.status === 200 && e.path.endsWith(`${message.sid}/message.json`),
+    );
+    // Every record write is create-only; s3rver ignores If-None-Match (S3 answers 412), so two
+    // jobs completing the message at the same moment may both write the same media list here.
+    expect(recordPuts.length).toBeGreaterThanOrEqual(1);
+    expect(recordAcks.conditions.length).toBe(recordPuts.length);
+    expect(recordAcks.conditions.every((c) => c === '*')).toBe(true);
+    const redactions = emulator.requests.filter(
+      (r) => r.method === 'POST' && r.path.endsWith(`/Messages/${message.sid}.json`),
+    );
+    expect(redactions.length).toBeGreaterThanOrEqual(1);
+    const ackedAt = recordAcks.acks.get(message.sid) ?? Number.POSITIVE_INFINITY;
+    const lastMediaAck = Math.max(
+      ...message.media.map((m) => Math.min(...(mediaAcks.get(m.sid) ?? [Infinity]))),
+    );
+    for (const redaction of redactions) {
+      expect(redaction.at).toBeGreaterThanOrEqual(ackedAt);
+      expect(redaction.at).toBeGreaterThanOrEqual(lastMediaAck);
+    }
+  });
+
+  it('a message Twilio still calls in progress (20009) is retried until the redaction succeeds', async () => {
+    // Prepare
+    const message = seedMessage([4_000], 'receiving');
+    setTimeout(() => emulator.setMessageStatus(message.sid, 'received'), 1_500);
+
+    // Act
+    await postWebhookFor(stack, message, { body: BODY });
+    await waitUntilSettled(stack, () => emulator.messageBody(message.sid) === '', {
+      what: 'the redaction after 20009',
+    });
+
+    // Assess
+    const answers = emulator.requests
+      .filter((r) => r.method === 'POST' && r.path.endsWith(`/Messages/${message.sid}.json`))
+      .map((r) => r.status);
+    expect(answers[0]).toBe(400);
+    expect(answers.at(-1)).toBe(200);
+  });
+});
