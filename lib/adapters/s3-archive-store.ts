@@ -35,6 +35,8 @@ const DIGEST_ERRORS = new Set([
 const unavailable = (action: string, error: unknown) =>
   new StorageUnavailableError(`S3 ${action} failed: ${nameOf(error)}`, { cause: error });
 
+const EMPTY_MD5_BASE64 = '1B2M2Y8AsgTpgAmY7PhCfg==';
+const EMPTY_SHA256_BASE64 = '47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=';
 const hexToBase64 = (hex: string) => Buffer.from(hex, 'hex').toString('base64');
 const base64ToHex = (base64: string) => Buffer.from(base64, 'base64').toString('hex');
 const unquote = (etag: string | undefined) => etag?.replace(/^"|"$/g, '');
@@ -141,6 +143,9 @@ export const createS3ArchiveStore = ({
           Key: key,
           Body: '',
           ContentLength: 0,
+          // Object Lock refuses writes without a checksum, even of zero bytes.
+          ContentMD5: EMPTY_MD5_BASE64,
+          ChecksumSHA256: EMPTY_SHA256_BASE64,
           Metadata: metadata,
         }),
       );
