@@ -17,7 +17,13 @@ import { renderMediaNotFound } from './views/search-view.ts';
 /** What the browser reads: the CLI's archive reader (listings, HEADs, conditional GETs). */
 export type BrowserReader = Pick<
   ArchiveReader,
-  'accounts' | 'listDayPage' | 'findMessage' | 'findMedia' | 'describe' | 'openConditional'
+  | 'accounts'
+  | 'listDayPage'
+  | 'findMessage'
+  | 'findMedia'
+  | 'describe'
+  | 'openConditional'
+  | 'messageRecords'
 >;
 
 export interface ArchiveBrowserOptions {
@@ -167,7 +173,10 @@ export const createArchiveBrowser = (options: ArchiveBrowserOptions): ArchiveBro
         })),
       ),
     );
-    sendHtml(res, 200, renderMessage({ messageSid, media }, paths));
+    // The record is a supplement: the page still shows the media when it cannot be read.
+    const records = await (reader.messageRecords?.(entries) ?? Promise.resolve([])).catch(() => []);
+    const record = records[0]?.record;
+    sendHtml(res, 200, renderMessage({ messageSid, media, ...(record ? { record } : {}) }, paths));
   };
 
   const search = async (url: URL, res: ServerResponse) => {

@@ -8,6 +8,12 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { contentTypeForExtension } from '../domain/archive-key.ts';
+import {
+  InvalidMessageRecordError,
+  MESSAGE_RECORD_FILE,
+  type MessageRecord,
+  parseMessageRecord,
+} from '../domain/message-record.ts';
 import { isAccountSid } from '../domain/sids.ts';
 import type { Day } from './days.ts';
 
@@ -37,6 +43,9 @@ export interface ArchiveEntryDetails {
   /** Only archived with ARCHIVE_ADDRESSES=true; absent otherwise. */
   from?: string;
   to?: string;
+  /** Object Lock, as HEAD shows it (needs s3:GetObjectRetention / s3:GetObjectLegalHold). */
+  retention?: { mode: string; until: string | undefined };
+  legalHold?: 'ON' | 'OFF';
 }
 
 export interface OpenedMedia extends ArchiveEntryDetails {
@@ -100,6 +109,17 @@ export interface ArchiveReader {
   /** GetObject (or HeadObject) with the client's validators and range; 304 is an answer. */
   openConditional(key: string, read: ConditionalRead): Promise<ConditionalMedia>;
   presignGet(key: string, expiresInSeconds: number): Promise<string>;
+  /**
+   * The message record beside these media (`…/{MessageSid}/message.json`), one GET per message
+   * directory; `undefined` where none was written (or it is unreadable).
+   */
+  messageRecords?(entries: readonly ArchiveEntry[]): Promise<StoredMessageRecord[]>;
+}
+
+export interface StoredMessageRecord {
+  key: string;
+  size: number;
+  record: MessageRecord;
 }
 
 export interface ArchiveReaderOptions {
@@ -151,6 +171,9 @@ const metadataOf = (output: {
   ContentType?: string;
   Metadata?: Record<string, string>;
   ContentLength?: number;
+  ObjectLockMode?: string;
+  ObjectLockRetainUntilDate?: Date;
+  ObjectLockLegalHoldStatus?: string;
 }): ArchiveEntryDetails => {
   const meta = output.Metadata ?? {};
   const size = meta.size !== undefined ? Number(meta.size) : undefined;
@@ -170,6 +193,17 @@ const metadataOf = (output: {
     size: Number.isSafeInteger(size) ? size : undefined,
     ...(meta.from !== undefined ? { from: meta.from } : {}),
     ...(meta.to !== undefined ? { to: meta.to } : {}),
+    ...(output.ObjectLockMode
+      ? {
+          retention: {
+            mode: output.ObjectLockMode,
+            until: output.ObjectLockRetainUntilDate?.toISOString(),
+          },
+        }
+      : {}),
+    ...(output.ObjectLockLegalHoldStatus === 'ON' || output.ObjectLockLegalHoldStatus === 'OFF'
+      ? { legalHold: output.ObjectLockLegalHoldStatus }
+      : {}),
   };
 };
 
@@ -384,7 +418,32 @@ export const createArchiveReader = (options: ArchiveReaderOptions): ArchiveReade
       expiresIn: expiresInSeconds,
     });
 
+  const messageRecords = async (
+    entries: readonly ArchiveEntry[],
+  ): Promise<StoredMessageRecord[]> => {
+    const keys = new Set(
+      entries.map(
+        (entry) => `${entry.key.slice(0, entry.key.lastIndexOf('/') + 1)}${MESSAGE_RECORD_FILE}`,
+      ),
+    );
+    const found: StoredMessageRecord[] = [];
+    for (const key of keys) {
+      try {
+        const output = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        const text = (await output.Body?.transformToString('utf8')) ?? '';
+        found.push({ key, size: Buffer.byteLength(text), record: parseMessageRecord(text) });
+      } catch (error) {
+        const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata
+          ?.httpStatusCode;
+        if (status === 404 || error instanceof InvalidMessageRecordError) continue;
+        throw error;
+      }
+    }
+    return found;
+  };
+
   return {
+    messageRecords,
     accounts,
     listDay,
     listDayPage,

@@ -1,4 +1,5 @@
 import type { ArchiveEntry, ArchiveEntryDetails } from '../../cli/archive-reader.ts';
+import type { MessageRecord } from '../../domain/message-record.ts';
 import { longDay } from '../calendar.ts';
 import { type Html, html } from '../html.ts';
 import { previewFor } from '../media-policy.ts';
@@ -15,6 +16,8 @@ export interface MessageMedia {
 export interface MessageView {
   messageSid: string;
   media: MessageMedia[];
+  /** `message.json` beside the media, when one was written. */
+  record?: MessageRecord;
 }
 
 const preview = (item: MessageMedia, alt: string, url: string): Html => {
@@ -58,6 +61,17 @@ ${row('SHA-256', details?.sha256 ? html`<code class="hash">${details.sha256}</co
 </figure>`;
 };
 
+/** What the webhook said about the message, as its record keeps it. */
+const recordSection = (record: MessageRecord): Html => html`<h2>Message record</h2>
+<dl class="facts record">
+${row('Direction', record.direction)}
+${row('Received', timeOf(record.receivedAt))}
+${row('Messaging service', record.messagingServiceSid ? sidCode(record.messagingServiceSid) : undefined)}
+${row('Media announced', String(record.numMedia))}
+${row('Segments', record.numSegments === undefined ? undefined : String(record.numSegments))}
+${row('Body', record.body === undefined ? undefined : html`<q class="body">${record.body}</q>`)}
+</dl>`;
+
 export const renderMessage = (view: MessageView, paths: Paths): string => {
   const first = view.media[0];
   const details = view.media.find((item) => item.details)?.details;
@@ -68,10 +82,11 @@ export const renderMessage = (view: MessageView, paths: Paths): string => {
 ${row('Account', first ? sidCode(first.entry.accountSid) : undefined)}
 ${row('Day received (UTC)', day)}
 ${row('Received', details?.receivedAt ? timeOf(details.receivedAt) : undefined)}
-${row('From', details?.from)}
-${row('To', details?.to)}
+${row('From', details?.from ?? view.record?.from)}
+${row('To', details?.to ?? view.record?.to)}
 ${row('Media', String(view.media.length))}
 </dl>
+${view.record ? recordSection(view.record) : ''}
 <h2>Media</h2>
 <div class="figures">
 ${view.media.map((item, n) => figure(item, n + 1, view.media.length, paths))}

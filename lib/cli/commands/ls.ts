@@ -1,5 +1,5 @@
 import pLimit from 'p-limit';
-import type { ArchiveEntry } from '../archive-reader.ts';
+import type { ArchiveEntry, StoredMessageRecord } from '../archive-reader.ts';
 import type { ParsedCommand } from '../args.ts';
 import type { CommandContext } from '../context.ts';
 import { resolveDays } from '../days.ts';
@@ -18,7 +18,11 @@ type LsOptions = Extract<ParsedCommand, { command: 'ls' }>;
 const DETAILS_CONCURRENCY = 8;
 const DETAILS_BATCH = 32;
 
-async function* entriesOf(options: LsOptions, context: CommandContext) {
+async function* entriesOf(
+  options: LsOptions,
+  context: CommandContext,
+  records: StoredMessageRecord[],
+) {
   const { reader, progress } = context;
   if (options.message) {
     progress.update(`looking up message ${options.message}`);
@@ -29,6 +33,7 @@ async function* entriesOf(options: LsOptions, context: CommandContext) {
       );
     }
     yield* entries;
+    records.push(...((await reader.messageRecords?.(entries)) ?? []));
     return;
   }
   const days = resolveDays(options.range, context.today, 1);
@@ -71,10 +76,12 @@ async function* listedMedia(
 export const runLs = async (options: LsOptions, context: CommandContext): Promise<void> => {
   const { stdout, stderr, progress } = context;
   const media: ListedMedia[] = [];
+  // `--message` also lists the message record(s) beside the media.
+  const records: StoredMessageRecord[] = [];
   let count = 0;
   let bytes = 0;
   try {
-    for await (const item of listedMedia(entriesOf(options, context), options, context)) {
+    for await (const item of listedMedia(entriesOf(options, context, records), options, context)) {
       count += 1;
       bytes += item.size;
       if (options.json) media.push(item);
@@ -83,11 +90,22 @@ export const runLs = async (options: LsOptions, context: CommandContext): Promis
         await writeLine(stdout, formatLsLine(item));
       }
     }
+    if (!options.json) {
+      for (const { key, size, record } of records) {
+        await writeLine(
+          stdout,
+          [key, String(size), 'application/json', record.receivedAt].join('\t'),
+        );
+      }
+    }
   } finally {
     progress.done();
   }
   if (options.json) {
-    await writeLine(stdout, JSON.stringify({ media, count, bytes }, null, 2));
+    const listed = options.message
+      ? { media, records: records.map(({ key, size, record }) => ({ key, size, record })) }
+      : { media };
+    await writeLine(stdout, JSON.stringify({ ...listed, count, bytes }, null, 2));
   } else if (stderr.isTTY) {
     stderr.write(`${count} media, ${formatBytes(bytes)}\n`);
   }

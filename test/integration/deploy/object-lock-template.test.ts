@@ -21,7 +21,7 @@ const scratchDirs: string[] = [];
 const bucketOf = (template: CfnTemplate) => template.Resources.ArchiveBucket?.Properties ?? {};
 
 beforeAll(async () => {
-  const variants = [
+  const variants: Record<string, string>[] = [
     { objectLockMode: 'GOVERNANCE', objectLockDays: '30' },
     { objectLockMode: 'COMPLIANCE', objectLockDays: '2555' },
     {},

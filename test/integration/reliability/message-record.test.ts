@@ -48,15 +48,17 @@ describe('message records and redaction through the local stack', () => {
   let mediaAcks: ReturnType<typeof attachS3AckLog>;
   let seed = 900;
 
-  const seedMessage = (sizes: number[], status?: string) =>
-    emulator.addMessage({
+  const seedMessage = (sizes: number[], status?: string) => {
+    seed += 10;
+    return emulator.addMessage({
       direction: 'inbound',
       body: BODY,
       ...(status ? { status } : {}),
-      media: sizes.map((size) =>
-        makeSeedMedia({ size, seed: (seed += 1), contentType: 'image/png' }),
+      media: sizes.map((size, n) =>
+        makeSeedMedia({ size, seed: seed + n, contentType: 'image/png' }),
       ),
     });
+  };
 
   beforeAll(async () => {
     output = captureOutput();
