@@ -160,6 +160,13 @@ export const run = (argv: readonly string[], io: CliIo): Promise<number> =>
       let written = 0;
       let bytes = 0;
       const messages = new Set<string>();
+      // yazl does not watch the streams it is given: a failed read or check stops the export here.
+      let fail: (error: unknown) => void = () => undefined;
+      const failed = new Promise<never>((_, reject) => {
+        fail = reject;
+      });
+      failed.catch(() => undefined);
+      zip.on('error', (error: unknown) => fail(error));
 
       const addMedia = (entry: ArchiveEntry) => {
         const file: ManifestFile = {
@@ -191,10 +198,11 @@ export const run = (argv: readonly string[], io: CliIo): Promise<number> =>
                     `exporting: ${written}/${files.length} files, ${formatBytes(bytes)}`,
                   );
                 });
-                media.body.on('error', (error) => check.destroy(error));
+                media.body.on('error', (error) => fail(error));
+                check.on('error', (error) => fail(error));
                 cb(null, media.body.pipe(check));
               },
-              (error: unknown) => cb(error as Error, undefined as never),
+              (error: unknown) => fail(error),
             );
           },
         );
@@ -226,9 +234,6 @@ export const run = (argv: readonly string[], io: CliIo): Promise<number> =>
 
       const partial = `${target}.partial`;
       const output = pipeline(zip.outputStream, createWriteStream(partial));
-      // A failed lazy read is reported by the zip; the pipeline then rejects with it.
-      const failed = new Promise<never>((_, reject) => zip.on('error', reject));
-      failed.catch(() => undefined);
       try {
         const accounts = await context.reader.accounts();
         for (const [index, day] of days.entries()) {

@@ -1,5 +1,11 @@
-import { GetObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../../lib/cli/main.ts';
 import { parseMessageRecord } from '../../../lib/domain/message-record.ts';
 import type { SeededMessage, TwilioEmulator } from '../../../lib/local/twilio-emulator.ts';
 import { captureOutput } from '../../helpers/capture-stdout.ts';
@@ -48,9 +54,15 @@ describe('message records and redaction through the local stack', () => {
   let mediaAcks: ReturnType<typeof attachS3AckLog>;
   let seed = 900;
 
+  const emulatorSha = new Map<string, string>();
+  const readArchiveKeys = async () =>
+    (await stack.s3Server.requestLog())
+      .filter((e) => e.method === 'PUT' && e.status === 200)
+      .map((e) => decodeURIComponent(e.path.replace(`/${stack.bucket}/`, '')));
+
   const seedMessage = (sizes: number[], status?: string) => {
     seed += 10;
-    return emulator.addMessage({
+    const seeded = emulator.addMessage({
       direction: 'inbound',
       body: BODY,
       ...(status ? { status } : {}),
@@ -58,6 +70,8 @@ describe('message records and redaction through the local stack', () => {
         makeSeedMedia({ size, seed: seed + n, contentType: 'image/png' }),
       ),
     });
+    for (const media of seeded.media) emulatorSha.set(media.sid, media.sha256);
+    return seeded;
   };
 
   beforeAll(async () => {
@@ -77,10 +91,30 @@ describe('message records and redaction through the local stack', () => {
     mediaAcks = attachS3AckLog(stack.s3);
   });
 
+  let workDir: string;
+
   afterAll(async () => {
     await stack?.close();
     output?.restore();
+    if (workDir) await rm(workDir, { recursive: true, force: true });
   });
+
+  /** The CLI in this process, against the stack's s3rver (`--local`). */
+  const cli = async (args: string[]) => {
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    stdout.on('data', (chunk: Buffer) => out.push(chunk));
+    stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    const code = await runCli(args, {
+      stdout,
+      stderr,
+      env: { LOCAL_S3_PORT: String(stack.s3Server.port), ARCHIVE_BUCKET: stack.bucket },
+      cwd: workDir,
+    });
+    return { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
+  };
 
   it('writes the record with body and addresses, then redacts at Twilio only after its PUT was acknowledged', async () => {
     // Prepare
@@ -148,5 +182,98 @@ describe('message records and redaction through the local stack', () => {
       .map((r) => r.status);
     expect(answers[0]).toBe(400);
     expect(answers.at(-1)).toBe(200);
+  });
+
+  it('ls --message lists the record beside the media', async () => {
+    // Prepare
+    const message = seedMessage([1_500, 2_500]);
+    await postWebhookFor(stack, message, { body: BODY });
+    await waitUntilSettled(stack, () => emulator.messageBody(message.sid) === '', {
+      what: 'the record and redaction',
+    });
+    workDir = await mkdtemp(join(tmpdir(), 'export-test-'));
+
+    // Act
+    const listed = await cli(['ls', '--local', '--message', message.sid, '--json']);
+
+    // Assess
+    expect(listed.code).toBe(0);
+    const json = JSON.parse(listed.stdout);
+    expect(json.count).toBe(2);
+    expect(json.records).toHaveLength(1);
+    expect(json.records[0].key).toMatch(new RegExp(`/${message.sid}/message\\.json$`));
+    expect(json.records[0].record.body).toBe(BODY);
+  });
+
+  it('an export of the day unzips into files that sha256sum -c verifies', async () => {
+    // Prepare
+    const day = new Date().toISOString().slice(0, 10);
+    const zipPath = join(workDir, 'day.zip');
+    const unzipped = join(workDir, 'unzipped');
+
+    // Act
+    const exported = await cli([
+      'export',
+      '--local',
+      '--since',
+      day,
+      '--until',
+      day,
+      '-o',
+      'day.zip',
+    ]);
+    execFileSync('unzip', ['-q', zipPath, '-d', unzipped]);
+    const check = execFileSync('sha256sum', ['-c', 'SHA256SUMS'], {
+      cwd: unzipped,
+      encoding: 'utf8',
+    });
+    const manifest = JSON.parse(await readFile(join(unzipped, 'manifest.json'), 'utf8'));
+
+    // Assess
+    expect(exported.code).toBe(0);
+    const lines = check.trim().split('\n');
+    expect(lines.length).toBe(manifest.files.length + 1);
+    expect(lines.every((line) => line.endsWith(': OK'))).toBe(true);
+    const records = manifest.files.filter((f: { kind: string }) => f.kind === 'record');
+    const media = manifest.files.filter((f: { kind: string }) => f.kind === 'media');
+    expect(records.length).toBe(manifest.messages);
+    expect(media.length).toBeGreaterThanOrEqual(6);
+    for (const file of media) {
+      const seeded = emulatorSha.get(file.mediaSid);
+      if (seeded) expect(file.sha256).toBe(seeded);
+    }
+  });
+
+  it('an export refuses to overwrite, and a tampered object stops it with nothing left behind', async () => {
+    // Prepare
+    const day = new Date().toISOString().slice(0, 10);
+    const [anyMedia] = (await readArchiveKeys()).filter((key) => /ME[0-9a-f]{32}\./.test(key));
+    if (!anyMedia) throw new Error('no media archived');
+    const original = await stack.s3.send(
+      new GetObjectCommand({ Bucket: stack.bucket, Key: anyMedia }),
+    );
+    const bytes = Buffer.from(await (original.Body?.transformToByteArray() ?? new Uint8Array()));
+    bytes[0] = (bytes[0] ?? 0) ^ 0xff;
+    await stack.s3.send(
+      new PutObjectCommand({
+        Bucket: stack.bucket,
+        Key: anyMedia,
+        Body: bytes,
+        ContentType: original.ContentType,
+        Metadata: original.Metadata,
+      }),
+    );
+
+    // Act
+    const again = await cli(['export', '--local', '--date', day, '-o', 'day.zip']);
+    const tampered = await cli(['export', '--local', '--date', day, '-o', 'tampered.zip']);
+
+    // Assess
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('already exists');
+    expect(tampered.code).toBe(1);
+    expect(tampered.stderr).toContain('SHA-256 differs');
+    await expect(readFile(join(workDir, 'tampered.zip'))).rejects.toThrow();
+    await expect(readFile(join(workDir, 'tampered.zip.partial'))).rejects.toThrow();
   });
 });
