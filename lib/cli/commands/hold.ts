@@ -1,6 +1,7 @@
 import { PutObjectLegalHoldCommand } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
 import { parseFlags } from '../../backfill/cli-runtime.ts';
+import { MESSAGE_RECORD_FILE } from '../../domain/message-record.ts';
 import { isAccountSid, isMediaSid, isMessageSid } from '../../domain/sids.ts';
 import { runArchiveCommand } from '../archive-command.ts';
 import type { CommandContext } from '../context.ts';
@@ -136,8 +137,24 @@ const keysFor = async (args: HoldArgs, context: CommandContext): Promise<string[
       `message ${args.target} not found${args.date ? ` on ${args.date}` : ''}`,
     );
   }
-  const records = (await context.reader.messageRecords?.(entries)) ?? [];
-  return [...entries.map((entry) => entry.key), ...records.map((record) => record.key)];
+  // The record is held as an object, whatever it says: a HEAD per message directory finds it.
+  const recordKeys = new Set(
+    entries.map(
+      (entry) => `${entry.key.slice(0, entry.key.lastIndexOf('/') + 1)}${MESSAGE_RECORD_FILE}`,
+    ),
+  );
+  const records: string[] = [];
+  for (const key of recordKeys) {
+    try {
+      await context.reader.describe(key);
+      records.push(key);
+    } catch (error) {
+      const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata
+        ?.httpStatusCode;
+      if (status !== 404) throw error;
+    }
+  }
+  return [...entries.map((entry) => entry.key), ...records];
 };
 
 export const run = (argv: readonly string[], io: CliIo): Promise<number> =>

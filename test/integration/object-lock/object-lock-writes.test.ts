@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createS3ArchiveStore } from '../../../lib/adapters/s3-archive-store.ts';
 import { createS3MessageRecordStore } from '../../../lib/adapters/s3-message-record-store.ts';
 import { type MotoServer, startMoto } from '../../helpers/moto.ts';
+import { runMediaArchive } from '../../helpers/run-cli.ts';
 
 const BUCKET = 'locked-archive';
 const PREFIX = `media/AC${'1'.repeat(32)}/2026/12/01/MM${'2'.repeat(32)}/`;
@@ -107,4 +108,73 @@ describe('writes under Object Lock (moto_server)', () => {
       expect(retention?.RetainUntilDate?.getTime()).toBeGreaterThan(Date.now() + 29 * 86_400_000);
     }
   });
+
+  it('hold sets and releases a legal hold on every media of a message and its record; ls --details shows it', async () => {
+    // Prepare
+    const env = {
+      ARCHIVE_BUCKET: BUCKET,
+      AWS_ENDPOINT_URL_S3: moto.endpoint,
+      S3_FORCE_PATH_STYLE: 'true',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_REGION: 'us-east-1',
+    };
+    const message = `MM${'2'.repeat(32)}`;
+    const holdOf = async (key: string) =>
+      (await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key })))
+        .ObjectLockLegalHoldStatus;
+    const mediaKey = `${PREFIX}ME${'3'.repeat(32)}.jpg`;
+    const recordKey = `${PREFIX}message.json`;
+
+    // Act
+    const held = await runMediaArchive(['hold', message, '--date', '2026-12-01', '--json'], env);
+    const listed = await runMediaArchive(
+      ['ls', '--message', message, '--date', '2026-12-01', '--details', '--json'],
+      env,
+    );
+    const holdsAfterSet = [await holdOf(mediaKey), await holdOf(recordKey)];
+    const released = await runMediaArchive(
+      ['hold', message, '--date', '2026-12-01', '--release'],
+      env,
+    );
+    const holdsAfterRelease = [await holdOf(mediaKey), await holdOf(recordKey)];
+
+    // Assess
+    expect(held.code, held.stderr).toBe(0);
+    expect(JSON.parse(held.stdout)).toEqual({ legalHold: 'ON', keys: [mediaKey, recordKey] });
+    expect(holdsAfterSet).toEqual(['ON', 'ON']);
+    expect(listed.code, listed.stderr).toBe(0);
+    const [media] = JSON.parse(listed.stdout).media;
+    expect(media).toMatchObject({
+      key: mediaKey,
+      legalHold: 'ON',
+      retention: { mode: 'GOVERNANCE' },
+    });
+    expect(released.code, released.stderr).toBe(0);
+    expect(released.stdout).toContain(`${recordKey}\thold=OFF`);
+    expect(holdsAfterRelease).toEqual(['OFF', 'OFF']);
+  }, 60_000);
+
+  it('hold refuses what is not a SID, and reports a message not in the archive with exit 2', async () => {
+    // Prepare
+    const env = {
+      ARCHIVE_BUCKET: BUCKET,
+      AWS_ENDPOINT_URL_S3: moto.endpoint,
+      S3_FORCE_PATH_STYLE: 'true',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_REGION: 'us-east-1',
+    };
+
+    // Act
+    const bad = await runMediaArchive(['hold', 'nope'], env);
+    const missing = await runMediaArchive(
+      ['hold', `MM${'9'.repeat(32)}`, '--date', '2026-12-01'],
+      env,
+    );
+
+    // Assess
+    expect(bad.code).toBe(64);
+    expect(missing.code).toBe(2);
+  }, 60_000);
 });
