@@ -114,6 +114,20 @@ export interface ArchiveReader {
    * directory; `undefined` where none was written (or it is unreadable).
    */
   messageRecords?(entries: readonly ArchiveEntry[]): Promise<StoredMessageRecord[]>;
+  /** `findMessage` with the message records its listings saw (same requests). */
+  findMessageFiles?(messageSid: string, day?: Day): Promise<MessageFiles>;
+}
+
+/** A message record as a listing shows it. */
+export interface ListedRecord {
+  key: string;
+  size: number;
+  archivedAt: Date | undefined;
+}
+
+export interface MessageFiles {
+  entries: ArchiveEntry[];
+  records: ListedRecord[];
 }
 
 export interface StoredMessageRecord {
@@ -325,13 +339,7 @@ export const createArchiveReader = (options: ArchiveReaderOptions): ArchiveReade
     };
   };
 
-  const collect = async (iterable: AsyncIterable<ArchiveEntry>): Promise<ArchiveEntry[]> => {
-    const entries: ArchiveEntry[] = [];
-    for await (const entry of iterable) entries.push(entry);
-    return entries;
-  };
-
-  const findMessage = async (messageSid: string, day?: Day): Promise<ArchiveEntry[]> => {
+  const findMessageFiles = async (messageSid: string, day?: Day): Promise<MessageFiles> => {
     const places: { accountSid: string; day: Day }[] = [];
     if (day) {
       for (const accountSid of await accounts()) places.push({ accountSid, day });
@@ -348,12 +356,28 @@ export const createArchiveReader = (options: ArchiveReaderOptions): ArchiveReade
       }
     }
     const entries: ArchiveEntry[] = [];
+    const records: ListedRecord[] = [];
     for (const place of places) {
       const messagePrefix = `${prefix}${place.accountSid}/${dayPath(place.day)}/${messageSid}/`;
-      entries.push(...(await collect(listEntries(messagePrefix))));
+      // The same listing shows the message record: no request of its own.
+      for await (const page of listPages(messagePrefix)) {
+        entries.push(...entriesOf(page));
+        for (const object of page.Contents ?? []) {
+          if (object.Key === `${messagePrefix}${MESSAGE_RECORD_FILE}`) {
+            records.push({
+              key: object.Key,
+              size: object.Size ?? 0,
+              archivedAt: object.LastModified,
+            });
+          }
+        }
+      }
     }
-    return entries;
+    return { entries, records };
   };
+
+  const findMessage = async (messageSid: string, day?: Day): Promise<ArchiveEntry[]> =>
+    (await findMessageFiles(messageSid, day)).entries;
 
   const findMedia = async (
     mediaSid: string,
@@ -444,6 +468,7 @@ export const createArchiveReader = (options: ArchiveReaderOptions): ArchiveReade
 
   return {
     messageRecords,
+    findMessageFiles,
     accounts,
     listDay,
     listDayPage,

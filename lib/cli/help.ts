@@ -56,8 +56,9 @@ type and the exact received-at time; on an Object Lock bucket also a fifth colum
 retention (mode:until) and legal hold.
 
 Cost: one ListObjectsV2 per day and account (plus one per 1000 objects), one to find the accounts
-when no account is given. --message costs 2 listings (the message index, then the message) and
-one GET for the message record, listed after the media (JSON: "records").
+when no account is given. --message costs 2 listings (the message index, then the message),
+which also show the message record, listed after the media (JSON: "records"); with --details
+one GET more reads it.
 
 Options:
 ${RANGE}

@@ -1,5 +1,5 @@
 import pLimit from 'p-limit';
-import type { ArchiveEntry, StoredMessageRecord } from '../archive-reader.ts';
+import type { ArchiveEntry, ListedRecord, StoredMessageRecord } from '../archive-reader.ts';
 import type { ParsedCommand } from '../args.ts';
 import type { CommandContext } from '../context.ts';
 import { resolveDays } from '../days.ts';
@@ -21,19 +21,24 @@ const DETAILS_BATCH = 32;
 async function* entriesOf(
   options: LsOptions,
   context: CommandContext,
-  records: StoredMessageRecord[],
+  records: (StoredMessageRecord | ListedRecord)[],
 ) {
   const { reader, progress } = context;
   if (options.message) {
     progress.update(`looking up message ${options.message}`);
-    const entries = await reader.findMessage(options.message, options.range.date);
+    const found = reader.findMessageFiles
+      ? await reader.findMessageFiles(options.message, options.range.date)
+      : { entries: await reader.findMessage(options.message, options.range.date), records: [] };
+    const { entries } = found;
     if (entries.length === 0) {
       throw new NotInArchiveError(
         `message ${options.message} not found${options.range.date ? ` on ${options.range.date}` : ''}`,
       );
     }
     yield* entries;
-    records.push(...((await reader.messageRecords?.(entries)) ?? []));
+    // The record's content costs a GET: only with --details; its key and size come for free.
+    if (options.details) records.push(...((await reader.messageRecords?.(entries)) ?? []));
+    else records.push(...found.records);
     return;
   }
   const days = resolveDays(options.range, context.today, 1);
@@ -77,7 +82,7 @@ export const runLs = async (options: LsOptions, context: CommandContext): Promis
   const { stdout, stderr, progress } = context;
   const media: ListedMedia[] = [];
   // `--message` also lists the message record(s) beside the media.
-  const records: StoredMessageRecord[] = [];
+  const records: (StoredMessageRecord | ListedRecord)[] = [];
   let count = 0;
   let bytes = 0;
   try {
@@ -91,10 +96,12 @@ export const runLs = async (options: LsOptions, context: CommandContext): Promis
       }
     }
     if (!options.json) {
-      for (const { key, size, record } of records) {
+      for (const listed of records) {
+        const received =
+          'record' in listed ? listed.record.receivedAt : listed.archivedAt?.toISOString();
         await writeLine(
           stdout,
-          [key, String(size), 'application/json', record.receivedAt].join('\t'),
+          [listed.key, String(listed.size), 'application/json', received ?? ''].join('\t'),
         );
       }
     }
@@ -103,7 +110,14 @@ export const runLs = async (options: LsOptions, context: CommandContext): Promis
   }
   if (options.json) {
     const listed = options.message
-      ? { media, records: records.map(({ key, size, record }) => ({ key, size, record })) }
+      ? {
+          media,
+          records: records.map((listed) =>
+            'record' in listed
+              ? { key: listed.key, size: listed.size, record: listed.record }
+              : { key: listed.key, size: listed.size },
+          ),
+        }
       : { media };
     await writeLine(stdout, JSON.stringify({ ...listed, count, bytes }, null, 2));
   } else if (stderr.isTTY) {
