@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { ArchiverConfig } from './config.ts';
-import { MessageRecordConflictError } from './domain/errors.ts';
+import { MessageRecordConflictError, VerificationFailedError } from './domain/errors.ts';
 import type { MediaJob } from './domain/media-job.ts';
 import {
   announcedMediaKeys,
@@ -63,7 +63,9 @@ const parseStored = (text: string, key: string): MessageRecord => {
     return parseMessageRecord(text);
   } catch (error) {
     if (!(error instanceof InvalidMessageRecordError)) throw error;
-    throw new MessageRecordConflictError(`${key} is not a readable message record`, {
+    // Transient: a read racing another writer on an S3 stand-in can see a partial file; S3 itself
+    // never shows one, so a record that stays unreadable dead-letters on the last attempt.
+    throw new VerificationFailedError(`${key} is not a readable message record`, {
       cause: error,
     });
   }

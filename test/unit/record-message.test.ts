@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { describe, expect, it } from 'vitest';
-import { MessageRecordConflictError } from '../../lib/domain/errors.ts';
+import { MessageRecordConflictError, VerificationFailedError } from '../../lib/domain/errors.ts';
 import type { MediaJob } from '../../lib/domain/media-job.ts';
 import { parseMessageRecord } from '../../lib/domain/message-record.ts';
 import type { MessageRecordStore, MessageRedactor, StoredMediaChecksum } from '../../lib/ports.ts';
@@ -211,6 +211,21 @@ describe('recordMessage', () => {
 
     // Assess
     await expect(attempt).rejects.toBeInstanceOf(MessageRecordConflictError);
+  });
+
+  it('retries (transient) a record at the key it cannot read, and never overwrites it', async () => {
+    // Prepare
+    const { store, deps } = setup(true);
+    archiveBoth(store);
+    store.records.set(RECORD_KEY, '{"schema":"twilio-media-arch');
+
+    // Act
+    const attempt = recordMessage(deps, jobFor(1, {}, 'the body'));
+
+    // Assess
+    await expect(attempt).rejects.toBeInstanceOf(VerificationFailedError);
+    expect(store.records.get(RECORD_KEY)).toBe('{"schema":"twilio-media-arch');
+    expect(store.calls.some((c) => c.startsWith('put') || c.startsWith('redact'))).toBe(false);
   });
 
   it('redacts only after the record holding the body was written', async () => {
