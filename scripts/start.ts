@@ -1,15 +1,31 @@
 // `npm start`: the whole product on this machine until Ctrl-C. See README "Local stack".
-import { ARCHIVE_BROWSER_PATH, archiveBrowserRoutes } from '../lib/browser/local-route.ts';
+import { startLocalArchiveBrowser } from '../lib/browser/local-route.ts';
+import { BrowserPortInUseError } from '../lib/browser/server.ts';
 import { readLocalStackConfig } from '../lib/config.ts';
 import { LocalPortInUseError, startLocalStack } from '../lib/local/local-stack.ts';
 
 const config = readLocalStackConfig();
 let stack: Awaited<ReturnType<typeof startLocalStack>>;
 try {
-  stack = await startLocalStack(config, { rawRoutes: archiveBrowserRoutes });
+  stack = await startLocalStack(config);
 } catch (error) {
   const reason = error instanceof LocalPortInUseError ? error.message : String(error);
   console.error(`npm start: ${reason}`);
+  process.exit(1);
+}
+let browser: Awaited<ReturnType<typeof startLocalArchiveBrowser>>;
+try {
+  browser = await startLocalArchiveBrowser(stack, {
+    port: config.browserPort,
+    dataDir: config.dataDir,
+  });
+} catch (error) {
+  const reason =
+    error instanceof BrowserPortInUseError
+      ? `port ${error.port} is already in use: set ARCHIVE_BROWSER_PORT to a free port`
+      : String(error);
+  console.error(`npm start: ${reason}`);
+  await stack.close();
   process.exit(1);
 }
 
@@ -18,7 +34,7 @@ const lines = [
   '',
   'twilio-media-archiver — local stack',
   `  webhook      POST ${stack.webhookUrl}`,
-  `  archive      ${stack.httpBaseUrl}${ARCHIVE_BROWSER_PATH}/  (read-only browser)`,
+  `  archive      ${browser.url}  (read-only browser; the link's token changes every start)`,
   `  S3           ${stack.s3Endpoint}  bucket ${stack.bucket}  (data in ${config.dataDir}/s3)`,
   `  SQS          ${stack.sqsEndpoint}  queue ${stack.queueUrl}`,
   `  dead letters ${stack.deadLetterQueueUrl}`,
@@ -43,6 +59,7 @@ const stop = async () => {
   if (stopping) return;
   stopping = true;
   console.log('\nstopping…');
+  await browser.close();
   await stack.close();
   process.exit(0);
 };

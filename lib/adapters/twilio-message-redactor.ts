@@ -28,12 +28,24 @@ const codeOf = async (response: Response): Promise<number | undefined> => {
   }
 };
 
+export interface TwilioMessageRedactorOptions extends TwilioHttpOptions {
+  /**
+   * TWILIO_SUBACCOUNTS: the accounts whose messages may be redacted (the main account's
+   * credentials reach its subaccounts' paths). Default: only `accountSid`.
+   */
+  isAllowedAccount?: (accountSid: string) => boolean;
+}
+
 /**
  * Redaction over Twilio's REST API: POST the Message resource with an empty `Body`, which Twilio
- * accepts once a message is final. Only this account's messages are ever addressed.
+ * accepts once a message is final. Only the served accounts' messages are ever addressed.
  */
-export const createTwilioMessageRedactor = (options: TwilioHttpOptions): MessageRedactor => {
+export const createTwilioMessageRedactor = (
+  options: TwilioMessageRedactorOptions,
+): MessageRedactor => {
   const http = twilioHttpSettings(options, DEFAULT_RETRY);
+  const isAllowedAccount =
+    options.isAllowedAccount ?? ((sid: string) => sid === options.accountSid);
 
   const once = async (
     accountSid: string,
@@ -85,12 +97,8 @@ export const createTwilioMessageRedactor = (options: TwilioHttpOptions): Message
 
   return {
     redactBody: async ({ accountSid, messageSid }) => {
-      if (
-        accountSid !== options.accountSid ||
-        !isAccountSid(accountSid) ||
-        !isMessageSid(messageSid)
-      ) {
-        throw new ForeignAccountError('refusing to redact outside the configured account');
+      if (!isAccountSid(accountSid) || !isAllowedAccount(accountSid) || !isMessageSid(messageSid)) {
+        throw new ForeignAccountError('refusing to redact outside the served accounts');
       }
       return retrying(() => once(accountSid, messageSid), http.retrying);
     },

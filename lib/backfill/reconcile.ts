@@ -82,8 +82,16 @@ export const reconcile = async (
   return result;
 };
 
+/** TWILIO_SUBACCOUNTS: the subaccounts reconciled after the main account, each at its paths. */
+export interface ReconcileAccounts {
+  subaccounts(): Promise<string[]>;
+  catalogFor(accountSid: string): MessageCatalog;
+  presenceFor(accountSid: string): ArchivePresence;
+}
+
 export interface ReconcileHandlerDeps extends ReconcileDeps {
   settings: Omit<ReconcileOptions, 'now' | 'signal' | 'onProgress'>;
+  accounts?: ReconcileAccounts;
   logger: Pick<Logger, 'info' | 'warn'>;
   now?: () => Date;
 }
@@ -100,12 +108,43 @@ export const createReconcileHandler =
       remaining && remaining > DEADLINE_MARGIN_MS
         ? AbortSignal.timeout(remaining - DEADLINE_MARGIN_MS)
         : undefined;
-    const result = await reconcile(deps, {
-      ...deps.settings,
-      now: deps.now?.() ?? new Date(),
-      ...(signal ? { signal } : {}),
-    });
-    if (result.complete) deps.logger.info('reconcile finished', { ...result.counts });
-    else deps.logger.warn('reconcile stopped before the deadline', { ...result.counts });
-    return { complete: result.complete, ...result.counts };
+    const now = deps.now?.() ?? new Date();
+    const runs: Array<{ accountSid: string; deps: ReconcileDeps }> = [
+      { accountSid: deps.settings.accountSid, deps },
+    ];
+    for (const accountSid of (await deps.accounts?.subaccounts()) ?? []) {
+      const accounts = deps.accounts as ReconcileAccounts;
+      runs.push({
+        accountSid,
+        deps: {
+          ...deps,
+          catalog: accounts.catalogFor(accountSid),
+          presence: accounts.presenceFor(accountSid),
+        },
+      });
+    }
+    const totals: Record<string, number> = {};
+    let complete = true;
+    for (const run of runs) {
+      const result = await reconcile(run.deps, {
+        ...deps.settings,
+        accountSid: run.accountSid,
+        now,
+        ...(signal ? { signal } : {}),
+      });
+      for (const [name, value] of Object.entries(result.counts)) {
+        if (typeof value === 'number') totals[name] = (totals[name] ?? 0) + value;
+      }
+      const fields = {
+        ...result.counts,
+        ...(runs.length > 1 ? { accountSid: run.accountSid } : {}),
+      };
+      if (result.complete) deps.logger.info('reconcile finished', fields);
+      else {
+        deps.logger.warn('reconcile stopped before the deadline', fields);
+        complete = false;
+        break;
+      }
+    }
+    return { complete, ...totals, ...(runs.length > 1 ? { accounts: runs.length } : {}) };
   };

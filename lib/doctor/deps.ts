@@ -12,6 +12,7 @@ import {
 import { createS3ReconcileStatusReader } from '../adapters/s3-reconcile-status.ts';
 import { createSqsQueueInspector } from '../adapters/sqs-queue-inspector.ts';
 import { createSsmParameterReader } from '../adapters/ssm-parameter-reader.ts';
+import { createTwilioAccountDirectory } from '../adapters/twilio-account-directory.ts';
 import { createTwilioAccountReader } from '../adapters/twilio-account-reader.ts';
 import type { DoctorConfig, DoctorService } from './config.ts';
 import type { DoctorPorts } from './ports.ts';
@@ -45,6 +46,14 @@ export const createDoctorDeps = (
           messagingBaseUrl: config.twilioMessagingBaseUrl,
           accountSid,
           credentials,
+          ...(tuning.fetch ? { fetch: tuning.fetch } : {}),
+        }),
+      accounts: (accountSid, credentials) =>
+        createTwilioAccountDirectory({
+          apiBaseUrl: config.twilioApiBaseUrl,
+          accountSid,
+          credentials,
+          requestTimeoutMs: 30_000,
           ...(tuning.fetch ? { fetch: tuning.fetch } : {}),
         }),
       queues: createSqsQueueInspector(sqs),

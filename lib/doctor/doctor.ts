@@ -1,4 +1,9 @@
 import type { TwilioCredentials } from '../config.ts';
+import {
+  type AccountScope,
+  formatAccountScope,
+  parseAccountScope,
+} from '../domain/account-scope.ts';
 import type {
   DeployedFunction,
   DeployedStack,
@@ -391,6 +396,44 @@ const checkReconcile = async (
 };
 
 /** Runs every check; none throws, and a check that cannot run says why. */
+/**
+ * TWILIO_SUBACCOUNTS: the credentials check also names the accounts served, read from the main
+ * account's Accounts list; a list the credential cannot read fails the check.
+ */
+const withServedAccounts = async (
+  ports: DoctorPorts,
+  stack: DeployedStack,
+  accountSid: string,
+  credential: NamedCredential | undefined,
+  result: CheckResult,
+): Promise<CheckResult> => {
+  const setting = stack.functions
+    .map((f) => f.environment.TWILIO_SUBACCOUNTS)
+    .find((value) => value !== undefined);
+  let scope: AccountScope;
+  try {
+    scope = parseAccountScope(setting);
+  } catch (error) {
+    return fail('twilio-credentials', `TWILIO_SUBACCOUNTS: ${describeError(error)}`);
+  }
+  if (scope.kind === 'none' || !ports.accounts || !credential || result.status !== 'ok') {
+    return result;
+  }
+  try {
+    const listed = await ports.accounts(accountSid, credential.credentials).listSubaccounts();
+    const served = listed.filter((a) => scope.kind === 'all' || scope.sids.includes(a.sid));
+    const accounts = served.map((a) => ({ sid: a.sid, status: a.status }));
+    const closed = accounts.filter((a) => a.status !== 'active').length;
+    return ok(
+      'twilio-credentials',
+      `${result.summary}; serves ${accounts.length} subaccounts (TWILIO_SUBACCOUNTS=${formatAccountScope(scope)})${closed ? `, ${closed} suspended or closed` : ''}`,
+      { ...result.details, accounts: [{ sid: accountSid, status: 'main' }, ...accounts] },
+    );
+  } catch (error) {
+    return fail('twilio-credentials', `cannot list subaccounts: ${describeError(error)}`);
+  }
+};
+
 export const runDoctor = async (
   ports: DoctorPorts,
   options: DoctorOptions,
@@ -450,7 +493,13 @@ export const runDoctor = async (
     } catch (error) {
       checked = { result: fail('twilio-credentials', describeError(error)), accepted: [] };
     }
-    const credentialResult = checked.result;
+    const credentialResult = await withServedAccounts(
+      ports,
+      deployed,
+      accountSid,
+      checked.accepted[0],
+      checked.result,
+    );
     const webhookUrl = deployed.outputs.WebhookUrl;
     // Read with the archive's API key when Twilio took it (it comes last), else the auth token.
     const reader = checked.accepted.at(-1);

@@ -1,5 +1,6 @@
 import type { ReconcileRunStatus } from '../backfill/reconcile.ts';
 import type { TwilioCredentials } from '../config.ts';
+import type { AccountDirectory } from '../ports.ts';
 
 export type { ReconcileRunStatus };
 
@@ -106,6 +107,8 @@ export interface DoctorPorts {
   stack: StackReader;
   parameters: ParameterReader;
   twilio: TwilioAccountReaderFactory;
+  /** The main account's subaccounts (TWILIO_SUBACCOUNTS); absent = not checked. */
+  accounts?: (accountSid: string, credentials: TwilioCredentials) => AccountDirectory;
   queues: QueueInspector;
   metrics: MetricsReader;
   alarms: AlarmReader;

@@ -20,7 +20,7 @@ import {
 } from '../domain/webhook-errors.ts';
 import { singleField } from '../domain/webhook-form.ts';
 import { logger, MetricName, metrics } from '../observability.ts';
-import type { JobQueue } from '../ports.ts';
+import type { AccountTokens, JobQueue } from '../ports.ts';
 import { receiveWebhook } from '../receive-webhook.ts';
 import {
   bodyBytes,
@@ -32,6 +32,8 @@ import {
 export interface WebhookHandlerDeps {
   config: WebhookConfig;
   queue: JobQueue;
+  /** TWILIO_SUBACCOUNTS: tokens per served account (absent = the main account only). */
+  tokens?: AccountTokens;
   now?: () => Date;
 }
 

@@ -4,12 +4,7 @@ import { type LocalStackConfig, readArchiverConfig, readWebhookConfig } from '..
 import { createArchiverDeps, createWebhookDeps } from '../deps.ts';
 import { createWebhookHandler } from '../http/webhook-handler.ts';
 import { type ArchiverDeps, createArchiverHandler } from '../process-media-batch.ts';
-import {
-  type HttpApiHandler,
-  type LocalHttpApi,
-  type RawRoute,
-  startLocalHttpApi,
-} from './http-api-gateway.ts';
+import { type HttpApiHandler, type LocalHttpApi, startLocalHttpApi } from './http-api-gateway.ts';
 import { type LocalS3Server, PortInUseError, startLocalS3Server } from './s3-server.ts';
 import { type SqsPoller, type SqsPollerOptions, startSqsPoller } from './sqs-poller.ts';
 import { type LocalSqsServer, startLocalSqsServer } from './sqs-server.ts';
@@ -49,8 +44,6 @@ export interface LocalStack {
 }
 
 export interface LocalStackHooks {
-  /** Extra HTTP routes served by prefix on the webhook port (the archive browser). */
-  rawRoutes?: (stack: Omit<LocalStack, 'close' | 'poller'>) => Record<string, RawRoute>;
   /** Wraps the archiver handler (fault injection in tests). */
   wrapArchiver?: (handler: SqsPollerOptions['handler']) => SqsPollerOptions['handler'];
   poller?: Partial<Pick<SqsPollerOptions, 'beforeDelete' | 'onError' | 'concurrency'>>;
@@ -217,7 +210,8 @@ export const startLocalStack = async (
     };
     const http: LocalHttpApi = await withPortVariable('PORT', config.httpPort, () =>
       startLocalHttpApi(
-        { lambdas: { '/webhook': webhook }, raw: hooks.rawRoutes?.(partial) ?? {} },
+        // Only the webhook: the archive browser has its own port (lib/browser/local-route.ts).
+        { lambdas: { '/webhook': webhook } },
         { port: config.httpPort },
       ),
     );

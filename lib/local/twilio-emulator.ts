@@ -21,6 +21,8 @@ import type {
   RequestLogEntry,
   SeededMessage,
   SeedMessage,
+  SeedSubaccount,
+  SubaccountRecord,
   TwilioEmulator,
   TwilioEmulatorOptions,
 } from './twilio-emulator/types.ts';
@@ -38,6 +40,8 @@ export type {
   SeedMessage,
   SeedMessagingService,
   SeedPhoneNumber,
+  SeedSubaccount,
+  SubaccountRecord,
   TwilioEmulator,
   TwilioEmulatorOptions,
 } from './twilio-emulator/types.ts';
@@ -66,6 +70,20 @@ const closeServer = (server: Server): Promise<void> =>
     server.close(() => resolve());
   });
 
+const subaccountRecord = (seed: SeedSubaccount, index: number): SubaccountRecord => {
+  const sid = seed.sid ?? randomSid('AC');
+  if (!/^AC[0-9a-fA-F]{32}$/.test(sid)) throw new SeedError(`invalid account SID ${sid}`);
+  const dateCreated = seed.dateCreated ?? new Date();
+  return {
+    sid,
+    authToken: seed.authToken ?? randomHex(16),
+    status: seed.status ?? 'active',
+    friendlyName: seed.friendlyName ?? `Subaccount ${index + 1}`,
+    dateCreated,
+    dateUpdated: seed.dateUpdated ?? dateCreated,
+  };
+};
+
 export const startTwilioEmulator = async (
   options: TwilioEmulatorOptions = {},
 ): Promise<TwilioEmulator> => {
@@ -79,6 +97,8 @@ export const startTwilioEmulator = async (
     authToken,
     apiKey,
     store: createStore(accountSid),
+    subaccounts: (options.subaccounts ?? []).map(subaccountRecord),
+    createdAt: new Date(),
     signer: createCdnSigner(randomHex(32), options.cdnUrlTtlSeconds ?? 14_400),
     faults: { ...NO_FAULTS, ...options.faults },
     latency: { apiMs: 0, cdnFirstByteMs: 0, ...options.latency },
@@ -113,6 +133,12 @@ export const startTwilioEmulator = async (
   }
   ctx.messagingBaseUrl = messaging.baseUrl;
 
+  const subaccountOf = (sid: string) => {
+    const account = ctx.subaccounts.find((candidate) => candidate.sid === sid);
+    if (!account) throw new SeedError(`unknown subaccount ${sid}`);
+    return account;
+  };
+
   const messageOf = (messageSid: string) => {
     const message = ctx.store.message(messageSid);
     if (!message) throw new SeedError(`unknown message ${messageSid}`);
@@ -127,11 +153,14 @@ export const startTwilioEmulator = async (
     authToken,
     apiKey,
     addMessage(seed: SeedMessage): SeededMessage {
+      if (seed.accountSid !== undefined && seed.accountSid !== accountSid) {
+        subaccountOf(seed.accountSid);
+      }
       const message = ctx.store.add(seed);
       return {
         sid: message.sid,
         media: message.media.map((media) => {
-          const path = mediaResourcePath(accountSid, message.sid, media.sid);
+          const path = mediaResourcePath(message.accountSid, message.sid, media.sid);
           return {
             sid: media.sid,
             messageSid: message.sid,
@@ -153,6 +182,28 @@ export const startTwilioEmulator = async (
       const record = messagingServiceRecord(seed);
       ctx.messagingServices.push(record);
       return record.sid;
+    },
+    get subaccounts() {
+      return ctx.subaccounts;
+    },
+    addSubaccount(seed = {}) {
+      const record = subaccountRecord(seed, ctx.subaccounts.length);
+      if (record.sid === accountSid || ctx.subaccounts.some((a) => a.sid === record.sid)) {
+        throw new SeedError(`account ${record.sid} already exists`);
+      }
+      ctx.subaccounts.push(record);
+      return record;
+    },
+    rotateSubaccountToken(sid) {
+      const account = subaccountOf(sid);
+      account.authToken = randomHex(16);
+      account.dateUpdated = new Date();
+      return account.authToken;
+    },
+    setSubaccountStatus(sid, status) {
+      const account = subaccountOf(sid);
+      account.status = status;
+      account.dateUpdated = new Date();
     },
     hasMedia: (mediaSid) => {
       const media = ctx.store.media(mediaSid);

@@ -1,6 +1,7 @@
 import type { ArchiveEntry, ArchiveEntryDetails } from '../../cli/archive-reader.ts';
 import type { MessageRecord } from '../../domain/message-record.ts';
 import { longDay } from '../calendar.ts';
+import { neutraliseFilename } from '../filename.ts';
 import { type Html, html } from '../html.ts';
 import { previewFor } from '../media-policy.ts';
 import type { Paths } from '../paths.ts';
@@ -18,19 +19,21 @@ export interface MessageView {
   media: MessageMedia[];
   /** `message.json` beside the media, when one was written. */
   record?: MessageRecord;
+  /** The message's text from another source; default: the record's body, if it holds one. */
+  text?: string | undefined;
 }
 
-const preview = (item: MessageMedia, alt: string, url: string): Html => {
+const preview = (item: MessageMedia, alt: string, url: string, paths: Paths): Html => {
   const type = item.details?.contentType ?? item.entry.contentType;
   switch (previewFor(type)) {
     case 'image':
-      return html`<a href="${url}"><img src="${url}" alt="${alt}"></a>`;
+      return html`<a href="${url}"><img src="${paths.thumbnail(item.entry.key)}" alt="${alt}"></a>`;
     case 'audio':
       return html`<audio controls preload="metadata" src="${url}" aria-label="${alt}"><a href="${url}">Download ${alt}</a></audio>`;
     case 'video':
       return html`<video controls preload="metadata" src="${url}" aria-label="${alt}"><a href="${url}">Download ${alt}</a></video>`;
     case 'pdf':
-      return html`<a class="doc" href="${url}">Open PDF<span class="visually-hidden">: ${alt}</span></a>`;
+      return html`<a class="doc" href="${url}" download>Download PDF<span class="visually-hidden">: ${alt}</span></a>`;
     default:
       return html`<a class="doc" href="${url}">Download ${item.entry.extension.slice(1).toUpperCase() || 'file'}<span class="visually-hidden">: ${alt}</span></a>`;
   }
@@ -42,10 +45,10 @@ const row = (label: string, value: Html | string | undefined): Html =>
 const figure = (item: MessageMedia, n: number, count: number, paths: Paths): Html => {
   const { entry, details } = item;
   const url = paths.media(entry.key);
-  const name = details?.originalFilename;
+  const name = neutraliseFilename(details?.originalFilename);
   const alt = `Media ${n} of ${count}${name ? `, ${name}` : ''} (${entry.mediaSid})`;
   return html`<figure class="media" id="${entry.mediaSid}">
-${preview(item, alt, url)}
+${preview(item, alt, url, paths)}
 <figcaption>
 <dl>
 ${row('Media SID', sidCode(entry.mediaSid))}
@@ -69,13 +72,13 @@ ${row('Received', timeOf(record.receivedAt))}
 ${row('Messaging service', record.messagingServiceSid ? sidCode(record.messagingServiceSid) : undefined)}
 ${row('Media announced', String(record.numMedia))}
 ${row('Segments', record.numSegments === undefined ? undefined : String(record.numSegments))}
-${row('Body', record.body === undefined ? undefined : html`<q class="body">${record.body}</q>`)}
 </dl>`;
 
 export const renderMessage = (view: MessageView, paths: Paths): string => {
   const first = view.media[0];
   const details = view.media.find((item) => item.details)?.details;
   const day = first?.entry.day;
+  const text = view.text ?? view.record?.body;
   const body = html`${day ? html`<nav class="crumbs" aria-label="Breadcrumb"><a href="${paths.home(day.slice(0, 7))}">${day.slice(0, 7)}</a> › <a href="${paths.day(day)}">${longDay(day)}</a></nav>` : ''}
 <h1>Message <code class="sid">${view.messageSid}</code></h1>
 <dl class="facts">
@@ -84,10 +87,17 @@ ${row('Day received (UTC)', day)}
 ${row('Received', details?.receivedAt ? timeOf(details.receivedAt) : undefined)}
 ${row('From', details?.from ?? view.record?.from)}
 ${row('To', details?.to ?? view.record?.to)}
-${row('Media', String(view.media.length))}
+${row('Media', `${view.media.length} (${formatBytes(view.media.reduce((sum, item) => sum + item.entry.size, 0))})`)}
 </dl>
+<h2>Text</h2>
+${
+  text === undefined
+    ? html`<p class="not-archived">Not archived: message text is kept only when the deployment archives it (archiveMessageBody), in the message's record.</p>`
+    : html`<p class="text">${text}</p>`
+}
 ${view.record ? recordSection(view.record) : ''}
 <h2>Media</h2>
+<p><a href="${paths.zip(view.messageSid, day)}" download>Download all ${view.media.length} media as a zip</a></p>
 <div class="figures">
 ${view.media.map((item, n) => figure(item, n + 1, view.media.length, paths))}
 </div>`;

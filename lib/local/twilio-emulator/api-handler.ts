@@ -5,7 +5,7 @@ import { drawFault } from './faults.ts';
 import { delay, parseBasicAuth, resetConnection, sameSecret, sendJson } from './http-util.ts';
 import { phoneNumberJson } from './inbound-config.ts';
 import { InvalidQueryError, paginate, parsePageRequest } from './paging.ts';
-import { mediaJson, messageJson, notFound, twilioError } from './representations.ts';
+import { mediaJson, messageJson, notFound, rfc2822, twilioError } from './representations.ts';
 import { randomSid } from './sids.ts';
 import { isInFlight, type MessageRecord } from './store.ts';
 import type { RequestLogEntry } from './types.ts';
@@ -13,23 +13,86 @@ import type { RequestLogEntry } from './types.ts';
 type LogFields = Omit<RequestLogEntry, 'seq' | 'at' | 'status'>;
 
 const ACCOUNT_PATH = /^\/2010-04-01\/Accounts\/([^/]+)(\/.*)$/;
+const ACCOUNTS_LIST = /^\/2010-04-01\/Accounts\.json$/;
+const ACCOUNT = /^\/2010-04-01\/Accounts\/(AC[0-9a-fA-F]{32})\.json$/;
 const MESSAGES_LIST = /^\/Messages\.json$/;
 const MESSAGE = /^\/Messages\/([^/]+)\.json$/;
 const MEDIA_LIST = /^\/Messages\/([^/]+)\/Media\.json$/;
 const MEDIA = /^\/Messages\/([^/]+)\/Media\/([^/.]+)(\.json)?$/;
 const NUMBERS_LIST = /^\/IncomingPhoneNumbers\.json$/;
 
-export const authenticate = (
+/** Whose credential this is: the main account's (token or API key) or a subaccount's token. */
+const identify = (
   ctx: EmulatorContext,
   header: string | undefined,
-): string | undefined => {
+): { username: string; accountSid: string } | undefined => {
   const credentials = parseBasicAuth(header);
   if (!credentials) return undefined;
   const { username, password } = credentials;
-  if (username === ctx.accountSid && sameSecret(password, ctx.authToken)) return username;
-  if (username === ctx.apiKey.sid && sameSecret(password, ctx.apiKey.secret)) return username;
+  if (username === ctx.accountSid && sameSecret(password, ctx.authToken)) {
+    return { username, accountSid: ctx.accountSid };
+  }
+  if (username === ctx.apiKey.sid && sameSecret(password, ctx.apiKey.secret)) {
+    return { username, accountSid: ctx.accountSid };
+  }
+  const sub = ctx.subaccounts.find((account) => account.sid === username);
+  if (sub && sameSecret(password, sub.authToken)) return { username, accountSid: sub.sid };
   return undefined;
 };
+
+/**
+ * The username of a credential valid on `accountSid`'s paths: the main account's reach every
+ * subaccount's, a subaccount's only its own.
+ */
+export const authenticate = (
+  ctx: EmulatorContext,
+  header: string | undefined,
+  accountSid: string = ctx.accountSid,
+): string | undefined => {
+  const identity = identify(ctx, header);
+  if (!identity) return undefined;
+  if (identity.accountSid === accountSid || identity.accountSid === ctx.accountSid) {
+    return identity.username;
+  }
+  return undefined;
+};
+
+const accountJson = (
+  ctx: EmulatorContext,
+  account: {
+    sid: string;
+    authToken: string;
+    status: string;
+    friendlyName: string;
+    dateCreated: Date;
+    dateUpdated: Date;
+  },
+) => ({
+  sid: account.sid,
+  owner_account_sid: ctx.accountSid,
+  auth_token: account.authToken,
+  status: account.status,
+  friendly_name: account.friendlyName,
+  type: 'Full',
+  date_created: rfc2822(account.dateCreated),
+  date_updated: rfc2822(account.dateUpdated),
+  uri: `/2010-04-01/Accounts/${account.sid}.json`,
+});
+
+const mainAccount = (ctx: EmulatorContext) => ({
+  sid: ctx.accountSid,
+  authToken: ctx.authToken,
+  status: 'active',
+  friendlyName: 'Main account',
+  dateCreated: ctx.createdAt,
+  dateUpdated: ctx.createdAt,
+});
+
+/** A path's account: the main one or a subaccount; `undefined` for any other SID. */
+const accountOfPath = (ctx: EmulatorContext, sid: string | undefined): string | undefined =>
+  sid === ctx.accountSid || ctx.subaccounts.some((account) => account.sid === sid)
+    ? sid
+    : undefined;
 
 export const createApiHandler =
   (ctx: EmulatorContext) =>
@@ -61,7 +124,11 @@ export const createApiHandler =
 
     await delay(ctx.latency.apiMs);
 
-    const authorizedAs = authenticate(ctx, req.headers.authorization);
+    const pathAccount =
+      ACCOUNT.exec(url.pathname)?.[1] ?? ACCOUNT_PATH.exec(url.pathname)?.[1] ?? ctx.accountSid;
+    const authorizedAs = ACCOUNTS_LIST.test(url.pathname)
+      ? identify(ctx, req.headers.authorization)?.username
+      : authenticate(ctx, req.headers.authorization, pathAccount);
     if (!authorizedAs) {
       answer(401, twilioError(401, 20003, 'Authenticate'), {
         'WWW-Authenticate': 'Basic realm="Twilio API"',
@@ -90,13 +157,18 @@ export const createApiHandler =
       return;
     }
 
-    const scoped = ACCOUNT_PATH.exec(url.pathname);
-    if (!scoped?.[2] || scoped[1] !== ctx.accountSid) {
-      answer(404, notFound(url.pathname));
-      return;
-    }
     try {
-      route(ctx, req.method ?? 'GET', scoped[2], url, fields, answer, form);
+      if (ACCOUNTS_LIST.test(url.pathname) || ACCOUNT.test(url.pathname)) {
+        routeAccounts(ctx, req.method ?? 'GET', url, authorizedAs, answer);
+        return;
+      }
+      const scoped = ACCOUNT_PATH.exec(url.pathname);
+      const account = accountOfPath(ctx, scoped?.[1]);
+      if (!scoped?.[2] || !account) {
+        answer(404, notFound(url.pathname));
+        return;
+      }
+      route(ctx, account, req.method ?? 'GET', scoped[2], url, fields, answer, form);
     } catch (error) {
       if (!(error instanceof InvalidQueryError)) throw error;
       answer(400, twilioError(400, 20001, error.message));
@@ -111,10 +183,10 @@ const readForm = async (req: IncomingMessage): Promise<URLSearchParams> => {
 
 /** Twilio's redaction: `Body=` on a finished message blanks it; anything else is not emulated. */
 const redact = (
+  accountSid: string,
   message: MessageRecord,
   form: URLSearchParams | undefined,
   answer: Answer,
-  ctx: EmulatorContext,
 ): RequestLogEntry => {
   if (form?.get('Body') !== '' || [...(form?.keys() ?? [])].length !== 1) {
     return answer(400, twilioError(400, 20001, 'Only Body= (redaction) is emulated'));
@@ -124,14 +196,47 @@ const redact = (
   }
   message.body = '';
   message.dateUpdated = new Date();
-  return answer(200, messageJson(ctx.accountSid, message));
+  return answer(200, messageJson(accountSid, message));
 };
 
 /** Logs (taking the next seq) and sends; `undefined` body = empty answer. */
 type Answer = (status: number, body?: unknown, headers?: Record<string, string>) => RequestLogEntry;
 
+/** Accounts.json (the caller's own account and, for the main, its subaccounts) and one account. */
+const routeAccounts = (
+  ctx: EmulatorContext,
+  method: string,
+  url: URL,
+  authorizedAs: string,
+  answer: Answer,
+): RequestLogEntry => {
+  if (method !== 'GET') return answer(405, twilioError(405, 20004, 'Method not allowed'));
+  const asMain = authorizedAs === ctx.accountSid || authorizedAs === ctx.apiKey.sid;
+  const all = [mainAccount(ctx), ...ctx.subaccounts];
+  const one = ACCOUNT.exec(url.pathname)?.[1];
+  if (one !== undefined) {
+    const account = all.find((candidate) => candidate.sid === one);
+    if (!account) return answer(404, notFound(url.pathname));
+    return answer(200, accountJson(ctx, account));
+  }
+  const visible = asMain ? all : all.filter((account) => account.sid === authorizedAs);
+  const status = url.searchParams.get('Status');
+  const carried = new URLSearchParams();
+  if (status !== null) carried.set('Status', status);
+  const page = paginate(
+    visible,
+    (account) => status === null || account.status === status,
+    parsePageRequest(url.searchParams),
+    '/2010-04-01/Accounts.json',
+    carried,
+    `${url.pathname}${url.search}`,
+  );
+  return answer(200, { ...page.meta, accounts: page.items.map((a) => accountJson(ctx, a)) });
+};
+
 const route = (
   ctx: EmulatorContext,
+  accountSid: string,
   method: string,
   rest: string,
   url: URL,
@@ -139,7 +244,9 @@ const route = (
   answer: Answer,
   form?: URLSearchParams,
 ): RequestLogEntry => {
-  const basePath = `/2010-04-01/Accounts/${ctx.accountSid}`;
+  const basePath = `/2010-04-01/Accounts/${accountSid}`;
+  const own = (message: MessageRecord | undefined) =>
+    message?.accountSid === accountSid ? message : undefined;
   const requestUri = `${url.pathname}${url.search}`;
   const notAllowed = () => answer(405, twilioError(405, 20004, 'Method not allowed'));
 
@@ -147,7 +254,8 @@ const route = (
     if (method !== 'GET') return notAllowed();
     const page = paginate(
       ctx.phoneNumbers,
-      () => true,
+      // Seeded numbers are the main account's.
+      () => accountSid === ctx.accountSid,
       parsePageRequest(url.searchParams),
       `${basePath}/IncomingPhoneNumbers.json`,
       new URLSearchParams(),
@@ -155,7 +263,7 @@ const route = (
     );
     return answer(200, {
       ...page.meta,
-      incoming_phone_numbers: page.items.map((n) => phoneNumberJson(ctx.accountSid, n)),
+      incoming_phone_numbers: page.items.map((n) => phoneNumberJson(accountSid, n)),
     });
   }
 
@@ -170,6 +278,7 @@ const route = (
     const page = paginate(
       ctx.store.messagesNewestFirst(),
       (m) =>
+        m.accountSid === accountSid &&
         dateSent.matches(m.dateSent) &&
         (to === null || m.to === to) &&
         (from === null || m.from === from),
@@ -180,14 +289,14 @@ const route = (
     );
     return answer(200, {
       ...page.meta,
-      messages: page.items.map((m) => messageJson(ctx.accountSid, m)),
+      messages: page.items.map((m) => messageJson(accountSid, m)),
     });
   }
 
   const mediaList = MEDIA_LIST.exec(rest);
   if (mediaList?.[1]) {
     if (method !== 'GET') return notAllowed();
-    const message = ctx.store.message(mediaList[1]);
+    const message = own(ctx.store.message(mediaList[1]));
     if (!message) return answer(404, notFound(url.pathname));
     const dateCreated = parseDateFilter(url.searchParams, 'DateCreated');
     const page = paginate(
@@ -200,23 +309,23 @@ const route = (
     );
     return answer(200, {
       ...page.meta,
-      media_list: page.items.map((m) => mediaJson(ctx.accountSid, m)),
+      media_list: page.items.map((m) => mediaJson(accountSid, m)),
     });
   }
 
   const messageMatch = MESSAGE.exec(rest);
   if (messageMatch?.[1]) {
     if (method !== 'GET' && method !== 'POST') return notAllowed();
-    const message = ctx.store.message(messageMatch[1]);
+    const message = own(ctx.store.message(messageMatch[1]));
     if (!message) return answer(404, notFound(url.pathname));
-    if (method === 'POST') return redact(message, form, answer, ctx);
-    return answer(200, messageJson(ctx.accountSid, message));
+    if (method === 'POST') return redact(accountSid, message, form, answer);
+    return answer(200, messageJson(accountSid, message));
   }
 
   const mediaMatch = MEDIA.exec(rest);
   if (mediaMatch?.[1] && mediaMatch[2]) {
     const media = ctx.store.media(mediaMatch[2]);
-    const message = ctx.store.message(mediaMatch[1]);
+    const message = own(ctx.store.message(mediaMatch[1]));
     if (!media || !message || media.messageSid !== message.sid || media.deleted) {
       return answer(404, notFound(url.pathname));
     }
@@ -236,7 +345,7 @@ const route = (
       fields.fault = 'transient-404';
       return answer(404, notFound(url.pathname));
     }
-    if (mediaMatch[3]) return answer(200, mediaJson(ctx.accountSid, media));
+    if (mediaMatch[3]) return answer(200, mediaJson(accountSid, media));
     const location = `${ctx.cdnBaseUrl}${ctx.signer.sign(`/v1/${media.cdnKey}/${media.sid}`, Date.now())}`;
     return answer(307, undefined, { Location: location });
   }

@@ -1,7 +1,7 @@
 import type { createCdnSigner } from './cdn-signer.ts';
 import type { MessagingServiceRecord, PhoneNumberRecord } from './inbound-config.ts';
 import type { EmulatorStore } from './store.ts';
-import type { FaultProfile, LatencyProfile, RequestLogEntry } from './types.ts';
+import type { FaultProfile, LatencyProfile, RequestLogEntry, SubaccountRecord } from './types.ts';
 
 /** What both origins share; the mutable profiles are read per request so knobs apply at once. */
 export interface EmulatorContext {
@@ -9,6 +9,10 @@ export interface EmulatorContext {
   authToken: string;
   apiKey: { sid: string; secret: string };
   store: EmulatorStore;
+  /** The main account's subaccounts, in creation order (the Accounts list's order). */
+  subaccounts: SubaccountRecord[];
+  /** When the main account was created (its Accounts entry). */
+  createdAt: Date;
   signer: ReturnType<typeof createCdnSigner>;
   faults: FaultProfile;
   latency: LatencyProfile;

@@ -26,6 +26,8 @@ export interface SeedMedia {
 export interface SeedMessage {
   /** Default: generated MM + 32 hex. */
   sid?: string;
+  /** A subaccount's SID (seeded with `subaccounts`/`addSubaccount`); default the main account. */
+  accountSid?: string;
   direction?: 'inbound' | 'outbound-api';
   /** Default 'received' (inbound) / 'delivered'; 'sending'/'queued'… = in flight → media DELETE gets 20009. */
   status?: string;
@@ -77,6 +79,29 @@ export interface SeededMessage {
   media: SeededMedia[];
 }
 
+/** A subaccount of the emulated main account (Accounts.json, Accounts/{AC}.json). */
+export interface SeedSubaccount {
+  /** Default: generated AC + 32 hex. */
+  sid?: string;
+  /** Default: random; signs the subaccount's webhooks and authenticates on its own paths only. */
+  authToken?: string;
+  /** Default 'active'. */
+  status?: 'active' | 'suspended' | 'closed';
+  friendlyName?: string;
+  /** Default now; `dateUpdated` defaults to it (a closed account's deletion counts from it). */
+  dateCreated?: Date;
+  dateUpdated?: Date;
+}
+
+export interface SubaccountRecord {
+  sid: string;
+  authToken: string;
+  status: 'active' | 'suspended' | 'closed';
+  friendlyName: string;
+  dateCreated: Date;
+  dateUpdated: Date;
+}
+
 export type FaultKind = 'throttle' | 'server-error' | 'reset' | 'truncate' | 'transient-404';
 
 export interface RequestLogEntry {
@@ -114,6 +139,12 @@ export interface TwilioEmulator {
   setMessageStatus(messageSid: string, status: string): void;
   /** The message's body as Twilio would show it now ('' once redacted). */
   messageBody(messageSid: string): string;
+  /** The subaccounts, in creation order. */
+  readonly subaccounts: readonly SubaccountRecord[];
+  addSubaccount(seed?: SeedSubaccount): SubaccountRecord;
+  /** A new primary token (the old one stops working at once, as on Twilio); returns it. */
+  rotateSubaccountToken(sid: string): string;
+  setSubaccountStatus(sid: string, status: SubaccountRecord['status']): void;
   readonly requests: readonly RequestLogEntry[];
   clearRequests(): void;
   /** Merge; setFaults({ throttleRate: 0, … }) to clear. */
@@ -141,4 +172,6 @@ export interface TwilioEmulatorOptions {
   phoneNumbers?: SeedPhoneNumber[];
   /** Listed by the messaging origin's /v1/Services, in this order. */
   messagingServices?: SeedMessagingService[];
+  /** Subaccounts of the main account. */
+  subaccounts?: SeedSubaccount[];
 }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -82,7 +83,16 @@ describe('backfill, reconcile and redrive against the emulator, s3rver and local
   let preArchived = 0;
   let inboundMedia = 0;
 
-  /** What the webhook path (or the archiver) leaves in S3: an object at the job's key. */
+  /**
+   * What the archiver leaves in S3: an object at the job's key whose metadata names its digest, so
+   * S3's MD5 ETag proves it (a bare key is no proof for the presence check, issue 12).
+   */
+  const ARCHIVED_BODY = Buffer.from('x');
+  const ARCHIVED_METADATA = {
+    sha256: createHash('sha256').update(ARCHIVED_BODY).digest('hex'),
+    size: String(ARCHIVED_BODY.length),
+    md5: createHash('md5').update(ARCHIVED_BODY).digest('hex'),
+  };
   const putArchived = async (jobs: readonly MediaJob[]) => {
     const limit = pLimit(16);
     await Promise.all(
@@ -92,8 +102,9 @@ describe('backfill, reconcile and redrive against the emulator, s3rver and local
             new PutObjectCommand({
               Bucket: BUCKET,
               Key: archiveKeyFor(PREFIX, job),
-              Body: Buffer.from('x'),
+              Body: ARCHIVED_BODY,
               ContentType: job.contentType,
+              Metadata: ARCHIVED_METADATA,
             }),
           ),
         ),

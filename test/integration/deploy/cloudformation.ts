@@ -56,6 +56,7 @@ const CREDENTIAL_VARIABLES = [
  */
 export const packageService = async (options: {
   stage: string;
+  region?: string;
   params?: Record<string, string>;
   env?: Record<string, string>;
 }): Promise<PackageResult> => {
@@ -79,6 +80,7 @@ export const packageService = async (options: {
       options.stage,
       '--package',
       artifactDir,
+      ...(options.region ? ['--region', options.region] : []),
       ...params,
     ],
     { cwd: PROJECT_ROOT, env, maxBuffer: 16 * 1024 * 1024, timeout: 80_000 },

@@ -62,6 +62,53 @@ describe('createReconcileHandler', () => {
   });
 });
 
+describe('createReconcileHandler with subaccounts', () => {
+  it('reconciles the main account, then each subaccount at its own catalog, and sums the counts', async () => {
+    // Prepare
+    const now = new Date('2025-01-12T12:00:00.000Z');
+    const sub = `AC${'b'.repeat(32)}`;
+    const mainMessages = {
+      '2025-01-11': [message(1, { dateCreated: '2025-01-11T10:00:00.000Z' })],
+    };
+    const subMessages = {
+      '2025-01-11': [
+        message(2, { dateCreated: '2025-01-11T10:00:00.000Z' }),
+        message(3, { dateCreated: '2025-01-11T11:00:00.000Z' }),
+      ],
+    };
+    const subCatalog = new FakeCatalog(subMessages, mediaFor(Object.values(subMessages).flat()));
+    const queue = new FakeJobQueue();
+    const logged: unknown[][] = [];
+    const handler = createReconcileHandler({
+      catalog: new FakeCatalog(mainMessages, mediaFor(Object.values(mainMessages).flat())),
+      presence: { archivedMediaOf: async () => new Set<string>() },
+      queue,
+      settings: { accountSid: ACCOUNT, lookbackDays: 2, minAgeMinutes: 15, direction: 'inbound' },
+      accounts: {
+        subaccounts: async () => [sub],
+        catalogFor: (accountSid) => {
+          expect(accountSid).toBe(sub);
+          return subCatalog;
+        },
+        presenceFor: () => ({ archivedMediaOf: async () => new Set<string>() }),
+      },
+      logger: { info: (...args: unknown[]) => logged.push(args), warn: () => undefined },
+      now: () => now,
+    });
+
+    // Act
+    const result = await handler({});
+
+    // Assess
+    expect(queue.jobs.map((job) => job.accountSid)).toEqual([ACCOUNT, sub, sub]);
+    expect(result).toMatchObject({ complete: true, enqueued: 3, accounts: 2 });
+    expect(logged.map((line) => (line[1] as { accountSid?: string }).accountSid)).toEqual([
+      ACCOUNT,
+      sub,
+    ]);
+  });
+});
+
 describe('reconcile status', () => {
   const run = (status: { record(s: ReconcileRunStatus): Promise<void> } | undefined) => {
     const messages = { '2025-01-11': [message(1, { dateCreated: '2025-01-11T10:00:00.000Z' })] };

@@ -120,6 +120,7 @@ class World {
     counts: { enqueued: 2, alreadyArchived: 40 },
   };
   reconcileRead: [string, string] | undefined;
+  subaccounts: Array<{ sid: string; status: string }> = [];
 
   ports(): DoctorPorts {
     const twilio = (_account: string, credentials: TwilioCredentials) => {
@@ -159,6 +160,17 @@ class World {
         },
       },
       twilio,
+      accounts: () => ({
+        listSubaccounts: async () =>
+          this.subaccounts.map((a) => ({
+            ...a,
+            ownerAccountSid: ACCOUNT,
+            friendlyName: a.sid,
+            dateCreated: '',
+            dateUpdated: '',
+          })),
+        getSubaccount: async () => undefined,
+      }),
       queues: { depth: async () => this.depth },
       metrics: { oldestMessageAgeSeconds: async () => this.oldestAge },
       alarms: {
@@ -208,6 +220,33 @@ describe('runDoctor', () => {
       'reconcile',
     ]);
     expect(report.checks.every((c) => c.status === 'ok')).toBe(true);
+  });
+
+  it('lists the accounts served when the stack sets TWILIO_SUBACCOUNTS', async () => {
+    // Prepare
+    const world = new World();
+    const [sub1, sub2] = [`AC${'3'.repeat(32)}`, `AC${'4'.repeat(32)}`];
+    world.subaccounts = [
+      { sid: sub1, status: 'active' },
+      { sid: sub2, status: 'closed' },
+    ];
+    for (const f of world.stack?.functions ?? []) f.environment.TWILIO_SUBACCOUNTS = 'all';
+
+    // Act
+    const credentials = check(await world.run(), 'twilio-credentials');
+    const plain = check(await new World().run(), 'twilio-credentials');
+
+    // Assess
+    expect(credentials.status).toBe('ok');
+    expect(credentials.summary).toContain(
+      'serves 2 subaccounts (TWILIO_SUBACCOUNTS=all), 1 suspended or closed',
+    );
+    expect(credentials.details?.accounts).toEqual([
+      { sid: ACCOUNT, status: 'main' },
+      { sid: sub1, status: 'active' },
+      { sid: sub2, status: 'closed' },
+    ]);
+    expect(plain.summary).not.toContain('subaccounts');
   });
 
   it('never puts a secret value in the report', async () => {
