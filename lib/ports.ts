@@ -184,20 +184,12 @@ export interface ArchiveListing {
   keysUnder(prefix: string): Promise<string[]>;
 }
 
-/** A media object as a HEAD in checksum mode shows it: what the message record is built from. */
-export interface StoredMediaChecksum {
-  size: number;
-  contentType?: string;
-  metadata: Record<string, string>;
-  /** S3's own full-object SHA-256 (hex), when the endpoint keeps one. */
-  checksumSha256Hex?: string;
-}
-
 /** Message records beside the media. Adapter: `s3-message-record-store.ts`. */
 export interface MessageRecordStore {
   /** Every key under the message prefix (one listing: a message has at most 11 objects). */
   keysUnder(prefix: string): Promise<Set<string>>;
-  headWithChecksum(key: string): Promise<StoredMediaChecksum | undefined>;
+  /** HEAD in checksum mode: S3's own evidence (`archive-proof.ts`) and the metadata. */
+  headWithChecksum(key: string): Promise<StoredObject | undefined>;
   /**
    * Create-only write (`If-None-Match: *`), carrying Content-MD5 and x-amz-checksum-sha256;
    * resolves `created` only once S3 confirmed the bytes, `exists` when a record was there.

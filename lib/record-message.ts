@@ -1,5 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { ArchiverConfig } from './config.ts';
+import { provenStoredCopy } from './domain/archive-proof.ts';
 import { MessageRecordConflictError, VerificationFailedError } from './domain/errors.ts';
 import type { MediaJob } from './domain/media-job.ts';
 import {
@@ -34,27 +35,33 @@ export interface RecordOutcome {
   redaction: 'redacted' | 'already-gone' | 'off' | 'no-body' | 'empty-body' | 'not-yet';
 }
 
-const SHA256_HEX = /^[0-9a-f]{64}$/;
-
-/** The media as S3 holds it, or `undefined` when it is missing or not (yet) a verified copy. */
+/**
+ * The media as S3 holds it, or `undefined` when it is missing or S3 itself does not vouch for it:
+ * the record's checksum follows the rule in front of every DELETE (`archive-proof.ts`), never
+ * metadata alone.
+ */
 const recordedMedia = async (
   records: MessageRecordStore,
   announced: { index: number; mediaSid: string; key: string },
 ): Promise<RecordedMedia | undefined> => {
   const stored = await records.headWithChecksum(announced.key);
-  if (!stored) return undefined;
-  const { sha256, size } = stored.metadata;
-  if (!sha256 || !SHA256_HEX.test(sha256) || size !== String(stored.size)) return undefined;
-  // S3's checksum, where kept, must agree with the one the verified PUT carried.
-  if (stored.checksumSha256Hex !== undefined && stored.checksumSha256Hex !== sha256) {
+  const proof = provenStoredCopy(stored);
+  if (!stored || !proof) return undefined;
+  // A full-object SHA-256 naming other bytes than the metadata is a contradiction, whatever the
+  // ETag says.
+  if (
+    stored.checksumSha256 !== undefined &&
+    stored.checksumType !== 'COMPOSITE' &&
+    Buffer.from(stored.checksumSha256, 'base64').toString('hex') !== proof.sha256Hex
+  ) {
     return undefined;
   }
   return {
     ...announced,
     contentType: stored.contentType ?? 'application/octet-stream',
-    size: stored.size,
-    sha256,
-    sha256Source: stored.checksumSha256Hex !== undefined ? 's3' : 'metadata',
+    size: proof.size,
+    sha256: proof.sha256Hex,
+    sha256Source: proof.s3 === 's3-checksum' ? 's3' : 'md5-etag',
   };
 };
 

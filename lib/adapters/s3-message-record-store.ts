@@ -7,7 +7,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { StorageUnavailableError, VerificationFailedError } from '../domain/errors.ts';
-import type { MessageRecordStore, StoredMediaChecksum } from '../ports.ts';
+import type { MessageRecordStore, StoredObject } from '../ports.ts';
 
 interface S3ErrorShape {
   name?: string;
@@ -21,10 +21,6 @@ const isPreconditionFailed = (error: unknown) =>
   statusOf(error) === 412 || nameOf(error) === 'PreconditionFailed';
 const unavailable = (action: string, error: unknown) =>
   new StorageUnavailableError(`S3 ${action} failed: ${nameOf(error)}`, { cause: error });
-
-/** A full-object SHA-256 is plain base64 of 32 bytes; a composite one ends in `-N`. */
-const fullObjectHex = (base64: string | undefined): string | undefined =>
-  base64 && !base64.includes('-') ? Buffer.from(base64, 'base64').toString('hex') : undefined;
 
 /**
  * Message records in the archive bucket. Their writes carry the same two checksums as media
@@ -73,13 +69,21 @@ export const createS3MessageRecordStore = ({
         const answer = await client.send(
           new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }),
         );
-        const stored: StoredMediaChecksum = {
+        const stored: StoredObject = {
+          key,
           size: answer.ContentLength ?? 0,
           metadata: { ...(answer.Metadata ?? {}) },
         };
         if (answer.ContentType) stored.contentType = answer.ContentType;
-        const hex = fullObjectHex(answer.ChecksumSHA256);
-        if (hex) stored.checksumSha256Hex = hex;
+        if (answer.ETag) stored.etag = answer.ETag;
+        if (answer.ServerSideEncryption) stored.serverSideEncryption = answer.ServerSideEncryption;
+        if (answer.ChecksumSHA256) {
+          stored.checksumSha256 = answer.ChecksumSHA256;
+          // A composite SHA-256 (`…-N`, multipart) hashes part hashes, not the bytes.
+          const type =
+            answer.ChecksumType ?? (answer.ChecksumSHA256.includes('-') ? 'COMPOSITE' : undefined);
+          if (type) stored.checksumType = type;
+        }
         return stored;
       } catch (error) {
         if (isNotFound(error)) return undefined;

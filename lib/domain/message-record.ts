@@ -23,10 +23,12 @@ export interface RecordedMedia {
   /** Hex SHA-256 of the stored bytes. */
   sha256: string;
   /**
-   * `s3`: S3's own `x-amz-checksum-sha256` of the object (HEAD with checksum mode); `metadata`:
-   * the endpoint keeps no checksum (local S3 stand-ins), so the value the verified PUT carried.
+   * What S3 itself confirmed (the proof rule of `archive-proof.ts`): `s3`, its own full-object
+   * `x-amz-checksum-sha256` read back (HEAD in checksum mode); `md5-etag`, the ETag of a
+   * single-part, non-KMS object equal to the MD5 the verified PUT carried (endpoints that keep no
+   * SHA-256), which ties these bytes to the SHA-256 written with that MD5.
    */
-  sha256Source: 's3' | 'metadata';
+  sha256Source: 's3' | 'md5-etag';
 }
 
 export interface MessageRecord {
@@ -129,7 +131,7 @@ const parseMedia = (raw: unknown): RecordedMedia => {
   if (typeof m.sha256 !== 'string' || !SHA256_HEX.test(m.sha256)) {
     throw new InvalidMessageRecordError('bad media sha256');
   }
-  if (m.sha256Source !== 's3' && m.sha256Source !== 'metadata') {
+  if (m.sha256Source !== 's3' && m.sha256Source !== 'md5-etag') {
     throw new InvalidMessageRecordError('bad sha256Source');
   }
   return {

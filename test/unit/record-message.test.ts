@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { MessageRecordConflictError, VerificationFailedError } from '../../lib/domain/errors.ts';
 import type { MediaJob } from '../../lib/domain/media-job.ts';
 import { parseMessageRecord } from '../../lib/domain/message-record.ts';
-import type { MessageRecordStore, MessageRedactor, StoredMediaChecksum } from '../../lib/ports.ts';
+import type { MessageRecordStore, MessageRedactor, StoredObject } from '../../lib/ports.ts';
 import { recordMessage } from '../../lib/record-message.ts';
 import { recordingLogger } from '../helpers/fake-ports.ts';
 import { TEST_ACCOUNT_SID, TEST_MESSAGE_SID, testMediaSid } from '../helpers/twilio-webhook.ts';
@@ -13,21 +13,25 @@ const PREFIX = 'media/';
 const DAY = `${PREFIX}${TEST_ACCOUNT_SID}/2025/03/04/${TEST_MESSAGE_SID}/`;
 const RECORD_KEY = `${DAY}message.json`;
 const sha = (bytes: string) => createHash('sha256').update(bytes).digest('hex');
+const md5 = (bytes: string) => createHash('md5').update(bytes).digest('hex');
+const base64 = (hex: string) => Buffer.from(hex, 'hex').toString('base64');
 
 /** S3 in memory, as the record store sees it; every call lands in `calls`. */
 class FakeRecordStore implements MessageRecordStore {
-  readonly media = new Map<string, StoredMediaChecksum>();
+  readonly media = new Map<string, StoredObject>();
   readonly records = new Map<string, string>();
   readonly calls: string[] = [];
   /** Answer 412 even though nothing is stored yet (a racing writer). */
   race?: string;
 
-  addMedia(key: string, bytes: string, overrides: Partial<StoredMediaChecksum> = {}) {
+  addMedia(key: string, bytes: string, overrides: Partial<StoredObject> = {}) {
     this.media.set(key, {
+      key,
       size: bytes.length,
       contentType: 'image/jpeg',
-      metadata: { sha256: sha(bytes), size: String(bytes.length) },
-      checksumSha256Hex: sha(bytes),
+      metadata: { sha256: sha(bytes), size: String(bytes.length), md5: md5(bytes) },
+      checksumSha256: base64(sha(bytes)),
+      checksumType: 'FULL_OBJECT',
       ...overrides,
     });
   }
@@ -169,13 +173,72 @@ describe('recordMessage', () => {
     // Prepare
     const { store, deps } = setup();
     archiveBoth(store);
-    store.addMedia(`${DAY}${testMediaSid(2)}.png`, 'second', { checksumSha256Hex: sha('other') });
+    store.addMedia(`${DAY}${testMediaSid(2)}.png`, 'second', {
+      checksumSha256: base64(sha('other')),
+      etag: `"${md5('second')}"`,
+    });
 
     // Act
     const outcome = await recordMessage(deps, jobFor(0));
 
     // Assess
     expect(outcome.record).toBe('incomplete');
+  });
+
+  it('never takes a media’s checksum from metadata alone, only from what S3 confirms', async () => {
+    // Prepare
+    const { store, deps } = setup();
+    archiveBoth(store);
+    const pngKey = `${DAY}${testMediaSid(2)}.png`;
+    const bare = { contentType: 'image/png', checksumSha256: undefined, checksumType: undefined };
+    store.addMedia(pngKey, 'second', bare);
+
+    // Act
+    const metadataOnly = await recordMessage(deps, jobFor(0));
+    store.addMedia(pngKey, 'second', { ...bare, etag: `"${md5('second')}"` });
+    const byEtag = await recordMessage(deps, jobFor(0));
+
+    // Assess
+    expect(metadataOnly.record).toBe('incomplete');
+    expect(byEtag.record).toBe('written');
+    const record = parseMessageRecord(store.records.get(RECORD_KEY) ?? '');
+    expect(record.media.map((m) => [m.sha256, m.sha256Source])).toEqual([
+      [sha('one'), 's3'],
+      [sha('second'), 'md5-etag'],
+    ]);
+  });
+
+  it('records a subaccount’s message under that account, and redacts it there', async () => {
+    // Prepare
+    const sub = `AC${'5'.repeat(32)}`;
+    const subDay = `${PREFIX}${sub}/2025/03/04/${TEST_MESSAGE_SID}/`;
+    const { store, deps } = setup(true);
+    const refs: { accountSid: string; messageSid: string }[] = [];
+    const redactor: MessageRedactor = {
+      redactBody: async (ref) => {
+        refs.push({ accountSid: ref.accountSid, messageSid: ref.messageSid });
+        return 'redacted';
+      },
+    };
+    store.addMedia(`${subDay}${testMediaSid(1)}.jpg`, 'one');
+    store.addMedia(`${subDay}${testMediaSid(2)}.png`, 'second', { contentType: 'image/png' });
+
+    // Act
+    const outcome = await recordMessage(
+      { ...deps, redactor },
+      jobFor(1, { accountSid: sub }, 'hello'),
+    );
+
+    // Assess
+    expect(outcome).toEqual({ record: 'written', redaction: 'redacted' });
+    const record = parseMessageRecord(store.records.get(`${subDay}message.json`) ?? '');
+    expect(record.accountSid).toBe(sub);
+    expect(record.media.map((m) => m.key)).toEqual([
+      `${subDay}${testMediaSid(1)}.jpg`,
+      `${subDay}${testMediaSid(2)}.png`,
+    ]);
+    expect(store.records.has(RECORD_KEY)).toBe(false);
+    expect(refs).toEqual([{ accountSid: sub, messageSid: TEST_MESSAGE_SID }]);
   });
 
   it('keeps the record a duplicate webhook wrote and writes nothing', async () => {

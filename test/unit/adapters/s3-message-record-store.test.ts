@@ -69,8 +69,9 @@ describe('createS3MessageRecordStore', () => {
     const parts = await store().headWithChecksum('parts');
 
     // Assess
-    expect(full?.checksumSha256Hex).toBe(Buffer.from(sha256, 'base64').toString('hex'));
-    expect(parts).not.toHaveProperty('checksumSha256Hex');
+    expect(full?.checksumSha256).toBe(sha256);
+    expect(full).not.toHaveProperty('checksumType');
+    expect(parts?.checksumType).toBe('COMPOSITE');
     expect(s3.commandCalls(HeadObjectCommand)[0]?.args[0].input.ChecksumMode).toBe('ENABLED');
     await expect(store().headWithChecksum('down')).rejects.toBeInstanceOf(StorageUnavailableError);
   });

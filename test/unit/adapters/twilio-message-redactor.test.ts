@@ -10,6 +10,8 @@ import {
 const ACCOUNT = `AC${'1'.repeat(32)}`;
 const MESSAGE = `MM${'2'.repeat(32)}`;
 
+const SUBACCOUNT = `AC${'3'.repeat(32)}`;
+
 const redactorAnswering = (...answers: { status: number; body?: unknown }[]) => {
   const requests: { url: string; init: RequestInit }[] = [];
   const fetch = (async (url: URL, init: RequestInit) => {
@@ -23,6 +25,7 @@ const redactorAnswering = (...answers: { status: number; body?: unknown }[]) => 
     apiBaseUrl: 'https://api.example.test',
     accountSid: ACCOUNT,
     credentials: { username: ACCOUNT, password: 'secret' },
+    isAllowedAccount: (sid) => sid === ACCOUNT || sid === SUBACCOUNT,
     fetch,
     retry: { attempts: 1, baseDelayMs: 1, maxDelayMs: 1 },
     sleep: async () => undefined,
@@ -63,6 +66,20 @@ describe('createTwilioMessageRedactor', () => {
     await expect(gone.redactor.redactBody(ref)).resolves.toBe('already-gone');
     await expect(throttled.redactor.redactBody(ref)).rejects.toBeInstanceOf(TwilioThrottledError);
     expect(throttled.requests).toHaveLength(2);
+  });
+
+  it('redacts a served subaccount’s message at that subaccount’s path', async () => {
+    // Prepare
+    const { redactor, requests } = redactorAnswering({ status: 200, body: { body: '' } });
+
+    // Act
+    const outcome = await redactor.redactBody({ accountSid: SUBACCOUNT, messageSid: MESSAGE });
+
+    // Assess
+    expect(outcome).toBe('redacted');
+    expect(requests.map((r) => r.url)).toEqual([
+      `https://api.example.test/2010-04-01/Accounts/${SUBACCOUNT}/Messages/${MESSAGE}.json`,
+    ]);
   });
 
   it('never addresses another account', async () => {

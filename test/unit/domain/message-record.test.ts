@@ -30,7 +30,7 @@ const media = {
   contentType: 'image/jpeg',
   size: 12,
   sha256: 'a'.repeat(64),
-  sha256Source: 'metadata' as const,
+  sha256Source: 'md5-etag' as const,
 };
 
 describe('message record', () => {
