@@ -83,7 +83,7 @@ export class FakeArchiveStore implements ArchiveStore {
     }
     const bytes = await buffer(object.body());
     if (bytes.length !== object.size) throw new Error('fake store: body length differs from size');
-    if (createHash('sha256').update(bytes).digest('hex') !== object.sha256Hex) {
+    if (createHash('sha256').update(bytes).digest('hex') !== (await object.sha256Hex())) {
       throw new Error('fake store: body sha256 differs');
     }
     this.objects.set(object.key, {

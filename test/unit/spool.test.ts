@@ -66,7 +66,6 @@ describe('spoolMedia', () => {
     // Assess
     expect(spooled.size).toBe(100_000);
     expect(spooled.sha256Hex).toBe(sha256Hex(body));
-    expect(spooled.md5Base64).toBe(createHash('md5').update(body).digest('base64'));
     expect(spooled.path).toBeDefined();
     expect((await stat(spooled.path as string)).mode & 0o777).toBe(0o600);
     expect((await buffer(spooled.body())).equals(body)).toBe(true);
@@ -92,7 +91,6 @@ describe('spoolMedia', () => {
     expect(spooled.path).toBeUndefined();
     expect(spooled.size).toBe(100_000);
     expect(spooled.sha256Hex).toBe(sha256Hex(body));
-    expect(spooled.md5Base64).toBe(createHash('md5').update(body).digest('base64'));
     const first = spooled.body();
     const second = spooled.body();
     expect(first).not.toBe(second);
