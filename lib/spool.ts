@@ -241,13 +241,18 @@ export const meterMedia = (
   const rearm = () => {
     clearTimeout(idle);
     idle = setTimeout(() => {
-      stream.destroy(new TruncatedMediaError(`media body stalled: no byte for ${idleTimeoutMs} ms`));
+      stream.destroy(
+        new TruncatedMediaError(`media body stalled: no byte for ${idleTimeoutMs} ms`),
+      );
     }, idleTimeoutMs);
   };
   const limit = Math.min(options.maxBytes, expectedLength);
   const sha256 = createHash('sha256');
   let size = 0;
-  let settle: { resolve: (value: { size: number; sha256Hex: string }) => void; reject: (error: unknown) => void };
+  let settle: {
+    resolve: (value: { size: number; sha256Hex: string }) => void;
+    reject: (error: unknown) => void;
+  };
   const digest = new Promise<{ size: number; sha256Hex: string }>((resolve, reject) => {
     settle = { resolve, reject };
   });
@@ -262,7 +267,9 @@ export const meterMedia = (
         callback(
           size > options.maxBytes
             ? new MediaTooLargeError(`media exceeds ${options.maxBytes} bytes`)
-            : new TruncatedMediaError(`media body longer than its Content-Length ${expectedLength}`),
+            : new TruncatedMediaError(
+                `media body longer than its Content-Length ${expectedLength}`,
+              ),
         );
         return;
       }

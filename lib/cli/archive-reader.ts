@@ -378,7 +378,12 @@ export const createArchiveReader = (options: ArchiveReaderOptions): ArchiveReade
     try {
       const output = read.headOnly
         ? await s3.send(
-            new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED', ...conditions }),
+            new HeadObjectCommand({
+              Bucket: bucket,
+              Key: key,
+              ChecksumMode: 'ENABLED',
+              ...conditions,
+            }),
           )
         : await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...conditions }));
       return {

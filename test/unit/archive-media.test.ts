@@ -195,10 +195,12 @@ describe('archiveMedia', () => {
 
       // Assess
       expect(outcome.archive).toBe('archived');
-      expect(calls.slice(0, 4)).toEqual([
+      // The body went into the refused PUT and cannot be sent twice: a fresh download.
+      expect(calls.slice(0, 5)).toEqual([
         `fetch ${job.mediaSid}`,
         `put ${key} if-none-match`,
         `head ${key}`,
+        `fetch ${job.mediaSid}`,
         `put ${key}`,
       ]);
       expect(store.objects.get(key)?.body.equals(body)).toBe(true);
@@ -327,6 +329,7 @@ describe('archiveMedia', () => {
         `fetch ${job.mediaSid}`,
         `put ${key} if-none-match`,
         `head ${key}`,
+        `fetch ${job.mediaSid}`,
         `put ${key}`,
         `marker ${messageIndexKeyFor('media/', job)}`,
         `delete ${job.mediaSid}`,
@@ -586,10 +589,11 @@ describe('archiveMedia', () => {
     });
 
     it('removes the spool file when the deadline aborts the PUT, and never deletes', async () => {
-      // Prepare: spooled on disk; the store aborts like the SDK does when the signal fires.
+      // Prepare: no length, so spooled on disk; the store aborts like the SDK does when the
+      // signal fires.
       config = { ...config, spoolMemoryBytes: 0 };
       const controller = new AbortController();
-      source.fetchAnswers.push({ body: makeMediaBody(5_000) });
+      source.fetchAnswers.push({ body: makeMediaBody(5_000), noLength: true });
       store.put = async () => {
         expect(await readdir(spoolDir)).toHaveLength(1);
         controller.abort(new Error('invocation deadline'));
@@ -631,17 +635,44 @@ describe('archiveMedia', () => {
       expect(source.deleted).toEqual([]);
     });
 
-    it('never deletes when the PUT fails', async () => {
+    it('never deletes when the PUT fails, after one fresh download for the retry', async () => {
       // Prepare
+      const job = mediaJobFactory();
       source.fetchAnswers.push({ body: makeMediaBody(100) });
-      store.failures.put.push(new StorageUnavailableError('S3 down'));
+      store.failures.put.push(
+        new StorageUnavailableError('S3 down'),
+        new StorageUnavailableError('S3 down'),
+      );
 
       // Act
-      const result = run();
+      const result = run(job);
 
       // Assess
       await expect(result).rejects.toBeInstanceOf(StorageUnavailableError);
+      expect(calls.filter((call) => call.startsWith('fetch'))).toHaveLength(2);
       expect(source.deleted).toEqual([]);
+    });
+
+    it('retries a failed one-pass PUT with a fresh download, then archives', async () => {
+      // Prepare: a streamed body cannot be sent twice.
+      const body = makeMediaBody(100, 5);
+      const job = mediaJobFactory();
+      const key = archiveKeyFor('media/', job);
+      source.fetchAnswers.push({ body });
+      store.failures.put.push(new StorageUnavailableError('S3 down'));
+
+      // Act
+      const outcome = await run(job);
+
+      // Assess
+      expect(outcome).toMatchObject({ archive: 'archived', twilio: 'deleted' });
+      expect(calls.slice(0, 4)).toEqual([
+        `fetch ${job.mediaSid}`,
+        `put ${key} if-none-match`,
+        `fetch ${job.mediaSid}`,
+        `put ${key} if-none-match`,
+      ]);
+      expect(store.objects.get(key)?.body.equals(body)).toBe(true);
     });
 
     it('never deletes when the index marker cannot be written', async () => {

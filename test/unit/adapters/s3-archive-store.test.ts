@@ -254,7 +254,7 @@ describe('createS3ArchiveStore', () => {
       // Prepare
       s3.on(PutObjectCommand)
         .rejectsOnce(s3Error('BadDigest', 400))
-        .resolves({ ETag: `"${MD5_HEX}"` });
+        .resolves({ ChecksumSHA256: Buffer.from(SHA256_HEX, 'hex').toString('base64') });
 
       // Act
       const result = await store().put(object());
