@@ -32,15 +32,7 @@ export const createReconcileDeps = (
   const { archiver } = config;
   const s3 =
     clients.s3 ??
-    new S3Client(
-      archiver.s3ForcePathStyle
-        ? {
-            forcePathStyle: true,
-            requestChecksumCalculation: 'WHEN_REQUIRED',
-            responseChecksumValidation: 'WHEN_REQUIRED',
-          }
-        : {},
-    );
+    new S3Client(archiver.s3ForcePathStyle ? { forcePathStyle: true } : {});
   return {
     catalog: createCatalogFor(archiver, clients.twilio),
     presence: createArchivePresence(

@@ -11,6 +11,8 @@ import { type LocalS3Server, PortInUseError, type S3RequestLogEntry } from './s3
 export interface LocalFauxqsServer extends LocalS3Server {
   /** The same server answers SQS's JSON protocol (queues live in memory). */
   sqsEndpoint: string;
+  /** The address the server is bound to: loopback only (fauxqs itself would take 0.0.0.0). */
+  boundAddress: string;
 }
 
 const CHILD = fileURLToPath(new URL('./fauxqs-process.mjs', import.meta.url));
@@ -24,7 +26,7 @@ const supportsFauxqs = (version: string): boolean => {
 /**
  * Starts fauxqs in a child process (port 0 = a free port) with the given buckets; S3 objects are
  * files under `directory` and survive a restart on the same directory. Same options and answers as
- * `startLocalS3Server`, so switching a consumer is one line.
+ * the s3rver helper had, so switching a consumer was one line.
  */
 export const startFauxqsServer = async (options: {
   directory: string;
@@ -38,12 +40,22 @@ export const startFauxqsServer = async (options: {
   const child: ChildProcess = fork(CHILD, [JSON.stringify(options)], {
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
+  let boundAddress = '';
   const port = await new Promise<number>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`fauxqs exited with code ${code}`)));
     child.on(
       'message',
-      (message: { type: string; port?: number; code?: string; message?: string }) => {
-        if (message.type === 'ready' && message.port) resolve(message.port);
+      (message: {
+        type: string;
+        port?: number;
+        address?: string;
+        code?: string;
+        message?: string;
+      }) => {
+        if (message.type === 'ready' && message.port) {
+          boundAddress = message.address ?? '';
+          resolve(message.port);
+        }
         if (message.type === 'error') {
           reject(
             message.code === 'EADDRINUSE'
@@ -69,6 +81,7 @@ export const startFauxqsServer = async (options: {
   return {
     endpoint,
     sqsEndpoint: endpoint,
+    boundAddress,
     port,
     requestCounts: async () =>
       (await ask<{ counts: Record<string, number> }>('counts', 'counts')).counts,
