@@ -144,7 +144,6 @@ export const createS3ArchiveStore = ({
     try {
       answer = await sendPut();
     } catch (error) {
-      if (process.env.DEBUG_PUT) console.error('PUTERR', error, bodyError);
       body.destroy();
       if (bodyError !== undefined && !object.signal?.aborted) throw bodyError;
       throw error;

@@ -30,9 +30,7 @@ export const createReconcileDeps = (
   clients: { s3?: S3Client; sqs?: SQSClient; twilio?: CatalogTuning } = {},
 ): ReconcileHandlerDeps => {
   const { archiver } = config;
-  const s3 =
-    clients.s3 ??
-    new S3Client(archiver.s3ForcePathStyle ? { forcePathStyle: true } : {});
+  const s3 = clients.s3 ?? new S3Client(archiver.s3ForcePathStyle ? { forcePathStyle: true } : {});
   return {
     catalog: createCatalogFor(archiver, clients.twilio),
     presence: createArchivePresence(

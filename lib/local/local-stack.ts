@@ -4,8 +4,8 @@ import { type LocalStackConfig, readArchiverConfig, readWebhookConfig } from '..
 import { createArchiverDeps, createWebhookDeps } from '../deps.ts';
 import { createWebhookHandler } from '../http/webhook-handler.ts';
 import { type ArchiverDeps, createArchiverHandler } from '../process-media-batch.ts';
-import { type HttpApiHandler, type LocalHttpApi, startLocalHttpApi } from './http-api-gateway.ts';
 import { startFauxqsServer } from './fauxqs-server.ts';
+import { type HttpApiHandler, type LocalHttpApi, startLocalHttpApi } from './http-api-gateway.ts';
 import { type LocalS3Server, PortInUseError } from './s3-server.ts';
 import { type SqsPoller, type SqsPollerOptions, startSqsPoller } from './sqs-poller.ts';
 import { type LocalSqsServer, startLocalSqsServer } from './sqs-server.ts';

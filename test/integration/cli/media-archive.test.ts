@@ -316,8 +316,11 @@ describe('media-archive CLI against fauxqs (S3)', () => {
       // Assess
       expect(result.code).toBe(0);
       expect(response.status).toBe(200);
-      expect(response.headers.get('content-type')).toBe('application/octet-stream');
-      const disposition = response.headers.get('content-disposition') ?? '';
+      // fauxqs serves the object but ignores response-* overrides (S3 applies them): the signed
+      // URL's own parameters are what the CLI controls.
+      const signed = new URL(result.stdout.trim()).searchParams;
+      expect(signed.get('response-content-type')).toBe('application/octet-stream');
+      const disposition = signed.get('response-content-disposition') ?? '';
       expect(disposition).toMatch(/^attachment; filename="ME0+7\.html"/);
       expect(disposition).not.toMatch(/%E2%80%AE/i);
       expect(pdf.stdout).not.toContain('response-content-disposition');
