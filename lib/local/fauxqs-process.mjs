@@ -1,6 +1,6 @@
-// Child-process entry for fauxqs (S3 + SQS on one port). A child, like s3rver's, so that its CPU
+// Child-process entry for fauxqs (S3 + SQS on one port). A child, so that its CPU
 // use does not share a thread with the code under test (the bench) and so that it can report
-// request counts and a request log over IPC with the same answers as s3rver-process.cjs.
+// request counts and a request log over IPC (lib/local/s3-server.ts's LocalS3Server).
 // Requests are observed through Node's http diagnostics channels: fauxqs exposes no server hooks.
 import { subscribe } from 'node:diagnostics_channel';
 import { registerHooks } from 'node:module';
@@ -38,7 +38,7 @@ Server.prototype.listen = function (...args) {
 
 const options = JSON.parse(process.argv[2] || '{}');
 const counts = {};
-// Bounded so a soak cannot exhaust memory (as in s3rver-process.cjs).
+// Bounded so a soak cannot exhaust memory.
 const LOG_LIMIT = 200000;
 const log = [];
 let port = 0;

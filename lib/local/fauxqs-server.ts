@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { type LocalS3Server, PortInUseError, type S3RequestLogEntry } from './s3-server.ts';
 
 /**
- * fauxqs serves S3 and SQS on one port; unlike s3rver it stores aws-chunked uploads with trailing
+ * fauxqs serves S3 and SQS on one port; it stores aws-chunked uploads with trailing
  * checksums intact and returns SHA-256 with `ChecksumMode: 'ENABLED'`, so clients keep the SDK's
  * default checksum settings (docs/LOCAL-S3.md lists what it does not cover).
  */
@@ -25,8 +25,7 @@ const supportsFauxqs = (version: string): boolean => {
 
 /**
  * Starts fauxqs in a child process (port 0 = a free port) with the given buckets; S3 objects are
- * files under `directory` and survive a restart on the same directory. Same options and answers as
- * the s3rver helper had, so switching a consumer was one line.
+ * files under `directory` and survive a restart on the same directory.
  */
 export const startFauxqsServer = async (options: {
   directory: string;

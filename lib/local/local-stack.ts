@@ -107,7 +107,7 @@ const ensureQueues = async (sqs: SQSClient) => {
 };
 
 /**
- * The whole product on one machine: s3rver, local-aws-sqs, the real webhook handler behind an
+ * The whole product on one machine: fauxqs (S3), local-aws-sqs, the real webhook handler behind an
  * HTTP → API Gateway v2 adapter, the real archiver handler behind a Lambda-like SQS poller, and
  * (without Twilio credentials) the Twilio emulator.
  */
