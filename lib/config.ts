@@ -243,7 +243,7 @@ export const readArchiverConfig = (env: Env = process.env): ArchiverConfig => {
   return config;
 };
 
-/** Where `media-archive` reads from: AWS (standard credential chain) or the local stack's s3rver. */
+/** Where `media-archive` reads from: AWS (standard credential chain) or the local stack's S3. */
 export interface CliConfig {
   bucket: string;
   archivePrefix: string;
@@ -255,10 +255,8 @@ export interface CliConfig {
     /** `undefined` lets the SDK resolve it (AWS_REGION, profile). */
     region?: string;
     forcePathStyle: boolean;
-    /** s3rver's fixed keys; `undefined` means the standard AWS credential chain. */
+    /** The local stack's fixed keys; `undefined` means the standard AWS credential chain. */
     credentials?: { accessKeyId: string; secretAccessKey: string };
-    /** s3rver stores aws-chunked framing in the object with the SDK's default integrity settings. */
-    checksumsWhenRequired: boolean;
   };
 }
 
@@ -288,7 +286,6 @@ export const readCliConfig = (options: { local: boolean }, env: Env = process.en
           region: region ?? 'us-east-1',
           forcePathStyle: true,
           credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-          checksumsWhenRequired: true,
         },
       }
     : {
@@ -296,7 +293,6 @@ export const readCliConfig = (options: { local: boolean }, env: Env = process.en
         archivePrefix: archivePrefix(env),
         s3: {
           forcePathStyle: bool(env, 'S3_FORCE_PATH_STYLE', false),
-          checksumsWhenRequired: false,
           ...(region ? { region } : {}),
         },
       };

@@ -92,16 +92,8 @@ export const createArchiverDeps = (
 ): ArchiverDeps => {
   const s3 =
     clients.s3 ??
-    new S3Client(
-      config.s3ForcePathStyle
-        ? {
-            forcePathStyle: true,
-            // Local S3 servers store the SDK's aws-chunked framing inside streamed objects.
-            requestChecksumCalculation: 'WHEN_REQUIRED',
-            responseChecksumValidation: 'WHEN_REQUIRED',
-          }
-        : {},
-    );
+    // Path style is the only local difference: fauxqs takes AWS's checksum defaults as they are.
+    new S3Client(config.s3ForcePathStyle ? { forcePathStyle: true } : {});
   const sqs = clients.sqs ?? new SQSClient({});
   const isAllowedAccount = allowedAccountPredicate(config.accountSid, config.subaccounts);
   const deps: ArchiverDeps = {

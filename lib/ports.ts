@@ -56,11 +56,14 @@ export interface ArchiveMetadata {
   'account-sid': string;
   'message-sid': string;
   'media-sid': string;
-  /** Hex SHA-256 of the content, computed while streaming. */
-  sha256: string;
+  /**
+   * Hex SHA-256 of the content, on spooled writes. A one-pass write sends its headers before the
+   * last byte: it has none, and S3's own stored checksum (`ChecksumMode`) is the digest.
+   */
+  sha256?: string;
   /** Decimal byte count. */
   size: string;
-  /** Hex MD5 of the content: lets a single-part, non-KMS object's ETag prove its bytes. */
+  /** Hex MD5 of the content (copies written before one-pass writes): an MD5 ETag proves them. */
   md5?: string;
   'received-at': string;
   'source-etag'?: string;
@@ -87,11 +90,16 @@ export interface StoredObject {
 
 export interface PutArchiveObject {
   key: string;
-  /** A re-readable source of exactly `size` bytes (a spool file), so S3 gets a known length. */
+  /**
+   * Exactly `size` bytes: a re-readable spool, or (`oneShot`) the download itself, which errors
+   * before its end when it delivers another length.
+   */
   body: () => Readable;
   size: number;
-  sha256Hex: string;
-  md5Base64: string;
+  /** Hex SHA-256 of what `body` delivered: at once for a spool, at its end for a download. */
+  sha256Hex: () => Promise<string>;
+  /** The body is the download piped straight through: sent once, never retried by the store. */
+  oneShot?: boolean;
   contentType: string;
   metadata: ArchiveMetadata;
   /** Conditional create (`If-None-Match: *`): an existing object is reported, never overwritten. */

@@ -194,6 +194,8 @@ const metadataOf = (output: {
   ObjectLockMode?: string;
   ObjectLockRetainUntilDate?: Date;
   ObjectLockLegalHoldStatus?: string;
+  ChecksumSHA256?: string;
+  ChecksumType?: string;
 }): ArchiveEntryDetails => {
   const meta = output.Metadata ?? {};
   const size = meta.size !== undefined ? Number(meta.size) : undefined;
@@ -209,7 +211,12 @@ const metadataOf = (output: {
     contentType: output.ContentType,
     receivedAt: meta['received-at'],
     originalFilename,
-    sha256: meta.sha256,
+    // One-pass writes carry no sha256 metadata: S3's own full-object checksum is the digest.
+    sha256:
+      meta.sha256 ??
+      (output.ChecksumSHA256 && output.ChecksumType !== 'COMPOSITE'
+        ? Buffer.from(output.ChecksumSHA256, 'base64').toString('hex')
+        : undefined),
     size: Number.isSafeInteger(size) ? size : undefined,
     ...(meta.from !== undefined ? { from: meta.from } : {}),
     ...(meta.to !== undefined ? { to: meta.to } : {}),
@@ -404,7 +411,9 @@ export const createArchiveReader = (options: ArchiveReaderOptions): ArchiveReade
   };
 
   const describe = async (key: string): Promise<ArchiveEntryDetails> =>
-    metadataOf(await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })));
+    metadataOf(
+      await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' })),
+    );
 
   const open = async (key: string): Promise<OpenedMedia> => {
     const output = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
@@ -426,7 +435,14 @@ export const createArchiveReader = (options: ArchiveReaderOptions): ArchiveReade
     };
     try {
       const output = read.headOnly
-        ? await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ...conditions }))
+        ? await s3.send(
+            new HeadObjectCommand({
+              Bucket: bucket,
+              Key: key,
+              ChecksumMode: 'ENABLED',
+              ...conditions,
+            }),
+          )
         : await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...conditions }));
       return {
         ...metadataOf(output),

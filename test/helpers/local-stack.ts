@@ -14,6 +14,8 @@ export interface ArchivedObject {
   key: string;
   size: number;
   sha256: string;
+  /** Hex of the full-object SHA-256 S3 itself stored (`ChecksumMode: ENABLED`), if any. */
+  storedSha256: string | undefined;
   metadata: Record<string, string>;
   contentType: string | undefined;
 }
@@ -35,12 +37,18 @@ export const readArchive = async (
     );
     for (const { Key } of page.Contents ?? []) {
       if (!Key || Key.includes('/_index/') || Key.endsWith('/message.json')) continue;
-      const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key }));
+      const object = await s3.send(
+        new GetObjectCommand({ Bucket: bucket, Key, ChecksumMode: 'ENABLED' }),
+      );
       const bytes = Buffer.from(await (object.Body?.transformToByteArray() ?? new Uint8Array()));
       objects.push({
         key: Key,
         size: bytes.length,
         sha256: sha256Hex(bytes),
+        storedSha256:
+          object.ChecksumSHA256 && object.ChecksumType !== 'COMPOSITE'
+            ? Buffer.from(object.ChecksumSHA256, 'base64').toString('hex')
+            : undefined,
         metadata: object.Metadata ?? {},
         contentType: object.ContentType,
       });

@@ -83,8 +83,7 @@ describe('writes under Object Lock (moto_server)', () => {
       key: mediaKey,
       body: () => Readable.from([bytes]),
       size: bytes.length,
-      sha256Hex: createHash('sha256').update(bytes).digest('hex'),
-      md5Base64: createHash('md5').update(bytes).digest('base64'),
+      sha256Hex: async () => createHash('sha256').update(bytes).digest('hex'),
       contentType: 'image/jpeg',
       metadata: {
         'account-sid': `AC${'1'.repeat(32)}`,
