@@ -42,7 +42,6 @@ const unavailable = (action: string, error: unknown) =>
 
 const EMPTY_MD5_BASE64 = '1B2M2Y8AsgTpgAmY7PhCfg==';
 const EMPTY_SHA256_BASE64 = '47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=';
-const hexToBase64 = (hex: string) => Buffer.from(hex, 'hex').toString('base64');
 const base64ToHex = (base64: string) => Buffer.from(base64, 'base64').toString('hex');
 const isAbort = (error: unknown, signal: AbortSignal | undefined) =>
   signal?.aborted === true || nameOf(error) === 'AbortError';
