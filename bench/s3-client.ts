@@ -16,14 +16,13 @@ export interface CountingS3Client {
   reset(): void;
 }
 
-/** An S3 client for s3rver whose middleware counts commands, so markers and media can be told apart. */
+/** An S3 client for the local S3 whose middleware counts commands, so markers and media can be told apart. */
 export const createCountingS3Client = (endpoint: string): CountingS3Client => {
   const client = createS3Client({
     endpoint,
     region: LOCAL_REGION,
     credentials: LOCAL_AWS_CREDENTIALS,
     forcePathStyle: true,
-    checksumsWhenRequired: true,
   });
   const counts: S3CommandCounts = { mediaPuts: 0, markerPuts: 0, heads: 0, other: 0 };
   client.middlewareStack.add(

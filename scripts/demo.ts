@@ -61,7 +61,8 @@ const listArchive = async () => {
   const { Contents = [] } = await stack.s3.send(
     new ListObjectsV2Command({ Bucket: stack.bucket, Prefix: `media/${stack.accountSid}/` }),
   );
-  return Contents;
+  // Media only: the message records beside them are not media.
+  return Contents.filter((object) => !object.Key?.endsWith('/message.json'));
 };
 
 const started = Date.now();

@@ -20,8 +20,6 @@ export interface AwsClientSettings {
 
 export interface S3ClientSettings extends AwsClientSettings {
   forcePathStyle?: boolean;
-  /** Local S3 servers store the SDK's aws-chunked framing inside streamed objects. */
-  checksumsWhenRequired?: boolean;
   /** A probe's own handler (timeouts); production keeps the SDK's. */
   requestHandler?: S3ClientConfig['requestHandler'];
 }
@@ -37,9 +35,6 @@ export const createS3Client = (settings: S3ClientSettings = {}): S3Client =>
   new S3Client({
     ...common(settings),
     ...(settings.forcePathStyle ? { forcePathStyle: true } : {}),
-    ...(settings.checksumsWhenRequired
-      ? { requestChecksumCalculation: 'WHEN_REQUIRED', responseChecksumValidation: 'WHEN_REQUIRED' }
-      : {}),
     ...(settings.requestHandler ? { requestHandler: settings.requestHandler } : {}),
   });
 

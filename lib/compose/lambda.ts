@@ -1,6 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { createS3ArchiveStore } from '../adapters/s3/s3-archive-store.ts';
+import { createS3MessageRecordStore } from '../adapters/s3/s3-message-record-store.ts';
 import { createSqsDeadLetter } from '../adapters/sqs/sqs-dead-letter.ts';
 import { createSqsJobQueue } from '../adapters/sqs/sqs-job-queue.ts';
 import { createSqsRetryScheduler } from '../adapters/sqs/sqs-retry-scheduler.ts';
@@ -10,6 +11,7 @@ import {
   createTwilioMediaSource,
   type TwilioMediaSourceOptions,
 } from '../adapters/twilio/twilio-media-source.ts';
+import { createTwilioMessageRedactor } from '../adapters/twilio/twilio-message-redactor.ts';
 import type { ArchiverConfig, WebhookConfig } from '../config/lambda.ts';
 import { type AccountScope, scopeMayInclude } from '../domain/account-scope.ts';
 import type { ArchiverDeps } from '../handlers/archiver-handler.ts';
@@ -18,9 +20,9 @@ import type { AccountTokens, JobQueue } from '../ports/pipeline.ts';
 import { createAccountTokens } from '../use-cases/account-tokens.ts';
 import { createS3Client, createSqsClient, loadSsmClient } from './clients.ts';
 
-/** The archive bucket's client settings: path style to a local S3 server means its checksums too. */
+/** The archive bucket's client settings: path style is the only local difference (fauxqs takes AWS's checksum defaults as they are). */
 export const archiveS3Settings = (config: Pick<ArchiverConfig, 's3ForcePathStyle'>) =>
-  config.s3ForcePathStyle ? { forcePathStyle: true, checksumsWhenRequired: true } : {};
+  config.s3ForcePathStyle ? { forcePathStyle: true } : {};
 
 /**
  * Composition root: SDK clients are built here, once per cold start, and handed to adapters. The
@@ -118,9 +120,20 @@ export const createArchiverDeps = (
     isAllowedAccount,
     source: mediaSourceFor(config, { ...clients.twilio, isAllowedAccount }),
     store: createS3ArchiveStore({ client: s3, bucket: config.archiveBucket }),
+    records: createS3MessageRecordStore({ client: s3, bucket: config.archiveBucket }),
     logger,
     metrics,
   };
+  if (config.redactMessageBody) {
+    deps.redactor = createTwilioMessageRedactor({
+      apiBaseUrl: config.twilioApiBaseUrl,
+      accountSid: config.accountSid,
+      isAllowedAccount,
+      credentials: config.credentials,
+      ...(clients.twilio?.fetch ? { fetch: clients.twilio.fetch } : {}),
+      ...(clients.twilio?.retry ? { retry: clients.twilio.retry } : {}),
+    });
+  }
   if (config.deadLetterQueueUrl) {
     deps.deadLetter = createSqsDeadLetter({ client: sqs, queueUrl: config.deadLetterQueueUrl });
   }

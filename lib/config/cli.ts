@@ -30,7 +30,7 @@ import {
 
 /** Settings of `media-archive`: the archive it reads, and with `--local` the local stack. */
 
-/** Where `media-archive` reads from: AWS (standard credential chain) or the local stack's s3rver. */
+/** Where `media-archive` reads from: AWS (standard credential chain) or the local stack's S3. */
 export interface CliConfig {
   bucket: string;
   archivePrefix: string;
@@ -42,10 +42,8 @@ export interface CliConfig {
     /** `undefined` lets the SDK resolve it (AWS_REGION, profile). */
     region?: string;
     forcePathStyle: boolean;
-    /** s3rver's fixed keys; `undefined` means the standard AWS credential chain. */
+    /** The local stack's fixed keys; `undefined` means the standard AWS credential chain. */
     credentials?: { accessKeyId: string; secretAccessKey: string };
-    /** s3rver stores aws-chunked framing in the object with the SDK's default integrity settings. */
-    checksumsWhenRequired: boolean;
   };
 }
 
@@ -64,7 +62,6 @@ export const readCliConfig = (options: { local: boolean }, env: Env = process.en
           region: region ?? LOCAL_REGION,
           forcePathStyle: true,
           credentials: LOCAL_AWS_CREDENTIALS,
-          checksumsWhenRequired: true,
         },
       }
     : {
@@ -72,7 +69,6 @@ export const readCliConfig = (options: { local: boolean }, env: Env = process.en
         archivePrefix: archivePrefix(env),
         s3: {
           forcePathStyle: bool(env, 'S3_FORCE_PATH_STYLE', false),
-          checksumsWhenRequired: false,
           ...(region ? { region } : {}),
         },
       };

@@ -32,6 +32,8 @@ export interface WebhookConfig {
   publicWebhookUrl?: string;
   mediaQueueUrl: string;
   archiveAddresses: boolean;
+  /** ARCHIVE_MESSAGE_BODY: the message body goes into the jobs and the message record. */
+  archiveMessageBody?: boolean;
 }
 
 export const readWebhookConfig = (env: Env = process.env): WebhookConfig => {
@@ -44,6 +46,7 @@ export const readWebhookConfig = (env: Env = process.env): WebhookConfig => {
     twilioApiBaseUrl: apiBaseUrl(env),
     mediaQueueUrl: required(env, 'MEDIA_QUEUE_URL'),
     archiveAddresses: bool(env, 'ARCHIVE_ADDRESSES', false),
+    archiveMessageBody: bool(env, 'ARCHIVE_MESSAGE_BODY', false),
   };
   const publicUrl = url(env, 'PUBLIC_WEBHOOK_URL');
   if (publicUrl) config.publicWebhookUrl = publicUrl;
@@ -86,6 +89,11 @@ export interface ArchiverConfig {
   spoolSweepAgeMs?: number;
   /** Media up to this many bytes are spooled in memory, larger ones in `spoolDir` (default 1 MiB). */
   spoolMemoryBytes?: number;
+  /**
+   * REDACT_MESSAGE_BODY_AFTER_ARCHIVE: once the message record holding the body is verified in S3
+   * and every media is archived, the body is blanked at Twilio. Needs ARCHIVE_MESSAGE_BODY=true.
+   */
+  redactMessageBody?: boolean;
 }
 
 const credentials = (env: Env, sid: string): TwilioCredentials => {
@@ -151,7 +159,16 @@ export const readArchiverConfig = (env: Env = process.env): ArchiverConfig => {
     spoolDir: optional(env, 'SPOOL_DIR') ?? tmpdir(),
     spoolSweepAgeMs: optional(env, 'AWS_LAMBDA_FUNCTION_NAME') ? 0 : 15 * 60_000,
     spoolMemoryBytes: int(env, 'SPOOL_MEMORY_BYTES', DEFAULT_SPOOL_MEMORY_BYTES, 0, 64 * 1024 ** 2),
+    redactMessageBody: false,
   };
+  const redact = bool(env, 'REDACT_MESSAGE_BODY_AFTER_ARCHIVE', false);
+  if (redact && !bool(env, 'ARCHIVE_MESSAGE_BODY', false)) {
+    // Redacting a body the archive never kept would destroy the only copy.
+    throw new ConfigurationError(
+      'REDACT_MESSAGE_BODY_AFTER_ARCHIVE=true needs ARCHIVE_MESSAGE_BODY=true',
+    );
+  }
+  config.redactMessageBody = redact;
   const dlq = optional(env, 'DEAD_LETTER_QUEUE_URL');
   if (dlq) config.deadLetterQueueUrl = dlq;
   const queue = optional(env, 'MEDIA_QUEUE_URL');

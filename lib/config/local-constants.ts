@@ -6,7 +6,7 @@
 
 /** Every local stand-in runs in this region. */
 export const LOCAL_REGION = 'us-east-1';
-/** s3rver's (and so the local SQS's) fixed keys. */
+/** The local S3's and SQS's fixed keys (any keys work; fixed ones keep logs and docs alike). */
 export const LOCAL_AWS_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
 
 export const DEFAULT_LOCAL_BUCKET = 'twilio-media-archive';

@@ -13,12 +13,13 @@ import {
 } from '../config/local-constants.ts';
 import { type ArchiverDeps, createArchiverHandler } from '../handlers/archiver-handler.ts';
 import { createWebhookHandler } from '../handlers/webhook-handler.ts';
+import { startFauxqsServer } from '../stand-ins/fauxqs-server.ts';
 import {
   type HttpApiHandler,
   type LocalHttpApi,
   startLocalHttpApi,
 } from '../stand-ins/http-api-gateway.ts';
-import { type LocalS3Server, PortInUseError, startLocalS3Server } from '../stand-ins/s3-server.ts';
+import { type LocalS3Server, PortInUseError } from '../stand-ins/s3-server.ts';
 import { type SqsPoller, type SqsPollerOptions, startSqsPoller } from '../stand-ins/sqs-poller.ts';
 import { type LocalSqsServer, startLocalSqsServer } from '../stand-ins/sqs-server.ts';
 import {
@@ -112,7 +113,7 @@ const ensureQueues = async (sqs: SQSClient) => {
 };
 
 /**
- * The whole product on one machine: s3rver, local-aws-sqs, the real webhook handler behind an
+ * The whole product on one machine: fauxqs (S3), local-aws-sqs, the real webhook handler behind an
  * HTTP → API Gateway v2 adapter, the real archiver handler behind a Lambda-like SQS poller, and
  * (without Twilio credentials) the Twilio emulator.
  */
@@ -126,7 +127,7 @@ export const startLocalStack = async (
   };
   try {
     const s3Server = await withPortVariable('LOCAL_S3_PORT', config.s3Port, () =>
-      startLocalS3Server({ directory: `${config.dataDir}/s3`, port: config.s3Port }),
+      startFauxqsServer({ directory: `${config.dataDir}/s3`, port: config.s3Port }),
     );
     closers.push(() => s3Server.close());
     const sqsServer: LocalSqsServer = await withPortVariable('LOCAL_SQS_PORT', config.sqsPort, () =>
@@ -160,7 +161,6 @@ export const startLocalStack = async (
       region: LOCAL_REGION,
       credentials: LOCAL_AWS_CREDENTIALS,
       forcePathStyle: true,
-      checksumsWhenRequired: true,
     });
     const sqs = createSqsClient({
       endpoint: sqsServer.endpoint,

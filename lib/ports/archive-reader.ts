@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { ArchiveKeyParts } from '../domain/archive-key.ts';
+import type { MessageRecord } from '../domain/message-record.ts';
 import type { Day } from '../domain/utc-day.ts';
 
 /** The archive as its readers (CLI, browser) see it; lib/adapters/s3/s3-archive-reader.ts implements it. */
@@ -21,6 +22,9 @@ export interface ArchiveEntryDetails {
   /** Only archived with ARCHIVE_ADDRESSES=true; absent otherwise. */
   from?: string;
   to?: string;
+  /** Object Lock, as HEAD shows it (needs s3:GetObjectRetention / s3:GetObjectLegalHold). */
+  retention?: { mode: string; until: string | undefined };
+  legalHold?: 'ON' | 'OFF';
 }
 
 export interface OpenedMedia extends ArchiveEntryDetails {
@@ -85,6 +89,31 @@ export interface ArchiveReader {
   openConditional(key: string, read: ConditionalRead): Promise<ConditionalMedia>;
   /** `response` overrides are signed into the URL (`response-content-disposition`, …). */
   presignGet(key: string, expiresInSeconds: number, response?: PresignedResponse): Promise<string>;
+  /**
+   * The message record beside these media (`…/{MessageSid}/message.json`), one GET per message
+   * directory; `undefined` where none was written (or it is unreadable).
+   */
+  messageRecords?(entries: readonly ArchiveEntry[]): Promise<StoredMessageRecord[]>;
+  /** `findMessage` with the message records its listings saw (same requests). */
+  findMessageFiles?(messageSid: string, day?: Day): Promise<MessageFiles>;
+}
+
+/** A message record as a listing shows it. */
+export interface ListedRecord {
+  key: string;
+  size: number;
+  archivedAt: Date | undefined;
+}
+
+export interface MessageFiles {
+  entries: ArchiveEntry[];
+  records: ListedRecord[];
+}
+
+export interface StoredMessageRecord {
+  key: string;
+  size: number;
+  record: MessageRecord;
 }
 
 export interface PresignedResponse {

@@ -10,6 +10,11 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { parseArchiveKey, parseMessageIndexEntry } from '../../domain/archive-key.ts';
+import {
+  InvalidMessageRecordError,
+  MESSAGE_RECORD_FILE,
+  parseMessageRecord,
+} from '../../domain/message-record.ts';
 import { isAccountSid } from '../../domain/sids.ts';
 import { type Day, dayPath } from '../../domain/utc-day.ts';
 import type {
@@ -19,9 +24,12 @@ import type {
   ArchiveReader,
   ConditionalMedia,
   ConditionalRead,
+  ListedRecord,
   MediaScope,
+  MessageFiles,
   OpenedMedia,
   PresignedResponse,
+  StoredMessageRecord,
 } from '../../ports/archive-reader.ts';
 
 export interface ArchiveReaderOptions {
@@ -37,6 +45,11 @@ const metadataOf = (output: {
   ContentType?: string;
   Metadata?: Record<string, string>;
   ContentLength?: number;
+  ObjectLockMode?: string;
+  ObjectLockRetainUntilDate?: Date;
+  ObjectLockLegalHoldStatus?: string;
+  ChecksumSHA256?: string;
+  ChecksumType?: string;
 }): ArchiveEntryDetails => {
   const meta = output.Metadata ?? {};
   const size = meta.size !== undefined ? Number(meta.size) : undefined;
@@ -52,10 +65,26 @@ const metadataOf = (output: {
     contentType: output.ContentType,
     receivedAt: meta['received-at'],
     originalFilename,
-    sha256: meta.sha256,
+    // One-pass writes carry no sha256 metadata: S3's own full-object checksum is the digest.
+    sha256:
+      meta.sha256 ??
+      (output.ChecksumSHA256 && output.ChecksumType !== 'COMPOSITE'
+        ? Buffer.from(output.ChecksumSHA256, 'base64').toString('hex')
+        : undefined),
     size: Number.isSafeInteger(size) ? size : undefined,
     ...(meta.from !== undefined ? { from: meta.from } : {}),
     ...(meta.to !== undefined ? { to: meta.to } : {}),
+    ...(output.ObjectLockMode
+      ? {
+          retention: {
+            mode: output.ObjectLockMode,
+            until: output.ObjectLockRetainUntilDate?.toISOString(),
+          },
+        }
+      : {}),
+    ...(output.ObjectLockLegalHoldStatus === 'ON' || output.ObjectLockLegalHoldStatus === 'OFF'
+      ? { legalHold: output.ObjectLockLegalHoldStatus }
+      : {}),
   };
 };
 
@@ -180,13 +209,7 @@ export const createArchiveReader = (options: ArchiveReaderOptions): ArchiveReade
     };
   };
 
-  const collect = async (iterable: AsyncIterable<ArchiveEntry>): Promise<ArchiveEntry[]> => {
-    const entries: ArchiveEntry[] = [];
-    for await (const entry of iterable) entries.push(entry);
-    return entries;
-  };
-
-  const findMessage = async (messageSid: string, day?: Day): Promise<ArchiveEntry[]> => {
+  const findMessageFiles = async (messageSid: string, day?: Day): Promise<MessageFiles> => {
     const places: { accountSid: string; day: Day }[] = [];
     if (day) {
       for (const accountSid of await accounts()) places.push({ accountSid, day });
@@ -202,12 +225,28 @@ export const createArchiveReader = (options: ArchiveReaderOptions): ArchiveReade
       }
     }
     const entries: ArchiveEntry[] = [];
+    const records: ListedRecord[] = [];
     for (const place of places) {
       const messagePrefix = `${prefix}${place.accountSid}/${dayPath(place.day)}/${messageSid}/`;
-      entries.push(...(await collect(listEntries(messagePrefix))));
+      // The same listing shows the message record: no request of its own.
+      for await (const page of listPages(messagePrefix)) {
+        entries.push(...entriesOf(page));
+        for (const object of page.Contents ?? []) {
+          if (object.Key === `${messagePrefix}${MESSAGE_RECORD_FILE}`) {
+            records.push({
+              key: object.Key,
+              size: object.Size ?? 0,
+              archivedAt: object.LastModified,
+            });
+          }
+        }
+      }
     }
-    return entries;
+    return { entries, records };
   };
+
+  const findMessage = async (messageSid: string, day?: Day): Promise<ArchiveEntry[]> =>
+    (await findMessageFiles(messageSid, day)).entries;
 
   const findMedia = async (
     mediaSid: string,
@@ -228,7 +267,9 @@ export const createArchiveReader = (options: ArchiveReaderOptions): ArchiveReade
   };
 
   const describe = async (key: string): Promise<ArchiveEntryDetails> =>
-    metadataOf(await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })));
+    metadataOf(
+      await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' })),
+    );
 
   const open = async (key: string): Promise<OpenedMedia> => {
     const output = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
@@ -250,7 +291,14 @@ export const createArchiveReader = (options: ArchiveReaderOptions): ArchiveReade
     };
     try {
       const output = read.headOnly
-        ? await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ...conditions }))
+        ? await s3.send(
+            new HeadObjectCommand({
+              Bucket: bucket,
+              Key: key,
+              ChecksumMode: 'ENABLED',
+              ...conditions,
+            }),
+          )
         : await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...conditions }));
       return {
         ...metadataOf(output),
@@ -285,7 +333,33 @@ export const createArchiveReader = (options: ArchiveReaderOptions): ArchiveReade
       { expiresIn: expiresInSeconds },
     );
 
+  const messageRecords = async (
+    entries: readonly ArchiveEntry[],
+  ): Promise<StoredMessageRecord[]> => {
+    const keys = new Set(
+      entries.map(
+        (entry) => `${entry.key.slice(0, entry.key.lastIndexOf('/') + 1)}${MESSAGE_RECORD_FILE}`,
+      ),
+    );
+    const found: StoredMessageRecord[] = [];
+    for (const key of keys) {
+      try {
+        const output = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        const text = (await output.Body?.transformToString('utf8')) ?? '';
+        found.push({ key, size: Buffer.byteLength(text), record: parseMessageRecord(text) });
+      } catch (error) {
+        const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata
+          ?.httpStatusCode;
+        if (status === 404 || error instanceof InvalidMessageRecordError) continue;
+        throw error;
+      }
+    }
+    return found;
+  };
+
   return {
+    messageRecords,
+    findMessageFiles,
     accounts,
     listDay,
     listDayPage,

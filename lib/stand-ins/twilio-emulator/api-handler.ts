@@ -97,7 +97,10 @@ const accountOfPath = (ctx: EmulatorContext, sid: string | undefined): string | 
 export const createApiHandler =
   (ctx: EmulatorContext) =>
   async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    req.resume();
+    // Only a redaction (POST of a Message) has a body the emulator reads.
+    let form: URLSearchParams | undefined;
+    if (req.method === 'POST') form = await readForm(req);
+    else req.resume();
     const url = new URL(req.url ?? '/', 'http://api.local');
     const fields: LogFields = {
       origin: 'api',
@@ -165,12 +168,36 @@ export const createApiHandler =
         answer(404, notFound(url.pathname));
         return;
       }
-      route(ctx, account, req.method ?? 'GET', scoped[2], url, fields, answer);
+      route(ctx, account, req.method ?? 'GET', scoped[2], url, fields, answer, form);
     } catch (error) {
       if (!(error instanceof InvalidQueryError)) throw error;
       answer(400, twilioError(400, 20001, error.message));
     }
   };
+
+const readForm = async (req: IncomingMessage): Promise<URLSearchParams> => {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+};
+
+/** Twilio's redaction: `Body=` on a finished message blanks it; anything else is not emulated. */
+const redact = (
+  accountSid: string,
+  message: MessageRecord,
+  form: URLSearchParams | undefined,
+  answer: Answer,
+): RequestLogEntry => {
+  if (form?.get('Body') !== '' || [...(form?.keys() ?? [])].length !== 1) {
+    return answer(400, twilioError(400, 20001, 'Only Body= (redaction) is emulated'));
+  }
+  if (isInFlight(message) || message.status === 'receiving') {
+    return answer(400, twilioError(400, 20009, 'Cannot redact this message before it is complete'));
+  }
+  message.body = '';
+  message.dateUpdated = new Date();
+  return answer(200, messageJson(accountSid, message));
+};
 
 /** Logs (taking the next seq) and sends; `undefined` body = empty answer. */
 type Answer = (status: number, body?: unknown, headers?: Record<string, string>) => RequestLogEntry;
@@ -215,6 +242,7 @@ const route = (
   url: URL,
   fields: LogFields,
   answer: Answer,
+  form?: URLSearchParams,
 ): RequestLogEntry => {
   const basePath = `/2010-04-01/Accounts/${accountSid}`;
   const own = (message: MessageRecord | undefined) =>
@@ -287,9 +315,10 @@ const route = (
 
   const messageMatch = MESSAGE.exec(rest);
   if (messageMatch?.[1]) {
-    if (method !== 'GET') return notAllowed();
+    if (method !== 'GET' && method !== 'POST') return notAllowed();
     const message = own(ctx.store.message(messageMatch[1]));
     if (!message) return answer(404, notFound(url.pathname));
+    if (method === 'POST') return redact(accountSid, message, form, answer);
     return answer(200, messageJson(accountSid, message));
   }
 

@@ -11,7 +11,8 @@ import { readArchiverConfig } from '../../../lib/config/lambda.ts';
 import { type MediaJob, serializeMediaJob } from '../../../lib/domain/media-job.ts';
 import { mediaResourcePath } from '../../../lib/domain/sids.ts';
 import { createArchiverHandler } from '../../../lib/handlers/archiver-handler.ts';
-import { type LocalS3Server, startLocalS3Server } from '../../../lib/stand-ins/s3-server.ts';
+import { startFauxqsServer } from '../../../lib/stand-ins/fauxqs-server.ts';
+import type { LocalS3Server } from '../../../lib/stand-ins/s3-server.ts';
 import { type LocalSqsServer, startLocalSqsServer } from '../../../lib/stand-ins/sqs-server.ts';
 import { localS3Client } from '../../helpers/archived-objects.ts';
 import { captureOutput } from '../../helpers/capture-stdout.ts';
@@ -122,7 +123,7 @@ describe('redirects outside TWILIO_MEDIA_ORIGINS, through the archiver handler',
     workDir = await mkdtemp(join(tmpdir(), 'media-origins-'));
     await mkdir(join(workDir, 'spool'));
     [s3Server, sqsServer] = await Promise.all([
-      startLocalS3Server({ directory: join(workDir, 's3'), buckets: [BUCKET] }),
+      startFauxqsServer({ directory: join(workDir, 's3'), buckets: [BUCKET] }),
       startLocalSqsServer(),
     ]);
     sqs = localSqsClient(sqsServer.endpoint);

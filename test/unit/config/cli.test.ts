@@ -16,7 +16,6 @@ describe('readCliConfig', () => {
         region: 'us-east-1',
         forcePathStyle: true,
         credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-        checksumsWhenRequired: true,
       },
     });
   });
@@ -51,7 +50,7 @@ describe('readCliConfig', () => {
     expect(config).toEqual({
       bucket: 'prod',
       archivePrefix: 'media/',
-      s3: { region: 'eu-west-1', forcePathStyle: false, checksumsWhenRequired: false },
+      s3: { region: 'eu-west-1', forcePathStyle: false },
     });
     expect(() => readCliConfig({ local: false }, {})).toThrow(ConfigurationError);
     expect(() => readCliConfig({ local: true }, { TWILIO_ACCOUNT_SID: 'x' })).toThrow(
