@@ -240,7 +240,7 @@ export interface AccountDirectory {
   ): Promise<(TwilioAccount & { authToken: string }) | undefined>;
 }
 
-/** Which tokens validate the webhooks of one account. Built by `lib/account-tokens.ts`. */
+/** Which tokens validate the webhooks of one account. Built by `lib/use-cases/account-tokens.ts`. */
 export interface AccountTokens {
   /**
    * Tokens, newest first; `undefined` when this deployment does not serve the account.

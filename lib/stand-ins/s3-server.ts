@@ -1,4 +1,4 @@
-/** What the local stack, the bench and the tests need of a local S3 (lib/local/fauxqs-server.ts). */
+/** What the local stack, the bench and the tests need of a local S3 (lib/stand-ins/fauxqs-server.ts). */
 
 export interface S3RequestLogEntry {
   method: string;
