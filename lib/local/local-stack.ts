@@ -10,6 +10,7 @@ import {
   type RawRoute,
   startLocalHttpApi,
 } from './http-api-gateway.ts';
+import { ARCHIVER_TIMEOUT_SECONDS, LEGACY_WEBHOOK_PATH, WEBHOOK_PATH } from './local-constants.ts';
 import { type LocalS3Server, PortInUseError, startLocalS3Server } from './s3-server.ts';
 import { type SqsPoller, type SqsPollerOptions, startSqsPoller } from './sqs-poller.ts';
 import { type LocalSqsServer, startLocalSqsServer } from './sqs-server.ts';
@@ -217,13 +218,13 @@ export const startLocalStack = async (
     };
     const http: LocalHttpApi = await withPortVariable('PORT', config.httpPort, () =>
       startLocalHttpApi(
-        { lambdas: { '/webhook': webhook }, raw: hooks.rawRoutes?.(partial) ?? {} },
+        { lambdas: { [WEBHOOK_PATH]: webhook, [LEGACY_WEBHOOK_PATH]: webhook }, raw: hooks.rawRoutes?.(partial) ?? {} },
         { port: config.httpPort },
       ),
     );
     closers.push(() => http.close());
     partial.httpBaseUrl = http.baseUrl;
-    partial.webhookUrl = `${http.baseUrl}/webhook`;
+    partial.webhookUrl = `${http.baseUrl}${WEBHOOK_PATH}`;
 
     const handler = archiver as unknown as SqsPollerOptions['handler'];
     const poller = startSqsPoller({
@@ -231,6 +232,7 @@ export const startLocalStack = async (
       queueUrl,
       handler: hooks.wrapArchiver ? hooks.wrapArchiver(handler) : handler,
       visibilityTimeoutSeconds: config.visibilityTimeoutSeconds,
+      invocationTimeoutSeconds: config.invocationTimeoutSeconds ?? ARCHIVER_TIMEOUT_SECONDS,
       ...hooks.poller,
     });
     // The poller must stop before the servers it talks to.

@@ -1,4 +1,5 @@
 import {
+  ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
   type Message,
   ReceiveMessageCommand,
@@ -15,7 +16,13 @@ export interface SqsPollerOptions {
   handler: SqsHandler;
   functionName?: string;
   batchSize?: number;
+  /**
+   * Seconds a received job stays invisible: the delay before a failed job is tried again. An
+   * invocation that runs longer gets its batch hidden until its deadline (one heartbeat).
+   */
   visibilityTimeoutSeconds?: number;
+  /** The handler's deadline (Lambda: the function timeout), independent of the retry delay. */
+  invocationTimeoutSeconds?: number;
   waitTimeSeconds?: number;
   /** Batches in flight at once (Lambda's concurrency for this event source). */
   concurrency?: number;
@@ -79,6 +86,7 @@ export const startSqsPoller = (options: SqsPollerOptions): SqsPoller => {
     functionName = 'archiver',
     batchSize = 10,
     visibilityTimeoutSeconds = 30,
+    invocationTimeoutSeconds = visibilityTimeoutSeconds,
     waitTimeSeconds = 1,
     concurrency = 1,
     beforeDelete,
@@ -88,21 +96,50 @@ export const startSqsPoller = (options: SqsPollerOptions): SqsPoller => {
   const stats = { batches: 0, received: 0, deleted: 0, failedBatches: 0 };
   const abort = new AbortController();
 
+  // Lambda keeps a batch invisible for as long as the invocation may run. Here the receive hides it
+  // only for the short retry delay, so a slow invocation extends it once to its deadline. Only
+  // slow invocations pay for it: local-aws-sqs counts a visibility change as a receive.
+  const hideUntilDeadline = (event: SQSEvent) => {
+    if (invocationTimeoutSeconds <= visibilityTimeoutSeconds) return undefined;
+    const timer = setTimeout(
+      () => {
+        client
+          .send(
+            new ChangeMessageVisibilityBatchCommand({
+              QueueUrl: queueUrl,
+              Entries: event.Records.map((r, i) => ({
+                Id: String(i),
+                ReceiptHandle: r.receiptHandle,
+                VisibilityTimeout: invocationTimeoutSeconds + 1,
+              })),
+            }),
+          )
+          .catch(onError);
+      },
+      Math.max(0, visibilityTimeoutSeconds * 1000 - 500),
+    );
+    timer.unref();
+    return timer;
+  };
+
   const handleBatch = async (messages: Message[]) => {
     const event: SQSEvent = { Records: messages.map((m) => toRecord(m, eventSourceARN)) };
     stats.batches += 1;
     stats.received += messages.length;
     let response: SQSBatchResponse | undefined;
+    const heartbeat = hideUntilDeadline(event);
     try {
       response = (await handler(
         event,
-        createLocalContext(functionName, visibilityTimeoutSeconds * 1000),
+        createLocalContext(functionName, invocationTimeoutSeconds * 1000),
       )) as SQSBatchResponse | undefined;
       await beforeDelete?.(event, response);
     } catch (error) {
       stats.failedBatches += 1;
       onError(error);
       return;
+    } finally {
+      clearTimeout(heartbeat);
     }
     const failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
     const known = new Set(event.Records.map((r) => r.messageId));
