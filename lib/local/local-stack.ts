@@ -1,3 +1,4 @@
+import { createServer as createNetServer } from 'node:net';
 import { CreateBucketCommand, HeadBucketCommand, S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { type LocalStackConfig, readArchiverConfig, readWebhookConfig } from '../config.ts';
@@ -10,6 +11,7 @@ import {
   type RawRoute,
   startLocalHttpApi,
 } from './http-api-gateway.ts';
+import { loadDemoCredentials } from './demo-credentials.ts';
 import { ARCHIVER_TIMEOUT_SECONDS, LEGACY_WEBHOOK_PATH, WEBHOOK_PATH } from './local-constants.ts';
 import { type LocalS3Server, PortInUseError, startLocalS3Server } from './s3-server.ts';
 import { type SqsPoller, type SqsPollerOptions, startSqsPoller } from './sqs-poller.ts';
@@ -71,7 +73,25 @@ export class LocalPortInUseError extends Error {
   }
 }
 
+/**
+ * Fails fast when the port is taken. s3rver (in its child) and local-aws-sqs throw EADDRINUSE as an
+ * unhandled 'error' event with a stack trace instead of rejecting, so ask the kernel first.
+ */
+const assertPortFree = (port: number, variable: string): Promise<void> =>
+  port === 0
+    ? Promise.resolve()
+    : new Promise((resolve, reject) => {
+        const probe = createNetServer();
+        probe.once('error', (error: NodeJS.ErrnoException) =>
+          reject(error.code === 'EADDRINUSE' ? new LocalPortInUseError(port, variable) : error),
+        );
+        probe.listen({ port, host: '127.0.0.1', exclusive: true }, () =>
+          probe.close(() => resolve()),
+        );
+      });
+
 const withPortVariable = async <T>(variable: string, port: number, start: () => Promise<T>) => {
+  await assertPortFree(port, variable);
   try {
     return await start();
   } catch (error) {
@@ -139,8 +159,13 @@ export const startLocalStack = async (
     let emulator: TwilioEmulator | undefined;
     let twilioEnv: Record<string, string> = {};
     if (!config.twilio) {
+      await assertPortFree(config.twilioCdnPort, 'LOCAL_TWILIO_CDN_PORT');
+      const demoCredentials = hooks.emulator?.accountSid
+        ? {}
+        : await loadDemoCredentials(config.dataDir);
       emulator = await withPortVariable('LOCAL_TWILIO_PORT', config.twilioApiPort, () =>
         startTwilioEmulator({
+          ...demoCredentials,
           ...hooks.emulator,
           apiPort: config.twilioApiPort,
           cdnPort: config.twilioCdnPort,
@@ -218,7 +243,10 @@ export const startLocalStack = async (
     };
     const http: LocalHttpApi = await withPortVariable('PORT', config.httpPort, () =>
       startLocalHttpApi(
-        { lambdas: { [WEBHOOK_PATH]: webhook, [LEGACY_WEBHOOK_PATH]: webhook }, raw: hooks.rawRoutes?.(partial) ?? {} },
+        {
+          lambdas: { [WEBHOOK_PATH]: webhook, [LEGACY_WEBHOOK_PATH]: webhook },
+          raw: hooks.rawRoutes?.(partial) ?? {},
+        },
         { port: config.httpPort },
       ),
     );

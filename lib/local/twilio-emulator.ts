@@ -104,30 +104,33 @@ export const startTwilioEmulator = async (
     return message;
   };
 
+  const addMessage = (seed: SeedMessage): SeededMessage => {
+    const message = ctx.store.add(seed);
+    return {
+      sid: message.sid,
+      media: message.media.map((media) => {
+        const path = mediaResourcePath(accountSid, message.sid, media.sid);
+        return {
+          sid: media.sid,
+          messageSid: message.sid,
+          contentType: media.contentType,
+          size: media.body.length,
+          sha256: media.sha256,
+          path,
+          url: `${api.baseUrl}${path}`,
+        };
+      }),
+    };
+  };
+  ctx.seed = addMessage;
+
   return {
     apiBaseUrl: api.baseUrl,
     cdnBaseUrl: cdn.baseUrl,
     accountSid,
     authToken,
     apiKey,
-    addMessage(seed: SeedMessage): SeededMessage {
-      const message = ctx.store.add(seed);
-      return {
-        sid: message.sid,
-        media: message.media.map((media) => {
-          const path = mediaResourcePath(accountSid, message.sid, media.sid);
-          return {
-            sid: media.sid,
-            messageSid: message.sid,
-            contentType: media.contentType,
-            size: media.body.length,
-            sha256: media.sha256,
-            path,
-            url: `${api.baseUrl}${path}`,
-          };
-        }),
-      };
-    },
+    addMessage,
     hasMedia: (mediaSid) => {
       const media = ctx.store.media(mediaSid);
       return media !== undefined && media.deleted === undefined;

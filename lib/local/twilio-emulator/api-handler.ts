@@ -6,7 +6,8 @@ import { delay, parseBasicAuth, resetConnection, sameSecret, sendJson } from './
 import { InvalidQueryError, paginate, parsePageRequest } from './paging.ts';
 import { mediaJson, messageJson, notFound, twilioError } from './representations.ts';
 import { randomSid } from './sids.ts';
-import { isInFlight } from './store.ts';
+import { SEED_PATH, SeedTooLargeError, seedFromRequest } from './seed-handler.ts';
+import { isInFlight, SeedError } from './store.ts';
 import type { RequestLogEntry } from './types.ts';
 
 type LogFields = Omit<RequestLogEntry, 'seq' | 'at' | 'status'>;
@@ -29,8 +30,9 @@ const authenticate = (ctx: EmulatorContext, header: string | undefined): string 
 export const createApiHandler =
   (ctx: EmulatorContext) =>
   async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    req.resume();
     const url = new URL(req.url ?? '/', 'http://api.local');
+    const seeding = url.pathname === SEED_PATH && req.method === 'POST' && ctx.seed !== undefined;
+    if (!seeding) req.resume();
     const fields: LogFields = {
       origin: 'api',
       method: req.method ?? 'GET',
@@ -61,6 +63,18 @@ export const createApiHandler =
       return;
     }
     fields.authorizedAs = authorizedAs;
+
+    // Before the fault draw: seeding is the test harness, not the Twilio API under test.
+    if (seeding && ctx.seed) {
+      try {
+        answer(201, await seedFromRequest(req, ctx.seed));
+      } catch (error) {
+        if (error instanceof SeedTooLargeError) answer(413, twilioError(413, 21617, error.message));
+        else if (error instanceof SeedError) answer(400, twilioError(400, 20001, error.message));
+        else throw error;
+      }
+      return;
+    }
 
     const fault = drawFault(ctx.random, ctx.faults);
     if (fault?.kind === 'throttle') {
