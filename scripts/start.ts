@@ -1,50 +1,117 @@
-// `npm start`: the whole product on this machine until Ctrl-C. See README "Local stack".
-import { ARCHIVE_BROWSER_PATH, archiveBrowserRoutes } from '../lib/browser/local-route.ts';
-import { readLocalStackConfig } from '../lib/config.ts';
-import { LocalPortInUseError, startLocalStack } from '../lib/local/local-stack.ts';
+// `npm start`: the whole product on this machine until Ctrl-C or SIGTERM. See README "Local stack".
+// Run by node directly (package.json), not through a wrapper, so that signals reach this process.
 
-const config = readLocalStackConfig();
+// The SDK's notice about Node < 22 (the lockfile pins the SDK) would bury the banner.
+const emitWarning = process.emitWarning;
+process.emitWarning = ((warning: string | Error, ...rest: never[]) => {
+  if (String(warning).startsWith('NodeVersionSupportWarning')) return;
+  emitWarning.call(process, warning, ...rest);
+}) as typeof process.emitWarning;
+
+// Quiet human-readable lines by default; LOG_FORMAT=json (or --json) keeps the Lambda's JSON lines.
+const json = process.argv.includes('--json') || process.env.LOG_FORMAT === 'json';
+if (!json) {
+  process.env.POWERTOOLS_METRICS_DISABLED ??= 'true';
+  const { installHumanLog } = await import('../lib/local/human-log.ts');
+  installHumanLog(process.stdout);
+  installHumanLog(process.stderr);
+}
+
+const { readLocalStackConfig, ConfigurationError } = await import('../lib/config.ts');
+const { LocalPortInUseError, startLocalStack } = await import('../lib/local/local-stack.ts');
+const { removeStackFile, writeStackFile } = await import('../lib/local/stack-file.ts');
+const { ARCHIVE_BROWSER_PATH, archiveBrowserRoutes } = await import(
+  '../lib/browser/local-route.ts'
+);
+
 let stack: Awaited<ReturnType<typeof startLocalStack>>;
+let config: ReturnType<typeof readLocalStackConfig>;
 try {
+  config = readLocalStackConfig();
   stack = await startLocalStack(config, { rawRoutes: archiveBrowserRoutes });
 } catch (error) {
-  const reason = error instanceof LocalPortInUseError ? error.message : String(error);
-  console.error(`npm start: ${reason}`);
+  const oneLine = error instanceof LocalPortInUseError || error instanceof ConfigurationError;
+  console.error(`npm start: ${oneLine ? (error as Error).message : String(error)}`);
   process.exit(1);
 }
 
+const browserUrl = `${stack.httpBaseUrl}${ARCHIVE_BROWSER_PATH}/`;
 const s3Port = new URL(stack.s3Endpoint).port;
+const sqsPort = new URL(stack.sqsEndpoint).port;
+const localEnv = [
+  ...(s3Port === '4569' ? [] : [`LOCAL_S3_PORT=${s3Port}`]),
+  ...(config.dataDir === '.local' ? [] : [`LOCAL_DATA_DIR=${config.dataDir}`]),
+  ...(stack.bucket === 'twilio-media-archive' ? [] : [`ARCHIVE_BUCKET=${stack.bucket}`]),
+].join(' ');
+const cli = (command: string) => `${localEnv ? `${localEnv} ` : ''}npx media-archive ${command}`;
+
+const twilioLines = stack.emulator
+  ? [
+      '  Twilio       DEMO MODE: built-in Twilio emulator (no Twilio credentials configured)',
+      `               API ${stack.emulator.apiBaseUrl}   CDN ${stack.emulator.cdnBaseUrl}`,
+      `               demo account ${stack.accountSid} (kept in ${config.dataDir}/twilio-emulator.json)`,
+    ]
+  : [
+      `  Twilio       ${config.twilio?.apiBaseUrl} as ${stack.accountSid}`,
+      stack.publicWebhookUrl
+        ? `  Twilio must call  POST ${stack.publicWebhookUrl}  (PUBLIC_WEBHOOK_URL; signatures are checked against it)`
+        : `  Twilio must call  your tunnel's https URL + /twilio/messages: set PUBLIC_WEBHOOK_URL to exactly that URL`,
+      stack.deleteAfterArchive
+        ? `  !!! DELETE_AFTER_ARCHIVE=true: media is DELETED at Twilio once copied into ${config.dataDir}/s3 !!!`
+        : `  !!! KEEPING MEDIA AT TWILIO: local trial with a real account (set DELETE_AFTER_ARCHIVE=true to delete after archiving) !!!`,
+    ];
+
 const lines = [
   '',
   'twilio-media-archiver — local stack',
   `  webhook      POST ${stack.webhookUrl}`,
-  `  archive      ${stack.httpBaseUrl}${ARCHIVE_BROWSER_PATH}/  (read-only browser)`,
+  `  archive      ${browserUrl}  (read-only browser)`,
   `  S3           ${stack.s3Endpoint}  bucket ${stack.bucket}  (data in ${config.dataDir}/s3)`,
   `  SQS          ${stack.sqsEndpoint}  queue ${stack.queueUrl}`,
   `  dead letters ${stack.deadLetterQueueUrl}`,
-  stack.emulator
+  ...twilioLines,
+  '',
+  ...(stack.emulator
     ? [
-        '  Twilio       DEMO MODE: built-in Twilio emulator (no Twilio credentials configured)',
-        `               API ${stack.emulator.apiBaseUrl}   CDN ${stack.emulator.cdnBaseUrl}`,
-        `               sign test webhooks with account ${stack.accountSid}`,
-        `               and auth token ${stack.authToken}`,
-      ].join('\n')
-    : `  Twilio       ${config.twilio?.apiBaseUrl} as ${stack.accountSid}`,
+        '  Try it (adds a message at the emulator, archives it, checks it):',
+        `  ${cli('send-test --local')}`,
+      ]
+    : []),
+  `  ${cli('ls --local')}`,
+  ...(sqsPort === '9324' ? [] : [`  (ops commands: LOCAL_SQS_PORT=${sqsPort})`]),
   '',
-  `  AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER aws s3 ls --endpoint-url ${stack.s3Endpoint} --recursive s3://${stack.bucket}/`,
-  `  LOCAL_S3_PORT=${s3Port} ARCHIVE_BUCKET=${stack.bucket} npx media-archive ls --local`,
-  '',
-  'Ctrl-C stops everything.',
+  `Ctrl-C or SIGTERM (pid ${process.pid}) stops everything. Logs: one line per event (LOG_FORMAT=json for JSON).`,
 ];
 console.log(lines.join('\n'));
 
+await writeStackFile(config.dataDir, {
+  pid: process.pid,
+  webhookUrl: stack.webhookUrl,
+  s3Endpoint: stack.s3Endpoint,
+  bucket: stack.bucket,
+  archivePrefix: stack.archivePrefix,
+  accountSid: stack.accountSid,
+  browserUrl,
+  ...(stack.emulator
+    ? { emulator: { apiBaseUrl: stack.emulator.apiBaseUrl, authToken: stack.authToken } }
+    : {}),
+});
+
 let stopping = false;
-const stop = async () => {
+const stop = async (signal: NodeJS.Signals) => {
   if (stopping) return;
   stopping = true;
-  console.log('\nstopping…');
+  console.log(`\n${signal}: stopping…`);
+  await removeStackFile(config.dataDir).catch(() => undefined);
   await stack.close();
   process.exit(0);
 };
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
+process.on('SIGHUP', stop);
+// npm exits on SIGTERM without passing it on: a stack whose parent went away stops too, instead of
+// holding every port as an orphan.
+const parent = process.ppid;
+setInterval(() => {
+  if (process.ppid !== parent) void stop('SIGTERM');
+}, 250).unref();

@@ -25,9 +25,13 @@ const isDemoCredentials = (value: unknown): value is DemoCredentials => {
 };
 
 /** Reads `{dataDir}/twilio-emulator.json`; `undefined` when there is none (or it is unreadable). */
-export const readDemoCredentials = async (dataDir: string): Promise<DemoCredentials | undefined> => {
+export const readDemoCredentials = async (
+  dataDir: string,
+): Promise<DemoCredentials | undefined> => {
   try {
-    const parsed: unknown = JSON.parse(await readFile(join(dataDir, DEMO_CREDENTIALS_FILE), 'utf8'));
+    const parsed: unknown = JSON.parse(
+      await readFile(join(dataDir, DEMO_CREDENTIALS_FILE), 'utf8'),
+    );
     return isDemoCredentials(parsed) ? parsed : undefined;
   } catch {
     return undefined;

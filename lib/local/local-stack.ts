@@ -40,6 +40,10 @@ export interface LocalStack {
   queueUrl: string;
   deadLetterQueueUrl: string;
   accountSid: string;
+  /** Whether the archiver deletes at Twilio (with real credentials: false unless asked for). */
+  deleteAfterArchive: boolean;
+  /** PUBLIC_WEBHOOK_URL: the URL Twilio is given, which signatures are checked against. */
+  publicWebhookUrl?: string;
   /** Set in demo mode (no Twilio credentials configured). */
   emulator?: TwilioEmulator;
   /** The token that signs webhooks (demo mode: the emulator's). */
@@ -203,6 +207,9 @@ export const startLocalStack = async (
     const { queueUrl, deadLetterQueueUrl } = await ensureQueues(sqs);
 
     const lambdaEnv = {
+      // A trial with a real account keeps every media at Twilio unless deletion is asked for: the
+      // local copy lives in a directory of the clone that one `rm -rf` loses.
+      ...(config.twilio ? { DELETE_AFTER_ARCHIVE: 'false' } : {}),
       // local-aws-sqs counts ChangeMessageVisibility as a receive, which would halve the
       // attempts before the DLQ; locally the poller's short visibility timeout is the backoff.
       RETRY_BACKOFF_SECONDS: '0',
@@ -235,6 +242,10 @@ export const startLocalStack = async (
       queueUrl,
       deadLetterQueueUrl,
       accountSid: webhookConfig.accountSid,
+      deleteAfterArchive: archiverConfig.deleteAfterArchive,
+      ...(webhookConfig.publicWebhookUrl
+        ? { publicWebhookUrl: webhookConfig.publicWebhookUrl }
+        : {}),
       authToken: webhookConfig.authTokens[0] as string,
       s3,
       sqs,
