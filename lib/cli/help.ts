@@ -36,6 +36,7 @@ Commands:
   backfill   enqueue (or --direct archive) media already at Twilio: --since DATE [--until DATE]
   reconcile  enqueue media of the last days that the archive lacks (missed webhooks)
   redrive    move dead-lettered jobs back to the media queue (--dry-run lists their reasons)
+  send-test  --local: archive a test message through the running local stack, end to end
 
 Run media-archive <command> --help for its options.
 

@@ -6,6 +6,7 @@ import { runGet } from './commands/get.ts';
 import { runLs } from './commands/ls.ts';
 import { run as runReconcile } from './commands/reconcile.ts';
 import { run as runRedrive } from './commands/redrive.ts';
+import { run as runSendTest } from './commands/send-test.ts';
 import { runServe } from './commands/serve.ts';
 import { runStats } from './commands/stats.ts';
 import { runUrl } from './commands/url.ts';
@@ -67,6 +68,7 @@ const OPERATIONS: Record<string, (argv: readonly string[], io: CliIo) => Promise
   backfill: runBackfill,
   reconcile: runReconcile,
   redrive: runRedrive,
+  'send-test': runSendTest,
 };
 
 /** Runs one command line; resolves to the exit status (never throws, never exits the process). */
