@@ -1,5 +1,6 @@
 import type { WebhookConfig } from './config.ts';
 import type { MediaJob } from './domain/media-job.ts';
+import { isAccountSid } from './domain/sids.ts';
 import { isValidTwilioSignature } from './domain/twilio-signature.ts';
 import { ForeignAccountWebhookError, SignatureMismatchError } from './domain/webhook-errors.ts';
 import { mediaJobsFromWebhook, singleField, type WebhookFields } from './domain/webhook-form.ts';
@@ -35,10 +36,16 @@ export const receiveWebhook = async (
     params: request.fields,
     signature: request.signature,
   });
-  if (!signed) throw new SignatureMismatchError();
+  if (!signed) {
+    throw new SignatureMismatchError({
+      signature: request.signature ? 'invalid' : 'missing',
+      checkedUrl: request.url,
+    });
+  }
   const accountSid = singleField(request.fields, 'AccountSid');
   if (accountSid !== undefined && accountSid !== config.accountSid) {
-    throw new ForeignAccountWebhookError();
+    // Only a SID-shaped value is named in the log: the field is the caller's text.
+    throw new ForeignAccountWebhookError(isAccountSid(accountSid) ? accountSid : undefined);
   }
   const jobs = mediaJobsFromWebhook(request.fields, {
     receivedAt,
