@@ -1,6 +1,33 @@
 // `npm start`: the whole product on this machine until Ctrl-C or SIGTERM. See README "Local stack".
 // Run by node directly (package.json), not through a wrapper, so that signals reach this process.
 
+import { readFileSync } from 'node:fs';
+
+// npm exits on SIGTERM without passing it on (and may run us under `sh -c`): a stack whose
+// launcher went away stops too, instead of holding every port as an orphan. Read first thing, so
+// a signal during start-up is not missed.
+const launcher = (() => {
+  const pids = [process.ppid];
+  try {
+    const stat = readFileSync(`/proc/${process.ppid}/stat`, 'utf8');
+    const [, comm, rest] = /^\d+ \((.*)\) (.*)$/s.exec(stat) ?? [];
+    const grandparent = Number(rest?.split(' ')[1]);
+    if (comm && /^(sh|dash|bash)$/.test(comm) && grandparent > 1) pids.push(grandparent);
+  } catch {
+    // Not Linux: the parent alone is watched.
+  }
+  return pids;
+})();
+const isAlive = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+const launcherGone = () => process.ppid !== launcher[0] || !launcher.every(isAlive);
+
 // The SDK's notice about Node < 22 (the lockfile pins the SDK) would bury the banner.
 const emitWarning = process.emitWarning;
 process.emitWarning = ((warning: string | Error, ...rest: never[]) => {
@@ -109,9 +136,6 @@ const stop = async (signal: NodeJS.Signals) => {
 process.on('SIGINT', stop);
 process.on('SIGTERM', stop);
 process.on('SIGHUP', stop);
-// npm exits on SIGTERM without passing it on: a stack whose parent went away stops too, instead of
-// holding every port as an orphan.
-const parent = process.ppid;
 setInterval(() => {
-  if (process.ppid !== parent) void stop('SIGTERM');
+  if (launcherGone()) void stop('SIGTERM');
 }, 250).unref();
