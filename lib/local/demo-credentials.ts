@@ -56,3 +56,15 @@ export const loadDemoCredentials = async (dataDir: string): Promise<DemoCredenti
   });
   return created;
 };
+
+/** For `--local` ops commands: the running stack's demo account, if its data directory has one. */
+export const localDemoCredentials = async (
+  local: boolean,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<{ demoCredentials?: { accountSid: string; authToken: string } }> => {
+  if (!local) return {};
+  const found = await readDemoCredentials(env.LOCAL_DATA_DIR?.trim() || '.local');
+  return found
+    ? { demoCredentials: { accountSid: found.accountSid, authToken: found.authToken } }
+    : {};
+};

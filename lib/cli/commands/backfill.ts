@@ -23,6 +23,7 @@ import {
   type JobSink,
 } from '../../backfill/job-sinks.ts';
 import { readBackfillConfig } from '../../config.ts';
+import { localDemoCredentials } from '../../local/demo-credentials.ts';
 import { archiveKeyFor } from '../../domain/archive-key.ts';
 import type { MediaJob } from '../../domain/media-job.ts';
 import { dayOf, MAX_RANGE_DAYS, parseDay } from '../days.ts';
@@ -140,7 +141,10 @@ export const run = async (
   return runOpsCommand('backfill', io, args.local, async (run) => {
     const { failure, progress } = run;
     const interrupt = run.own(interruptSignal(io));
-    const config = readBackfillConfig({ local: args.local }, io.env);
+    const config = readBackfillConfig(
+      { local: args.local, ...(await localDemoCredentials(args.local, io.env)) },
+      io.env,
+    );
     const archiver = config.archiver;
     const s3 = openArchiveS3(run, config);
     const jobs: MediaJob[] = [];

@@ -12,6 +12,7 @@ import {
 import { createCatalogFor } from '../../backfill/deps.ts';
 import { reconcile, reconcileWindow } from '../../backfill/reconcile.ts';
 import { readBackfillConfig } from '../../config.ts';
+import { localDemoCredentials } from '../../local/demo-credentials.ts';
 import type { JobQueue } from '../../ports.ts';
 import { EXIT_OK, UsageError } from '../errors.ts';
 import type { CliIo } from '../main.ts';
@@ -60,7 +61,13 @@ export const run = async (
   return runOpsCommand('reconcile', io, values.local ?? false, async (run) => {
     const { progress } = run;
     const interrupt = run.own(interruptSignal(io));
-    const config = readBackfillConfig({ local: values.local ?? false }, io.env);
+    const config = readBackfillConfig(
+      {
+        local: values.local ?? false,
+        ...(await localDemoCredentials(values.local ?? false, io.env)),
+      },
+      io.env,
+    );
     const { archiver } = config;
     const s3 = openArchiveS3(run, config);
     const queue: JobQueue = values['dry-run']

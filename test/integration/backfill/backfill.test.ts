@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -24,6 +24,10 @@ import {
 import { createArchiverDeps } from '../../../lib/deps.ts';
 import { archiveKeyFor } from '../../../lib/domain/archive-key.ts';
 import { type MediaJob, parseMediaJob, serializeMediaJob } from '../../../lib/domain/media-job.ts';
+import {
+  DEMO_CREDENTIALS_FILE,
+  localDemoCredentials,
+} from '../../../lib/local/demo-credentials.ts';
 import { type LocalS3Server, startLocalS3Server } from '../../../lib/local/s3-server.ts';
 import { startSqsPoller } from '../../../lib/local/sqs-poller.ts';
 import { type LocalSqsServer, startLocalSqsServer } from '../../../lib/local/sqs-server.ts';
@@ -157,7 +161,17 @@ describe('backfill, reconcile and redrive against the emulator, s3rver and local
       LOCAL_SQS_PORT: String(sqsServer.port),
       LOCAL_TWILIO_PORT: new URL(emulator.apiBaseUrl).port,
       LOCAL_TWILIO_CDN_PORT: new URL(emulator.cdnBaseUrl).port,
+      LOCAL_DATA_DIR: dataDir,
     };
+    // As npm start does: the emulator's demo account in the data dir, the one --local may use.
+    await writeFile(
+      join(dataDir, DEMO_CREDENTIALS_FILE),
+      JSON.stringify({
+        accountSid: emulator.accountSid,
+        authToken: emulator.authToken,
+        apiKey: emulator.apiKey,
+      }),
+    );
 
     const random = seededRandom(2025);
     for (let n = 0; n < MESSAGES; n += 1) {
@@ -251,7 +265,10 @@ describe('backfill, reconcile and redrive against the emulator, s3rver and local
   it('resumes an interrupted run from its checkpoint and ends with the same set, no duplicates', async () => {
     // Prepare
     const cwd = join(dataDir, 'run2');
-    const config = readBackfillConfig({ local: true }, env).archiver;
+    const config = readBackfillConfig(
+      { local: true, ...(await localDemoCredentials(true, env)) },
+      env,
+    ).archiver;
     const run = {
       accountSid: config.accountSid,
       since: DAYS[0] as string,
@@ -315,7 +332,10 @@ describe('backfill, reconcile and redrive against the emulator, s3rver and local
 
   it('retries listing pages Twilio throttles with 429', async () => {
     // Prepare
-    const config = readBackfillConfig({ local: true }, env).archiver;
+    const config = readBackfillConfig(
+      { local: true, ...(await localDemoCredentials(true, env)) },
+      env,
+    ).archiver;
     const day = DAYS[2] as string;
     const expected = new Set(
       corpus
@@ -361,7 +381,10 @@ describe('backfill, reconcile and redrive against the emulator, s3rver and local
 
   it('enqueues nothing on a second run once the archive holds what the first run enqueued', async () => {
     // Prepare: the archiver's effect on S3 (an object at each job's key) for every missing media.
-    const config = readBackfillConfig({ local: true }, env).archiver;
+    const config = readBackfillConfig(
+      { local: true, ...(await localDemoCredentials(true, env)) },
+      env,
+    ).archiver;
     const jobs: MediaJob[] = [];
     await backfill(
       {
@@ -463,7 +486,10 @@ describe('backfill, reconcile and redrive against the emulator, s3rver and local
     it('redrive lists dead-lettered jobs with their reasons, moves them back, and they archive', async () => {
       // Prepare: three of the lost media's jobs dead-lettered by the archiver's own adapter.
       const deadLetter = createSqsDeadLetter({ client: sqs, queueUrl: dlqUrl });
-      const config = readBackfillConfig({ local: true }, env).archiver;
+      const config = readBackfillConfig(
+        { local: true, ...(await localDemoCredentials(true, env)) },
+        env,
+      ).archiver;
       const jobs: MediaJob[] = [];
       await backfill(
         {
