@@ -10,6 +10,7 @@ import { type ArchiveMediaDeps, archiveMedia } from '../archive-media.ts';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from '../cli/errors.ts';
 import { describeFailure, type FailureContext } from '../cli/failure.ts';
 import { formatBytes } from '../cli/format.ts';
+import { resolveHelp } from '../cli/help.ts';
 import type { CliIo } from '../cli/main.ts';
 import { createProgress, type Progress } from '../cli/progress.ts';
 import { createCliS3Client } from '../cli/s3-client.ts';
@@ -58,11 +59,14 @@ export const parseCommandArgs = <T extends object>(
     args = parse();
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    io.stderr.write(`media-archive ${command}: ${error.message}\n\n${help}`);
+    // One line and where the help is: the full help would scroll the error away.
+    io.stderr.write(
+      `media-archive ${command}: ${error.message}\nsee \`media-archive ${command} --help\`\n`,
+    );
     return EXIT_USAGE;
   }
   if (args) return args;
-  io.stdout.write(help);
+  io.stdout.write(resolveHelp(help, io.env ?? process.env));
   return EXIT_OK;
 };
 

@@ -146,3 +146,13 @@ ${COMMON}
 ${EXIT}
 `,
 };
+
+/** The help as this shell would run it: `${VAR:-default}` replaced by the value in effect. */
+export const resolveHelp = (
+  text: string,
+  env: Readonly<Record<string, string | undefined>>,
+): string =>
+  text.replace(/\$\{(\w+):-([^}]*)\}/g, (_, name: string, fallback: string) => {
+    const value = env[name]?.trim();
+    return value ? value : fallback;
+  });

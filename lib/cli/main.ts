@@ -1,6 +1,6 @@
 import { readCliConfig } from '../config.ts';
 import { createArchiveReader } from './archive-reader.ts';
-import { type CommandName, type ParsedCommand, parseCommandLine } from './args.ts';
+import { type ParsedCommand, parseCommandLine } from './args.ts';
 import { run as runBackfill } from './commands/backfill.ts';
 import { runGet } from './commands/get.ts';
 import { runLs } from './commands/ls.ts';
@@ -14,7 +14,7 @@ import type { CommandContext } from './context.ts';
 import { dayOf } from './days.ts';
 import { EXIT_OK, EXIT_USAGE, UsageError } from './errors.ts';
 import { describeFailure, type FailureContext } from './failure.ts';
-import { HELP } from './help.ts';
+import { HELP, resolveHelp } from './help.ts';
 import { createProgress, type StatusStream } from './progress.ts';
 import { createCliS3Client } from './s3-client.ts';
 
@@ -71,6 +71,10 @@ const OPERATIONS: Record<string, (argv: readonly string[], io: CliIo) => Promise
   'send-test': runSendTest,
 };
 
+/** A usage error: one line and where the help is, so it does not scroll away under the help. */
+export const usageLine = (error: UsageError): string =>
+  `media-archive: ${error.message}\nsee \`media-archive ${error.command ? `${error.command} ` : ''}--help\`\n`;
+
 /** Runs one command line; resolves to the exit status (never throws, never exits the process). */
 export const runCli = async (
   argv: readonly string[],
@@ -83,12 +87,11 @@ export const runCli = async (
     parsed = parseCommandLine(argv);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    const topic: CommandName | 'main' = (error.command as CommandName | undefined) ?? 'main';
-    io.stderr.write(`media-archive: ${error.message}\n\n${HELP[topic]}`);
+    io.stderr.write(usageLine(error));
     return EXIT_USAGE;
   }
   if (parsed.command === 'help') {
-    io.stdout.write(HELP[parsed.topic]);
+    io.stdout.write(resolveHelp(HELP[parsed.topic], io.env ?? process.env));
     return EXIT_OK;
   }
   const failure: FailureContext = { local: parsed.local };
@@ -97,7 +100,7 @@ export const runCli = async (
     return EXIT_OK;
   } catch (error) {
     if (error instanceof UsageError) {
-      io.stderr.write(`media-archive: ${error.message}\n\n${HELP[parsed.command]}`);
+      io.stderr.write(usageLine(new UsageError(error.message, parsed.command)));
       return EXIT_USAGE;
     }
     const { message, exitCode } = describeFailure(error, failure);
