@@ -5,7 +5,13 @@ import { startEphemeralStack } from '../lib/local/ephemeral-stack.ts';
 import { incomingMessageFields, postSignedWebhook } from '../lib/local/webhook-client.ts';
 
 const DEADLINE_MS = 60_000;
-const stack = await startEphemeralStack({ prefix: 'media-archiver-demo-' });
+// --keep: archive into the data directory `npm start` uses (LOCAL_DATA_DIR, default .local), with
+// its demo account, so `npm start` then `media-archive ls --local` and the browser show the media.
+const keep = process.argv.includes('--keep');
+const stack = await startEphemeralStack({
+  prefix: 'media-archiver-demo-',
+  ...(keep ? { keepIn: process.env.LOCAL_DATA_DIR?.trim() || '.local' } : {}),
+});
 const emulator = stack.emulator;
 const fail = async (reason: string): Promise<never> => {
   console.error(`demo: FAILED — ${reason}`);
@@ -61,7 +67,8 @@ const listArchive = async () => {
   const { Contents = [] } = await stack.s3.send(
     new ListObjectsV2Command({ Bucket: stack.bucket, Prefix: `media/${stack.accountSid}/` }),
   );
-  return Contents;
+  // Only this run's messages: with --keep the bucket holds earlier runs too.
+  return Contents.filter((o) => o.Key?.includes(mms.sid) || o.Key?.includes(whatsapp.sid));
 };
 
 const started = Date.now();
@@ -97,5 +104,10 @@ for (const m of media) {
   );
 }
 console.log(`\ndemo: OK — ${media.length} media archived, verified and deleted at Twilio`);
+console.log(
+  keep
+    ? `demo: kept in ${stack.dataDir}/s3: npm start, then npx media-archive ls --local`
+    : 'demo: the archive was temporary; npm run demo -- --keep leaves it where npm start and ls --local find it',
+);
 await stack.close();
 process.exit(0);
