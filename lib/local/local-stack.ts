@@ -5,13 +5,13 @@ import { type LocalStackConfig, readArchiverConfig, readWebhookConfig } from '..
 import { createArchiverDeps, createWebhookDeps } from '../deps.ts';
 import { createWebhookHandler } from '../http/webhook-handler.ts';
 import { type ArchiverDeps, createArchiverHandler } from '../process-media-batch.ts';
+import { loadDemoCredentials } from './demo-credentials.ts';
 import {
   type HttpApiHandler,
   type LocalHttpApi,
   type RawRoute,
   startLocalHttpApi,
 } from './http-api-gateway.ts';
-import { loadDemoCredentials } from './demo-credentials.ts';
 import { ARCHIVER_TIMEOUT_SECONDS, LEGACY_WEBHOOK_PATH, WEBHOOK_PATH } from './local-constants.ts';
 import { type LocalS3Server, PortInUseError, startLocalS3Server } from './s3-server.ts';
 import { type SqsPoller, type SqsPollerOptions, startSqsPoller } from './sqs-poller.ts';

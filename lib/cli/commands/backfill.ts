@@ -23,9 +23,9 @@ import {
   type JobSink,
 } from '../../backfill/job-sinks.ts';
 import { readBackfillConfig } from '../../config.ts';
-import { localDemoCredentials } from '../../local/demo-credentials.ts';
 import { archiveKeyFor } from '../../domain/archive-key.ts';
 import type { MediaJob } from '../../domain/media-job.ts';
+import { localDemoCredentials } from '../../local/demo-credentials.ts';
 import { dayOf, MAX_RANGE_DAYS, parseDay } from '../days.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.ts';
 import type { CliIo } from '../main.ts';

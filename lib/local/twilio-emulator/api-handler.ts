@@ -5,8 +5,8 @@ import { drawFault } from './faults.ts';
 import { delay, parseBasicAuth, resetConnection, sameSecret, sendJson } from './http-util.ts';
 import { InvalidQueryError, paginate, parsePageRequest } from './paging.ts';
 import { mediaJson, messageJson, notFound, twilioError } from './representations.ts';
-import { randomSid } from './sids.ts';
 import { SEED_PATH, SeedTooLargeError, seedFromRequest } from './seed-handler.ts';
+import { randomSid } from './sids.ts';
 import { isInFlight, SeedError } from './store.ts';
 import type { RequestLogEntry } from './types.ts';
 
