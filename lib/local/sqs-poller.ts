@@ -99,27 +99,31 @@ export const startSqsPoller = (options: SqsPollerOptions): SqsPoller => {
   // Lambda keeps a batch invisible for as long as the invocation may run. Here the receive hides it
   // only for the short retry delay, so a slow invocation extends it once to its deadline. Only
   // slow invocations pay for it: local-aws-sqs counts a visibility change as a receive.
+  const setVisibility = (records: SQSRecord[], seconds: number) =>
+    client
+      .send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: records.map((r, i) => ({
+            Id: String(i),
+            ReceiptHandle: r.receiptHandle,
+            VisibilityTimeout: seconds,
+          })),
+        }),
+      )
+      .then(() => undefined, onError);
   const hideUntilDeadline = (event: SQSEvent) => {
-    if (invocationTimeoutSeconds <= visibilityTimeoutSeconds) return undefined;
-    const timer = setTimeout(
+    const heartbeat = { extended: false, timer: undefined as NodeJS.Timeout | undefined };
+    if (invocationTimeoutSeconds <= visibilityTimeoutSeconds) return heartbeat;
+    heartbeat.timer = setTimeout(
       () => {
-        client
-          .send(
-            new ChangeMessageVisibilityBatchCommand({
-              QueueUrl: queueUrl,
-              Entries: event.Records.map((r, i) => ({
-                Id: String(i),
-                ReceiptHandle: r.receiptHandle,
-                VisibilityTimeout: invocationTimeoutSeconds + 1,
-              })),
-            }),
-          )
-          .catch(onError);
+        heartbeat.extended = true;
+        void setVisibility(event.Records, invocationTimeoutSeconds + 1);
       },
       Math.max(0, visibilityTimeoutSeconds * 1000 - 500),
     );
-    timer.unref();
-    return timer;
+    heartbeat.timer.unref();
+    return heartbeat;
   };
 
   const handleBatch = async (messages: Message[]) => {
@@ -137,9 +141,11 @@ export const startSqsPoller = (options: SqsPollerOptions): SqsPoller => {
     } catch (error) {
       stats.failedBatches += 1;
       onError(error);
+      // An extended batch would otherwise wait for the whole deadline before its retry.
+      if (heartbeat.extended) await setVisibility(event.Records, visibilityTimeoutSeconds);
       return;
     } finally {
-      clearTimeout(heartbeat);
+      clearTimeout(heartbeat.timer);
     }
     const failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
     const known = new Set(event.Records.map((r) => r.messageId));
@@ -147,6 +153,12 @@ export const startSqsPoller = (options: SqsPollerOptions): SqsPoller => {
       // Lambda treats a response naming unknown records as a failure of the whole batch.
       stats.failedBatches += 1;
       return;
+    }
+    if (heartbeat.extended && failed.size > 0) {
+      await setVisibility(
+        event.Records.filter((r) => failed.has(r.messageId)),
+        visibilityTimeoutSeconds,
+      );
     }
     const done = event.Records.filter((r) => !failed.has(r.messageId));
     if (done.length === 0) return;
