@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { bundleSizes, measureLoadTimes } from './cold-start.ts';
+import { readArchiverTemplate } from './lambda-cost.ts';
 import { measureMemory } from './memory.ts';
 import { FULL_PROFILE, SMOKE_PROFILE } from './profile.ts';
 import { type BenchResults, buildRows, markdownReport } from './report.ts';
@@ -48,19 +49,19 @@ try {
   log('bench: 5 · requests per media');
   const requests = await measureRequests(stack, profile.requests);
 
-  log('bench: 1–3 · throughput, no added latency (archiver, limit, naive peer)');
+  log('bench: 1–3 · throughput, no added latency (archiver, minimal pipeline, limit, naive peer)');
   const noLatency = await measureThroughput(stack, profile.throughput, {
     latency: false,
     repeats: profile.repeats,
-    contenders: ['archiver', 'limit', 'naive'],
+    contenders: ['archiver', 'minimal', 'limit', 'naive'],
     log,
   });
 
-  log('bench: 1, 3 · throughput with the latency profile (archiver, naive peer)');
+  log('bench: 1, 3 · throughput with the latency profile (archiver, minimal pipeline, naive peer)');
   const latency = await measureThroughput(stack, profile.throughput, {
     latency: true,
     repeats: profile.repeats,
-    contenders: ['archiver', 'naive'],
+    contenders: ['archiver', 'minimal', 'naive'],
     log,
   });
 
@@ -94,6 +95,7 @@ try {
     webhook,
     bundles,
     loadTimes,
+    archiverTemplate: await readArchiverTemplate(),
   };
   const report = markdownReport(results, buildRows(results));
   process.stdout.write(report);

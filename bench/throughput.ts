@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import type { LatencyProfile } from '../lib/local/twilio-emulator.ts';
 import { createBenchArchiver } from './archiver.ts';
 import { copyLimit, signedCdnUrls } from './limit.ts';
+import { createMinimalPipeline } from './minimal.ts';
 import { createNaivePeer } from './naive-peer.ts';
 import { createCountingS3Client } from './s3-client.ts';
 import { type BenchStack, BUCKET, recordBatches, seedMedia } from './stack.ts';
@@ -9,7 +10,7 @@ import { type BenchStack, BUCKET, recordBatches, seedMedia } from './stack.ts';
 export const LATENCY_PROFILE: LatencyProfile = { apiMs: 150, cdnFirstByteMs: 50 };
 const NO_LATENCY: LatencyProfile = { apiMs: 0, cdnFirstByteMs: 0 };
 
-export type Contender = 'archiver' | 'limit' | 'naive';
+export type Contender = 'archiver' | 'minimal' | 'limit' | 'naive';
 
 export interface ThroughputRow {
   size: number;
@@ -61,6 +62,13 @@ export const measureThroughput = async (
     bucket: BUCKET,
   });
   const credentials = { username: emulator.accountSid, password: emulator.authToken };
+  const minimalS3 = createCountingS3Client(stack.s3Server.endpoint);
+  const minimal = createMinimalPipeline({
+    credentials,
+    s3: minimalS3.client,
+    bucket: BUCKET,
+    concurrency: archiver.concurrency,
+  });
 
   const pass = async (contender: Contender, size: number, count: number): Promise<number> => {
     const messages = seedMedia(emulator, size, count);
@@ -68,6 +76,11 @@ export const measureThroughput = async (
     if (contender === 'archiver') {
       const batches = recordBatches(emulator.accountSid, messages);
       seconds = await timed(() => archiver.run(batches));
+    } else if (contender === 'minimal') {
+      const batches = messages.map((media) =>
+        media.map((item) => ({ key: `minimal/${item.messageSid}/${item.sid}`, url: item.url })),
+      );
+      seconds = await timed(() => minimal.run(batches));
     } else if (contender === 'limit') {
       const urls = await signedCdnUrls(messages.flat(), credentials);
       let n = 0;
@@ -105,7 +118,7 @@ export const measureThroughput = async (
         size,
         count,
         latency: options.latency,
-        passes: { archiver: [], limit: [], naive: [] },
+        passes: { archiver: [], minimal: [], limit: [], naive: [] },
       };
       for (let repeat = 0; repeat < options.repeats; repeat += 1) {
         const order = options.contenders.map(
@@ -125,6 +138,7 @@ export const measureThroughput = async (
     emulator.setLatency(NO_LATENCY);
     archiver.close();
     limitS3.client.destroy();
+    minimalS3.client.destroy();
     naiveS3.client.destroy();
   }
   return { rows, concurrency: archiver.concurrency };

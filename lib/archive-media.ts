@@ -3,11 +3,20 @@ import { MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { ArchiverConfig } from './config.ts';
 import { archiveKeyFor, messageIndexKeyFor, neighbourDayKeysFor } from './domain/archive-key.ts';
 import {
+  type ArchiveProof,
+  deletableWith,
+  provenStoredCopy,
+  type WholeBy,
+  wholeness,
+} from './domain/archive-proof.ts';
+import {
   ForeignAccountError,
   MediaNotFoundError,
   MediaNotYetAvailableError,
   MediaTooLargeError,
   TruncatedMediaError,
+  UnprovenArchiveError,
+  UnstableMediaError,
   VerificationFailedError,
 } from './domain/errors.ts';
 import type { MediaJob } from './domain/media-job.ts';
@@ -18,10 +27,9 @@ import type {
   MediaDownload,
   MediaRef,
   MediaSource,
-  SourceValidators,
   StoredObject,
 } from './ports.ts';
-import { type SpooledMedia, spoolMedia } from './spool.ts';
+import { measureMedia, type SpooledMedia, spoolMedia } from './spool.ts';
 
 export type ArchiveMediaConfig = Pick<
   ArchiverConfig,
@@ -44,6 +52,8 @@ export interface ArchiveMediaMetrics {
 }
 
 export interface ArchiveMediaDeps {
+  /** TWILIO_SUBACCOUNTS: the accounts served; default only `config.accountSid`. */
+  isAllowedAccount?: (accountSid: string) => boolean;
   source: MediaSource;
   store: ArchiveStore;
   config: ArchiveMediaConfig;
@@ -64,26 +74,11 @@ export interface ArchiveOutcome {
   twilio: 'deleted' | 'already-gone' | 'kept';
   size: number;
   sha256?: string | undefined;
+  /** How this invocation knows S3 holds Twilio's bytes. */
+  proof: ArchiveProof;
 }
 
-interface VerifiedCopy {
-  size: number;
-  /** Absent only for a copy accepted on a 304 whose metadata lacks it. */
-  sha256?: string | undefined;
-}
-
-const SHA256_HEX = /^[0-9a-f]{64}$/;
 const MAX_METADATA_VALUE = 512;
-
-/** A stored copy counts as archived when its own metadata vouches for exactly its length. */
-export const verifiedCopyOf = (stored: StoredObject | undefined): VerifiedCopy | undefined => {
-  if (!stored) return undefined;
-  const { sha256, size } = stored.metadata;
-  if (!sha256 || !SHA256_HEX.test(sha256) || size === undefined || !/^\d+$/.test(size)) {
-    return undefined;
-  }
-  return Number(size) === stored.size ? { size: stored.size, sha256 } : undefined;
-};
 
 /**
  * S3 user metadata travels as HTTP headers: printable ASCII only, and 2 KB in total. Values that
@@ -104,7 +99,7 @@ export const asciiMetadataValue = (value: string): string => {
 
 const metadataFor = (
   job: MediaJob,
-  spooled: { size: number; sha256Hex: string },
+  spooled: { size: number; sha256Hex: string; md5Base64: string },
   download: MediaDownload,
 ): ArchiveMetadata => {
   const metadata: ArchiveMetadata = {
@@ -113,6 +108,7 @@ const metadataFor = (
     'media-sid': job.mediaSid,
     sha256: spooled.sha256Hex,
     size: String(spooled.size),
+    md5: Buffer.from(spooled.md5Base64, 'base64').toString('hex'),
     'received-at': job.receivedAt,
   };
   if (download.etag) metadata['source-etag'] = asciiMetadataValue(download.etag);
@@ -126,8 +122,9 @@ const metadataFor = (
 };
 
 /**
- * The use case: exists? → fetch → spool + hash → one verified PUT → index marker → delete at
- * Twilio. The media is deleted only once this invocation saw a verified copy in the archive.
+ * The use case: exists? → fetch → spool + hash (→ a second download when no length proves the
+ * body whole) → one PUT S3 confirms → index marker → delete at Twilio. The DELETE is sent only
+ * with an `ArchiveProof` of this invocation (`archive-proof.ts`); anything else keeps the media.
  */
 export const archiveMedia = async (
   deps: ArchiveMediaDeps,
@@ -138,8 +135,8 @@ export const archiveMedia = async (
   const logger = deps.logger ?? defaultLogger;
   const metrics = deps.metrics ?? defaultMetrics;
   const { signal } = context;
-  if (job.accountSid !== config.accountSid) {
-    throw new ForeignAccountError('job belongs to another Twilio account');
+  if (!(deps.isAllowedAccount?.(job.accountSid) ?? job.accountSid === config.accountSid)) {
+    throw new ForeignAccountError('job belongs to an account this deployment does not serve');
   }
   const key = archiveKeyFor(config.archivePrefix, job);
   const ref: MediaRef = {
@@ -152,20 +149,23 @@ export const archiveMedia = async (
   // The first delivery skips the HEAD: the conditional PUT finds an existing copy for free.
   let existing: StoredObject | undefined;
   let headed = false;
-  let verified: VerifiedCopy | undefined;
+  let proof: ArchiveProof | undefined;
   if (context.attempt > 1) {
     existing = await store.head(key);
     headed = true;
-    verified = verifiedCopyOf(existing);
+    proof = provenStoredCopy(existing);
+    if (existing && !proof) {
+      logger.warn('object at the archive key lacks S3-confirmed checksums; downloading', ids);
+    }
   }
-  let archive: ArchiveOutcome['archive'] = verified ? 'already-archived' : 'archived';
+  let archive: ArchiveOutcome['archive'] = proof ? 'already-archived' : 'archived';
 
-  if (!verified) {
+  if (!proof) {
     const result = await download(deps, job, ref, key, existing, headed, context);
-    verified = result.copy;
+    proof = result.proof;
     archive = result.archive;
   } else {
-    logger.info('verified copy found, no download', ids);
+    logger.info('S3-confirmed copy found, no download', { ...ids, proof: proof.s3 });
   }
   if (archive === 'already-archived') {
     metrics.addMetric(MetricName.DuplicatesSkipped, MetricUnit.Count, 1);
@@ -183,14 +183,24 @@ export const archiveMedia = async (
   let twilio: ArchiveOutcome['twilio'] = 'kept';
   if (config.deleteAfterArchive) {
     signal?.throwIfAborted();
+    if (!deletableWith(proof)) {
+      throw new UnprovenArchiveError('no proof that S3 holds the media; kept at Twilio');
+    }
     twilio = await source.deleteMedia(ref);
     if (twilio === 'deleted') metrics.addMetric(MetricName.DeletedAtTwilio, MetricUnit.Count, 1);
   }
-  logger.info('media archived', { ...ids, archive, twilio, size: verified.size });
-  return { key, archive, twilio, size: verified.size, sha256: verified.sha256 };
+  logger.info('media archived', {
+    ...ids,
+    archive,
+    twilio,
+    size: proof.size,
+    wholeBy: proof.wholeBy,
+    proof: proof.s3,
+  });
+  return { key, archive, twilio, size: proof.size, sha256: proof.sha256Hex, proof };
 };
 
-/** Fetches and writes the media; returns the verified copy S3 now holds. */
+/** Fetches and writes the media; returns the proof that S3 now holds it. */
 const download = async (
   deps: ArchiveMediaDeps,
   job: MediaJob,
@@ -199,36 +209,32 @@ const download = async (
   existing: StoredObject | undefined,
   headed: boolean,
   context: ArchiveContext,
-): Promise<{ copy: VerifiedCopy; archive: ArchiveOutcome['archive'] }> => {
+): Promise<{ proof: ArchiveProof; archive: ArchiveOutcome['archive'] }> => {
   const { source, store, config } = deps;
   const logger = deps.logger ?? defaultLogger;
   const metrics = deps.metrics ?? defaultMetrics;
   const { signal } = context;
   const ids = { messageSid: job.messageSid, mediaSid: job.mediaSid, key };
 
-  const validators: SourceValidators = {};
-  if (existing?.metadata['source-etag']) validators.etag = existing.metadata['source-etag'];
-  if (existing?.metadata['source-last-modified']) {
-    validators.lastModified = existing.metadata['source-last-modified'];
-  }
-  const conditional = validators.etag !== undefined || validators.lastModified !== undefined;
-
-  const fetchOrNotFound = async (withValidators: boolean) => {
+  // No conditional GET: a 304 would vouch for a stored copy only as far as its metadata does, and
+  // a copy with S3's own proof never gets here.
+  const fetchOrNotFound = async () => {
     try {
-      return await source.fetchMedia(ref, {
-        ...(withValidators && conditional ? { validators } : {}),
-        ...(signal ? { signal } : {}),
-      });
+      const answer = await source.fetchMedia(ref, signal ? { signal } : {});
+      if (answer.status === 'not-modified') {
+        throw new VerificationFailedError('Twilio answered 304 to an unconditional GET');
+      }
+      return answer;
     } catch (error) {
       if (!(error instanceof MediaNotYetAvailableError)) throw error;
       // A duplicate job may have archived and deleted it already: 404 is then expected.
-      let found = verifiedCopyOf(headed ? existing : await store.head(key));
+      let found = provenStoredCopy(headed ? existing : await store.head(key));
       // A retried webhook that crossed UTC midnight names the same media under the other day.
       for (const neighbour of found ? [] : neighbourDayKeysFor(config.archivePrefix, job)) {
-        found = verifiedCopyOf(await store.head(neighbour));
+        found = provenStoredCopy(await store.head(neighbour));
         if (found) break;
       }
-      if (found) return { ...found, foundAfterNotFound: true as const };
+      if (found) return { foundAfterNotFound: found };
       if (context.attempt >= config.notFoundAttempts) {
         throw new MediaNotFoundError(
           `Twilio answered 404 on attempt ${context.attempt} and no archived copy exists`,
@@ -239,39 +245,29 @@ const download = async (
     }
   };
 
-  let answer = await fetchOrNotFound(true);
-  if ('foundAfterNotFound' in answer) return { copy: answer, archive: 'already-archived' };
-  if (answer.status === 'not-modified') {
-    // Unchanged at the source: the copy is good if it is whole; otherwise fetch it afresh.
-    if (existing && existing.metadata.size === String(existing.size)) {
-      logger.info('source unchanged (304), keeping the archived copy', ids);
-      return {
-        copy: { size: existing.size, sha256: existing.metadata.sha256 },
-        archive: 'already-archived',
-      };
-    }
-    answer = await fetchOrNotFound(false);
-    if ('foundAfterNotFound' in answer) return { copy: answer, archive: 'already-archived' };
-    if (answer.status === 'not-modified') {
-      throw new VerificationFailedError('Twilio answered 304 to an unconditional GET');
-    }
-  }
-
-  const spool = (download: MediaDownload) => {
-    if (download.contentLength !== undefined && download.contentLength > config.maxMediaBytes) {
-      download.body.destroy();
+  const tooLarge = (media: MediaDownload) => {
+    if (media.contentLength !== undefined && media.contentLength > config.maxMediaBytes) {
+      media.body.destroy();
       throw new MediaTooLargeError(
-        `media announces ${download.contentLength} bytes, more than ${config.maxMediaBytes}`,
+        `media announces ${media.contentLength} bytes, more than ${config.maxMediaBytes}`,
       );
     }
-    return spoolMedia(download.body, {
+  };
+  const spool = (media: MediaDownload) => {
+    tooLarge(media);
+    return spoolMedia(media.body, {
       dir: config.spoolDir,
       ...(config.spoolMemoryBytes !== undefined ? { memoryBytes: config.spoolMemoryBytes } : {}),
       maxBytes: config.maxMediaBytes,
-      ...(download.contentLength !== undefined ? { expectedLength: download.contentLength } : {}),
+      ...(media.contentLength !== undefined ? { expectedLength: media.contentLength } : {}),
       ...(signal ? { signal } : {}),
     });
   };
+
+  let answer = await fetchOrNotFound();
+  if ('foundAfterNotFound' in answer) {
+    return { proof: answer.foundAfterNotFound, archive: 'already-archived' };
+  }
   let media = answer;
   let spooled: SpooledMedia;
   try {
@@ -281,13 +277,15 @@ const download = async (
     // record back to the queue (which would cost a whole visibility timeout).
     if (!(error instanceof TruncatedMediaError) || signal?.aborted) throw error;
     logger.warn('media body truncated, downloading it again', { ...ids, reason: error.message });
-    const again = await fetchOrNotFound(false);
-    if ('foundAfterNotFound' in again) return { copy: again, archive: 'already-archived' };
-    if (again.status === 'not-modified') throw error;
-    media = again;
+    answer = await fetchOrNotFound();
+    if ('foundAfterNotFound' in answer) {
+      return { proof: answer.foundAfterNotFound, archive: 'already-archived' };
+    }
+    media = answer;
     spooled = await spool(media);
   }
   try {
+    const wholeBy = await proveWhole(spooled, media, fetchOrNotFound, deps, ids, signal);
     signal?.throwIfAborted();
     const object = {
       key,
@@ -297,21 +295,24 @@ const download = async (
       md5Base64: spooled.md5Base64,
       contentType: media.contentType,
       metadata: metadataFor(job, spooled, media),
+      ...(signal ? { signal } : {}),
     };
-    // Only an object we saw and judged unverified is overwritten; anything else is create-only.
+    // Only an object we saw and judged unproven is overwritten; anything else is create-only.
     let put = await store.put({ ...object, ifNoneMatch: existing === undefined });
     if (put.outcome === 'exists') {
-      const found = verifiedCopyOf(await store.head(key));
-      if (found) {
-        if (found.sha256 !== spooled.sha256Hex) {
-          logger.warn(
-            'archived copy differs from the fresh download; keeping the archived one',
-            ids,
-          );
-        }
-        return { copy: found, archive: 'already-archived' };
+      const found = provenStoredCopy(await store.head(key));
+      if (found && found.sha256Hex === spooled.sha256Hex && found.size === spooled.size) {
+        return { proof: { ...found, wholeBy }, archive: 'already-archived' };
       }
-      logger.warn('unverified object at the archive key, overwriting it', ids);
+      // Never "already archived" on its own word: the download is proven Twilio's bytes, the
+      // object is not (or is other bytes). The bucket is versioned, so the old one is kept.
+      logger.warn(
+        found
+          ? 'archived copy differs from the proven download; overwriting it (old version kept)'
+          : 'object at the archive key lacks S3-confirmed checksums; overwriting it',
+        ids,
+      );
+      metrics.addMetric(MetricName.ArchiveOverwritten, MetricUnit.Count, 1);
       put = await store.put({ ...object, ifNoneMatch: false });
       if (put.outcome === 'exists') {
         throw new VerificationFailedError('S3 refused an unconditional PUT as existing');
@@ -319,8 +320,48 @@ const download = async (
     }
     metrics.addMetric(MetricName.MediaArchived, MetricUnit.Count, 1);
     metrics.addMetric(MetricName.BytesArchived, MetricUnit.Bytes, spooled.size);
-    return { copy: { size: spooled.size, sha256: spooled.sha256Hex }, archive: 'archived' };
+    return {
+      proof: { size: spooled.size, sha256Hex: spooled.sha256Hex, wholeBy, s3: put.proof },
+      archive: 'archived',
+    };
   } finally {
     await spooled.remove();
   }
+};
+
+/**
+ * A matching announced length proves the body whole. Without one (a close-delimited body, or an
+ * encoded transfer whose length counts the encoded bytes) a second, independent download must
+ * give the same SHA-256; otherwise the media stays at Twilio.
+ */
+const proveWhole = async (
+  spooled: SpooledMedia,
+  media: MediaDownload,
+  fetchAgain: () => Promise<MediaDownload | { foundAfterNotFound: ArchiveProof }>,
+  deps: ArchiveMediaDeps,
+  ids: Record<string, string>,
+  signal: AbortSignal | undefined,
+): Promise<WholeBy> => {
+  const first = {
+    size: spooled.size,
+    sha256Hex: spooled.sha256Hex,
+    announcedLength: media.contentLength,
+  };
+  const byLength = wholeness(first);
+  if (typeof byLength === 'string') return byLength;
+  (deps.logger ?? defaultLogger).info('no usable Content-Length: downloading again to compare', {
+    ...ids,
+    ...(media.contentEncoding ? { contentEncoding: media.contentEncoding } : {}),
+  });
+  const again = await fetchAgain();
+  if ('foundAfterNotFound' in again) {
+    throw new UnstableMediaError('the media vanished at Twilio between two downloads; kept');
+  }
+  const second = await measureMedia(again.body, {
+    maxBytes: deps.config.maxMediaBytes,
+    ...(signal ? { signal } : {}),
+  });
+  const verdict = wholeness(first, second);
+  if (typeof verdict === 'string') return verdict;
+  throw new UnstableMediaError(`${verdict?.disagree ?? 'no second download'}; kept at Twilio`);
 };

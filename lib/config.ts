@@ -1,5 +1,10 @@
 import { tmpdir } from 'node:os';
 import {
+  type AccountScope,
+  AccountScopeSyntaxError,
+  parseAccountScope,
+} from './domain/account-scope.ts';
+import {
   DEFAULT_TWILIO_MEDIA_ORIGINS,
   formatMediaOrigin,
   isAllowedMediaOrigin,
@@ -62,10 +67,31 @@ const url = (env: Env, name: string, fallback?: string): string | undefined => {
   }
 };
 
+/** TWILIO_SUBACCOUNTS: `none` (default), `all`, or `AC…,AC…`; the main account is always served. */
+const subaccounts = (env: Env, mainSid: string): AccountScope => {
+  try {
+    const scope = parseAccountScope(optional(env, 'TWILIO_SUBACCOUNTS'));
+    if (scope.kind === 'list' && scope.sids.includes(mainSid)) {
+      return { kind: 'list', sids: scope.sids.filter((sid) => sid !== mainSid) };
+    }
+    return scope;
+  } catch (error) {
+    if (!(error instanceof AccountScopeSyntaxError)) throw error;
+    throw new ConfigurationError(`TWILIO_SUBACCOUNTS: ${error.message}`);
+  }
+};
+
+const apiBaseUrl = (env: Env): string =>
+  (url(env, 'TWILIO_API_BASE_URL', 'https://api.twilio.com') as string).replace(/\/+$/, '');
+
 export interface WebhookConfig {
   accountSid: string;
   /** Primary first, then the previous token during a rotation. */
   authTokens: string[];
+  /** Subaccounts served besides the main account (absent = none); tokens from the main's API. */
+  subaccounts?: AccountScope;
+  /** Where subaccount tokens are looked up (with the main account's auth token). */
+  twilioApiBaseUrl?: string;
   publicWebhookUrl?: string;
   mediaQueueUrl: string;
   archiveAddresses: boolean;
@@ -73,9 +99,12 @@ export interface WebhookConfig {
 
 export const readWebhookConfig = (env: Env = process.env): WebhookConfig => {
   const previous = optional(env, 'TWILIO_AUTH_TOKEN_PREVIOUS');
+  const sid = accountSid(env);
   const config: WebhookConfig = {
-    accountSid: accountSid(env),
+    accountSid: sid,
     authTokens: [required(env, 'TWILIO_AUTH_TOKEN'), ...(previous ? [previous] : [])],
+    subaccounts: subaccounts(env, sid),
+    twilioApiBaseUrl: apiBaseUrl(env),
     mediaQueueUrl: required(env, 'MEDIA_QUEUE_URL'),
     archiveAddresses: bool(env, 'ARCHIVE_ADDRESSES', false),
   };
@@ -91,6 +120,8 @@ export interface TwilioCredentials {
 
 export interface ArchiverConfig {
   accountSid: string;
+  /** Subaccounts whose media the main account's credentials archive and delete (absent = none). */
+  subaccounts?: AccountScope;
   archiveBucket: string;
   archivePrefix: string;
   credentials: TwilioCredentials;
@@ -110,6 +141,12 @@ export interface ArchiverConfig {
   retryBackoffSeconds: number;
   mediaQueueUrl?: string;
   spoolDir: string;
+  /**
+   * Spool files in `spoolDir` older than this (and not this process's own) are removed before each
+   * batch. 0 inside Lambda, where one invocation at a time owns the sandbox's `/tmp`; 15 minutes
+   * elsewhere, where other processes (the local stack, a CLI run) may share the directory.
+   */
+  spoolSweepAgeMs?: number;
   /** Media up to this many bytes are spooled in memory, larger ones in `spoolDir` (default 1 MiB). */
   spoolMemoryBytes?: number;
 }
@@ -158,21 +195,19 @@ const mediaOrigins = (env: Env, apiBaseUrl: string): string[] => {
 
 export const readArchiverConfig = (env: Env = process.env): ArchiverConfig => {
   const sid = accountSid(env);
-  const apiBaseUrl = (url(env, 'TWILIO_API_BASE_URL', 'https://api.twilio.com') as string).replace(
-    /\/+$/,
-    '',
-  );
+  const twilioApiBaseUrl = apiBaseUrl(env);
   const prefix = optional(env, 'ARCHIVE_PREFIX') ?? 'media/';
   if (prefix.startsWith('/') || prefix.includes('..')) {
     throw new ConfigurationError('ARCHIVE_PREFIX must be a relative key prefix');
   }
   const config: ArchiverConfig = {
     accountSid: sid,
+    subaccounts: subaccounts(env, sid),
     archiveBucket: required(env, 'ARCHIVE_BUCKET'),
     archivePrefix: prefix === '' || prefix.endsWith('/') ? prefix : `${prefix}/`,
     credentials: credentials(env, sid),
-    twilioApiBaseUrl: apiBaseUrl,
-    twilioMediaOrigins: mediaOrigins(env, apiBaseUrl),
+    twilioApiBaseUrl,
+    twilioMediaOrigins: mediaOrigins(env, twilioApiBaseUrl),
     maxMediaBytes: int(env, 'MAX_MEDIA_BYTES', DEFAULT_MAX_MEDIA_BYTES, 1, 5 * 1024 ** 3),
     deleteAfterArchive: bool(env, 'DELETE_AFTER_ARCHIVE', true),
     s3ForcePathStyle: bool(env, 'S3_FORCE_PATH_STYLE', false),
@@ -181,6 +216,7 @@ export const readArchiverConfig = (env: Env = process.env): ArchiverConfig => {
     maxReceiveCount: int(env, 'MAX_RECEIVE_COUNT', 5, 1, 1000),
     retryBackoffSeconds: int(env, 'RETRY_BACKOFF_SECONDS', 30, 0, 43_200),
     spoolDir: optional(env, 'SPOOL_DIR') ?? tmpdir(),
+    spoolSweepAgeMs: optional(env, 'AWS_LAMBDA_FUNCTION_NAME') ? 0 : 15 * 60_000,
     spoolMemoryBytes: int(env, 'SPOOL_MEMORY_BYTES', DEFAULT_SPOOL_MEMORY_BYTES, 0, 64 * 1024 ** 2),
   };
   const dlq = optional(env, 'DEAD_LETTER_QUEUE_URL');
@@ -247,7 +283,9 @@ export const readCliConfig = (options: { local: boolean }, env: Env = process.en
           ...(region ? { region } : {}),
         },
       };
-  if (sid) config.accountSid = sid;
+  // With subaccounts served, the archive holds several accounts: only --account narrows then.
+  const scope = sid ? subaccounts(env, sid) : { kind: 'none' };
+  if (sid && scope.kind === 'none') config.accountSid = sid;
   return config;
 };
 
@@ -255,6 +293,8 @@ export interface LocalStackConfig {
   s3Port: number;
   sqsPort: number;
   httpPort: number;
+  /** The archive browser's own loopback port (never the webhook port). */
+  browserPort: number;
   /** Emulator ports; 0 = free ports. */
   twilioApiPort: number;
   twilioCdnPort: number;
@@ -279,6 +319,7 @@ export const readLocalStackConfig = (env: Env = process.env): LocalStackConfig =
     s3Port: int(env, 'LOCAL_S3_PORT', 4569, 0, 65_535),
     sqsPort: int(env, 'LOCAL_SQS_PORT', 9324, 0, 65_535),
     httpPort: int(env, 'PORT', 3000, 0, 65_535),
+    browserPort: int(env, 'ARCHIVE_BROWSER_PORT', 8080, 0, 65_535),
     twilioApiPort: int(env, 'LOCAL_TWILIO_PORT', 4010, 0, 65_535),
     twilioCdnPort: int(env, 'LOCAL_TWILIO_CDN_PORT', 4011, 0, 65_535),
     dataDir: optional(env, 'LOCAL_DATA_DIR') ?? '.local',

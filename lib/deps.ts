@@ -1,16 +1,19 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { createAccountTokens } from './account-tokens.ts';
 import { createS3ArchiveStore } from './adapters/s3-archive-store.ts';
 import { createSqsDeadLetter } from './adapters/sqs-dead-letter.ts';
 import { createSqsJobQueue } from './adapters/sqs-job-queue.ts';
 import { createSqsRetryScheduler } from './adapters/sqs-retry-scheduler.ts';
+import { createTwilioAccountDirectory } from './adapters/twilio-account-directory.ts';
 import {
   createTwilioMediaSource,
   type TwilioMediaSourceOptions,
 } from './adapters/twilio-media-source.ts';
 import type { ArchiverConfig, WebhookConfig } from './config.ts';
+import { type AccountScope, scopeMayInclude } from './domain/account-scope.ts';
 import { logger, metrics } from './observability.ts';
-import type { JobQueue } from './ports.ts';
+import type { AccountTokens, JobQueue } from './ports.ts';
 import type { ArchiverDeps } from './process-media-batch.ts';
 
 /**
@@ -26,18 +29,48 @@ import type { ArchiverDeps } from './process-media-batch.ts';
 export interface WebhookDeps {
   config: WebhookConfig;
   queue: JobQueue;
+  tokens?: AccountTokens;
 }
 
 export const createWebhookDeps = (
   config: WebhookConfig,
-  clients: { sqs?: SQSClient } = {},
-): WebhookDeps => ({
-  config,
-  queue: createSqsJobQueue({
-    client: clients.sqs ?? new SQSClient({}),
-    queueUrl: config.mediaQueueUrl,
-  }),
-});
+  clients: { sqs?: SQSClient; fetch?: typeof globalThis.fetch } = {},
+): WebhookDeps => {
+  const deps: WebhookDeps = {
+    config,
+    queue: createSqsJobQueue({
+      client: clients.sqs ?? new SQSClient({}),
+      queueUrl: config.mediaQueueUrl,
+    }),
+  };
+  const scope = config.subaccounts ?? { kind: 'none' };
+  if (scope.kind !== 'none') {
+    // Subaccount tokens are read with the main account's primary token, the one secret the
+    // webhook already holds: no per-tenant secret is ever configured.
+    deps.tokens = createAccountTokens({
+      mainAccountSid: config.accountSid,
+      mainTokens: config.authTokens,
+      scope,
+      directory: createTwilioAccountDirectory({
+        apiBaseUrl: config.twilioApiBaseUrl ?? 'https://api.twilio.com',
+        accountSid: config.accountSid,
+        credentials: { username: config.accountSid, password: config.authTokens[0] as string },
+        ...(clients.fetch ? { fetch: clients.fetch } : {}),
+      }),
+    });
+  }
+  return deps;
+};
+
+/**
+ * The archiver's "an allowed account": the main account, a listed subaccount, or under `all` any
+ * account SID, since the main credentials reach only the main's own subaccounts at Twilio (the
+ * webhook, which learns tokens, is where `all` membership is checked).
+ */
+export const allowedAccountPredicate =
+  (mainSid: string, scope: AccountScope | undefined) =>
+  (sid: string): boolean =>
+    scopeMayInclude(scope ?? { kind: 'none' }, mainSid, sid);
 
 // ---------------------------------------------------------------------------------------------
 // Archiver — createArchiverDeps(config) is added here by the archiver work (not part of the
@@ -68,11 +101,14 @@ export const createArchiverDeps = (
         : {},
     );
   const sqs = clients.sqs ?? new SQSClient({});
+  const isAllowedAccount = allowedAccountPredicate(config.accountSid, config.subaccounts);
   const deps: ArchiverDeps = {
     config,
+    isAllowedAccount,
     source: createTwilioMediaSource({
       apiBaseUrl: config.twilioApiBaseUrl,
       accountSid: config.accountSid,
+      isAllowedAccount,
       credentials: config.credentials,
       mediaOrigins: config.twilioMediaOrigins,
       ...clients.twilio,

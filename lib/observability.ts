@@ -16,8 +16,12 @@ export const MetricName = {
   BytesArchived: 'BytesArchived',
   DeletedAtTwilio: 'DeletedAtTwilio',
   DuplicatesSkipped: 'DuplicatesSkipped',
+  /** An object at the key that S3 could not confirm, or other bytes, replaced by a proven copy. */
+  ArchiveOverwritten: 'ArchiveOverwritten',
   SignaturesRefused: 'SignaturesRefused',
   JobsEnqueued: 'JobsEnqueued',
   Retries: 'Retries',
   DeadLettered: 'DeadLettered',
+  /** Dead-lettered without proof that S3 holds Twilio's bytes: kept at Twilio. */
+  MediaKeptUnproven: 'MediaKeptUnproven',
 } as const;

@@ -1,4 +1,5 @@
 import type { Readable } from 'node:stream';
+import type { S3Proof } from './domain/archive-proof.ts';
 import type { MediaJob } from './domain/media-job.ts';
 
 /** Identifies one Media resource at Twilio. */
@@ -19,8 +20,13 @@ export interface MediaDownload {
   /** The content stream; the consumer must read it to the end or destroy it. */
   body: Readable;
   contentType: string;
-  /** Announced by the CDN; a body that ends short of it is a truncated download. */
+  /**
+   * Announced by the CDN; a body that ends short of it is a truncated download. Absent when the
+   * body came with a `Content-Encoding` (the length then counts the encoded bytes).
+   */
   contentLength?: number;
+  /** The `Content-Encoding` fetch decoded (`gzip`, `br`, …), when the host sent one. */
+  contentEncoding?: string;
   etag?: string;
   lastModified?: string;
   /** From `Content-Disposition`, sanitised to a plain file name. */
@@ -54,6 +60,8 @@ export interface ArchiveMetadata {
   sha256: string;
   /** Decimal byte count. */
   size: string;
+  /** Hex MD5 of the content: lets a single-part, non-KMS object's ETag prove its bytes. */
+  md5?: string;
   'received-at': string;
   'source-etag'?: string;
   'source-last-modified'?: string;
@@ -68,6 +76,12 @@ export interface StoredObject {
   contentType?: string;
   etag?: string;
   lastModified?: Date;
+  /** Base64 SHA-256 S3 itself stored (HEAD with `ChecksumMode: ENABLED`); absent when none. */
+  checksumSha256?: string;
+  /** `FULL_OBJECT` or `COMPOSITE` (multipart). */
+  checksumType?: string;
+  /** `AES256`, `aws:kms`, …: under KMS the ETag is not an MD5. */
+  serverSideEncryption?: string;
   metadata: Partial<ArchiveMetadata> & Record<string, string>;
 }
 
@@ -82,19 +96,29 @@ export interface PutArchiveObject {
   metadata: ArchiveMetadata;
   /** Conditional create (`If-None-Match: *`): an existing object is reported, never overwritten. */
   ifNoneMatch?: boolean;
+  /** The invocation's deadline: a write still running then is abandoned (and retried later). */
+  signal?: AbortSignal;
 }
 
 export type PutResult =
-  | { outcome: 'created'; verifiedBy: 'checksum' | 'head'; etag?: string }
+  | {
+      outcome: 'created';
+      /** Where S3's confirmation came from: the PUT's answer, or a HEAD after it. */
+      verifiedBy: 'checksum' | 'head';
+      /** What S3 itself confirmed (`archive-proof.ts`); never metadata. */
+      proof: S3Proof;
+      etag?: string;
+    }
   | { outcome: 'exists' };
 
 /** The archive bucket. Adapter: `s3-archive-store.ts`. */
 export interface ArchiveStore {
-  /** HEAD; `undefined` when the key does not exist. */
+  /** HEAD (with S3's stored checksum where it has one); `undefined` when the key does not exist. */
   head(key: string): Promise<StoredObject | undefined>;
   /**
-   * One write; resolves only once S3 confirmed it holds exactly these bytes (checksum echo or,
-   * where the endpoint gives none, a HEAD). Throws `StorageUnavailableError`/`VerificationFailedError`.
+   * One write; resolves only once S3 itself confirmed it holds exactly these bytes (checksum echo,
+   * MD5 ETag or, where the answer gives neither, a HEAD reading S3's stored checksum).
+   * Throws `StorageUnavailableError`/`VerificationFailedError`.
    */
   put(object: PutArchiveObject): Promise<PutResult>;
   /** Zero-byte marker object (the per-message index). Idempotent. */
@@ -158,4 +182,41 @@ export interface MessageCatalog {
 export interface ArchiveListing {
   /** Every key under `prefix`, all pages. */
   keysUnder(prefix: string): Promise<string[]>;
+}
+
+/** A Twilio account as the Accounts resource describes it (2010 API). */
+export interface TwilioAccount {
+  sid: string;
+  /** The main account that owns it; itself for a main account. */
+  ownerAccountSid: string;
+  /** `active`, `suspended` or `closed`. */
+  status: string;
+  friendlyName: string;
+  /** ISO-8601 UTC. */
+  dateCreated: string;
+  dateUpdated: string;
+}
+
+/** The main account's view of its subaccounts. Adapter: `twilio-account-directory.ts`. */
+export interface AccountDirectory {
+  /** Every subaccount the main account owns (all pages), the main account itself excluded. */
+  listSubaccounts(signal?: AbortSignal): Promise<TwilioAccount[]>;
+  /** One subaccount with its primary auth token; `undefined` when it is not the main's. */
+  getSubaccount(
+    sid: string,
+    signal?: AbortSignal,
+  ): Promise<(TwilioAccount & { authToken: string }) | undefined>;
+}
+
+/** Which tokens validate the webhooks of one account. Built by `lib/account-tokens.ts`. */
+export interface AccountTokens {
+  /**
+   * Tokens, newest first; `undefined` when this deployment does not serve the account.
+   * `afterMismatch`: a signature just failed with the tokens given before, so a lookup may be due.
+   * Throws a `TransientError` when Twilio cannot tell and nothing usable is cached.
+   */
+  tokensFor(
+    accountSid: string,
+    options?: { afterMismatch?: boolean },
+  ): Promise<string[] | undefined>;
 }

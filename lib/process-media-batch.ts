@@ -8,14 +8,24 @@ import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda'
 import pLimit from 'p-limit';
 import { type ArchiveOutcome, archiveMedia } from './archive-media.ts';
 import type { ArchiverConfig } from './config.ts';
-import { ArchiverError, isPermanent, TransientError, TwilioAuthError } from './domain/errors.ts';
+import {
+  ArchiverError,
+  isPermanent,
+  TransientError,
+  TwilioAuthError,
+  UnprovenArchiveError,
+  UnsupportedEncodingError,
+} from './domain/errors.ts';
 import { type MediaJob, parseMediaJob } from './domain/media-job.ts';
 import { redactUrls } from './domain/media-origins.ts';
 import { MetricName } from './observability.ts';
 import type { ArchiveStore, DeadLetter, MediaSource, RetryScheduler } from './ports.ts';
+import { STALE_SPOOL_MS, sweepStaleSpools } from './spool.ts';
 
 export interface ArchiverDeps {
   config: ArchiverConfig;
+  /** TWILIO_SUBACCOUNTS: the accounts whose jobs are archived (default: the main one). */
+  isAllowedAccount?: (accountSid: string) => boolean;
   source: MediaSource;
   store: ArchiveStore;
   /** Present when `config.deadLetterQueueUrl` is set. */
@@ -82,6 +92,9 @@ export const createArchiverHandler = (deps: ArchiverDeps) => {
       if ((permanent || last) && deps.deadLetter && config.deadLetterQueueUrl) {
         await deps.deadLetter.send(record.body, reason, name);
         metrics.addMetric(MetricName.DeadLettered, MetricUnit.Count, 1);
+        if (error instanceof UnprovenArchiveError || error instanceof UnsupportedEncodingError) {
+          metrics.addMetric(MetricName.MediaKeptUnproven, MetricUnit.Count, 1);
+        }
         return { deadLettered: true, reason };
       }
       if (!permanent) metrics.addMetric(MetricName.Retries, MetricUnit.Count, 1);
@@ -110,7 +123,21 @@ export const createArchiverHandler = (deps: ArchiverDeps) => {
     }
   };
 
+  /** A killed invocation (timeout, crash) cannot remove its spool file: the next batch does. */
+  const sweepSpools = async () => {
+    try {
+      const removed = await sweepStaleSpools(
+        config.spoolDir,
+        config.spoolSweepAgeMs ?? STALE_SPOOL_MS,
+      );
+      if (removed > 0) logger.warn('removed spool files a stopped invocation left', { removed });
+    } catch (error) {
+      logger.warn('could not sweep the spool directory', describe(error));
+    }
+  };
+
   const handler = async (event: SQSEvent, context: Context) => {
+    await sweepSpools();
     const remaining = context.getRemainingTimeInMillis?.();
     const signal =
       remaining && remaining > DEADLINE_MARGIN_MS

@@ -4,10 +4,12 @@ import { isAccountSid } from './domain/sids.ts';
 import { isValidTwilioSignature } from './domain/twilio-signature.ts';
 import { ForeignAccountWebhookError, SignatureMismatchError } from './domain/webhook-errors.ts';
 import { mediaJobsFromWebhook, singleField, type WebhookFields } from './domain/webhook-form.ts';
-import type { JobQueue } from './ports.ts';
+import type { AccountTokens, JobQueue } from './ports.ts';
 
 export interface ReceiveWebhookDeps {
   queue: JobQueue;
+  /** Tokens per account (main + allowed subaccounts); absent = the main account's only. */
+  tokens?: AccountTokens;
   config: Pick<WebhookConfig, 'accountSid' | 'authTokens' | 'archiveAddresses'>;
   now?: () => Date;
 }
@@ -30,22 +32,36 @@ export const receiveWebhook = async (
 ): Promise<MediaJob[]> => {
   const { config } = deps;
   const receivedAt = (deps.now?.() ?? new Date()).toISOString();
-  const signed = isValidTwilioSignature({
-    authTokens: config.authTokens,
-    url: request.url,
-    params: request.fields,
-    signature: request.signature,
-  });
-  if (!signed) {
-    throw new SignatureMismatchError({
-      signature: request.signature ? 'invalid' : 'missing',
-      checkedUrl: request.url,
+  // The signature is checked with the token of the account the request names, so that name is
+  // read first; an account outside the served set is refused before any lookup or HMAC.
+  const named = singleField(request.fields, 'AccountSid');
+  const accountSid = named ?? config.accountSid;
+  const tokensFor = (afterMismatch: boolean) =>
+    deps.tokens
+      ? deps.tokens.tokensFor(accountSid, { afterMismatch })
+      : Promise.resolve(accountSid === config.accountSid ? config.authTokens : undefined);
+  const validWith = (authTokens: readonly string[]) =>
+    isValidTwilioSignature({
+      authTokens,
+      url: request.url,
+      params: request.fields,
+      signature: request.signature,
     });
-  }
-  const accountSid = singleField(request.fields, 'AccountSid');
-  if (accountSid !== undefined && accountSid !== config.accountSid) {
+  const tokens = await tokensFor(false);
+  if (tokens === undefined) {
     // Only a SID-shaped value is named in the log: the field is the caller's text.
     throw new ForeignAccountWebhookError(isAccountSid(accountSid) ? accountSid : undefined);
+  }
+  if (!validWith(tokens)) {
+    // One more try only when a forced lookup learned a token not tried yet (a rotation).
+    const refreshed = accountSid === config.accountSid ? undefined : await tokensFor(true);
+    const fresh = refreshed?.filter((token) => !tokens.includes(token)) ?? [];
+    if (fresh.length === 0 || !validWith(fresh)) {
+      throw new SignatureMismatchError({
+        signature: request.signature ? 'invalid' : 'missing',
+        checkedUrl: request.url,
+      });
+    }
   }
   const jobs = mediaJobsFromWebhook(request.fields, {
     receivedAt,

@@ -27,7 +27,51 @@ export interface SecretsResolverOptions {
   /** How long fetched values stay fresh; `Infinity` (default) = once per cold start. */
   maxAgeMs?: number;
   now?: () => number;
+  /** Backoff between attempts of a transient SSM failure (defaults: SSM_RETRY). */
+  retry?: Partial<SsmRetryPolicy>;
+  /** Replaced in tests; production waits for real. */
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
 }
+
+export interface SsmRetryPolicy {
+  /** Calls in all, the first included. */
+  attempts: number;
+  baseDelayMs: number;
+  maxDelayMs: number;
+}
+
+/**
+ * A burst of cold starts (a campaign's replies arriving at once) can exceed SSM's GetParameters
+ * rate, and SSM answers ThrottlingException. The SDK's own three quick attempts are spent within a
+ * few hundred milliseconds; waiting up to ~4 s more (250 + 500 + 1000 + 2000 ms at most) (full jitter, so the cold starts spread out)
+ * stays well inside the webhook's 10 s timeout budget for the first request and saves the Lambda
+ * from failing its first request or batch.
+ */
+export const SSM_RETRY: SsmRetryPolicy = { attempts: 5, baseDelayMs: 250, maxDelayMs: 2_000 };
+
+/**
+ * Configuration mistakes never heal by waiting: a missing grant, key or parameter fails at once,
+ * with the error that names it. Everything else (throttling, 5xx, no network) is tried again.
+ */
+const PERMANENT_SSM_ERRORS = new Set([
+  'AccessDeniedException',
+  'ParameterNotFound',
+  'ParameterVersionNotFound',
+  'InvalidKeyId',
+  'KMSAccessDeniedException',
+  'UnrecognizedClientException',
+  'ValidationException',
+]);
+
+const isTransient = (error: unknown): boolean => {
+  const { name, $metadata } = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  if (name && PERMANENT_SSM_ERRORS.has(name)) return false;
+  const status = $metadata?.httpStatusCode;
+  return status === undefined || status === 429 || status >= 500 || name === 'ThrottlingException';
+};
+
+const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export type SecretsResolver = (env: Env) => Promise<Record<string, string | undefined>>;
 
@@ -40,20 +84,47 @@ const GET_PARAMETERS_LIMIT = 10;
  */
 const loadSsm = () => import('@aws-sdk/client-ssm');
 
+interface Backoff {
+  policy: SsmRetryPolicy;
+  sleep: (ms: number) => Promise<void>;
+  random: () => number;
+}
+
+const getParameters = async (
+  client: SSMClient,
+  names: string[],
+  backoff: Backoff,
+): Promise<GetParametersCommandOutput> => {
+  let GetParametersCommand: typeof import('@aws-sdk/client-ssm').GetParametersCommand;
+  try {
+    ({ GetParametersCommand } = await loadSsm());
+  } catch (error) {
+    throw new SecretResolutionError('the SSM client could not be loaded', { cause: error });
+  }
+  const { policy } = backoff;
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await client.send(new GetParametersCommand({ Names: names, WithDecryption: true }));
+    } catch (error) {
+      if (attempt >= policy.attempts || !isTransient(error)) {
+        const tries = attempt === 1 ? '' : ` after ${attempt} attempts`;
+        throw new SecretResolutionError(`SSM GetParameters failed${tries}`, { cause: error });
+      }
+      const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (attempt - 1));
+      await backoff.sleep(Math.round(backoff.random() * ceiling));
+    }
+  }
+};
+
 const fetchParameters = async (
   client: SSMClient,
   names: readonly string[],
+  backoff: Backoff,
 ): Promise<Map<string, string>> => {
   const values = new Map<string, string>();
   for (let start = 0; start < names.length; start += GET_PARAMETERS_LIMIT) {
     const chunk = names.slice(start, start + GET_PARAMETERS_LIMIT);
-    let output: GetParametersCommandOutput;
-    try {
-      const { GetParametersCommand } = await loadSsm();
-      output = await client.send(new GetParametersCommand({ Names: chunk, WithDecryption: true }));
-    } catch (error) {
-      throw new SecretResolutionError('SSM GetParameters failed', { cause: error });
-    }
+    const output = await getParameters(client, chunk, backoff);
     if (output.InvalidParameters?.length) {
       // Parameter names are not secret; naming them is what makes the failure fixable.
       throw new SecretResolutionError(
@@ -82,6 +153,11 @@ export const createSecretsResolver = (options: SecretsResolverOptions = {}): Sec
   const maxAgeMs = options.maxAgeMs ?? Number.POSITIVE_INFINITY;
   const now = options.now ?? Date.now;
   let client = options.client;
+  const backoff: Backoff = {
+    policy: { ...SSM_RETRY, ...options.retry },
+    sleep: options.sleep ?? defaultSleep,
+    random: options.random ?? Math.random,
+  };
   let cache: { key: string; fetchedAt: number; values: Promise<Map<string, string>> } | undefined;
 
   return async (env) => {
@@ -96,7 +172,7 @@ export const createSecretsResolver = (options: SecretsResolverOptions = {}): Sec
     if (!cache || cache.key !== key || now() - cache.fetchedAt >= maxAgeMs) {
       const values = (async () => {
         client ??= new (await loadSsm()).SSMClient({});
-        return fetchParameters(client, names);
+        return fetchParameters(client, names, backoff);
       })();
       const entry = { key, fetchedAt: now(), values };
       cache = entry;

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { type FileHandle, open, rm } from 'node:fs/promises';
+import { type FileHandle, open, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, Transform, type TransformCallback, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -35,6 +35,9 @@ export interface SpoolOptions {
 
 /** Long enough for any CDN hiccup, short enough to retry well inside a Lambda's timeout. */
 export const DEFAULT_IDLE_TIMEOUT_MS = 30_000;
+
+/** Spool files of this process that are still in use: a sweep never touches them. */
+const live = new Set<string>();
 
 /** Counts and hashes the bytes flowing through, and refuses any byte past the limit. */
 class Meter extends Transform {
@@ -160,6 +163,7 @@ export const spoolMedia = async (body: Readable, options: SpoolOptions): Promise
   };
   const meter = new Meter(options.maxBytes, rearm);
   const sink = new SpoolSink(path, memoryBytes);
+  live.add(path);
   let sourceError: Error | undefined;
   body.once('error', (error) => {
     sourceError = error;
@@ -172,6 +176,7 @@ export const spoolMedia = async (body: Readable, options: SpoolOptions): Promise
   } catch (error) {
     body.destroy();
     await sink.discard();
+    live.delete(path);
     if (error instanceof ArchiverError) throw error;
     if (options.signal?.aborted) throw error;
     if (sourceError !== undefined && error === sourceError) {
@@ -183,6 +188,7 @@ export const spoolMedia = async (body: Readable, options: SpoolOptions): Promise
   }
   if (options.expectedLength !== undefined && meter.size !== options.expectedLength) {
     await sink.discard();
+    live.delete(path);
     throw new TruncatedMediaError(
       `media body has ${meter.size} bytes, Content-Length announced ${options.expectedLength}`,
     );
@@ -197,9 +203,13 @@ export const spoolMedia = async (body: Readable, options: SpoolOptions): Promise
       ...hashes,
       path,
       body: () => createReadStream(path),
-      remove: () => rm(path, { force: true }),
+      remove: async () => {
+        await rm(path, { force: true });
+        live.delete(path);
+      },
     };
   }
+  live.delete(path);
   // One contiguous copy (≤ memoryBytes) rather than the stream's chunks, which may be views of
   // larger buffers.
   const bytes = Buffer.concat(sink.chunks, sink.held);
@@ -209,4 +219,65 @@ export const spoolMedia = async (body: Readable, options: SpoolOptions): Promise
     body: () => Readable.from([bytes], { objectMode: false }),
     remove: async () => undefined,
   };
+};
+
+/** A download's size and hashes, its bytes dropped: the second download of the no-length proof. */
+export const measureMedia = async (
+  body: Readable,
+  options: Pick<SpoolOptions, 'maxBytes' | 'idleTimeoutMs' | 'signal'>,
+): Promise<{ size: number; sha256Hex: string }> => {
+  const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  let idle: NodeJS.Timeout | undefined;
+  const rearm = () => {
+    clearTimeout(idle);
+    idle = setTimeout(() => {
+      body.destroy(new TruncatedMediaError(`media body stalled: no byte for ${idleTimeoutMs} ms`));
+    }, idleTimeoutMs);
+  };
+  const meter = new Meter(options.maxBytes, rearm);
+  const sink = new Writable({ write: (_chunk, _encoding, callback) => callback() });
+  let sourceError: Error | undefined;
+  body.once('error', (error) => {
+    sourceError = error;
+  });
+  rearm();
+  try {
+    await pipeline(body, meter, sink, { ...(options.signal ? { signal: options.signal } : {}) });
+  } catch (error) {
+    body.destroy();
+    if (error instanceof ArchiverError || options.signal?.aborted) throw error;
+    if (sourceError !== undefined && error === sourceError) {
+      throw new TruncatedMediaError('media body ended early', { cause: error });
+    }
+    throw error;
+  } finally {
+    clearTimeout(idle);
+  }
+  return { size: meter.size, sha256Hex: meter.sha256.digest('hex') };
+};
+
+/** Longer than any invocation (Lambda's limit is 15 minutes): such a spool file has no owner. */
+export const STALE_SPOOL_MS = 15 * 60_000;
+const SPOOL_FILE = /^media-[0-9a-f-]{36}\.spool$/;
+
+/**
+ * Removes spool files an earlier invocation left behind (a crash, a timeout that froze the
+ * sandbox mid-download). Only files older than `staleMs` are touched, so a spool of a run in
+ * progress elsewhere in this process (the local stack, the CLI) is left alone. Returns the count.
+ */
+export const sweepStaleSpools = async (
+  dir: string,
+  staleMs = STALE_SPOOL_MS,
+  now = Date.now(),
+): Promise<number> => {
+  let removed = 0;
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const path = join(dir, name);
+    if (!SPOOL_FILE.test(name) || live.has(path)) continue;
+    const info = await stat(path).catch(() => undefined);
+    if (!info || now - info.mtimeMs < staleMs) continue;
+    await rm(path, { force: true });
+    removed += 1;
+  }
+  return removed;
 };

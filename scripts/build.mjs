@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Bundles each Lambda in functions/ into dist/<name>/index.mjs (minified ESM, node22) with a
+// Bundles each Lambda in functions/ into dist/<name>/index.mjs (minified ESM, node24) with a
 // metafile, and fails when a bundle exceeds its budget or pulls in the `twilio` SDK.
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
@@ -29,7 +29,7 @@ for (const file of entries) {
     mainFields: ['module', 'main'],
     // Loaded on demand from the Lambda runtime's AWS SDK: see lib/secrets.ts.
     external: ['@aws-sdk/client-ssm'],
-    target: 'node22',
+    target: 'node24',
     metafile: true,
     legalComments: 'none',
     // Some dependencies still call require(); give the ESM bundle one.

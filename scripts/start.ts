@@ -28,13 +28,6 @@ const isAlive = (pid: number) => {
 };
 const launcherGone = () => process.ppid !== launcher[0] || !launcher.every(isAlive);
 
-// The SDK's notice about Node < 22 (the lockfile pins the SDK) would bury the banner.
-const emitWarning = process.emitWarning;
-process.emitWarning = ((warning: string | Error, ...rest: never[]) => {
-  if (String(warning).startsWith('NodeVersionSupportWarning')) return;
-  emitWarning.call(process, warning, ...rest);
-}) as typeof process.emitWarning;
-
 // Quiet human-readable lines by default; LOG_FORMAT=json (or --json) keeps the Lambda's JSON lines.
 const json = process.argv.includes('--json') || process.env.LOG_FORMAT === 'json';
 if (!json) {
@@ -47,22 +40,35 @@ if (!json) {
 const { readLocalStackConfig, ConfigurationError } = await import('../lib/config.ts');
 const { LocalPortInUseError, startLocalStack } = await import('../lib/local/local-stack.ts');
 const { removeStackFile, writeStackFile } = await import('../lib/local/stack-file.ts');
-const { ARCHIVE_BROWSER_PATH, archiveBrowserRoutes } = await import(
-  '../lib/browser/local-route.ts'
-);
+const { startLocalArchiveBrowser } = await import('../lib/browser/local-route.ts');
+const { BrowserPortInUseError } = await import('../lib/browser/server.ts');
 
 let stack: Awaited<ReturnType<typeof startLocalStack>>;
 let config: ReturnType<typeof readLocalStackConfig>;
 try {
   config = readLocalStackConfig();
-  stack = await startLocalStack(config, { rawRoutes: archiveBrowserRoutes });
+  stack = await startLocalStack(config);
 } catch (error) {
   const oneLine = error instanceof LocalPortInUseError || error instanceof ConfigurationError;
   console.error(`npm start: ${oneLine ? (error as Error).message : String(error)}`);
   process.exit(1);
 }
+let browser: Awaited<ReturnType<typeof startLocalArchiveBrowser>>;
+try {
+  browser = await startLocalArchiveBrowser(stack, {
+    port: config.browserPort,
+    dataDir: config.dataDir,
+  });
+} catch (error) {
+  const reason =
+    error instanceof BrowserPortInUseError
+      ? `port ${error.port} is already in use: set ARCHIVE_BROWSER_PORT to a free port`
+      : String(error);
+  console.error(`npm start: ${reason}`);
+  await stack.close();
+  process.exit(1);
+}
 
-const browserUrl = `${stack.httpBaseUrl}${ARCHIVE_BROWSER_PATH}/`;
 const s3Port = new URL(stack.s3Endpoint).port;
 const sqsPort = new URL(stack.sqsEndpoint).port;
 const localEnv = [
@@ -92,7 +98,7 @@ const lines = [
   '',
   'twilio-media-archiver — local stack',
   `  webhook      POST ${stack.webhookUrl}`,
-  `  archive      ${browserUrl}  (read-only browser)`,
+  `  archive      ${browser.url}  (read-only browser; the link's token changes every start)`,
   `  S3           ${stack.s3Endpoint}  bucket ${stack.bucket}  (data in ${config.dataDir}/s3)`,
   `  SQS          ${stack.sqsEndpoint}  queue ${stack.queueUrl}`,
   `  dead letters ${stack.deadLetterQueueUrl}`,
@@ -118,7 +124,7 @@ await writeStackFile(config.dataDir, {
   bucket: stack.bucket,
   archivePrefix: stack.archivePrefix,
   accountSid: stack.accountSid,
-  browserUrl,
+  browserUrl: browser.url,
   ...(stack.emulator
     ? { emulator: { apiBaseUrl: stack.emulator.apiBaseUrl, authToken: stack.authToken } }
     : {}),
@@ -130,6 +136,7 @@ const stop = async (signal: NodeJS.Signals) => {
   stopping = true;
   console.log(`\n${signal}: stopping…`);
   await removeStackFile(config.dataDir).catch(() => undefined);
+  await browser.close();
   await stack.close();
   process.exit(0);
 };

@@ -1,5 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { type Digest, s3Confirms } from '../domain/archive-proof.ts';
 import { StorageUnavailableError, VerificationFailedError } from '../domain/errors.ts';
 import type { ArchiveStore, PutArchiveObject, PutResult, StoredObject } from '../ports.ts';
 
@@ -37,6 +38,8 @@ const unavailable = (action: string, error: unknown) =>
 
 const hexToBase64 = (hex: string) => Buffer.from(hex, 'hex').toString('base64');
 const base64ToHex = (base64: string) => Buffer.from(base64, 'base64').toString('hex');
+const isAbort = (error: unknown, signal: AbortSignal | undefined) =>
+  signal?.aborted === true || nameOf(error) === 'AbortError';
 const unquote = (etag: string | undefined) => etag?.replace(/^"|"$/g, '');
 
 /**
@@ -51,7 +54,10 @@ export const createS3ArchiveStore = ({
 }: S3ArchiveStoreOptions): ArchiveStore => {
   const head = async (key: string): Promise<StoredObject | undefined> => {
     try {
-      const answer = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+      // ChecksumMode: S3's own stored checksum is the only proof of a copy we did not just write.
+      const answer = await client.send(
+        new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }),
+      );
       const stored: StoredObject = {
         key,
         size: answer.ContentLength ?? 0,
@@ -60,6 +66,9 @@ export const createS3ArchiveStore = ({
       if (answer.ContentType) stored.contentType = answer.ContentType;
       if (answer.ETag) stored.etag = answer.ETag;
       if (answer.LastModified) stored.lastModified = answer.LastModified;
+      if (answer.ChecksumSHA256) stored.checksumSha256 = answer.ChecksumSHA256;
+      if (answer.ChecksumType) stored.checksumType = answer.ChecksumType;
+      if (answer.ServerSideEncryption) stored.serverSideEncryption = answer.ServerSideEncryption;
       return stored;
     } catch (error) {
       if (isNotFound(error)) return undefined;
@@ -67,20 +76,28 @@ export const createS3ArchiveStore = ({
     }
   };
 
-  const confirmByHead = async (object: PutArchiveObject): Promise<void> => {
+  /** A HEAD after a PUT whose answer proved nothing: S3's stored checksum must match. */
+  const confirmByHead = async (object: PutArchiveObject, expected: Digest) => {
     const stored = await head(object.key);
-    if (
-      !stored ||
-      stored.size !== object.size ||
-      stored.metadata.sha256 !== object.sha256Hex ||
-      stored.metadata.size !== String(object.size)
-    ) {
+    if (!stored || stored.size !== object.size) {
       throw new VerificationFailedError('S3 does not hold the object just written');
     }
+    const proof = s3Confirms(stored, expected);
+    if (!proof) {
+      throw new VerificationFailedError(
+        'S3 confirmed no checksum of the object just written (no SHA-256 echo, no MD5 ETag)',
+      );
+    }
+    return proof;
   };
 
   const putOnce = async (object: PutArchiveObject): Promise<PutResult> => {
     const sha256Base64 = hexToBase64(object.sha256Hex);
+    const expected: Digest = {
+      size: object.size,
+      sha256Hex: object.sha256Hex,
+      md5Hex: base64ToHex(object.md5Base64),
+    };
     const answer = await client.send(
       new PutObjectCommand({
         Bucket: bucket,
@@ -93,21 +110,29 @@ export const createS3ArchiveStore = ({
         Metadata: { ...object.metadata },
         ...(object.ifNoneMatch ? { IfNoneMatch: '*' } : {}),
       }),
+      object.signal ? { abortSignal: object.signal } : {},
     );
     const etag = unquote(answer.ETag);
     const base = etag ? { etag } : {};
-    if (answer.ChecksumSHA256 !== undefined) {
-      if (answer.ChecksumSHA256 !== sha256Base64) {
-        throw new VerificationFailedError('S3 echoed another SHA-256 than the one sent');
-      }
-      return { outcome: 'created', verifiedBy: 'checksum', ...base };
+    if (answer.ChecksumSHA256 !== undefined && answer.ChecksumSHA256 !== sha256Base64) {
+      throw new VerificationFailedError('S3 echoed another SHA-256 than the one sent');
     }
-    // A single-part, non-KMS ETag is the MD5 of the content; anything else needs a HEAD.
-    if (etag === base64ToHex(object.md5Base64)) {
-      return { outcome: 'created', verifiedBy: 'checksum', ...base };
-    }
-    await confirmByHead(object);
-    return { outcome: 'created', verifiedBy: 'head', ...base };
+    const proof = s3Confirms(
+      {
+        etag: answer.ETag,
+        checksumSha256: answer.ChecksumSHA256,
+        checksumType: answer.ChecksumType,
+        serverSideEncryption: answer.ServerSideEncryption,
+      },
+      expected,
+    );
+    if (proof) return { outcome: 'created', verifiedBy: 'checksum', proof, ...base };
+    return {
+      outcome: 'created',
+      verifiedBy: 'head',
+      proof: await confirmByHead(object, expected),
+      ...base,
+    };
   };
 
   const put = async (object: PutArchiveObject): Promise<PutResult> => {
@@ -119,6 +144,8 @@ export const createS3ArchiveStore = ({
         if (error instanceof VerificationFailedError || error instanceof StorageUnavailableError) {
           throw error;
         }
+        if (isAbort(error, object.signal))
+          throw unavailable('PUT (stopped at the deadline)', error);
         if (attempt < putAttempts) {
           await delay(100 * attempt);
           continue;

@@ -18,6 +18,9 @@ const BATCH_LIMIT = 10;
 const entryFor = (job: MediaJob, id: number): SendMessageBatchRequestEntry => ({
   Id: String(id),
   MessageBody: serializeMediaJob(job),
+  // Fair queues (standard queues, since 2025-07): one group per tenant, so a subaccount sending
+  // thousands of media does not hold back another's. Ordering and dedup stay standard.
+  MessageGroupId: job.accountSid,
   // Lets operators filter and trace jobs in the console without parsing bodies.
   MessageAttributes: {
     MessageSid: { DataType: 'String', StringValue: job.messageSid },

@@ -11,6 +11,7 @@ import {
   type SQSClient,
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
+import { isAccountSid } from '../domain/sids.ts';
 
 export interface SqsRedriveOptions {
   client: SQSClient;
@@ -22,6 +23,7 @@ export interface SqsRedriveOptions {
 /** A dead-lettered job as `redrive --dry-run` lists it. */
 export interface DeadLetteredJob {
   messageId: string;
+  accountSid?: string;
   messageSid?: string;
   mediaSid?: string;
   /** Set by the archiver's dead-letter adapter; absent when SQS's redrive policy moved it. */
@@ -54,7 +56,12 @@ const text = (message: Message, name: string) => message.MessageAttributes?.[nam
 export const describeDeadLettered = (message: Message): DeadLetteredJob => {
   const job: DeadLetteredJob = { messageId: message.MessageId ?? '' };
   try {
-    const body = JSON.parse(message.Body ?? '') as { messageSid?: unknown; mediaSid?: unknown };
+    const body = JSON.parse(message.Body ?? '') as {
+      accountSid?: unknown;
+      messageSid?: unknown;
+      mediaSid?: unknown;
+    };
+    if (typeof body.accountSid === 'string') job.accountSid = body.accountSid;
     if (typeof body.messageSid === 'string') job.messageSid = body.messageSid;
     if (typeof body.mediaSid === 'string') job.mediaSid = body.mediaSid;
   } catch {
@@ -74,6 +81,16 @@ export const describeDeadLettered = (message: Message): DeadLetteredJob => {
 const isUnsupported = (error: unknown) => {
   const name = (error as { name?: string; Code?: string })?.name ?? '';
   return /UnsupportedOperation|InvalidAction|UnknownOperation|NotImplemented/i.test(name);
+};
+
+/** The tenant of a redriven job, for its fair-queue group (as the webhook set it). */
+const accountOfBody = (body: string | undefined): string | undefined => {
+  try {
+    const sid = (JSON.parse(body ?? '') as { accountSid?: unknown }).accountSid;
+    return isAccountSid(sid) ? sid : undefined;
+  } catch {
+    return undefined;
+  }
 };
 
 /** Moves dead-lettered jobs back to the media queue: SQS's move task, or receive/send/delete. */
@@ -103,6 +120,24 @@ export const createSqsRedrive = ({
       }),
     );
     return [...new Map(Messages.map((m) => [m.MessageId, m])).values()];
+  };
+
+  /** Best effort: a job left hidden reappears by itself after its visibility timeout. */
+  const visibleAgain = async (handles: readonly string[]) => {
+    for (let start = 0; start < handles.length; start += 10) {
+      await client
+        .send(
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: deadLetterQueueUrl,
+            Entries: handles.slice(start, start + 10).map((handle, n) => ({
+              Id: String(n),
+              ReceiptHandle: handle,
+              VisibilityTimeout: 0,
+            })),
+          }),
+        )
+        .catch(() => undefined);
+    }
   };
 
   return {
@@ -207,44 +242,63 @@ export const createSqsRedrive = ({
      * Receive → send to the media queue → delete, 10 at a time, up to `max`. A message is deleted
      * only once the media queue accepted its copy, so a crash duplicates, never loses, a job.
      */
-    async moveByCopy(max: number, onProgress?: (moved: number) => void): Promise<number> {
+    async moveByCopy(
+      max: number,
+      onProgress?: (moved: number) => void,
+      /** `--account`: only this account's jobs move; the others are made visible again. */
+      onlyAccount?: string,
+    ): Promise<number> {
       let moved = 0;
-      while (moved < max) {
-        const messages = await receive(120, max - moved);
-        if (messages.length === 0) break;
-        const output = await client.send(
-          new SendMessageBatchCommand({
-            QueueUrl: mediaQueueUrl,
-            Entries: messages.map((message, n) => {
-              const attributes: Record<string, MessageAttributeValue> = {};
-              for (const [name, value] of Object.entries(message.MessageAttributes ?? {})) {
-                if (!FAILURE_ATTRIBUTES.has(name)) attributes[name] = value;
-              }
-              return {
-                Id: String(n),
-                MessageBody: message.Body ?? '',
-                ...(Object.keys(attributes).length ? { MessageAttributes: attributes } : {}),
-              };
-            }),
-          }),
-        );
-        const sent = (output.Successful ?? []).map((entry) => messages[Number(entry.Id)]);
-        if (sent.length > 0) {
-          await client.send(
-            new DeleteMessageBatchCommand({
-              QueueUrl: deadLetterQueueUrl,
-              Entries: sent.map((message, n) => ({
-                Id: String(n),
-                ReceiptHandle: message?.ReceiptHandle ?? '',
-              })),
+      const skipped: string[] = [];
+      try {
+        while (moved < max) {
+          const received = await receive(120, max - moved);
+          if (received.length === 0) break;
+          const messages = onlyAccount
+            ? received.filter((message) => accountOfBody(message.Body) === onlyAccount)
+            : received;
+          for (const message of received) {
+            if (!messages.includes(message)) skipped.push(message.ReceiptHandle ?? '');
+          }
+          if (messages.length === 0) continue;
+          const output = await client.send(
+            new SendMessageBatchCommand({
+              QueueUrl: mediaQueueUrl,
+              Entries: messages.map((message, n) => {
+                const attributes: Record<string, MessageAttributeValue> = {};
+                for (const [name, value] of Object.entries(message.MessageAttributes ?? {})) {
+                  if (!FAILURE_ATTRIBUTES.has(name)) attributes[name] = value;
+                }
+                const group = accountOfBody(message.Body);
+                return {
+                  Id: String(n),
+                  MessageBody: message.Body ?? '',
+                  ...(group ? { MessageGroupId: group } : {}),
+                  ...(Object.keys(attributes).length ? { MessageAttributes: attributes } : {}),
+                };
+              }),
             }),
           );
+          const sent = (output.Successful ?? []).map((entry) => messages[Number(entry.Id)]);
+          if (sent.length > 0) {
+            await client.send(
+              new DeleteMessageBatchCommand({
+                QueueUrl: deadLetterQueueUrl,
+                Entries: sent.map((message, n) => ({
+                  Id: String(n),
+                  ReceiptHandle: message?.ReceiptHandle ?? '',
+                })),
+              }),
+            );
+          }
+          moved += sent.length;
+          onProgress?.(moved);
+          if (sent.length < messages.length) {
+            throw new Error(`the media queue refused ${messages.length - sent.length} jobs`);
+          }
         }
-        moved += sent.length;
-        onProgress?.(moved);
-        if (sent.length < messages.length) {
-          throw new Error(`the media queue refused ${messages.length - sent.length} jobs`);
-        }
+      } finally {
+        await visibleAgain(skipped);
       }
       return moved;
     },

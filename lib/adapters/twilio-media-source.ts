@@ -8,6 +8,7 @@ import {
   TwilioAuthError,
   TwilioUnavailableError,
   UnsafeRedirectError,
+  UnsupportedEncodingError,
 } from '../domain/errors.ts';
 import {
   describeUrlSafely,
@@ -45,6 +46,11 @@ export interface TwilioMediaSourceOptions extends TwilioHttpOptions {
   notFoundRetryDelaysMs?: readonly number[];
   /** Time allowed until the response headers arrive, per request. */
   headersTimeoutMs?: number;
+  /**
+   * Accounts whose paths get the (main account's) credentials: TWILIO_SUBACCOUNTS. Default: only
+   * `accountSid`.
+   */
+  isAllowedAccount?: (accountSid: string) => boolean;
 }
 
 export const MAX_REDIRECTS = 3;
@@ -94,6 +100,29 @@ const discard = async (response: Response) => {
   }
 };
 
+/** The codings Node's fetch decodes by itself; any other would hand us encoded bytes. */
+const DECODED_CODINGS = new Set(['gzip', 'x-gzip', 'deflate', 'br']);
+
+/**
+ * The coding(s) of a body, `undefined` for identity. We ask for `identity`; a host that encodes
+ * anyway gets its body decoded by fetch, but its Content-Length then counts the encoded bytes, so
+ * the download is treated as having no announced length (and needs a second, matching download).
+ */
+export const contentCodingOf = (header: string | null): string | undefined => {
+  const codings = (header ?? '')
+    .split(',')
+    .map((coding) => coding.trim().toLowerCase())
+    .filter((coding) => coding !== '' && coding !== 'identity');
+  if (codings.length === 0) return undefined;
+  const unknown = codings.find((coding) => !DECODED_CODINGS.has(coding));
+  if (unknown !== undefined) {
+    throw new UnsupportedEncodingError(
+      `media host sent Content-Encoding ${unknown.slice(0, 40)}, which cannot be decoded`,
+    );
+  }
+  return codings.join(', ');
+};
+
 const isRedirect = (status: number) => [301, 302, 303, 307, 308].includes(status);
 
 /**
@@ -106,11 +135,20 @@ export const createTwilioMediaSource = (options: TwilioMediaSourceOptions): Medi
   const { fetch: fetchImpl, base, basePath, authorization } = http;
   const notFoundDelays = options.notFoundRetryDelaysMs ?? [1_000, 2_000];
   const headersTimeoutMs = options.headersTimeoutMs ?? 30_000;
-  const accountPrefix = `${basePath}/2010-04-01/Accounts/${options.accountSid}/`;
+  const accountsPrefix = `${basePath}/2010-04-01/Accounts/`;
   const mediaOrigins = parseMediaOrigins(options.mediaOrigins);
+  const isAllowedAccount =
+    options.isAllowedAccount ?? ((sid: string) => sid === options.accountSid);
 
-  const mayAuthorize = (url: URL) =>
-    url.origin === base.origin && url.pathname.startsWith(accountPrefix);
+  const mayAuthorize = (url: URL) => {
+    if (url.origin !== base.origin || !url.pathname.startsWith(accountsPrefix)) return false;
+    const sid = url.pathname.slice(accountsPrefix.length).split('/', 1)[0];
+    return (
+      isAccountSid(sid) &&
+      isAllowedAccount(sid) &&
+      url.pathname.startsWith(`${accountsPrefix}${sid}/`)
+    );
+  };
 
   const resourceUrl = (ref: MediaRef): URL => {
     if (
@@ -120,8 +158,8 @@ export const createTwilioMediaSource = (options: TwilioMediaSourceOptions): Medi
     ) {
       throw new InvalidJobError('malformed media reference');
     }
-    if (ref.accountSid !== options.accountSid) {
-      throw new ForeignAccountError('media belongs to another account');
+    if (!isAllowedAccount(ref.accountSid)) {
+      throw new ForeignAccountError('media belongs to an account this deployment does not serve');
     }
     return new URL(
       `${basePath}${mediaResourcePath(ref.accountSid, ref.messageSid, ref.mediaSid)}`,
@@ -256,7 +294,8 @@ export const createTwilioMediaSource = (options: TwilioMediaSourceOptions): Medi
     progress: FetchProgress,
   ): Promise<MediaDownload | MediaNotModified> => {
     let url = progress.resumeAt ?? resourceUrl(ref);
-    const headers: Record<string, string> = {};
+    // Identity: a Content-Length of an encoded body says nothing about the decoded bytes.
+    const headers: Record<string, string> = { 'Accept-Encoding': 'identity' };
     if (validators?.etag) headers['If-None-Match'] = validators.etag;
     if (validators?.lastModified) headers['If-Modified-Since'] = validators.lastModified;
     for (let hops = 0; ; hops += 1) {
@@ -285,6 +324,13 @@ export const createTwilioMediaSource = (options: TwilioMediaSourceOptions): Medi
         throw new NotFound();
       }
       if (response.status !== 200) return fail(response, url);
+      let coding: string | undefined;
+      try {
+        coding = contentCodingOf(response.headers.get('content-encoding'));
+      } catch (error) {
+        await discard(response);
+        throw error;
+      }
       const length = Number(response.headers.get('content-length') ?? Number.NaN);
       const filename = filenameFromContentDisposition(response.headers.get('content-disposition'));
       const etag = response.headers.get('etag');
@@ -296,7 +342,8 @@ export const createTwilioMediaSource = (options: TwilioMediaSourceOptions): Medi
           : Readable.from([]),
         contentType: response.headers.get('content-type') ?? 'application/octet-stream',
       };
-      if (Number.isSafeInteger(length) && length >= 0) download.contentLength = length;
+      if (coding) download.contentEncoding = coding;
+      else if (Number.isSafeInteger(length) && length >= 0) download.contentLength = length;
       if (etag) download.etag = etag;
       if (lastModified) download.lastModified = lastModified;
       if (filename) download.filename = filename;

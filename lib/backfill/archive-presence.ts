@@ -1,5 +1,6 @@
 import { dayPrefix, neighbourDayInstants, utcDayParts } from '../domain/archive-key.ts';
-import type { ArchiveListing } from '../ports.ts';
+import { provenStoredCopy } from '../domain/archive-proof.ts';
+import type { ArchiveListing, ArchiveStore } from '../ports.ts';
 
 /** A webhook's `receivedAt` trails Twilio's `date_created` by about a second; 5 minutes is ample. */
 export const MIDNIGHT_MARGIN_MS = 5 * 60_000;
@@ -16,6 +17,19 @@ export const candidateDays = (dateCreatedIso: string): string[] =>
   [dateCreatedIso, ...neighbourDayInstants(dateCreatedIso, MIDNIGHT_MARGIN_MS)].map((iso) =>
     new Date(iso).toISOString().slice(0, 10),
   );
+
+const mediaSidOf = (key: string) => (key.split('/').pop() ?? '').split('.', 1)[0] as string;
+
+/** Keys per message SID, from the keys of one day listing. */
+const keysByMessage = (keys: readonly string[], prefix: string) => {
+  const byMessage = new Map<string, string[]>();
+  for (const key of keys) {
+    const [messageSid, file] = key.slice(prefix.length).split('/');
+    if (!messageSid || !file) continue;
+    byMessage.set(messageSid, [...(byMessage.get(messageSid) ?? []), key]);
+  }
+  return byMessage;
+};
 
 /** Media SIDs per message SID, from the keys of one day listing. */
 export const mediaByMessage = (keys: readonly string[], prefix: string) => {
@@ -37,22 +51,25 @@ export interface ArchivePresence {
 }
 
 /**
- * The cheap "already archived?" check: one ListObjectsV2 walk of a whole day prefix
- * `{prefix}{AC}/{YYYY}/{MM}/{DD}/` answers for every message of that day (about one request per
- * 1,000 archived media), where a HEAD per media or a listing per message would cost a request per
- * media or message. Listings are cached for the last few days, since backfill walks day by day.
+ * The "already archived?" check: one ListObjectsV2 walk of a whole day prefix
+ * `{prefix}{AC}/{YYYY}/{MM}/{DD}/` finds the candidates of every message of that day (about one
+ * request per 1,000 archived media); listings are cached for the last few days, since backfill
+ * walks day by day. A listed key is not proof (anyone with `PutObject` can create one): each
+ * candidate is HEADed and counts only with S3's own checksum proof (`archive-proof.ts`); the rest
+ * are enqueued, and the archiver replaces what S3 cannot confirm.
  */
 export const createArchivePresence = (
   listing: ArchiveListing,
   archivePrefix: string,
   accountSid: string,
+  store: Pick<ArchiveStore, 'head'>,
 ): ArchivePresence => {
-  const days = new Map<string, Promise<Map<string, Set<string>>>>();
+  const days = new Map<string, Promise<Map<string, string[]>>>();
   const dayListing = (day: string) => {
     let cached = days.get(day);
     if (!cached) {
       const prefix = dayPrefix(archivePrefix, accountSid, utcDayParts(`${day}T00:00:00Z`));
-      cached = listing.keysUnder(prefix).then((keys) => mediaByMessage(keys, prefix));
+      cached = listing.keysUnder(prefix).then((keys) => keysByMessage(keys, prefix));
       // A failed listing must not stay cached: the next message asks again.
       cached.catch(() => days.delete(day));
       days.set(day, cached);
@@ -64,7 +81,10 @@ export const createArchivePresence = (
     async archivedMediaOf(message) {
       const found = new Set<string>();
       for (const day of candidateDays(message.dateCreated)) {
-        for (const sid of (await dayListing(day)).get(message.sid) ?? []) found.add(sid);
+        for (const key of (await dayListing(day)).get(message.sid) ?? []) {
+          const sid = mediaSidOf(key);
+          if (!found.has(sid) && provenStoredCopy(await store.head(key))) found.add(sid);
+        }
       }
       return found;
     },

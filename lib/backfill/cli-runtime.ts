@@ -149,6 +149,7 @@ export const presenceFor = (s3: S3Client, config: ArchiverConfig): ArchivePresen
     createS3ArchiveListing({ client: s3, bucket: config.archiveBucket }),
     config.archivePrefix,
     config.accountSid,
+    createS3ArchiveStore({ client: s3, bucket: config.archiveBucket }),
   );
 
 /** A logger that keeps the CLI's stdout for results: the archiver's lines are for Lambda logs. */

@@ -1,11 +1,15 @@
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createS3ArchiveListing } from '../adapters/s3-archive-listing.ts';
+import { createS3ArchiveStore } from '../adapters/s3-archive-store.ts';
+import { createS3ReconcileStatusSink } from '../adapters/s3-reconcile-status.ts';
 import { createSqsJobQueue } from '../adapters/sqs-job-queue.ts';
+import { createTwilioAccountDirectory } from '../adapters/twilio-account-directory.ts';
 import { createTwilioCatalog, type TwilioCatalogOptions } from '../adapters/twilio-catalog.ts';
 import type { ArchiverConfig, ReconcileConfig } from '../config.ts';
 import { logger } from '../observability.ts';
-import type { MessageCatalog } from '../ports.ts';
+import type { AccountDirectory, MessageCatalog } from '../ports.ts';
+import { configForAccount, servedAccounts } from './accounts.ts';
 import { createArchivePresence } from './archive-presence.ts';
 import type { ReconcileHandlerDeps } from './reconcile.ts';
 
@@ -21,6 +25,22 @@ export const createCatalogFor = (
     credentials: config.credentials,
     ...tuning,
   });
+
+/** The main account's Accounts list, when TWILIO_SUBACCOUNTS serves any subaccount. */
+export const accountDirectoryFor = (
+  config: ArchiverConfig,
+  tuning: CatalogTuning = {},
+): AccountDirectory | undefined =>
+  (config.subaccounts ?? { kind: 'none' }).kind === 'none'
+    ? undefined
+    : createTwilioAccountDirectory({
+        apiBaseUrl: config.twilioApiBaseUrl,
+        accountSid: config.accountSid,
+        credentials: config.credentials,
+        ...tuning,
+        // A walk over many accounts can wait for a slow list.
+        requestTimeoutMs: 30_000,
+      });
 
 /** Composition root of the reconcile Lambda: clients built once per cold start. */
 export const createReconcileDeps = (
@@ -39,16 +59,32 @@ export const createReconcileDeps = (
           }
         : {},
     );
+  const listing = createS3ArchiveListing({ client: s3, bucket: archiver.archiveBucket });
+  const store = createS3ArchiveStore({ client: s3, bucket: archiver.archiveBucket });
+  const directory = accountDirectoryFor(archiver, clients.twilio);
   return {
+    ...(directory
+      ? {
+          accounts: {
+            subaccounts: async () =>
+              (await servedAccounts(archiver, directory)).filter((a) => !a.main).map((a) => a.sid),
+            catalogFor: (sid: string) =>
+              createCatalogFor(configForAccount(archiver, sid), clients.twilio),
+            presenceFor: (sid: string) =>
+              createArchivePresence(listing, archiver.archivePrefix, sid, store),
+          },
+        }
+      : {}),
     catalog: createCatalogFor(archiver, clients.twilio),
-    presence: createArchivePresence(
-      createS3ArchiveListing({ client: s3, bucket: archiver.archiveBucket }),
-      archiver.archivePrefix,
-      archiver.accountSid,
-    ),
+    presence: createArchivePresence(listing, archiver.archivePrefix, archiver.accountSid, store),
     queue: createSqsJobQueue({
       client: clients.sqs ?? new SQSClient({}),
       queueUrl: config.mediaQueueUrl,
+    }),
+    status: createS3ReconcileStatusSink({
+      client: s3,
+      bucket: archiver.archiveBucket,
+      prefix: archiver.archivePrefix,
     }),
     settings: {
       accountSid: archiver.accountSid,

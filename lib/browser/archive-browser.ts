@@ -5,14 +5,18 @@ import { addDays, type Day, dayOf } from '../cli/days.ts';
 import { isMediaSid, isMessageSid } from '../domain/sids.ts';
 import { daysOfMonth, isDay, isMonth, type Month, monthOf, shiftMonth } from './calendar.ts';
 import { isLocalRequest, redirect, sendHtml, sendText } from './http.ts';
+import { previewFor } from './media-policy.ts';
 import { serveMedia } from './media-route.ts';
 import { createPaths, type Paths } from './paths.ts';
 import { STYLESHEET } from './style.ts';
+import { serveThumbnail } from './thumbnail-route.ts';
+import type { Thumbnailer } from './thumbnails.ts';
 import { type DayCount, renderCalendar } from './views/calendar-view.ts';
 import { renderAccountChoice, renderDay } from './views/day-view.ts';
 import { type MessageMedia, renderMessage } from './views/message-view.ts';
 import { renderNotice } from './views/notice-view.ts';
 import { renderMediaNotFound } from './views/search-view.ts';
+import { serveMessageZip } from './zip-route.ts';
 
 /** What the browser reads: the CLI's archive reader (listings, HEADs, conditional GETs). */
 export type BrowserReader = Pick<
@@ -37,6 +41,18 @@ export interface ArchiveBrowserOptions {
   onError?: (error: unknown) => void;
   /** One line for the 502 page; default: the error's name only. */
   describeError?: (error: unknown) => string;
+  /** Makes the tiles' thumbnails; without it tiles show the media themselves. */
+  thumbnails?: Thumbnailer;
+  /**
+   * The message's text, when the archive holds it (it does not today: the archiver stores media
+   * only). Issue 18 adds a `message.json` per message; its reader plugs in here. `undefined`:
+   * "not archived".
+   */
+  messageText?: (message: {
+    accountSid: string;
+    day: Day;
+    messageSid: string;
+  }) => Promise<string | undefined>;
 }
 
 export type ArchiveBrowser = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -65,7 +81,9 @@ class BadRequestError extends Error {
 export const createArchiveBrowser = (options: ArchiveBrowserOptions): ArchiveBrowser => {
   const { reader } = options;
   const base = (options.basePath ?? '/archive').replace(/\/+$/, '');
-  const paths: Paths = createPaths(base, options.prefix);
+  const paths: Paths = createPaths(base, options.prefix, {
+    thumbnails: options.thumbnails !== undefined,
+  });
   const now = options.now ?? (() => new Date());
   const searchDays = options.searchDays ?? 31;
   const pageSize = options.pageSize ?? 120;
@@ -91,6 +109,10 @@ export const createArchiveBrowser = (options: ArchiveBrowserOptions): ArchiveBro
         return {
           day,
           count: pages.reduce((sum, page) => sum + page.entries.length, 0),
+          bytes: pages.reduce(
+            (sum, page) => sum + page.entries.reduce((total, entry) => total + entry.size, 0),
+            0,
+          ),
           more: pages.some((page) => page.nextToken !== undefined),
         };
       }),
@@ -141,6 +163,7 @@ export const createArchiveBrowser = (options: ArchiveBrowserOptions): ArchiveBro
           day: dayText,
           accountSid: accountSid ?? '',
           showAccount: accounts.length > 1,
+          accounts,
           entries: page.entries,
           nextToken: page.nextToken,
           continued: token !== undefined,
@@ -150,7 +173,7 @@ export const createArchiveBrowser = (options: ArchiveBrowserOptions): ArchiveBro
     );
   };
 
-  const message = async (messageSid: string, url: URL, res: ServerResponse) => {
+  const messageEntries = async (messageSid: string, url: URL) => {
     if (!isMessageSid(messageSid)) throw new NotFoundError('That is not a message SID.');
     const dayParam = url.searchParams.get('day');
     const dayHint = dayParam !== null && isDay(dayParam) ? dayParam : undefined;
@@ -158,6 +181,12 @@ export const createArchiveBrowser = (options: ArchiveBrowserOptions): ArchiveBro
     if (entries.length === 0) {
       throw new NotFoundError(`Message ${messageSid} is not in the archive.`);
     }
+    return entries;
+  };
+
+  const message = async (messageSid: string, url: URL, res: ServerResponse) => {
+    const entries = await messageEntries(messageSid, url);
+    const first = entries[0] as (typeof entries)[number];
     const limit = pLimit(CONCURRENCY);
     const media: MessageMedia[] = await Promise.all(
       entries.map((entry) =>
@@ -167,7 +196,10 @@ export const createArchiveBrowser = (options: ArchiveBrowserOptions): ArchiveBro
         })),
       ),
     );
-    sendHtml(res, 200, renderMessage({ messageSid, media }, paths));
+    const text = options.messageText
+      ? await options.messageText({ accountSid: first.accountSid, day: first.day, messageSid })
+      : undefined;
+    sendHtml(res, 200, renderMessage({ messageSid, media, text }, paths));
   };
 
   const search = async (url: URL, res: ServerResponse) => {
@@ -218,6 +250,22 @@ export const createArchiveBrowser = (options: ArchiveBrowserOptions): ArchiveBro
     await serveMedia(req, res, reader, parts.key, parts.contentType);
   };
 
+  const thumbnail = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    thumbnailer: Thumbnailer,
+    rest: string,
+  ) => {
+    const parts = paths.keyOfMediaPath(rest);
+    if (!parts || previewFor(parts.contentType) !== 'image') {
+      return sendText(res, 404, 'no thumbnail for this path\n');
+    }
+    if (!(await reader.accounts()).includes(parts.accountSid)) {
+      return sendText(res, 404, 'not a media of the archive\n');
+    }
+    await serveThumbnail(req, res, reader, thumbnailer, parts.key);
+  };
+
   const route = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
     const rest = url.pathname.slice(base.length);
     if (rest === '') return redirect(res, 301, `${base}/${url.search}`);
@@ -232,10 +280,17 @@ export const createArchiveBrowser = (options: ArchiveBrowserOptions): ArchiveBro
     }
     if (rest === '/search') return search(url, res);
     if (rest.startsWith('/media/')) return media(req, res, rest.slice('/media/'.length));
+    if (rest.startsWith('/thumb/') && options.thumbnails) {
+      return thumbnail(req, res, options.thumbnails, rest.slice('/thumb/'.length));
+    }
     const [, kind, id, extra] = rest.split('/');
     if (extra === undefined && id) {
       if (kind === 'day') return day(id, url, res);
       if (kind === 'message') return message(id, url, res);
+      if (kind === 'zip' && id.endsWith('.zip')) {
+        const messageSid = id.slice(0, -'.zip'.length);
+        return serveMessageZip(res, reader, messageSid, await messageEntries(messageSid, url));
+      }
     }
     throw new NotFoundError('There is no such page.');
   };

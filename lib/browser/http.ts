@@ -5,7 +5,7 @@ export const PAGE_CSP =
   "default-src 'self'; script-src 'none'; object-src 'none'; style-src 'self'; img-src 'self'; " +
   "media-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-/** Media opened on their own: nothing may run; PDFs get none (Chromium's viewer needs a plugin). */
+/** Media opened on their own, PDFs included: nothing may run (PDFs are downloads, see media-policy). */
 export const MEDIA_CSP = "default-src 'none'; img-src 'self'; media-src 'self'; sandbox";
 
 export const COMMON_HEADERS: Readonly<Record<string, string>> = {

@@ -1,27 +1,36 @@
+import { join } from 'node:path';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createArchiveReader } from '../cli/archive-reader.ts';
-import type { RawRoute } from '../local/http-api-gateway.ts';
 import { createArchiveBrowser } from './archive-browser.ts';
+import { type ArchiveBrowserServer, startArchiveBrowserServer } from './server.ts';
+import { createThumbnailer } from './thumbnails.ts';
 
 export const ARCHIVE_BROWSER_PATH = '/archive';
 
-/** The browser as a raw route of the local stack (`LocalStackHooks.rawRoutes`). */
-export const archiveBrowserRoutes = (stack: {
-  s3: S3Client;
-  bucket: string;
-  archivePrefix: string;
-  accountSid: string;
-}): Record<string, RawRoute> => ({
-  [ARCHIVE_BROWSER_PATH]: createArchiveBrowser({
-    reader: createArchiveReader({
-      s3: stack.s3,
-      bucket: stack.bucket,
+/**
+ * `npm start`'s browser: its own loopback port (ARCHIVE_BROWSER_PORT), never the webhook port
+ * that a tunnel exposes; thumbnails cached in the stack's data directory.
+ */
+export const startLocalArchiveBrowser = (
+  stack: { s3: S3Client; bucket: string; archivePrefix: string; accountSid: string },
+  options: { port: number; dataDir: string; token?: string },
+): Promise<ArchiveBrowserServer> =>
+  startArchiveBrowserServer({
+    browser: createArchiveBrowser({
+      reader: createArchiveReader({
+        s3: stack.s3,
+        bucket: stack.bucket,
+        prefix: stack.archivePrefix,
+        accountSid: stack.accountSid,
+      }),
       prefix: stack.archivePrefix,
-      accountSid: stack.accountSid,
+      basePath: ARCHIVE_BROWSER_PATH,
+      thumbnails: createThumbnailer({ cacheDir: join(options.dataDir, 'thumbnails') }),
+      onError: (error) =>
+        console.error('archive browser:', (error as Error).name, (error as Error).message),
     }),
-    prefix: stack.archivePrefix,
+    port: options.port,
+    host: '127.0.0.1',
     basePath: ARCHIVE_BROWSER_PATH,
-    onError: (error) =>
-      console.error('archive browser:', (error as Error).name, (error as Error).message),
-  }),
-});
+    ...(options.token !== undefined ? { token: options.token } : {}),
+  });

@@ -1,3 +1,5 @@
+import { neutraliseFilename } from './filename.ts';
+
 /**
  * How an archived media may be shown. The content type was chosen by the sender, so only types a
  * browser renders without running anything are served inline; everything else (SVG and HTML
@@ -38,20 +40,30 @@ export interface ServedAs {
   disposition: 'inline' | 'attachment';
 }
 
-export const servedAs = (contentType: string | undefined): ServedAs =>
-  previewFor(contentType) === 'none'
-    ? { contentType: 'application/octet-stream', disposition: 'attachment' }
-    : { contentType: essenceOf(contentType) as string, disposition: 'inline' };
+/**
+ * A PDF is a download: Chromium's viewer does not run under `Content-Security-Policy: sandbox`,
+ * and without the sandbox a PDF's scripts would run on the archive's origin.
+ */
+export const servedAs = (contentType: string | undefined): ServedAs => {
+  const preview = previewFor(contentType);
+  if (preview === 'none')
+    return { contentType: 'application/octet-stream', disposition: 'attachment' };
+  return {
+    contentType: essenceOf(contentType) as string,
+    disposition: preview === 'pdf' ? 'attachment' : 'inline',
+  };
+};
 
-/** RFC 6266 / 8187: an ASCII fallback plus the UTF-8 original name when the archive knows one. */
+/** RFC 6266 / 8187: an ASCII fallback plus the UTF-8 original name (neutralised) when known. */
 export const contentDisposition = (
   disposition: ServedAs['disposition'],
   keyBasename: string,
   originalFilename: string | undefined,
 ): string => {
   const fallback = keyBasename.replace(/[^A-Za-z0-9._-]/g, '_');
-  const original = originalFilename
-    ? `; filename*=UTF-8''${encodeURIComponent(originalFilename).replace(
+  const name = neutraliseFilename(originalFilename);
+  const original = name
+    ? `; filename*=UTF-8''${encodeURIComponent(name).replace(
         /['()*!]/g,
         (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`,
       )}`

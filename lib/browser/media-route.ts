@@ -77,8 +77,8 @@ export const serveMedia = async (
       media.originalFilename,
     ),
     'accept-ranges': 'bytes',
+    'content-security-policy': MEDIA_CSP,
   };
-  if (served.contentType !== 'application/pdf') headers['content-security-policy'] = MEDIA_CSP;
   if (media.contentLength !== undefined) headers['content-length'] = media.contentLength;
   if (media.etag) headers.etag = media.etag;
   if (media.lastModified) headers['last-modified'] = media.lastModified.toUTCString();

@@ -13,6 +13,10 @@ export interface Paths {
   search(): string;
   stylesheet(): string;
   media(key: string): string;
+  /** A tile's image: the thumbnail when the browser makes them, else the media itself. */
+  thumbnail(key: string): string;
+  /** All media of a message as one zip. */
+  zip(messageSid: string, day?: string): string;
   /** The archive key a media path names, or `undefined` when it names none. */
   keyOfMediaPath(pathAfterMedia: string): ReturnType<typeof parseArchiveKey>;
 }
@@ -24,7 +28,11 @@ const query = (params: Record<string, string | undefined>): string => {
   return text ? `?${text}` : '';
 };
 
-export const createPaths = (base: string, prefix: string): Paths => ({
+export const createPaths = (
+  base: string,
+  prefix: string,
+  options: { thumbnails?: boolean } = {},
+): Paths => ({
   base,
   home: (month) => `${base}/${query({ month })}`,
   day: (day, q = {}) => `${base}/day/${day}${query({ account: q.account, page: q.page })}`,
@@ -32,6 +40,9 @@ export const createPaths = (base: string, prefix: string): Paths => ({
   search: () => `${base}/search`,
   stylesheet: () => `${base}/style.css`,
   media: (key) => `${base}/media/${key.startsWith(prefix) ? key.slice(prefix.length) : key}`,
+  thumbnail: (key) =>
+    `${base}/${options.thumbnails ? 'thumb' : 'media'}/${key.startsWith(prefix) ? key.slice(prefix.length) : key}`,
+  zip: (messageSid, day) => `${base}/zip/${messageSid}.zip${query({ day })}`,
   keyOfMediaPath: (rest) => {
     // Keys are SIDs, digits and an alphanumeric extension: anything encoded is not one of ours.
     if (!/^[A-Za-z0-9./]+$/.test(rest)) return undefined;

@@ -47,7 +47,12 @@ ul.tiles { list-style: none; padding: 0; display: grid; gap: .75rem; grid-templa
 .thumb { display: flex; align-items: center; justify-content: center; height: 10rem; background: var(--panel);
   border: 1px solid var(--line); border-radius: 6px; overflow: hidden; text-decoration: none; }
 .thumb img { max-width: 100%; max-height: 100%; min-width: 3rem; min-height: 3rem; object-fit: contain; image-rendering: auto; }
+.thumb { flex-direction: column; gap: .25rem; }
 .kind { font-weight: 700; font-size: 1.3rem; color: var(--muted); }
+.icon { color: var(--muted); }
+.calendar .bytes { display: block; font-size: .7rem; color: var(--muted); }
+.text { white-space: pre-wrap; overflow-wrap: anywhere; border-left: 3px solid var(--line); padding-left: .75rem; }
+.not-archived { color: var(--muted); font-style: italic; }
 .tile .meta { font-size: .8rem; word-break: break-all; }
 dl { display: grid; grid-template-columns: max-content 1fr; gap: .15rem 1rem; margin: .5rem 0; }
 dt { color: var(--muted); }

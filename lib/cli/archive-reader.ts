@@ -99,7 +99,13 @@ export interface ArchiveReader {
   open(key: string): Promise<OpenedMedia>;
   /** GetObject (or HeadObject) with the client's validators and range; 304 is an answer. */
   openConditional(key: string, read: ConditionalRead): Promise<ConditionalMedia>;
-  presignGet(key: string, expiresInSeconds: number): Promise<string>;
+  /** `response` overrides are signed into the URL (`response-content-disposition`, …). */
+  presignGet(key: string, expiresInSeconds: number, response?: PresignedResponse): Promise<string>;
+}
+
+export interface PresignedResponse {
+  contentDisposition?: string;
+  contentType?: string;
 }
 
 export interface ArchiveReaderOptions {
@@ -379,10 +385,23 @@ export const createArchiveReader = (options: ArchiveReaderOptions): ArchiveReade
     }
   };
 
-  const presignGet = (key: string, expiresInSeconds: number): Promise<string> =>
-    getSignedUrl(s3, new GetObjectCommand({ Bucket: bucket, Key: key }), {
-      expiresIn: expiresInSeconds,
-    });
+  const presignGet = (
+    key: string,
+    expiresInSeconds: number,
+    response: PresignedResponse = {},
+  ): Promise<string> =>
+    getSignedUrl(
+      s3,
+      new GetObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        ...(response.contentDisposition
+          ? { ResponseContentDisposition: response.contentDisposition }
+          : {}),
+        ...(response.contentType ? { ResponseContentType: response.contentType } : {}),
+      }),
+      { expiresIn: expiresInSeconds },
+    );
 
   return {
     accounts,

@@ -55,6 +55,8 @@ export interface ArchiveStats extends Tally {
   since: string;
   until: string;
   accounts: string[];
+  /** Per AccountSid (main and subaccounts): the tenants of a TWILIO_SUBACCOUNTS deployment. */
+  byAccount: Record<string, Tally>;
   byContentType: Record<string, Tally>;
   byDay: Record<string, Tally>;
 }
@@ -65,6 +67,7 @@ export const emptyStats = (days: readonly string[], accounts: string[]): Archive
   accounts,
   count: 0,
   bytes: 0,
+  byAccount: {},
   byContentType: {},
   byDay: {},
 });
@@ -79,6 +82,7 @@ const tally = (table: Record<string, Tally>, name: string, bytes: number): void 
 export const addToStats = (stats: ArchiveStats, entry: ArchiveEntry): void => {
   stats.count += 1;
   stats.bytes += entry.size;
+  tally(stats.byAccount, entry.accountSid, entry.size);
   tally(stats.byContentType, entry.contentType ?? UNKNOWN_TYPE, entry.size);
   tally(stats.byDay, entry.day, entry.size);
 };
@@ -97,10 +101,13 @@ export const formatStats = (stats: ArchiveStats): string => {
     ([a, x], [b, y]) => y.count - x.count || a.localeCompare(b),
   );
   const byDay = Object.entries(stats.byDay).sort(([a], [b]) => a.localeCompare(b));
+  const byAccount = Object.entries(stats.byAccount).sort(([a], [b]) => a.localeCompare(b));
   return [
     `period      ${stats.since} .. ${stats.until} (UTC)`,
     `media       ${stats.count}`,
     `bytes       ${stats.bytes} (${formatBytes(stats.bytes)})`,
+    // One account is the single-account deployment's output, unchanged.
+    ...(byAccount.length > 1 ? ['by account', ...table(byAccount)] : []),
     ...(byType.length ? ['by content type', ...table(byType)] : []),
     ...(byDay.length ? ['by day', ...table(byDay)] : []),
   ].join('\n');

@@ -36,6 +36,8 @@ Commands:
   backfill   enqueue (or --direct archive) media already at Twilio: --since DATE [--until DATE]
   reconcile  enqueue media of the last days that the archive lacks (missed webhooks)
   redrive    move dead-lettered jobs back to the media queue (--dry-run lists their reasons)
+  doctor     check a deployed stack: SSM secrets, Twilio credentials and webhook, DLQ, alarms,
+             last reconcile run (--stage STAGE [--region REGION])
   send-test  --local: archive a test message through the running local stack, end to end
 
 Run media-archive <command> --help for its options.
@@ -95,7 +97,9 @@ ${EXIT}
 Prints a presigned GET URL. S3 answers it with ETag and Last-Modified and honours
 If-None-Match / If-Modified-Since (304), so it can be handed to Twilio as an outbound MediaUrl
 and cached. The URL stops working when it expires, or earlier when the credentials that signed it
-do (temporary credentials: at the end of their session).
+do (temporary credentials: at the end of their session). Types other than safe images, audio,
+video and PDF (HTML, SVG, unknown) are signed as downloads: response-content-disposition
+attachment with a neutralised file name and type application/octet-stream. Costs one HEAD.
 
 Finding the media costs what it costs for "get" (see media-archive get --help).
 
@@ -130,8 +134,10 @@ media as thumbnails, each message's media with type, size, received time and SID
 box for a message SID (2 listings) or a media SID (day listings over the last 31 days).
 Media are streamed through this process (no presigned URLs leave it), with ETag/Last-Modified
 passed through and 304 for conditional requests; listings are paged, never the whole bucket.
-Only GET and HEAD are answered; there is no login, so it answers only requests addressed to
-this machine (Host 127.0.0.1, localhost, [::1] or --host) and none that came through a proxy.
+Only GET and HEAD are answered. The printed link carries a token made at each start, traded
+for a cookie on first use; without it every request gets 401, whatever --host is. It also
+answers only requests addressed to this machine (Host 127.0.0.1, localhost, [::1] or --host)
+and none that came through a proxy. Thumbnails are cached in .local/thumbnails/.
 Phone numbers appear only when they were archived (ARCHIVE_ADDRESSES=true). Ctrl-C stops it.
 
 Cost: the calendar lists each day of the month up to today (one ListObjectsV2 per day and

@@ -2,6 +2,7 @@ import { readCliConfig } from '../config.ts';
 import { createArchiveReader } from './archive-reader.ts';
 import { type ParsedCommand, parseCommandLine } from './args.ts';
 import { run as runBackfill } from './commands/backfill.ts';
+import { run as runDoctor } from './commands/doctor.ts';
 import { runGet } from './commands/get.ts';
 import { runLs } from './commands/ls.ts';
 import { run as runReconcile } from './commands/reconcile.ts';
@@ -66,6 +67,7 @@ const run = async (
 /** Commands that change things (queue, Twilio) parse their own options. */
 const OPERATIONS: Record<string, (argv: readonly string[], io: CliIo) => Promise<number>> = {
   backfill: runBackfill,
+  doctor: runDoctor,
   reconcile: runReconcile,
   redrive: runRedrive,
   'send-test': runSendTest,

@@ -1,5 +1,5 @@
 /** Edit distance (insertions, deletions, substitutions), for "did you mean" hints. */
-const distance = (a: string, b: string): number => {
+export const distance = (a: string, b: string): number => {
   let previous = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i += 1) {
     const current = [i];

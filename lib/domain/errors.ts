@@ -40,8 +40,17 @@ export class MediaNotYetAvailableError extends TransientError {}
 export class MediaNotDeletableYetError extends TransientError {}
 export class TruncatedMediaError extends TransientError {}
 export class StorageUnavailableError extends TransientError {}
-/** S3 answered, but what it holds does not match what we streamed. */
-export class VerificationFailedError extends TransientError {}
+/**
+ * No proof that S3 holds exactly Twilio's bytes (see `archive-proof.ts`): the media stays at
+ * Twilio. Retried, since a fresh download or write may bring the proof; dead-lettered at the end.
+ */
+export class UnprovenArchiveError extends TransientError {}
+/** S3 answered, but what it holds does not match what we streamed (or it confirmed nothing). */
+export class VerificationFailedError extends UnprovenArchiveError {}
+/** Two downloads of a body without a usable Content-Length gave different bytes. */
+export class UnstableMediaError extends UnprovenArchiveError {}
+/** The media host used a Content-Encoding fetch cannot decode: the bytes would not be the media. */
+export class UnsupportedEncodingError extends PermanentError {}
 export class UnsafeRedirectError extends PermanentError {}
 export class QueueUnavailableError extends TransientError {}
 /** A list's `next_page_uri` names a page already read: following it would loop forever. */

@@ -51,12 +51,12 @@ export class SignatureMismatchError extends WebhookError {
   }
 }
 
-/** Correctly signed, but for an account this deployment does not archive. */
+/** For an account this deployment does not archive (refused before the signature is checked). */
 export class ForeignAccountWebhookError extends WebhookError {
   readonly statusCode = 403;
   constructor(accountSid?: string) {
     super('Forbidden', {
-      logReason: `signed webhook for another account${accountSid ? ` (${accountSid.slice(0, 34)})` : ''}: this deployment archives TWILIO_ACCOUNT_SID only`,
+      logReason: `webhook for an account not served${accountSid ? ` (${accountSid.slice(0, 34)})` : ''}: this deployment archives TWILIO_ACCOUNT_SID and the TWILIO_SUBACCOUNTS it allows`,
     });
   }
 }

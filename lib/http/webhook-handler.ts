@@ -20,7 +20,7 @@ import {
 } from '../domain/webhook-errors.ts';
 import { singleField } from '../domain/webhook-form.ts';
 import { logger, MetricName, metrics } from '../observability.ts';
-import type { JobQueue } from '../ports.ts';
+import type { AccountTokens, JobQueue } from '../ports.ts';
 import { receiveWebhook } from '../receive-webhook.ts';
 import {
   bodyBytes,
@@ -32,6 +32,8 @@ import {
 export interface WebhookHandlerDeps {
   config: WebhookConfig;
   queue: JobQueue;
+  /** TWILIO_SUBACCOUNTS: tokens per served account (absent = the main account only). */
+  tokens?: AccountTokens;
   now?: () => Date;
 }
 
@@ -41,7 +43,13 @@ const EMPTY_TWIML: APIGatewayProxyStructuredResultV2 = {
   body: '<Response/>',
 };
 
-/** Refusals that need no parsing come first: wrong method, oversized body (never decoded). */
+const hasOnlyNamedValues = (event: WebhookEvent): boolean => {
+  if (typeof event.body !== 'string') return true;
+  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString() : event.body;
+  return text.split('&').every((part) => part === '' || part.includes('='));
+};
+
+/** Refusals that need no form parsing come first: wrong method, oversized body, a bare word. */
 const webhookGuard = (): MiddlewareObj<WebhookEvent> => ({
   before: ({ event }) => {
     if (event.requestContext.http.method !== 'POST') throw new MethodNotAllowedError();
@@ -49,13 +57,9 @@ const webhookGuard = (): MiddlewareObj<WebhookEvent> => ({
       throw new PayloadTooLargeError(`body over ${MAX_WEBHOOK_BODY_BYTES} bytes`);
     }
     if (event.body === undefined || event.body === null) event.body = '';
-  },
-  // The urlencode parser answers 415 for a form it cannot parse; the contract says 400.
-  onError: (request) => {
-    const error = request.error as { statusCode?: number } | null;
-    if (error?.statusCode === 415) {
-      request.error = new InvalidWebhookError('body is not form-encoded');
-    }
+    // middy 7's urlencode parser turns any text into fields (`garbage` → { garbage: '' }); Twilio
+    // sends every field as name=value, so a bare word is not a webhook.
+    if (!hasOnlyNamedValues(event)) throw new InvalidWebhookError('body is not form-encoded');
   },
 });
 

@@ -6,12 +6,7 @@ import { createArchiverDeps, createWebhookDeps } from '../deps.ts';
 import { createWebhookHandler } from '../http/webhook-handler.ts';
 import { type ArchiverDeps, createArchiverHandler } from '../process-media-batch.ts';
 import { loadDemoCredentials } from './demo-credentials.ts';
-import {
-  type HttpApiHandler,
-  type LocalHttpApi,
-  type RawRoute,
-  startLocalHttpApi,
-} from './http-api-gateway.ts';
+import { type HttpApiHandler, type LocalHttpApi, startLocalHttpApi } from './http-api-gateway.ts';
 import { ARCHIVER_TIMEOUT_SECONDS, LEGACY_WEBHOOK_PATH, WEBHOOK_PATH } from './local-constants.ts';
 import { type LocalS3Server, PortInUseError, startLocalS3Server } from './s3-server.ts';
 import { type SqsPoller, type SqsPollerOptions, startSqsPoller } from './sqs-poller.ts';
@@ -56,8 +51,6 @@ export interface LocalStack {
 }
 
 export interface LocalStackHooks {
-  /** Extra HTTP routes served by prefix on the webhook port (the archive browser). */
-  rawRoutes?: (stack: Omit<LocalStack, 'close' | 'poller'>) => Record<string, RawRoute>;
   /** Wraps the archiver handler (fault injection in tests). */
   wrapArchiver?: (handler: SqsPollerOptions['handler']) => SqsPollerOptions['handler'];
   poller?: Partial<Pick<SqsPollerOptions, 'beforeDelete' | 'onError' | 'concurrency'>>;
@@ -66,7 +59,7 @@ export interface LocalStackHooks {
   /** Replaces or decorates the archiver's ports (fault injection, shorter Twilio retries). */
   decorateArchiverDeps?: (deps: ArchiverDeps) => ArchiverDeps;
   /** Demo mode: options of the built-in emulator (fixed credentials, faults from the start). */
-  emulator?: Omit<TwilioEmulatorOptions, 'apiPort' | 'cdnPort'>;
+  emulator?: Omit<TwilioEmulatorOptions, 'apiPort' | 'cdnPort' | 'messagingPort'>;
 }
 
 /** Names the variable to change when a port is taken: the one-line error `npm start` prints. */
@@ -254,10 +247,8 @@ export const startLocalStack = async (
     };
     const http: LocalHttpApi = await withPortVariable('PORT', config.httpPort, () =>
       startLocalHttpApi(
-        {
-          lambdas: { [WEBHOOK_PATH]: webhook, [LEGACY_WEBHOOK_PATH]: webhook },
-          raw: hooks.rawRoutes?.(partial) ?? {},
-        },
+        // Only the webhook: the archive browser has its own port (lib/browser/local-route.ts).
+        { lambdas: { [WEBHOOK_PATH]: webhook, [LEGACY_WEBHOOK_PATH]: webhook } },
         { port: config.httpPort },
       ),
     );

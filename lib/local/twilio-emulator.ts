@@ -13,12 +13,16 @@ import { createCdnHandler } from './twilio-emulator/cdn-handler.ts';
 import { createCdnSigner } from './twilio-emulator/cdn-signer.ts';
 import type { EmulatorContext } from './twilio-emulator/context.ts';
 import { NO_FAULTS } from './twilio-emulator/faults.ts';
+import { messagingServiceRecord, phoneNumberRecord } from './twilio-emulator/inbound-config.ts';
+import { createMessagingHandler } from './twilio-emulator/messaging-handler.ts';
 import { randomHex, randomSid } from './twilio-emulator/sids.ts';
 import { createStore, SeedError } from './twilio-emulator/store.ts';
 import type {
   RequestLogEntry,
   SeededMessage,
   SeedMessage,
+  SeedSubaccount,
+  SubaccountRecord,
   TwilioEmulator,
   TwilioEmulatorOptions,
 } from './twilio-emulator/types.ts';
@@ -34,6 +38,10 @@ export type {
   SeededMessage,
   SeedMedia,
   SeedMessage,
+  SeedMessagingService,
+  SeedPhoneNumber,
+  SeedSubaccount,
+  SubaccountRecord,
   TwilioEmulator,
   TwilioEmulatorOptions,
 } from './twilio-emulator/types.ts';
@@ -62,6 +70,20 @@ const closeServer = (server: Server): Promise<void> =>
     server.close(() => resolve());
   });
 
+const subaccountRecord = (seed: SeedSubaccount, index: number): SubaccountRecord => {
+  const sid = seed.sid ?? randomSid('AC');
+  if (!/^AC[0-9a-fA-F]{32}$/.test(sid)) throw new SeedError(`invalid account SID ${sid}`);
+  const dateCreated = seed.dateCreated ?? new Date();
+  return {
+    sid,
+    authToken: seed.authToken ?? randomHex(16),
+    status: seed.status ?? 'active',
+    friendlyName: seed.friendlyName ?? `Subaccount ${index + 1}`,
+    dateCreated,
+    dateUpdated: seed.dateUpdated ?? dateCreated,
+  };
+};
+
 export const startTwilioEmulator = async (
   options: TwilioEmulatorOptions = {},
 ): Promise<TwilioEmulator> => {
@@ -75,11 +97,16 @@ export const startTwilioEmulator = async (
     authToken,
     apiKey,
     store: createStore(accountSid),
+    subaccounts: (options.subaccounts ?? []).map(subaccountRecord),
+    createdAt: new Date(),
     signer: createCdnSigner(randomHex(32), options.cdnUrlTtlSeconds ?? 14_400),
     faults: { ...NO_FAULTS, ...options.faults },
     latency: { apiMs: 0, cdnFirstByteMs: 0, ...options.latency },
     random: options.random ?? Math.random,
     cdnBaseUrl: '',
+    messagingBaseUrl: '',
+    phoneNumbers: (options.phoneNumbers ?? []).map(phoneNumberRecord),
+    messagingServices: (options.messagingServices ?? []).map(messagingServiceRecord),
     log(entry) {
       seq += 1;
       const logged: RequestLogEntry = { seq, at: Date.now(), ...entry };
@@ -91,12 +118,26 @@ export const startTwilioEmulator = async (
   const cdn = await listen(createCdnHandler(ctx), options.cdnPort ?? 0);
   ctx.cdnBaseUrl = cdn.baseUrl;
   let api: Awaited<ReturnType<typeof listen>>;
+  let messaging: Awaited<ReturnType<typeof listen>>;
   try {
     api = await listen(createApiHandler(ctx), options.apiPort ?? 0);
   } catch (error) {
     await closeServer(cdn.server);
     throw error;
   }
+  try {
+    messaging = await listen(createMessagingHandler(ctx), options.messagingPort ?? 0);
+  } catch (error) {
+    await Promise.all([closeServer(cdn.server), closeServer(api.server)]);
+    throw error;
+  }
+  ctx.messagingBaseUrl = messaging.baseUrl;
+
+  const subaccountOf = (sid: string) => {
+    const account = ctx.subaccounts.find((candidate) => candidate.sid === sid);
+    if (!account) throw new SeedError(`unknown subaccount ${sid}`);
+    return account;
+  };
 
   const messageOf = (messageSid: string) => {
     const message = ctx.store.message(messageSid);
@@ -105,11 +146,14 @@ export const startTwilioEmulator = async (
   };
 
   const addMessage = (seed: SeedMessage): SeededMessage => {
+    if (seed.accountSid !== undefined && seed.accountSid !== accountSid) {
+      subaccountOf(seed.accountSid);
+    }
     const message = ctx.store.add(seed);
     return {
       sid: message.sid,
       media: message.media.map((media) => {
-        const path = mediaResourcePath(accountSid, message.sid, media.sid);
+        const path = mediaResourcePath(message.accountSid, message.sid, media.sid);
         return {
           sid: media.sid,
           messageSid: message.sid,
@@ -127,10 +171,43 @@ export const startTwilioEmulator = async (
   return {
     apiBaseUrl: api.baseUrl,
     cdnBaseUrl: cdn.baseUrl,
+    messagingBaseUrl: messaging.baseUrl,
     accountSid,
     authToken,
     apiKey,
     addMessage,
+    addPhoneNumber(seed) {
+      const record = phoneNumberRecord(seed);
+      ctx.phoneNumbers.push(record);
+      return record.sid;
+    },
+    addMessagingService(seed) {
+      const record = messagingServiceRecord(seed);
+      ctx.messagingServices.push(record);
+      return record.sid;
+    },
+    get subaccounts() {
+      return ctx.subaccounts;
+    },
+    addSubaccount(seed = {}) {
+      const record = subaccountRecord(seed, ctx.subaccounts.length);
+      if (record.sid === accountSid || ctx.subaccounts.some((a) => a.sid === record.sid)) {
+        throw new SeedError(`account ${record.sid} already exists`);
+      }
+      ctx.subaccounts.push(record);
+      return record;
+    },
+    rotateSubaccountToken(sid) {
+      const account = subaccountOf(sid);
+      account.authToken = randomHex(16);
+      account.dateUpdated = new Date();
+      return account.authToken;
+    },
+    setSubaccountStatus(sid, status) {
+      const account = subaccountOf(sid);
+      account.status = status;
+      account.dateUpdated = new Date();
+    },
     hasMedia: (mediaSid) => {
       const media = ctx.store.media(mediaSid);
       return media !== undefined && media.deleted === undefined;
@@ -157,7 +234,11 @@ export const startTwilioEmulator = async (
       return deleted && { ...deleted };
     },
     close: async () => {
-      await Promise.all([closeServer(api.server), closeServer(cdn.server)]);
+      await Promise.all([
+        closeServer(api.server),
+        closeServer(cdn.server),
+        closeServer(messaging.server),
+      ]);
     },
   };
 };

@@ -129,6 +129,7 @@ export interface CapturedResponse {
   status: number;
   headers: Record<string, string>;
   body: string;
+  bytes: Buffer;
 }
 
 /** A ServerResponse stand-in that records status, headers and body. */
@@ -175,5 +176,6 @@ export const request = async (
     status: res.statusCode,
     headers: res.recorded,
     body: Buffer.concat(res.chunks).toString('utf8'),
+    bytes: Buffer.concat(res.chunks),
   };
 };

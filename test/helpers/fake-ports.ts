@@ -27,7 +27,9 @@ interface StoredEntry {
 export class FakeArchiveStore implements ArchiveStore {
   readonly objects = new Map<string, StoredEntry>();
   readonly markers = new Map<string, Record<string, string>>();
-  readonly puts: Omit<PutArchiveObject, 'body'>[] = [];
+  readonly puts: Omit<PutArchiveObject, 'body' | 'signal'>[] = [];
+  /** The deadline signal each PUT was given. */
+  readonly putSignals: (AbortSignal | undefined)[] = [];
   /** Next calls of `put`/`head`/`putMarker` throw these, in order. */
   readonly failures: { put: Error[]; head: Error[]; putMarker: Error[] } = {
     put: [],
@@ -39,8 +41,26 @@ export class FakeArchiveStore implements ArchiveStore {
 
   constructor(readonly calls: CallLog = []) {}
 
-  seed(key: string, body: Buffer, metadata: Record<string, string>, size = body.length) {
-    this.objects.set(key, { object: { key, size, metadata: { ...metadata } }, body });
+  /**
+   * An object written by someone else: like S3, its ETag is the MD5 of its bytes; it has a stored
+   * SHA-256 only when `checksum` says so (a writer that sent one).
+   */
+  seed(
+    key: string,
+    body: Buffer,
+    metadata: Record<string, string>,
+    size = body.length,
+    options: { checksum?: boolean } = {},
+  ) {
+    const object: StoredObject = {
+      key,
+      size,
+      etag: `"${createHash('md5').update(body).digest('hex')}"`,
+      metadata: { ...metadata },
+    };
+    if (options.checksum)
+      object.checksumSha256 = createHash('sha256').update(body).digest('base64');
+    this.objects.set(key, { object, body });
   }
 
   async head(key: string): Promise<StoredObject | undefined> {
@@ -53,8 +73,9 @@ export class FakeArchiveStore implements ArchiveStore {
 
   async put(object: PutArchiveObject): Promise<PutResult> {
     this.calls.push(`put ${object.key}${object.ifNoneMatch ? ' if-none-match' : ''}`);
-    const { body: _body, ...rest } = object;
+    const { body: _body, signal, ...rest } = object;
     this.puts.push(rest);
+    this.putSignals.push(signal);
     const failure = this.failures.put.shift();
     if (failure) throw failure;
     if (object.ifNoneMatch && (this.objects.has(object.key) || this.raceOnConditionalPut)) {
@@ -70,11 +91,13 @@ export class FakeArchiveStore implements ArchiveStore {
         key: object.key,
         size: bytes.length,
         contentType: object.contentType,
+        etag: `"${createHash('md5').update(bytes).digest('hex')}"`,
+        checksumSha256: createHash('sha256').update(bytes).digest('base64'),
         metadata: { ...object.metadata },
       },
       body: bytes,
     });
-    return { outcome: 'created', verifiedBy: 'checksum' };
+    return { outcome: 'created', verifiedBy: 'checksum', proof: 's3-checksum' };
   }
 
   async putMarker(key: string, metadata: Record<string, string>): Promise<void> {
@@ -90,6 +113,9 @@ export type FetchAnswer =
       body: Buffer | Readable;
       contentType?: string;
       contentLength?: number;
+      /** Answer without a Content-Length (close-delimited), or as a decoded encoded body. */
+      noLength?: boolean;
+      contentEncoding?: string;
       etag?: string;
       lastModified?: string;
       filename?: string;
@@ -124,7 +150,10 @@ export class FakeMediaSource implements MediaSource {
     };
     const length =
       answer.contentLength ?? (Buffer.isBuffer(answer.body) ? answer.body.length : undefined);
-    if (length !== undefined) download.contentLength = length;
+    if (length !== undefined && !answer.noLength && !answer.contentEncoding) {
+      download.contentLength = length;
+    }
+    if (answer.contentEncoding) download.contentEncoding = answer.contentEncoding;
     if (answer.etag) download.etag = answer.etag;
     if (answer.lastModified) download.lastModified = answer.lastModified;
     if (answer.filename) download.filename = answer.filename;

@@ -390,8 +390,11 @@ describe('archiver against s3rver, local SQS and the Twilio emulator', () => {
         $metadata: { httpStatusCode: 412 },
       }),
     );
+    // S3's own stored SHA-256 (ChecksumMode: ENABLED) of the bytes just downloaded: proof.
     mocked.on(HeadObjectCommand).resolves({
       ContentLength: media.size,
+      ChecksumSHA256: Buffer.from(media.sha256, 'hex').toString('base64'),
+      ChecksumType: 'FULL_OBJECT',
       Metadata: { sha256: media.sha256, size: String(media.size) },
     });
 
@@ -404,6 +407,40 @@ describe('archiver against s3rver, local SQS and the Twilio emulator', () => {
     expect(puts).toHaveLength(1);
     expect(puts[0]?.args[0].input.IfNoneMatch).toBe('*');
     expect(mocked.commandCalls(HeadObjectCommand)).toHaveLength(1);
+    expect(mocked.commandCalls(HeadObjectCommand)[0]?.args[0].input.ChecksumMode).toBe('ENABLED');
+    expect(emulator.hasMedia(job.mediaSid)).toBe(false);
+  });
+
+  it('does not take a 412 object whose HEAD shows only self-consistent metadata: overwrites, then deletes (S3 client mock)', async () => {
+    // Prepare
+    const message = emulator.addMessage({ media: [makeSeedMedia({ size: 500, seed: 9 })] });
+    const job = jobFor(message);
+    const media = message.media[0] as SeededMedia;
+    const mockedClient = new S3Client({ region: 'us-east-1' });
+    const mocked = mockClient(mockedClient);
+    const sha256Base64 = Buffer.from(media.sha256, 'hex').toString('base64');
+    mocked
+      .on(PutObjectCommand)
+      .rejectsOnce(
+        Object.assign(new Error('At least one of the pre-conditions you specified did not hold'), {
+          name: 'PreconditionFailed',
+          $metadata: { httpStatusCode: 412 },
+        }),
+      )
+      .resolves({ ChecksumSHA256: sha256Base64, ETag: '"kms"' });
+    mocked.on(HeadObjectCommand).resolves({
+      ContentLength: media.size,
+      ETag: '"0123456789abcdef0123456789abcdef"',
+      Metadata: { sha256: media.sha256, size: String(media.size) },
+    });
+
+    // Act
+    const { failed } = await deliver([{ ...job, index: 1 }], 1, handlerWith({}, mockedClient));
+
+    // Assess
+    expect(failed).toEqual([]);
+    const puts = mocked.commandCalls(PutObjectCommand);
+    expect(puts.map((put) => put.args[0].input.IfNoneMatch)).toEqual(['*', undefined]);
     expect(emulator.hasMedia(job.mediaSid)).toBe(false);
   });
 });

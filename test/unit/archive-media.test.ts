@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +13,8 @@ import {
   MediaTooLargeError,
   StorageUnavailableError,
   TruncatedMediaError,
+  UnstableMediaError,
+  VerificationFailedError,
 } from '../../lib/domain/errors.ts';
 import { MetricName } from '../../lib/observability.ts';
 import {
@@ -34,9 +37,17 @@ describe('archiveMedia', () => {
   const run = (job = mediaJobFactory(), attempt = 1) =>
     archiveMedia({ source, store, config, logger: recordingLogger(), metrics }, job, { attempt });
 
+  /** What the archiver writes: with `md5`, a single-part object's ETag (S3's MD5) proves it. */
   const verifiedMetadata = (body: Buffer) => ({
     sha256: sha256Hex(body),
     size: String(body.length),
+    md5: createHash('md5').update(body).digest('hex'),
+    'source-etag': '"abc"',
+  });
+  /** Metadata that agrees with itself (a 64-hex sha256, the stored size) but not with the bytes. */
+  const plantedMetadata = (size: number) => ({
+    sha256: sha256Hex(Buffer.from('some other bytes')),
+    size: String(size),
     'source-etag': '"abc"',
   });
 
@@ -86,6 +97,12 @@ describe('archiveMedia', () => {
         twilio: 'deleted',
         size: 5000,
         sha256: sha256Hex(body),
+        proof: {
+          size: 5000,
+          sha256Hex: sha256Hex(body),
+          wholeBy: 'announced-length',
+          s3: 's3-checksum',
+        },
       });
       expect(calls).toEqual([
         `fetch ${job.mediaSid}`,
@@ -101,6 +118,7 @@ describe('archiveMedia', () => {
         'media-sid': job.mediaSid,
         sha256: sha256Hex(body),
         size: '5000',
+        md5: createHash('md5').update(body).digest('hex'),
         'received-at': job.receivedAt,
         'source-etag': '"e1"',
         'source-last-modified': 'Tue, 04 Mar 2025 05:06:07 GMT',
@@ -220,49 +238,166 @@ describe('archiveMedia', () => {
       expect(metrics.total(MetricName.DeletedAtTwilio)).toBe(0);
     });
 
-    it('sends the stored validators for an unverified copy and accepts a whole copy on 304', async () => {
-      // Prepare
+    it('never trusts metadata alone: downloads an unproven copy afresh, without validators, and overwrites it', async () => {
+      // Prepare: issue 12 — a 304 would have vouched for these bytes on their metadata's word.
+      const body = makeMediaBody(50, 5);
       const job = mediaJobFactory();
       const key = archiveKeyFor('media/', job);
-      store.seed(key, makeMediaBody(50), {
-        size: '50',
-        'source-etag': '"v1"',
+      store.seed(key, makeMediaBody(50, 6), {
+        ...plantedMetadata(50),
         'source-last-modified': 'Mon, 03 Mar 2025 00:00:00 GMT',
       });
+      source.fetchAnswers.push({ body });
+
+      // Act
+      const outcome = await run(job, 2);
+
+      // Assess
+      expect(source.fetchRequests[0]?.validators).toBeUndefined();
+      expect(calls.slice(0, 3)).toEqual([`head ${key}`, `fetch ${job.mediaSid}`, `put ${key}`]);
+      expect(outcome).toMatchObject({ archive: 'archived', twilio: 'deleted' });
+      expect(store.objects.get(key)?.body.equals(body)).toBe(true);
+    });
+
+    it("trusts a copy by S3's stored SHA-256 (ChecksumMode) without an md5 in its metadata", async () => {
+      // Prepare
+      const body = makeMediaBody(70, 8);
+      const job = mediaJobFactory();
+      const key = archiveKeyFor('media/', job);
+      store.seed(key, body, { sha256: sha256Hex(body), size: '70' }, 70, { checksum: true });
+
+      // Act
+      const outcome = await run(job, 2);
+
+      // Assess
+      expect(outcome).toMatchObject({ archive: 'already-archived', twilio: 'deleted' });
+      expect(outcome.proof).toMatchObject({ wholeBy: 'stored-copy', s3: 's3-checksum' });
+      expect(calls.filter((call) => call.startsWith('fetch'))).toEqual([]);
+    });
+
+    it("does not trust a copy whose metadata names other bytes than S3's own checksum and ETag", async () => {
+      // Prepare: planted bytes with S3-computed checksums, metadata claiming Twilio's digest.
+      const body = makeMediaBody(70, 8);
+      const planted = makeMediaBody(70, 9);
+      const job = mediaJobFactory();
+      const key = archiveKeyFor('media/', job);
+      store.seed(key, planted, verifiedMetadata(body), 70, { checksum: true });
+      source.fetchAnswers.push({ body });
+
+      // Act
+      const outcome = await run(job, 2);
+
+      // Assess
+      expect(outcome).toMatchObject({ archive: 'archived', twilio: 'deleted' });
+      expect(store.objects.get(key)?.body.equals(body)).toBe(true);
+      expect(calls.indexOf(`put ${key}`)).toBeLessThan(calls.indexOf(`delete ${job.mediaSid}`));
+    });
+
+    it('refuses a 304 to the unconditional GET without deleting', async () => {
+      // Prepare
       source.fetchAnswers.push({ notModified: true });
 
       // Act
-      const outcome = await run(job, 2);
+      const result = run(mediaJobFactory(), 2);
 
       // Assess
-      expect(source.fetchRequests[0]?.validators).toEqual({
-        etag: '"v1"',
-        lastModified: 'Mon, 03 Mar 2025 00:00:00 GMT',
-      });
-      expect(outcome).toMatchObject({ archive: 'already-archived', twilio: 'deleted' });
-      expect(calls.some((call) => call.startsWith('put'))).toBe(false);
+      await expect(result).rejects.toBeInstanceOf(VerificationFailedError);
+      expect(source.deleted).toEqual([]);
     });
+  });
 
-    it('downloads unconditionally after a 304 when the stored copy is not whole', async () => {
+  describe('a different object at the key on the first delivery (412)', () => {
+    it('overwrites an S3-proven copy of other bytes with the proven download, then deletes', async () => {
       // Prepare
-      const body = makeMediaBody(80, 4);
+      const body = makeMediaBody(300, 2);
       const job = mediaJobFactory();
       const key = archiveKeyFor('media/', job);
-      store.seed(key, makeMediaBody(10), { size: '80', 'source-etag': '"v1"' });
-      source.fetchAnswers.push({ notModified: true }, { body });
+      const other = makeMediaBody(300, 3);
+      store.seed(key, other, verifiedMetadata(other), 300, { checksum: true });
+      source.fetchAnswers.push({ body });
 
       // Act
-      const outcome = await run(job, 2);
+      const outcome = await run(job, 1);
 
       // Assess
-      expect(calls.slice(0, 4)).toEqual([
-        `head ${key}`,
-        `fetch ${job.mediaSid} conditional`,
+      expect(outcome).toMatchObject({ archive: 'archived', twilio: 'deleted' });
+      expect(calls).toEqual([
         `fetch ${job.mediaSid}`,
+        `put ${key} if-none-match`,
+        `head ${key}`,
         `put ${key}`,
+        `marker ${messageIndexKeyFor('media/', job)}`,
+        `delete ${job.mediaSid}`,
       ]);
+      expect(store.objects.get(key)?.body.equals(body)).toBe(true);
+      expect(metrics.total(MetricName.ArchiveOverwritten)).toBe(1);
+      expect(metrics.total(MetricName.DuplicatesSkipped)).toBe(0);
+    });
+
+    it('overwrites a planted object with self-consistent metadata and no S3 proof', async () => {
+      // Prepare
+      const body = makeMediaBody(300, 2);
+      const job = mediaJobFactory();
+      const key = archiveKeyFor('media/', job);
+      store.seed(key, makeMediaBody(300, 4), plantedMetadata(300));
+      source.fetchAnswers.push({ body });
+
+      // Act
+      const outcome = await run(job, 1);
+
+      // Assess
       expect(outcome.archive).toBe('archived');
       expect(store.objects.get(key)?.body.equals(body)).toBe(true);
+      expect(calls.at(-1)).toBe(`delete ${job.mediaSid}`);
+    });
+  });
+
+  describe('bodies without a usable Content-Length', () => {
+    it('archives a close-delimited body only after a second download gives the same SHA-256', async () => {
+      // Prepare
+      const body = makeMediaBody(4000, 11);
+      const job = mediaJobFactory();
+      source.fetchAnswers.push({ body, noLength: true }, { body, noLength: true });
+
+      // Act
+      const outcome = await run(job);
+
+      // Assess
+      expect(outcome.proof).toMatchObject({ wholeBy: 'two-downloads', sha256Hex: sha256Hex(body) });
+      expect(calls.filter((call) => call.startsWith('fetch'))).toHaveLength(2);
+      expect(calls.at(-1)).toBe(`delete ${job.mediaSid}`);
+    });
+
+    it('keeps at Twilio and writes nothing when two downloads differ (a body cut short)', async () => {
+      // Prepare
+      const body = makeMediaBody(4000, 11);
+      source.fetchAnswers.push(
+        { body: body.subarray(0, 1234), noLength: true },
+        { body, noLength: true },
+      );
+
+      // Act
+      const result = run();
+
+      // Assess
+      await expect(result).rejects.toThrow(UnstableMediaError);
+      await expect(result).rejects.toThrow(/two downloads without a usable Content-Length differ/);
+      expect(store.objects.size).toBe(0);
+      expect(source.deleted).toEqual([]);
+    });
+
+    it('treats a decoded (gzip) body as having no length: two downloads, never "truncated"', async () => {
+      // Prepare
+      const body = makeMediaBody(900, 12);
+      source.fetchAnswers.push({ body, contentEncoding: 'gzip' });
+
+      // Act
+      const outcome = await run();
+
+      // Assess
+      expect(outcome.proof.wholeBy).toBe('two-downloads');
+      expect(outcome.twilio).toBe('deleted');
+      expect(calls.filter((call) => call.startsWith('fetch'))).toHaveLength(2);
     });
   });
 
@@ -413,6 +548,85 @@ describe('archiveMedia', () => {
       expect(outcome).toMatchObject({ archive: 'already-archived', twilio: 'already-gone' });
       expect(calls).toContain(`head ${archiveKeyFor('media/', first)}`);
       expect([...store.objects.keys()]).toEqual([archiveKeyFor('media/', first)]);
+    });
+
+    it('on a 404 does not take a copy S3 cannot confirm for the media', async () => {
+      // Prepare
+      const job = mediaJobFactory();
+      store.seed(archiveKeyFor('media/', job), makeMediaBody(100, 3), plantedMetadata(100));
+      source.fetchAnswers.push(new MediaNotYetAvailableError('404'));
+
+      // Act
+      const result = run(job, 3);
+
+      // Assess
+      await expect(result).rejects.toBeInstanceOf(MediaNotFoundError);
+      expect(source.deleted).toEqual([]);
+    });
+
+    it('binds the S3 write to the invocation deadline', async () => {
+      // Prepare
+      const signal = new AbortController().signal;
+      source.fetchAnswers.push({ body: makeMediaBody(100) });
+
+      // Act
+      await archiveMedia(
+        { source, store, config, logger: recordingLogger(), metrics },
+        mediaJobFactory(),
+        {
+          attempt: 1,
+          signal,
+        },
+      );
+
+      // Assess
+      expect(store.putSignals).toEqual([signal]);
+    });
+
+    it('removes the spool file when the deadline aborts the PUT, and never deletes', async () => {
+      // Prepare: spooled on disk; the store aborts like the SDK does when the signal fires.
+      config = { ...config, spoolMemoryBytes: 0 };
+      const controller = new AbortController();
+      source.fetchAnswers.push({ body: makeMediaBody(5_000) });
+      store.put = async () => {
+        expect(await readdir(spoolDir)).toHaveLength(1);
+        controller.abort(new Error('invocation deadline'));
+        throw Object.assign(new Error('aborted'), { name: 'AbortError' });
+      };
+
+      // Act
+      const result = archiveMedia(
+        { source, store, config, logger: recordingLogger(), metrics },
+        mediaJobFactory(),
+        { attempt: 1, signal: controller.signal },
+      );
+
+      // Assess (the shared afterEach checks the spool dir is empty)
+      await expect(result).rejects.toThrow('aborted');
+      expect(source.deleted).toEqual([]);
+    });
+
+    it('removes the spool file when the second download of a no-length body breaks', async () => {
+      // Prepare
+      config = { ...config, spoolMemoryBytes: 0 };
+      const broken = new Readable({
+        read() {
+          this.push(makeMediaBody(10));
+          this.destroy(new Error('socket hang up'));
+        },
+      });
+      source.fetchAnswers.push(
+        { body: makeMediaBody(3_000), noLength: true },
+        { body: broken, noLength: true },
+      );
+
+      // Act
+      const result = run();
+
+      // Assess
+      await expect(result).rejects.toBeInstanceOf(TruncatedMediaError);
+      expect(store.objects.size).toBe(0);
+      expect(source.deleted).toEqual([]);
     });
 
     it('never deletes when the PUT fails', async () => {

@@ -9,6 +9,30 @@ import {
 const ACCOUNT = `AC${'1'.repeat(32)}`;
 
 describe('readWebhookConfig', () => {
+  it('serves only the main account by default and reads TWILIO_SUBACCOUNTS', () => {
+    // Prepare
+    const env = {
+      TWILIO_ACCOUNT_SID: ACCOUNT,
+      TWILIO_AUTH_TOKEN: 'primary',
+      MEDIA_QUEUE_URL: 'http://127.0.0.1:9324/000000000000/media',
+    };
+    const sub = `AC${'9'.repeat(32)}`;
+
+    // Act
+    const single = readWebhookConfig(env);
+    const all = readWebhookConfig({ ...env, TWILIO_SUBACCOUNTS: 'all' });
+    const listed = readWebhookConfig({ ...env, TWILIO_SUBACCOUNTS: `${ACCOUNT},${sub}` });
+
+    // Assess
+    expect(single.subaccounts).toEqual({ kind: 'none' });
+    expect(single.twilioApiBaseUrl).toBe('https://api.twilio.com');
+    expect(all.subaccounts).toEqual({ kind: 'all' });
+    expect(listed.subaccounts).toEqual({ kind: 'list', sids: [sub] });
+    expect(() => readWebhookConfig({ ...env, TWILIO_SUBACCOUNTS: 'some' })).toThrow(
+      /TWILIO_SUBACCOUNTS: entry 1 is not an AC/,
+    );
+  });
+
   it('reads the primary and previous tokens in that order', () => {
     // Act
     const config = readWebhookConfig({

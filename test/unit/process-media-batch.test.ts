@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
@@ -189,6 +189,49 @@ describe('createArchiverHandler', () => {
     // Assess
     expect(response.batchItemFailures).toEqual([]);
     expect(deadLetter.sent[0]?.errorName).toBe('MediaNotDeletableYetError');
+  });
+
+  it('dead-letters media two downloads disagree on with the reason, counts it kept, never deletes', async () => {
+    // Prepare: a body without Content-Length, different on each download.
+    const job = mediaJobFactory();
+    source.fetchAnswers.push(
+      { body: makeMediaBody(300, 1), noLength: true },
+      { body: makeMediaBody(200, 1), noLength: true },
+    );
+    const addMetric = vi.spyOn(metrics, 'addMetric');
+
+    // Act
+    const response = await handler()(
+      sqsEventFactory([record(serializeMediaJob(job), 5)]),
+      lambdaContext(),
+    );
+
+    // Assess
+    expect(response.batchItemFailures).toEqual([]);
+    expect(deadLetter.sent[0]).toMatchObject({
+      errorName: 'UnstableMediaError',
+      reason: expect.stringMatching(/two downloads .* differ .*kept at Twilio/),
+    });
+    expect(source.deleted).toEqual([]);
+    expect(addMetric).toHaveBeenCalledWith(MetricName.MediaKeptUnproven, 'Count', 1);
+  });
+
+  it('sweeps spool files a stopped invocation left before the batch', async () => {
+    // Prepare
+    const left = join(spoolDir, 'media-00000000-0000-4000-8000-00000000000a.spool');
+    await writeFile(left, 'partial');
+    const longAgo = new Date(Date.now() - 60 * 60_000);
+    await utimes(left, longAgo, longAgo);
+    source.fetchAnswers.push({ body: makeMediaBody(100) });
+
+    // Act
+    await handler()(
+      sqsEventFactory([record(serializeMediaJob(mediaJobFactory()))]),
+      lambdaContext(),
+    );
+
+    // Assess
+    expect(await readdir(spoolDir)).toEqual([]);
   });
 
   it('fails the record when the dead-letter send fails', async () => {

@@ -175,7 +175,7 @@ describe('createSecretsResolver', () => {
   it('wraps SDK failures (throttling, no network) in SecretResolutionError', async () => {
     // Prepare
     ssm.on(GetParametersCommand).rejects(new Error('ThrottlingException'));
-    const resolve = createSecretsResolver({ client: newClient() });
+    const resolve = createSecretsResolver({ client: newClient(), sleep: async () => undefined });
 
     // Act
     const failure = resolve({ TWILIO_AUTH_TOKEN_PARAMETER: TOKEN_NAME });
@@ -183,5 +183,91 @@ describe('createSecretsResolver', () => {
     // Assess
     await expect(failure).rejects.toThrow(SecretResolutionError);
     await expect(failure).rejects.toMatchObject({ cause: expect.any(Error) });
+  });
+
+  it('waits and asks again while SSM throttles, then starts with the values', async () => {
+    // Prepare
+    const throttled = Object.assign(new Error('Rate exceeded'), {
+      name: 'ThrottlingException',
+      $metadata: { httpStatusCode: 400 },
+    });
+    ssm
+      .on(GetParametersCommand)
+      .rejectsOnce(throttled)
+      .rejectsOnce(Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }))
+      .resolves({ Parameters: [{ Name: TOKEN_NAME, Value: 'primary-token' }] });
+    const waits: number[] = [];
+    const resolve = createSecretsResolver({
+      client: newClient(),
+      retry: { attempts: 5, baseDelayMs: 100, maxDelayMs: 1_000 },
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
+      random: () => 1,
+    });
+
+    // Act
+    const resolved = await resolve({ TWILIO_AUTH_TOKEN_PARAMETER: TOKEN_NAME });
+
+    // Assess
+    expect(resolved.TWILIO_AUTH_TOKEN).toBe('primary-token');
+    expect(ssm.commandCalls(GetParametersCommand)).toHaveLength(3);
+    // Exponential ceilings (full jitter at its top: random() = 1).
+    expect(waits).toEqual([100, 200]);
+  });
+
+  it('gives up after the configured attempts with the last error as the cause', async () => {
+    // Prepare
+    const unavailable = Object.assign(new Error('Service Unavailable'), {
+      name: 'InternalServerError',
+      $metadata: { httpStatusCode: 503 },
+    });
+    ssm.on(GetParametersCommand).rejects(unavailable);
+    const waits: number[] = [];
+    const resolve = createSecretsResolver({
+      client: newClient(),
+      retry: { attempts: 4, baseDelayMs: 100, maxDelayMs: 250 },
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
+      random: () => 1,
+    });
+
+    // Act
+    const failure = resolve({ TWILIO_AUTH_TOKEN_PARAMETER: TOKEN_NAME });
+
+    // Assess
+    await expect(failure).rejects.toThrow('SSM GetParameters failed after 4 attempts');
+    await expect(failure).rejects.toMatchObject({ cause: unavailable });
+    expect(ssm.commandCalls(GetParametersCommand)).toHaveLength(4);
+    expect(waits).toEqual([100, 200, 250]);
+  });
+
+  it('fails at once on a configuration error that waiting cannot fix', async () => {
+    // Prepare
+    const denied = Object.assign(new Error('not authorized to perform ssm:GetParameters'), {
+      name: 'AccessDeniedException',
+      $metadata: { httpStatusCode: 400 },
+    });
+    ssm.on(GetParametersCommand).rejects(denied);
+    const waits: number[] = [];
+    const resolve = createSecretsResolver({
+      client: newClient(),
+      sleep: async (ms) => {
+        waits.push(ms);
+      },
+    });
+
+    // Act
+    const failure = resolve({ TWILIO_AUTH_TOKEN_PARAMETER: TOKEN_NAME });
+
+    // Assess
+    await expect(failure).rejects.toMatchObject({
+      name: 'SecretResolutionError',
+      message: 'SSM GetParameters failed',
+      cause: denied,
+    });
+    expect(ssm.commandCalls(GetParametersCommand)).toHaveLength(1);
+    expect(waits).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -7,7 +7,7 @@ import { buffer } from 'node:stream/consumers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_SPOOL_MEMORY_BYTES } from '../../lib/config.ts';
 import { MediaTooLargeError, TruncatedMediaError } from '../../lib/domain/errors.ts';
-import { spoolMedia } from '../../lib/spool.ts';
+import { measureMedia, spoolMedia, sweepStaleSpools } from '../../lib/spool.ts';
 import { makeMediaBody, sha256Hex } from '../helpers/media-fixtures.ts';
 
 describe('spoolMedia', () => {
@@ -153,21 +153,28 @@ describe('spoolMedia', () => {
   ])(
     'stops at the first byte past the limit and leaves nothing $where',
     async ({ memoryBytes }) => {
-      // Prepare
-      let pulled = 0;
+      // Prepare: what the source reads ahead into its own buffer is not consumed (its size is
+      // the stream's highWaterMark, which Node 22 raised), so count what left that buffer.
+      let produced = 0;
+      let consumed: number | undefined;
       const endless = new Readable({
         read() {
-          pulled += 1;
+          produced += 1_000;
           this.push(Buffer.alloc(1_000));
+        },
+        destroy(error, callback) {
+          consumed = produced - this.readableLength;
+          callback(error);
         },
       });
 
       // Act
       const result = spoolMedia(endless, { dir, maxBytes: 10_000, memoryBytes });
 
-      // Assess
+      // Assess: the chunk holding byte 10 001 was taken, none after it.
       await expect(result).rejects.toBeInstanceOf(MediaTooLargeError);
-      expect(pulled).toBeLessThan(50);
+      expect(consumed).toBeGreaterThan(10_000);
+      expect(consumed).toBeLessThanOrEqual(11_000);
       expect(endless.destroyed).toBe(true);
       expect(await readdir(dir)).toEqual([]);
     },
@@ -282,5 +289,85 @@ describe('spoolMedia', () => {
     await expect(result).rejects.toThrow();
     expect(source.destroyed).toBe(true);
     expect(await readdir(dir)).toEqual([]);
+  });
+});
+
+describe('sweepStaleSpools', () => {
+  let dir: string;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'spool-sweep-'));
+  });
+
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('removes old spool files only, never a live one of this process or other files', async () => {
+    // Prepare
+    const old = join(dir, 'media-00000000-0000-4000-8000-000000000001.spool');
+    const fresh = join(dir, 'media-00000000-0000-4000-8000-000000000002.spool');
+    const other = join(dir, 'notes.txt');
+    for (const path of [old, fresh, other]) await writeFile(path, 'x');
+    const longAgo = new Date(Date.now() - 60 * 60_000);
+    await utimes(old, longAgo, longAgo);
+    await utimes(other, longAgo, longAgo);
+    const live = await spoolMedia(Readable.from([makeMediaBody(300)]), {
+      dir,
+      maxBytes: 1_000,
+      memoryBytes: 0,
+    });
+
+    // Act
+    const removed = await sweepStaleSpools(dir, 0, Date.now() + 1_000);
+
+    // Assess
+    expect(removed).toBe(2);
+    expect((await readdir(dir)).sort()).toEqual([live.path?.split('/').pop(), 'notes.txt'].sort());
+    await live.remove();
+    expect(await readdir(dir)).toEqual(['notes.txt']);
+  });
+
+  it('keeps files younger than the age limit', async () => {
+    // Prepare
+    await writeFile(join(dir, 'media-00000000-0000-4000-8000-000000000003.spool'), 'x');
+
+    // Act
+    const removed = await sweepStaleSpools(dir, 15 * 60_000);
+
+    // Assess
+    expect(removed).toBe(0);
+    expect(await readdir(dir)).toHaveLength(1);
+  });
+});
+
+describe('measureMedia', () => {
+  it('hashes and counts a body without keeping it, and refuses one past the limit', async () => {
+    // Prepare
+    const body = makeMediaBody(5_000, 3);
+
+    // Act
+    const measured = await measureMedia(Readable.from([body]), { maxBytes: 5_000 });
+    const tooLarge = measureMedia(Readable.from([body]), { maxBytes: 4_999 });
+
+    // Assess
+    expect(measured).toEqual({ size: 5_000, sha256Hex: sha256Hex(body) });
+    await expect(tooLarge).rejects.toBeInstanceOf(MediaTooLargeError);
+  });
+
+  it('reports a body that breaks as a truncated download', async () => {
+    // Prepare
+    const broken = new Readable({
+      read() {
+        this.push(Buffer.from('part'));
+        this.destroy(new Error('socket hang up'));
+      },
+    });
+
+    // Act
+    const result = measureMedia(broken, { maxBytes: 100 });
+
+    // Assess
+    await expect(result).rejects.toBeInstanceOf(TruncatedMediaError);
   });
 });

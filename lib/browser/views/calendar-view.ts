@@ -2,11 +2,14 @@ import type { Day } from '../../cli/days.ts';
 import { daysOfMonth, longDay, type Month, monthName, weekdayOf } from '../calendar.ts';
 import { type Html, html } from '../html.ts';
 import type { Paths } from '../paths.ts';
+import { formatBytes } from './format.ts';
 import { renderPage } from './layout.ts';
 
 export interface DayCount {
   day: Day;
   count: number;
+  /** Bytes of the media counted. */
+  bytes: number;
   /** The first listing page was full: there are more than `count`. */
   more: boolean;
 }
@@ -32,13 +35,15 @@ const WEEKDAYS = [
 ] as const;
 
 const countText = (count: DayCount): string => `${count.count}${count.more ? '+' : ''}`;
+const bytesText = (count: DayCount): string =>
+  `${formatBytes(count.bytes)}${count.more ? '+' : ''}`;
 
 const cell = (day: Day, count: DayCount | undefined, view: CalendarView, paths: Paths): Html => {
   const number = Number(day.slice(8));
   if (day > view.today) return html`<td class="future">${number}</td>`;
   if (!count || count.count === 0) return html`<td class="empty">${number}</td>`;
   const label = `${longDay(day)}: ${countText(count)} media`;
-  return html`<td class="has"><a href="${paths.day(day)}" aria-label="${label}"><span class="n">${number}</span> <span class="count">${countText(count)}</span></a></td>`;
+  return html`<td class="has"><a href="${paths.day(day)}" aria-label="${label}, ${bytesText(count)}"><span class="n">${number}</span> <span class="count">${countText(count)}</span> <span class="bytes">${bytesText(count)}</span></a></td>`;
 };
 
 export const renderCalendar = (view: CalendarView, paths: Paths): string => {
@@ -51,6 +56,7 @@ export const renderCalendar = (view: CalendarView, paths: Paths): string => {
   for (let n = 0; n < cells.length; n += 7) rows.push(html`<tr>${cells.slice(n, n + 7)}</tr>`);
   const withMedia = view.counts.filter((count) => count.count > 0).reverse();
   const total = withMedia.reduce((sum, count) => sum + count.count, 0);
+  const bytes = withMedia.reduce((sum, count) => sum + count.bytes, 0);
   const more = withMedia.some((count) => count.more);
 
   const body = html`<h1>${monthName(view.month)}</h1>
@@ -66,7 +72,7 @@ ${view.newer ? html`<a rel="next" href="${paths.home(view.newer)}">Newer: ${mont
 <p class="summary">${
     withMedia.length === 0
       ? 'No media archived in this month.'
-      : `${total}${more ? '+' : ''} media on ${withMedia.length} ${withMedia.length === 1 ? 'day' : 'days'} (UTC days of receipt).`
+      : `${total}${more ? '+' : ''} media (${formatBytes(bytes)}${more ? '+' : ''}) on ${withMedia.length} ${withMedia.length === 1 ? 'day' : 'days'} (UTC days of receipt).`
   }</p>
 <table class="calendar">
 <caption>${monthName(view.month)}, media per UTC day</caption>
@@ -78,7 +84,7 @@ ${rows}
 ${
   withMedia.length > 0
     ? html`<h2>Days with media</h2>
-<ul class="days">${withMedia.map((count) => html`<li><a href="${paths.day(count.day)}">${longDay(count.day)}</a> — ${countText(count)} media</li>`)}</ul>`
+<ul class="days">${withMedia.map((count) => html`<li><a href="${paths.day(count.day)}">${longDay(count.day)}</a> — ${countText(count)} media, ${bytesText(count)}</li>`)}</ul>`
     : ''
 }`;
   return renderPage({ title: monthName(view.month), paths, body });

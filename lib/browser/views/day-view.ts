@@ -3,7 +3,7 @@ import type { Day } from '../../cli/days.ts';
 import { longDay, monthOf } from '../calendar.ts';
 import { html } from '../html.ts';
 import type { Paths } from '../paths.ts';
-import { sidCode, timeOf } from './format.ts';
+import { formatBytes, sidCode, timeOf } from './format.ts';
 import { renderPage } from './layout.ts';
 import { renderTile } from './media-tile.ts';
 
@@ -12,6 +12,8 @@ export interface DayView {
   accountSid: string;
   /** More than one account in the archive: name the account on the page. */
   showAccount: boolean;
+  /** Every account of the archive (subaccounts): the switcher's choices. */
+  accounts?: string[];
   entries: ArchiveEntry[];
   /** Continuation of this listing, when S3 has more. */
   nextToken: string | undefined;
@@ -36,14 +38,15 @@ export const renderDay = (view: DayView, paths: Paths): string => {
   const body = html`<nav class="crumbs" aria-label="Breadcrumb"><a href="${paths.home(monthOf(view.day))}">← ${monthOf(view.day)}</a></nav>
 <h1>${longDay(view.day)}</h1>
 ${view.showAccount ? html`<p>Account ${sidCode(view.accountSid)}</p>` : ''}
-<p class="summary">${view.entries.length} media in ${groups.length} ${groups.length === 1 ? 'message' : 'messages'} on this page${view.continued ? ' (continued)' : ''}.</p>
+${view.showAccount && (view.accounts?.length ?? 0) > 1 ? html`<nav class="accounts" aria-label="Accounts">Switch account: ${(view.accounts ?? []).map((a) => (a === view.accountSid ? html`<span aria-current="page">${a}</span> ` : html`<a href="${paths.day(view.day, { account: a })}">${a}</a> `))}</nav>` : ''}
+<p class="summary">${view.entries.length} media (${formatBytes(view.entries.reduce((sum, entry) => sum + entry.size, 0))}) in ${groups.length} ${groups.length === 1 ? 'message' : 'messages'} on this page${view.continued ? ' (continued)' : ''}.</p>
 ${groups.length === 0 ? html`<p>No media archived on this day.</p>` : ''}
 ${groups.map((group) => {
   const first = group[0] as ArchiveEntry;
   const id = `m-${first.messageSid}`;
   return html`<section class="message" aria-labelledby="${id}">
 <h2 id="${id}"><a href="${paths.message(first.messageSid, view.day)}">${first.messageSid}</a></h2>
-<p class="meta">${group.length} media · archived ${timeOf(first.archivedAt)}</p>
+<p class="meta">${group.length} media · ${formatBytes(group.reduce((sum, entry) => sum + entry.size, 0))} · archived ${timeOf(first.archivedAt)}</p>
 <ul class="tiles">${group.map((entry, n) => renderTile(entry, `${n + 1} of ${group.length}`, paths))}</ul>
 </section>`;
 })}

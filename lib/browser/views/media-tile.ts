@@ -3,10 +3,11 @@ import { type Html, html } from '../html.ts';
 import { previewFor } from '../media-policy.ts';
 import type { Paths } from '../paths.ts';
 import { formatBytes } from './format.ts';
+import { iconFor } from './icons.ts';
 
 const KIND_LABEL = { image: 'Image', audio: 'Audio', video: 'Video', pdf: 'PDF', none: 'File' };
 
-/** Thumbnail of one media in a day listing: images inline, other types as a labelled tile. */
+/** One media in a day listing: images as their thumbnail, other types as an icon; a click opens it. */
 export const renderTile = (entry: ArchiveEntry, position: string, paths: Paths): Html => {
   const url = paths.media(entry.key);
   const preview = previewFor(entry.contentType);
@@ -14,8 +15,8 @@ export const renderTile = (entry: ArchiveEntry, position: string, paths: Paths):
   const label = `${KIND_LABEL[preview]} ${position}, ${entry.mediaSid}`;
   const visual =
     preview === 'image'
-      ? html`<img src="${url}" alt="${label}" loading="lazy" decoding="async">`
-      : html`<span class="kind" aria-hidden="true">${preview === 'none' ? entry.extension.slice(1).toUpperCase() || 'FILE' : KIND_LABEL[preview]}</span><span class="visually-hidden">${label}</span>`;
+      ? html`<img src="${paths.thumbnail(entry.key)}" alt="${label}" loading="lazy" decoding="async">`
+      : html`${iconFor(preview)}<span class="kind" aria-hidden="true">${preview === 'none' ? entry.extension.slice(1).toUpperCase() || 'FILE' : KIND_LABEL[preview]}</span><span class="visually-hidden">${label}</span>`;
   return html`<li class="tile"><a href="${url}" class="thumb">${visual}</a>
 <span class="meta">${type} · ${formatBytes(entry.size)}</span></li>`;
 };

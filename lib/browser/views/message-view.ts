@@ -1,5 +1,6 @@
 import type { ArchiveEntry, ArchiveEntryDetails } from '../../cli/archive-reader.ts';
 import { longDay } from '../calendar.ts';
+import { neutraliseFilename } from '../filename.ts';
 import { type Html, html } from '../html.ts';
 import { previewFor } from '../media-policy.ts';
 import type { Paths } from '../paths.ts';
@@ -15,19 +16,21 @@ export interface MessageMedia {
 export interface MessageView {
   messageSid: string;
   media: MessageMedia[];
+  /** The message's text when the archive holds it; undefined: not archived. */
+  text?: string | undefined;
 }
 
-const preview = (item: MessageMedia, alt: string, url: string): Html => {
+const preview = (item: MessageMedia, alt: string, url: string, paths: Paths): Html => {
   const type = item.details?.contentType ?? item.entry.contentType;
   switch (previewFor(type)) {
     case 'image':
-      return html`<a href="${url}"><img src="${url}" alt="${alt}"></a>`;
+      return html`<a href="${url}"><img src="${paths.thumbnail(item.entry.key)}" alt="${alt}"></a>`;
     case 'audio':
       return html`<audio controls preload="metadata" src="${url}" aria-label="${alt}"><a href="${url}">Download ${alt}</a></audio>`;
     case 'video':
       return html`<video controls preload="metadata" src="${url}" aria-label="${alt}"><a href="${url}">Download ${alt}</a></video>`;
     case 'pdf':
-      return html`<a class="doc" href="${url}">Open PDF<span class="visually-hidden">: ${alt}</span></a>`;
+      return html`<a class="doc" href="${url}" download>Download PDF<span class="visually-hidden">: ${alt}</span></a>`;
     default:
       return html`<a class="doc" href="${url}">Download ${item.entry.extension.slice(1).toUpperCase() || 'file'}<span class="visually-hidden">: ${alt}</span></a>`;
   }
@@ -39,10 +42,10 @@ const row = (label: string, value: Html | string | undefined): Html =>
 const figure = (item: MessageMedia, n: number, count: number, paths: Paths): Html => {
   const { entry, details } = item;
   const url = paths.media(entry.key);
-  const name = details?.originalFilename;
+  const name = neutraliseFilename(details?.originalFilename);
   const alt = `Media ${n} of ${count}${name ? `, ${name}` : ''} (${entry.mediaSid})`;
   return html`<figure class="media" id="${entry.mediaSid}">
-${preview(item, alt, url)}
+${preview(item, alt, url, paths)}
 <figcaption>
 <dl>
 ${row('Media SID', sidCode(entry.mediaSid))}
@@ -70,9 +73,16 @@ ${row('Day received (UTC)', day)}
 ${row('Received', details?.receivedAt ? timeOf(details.receivedAt) : undefined)}
 ${row('From', details?.from)}
 ${row('To', details?.to)}
-${row('Media', String(view.media.length))}
+${row('Media', `${view.media.length} (${formatBytes(view.media.reduce((sum, item) => sum + item.entry.size, 0))})`)}
 </dl>
+<h2>Text</h2>
+${
+  view.text === undefined
+    ? html`<p class="not-archived">Not archived: the archiver stores the media of a message, not its text.</p>`
+    : html`<p class="text">${view.text}</p>`
+}
 <h2>Media</h2>
+<p><a href="${paths.zip(view.messageSid, day)}" download>Download all ${view.media.length} media as a zip</a></p>
 <div class="figures">
 ${view.media.map((item, n) => figure(item, n + 1, view.media.length, paths))}
 </div>`;

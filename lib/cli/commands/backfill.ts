@@ -1,3 +1,4 @@
+import { configForAccount, type ServedAccount, servedAccounts } from '../../backfill/accounts.ts';
 import { type BackfillDeps, type BackfillResult, backfill } from '../../backfill/backfill.ts';
 import { checkpointPath, createFileCheckpointStore } from '../../backfill/checkpoint.ts';
 import {
@@ -14,7 +15,7 @@ import {
   presenceFor,
   runOpsCommand,
 } from '../../backfill/cli-runtime.ts';
-import { createCatalogFor } from '../../backfill/deps.ts';
+import { accountDirectoryFor, createCatalogFor } from '../../backfill/deps.ts';
 import type { Direction } from '../../backfill/find-archivable-media.ts';
 import {
   createDirectSink,
@@ -25,6 +26,7 @@ import {
 import { readBackfillConfig } from '../../config.ts';
 import { archiveKeyFor } from '../../domain/archive-key.ts';
 import type { MediaJob } from '../../domain/media-job.ts';
+import { isAccountSid } from '../../domain/sids.ts';
 import { localDemoCredentials } from '../../local/demo-credentials.ts';
 import { dayOf, MAX_RANGE_DAYS, parseDay } from '../days.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.ts';
@@ -46,6 +48,8 @@ missing media for the archiver, 10 per SQS batch.
   --resume               continue from the checkpoint of the same --since/--until/--direction
                          (.media-archive/ in the current directory, written after every page)
   --page-size N          messages per list page (1..1000, default 1000)
+  --account AC…          only this account (the main one or a TWILIO_SUBACCOUNTS subaccount);
+                         default every served account, closed/suspended subaccounts first
   --json                 one JSON summary on stdout
   --local                the local stack: S3 \${LOCAL_S3_PORT:-4569}, SQS \${LOCAL_SQS_PORT:-9324},
                          Twilio emulator \${LOCAL_TWILIO_PORT:-4010} (TWILIO_ACCOUNT_SID and
@@ -70,6 +74,7 @@ const OPTIONS = {
   'page-size': { type: 'string' },
   json: { type: 'boolean' },
   local: { type: 'boolean' },
+  account: { type: 'string' },
 } as const;
 
 export interface BackfillArgs {
@@ -83,6 +88,7 @@ export interface BackfillArgs {
   pageSize: number;
   json: boolean;
   local: boolean;
+  account?: string;
 }
 
 /** `undefined` = help was asked for. Throws `UsageError`. */
@@ -112,7 +118,11 @@ export const parseBackfillArgs = (
     throw new UsageError('--dry-run combines with neither --direct nor --resume');
   }
   if (values.sizes && !dryRun) throw new UsageError('--sizes needs --dry-run');
+  if (values.account !== undefined && !isAccountSid(values.account)) {
+    throw new UsageError('--account must be an AC… SID');
+  }
   return {
+    ...(values.account === undefined ? {} : { account: values.account }),
     since,
     until,
     direction,
@@ -145,88 +155,124 @@ export const run = async (
       { local: args.local, ...(await localDemoCredentials(args.local, io.env)) },
       io.env,
     );
-    const archiver = config.archiver;
     const s3 = openArchiveS3(run, config);
-    const jobs: MediaJob[] = [];
-    let sink: JobSink;
-    if (args.dryRun) {
-      sink = createDryRunSink((job) => {
-        if (args.json) jobs.push(job);
-        else {
-          progress.done();
-          io.stdout.write(`${jobLine(job, archiver.archivePrefix)}\n`);
-        }
-      });
-    } else if (args.direct) {
-      sink = createDirectSink({
-        archive: directArchiver(s3, archiver),
-        concurrency: archiver.concurrency,
-        onFailure: (job, error) => {
-          progress.done();
-          io.stderr.write(
-            `failed ${job.messageSid}/${job.mediaSid}: ${describeOpsFailure(error, failure)}\n`,
-          );
-        },
-      });
-    } else {
-      sink = createQueueSink(await openMediaQueue(run, config));
+    const accounts = await servedAccounts(
+      config.archiver,
+      accountDirectoryFor(config.archiver),
+      args.account,
+    );
+    const single = accounts.length === 1 && accounts[0]?.main === true;
+    for (const account of accounts) {
+      if (account.status === 'closed' || account.status === 'suspended') {
+        const deadline = account.deletionDeadline
+          ? `: Twilio deletes it, media included, around ${account.deletionDeadline}`
+          : '';
+        io.stderr.write(`warning: subaccount ${account.sid} is ${account.status}${deadline}\n`);
+      }
     }
-    const path = checkpointPath(io.cwd ?? process.cwd(), {
-      accountSid: archiver.accountSid,
-      ...args,
-    });
-    const deps: BackfillDeps = {
-      catalog: createCatalogFor(archiver),
-      presence: presenceFor(s3, archiver),
-      sink,
-      ...(args.dryRun ? {} : { checkpoints: createFileCheckpointStore(path) }),
-      ...(args.sizes ? { sizeOf: mediaSizer(archiver) } : {}),
-    };
-    const verb = args.dryRun ? 'to enqueue' : args.direct ? 'archived' : 'enqueued';
-    let result: BackfillResult;
-    try {
-      result = await backfill(deps, {
+    const backfillAccount = async (
+      account: ServedAccount,
+      archiver: typeof config.archiver,
+      mediaQueue: Awaited<ReturnType<typeof openMediaQueue>> | undefined,
+    ) => {
+      const label = single ? '' : `${account.sid} `;
+      const jobs: MediaJob[] = [];
+      let sink: JobSink;
+      if (args.dryRun) {
+        sink = createDryRunSink((job) => {
+          if (args.json) jobs.push(job);
+          else {
+            progress.done();
+            io.stdout.write(`${label}${jobLine(job, archiver.archivePrefix)}\n`);
+          }
+        });
+      } else if (args.direct) {
+        sink = createDirectSink({
+          archive: directArchiver(s3, archiver),
+          concurrency: archiver.concurrency,
+          onFailure: (job, error) => {
+            progress.done();
+            io.stderr.write(
+              `failed ${job.messageSid}/${job.mediaSid}: ${describeOpsFailure(error, failure)}\n`,
+            );
+          },
+        });
+      } else {
+        sink = createQueueSink(mediaQueue as NonNullable<typeof mediaQueue>);
+      }
+      const path = checkpointPath(io.cwd ?? process.cwd(), {
         accountSid: archiver.accountSid,
+        ...args,
+      });
+      const deps: BackfillDeps = {
+        catalog: createCatalogFor(archiver),
+        presence: presenceFor(s3, archiver),
+        sink,
+        ...(args.dryRun ? {} : { checkpoints: createFileCheckpointStore(path) }),
+        ...(args.sizes ? { sizeOf: mediaSizer(archiver) } : {}),
+      };
+      const verb = args.dryRun ? 'to enqueue' : args.direct ? 'archived' : 'enqueued';
+      let result: BackfillResult;
+      try {
+        result = await backfill(deps, {
+          accountSid: archiver.accountSid,
+          since: args.since,
+          until: args.until,
+          direction: args.direction,
+          source: 'backfill',
+          pageSize: args.pageSize,
+          resume: args.resume,
+          signal: interrupt.signal,
+          onProgress: (counts, day) =>
+            progress.update(`${label}${day}: ${formatCounts(counts, verb)}`),
+        });
+      } finally {
+        progress.done();
+      }
+      const { counts, complete } = result;
+      const summary = {
+        ...(single ? {} : { accountSid: account.sid, status: account.status }),
+        ...(account.deletionDeadline ? { deletionDeadline: account.deletionDeadline } : {}),
+        complete,
+        dryRun: args.dryRun,
+        direct: args.direct,
         since: args.since,
         until: args.until,
         direction: args.direction,
-        source: 'backfill',
-        pageSize: args.pageSize,
-        resume: args.resume,
-        signal: interrupt.signal,
-        onProgress: (counts, day) => progress.update(`${day}: ${formatCounts(counts, verb)}`),
-      });
-    } finally {
-      progress.done();
+        ...(result.resumedFrom ? { resumedFrom: result.resumedFrom } : {}),
+        ...(complete || args.dryRun ? {} : { checkpoint: path }),
+        counts,
+        ...(args.dryRun ? { jobs } : {}),
+      };
+      if (args.json) {
+        if (single) io.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
+        else summaries.push(summary);
+      } else {
+        const sizes = args.dryRun && counts.bytes === null ? ' (total bytes: use --sizes)' : '';
+        const stopped = complete ? '' : `; interrupted, continue with --resume (${path})`;
+        io.stdout.write(
+          `backfill ${label}${args.since}..${args.until} ${args.direction}: ${formatCounts(counts, verb)}${sizes}${stopped}\n`,
+        );
+      }
+      return { result };
+    };
+    const queue = args.dryRun || args.direct ? undefined : await openMediaQueue(run, config);
+    const summaries: Record<string, unknown>[] = [];
+    let failed = 0;
+    let interrupted = false;
+    for (const account of accounts) {
+      const archiver = configForAccount(config.archiver, account.sid);
+      const outcome = await backfillAccount(account, archiver, queue);
+      failed += outcome.result.counts.failed;
+      if (!outcome.result.complete) {
+        interrupted = true;
+        break;
+      }
     }
-    const { counts, complete } = result;
-    if (args.json) {
-      io.stdout.write(
-        `${JSON.stringify(
-          {
-            complete,
-            dryRun: args.dryRun,
-            direct: args.direct,
-            since: args.since,
-            until: args.until,
-            direction: args.direction,
-            ...(result.resumedFrom ? { resumedFrom: result.resumedFrom } : {}),
-            ...(complete || args.dryRun ? {} : { checkpoint: path }),
-            counts,
-            ...(args.dryRun ? { jobs } : {}),
-          },
-          null,
-          2,
-        )}\n`,
-      );
-    } else {
-      const sizes = args.dryRun && counts.bytes === null ? ' (total bytes: use --sizes)' : '';
-      const stopped = complete ? '' : `; interrupted, continue with --resume (${path})`;
-      io.stdout.write(
-        `backfill ${args.since}..${args.until} ${args.direction}: ${formatCounts(counts, verb)}${sizes}${stopped}\n`,
-      );
+    if (args.json && !single) {
+      io.stdout.write(`${JSON.stringify({ accounts: summaries }, null, 2)}\n`);
     }
-    if (!complete) return EXIT_INTERRUPTED;
-    return counts.failed > 0 ? EXIT_FAILURE : EXIT_OK;
+    if (interrupted) return EXIT_INTERRUPTED;
+    return failed > 0 ? EXIT_FAILURE : EXIT_OK;
   });
 };

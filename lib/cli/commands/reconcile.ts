@@ -1,3 +1,5 @@
+import { createS3ReconcileStatusSink } from '../../adapters/s3-reconcile-status.ts';
+import { configForAccount, servedAccounts } from '../../backfill/accounts.ts';
 import {
   EXIT_INTERRUPTED,
   formatCounts,
@@ -9,9 +11,10 @@ import {
   presenceFor,
   runOpsCommand,
 } from '../../backfill/cli-runtime.ts';
-import { createCatalogFor } from '../../backfill/deps.ts';
+import { accountDirectoryFor, createCatalogFor } from '../../backfill/deps.ts';
 import { reconcile, reconcileWindow } from '../../backfill/reconcile.ts';
 import { readBackfillConfig } from '../../config.ts';
+import { isAccountSid } from '../../domain/sids.ts';
 import { localDemoCredentials } from '../../local/demo-credentials.ts';
 import type { JobQueue } from '../../ports.ts';
 import { EXIT_OK, UsageError } from '../errors.ts';
@@ -27,6 +30,8 @@ webhook jobs may still be queued.
   --days N               days before today to cover (default RECONCILE_LOOKBACK_DAYS, else 2)
   --direction inbound|all  as for backfill (default inbound)
   --dry-run              count only, enqueue nothing
+  --account AC…          only this account (default: the main one and every TWILIO_SUBACCOUNTS
+                         subaccount, reported one line each)
   --json                 one JSON summary on stdout
   --local                the local stack (see media-archive backfill --help)
   -h, --help             this help
@@ -39,6 +44,7 @@ const OPTIONS = {
   'dry-run': { type: 'boolean' },
   json: { type: 'boolean' },
   local: { type: 'boolean' },
+  account: { type: 'string' },
 } as const;
 
 export const run = async (
@@ -52,6 +58,9 @@ export const run = async (
     }
     const days = Number(values.days ?? 1);
     if (days < 1 || days > 400) throw new UsageError('--days must be an integer in 1..400');
+    if (values.account !== undefined && !isAccountSid(values.account)) {
+      throw new UsageError('--account must be an AC… SID');
+    }
     if (values.direction !== undefined && !['inbound', 'all'].includes(values.direction)) {
       throw new UsageError('--direction must be inbound or all');
     }
@@ -68,7 +77,6 @@ export const run = async (
       },
       io.env,
     );
-    const { archiver } = config;
     const s3 = openArchiveS3(run, config);
     const queue: JobQueue = values['dry-run']
       ? // Counted by reconcile's own sink; nothing leaves the process.
@@ -78,33 +86,72 @@ export const run = async (
     const lookbackDays = values.days === undefined ? config.lookbackDays : Number(values.days);
     const direction = (values.direction ?? 'inbound') as 'inbound' | 'all';
     const verb = values['dry-run'] ? 'to enqueue' : 'enqueued';
-    let result: Awaited<ReturnType<typeof reconcile>>;
-    try {
-      result = await reconcile(
-        { catalog: createCatalogFor(archiver), presence: presenceFor(s3, archiver), queue },
-        {
-          accountSid: archiver.accountSid,
-          lookbackDays,
-          minAgeMinutes: config.minAgeMinutes,
-          direction,
-          now,
-          signal: interrupt.signal,
-          onProgress: (counts, day) => progress.update(`${day}: ${formatCounts(counts, verb)}`),
-        },
-      );
-    } finally {
-      progress.done();
-    }
     const window = reconcileWindow(now, lookbackDays);
-    if (values.json) {
-      io.stdout.write(
-        `${JSON.stringify({ complete: result.complete, dryRun: values['dry-run'] ?? false, ...window, direction, counts: result.counts }, null, 2)}\n`,
-      );
-    } else {
-      io.stdout.write(
-        `reconcile ${window.since}..${window.until} ${direction}: ${formatCounts(result.counts, verb)}${result.complete ? '' : '; interrupted'}\n`,
-      );
+    const accounts = await servedAccounts(
+      config.archiver,
+      accountDirectoryFor(config.archiver),
+      values.account,
+    );
+    const single = accounts.length === 1 && accounts[0]?.main === true;
+    const reports: Record<string, unknown>[] = [];
+    let complete = true;
+    for (const account of accounts) {
+      const archiver = configForAccount(config.archiver, account.sid);
+      const label = single ? '' : `${account.sid} `;
+      let result: Awaited<ReturnType<typeof reconcile>>;
+      try {
+        result = await reconcile(
+          {
+            catalog: createCatalogFor(archiver),
+            presence: presenceFor(s3, archiver),
+            queue,
+            ...(values['dry-run']
+              ? {}
+              : {
+                  status: createS3ReconcileStatusSink({
+                    client: s3,
+                    bucket: archiver.archiveBucket,
+                    prefix: archiver.archivePrefix,
+                  }),
+                }),
+          },
+          {
+            accountSid: archiver.accountSid,
+            lookbackDays,
+            minAgeMinutes: config.minAgeMinutes,
+            direction,
+            now,
+            signal: interrupt.signal,
+            onProgress: (counts, day) =>
+              progress.update(`${label}${day}: ${formatCounts(counts, verb)}`),
+          },
+        );
+      } finally {
+        progress.done();
+      }
+      const report = {
+        ...(single ? {} : { accountSid: account.sid, status: account.status }),
+        complete: result.complete,
+        dryRun: values['dry-run'] ?? false,
+        ...window,
+        direction,
+        counts: result.counts,
+      };
+      if (values.json) reports.push(report);
+      else {
+        io.stdout.write(
+          `reconcile ${label}${window.since}..${window.until} ${direction}: ${formatCounts(result.counts, verb)}${result.complete ? '' : '; interrupted'}\n`,
+        );
+      }
+      if (!result.complete) {
+        complete = false;
+        break;
+      }
     }
-    return result.complete ? EXIT_OK : EXIT_INTERRUPTED;
+    if (values.json) {
+      const body = single ? reports[0] : { accounts: reports };
+      io.stdout.write(`${JSON.stringify(body, null, 2)}\n`);
+    }
+    return complete ? EXIT_OK : EXIT_INTERRUPTED;
   });
 };

@@ -7,6 +7,7 @@ import {
   runOpsCommand,
 } from '../../backfill/cli-runtime.ts';
 import { readRedriveConfig } from '../../config.ts';
+import { isAccountSid } from '../../domain/sids.ts';
 import { EXIT_OK, UsageError } from '../errors.ts';
 import type { CliIo } from '../main.ts';
 
@@ -19,6 +20,7 @@ the dead-letter queue only once the media queue accepted it).
 
   --dry-run              list the jobs and why they failed (FailureReason, ErrorName); move none
   --max N                move (or list) at most N jobs (list default 1000)
+  --account AC…          only this account's jobs (moved by copy; the others stay)
   --json                 JSON on stdout
   --local                the local stack's SQS \${LOCAL_SQS_PORT:-9324} (media-jobs, media-jobs-dlq)
   -h, --help             this help
@@ -30,6 +32,7 @@ const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
   'dry-run': { type: 'boolean' },
   max: { type: 'string' },
+  account: { type: 'string' },
   json: { type: 'boolean' },
   local: { type: 'boolean' },
 } as const;
@@ -49,6 +52,9 @@ export const run = async (argv: readonly string[], io: CliIo): Promise<number> =
     const values = parseFlags(argv, OPTIONS);
     if (values.max !== undefined && (!/^\d+$/.test(values.max) || Number(values.max) < 1)) {
       throw new UsageError('--max must be a positive integer');
+    }
+    if (values.account !== undefined && !isAccountSid(values.account)) {
+      throw new UsageError('--account must be an AC… SID');
     }
     return values.help ? undefined : values;
   });
@@ -70,7 +76,9 @@ export const run = async (argv: readonly string[], io: CliIo): Promise<number> =
     });
 
     if (values['dry-run']) {
-      const jobs = await redrive.peek(max ?? DEFAULT_LIST_MAX);
+      const jobs = (await redrive.peek(max ?? DEFAULT_LIST_MAX)).filter(
+        (job) => values.account === undefined || job.accountSid === values.account,
+      );
       const approximate = await redrive.approximateCount();
       if (values.json) {
         io.stdout.write(`${JSON.stringify({ count: jobs.length, approximate, jobs }, null, 2)}\n`);
@@ -86,7 +94,9 @@ export const run = async (argv: readonly string[], io: CliIo): Promise<number> =
     let moved: number;
     let method: 'move-task' | 'copy' = 'copy';
     let status: string | undefined;
-    const handle = max === undefined ? await redrive.startMoveTask() : undefined;
+    // SQS's move task moves everything: one account's jobs are moved by copy.
+    const handle =
+      max === undefined && values.account === undefined ? await redrive.startMoveTask() : undefined;
     if (handle !== undefined) {
       method = 'move-task';
       const final = await redrive.waitForMoveTask((task) =>
@@ -103,8 +113,10 @@ export const run = async (argv: readonly string[], io: CliIo): Promise<number> =
         );
       }
     } else {
-      moved = await redrive.moveByCopy(max ?? Number.POSITIVE_INFINITY, (count) =>
-        progress.update(`moved ${count}`),
+      moved = await redrive.moveByCopy(
+        max ?? Number.POSITIVE_INFINITY,
+        (count) => progress.update(`moved ${count}`),
+        values.account,
       );
       progress.done();
     }

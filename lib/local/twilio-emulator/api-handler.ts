@@ -3,29 +3,97 @@ import type { EmulatorContext } from './context.ts';
 import { parseDateFilter } from './date-filter.ts';
 import { drawFault } from './faults.ts';
 import { delay, parseBasicAuth, resetConnection, sameSecret, sendJson } from './http-util.ts';
+import { phoneNumberJson } from './inbound-config.ts';
 import { InvalidQueryError, paginate, parsePageRequest } from './paging.ts';
-import { mediaJson, messageJson, notFound, twilioError } from './representations.ts';
+import { mediaJson, messageJson, notFound, rfc2822, twilioError } from './representations.ts';
 import { SEED_PATH, SeedTooLargeError, seedFromRequest } from './seed-handler.ts';
 import { randomSid } from './sids.ts';
-import { isInFlight, SeedError } from './store.ts';
+import { isInFlight, type MessageRecord, SeedError } from './store.ts';
 import type { RequestLogEntry } from './types.ts';
 
 type LogFields = Omit<RequestLogEntry, 'seq' | 'at' | 'status'>;
 
 const ACCOUNT_PATH = /^\/2010-04-01\/Accounts\/([^/]+)(\/.*)$/;
+const ACCOUNTS_LIST = /^\/2010-04-01\/Accounts\.json$/;
+const ACCOUNT = /^\/2010-04-01\/Accounts\/(AC[0-9a-fA-F]{32})\.json$/;
 const MESSAGES_LIST = /^\/Messages\.json$/;
 const MESSAGE = /^\/Messages\/([^/]+)\.json$/;
 const MEDIA_LIST = /^\/Messages\/([^/]+)\/Media\.json$/;
 const MEDIA = /^\/Messages\/([^/]+)\/Media\/([^/.]+)(\.json)?$/;
+const NUMBERS_LIST = /^\/IncomingPhoneNumbers\.json$/;
 
-const authenticate = (ctx: EmulatorContext, header: string | undefined): string | undefined => {
+/** Whose credential this is: the main account's (token or API key) or a subaccount's token. */
+const identify = (
+  ctx: EmulatorContext,
+  header: string | undefined,
+): { username: string; accountSid: string } | undefined => {
   const credentials = parseBasicAuth(header);
   if (!credentials) return undefined;
   const { username, password } = credentials;
-  if (username === ctx.accountSid && sameSecret(password, ctx.authToken)) return username;
-  if (username === ctx.apiKey.sid && sameSecret(password, ctx.apiKey.secret)) return username;
+  if (username === ctx.accountSid && sameSecret(password, ctx.authToken)) {
+    return { username, accountSid: ctx.accountSid };
+  }
+  if (username === ctx.apiKey.sid && sameSecret(password, ctx.apiKey.secret)) {
+    return { username, accountSid: ctx.accountSid };
+  }
+  const sub = ctx.subaccounts.find((account) => account.sid === username);
+  if (sub && sameSecret(password, sub.authToken)) return { username, accountSid: sub.sid };
   return undefined;
 };
+
+/**
+ * The username of a credential valid on `accountSid`'s paths: the main account's reach every
+ * subaccount's, a subaccount's only its own.
+ */
+export const authenticate = (
+  ctx: EmulatorContext,
+  header: string | undefined,
+  accountSid: string = ctx.accountSid,
+): string | undefined => {
+  const identity = identify(ctx, header);
+  if (!identity) return undefined;
+  if (identity.accountSid === accountSid || identity.accountSid === ctx.accountSid) {
+    return identity.username;
+  }
+  return undefined;
+};
+
+const accountJson = (
+  ctx: EmulatorContext,
+  account: {
+    sid: string;
+    authToken: string;
+    status: string;
+    friendlyName: string;
+    dateCreated: Date;
+    dateUpdated: Date;
+  },
+) => ({
+  sid: account.sid,
+  owner_account_sid: ctx.accountSid,
+  auth_token: account.authToken,
+  status: account.status,
+  friendly_name: account.friendlyName,
+  type: 'Full',
+  date_created: rfc2822(account.dateCreated),
+  date_updated: rfc2822(account.dateUpdated),
+  uri: `/2010-04-01/Accounts/${account.sid}.json`,
+});
+
+const mainAccount = (ctx: EmulatorContext) => ({
+  sid: ctx.accountSid,
+  authToken: ctx.authToken,
+  status: 'active',
+  friendlyName: 'Main account',
+  dateCreated: ctx.createdAt,
+  dateUpdated: ctx.createdAt,
+});
+
+/** A path's account: the main one or a subaccount; `undefined` for any other SID. */
+const accountOfPath = (ctx: EmulatorContext, sid: string | undefined): string | undefined =>
+  sid === ctx.accountSid || ctx.subaccounts.some((account) => account.sid === sid)
+    ? sid
+    : undefined;
 
 export const createApiHandler =
   (ctx: EmulatorContext) =>
@@ -55,7 +123,11 @@ export const createApiHandler =
 
     await delay(ctx.latency.apiMs);
 
-    const authorizedAs = authenticate(ctx, req.headers.authorization);
+    const pathAccount =
+      ACCOUNT.exec(url.pathname)?.[1] ?? ACCOUNT_PATH.exec(url.pathname)?.[1] ?? ctx.accountSid;
+    const authorizedAs = ACCOUNTS_LIST.test(url.pathname)
+      ? identify(ctx, req.headers.authorization)?.username
+      : authenticate(ctx, req.headers.authorization, pathAccount);
     if (!authorizedAs) {
       answer(401, twilioError(401, 20003, 'Authenticate'), {
         'WWW-Authenticate': 'Basic realm="Twilio API"',
@@ -96,13 +168,18 @@ export const createApiHandler =
       return;
     }
 
-    const scoped = ACCOUNT_PATH.exec(url.pathname);
-    if (!scoped?.[2] || scoped[1] !== ctx.accountSid) {
-      answer(404, notFound(url.pathname));
-      return;
-    }
     try {
-      route(ctx, req.method ?? 'GET', scoped[2], url, fields, answer);
+      if (ACCOUNTS_LIST.test(url.pathname) || ACCOUNT.test(url.pathname)) {
+        routeAccounts(ctx, req.method ?? 'GET', url, authorizedAs, answer);
+        return;
+      }
+      const scoped = ACCOUNT_PATH.exec(url.pathname);
+      const account = accountOfPath(ctx, scoped?.[1]);
+      if (!scoped?.[2] || !account) {
+        answer(404, notFound(url.pathname));
+        return;
+      }
+      route(ctx, account, req.method ?? 'GET', scoped[2], url, fields, answer);
     } catch (error) {
       if (!(error instanceof InvalidQueryError)) throw error;
       answer(400, twilioError(400, 20001, error.message));
@@ -112,17 +189,69 @@ export const createApiHandler =
 /** Logs (taking the next seq) and sends; `undefined` body = empty answer. */
 type Answer = (status: number, body?: unknown, headers?: Record<string, string>) => RequestLogEntry;
 
+/** Accounts.json (the caller's own account and, for the main, its subaccounts) and one account. */
+const routeAccounts = (
+  ctx: EmulatorContext,
+  method: string,
+  url: URL,
+  authorizedAs: string,
+  answer: Answer,
+): RequestLogEntry => {
+  if (method !== 'GET') return answer(405, twilioError(405, 20004, 'Method not allowed'));
+  const asMain = authorizedAs === ctx.accountSid || authorizedAs === ctx.apiKey.sid;
+  const all = [mainAccount(ctx), ...ctx.subaccounts];
+  const one = ACCOUNT.exec(url.pathname)?.[1];
+  if (one !== undefined) {
+    const account = all.find((candidate) => candidate.sid === one);
+    if (!account) return answer(404, notFound(url.pathname));
+    return answer(200, accountJson(ctx, account));
+  }
+  const visible = asMain ? all : all.filter((account) => account.sid === authorizedAs);
+  const status = url.searchParams.get('Status');
+  const carried = new URLSearchParams();
+  if (status !== null) carried.set('Status', status);
+  const page = paginate(
+    visible,
+    (account) => status === null || account.status === status,
+    parsePageRequest(url.searchParams),
+    '/2010-04-01/Accounts.json',
+    carried,
+    `${url.pathname}${url.search}`,
+  );
+  return answer(200, { ...page.meta, accounts: page.items.map((a) => accountJson(ctx, a)) });
+};
+
 const route = (
   ctx: EmulatorContext,
+  accountSid: string,
   method: string,
   rest: string,
   url: URL,
   fields: LogFields,
   answer: Answer,
 ): RequestLogEntry => {
-  const basePath = `/2010-04-01/Accounts/${ctx.accountSid}`;
+  const basePath = `/2010-04-01/Accounts/${accountSid}`;
+  const own = (message: MessageRecord | undefined) =>
+    message?.accountSid === accountSid ? message : undefined;
   const requestUri = `${url.pathname}${url.search}`;
   const notAllowed = () => answer(405, twilioError(405, 20004, 'Method not allowed'));
+
+  if (NUMBERS_LIST.test(rest)) {
+    if (method !== 'GET') return notAllowed();
+    const page = paginate(
+      ctx.phoneNumbers,
+      // Seeded numbers are the main account's.
+      () => accountSid === ctx.accountSid,
+      parsePageRequest(url.searchParams),
+      `${basePath}/IncomingPhoneNumbers.json`,
+      new URLSearchParams(),
+      requestUri,
+    );
+    return answer(200, {
+      ...page.meta,
+      incoming_phone_numbers: page.items.map((n) => phoneNumberJson(accountSid, n)),
+    });
+  }
 
   if (MESSAGES_LIST.test(rest)) {
     if (method !== 'GET') return notAllowed();
@@ -135,6 +264,7 @@ const route = (
     const page = paginate(
       ctx.store.messagesNewestFirst(),
       (m) =>
+        m.accountSid === accountSid &&
         dateSent.matches(m.dateSent) &&
         (to === null || m.to === to) &&
         (from === null || m.from === from),
@@ -145,14 +275,14 @@ const route = (
     );
     return answer(200, {
       ...page.meta,
-      messages: page.items.map((m) => messageJson(ctx.accountSid, m)),
+      messages: page.items.map((m) => messageJson(accountSid, m)),
     });
   }
 
   const mediaList = MEDIA_LIST.exec(rest);
   if (mediaList?.[1]) {
     if (method !== 'GET') return notAllowed();
-    const message = ctx.store.message(mediaList[1]);
+    const message = own(ctx.store.message(mediaList[1]));
     if (!message) return answer(404, notFound(url.pathname));
     const dateCreated = parseDateFilter(url.searchParams, 'DateCreated');
     const page = paginate(
@@ -165,22 +295,22 @@ const route = (
     );
     return answer(200, {
       ...page.meta,
-      media_list: page.items.map((m) => mediaJson(ctx.accountSid, m)),
+      media_list: page.items.map((m) => mediaJson(accountSid, m)),
     });
   }
 
   const messageMatch = MESSAGE.exec(rest);
   if (messageMatch?.[1]) {
     if (method !== 'GET') return notAllowed();
-    const message = ctx.store.message(messageMatch[1]);
+    const message = own(ctx.store.message(messageMatch[1]));
     if (!message) return answer(404, notFound(url.pathname));
-    return answer(200, messageJson(ctx.accountSid, message));
+    return answer(200, messageJson(accountSid, message));
   }
 
   const mediaMatch = MEDIA.exec(rest);
   if (mediaMatch?.[1] && mediaMatch[2]) {
     const media = ctx.store.media(mediaMatch[2]);
-    const message = ctx.store.message(mediaMatch[1]);
+    const message = own(ctx.store.message(mediaMatch[1]));
     if (!media || !message || media.messageSid !== message.sid || media.deleted) {
       return answer(404, notFound(url.pathname));
     }
@@ -200,7 +330,7 @@ const route = (
       fields.fault = 'transient-404';
       return answer(404, notFound(url.pathname));
     }
-    if (mediaMatch[3]) return answer(200, mediaJson(ctx.accountSid, media));
+    if (mediaMatch[3]) return answer(200, mediaJson(accountSid, media));
     const location = `${ctx.cdnBaseUrl}${ctx.signer.sign(`/v1/${media.cdnKey}/${media.sid}`, Date.now())}`;
     return answer(307, undefined, { Location: location });
   }

@@ -1,4 +1,5 @@
 import type { createCdnSigner } from './cdn-signer.ts';
+import type { MessagingServiceRecord, PhoneNumberRecord } from './inbound-config.ts';
 import type { EmulatorStore } from './store.ts';
 import type {
   FaultProfile,
@@ -6,6 +7,7 @@ import type {
   RequestLogEntry,
   SeededMessage,
   SeedMessage,
+  SubaccountRecord,
 } from './types.ts';
 
 /** What both origins share; the mutable profiles are read per request so knobs apply at once. */
@@ -14,11 +16,18 @@ export interface EmulatorContext {
   authToken: string;
   apiKey: { sid: string; secret: string };
   store: EmulatorStore;
+  /** The main account's subaccounts, in creation order (the Accounts list's order). */
+  subaccounts: SubaccountRecord[];
+  /** When the main account was created (its Accounts entry). */
+  createdAt: Date;
   signer: ReturnType<typeof createCdnSigner>;
   faults: FaultProfile;
   latency: LatencyProfile;
   random: () => number;
   cdnBaseUrl: string;
+  messagingBaseUrl: string;
+  phoneNumbers: PhoneNumberRecord[];
+  messagingServices: MessagingServiceRecord[];
   /** Set once the API origin listens: what `POST /emulator/Messages` calls. */
   seed?: (seed: SeedMessage) => SeededMessage;
   /** Appends to the request log with the next global seq; call when the answer is decided. */

@@ -20,6 +20,8 @@ export interface MediaRecord {
 
 export interface MessageRecord {
   sid: string;
+  /** The (sub)account the message belongs to. */
+  accountSid: string;
   direction: string;
   status: string;
   dateCreated: Date;
@@ -57,6 +59,7 @@ export const createStore = (accountSid: string) => {
     const dateCreated = seed.dateCreated ?? new Date();
     const message: MessageRecord = {
       sid,
+      accountSid: seed.accountSid ?? accountSid,
       direction,
       status: seed.status ?? (direction === 'inbound' ? 'received' : 'delivered'),
       dateCreated,
@@ -97,7 +100,11 @@ export const createStore = (accountSid: string) => {
     message: (sid: string) => messages.get(sid),
     media: (sid: string) => media.get(sid),
     mediaPath: (record: MediaRecord) =>
-      mediaResourcePath(accountSid, record.messageSid, record.sid),
+      mediaResourcePath(
+        messages.get(record.messageSid)?.accountSid ?? accountSid,
+        record.messageSid,
+        record.sid,
+      ),
     /** Newest first, like Twilio's Messages list; cached because the soak test pages a lot. */
     messagesNewestFirst(): MessageRecord[] {
       newestFirst ??= [...messages.values()].sort(

@@ -26,6 +26,8 @@ export interface SeedMedia {
 export interface SeedMessage {
   /** Default: generated MM + 32 hex. */
   sid?: string;
+  /** A subaccount's SID (seeded with `subaccounts`/`addSubaccount`); default the main account. */
+  accountSid?: string;
   direction?: 'inbound' | 'outbound-api';
   /** Default 'received' (inbound) / 'delivered'; 'sending'/'queued'… = in flight → media DELETE gets 20009. */
   status?: string;
@@ -35,6 +37,29 @@ export interface SeedMessage {
   to?: string;
   body?: string;
   media?: SeedMedia[];
+}
+
+/** An IncomingPhoneNumber as `media-archive doctor` reads it (2010 API). */
+export interface SeedPhoneNumber {
+  /** Default: generated PN + 32 hex. */
+  sid?: string;
+  /** Default: +1500555 + 4 digits. */
+  phoneNumber?: string;
+  smsUrl?: string | null;
+  /** Default 'POST'. */
+  smsMethod?: string;
+  smsApplicationSid?: string | null;
+}
+
+/** A Messaging Service (messaging v1). */
+export interface SeedMessagingService {
+  /** Default: generated MG + 32 hex. */
+  sid?: string;
+  friendlyName?: string;
+  inboundRequestUrl?: string | null;
+  /** Default 'POST'. */
+  inboundMethod?: string;
+  useInboundWebhookOnNumber?: boolean;
 }
 
 export interface SeededMedia {
@@ -54,13 +79,36 @@ export interface SeededMessage {
   media: SeededMedia[];
 }
 
+/** A subaccount of the emulated main account (Accounts.json, Accounts/{AC}.json). */
+export interface SeedSubaccount {
+  /** Default: generated AC + 32 hex. */
+  sid?: string;
+  /** Default: random; signs the subaccount's webhooks and authenticates on its own paths only. */
+  authToken?: string;
+  /** Default 'active'. */
+  status?: 'active' | 'suspended' | 'closed';
+  friendlyName?: string;
+  /** Default now; `dateUpdated` defaults to it (a closed account's deletion counts from it). */
+  dateCreated?: Date;
+  dateUpdated?: Date;
+}
+
+export interface SubaccountRecord {
+  sid: string;
+  authToken: string;
+  status: 'active' | 'suspended' | 'closed';
+  friendlyName: string;
+  dateCreated: Date;
+  dateUpdated: Date;
+}
+
 export type FaultKind = 'throttle' | 'server-error' | 'reset' | 'truncate' | 'transient-404';
 
 export interface RequestLogEntry {
   /** Strictly increasing across both origins, assigned when the answer is decided. */
   seq: number;
   at: number;
-  origin: 'api' | 'cdn';
+  origin: 'api' | 'cdn' | 'messaging';
   method: string;
   /** Pathname only: CDN query strings carry signatures. */
   path: string;
@@ -76,13 +124,25 @@ export interface RequestLogEntry {
 export interface TwilioEmulator {
   apiBaseUrl: string;
   cdnBaseUrl: string;
+  /** Messaging v1 (`/v1/Services`), like Twilio's own separate origin. */
+  messagingBaseUrl: string;
   accountSid: string;
   authToken: string;
   apiKey: { sid: string; secret: string };
   addMessage(message: SeedMessage): SeededMessage;
+  /** Returns the number's SID. */
+  addPhoneNumber(number: SeedPhoneNumber): string;
+  /** Returns the service's SID. */
+  addMessagingService(service: SeedMessagingService): string;
   /** Media still stored (not deleted). */
   hasMedia(mediaSid: string): boolean;
   setMessageStatus(messageSid: string, status: string): void;
+  /** The subaccounts, in creation order. */
+  readonly subaccounts: readonly SubaccountRecord[];
+  addSubaccount(seed?: SeedSubaccount): SubaccountRecord;
+  /** A new primary token (the old one stops working at once, as on Twilio); returns it. */
+  rotateSubaccountToken(sid: string): string;
+  setSubaccountStatus(sid: string, status: SubaccountRecord['status']): void;
   readonly requests: readonly RequestLogEntry[];
   clearRequests(): void;
   /** Merge; setFaults({ throttleRate: 0, … }) to clear. */
@@ -105,4 +165,11 @@ export interface TwilioEmulatorOptions {
   random?: () => number;
   apiPort?: number;
   cdnPort?: number;
+  messagingPort?: number;
+  /** Listed by IncomingPhoneNumbers.json, in this order. */
+  phoneNumbers?: SeedPhoneNumber[];
+  /** Listed by the messaging origin's /v1/Services, in this order. */
+  messagingServices?: SeedMessagingService[];
+  /** Subaccounts of the main account. */
+  subaccounts?: SeedSubaccount[];
 }

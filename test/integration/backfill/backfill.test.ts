@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -6,6 +7,7 @@ import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/cli
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import pLimit from 'p-limit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createS3ReconcileStatusReader } from '../../../lib/adapters/s3-reconcile-status.ts';
 import { createSqsDeadLetter } from '../../../lib/adapters/sqs-dead-letter.ts';
 import { createSqsJobQueue } from '../../../lib/adapters/sqs-job-queue.ts';
 import { backfill } from '../../../lib/backfill/backfill.ts';
@@ -85,7 +87,16 @@ describe('backfill, reconcile and redrive against the emulator, s3rver and local
   let preArchived = 0;
   let inboundMedia = 0;
 
-  /** What the webhook path (or the archiver) leaves in S3: an object at the job's key. */
+  /**
+   * What the archiver leaves in S3: an object at the job's key whose metadata names its digest, so
+   * S3's MD5 ETag proves it (a bare key is no proof for the presence check, issue 12).
+   */
+  const ARCHIVED_BODY = Buffer.from('x');
+  const ARCHIVED_METADATA = {
+    sha256: createHash('sha256').update(ARCHIVED_BODY).digest('hex'),
+    size: String(ARCHIVED_BODY.length),
+    md5: createHash('md5').update(ARCHIVED_BODY).digest('hex'),
+  };
   const putArchived = async (jobs: readonly MediaJob[]) => {
     const limit = pLimit(16);
     await Promise.all(
@@ -95,8 +106,9 @@ describe('backfill, reconcile and redrive against the emulator, s3rver and local
             new PutObjectCommand({
               Bucket: BUCKET,
               Key: archiveKeyFor(PREFIX, job),
-              Body: Buffer.from('x'),
+              Body: ARCHIVED_BODY,
               ContentType: job.contentType,
+              Metadata: ARCHIVED_METADATA,
             }),
           ),
         ),
@@ -481,6 +493,14 @@ describe('backfill, reconcile and redrive against the emulator, s3rver and local
       expect(distinctMedia(jobs)).toEqual(lost);
       expect(summary.counts.enqueued).toBe(lost.size);
       expect(jobs.every((job) => job.source === 'reconcile')).toBe(true);
+      // What `media-archive doctor` reads back.
+      const status = await createS3ReconcileStatusReader(s3).read(BUCKET, PREFIX);
+      expect(status).toMatchObject({
+        complete: true,
+        since: '2025-02-18',
+        until: '2025-02-20',
+        counts: { enqueued: lost.size },
+      });
     });
 
     it('redrive lists dead-lettered jobs with their reasons, moves them back, and they archive', async () => {

@@ -67,6 +67,8 @@ describe('npm run bench:smoke', () => {
     // Assess
     const sections = [
       /\| 1–2 \| archiver, no added latency, .+\| limit: CDN GET piped into PutObject \|/,
+      /\| 2b \| archiver vs minimal pipeline, no added latency, .+\| minimal: API GET → CDN GET piped into PutObject → DELETE \| .+ \| ≥ 0\.9× \| (PASS|MISS) \|/,
+      /\| 2b \| archiver vs minimal pipeline, latency API 150 ms \/ CDN 50 ms, /,
       /\| 3 \| naive peer, no added latency, /,
       /\| 1, 3 \| archiver, latency API 150 ms \/ CDN 50 ms, .+\| naive peer, same latency \|/,
       /\| 4 \| archiver peak RSS, /,
@@ -78,6 +80,26 @@ describe('npm run bench:smoke', () => {
       /\| 7 \| fresh process importing dist\/webhook\/index\.mjs, .+\| fresh process importing bench\/twilio-handler\.mjs \|/,
     ];
     for (const section of sections) expect(written).toMatch(section);
+  });
+
+  it('prices every measured size in GB-seconds at the memory size serverless.yml sets', async () => {
+    // Prepare
+    const template = await readFile(join(ROOT, 'serverless.yml'), 'utf8');
+    const memory = /^ {2}archiver:\n(?: {4}.*\n|\s*\n)*? {4}memorySize:\s*(\d+)/m.exec(
+      template,
+    )?.[1];
+    const rows = written
+      .split('\n')
+      .filter((line) => line.startsWith('| 8 | Lambda cost per 1,000 media'));
+    // Assess: 2 smoke sizes × (latency, no latency), each with a positive archiver and minimal figure
+    expect(memory).toMatch(/^\d+$/);
+    expect(rows).toHaveLength(4);
+    for (const row of rows) {
+      expect(row).toMatch(new RegExp(`at ${memory} MB, archiver, \\d+ in flight`));
+      const figures = [...row.matchAll(/(\d+(?:\.\d+)?) GB-s/g)].map((m) => Number(m[1]));
+      expect(figures).toHaveLength(2);
+      for (const figure of figures) expect(figure).toBeGreaterThan(0);
+    }
   });
 
   it('counts exactly one API GET, redirect, CDN GET, S3 PUT and DELETE per media on the happy path', () => {

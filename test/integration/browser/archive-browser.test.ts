@@ -1,10 +1,13 @@
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdir, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { archiveBrowserRoutes } from '../../../lib/browser/local-route.ts';
+import { startLocalArchiveBrowser } from '../../../lib/browser/local-route.ts';
+import type { ArchiveBrowserServer } from '../../../lib/browser/server.ts';
 import { createArchiveReader } from '../../../lib/cli/archive-reader.ts';
 import { runServe } from '../../../lib/cli/commands/serve.ts';
 import { makeGif, makePdf, makePng } from '../../../lib/local/demo-media.ts';
@@ -12,7 +15,8 @@ import type { LocalStack } from '../../../lib/local/local-stack.ts';
 import type { SeededMessage } from '../../../lib/local/twilio-emulator.ts';
 import { incomingMessageFields, postSignedWebhook } from '../../../lib/local/webhook-client.ts';
 import { waitFor } from '../../helpers/local-sqs.ts';
-import { readArchive, startTestStack } from '../../helpers/local-stack.ts';
+import { type ArchivedObject, readArchive, startTestStack } from '../../helpers/local-stack.ts';
+import { readZip } from '../../helpers/zip.ts';
 
 const CHROMIUM_ARGS = [
   '--headless',
@@ -30,6 +34,17 @@ const SVG_WITH_SCRIPT = Buffer.from(
   '<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10" onload="alert(1)"><script>alert(2)</script></svg>',
 );
 
+/** fetch() will not send a Host header of its own choosing; node:http will (a tunnel's view). */
+const statusWithHost = (url: string, host: string): Promise<number | undefined> =>
+  new Promise((resolve, reject) => {
+    get(url, { headers: { host } }, (response) => {
+      response.resume();
+      resolve(response.statusCode);
+    }).on('error', reject);
+  });
+
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
 /** naturalWidth of every <img> of the page, each scrolled into view and decoded first. */
 const imageWidths = (page: Page): Promise<Array<{ src: string; width: number }>> =>
   page.$$eval('img', (images) =>
@@ -45,6 +60,10 @@ const imageWidths = (page: Page): Promise<Array<{ src: string; width: number }>>
 
 describe('archive browser in headless Chromium', () => {
   let stack: LocalStack & { dataDir: string };
+  let browser: ArchiveBrowserServer;
+  /** The cookie the token link was traded for, as a request header. */
+  let cookie: string;
+  let archived: ArchivedObject[];
   let context: BrowserContext;
   let page: Page;
   let userDataDir: string;
@@ -53,8 +72,9 @@ describe('archive browser in headless Chromium', () => {
   let archivedKeys: string[];
 
   beforeAll(async () => {
-    // Prepare: the local stack with the browser mounted, and one archived demo MMS
-    stack = await startTestStack({ rawRoutes: archiveBrowserRoutes });
+    // Prepare: the local stack with the browser on its own port, and one archived demo MMS
+    stack = await startTestStack();
+    browser = await startLocalArchiveBrowser(stack, { port: 0, dataDir: stack.dataDir });
     const emulator = stack.emulator;
     if (!emulator) throw new Error('demo mode expected');
     message = emulator.addMessage({
@@ -63,7 +83,11 @@ describe('archive browser in headless Chromium', () => {
       to: '+14155550100',
       body: 'Delivery photos',
       media: [
-        { contentType: 'image/png', body: makePng(320, 240, [220, 40, 60]), filename: 'porch.png' },
+        {
+          contentType: 'image/png',
+          body: makePng(1200, 900, [220, 40, 60]),
+          filename: 'porch.png',
+        },
         { contentType: 'image/png', body: makePng(240, 320, [30, 120, 200]), filename: 'box.png' },
         { contentType: 'image/gif', body: makeGif(), filename: 'signature.gif' },
         { contentType: 'application/pdf', body: makePdf('Delivery note'), filename: 'note.pdf' },
@@ -76,7 +100,7 @@ describe('archive browser in headless Chromium', () => {
       fields: incomingMessageFields({ accountSid: stack.accountSid, message, from: SENDER }),
     });
     if (answer.status !== 200) throw new Error(`webhook answered ${answer.status}`);
-    const archived = await waitFor(
+    archived = await waitFor(
       async () => {
         const objects = await readArchive(stack.s3, stack.bucket);
         return objects.length === message.media.length && objects;
@@ -98,13 +122,43 @@ describe('archive browser in headless Chromium', () => {
 
   afterAll(async () => {
     await context?.close();
+    await browser?.close();
     await stack?.close();
     if (userDataDir) await rm(userDataDir, { recursive: true, force: true });
   });
 
-  it('navigates by clicking from the calendar to the day and the message, and every image loads', async () => {
-    // Act: the calendar opens on the current month; the message's day may be in the previous one
-    await page.goto(`${stack.httpBaseUrl}/archive/`);
+  it('keeps the archive off the webhook port and answers 401 without the token', async () => {
+    // Act
+    const onWebhookPort = await fetch(`${stack.httpBaseUrl}/archive/`);
+    const noToken = await fetch(browser.pageUrl);
+    const wrongToken = await fetch(`${browser.pageUrl}?token=${'x'.repeat(43)}`, {
+      redirect: 'manual',
+    });
+    const forgedCookie = await fetch(browser.pageUrl, {
+      headers: { cookie: 'archive-000000000000=guess' },
+    });
+    const media = await fetch(`${browser.pageUrl}media/${archived[0]?.key.slice('media/'.length)}`);
+    const forwarded = await fetch(browser.url, { headers: { 'x-forwarded-for': '203.0.113.9' } });
+    const foreignHost = await statusWithHost(browser.url, 'tunnel.example');
+
+    // Assess
+    expect(onWebhookPort.status).toBe(404);
+    expect(browser.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/archive\/\?token=[\w-]{43}$/);
+    expect(noToken.status).toBe(401);
+    expect(await noToken.text()).toContain('?token=');
+    expect(wrongToken.status).toBe(401);
+    expect(wrongToken.headers.get('set-cookie')).toBeNull();
+    expect(forgedCookie.status).toBe(401);
+    expect(media.status).toBe(401);
+    expect(forwarded.status).toBe(403);
+    expect(foreignHost).toBe(403);
+  });
+
+  it('trades the token link for a strict HttpOnly cookie, then navigates by clicking with thumbnails', async () => {
+    // Act: the printed link; the calendar opens on the current month, the day may be in the previous one
+    const landing = await page.goto(browser.url);
+    const cookies = await context.cookies();
+    cookie = cookies.map((c) => `${c.name}=${c.value}`).join('; ');
     const heading = await page.getByRole('heading', { level: 1 }).textContent();
     // The expected heading from Intl, not from the browser's own month table.
     const monthHeading = new Date(`${day}T00:00:00Z`).toLocaleString('en-US', {
@@ -115,6 +169,7 @@ describe('archive browser in headless Chromium', () => {
     if (heading !== monthHeading) await page.getByRole('link', { name: /Older/ }).click();
     await mkdir(join(SCREENSHOT, '..'), { recursive: true });
     await page.screenshot({ path: SCREENSHOT.replace('.png', '-calendar.png'), fullPage: true });
+    const calendarText = (await page.locator('main').textContent()) ?? '';
     const dayLabel = `${Number(day.slice(8))} ${monthHeading}`;
     await page
       .getByRole('link', { name: new RegExp(`^${dayLabel}`) })
@@ -130,39 +185,78 @@ describe('archive browser in headless Chromium', () => {
     await page.evaluate('window.scrollTo(0, 0)');
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     const text = (await page.locator('main').textContent()) ?? '';
+    const porch = archived.find(
+      (object) => object.size === makePng(1200, 900, [220, 40, 60]).length,
+    );
+    const porchPath = porch?.key.slice('media/'.length);
+    const thumbnail = await fetch(`${browser.pageUrl}thumb/${porchPath}`, { headers: { cookie } });
+    const thumbnailBytes = Buffer.from(await thumbnail.arrayBuffer());
+    const cached = await readdir(join(stack.dataDir, 'thumbnails'));
 
-    // Assess: 3 inline images (PNG, PNG, GIF) on both pages, all decoded; no SVG inline
+    // Assess: the token left the address bar; the cookie is the browser's only credential
+    expect(landing?.status()).toBe(200);
+    expect(page.url()).not.toContain('token=');
+    expect(cookies).toHaveLength(1);
+    expect(cookies[0]).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/archive/' });
+    expect(calendarText).toMatch(/\d+(\.\d+)? (KiB|MiB|B)/);
+    // 3 inline images (PNG, PNG, GIF) on both pages, all thumbnails no wider than 340 px
     expect(dayImages).toHaveLength(3);
     expect(messageImages).toHaveLength(3);
     for (const image of [...dayImages, ...messageImages]) {
       expect(image.width, image.src).toBeGreaterThan(0);
-      expect(image.src).not.toMatch(/\.svg$/);
+      expect(image.width, image.src).toBeLessThanOrEqual(340);
+      expect(image.src).toMatch(/^\/archive\/thumb\//);
     }
-    expect(await page.getByRole('link', { name: /Open PDF/ }).count()).toBe(1);
+    expect(dayImages.map((image) => image.width)).toContain(340);
+    expect(thumbnail.status).toBe(200);
+    expect(thumbnail.headers.get('content-type')).toBe('image/webp');
+    expect(thumbnailBytes.length).toBeLessThan(porch?.size ?? 0);
+    expect(cached.filter((name) => name.endsWith('.webp'))).toHaveLength(3);
+    // The original is one click away from its thumbnail
+    expect(await page.locator(`a[href="/archive/media/${porchPath}"] img`).count()).toBe(1);
+    expect(await page.getByRole('link', { name: /Download PDF/ }).count()).toBe(1);
     for (const media of message.media) expect(text).toContain(media.sid);
     expect(text).toContain('porch.png');
+    expect(text).toContain('Not archived');
     // Addresses were not archived (ARCHIVE_ADDRESSES unset): none on the page
     expect(text).not.toContain(SENDER);
     expect(await page.locator('img:not([alt]), img[alt=""]').count()).toBe(0);
   });
 
+  it('downloads the message as a zip holding every media byte for byte', async () => {
+    // Act
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: /as a zip/ }).click(),
+    ]);
+    const entries = readZip(await readFile((await download.path()) as string));
+
+    // Assess
+    expect(download.suggestedFilename()).toBe(`${message.sid}.zip`);
+    expect(entries.size).toBe(message.media.length);
+    expect([...entries.values()].map(sha256).sort()).toEqual(
+      archived.map((object) => object.sha256).sort(),
+    );
+    expect([...entries.keys()]).toContain(`${message.media[0]?.sid}-porch.png`);
+  });
+
   it('answers a second load of a media with 304, in the browser and to a conditional fetch', async () => {
     // Prepare
     const pngKey = archivedKeys.find((key) => key.endsWith('.png')) as string;
-    const url = `${stack.httpBaseUrl}/archive/media/${pngKey.slice('media/'.length)}`;
+    const url = `${browser.pageUrl}media/${pngKey.slice('media/'.length)}`;
     const statuses: number[] = [];
     page.on('response', (response) => {
-      if (response.url().includes('/archive/media/')) statuses.push(response.status());
+      if (response.url().includes('/archive/thumb/')) statuses.push(response.status());
     });
 
     // Act
     await page.reload();
     await page.getByRole('heading', { level: 1 }).waitFor();
     const reloaded = await imageWidths(page);
-    const first = await fetch(url);
+    const first = await fetch(url, { headers: { cookie } });
     const body = Buffer.from(await first.arrayBuffer());
     const etag = first.headers.get('etag');
-    const second = await fetch(url, { headers: { 'if-none-match': etag ?? '' } });
+    const second = await fetch(url, { headers: { cookie, 'if-none-match': etag ?? '' } });
 
     // Assess
     expect(reloaded.every((image) => image.width > 0)).toBe(true);
@@ -177,23 +271,36 @@ describe('archive browser in headless Chromium', () => {
     expect((await second.arrayBuffer()).byteLength).toBe(0);
   });
 
-  it('serves an archived SVG only as an attachment and refuses anything but GET/HEAD', async () => {
+  it('serves SVGs and PDFs only as sandboxed attachments and refuses anything but GET/HEAD', async () => {
     // Prepare
     const svgKey = archivedKeys.find((key) => key.endsWith('.svg')) as string;
-    const url = `${stack.httpBaseUrl}/archive/media/${svgKey.slice('media/'.length)}`;
+    const pdfKey = archivedKeys.find((key) => key.endsWith('.pdf')) as string;
+    const url = `${browser.pageUrl}media/${svgKey.slice('media/'.length)}`;
+    const headers = { cookie };
 
     // Act
-    const svg = await fetch(url);
-    const post = await fetch(url, { method: 'POST' });
-    const traversal = await fetch(`${stack.httpBaseUrl}/archive/media/..%2F..%2Fetc%2Fpasswd`);
-    const otherKey = await fetch(`${stack.httpBaseUrl}/archive/media/_index/${message.sid}`);
-    const page = await fetch(`${stack.httpBaseUrl}/archive/`);
+    const svg = await fetch(url, { headers });
+    const pdf = await fetch(`${browser.pageUrl}media/${pdfKey.slice('media/'.length)}`, {
+      headers,
+    });
+    await pdf.arrayBuffer();
+    const svgThumbnail = await fetch(`${browser.pageUrl}thumb/${svgKey.slice('media/'.length)}`, {
+      headers,
+    });
+    const post = await fetch(url, { method: 'POST', headers });
+    const traversal = await fetch(`${browser.pageUrl}media/..%2F..%2Fetc%2Fpasswd`, { headers });
+    const otherKey = await fetch(`${browser.pageUrl}media/_index/${message.sid}`, { headers });
+    const page = await fetch(browser.pageUrl, { headers });
 
     // Assess
     expect(svg.status).toBe(200);
     expect(svg.headers.get('content-type')).toBe('application/octet-stream');
     expect(svg.headers.get('content-disposition')).toMatch(/^attachment;/);
     expect(svg.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(pdf.headers.get('content-type')).toBe('application/pdf');
+    expect(pdf.headers.get('content-disposition')).toMatch(/^attachment;/);
+    expect(pdf.headers.get('content-security-policy')).toMatch(/(^|; )sandbox$/);
+    expect(svgThumbnail.status).toBe(404);
     expect(post.status).toBe(405);
     expect(post.headers.get('allow')).toBe('GET, HEAD');
     expect(traversal.status).toBe(404);
@@ -224,6 +331,7 @@ describe('archive browser in headless Chromium', () => {
         },
         {
           prefix: 'media/',
+          thumbnailDir: join(stack.dataDir, 'serve-thumbnails'),
           until,
           onListening: (at) => {
             url = at;
@@ -236,19 +344,35 @@ describe('archive browser in headless Chromium', () => {
     await listening;
 
     // Act
+    const pageUrl = url.replace(/\?token=.*$/, '');
     const root = await fetch(new URL('/', url), { redirect: 'manual' });
-    const calendar = await fetch(`${url}?month=${day.slice(0, 7)}`);
+    const withoutToken = await fetch(`${pageUrl}?month=${day.slice(0, 7)}`);
+    const traded = await fetch(url, { redirect: 'manual' });
+    const served = (traded.headers.get('set-cookie') ?? '').split(';')[0] ?? '';
+    const calendar = await fetch(`${pageUrl}?month=${day.slice(0, 7)}`, {
+      headers: { cookie: served },
+    });
     const html = await calendar.text();
-    const media = await fetch(`${url}media/${archivedKeys[0]?.slice('media/'.length)}`);
+    const media = await fetch(`${pageUrl}media/${archivedKeys[0]?.slice('media/'.length)}`, {
+      headers: { cookie: served },
+    });
     await media.arrayBuffer();
+    const otherBrowsersCookie = await fetch(pageUrl, { headers: { cookie } });
     stop();
     await serving;
 
     // Assess
-    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/archive\/$/);
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/archive\/\?token=[\w-]{43}$/);
     expect(String(stdout.read())).toContain(`archive browser (read-only): ${url}`);
     expect(root.status).toBe(302);
     expect(root.headers.get('location')).toBe('/archive/');
+    expect(withoutToken.status).toBe(401);
+    expect(traded.status).toBe(303);
+    expect(traded.headers.get('location')).toBe('/archive/');
+    expect(traded.headers.get('set-cookie')).toMatch(
+      /; Path=\/archive\/; HttpOnly; SameSite=Strict$/,
+    );
+    expect(otherBrowsersCookie.status).toBe(401);
     expect(calendar.status).toBe(200);
     expect(html).toContain(`href="/archive/day/${day}"`);
     expect(media.status).toBe(200);

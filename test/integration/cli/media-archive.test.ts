@@ -290,6 +290,37 @@ describe('media-archive CLI against s3rver', () => {
       const cached = await fetch(url, { headers: { 'If-None-Match': etag ?? '' } });
       expect(cached.status).toBe(304);
     });
+
+    it('signs HTML media as an octet-stream download of a neutralised name, PDFs as they are', async () => {
+      // Prepare: an HTML "media" on a day no other test lists
+      const html = seed(
+        {
+          messageSid: sid('MM', 7),
+          mediaSid: sid('ME', 7),
+          contentType: 'text/html',
+          receivedAt: '2024-01-02T10:00:00.000Z',
+          originalFilename: 'invoice\u202efdp.exe',
+        },
+        300,
+        7,
+      );
+      await putArchivedMedia(s3, BUCKET, PREFIX, [html]);
+
+      // Act
+      const result = await cli(['url', archiveKeyFor(PREFIX, html), '--local']);
+      const response = await fetch(result.stdout.trim());
+      await response.arrayBuffer();
+      const pdf = await cli(['url', sid('ME', 4), '--message', WHATSAPP, '--local']);
+
+      // Assess
+      expect(result.code).toBe(0);
+      expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe('application/octet-stream');
+      const disposition = response.headers.get('content-disposition') ?? '';
+      expect(disposition).toMatch(/^attachment; filename="ME0+7\.html"/);
+      expect(disposition).not.toMatch(/%E2%80%AE/i);
+      expect(pdf.stdout).not.toContain('response-content-disposition');
+    });
   });
 
   describe('stats', () => {

@@ -1,6 +1,6 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { mkdtemp, readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -56,6 +56,7 @@ const CREDENTIAL_VARIABLES = [
  */
 export const packageService = async (options: {
   stage: string;
+  region?: string;
   params?: Record<string, string>;
   env?: Record<string, string>;
 }): Promise<PackageResult> => {
@@ -79,6 +80,7 @@ export const packageService = async (options: {
       options.stage,
       '--package',
       artifactDir,
+      ...(options.region ? ['--region', options.region] : []),
       ...params,
     ],
     { cwd: PROJECT_ROOT, env, maxBuffer: 16 * 1024 * 1024, timeout: 80_000 },
@@ -195,26 +197,52 @@ export interface LintFinding {
 }
 
 /**
- * Validates with the npm `cfn-lint` (offline). Its bundled resource spec predates Lambda's
- * architectures, batch windows, partial batch responses and S3 ownership controls, so the current
- * spec from @aws-cdk/cfnspec is merged into its in-memory copy first (the installed files are not
- * touched). Pass a template with conditions resolved: this linter loses track of its position in
- * the template after any Fn::If and then reports every later intrinsic as "not supported here".
+ * Rules whose findings come from what osls generates, not from serverless.yml: it adds a DependsOn
+ * on each function's role and on the HTTP API's log group and integration that a Ref or GetAtt
+ * already implies (W3005).
+ */
+const IGNORED_RULES = ['W3005'];
+
+/**
+ * Validates with AWS's own cfn-lint (the Python CLI: `pip install "moto[server]"` brings it, as
+ * does `pip install cfn-lint`), which ships the current resource specification. The npm `cfn-lint`
+ * is abandoned: its spec predates Lambda's architectures and partial batch responses, and it calls
+ * `util.isUndefined`, which Node 23 removed. Pass a template with conditions resolved, so each
+ * finding is about what CloudFormation would act on.
  */
 export const lintTemplate = (template: CfnTemplate): LintFinding[] => {
-  const require = createRequire(join(PROJECT_ROOT, 'package.json'));
-  const awsData = require('cfn-lint/lib/awsData.js');
-  const spec = require('@aws-cdk/cfnspec/spec/specification.json');
-  Object.assign(awsData.awsResources.PropertyTypes, spec.PropertyTypes);
-  Object.assign(awsData.awsResources.ResourceTypes, spec.ResourceTypes);
-  const { validateJsonObject } = require('cfn-lint/lib/api.js');
-  // The validator mutates what it is given.
-  const result = validateJsonObject(structuredClone(template), {});
-  return (['crit', 'warn'] as const).flatMap((level) =>
-    (result.errors[level] as { message: string; resource: string }[]).map((finding) => ({
-      level,
-      message: finding.message,
-      resource: finding.resource,
-    })),
-  );
+  const dir = mkdtempSync(join(tmpdir(), 'cfn-lint-'));
+  try {
+    const file = join(dir, 'template.json');
+    writeFileSync(file, JSON.stringify(template));
+    const run = spawnSync(
+      'cfn-lint',
+      ['--format', 'json', '--ignore-checks', ...IGNORED_RULES, '--', file],
+      { encoding: 'utf8', timeout: 60_000 },
+    );
+    if (run.error) {
+      throw new Error(
+        `cannot run cfn-lint (${run.error.message}): install AWS's cfn-lint, e.g. pip install "moto[server]"`,
+      );
+    }
+    // Exit status is a bit set: 2 errors, 4 warnings, 8 informational; 1 is cfn-lint failing itself.
+    if (run.status === null || run.status & 1) {
+      throw new Error(`cfn-lint failed (status ${run.status}): ${run.stderr || run.stdout}`);
+    }
+    const findings = JSON.parse(run.stdout || '[]') as {
+      Level: 'Error' | 'Warning' | 'Informational';
+      Message: string;
+      Location: { Path: (string | number)[] };
+      Rule: { Id: string };
+    }[];
+    return findings
+      .filter((finding) => finding.Level !== 'Informational')
+      .map((finding) => ({
+        level: finding.Level === 'Error' ? 'crit' : 'warn',
+        message: `${finding.Rule.Id} ${finding.Message}`,
+        resource: finding.Location.Path.join(' > '),
+      }));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 };

@@ -39,6 +39,10 @@ const VARIANT_PARAMS = {
   publicWebhookUrl: 'https://hooks.example.com/twilio/messages',
   bucketName: 'example-media-archive',
   alarmEmail: 'ops@example.com',
+  webhookRateLimit: '5',
+  webhookBurstLimit: '20',
+  webhookReservedConcurrency: '3',
+  twilioSubaccounts: 'all',
 };
 const BUDGET_BYTES = { webhook: 500_000, archiver: 700_000, reconcile: 700_000 };
 const FUNCTIONS = ['webhook', 'archiver', 'reconcile'] as const;
@@ -98,12 +102,12 @@ afterAll(async () => {
 });
 
 describe('Lambda functions', () => {
-  it('run Node.js 22 on arm64, one explicit role each', () => {
+  it('run Node.js 24 on arm64, one explicit role each', () => {
     // Assess
     const functions = resourcesOfType(template, 'AWS::Lambda::Function');
     expect(functions.map(([id]) => id).sort()).toEqual(FUNCTIONS.map(functionId).sort());
     for (const [, fn] of functions) {
-      expect(fn.Properties?.Runtime).toBe('nodejs22.x');
+      expect(fn.Properties?.Runtime).toBe('nodejs24.x');
       expect(fn.Properties?.Architectures).toEqual(['arm64']);
     }
     const roles = FUNCTIONS.map((name) => roleOf(template, name));
@@ -130,6 +134,25 @@ describe('Lambda functions', () => {
     expect(routes.map(([, route]) => route.Properties?.RouteKey)).toEqual([
       'POST /twilio/messages',
     ]);
+  });
+
+  it('cap what a flood on the public webhook can cost: stage throttling, reserved concurrency', () => {
+    // Assess
+    const stage = props(template, 'HttpApiStage');
+    expect(stage.DefaultRouteSettings).toEqual({
+      ThrottlingRateLimit: 50,
+      ThrottlingBurstLimit: 100,
+    });
+    expect(props(template, 'WebhookLambdaFunction').ReservedConcurrentExecutions).toBe(10);
+    // The archiver's cap is its event source mapping's maximum concurrency, not a reservation.
+    expect(props(template, 'ArchiverLambdaFunction').ReservedConcurrentExecutions).toBeUndefined();
+    // Per stage: params change all three (a --param arrives as a string; CloudFormation takes it).
+    const { ThrottlingRateLimit, ThrottlingBurstLimit } = props(
+      variant,
+      'HttpApiStage',
+    ).DefaultRouteSettings;
+    expect([Number(ThrottlingRateLimit), Number(ThrottlingBurstLimit)]).toEqual([5, 20]);
+    expect(Number(props(variant, 'WebhookLambdaFunction').ReservedConcurrentExecutions)).toBe(3);
   });
 
   it('schedule the reconcile function', () => {
@@ -277,6 +300,32 @@ describe('archive bucket', () => {
     ]);
   });
 
+  it('lets no principal but the archiver write under the media prefix', () => {
+    // Assess
+    for (const from of [template, variant]) {
+      const statements = props(from, 'ArchiveBucketPolicy').PolicyDocument.Statement;
+      const deny = statements.find((s: { Sid?: string }) => s.Sid === 'OnlyTheArchiverWritesMedia');
+      expect(deny).toMatchObject({ Effect: 'Deny', Principal: '*', Action: 's3:PutObject' });
+      expect(render(deny.Resource)).toBe('{ArchiveBucket.Arn}/media/*');
+      expect(Object.keys(deny.Condition)).toEqual(['ArnNotEquals']);
+      expect(Object.keys(deny.Condition.ArnNotEquals)).toEqual(['aws:PrincipalArn']);
+      expect(deny.Condition.ArnNotEquals['aws:PrincipalArn'].map(render)).toEqual([
+        '{ArchiverRole.Arn}',
+        '{ReconcileRole.Arn}',
+      ]);
+      expect(roleOf(from, 'archiver')).toBe('ArchiverRole');
+      // Reconcile's exception covers its status object only.
+      const reconcile = statements.find(
+        (s: { Sid?: string }) => s.Sid === 'ReconcileWritesOnlyItsStatus',
+      );
+      expect(reconcile).toMatchObject({ Effect: 'Deny', Principal: '*', Action: 's3:PutObject' });
+      expect(render(reconcile.NotResource)).toBe(
+        '{ArchiveBucket.Arn}/media/_status/reconcile.json',
+      );
+      expect(render(reconcile.Condition.ArnEquals['aws:PrincipalArn'])).toBe('{ReconcileRole.Arn}');
+    }
+  });
+
   it('moves media to a colder class after N days and expires old versions', () => {
     // Assess
     const rules = props(template, 'ArchiveBucket').LifecycleConfiguration.Rules;
@@ -330,6 +379,25 @@ describe('IAM', () => {
     );
   });
 
+  it('serves subaccounts with nothing per tenant: one variable, the main credentials only', () => {
+    // Assess
+    for (const name of FUNCTIONS) {
+      expect(envOf(template, name).TWILIO_SUBACCOUNTS).toBe('none');
+      expect(envOf(variant, name).TWILIO_SUBACCOUNTS).toBe('all');
+    }
+    const statements = statementsOf(variant, roleOf(variant, 'webhook'));
+    expect(
+      grantsFor(statements, 'ssm:GetParameters')
+        .flatMap((s) => s.resources)
+        .sort(),
+    ).toEqual(
+      [
+        `${SSM_ARN}${PARAMETER_PREFIX.replace(STAGE, 'variant')}/twilio-auth-token`,
+        `${SSM_ARN}/custom/previous-token`,
+      ].sort(),
+    );
+  });
+
   it('lets the archiver write and read the archive prefix, consume the queue, and no more', () => {
     // Assess
     const statements = statementsOf(template, roleOf(template, 'archiver'));
@@ -360,13 +428,17 @@ describe('IAM', () => {
     ]);
   });
 
-  it('lets reconcile list the archive prefix and enqueue, without reading objects', () => {
-    // Assess
+  it('lets reconcile list the archive prefix, HEAD objects under it, enqueue and record its status, never write media', () => {
+    // Assess: a listed key is no proof (issue 12), so presence HEADs (GetObject) under the prefix.
     const statements = statementsOf(template, roleOf(template, 'reconcile'));
     const [list] = grantsFor(statements, 's3:ListBucket');
     expect(list?.condition).toEqual({ StringLike: { 's3:prefix': 'media/*' } });
-    expect(actionsOf(statements).has('s3:GetObject')).toBe(false);
-    expect(actionsOf(statements).has('s3:PutObject')).toBe(false);
+    expect(grantsFor(statements, 's3:GetObject').flatMap((s) => s.resources)).toEqual([
+      '{ArchiveBucket.Arn}/media/*',
+    ]);
+    expect(grantsFor(statements, 's3:PutObject').flatMap((s) => s.resources)).toEqual([
+      '{ArchiveBucket.Arn}/media/_status/reconcile.json',
+    ]);
     expect(grantsFor(statements, 'sqs:SendMessage').flatMap((s) => s.resources)).toEqual([
       '{MediaQueue.Arn}',
     ]);
@@ -500,6 +572,54 @@ describe('packages', () => {
   });
 });
 
+describe('stage names', () => {
+  const packageFails = async (options: Parameters<typeof packageService>[0]) => {
+    try {
+      const result = await packageService(options);
+      scratchDirs.push(result.artifactDir, result.homeDir);
+    } catch (error) {
+      const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
+      return `${stdout}\n${stderr}`;
+    }
+    throw new Error(`packaging stage ${options.stage} succeeded`);
+  };
+
+  it('refuses at package time a stage that makes the default bucket name too long', async () => {
+    // Act
+    const output = await packageFails({
+      stage: 'a'.repeat(19),
+      params: { twilioAccountSid: ACCOUNT_SID },
+    });
+
+    // Assess: twilio-media-archiver-<stage>-<12-digit account>-us-east-1 ≤ 63 characters.
+    expect(output).toContain('ArchiveBucket.BucketName');
+    expect(output).toContain('has 64 characters (limit 63)');
+    expect(output).toContain('at most 18 characters');
+  }, 60_000);
+
+  it('refuses one that makes a role name too long in a long region, even with a bucket name', async () => {
+    // Act
+    const output = await packageFails({
+      stage: 'a'.repeat(18),
+      region: 'ap-southeast-1',
+      params: { twilioAccountSid: ACCOUNT_SID, bucketName: 'example-media-archive' },
+    });
+
+    // Assess: twilio-media-archiver-<stage>-ap-southeast-1-reconcile ≤ 64 characters.
+    expect(output).toContain('ReconcileRole.RoleName');
+    expect(output).toContain('at most 17 characters');
+    expect(output).not.toContain('BucketName');
+  }, 60_000);
+
+  it('refuses upper case, which no S3 bucket name allows', async () => {
+    // Act
+    const output = await packageFails({ stage: 'Prod', params: { twilioAccountSid: ACCOUNT_SID } });
+
+    // Assess
+    expect(output).toContain('use lower-case letters, digits and hyphens only');
+  }, 60_000);
+});
+
 describe('cfn-lint', () => {
   it('finds nothing in either template', () => {
     // Act
@@ -521,9 +641,7 @@ describe('cfn-lint', () => {
     const findings = lintTemplate(broken).map((finding) => finding.message);
 
     // Assess
-    expect(findings).toContainEqual(
-      expect.stringContaining('VisibilityTimout is not a valid property'),
-    );
-    expect(findings).toContainEqual(expect.stringContaining('Expecting an integer'));
+    expect(findings).toContainEqual(expect.stringContaining("'VisibilityTimout' was unexpected"));
+    expect(findings).toContainEqual(expect.stringContaining("'ten' is not of type 'integer'"));
   });
 });

@@ -656,4 +656,123 @@ describe('emulator seeding endpoint (POST /emulator/Messages)', () => {
       await emulator.close();
     }
   });
+
+  it("seeds into the main account, and a subaccount's token may not seed", async () => {
+    // Prepare
+    const emulator = await startTwilioEmulator({ subaccounts: [{}] });
+    const sub = emulator.subaccounts[0] as { sid: string; authToken: string };
+    const seed = (user: string, password: string) =>
+      fetch(`${emulator.apiBaseUrl}/emulator/Messages`, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({
+          media: [{ contentType: 'image/gif', base64: Buffer.from('GIF89a').toString('base64') }],
+        }),
+      });
+    try {
+      // Act
+      const bySubaccount = await seed(sub.sid, sub.authToken);
+      const accepted = await seed(emulator.apiKey.sid, emulator.apiKey.secret);
+      const message = (await accepted.json()) as { sid: string; media: { path: string }[] };
+
+      // Assess
+      expect(bySubaccount.status).toBe(401);
+      expect(accepted.status).toBe(201);
+      expect(message.media[0]?.path).toMatch(
+        new RegExp(`^/2010-04-01/Accounts/${emulator.accountSid}/Messages/${message.sid}/Media/ME`),
+      );
+    } finally {
+      await emulator.close();
+    }
+  });
+});
+
+describe('startTwilioEmulator inbound configuration', () => {
+  let emulator: TwilioEmulator;
+  const webhookUrl = 'https://example.execute-api.us-east-1.amazonaws.com/twilio/messages';
+
+  beforeAll(async () => {
+    emulator = await startTwilioEmulator({
+      phoneNumbers: Array.from({ length: 5 }, (_, i) => ({
+        phoneNumber: `+1500555000${i}`,
+        smsUrl: i === 2 ? webhookUrl : null,
+      })),
+      messagingServices: [
+        { friendlyName: 'one', inboundRequestUrl: webhookUrl },
+        { friendlyName: 'two' },
+        { friendlyName: 'three', useInboundWebhookOnNumber: true },
+      ],
+    });
+  });
+  afterAll(() => emulator.close());
+
+  it('serves Messaging Services on its own origin, paged with absolute v1 meta URLs', async () => {
+    // Act
+    const first = await fetch(`${emulator.messagingBaseUrl}/v1/Services?PageSize=2`, {
+      headers: { Authorization: accountAuth(emulator) },
+    });
+    const page = (await first.json()) as {
+      services: { friendly_name: string }[];
+      meta: { next_page_url: string; key: string };
+    };
+    const second = await fetch(page.meta.next_page_url, {
+      headers: { Authorization: accountAuth(emulator) },
+    });
+    const onApiOrigin = await apiRequest(emulator, '/v1/Services');
+    const anonymous = await fetch(`${emulator.messagingBaseUrl}/v1/Services`);
+
+    // Assess
+    expect(emulator.messagingBaseUrl).not.toBe(emulator.apiBaseUrl);
+    expect(page.services.map((s) => s.friendly_name)).toEqual(['one', 'two']);
+    expect(page.meta.key).toBe('services');
+    expect(page.meta.next_page_url.startsWith(`${emulator.messagingBaseUrl}/v1/Services?`)).toBe(
+      true,
+    );
+    expect(((await second.json()) as { services: unknown[] }).services).toHaveLength(1);
+    expect(onApiOrigin.status).toBe(404);
+    expect(anonymous.status).toBe(401);
+  });
+
+  it('is readable by the official twilio-node client, numbers and services, across pages', async () => {
+    // Prepare: twilio-node targets Twilio's own origins, so rewrite them.
+    const { apiBaseUrl, messagingBaseUrl } = emulator;
+    class EmulatorRequestClient extends twilio.RequestClient {
+      override request<T>(opts: RequestClient.RequestOptions<T>) {
+        return super.request<T>({
+          ...opts,
+          uri: opts.uri
+            .replace('https://api.twilio.com', apiBaseUrl)
+            .replace('https://messaging.twilio.com', messagingBaseUrl),
+        });
+      }
+    }
+    const client = twilio(emulator.accountSid, emulator.authToken, {
+      httpClient: new EmulatorRequestClient(),
+    });
+    const added = emulator.addPhoneNumber({ smsUrl: webhookUrl, smsMethod: 'GET' });
+
+    // Act
+    const numbers = await client.incomingPhoneNumbers.list({ pageSize: 2 });
+    const services = await client.messaging.v1.services.list({ pageSize: 2 });
+
+    // Assess
+    expect(numbers).toHaveLength(6);
+    expect(numbers[2]).toMatchObject({
+      phoneNumber: '+15005550002',
+      smsUrl: webhookUrl,
+      smsMethod: 'POST',
+    });
+    expect(numbers[5]).toMatchObject({ sid: added, smsMethod: 'GET' });
+    expect(numbers.every((n) => /^PN[0-9a-f]{32}$/.test(n.sid))).toBe(true);
+    expect(
+      services.map((s) => [s.friendlyName, s.inboundRequestUrl, s.useInboundWebhookOnNumber]),
+    ).toEqual([
+      ['one', webhookUrl, false],
+      ['two', null, false],
+      ['three', null, true],
+    ]);
+  });
 });

@@ -16,6 +16,7 @@ const FREE_PORTS = {
   LOCAL_SQS_PORT: '0',
   LOCAL_TWILIO_PORT: '0',
   LOCAL_TWILIO_CDN_PORT: '0',
+  ARCHIVE_BROWSER_PORT: '0',
 };
 
 /** The environment of a newcomer: no Twilio or AWS settings from the machine running the tests. */
@@ -156,6 +157,7 @@ describe('npm start', () => {
       'LOCAL_TWILIO_PORT',
       'LOCAL_TWILIO_CDN_PORT',
       'PORT',
+      'ARCHIVE_BROWSER_PORT',
     ])(
       'prints one line naming %s and exits 1',
       async (variable) => {

@@ -65,7 +65,12 @@ describe('createS3ArchiveStore', () => {
       const result = await store().put(object({ ifNoneMatch: true }));
 
       // Assess
-      expect(result).toEqual({ outcome: 'created', verifiedBy: 'checksum', etag: MD5_HEX });
+      expect(result).toEqual({
+        outcome: 'created',
+        verifiedBy: 'checksum',
+        proof: 'md5-etag',
+        etag: MD5_HEX,
+      });
       const input = s3.commandCalls(PutObjectCommand)[0]?.args[0].input;
       expect(input).toMatchObject({
         Bucket: 'archive',
@@ -107,11 +112,13 @@ describe('createS3ArchiveStore', () => {
       await expect(second).rejects.toBeInstanceOf(VerificationFailedError);
     });
 
-    it('confirms by HEAD when the answer proves nothing', async () => {
+    it("confirms by a HEAD reading S3's stored SHA-256 when the answer proves nothing", async () => {
       // Prepare
       s3.on(PutObjectCommand).resolves({ ETag: '"not-an-md5"' });
       s3.on(HeadObjectCommand).resolves({
         ContentLength: BODY.length,
+        ChecksumSHA256: Buffer.from(SHA256_HEX, 'hex').toString('base64'),
+        ChecksumType: 'FULL_OBJECT',
         Metadata: METADATA,
       });
 
@@ -119,7 +126,66 @@ describe('createS3ArchiveStore', () => {
       const result = await store().put(object());
 
       // Assess
-      expect(result).toMatchObject({ outcome: 'created', verifiedBy: 'head' });
+      expect(result).toMatchObject({
+        outcome: 'created',
+        verifiedBy: 'head',
+        proof: 's3-checksum',
+      });
+      expect(s3.commandCalls(HeadObjectCommand)[0]?.args[0].input.ChecksumMode).toBe('ENABLED');
+    });
+
+    it('refuses a HEAD whose only word is the metadata (issue 12)', async () => {
+      // Prepare: no stored checksum, a KMS ETag, metadata that names our digest.
+      s3.on(PutObjectCommand).resolves({ ETag: `"${MD5_HEX}"`, ServerSideEncryption: 'aws:kms' });
+      s3.on(HeadObjectCommand).resolves({
+        ContentLength: BODY.length,
+        ETag: `"${MD5_HEX}"`,
+        ServerSideEncryption: 'aws:kms',
+        Metadata: METADATA,
+      });
+
+      // Act
+      const result = store().put(object());
+
+      // Assess
+      await expect(result).rejects.toThrow(/S3 confirmed no checksum/);
+    });
+
+    it('refuses a composite (multipart) SHA-256 as proof of the whole object', async () => {
+      // Prepare
+      s3.on(PutObjectCommand).resolves({});
+      s3.on(HeadObjectCommand).resolves({
+        ContentLength: BODY.length,
+        ChecksumSHA256: Buffer.from(SHA256_HEX, 'hex').toString('base64'),
+        ChecksumType: 'COMPOSITE',
+        Metadata: METADATA,
+      });
+
+      // Act
+      const result = store().put(object());
+
+      // Assess
+      await expect(result).rejects.toBeInstanceOf(VerificationFailedError);
+    });
+
+    it('hands the deadline signal to the SDK and does not retry an aborted PUT', async () => {
+      // Prepare
+      const controller = new AbortController();
+      controller.abort();
+      const aborted = Object.assign(new Error('aborted'), { name: 'AbortError' });
+      s3.on(PutObjectCommand).rejects(aborted);
+
+      // Act
+      const result = store().put(object({ signal: controller.signal }));
+
+      // Assess
+      await expect(result).rejects.toBeInstanceOf(StorageUnavailableError);
+      expect(s3.commandCalls(PutObjectCommand)).toHaveLength(1);
+      const call = s3.commandCalls(PutObjectCommand)[0];
+      const sendOptions: unknown = (call?.args as unknown[] | undefined)?.[1];
+      expect(sendOptions).toMatchObject({
+        abortSignal: controller.signal,
+      });
     });
 
     it('fails verification when the HEAD shows other content', async () => {
@@ -188,6 +254,32 @@ describe('createS3ArchiveStore', () => {
         size: 14,
         contentType: 'image/jpeg',
         metadata: { sha256: SHA256_HEX },
+      });
+    });
+
+    it("asks for S3's stored checksum and returns it with the encryption", async () => {
+      // Prepare
+      s3.on(HeadObjectCommand).resolves({
+        ContentLength: 14,
+        ETag: '"x"',
+        ChecksumSHA256: 'c2hh',
+        ChecksumType: 'FULL_OBJECT',
+        ServerSideEncryption: 'aws:kms',
+        Metadata: {},
+      });
+
+      // Act
+      const stored = await store().head('k');
+
+      // Assess
+      expect(s3.commandCalls(HeadObjectCommand)[0]?.args[0].input).toMatchObject({
+        Key: 'k',
+        ChecksumMode: 'ENABLED',
+      });
+      expect(stored).toMatchObject({
+        checksumSha256: 'c2hh',
+        checksumType: 'FULL_OBJECT',
+        serverSideEncryption: 'aws:kms',
       });
     });
 

@@ -83,4 +83,17 @@ describe('createSqsJobQueue', () => {
     // Assess
     await expect(result).rejects.toBeInstanceOf(QueueUnavailableError);
   });
+
+  it('puts each job in its account’s fair-queue group', async () => {
+    // Prepare
+    sqsMock.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
+    const subaccount = `AC${'5'.repeat(32)}`;
+
+    // Act
+    await queue().enqueue([job(0), { ...job(1), accountSid: subaccount }]);
+
+    // Assess
+    const entries = sqsMock.commandCalls(SendMessageBatchCommand)[0]?.args[0].input.Entries;
+    expect(entries?.map((entry) => entry.MessageGroupId)).toEqual([TEST_ACCOUNT_SID, subaccount]);
+  });
 });

@@ -13,6 +13,7 @@ import {
   TwilioThrottledError,
   TwilioUnavailableError,
   UnsafeRedirectError,
+  UnsupportedEncodingError,
 } from '../../../lib/domain/errors.ts';
 import { mediaResourcePath } from '../../../lib/domain/sids.ts';
 import type { MediaDownload } from '../../../lib/ports.ts';
@@ -33,6 +34,7 @@ interface SeenRequest {
   method: string;
   authorization: string | null;
   ifNoneMatch: string | null;
+  acceptEncoding: string | null;
 }
 
 /** A fetch that answers from a script per URL and records every request it saw. */
@@ -46,6 +48,7 @@ const scriptedFetch = (routes: Record<string, (() => Response)[]>) => {
       method: init?.method ?? 'GET',
       authorization: headers.get('authorization'),
       ifNoneMatch: headers.get('if-none-match'),
+      acceptEncoding: headers.get('accept-encoding'),
     });
     expect(init?.redirect).toBe('manual');
     const key = Object.keys(routes).find((prefix) => url.startsWith(prefix));
@@ -409,6 +412,46 @@ describe('createTwilioMediaSource', () => {
       // Assess
       await expect(result).rejects.toBeInstanceOf(TwilioAuthError);
       expect(seen).toHaveLength(1);
+    });
+
+    it('asks for identity encoding and drops the length of an encoded body', async () => {
+      // Prepare: a Response built with content-encoding is not decoded here; the header is what
+      // the adapter judges (Node's fetch decodes gzip/br/deflate on the wire).
+      const { fetch, seen } = scriptedFetch({
+        [MEDIA_URL]: [redirect(`${CDN}/v1/x`)],
+        [CDN]: [content('abc', { 'content-encoding': 'gzip' }), content('abcd')],
+      });
+      const source = sourceWith(fetch);
+
+      // Act
+      const encoded = (await source.fetchMedia(REF)) as MediaDownload;
+      const identity = (await source.fetchMedia(REF)) as MediaDownload;
+
+      // Assess
+      expect(seen.map((request) => request.acceptEncoding)).toEqual([
+        'identity',
+        'identity',
+        'identity',
+        'identity',
+      ]);
+      expect(encoded.contentLength).toBeUndefined();
+      expect(encoded.contentEncoding).toBe('gzip');
+      expect(identity.contentLength).toBe(4);
+      expect(identity.contentEncoding).toBeUndefined();
+    });
+
+    it('refuses a Content-Encoding fetch does not decode, permanently', async () => {
+      // Prepare
+      const { fetch } = scriptedFetch({
+        [MEDIA_URL]: [redirect(`${CDN}/v1/x`)],
+        [CDN]: [content('abc', { 'content-encoding': 'compress' })],
+      });
+
+      // Act
+      const result = sourceWith(fetch).fetchMedia(REF);
+
+      // Assess
+      await expect(result).rejects.toBeInstanceOf(UnsupportedEncodingError);
     });
 
     it('sends validators and reports 304 as not-modified', async () => {

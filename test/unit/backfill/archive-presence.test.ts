@@ -4,7 +4,7 @@ import {
   createArchivePresence,
   mediaByMessage,
 } from '../../../lib/backfill/archive-presence.ts';
-import type { ArchiveListing } from '../../../lib/ports.ts';
+import type { ArchiveListing, StoredObject } from '../../../lib/ports.ts';
 import { ACCOUNT, sid } from './fakes.ts';
 
 describe('candidateDays', () => {
@@ -41,7 +41,42 @@ describe('mediaByMessage', () => {
   });
 });
 
+const SHA = 'a'.repeat(64);
+const MD5 = 'b'.repeat(32);
+/** HEAD as S3 answers for an object the archiver wrote: the ETag is the MD5 its metadata names. */
+const provenHead = async (key: string): Promise<StoredObject> => ({
+  key,
+  size: 10,
+  etag: `"${MD5}"`,
+  metadata: { sha256: SHA, size: '10', md5: MD5 },
+});
+
 describe('createArchivePresence', () => {
+  it('does not count a listed key whose HEAD carries no S3 proof of its metadata', async () => {
+    // Prepare: one proven object, one with self-consistent metadata and an ETag of other bytes.
+    const prefix = `media/${ACCOUNT}/2025/01/10/${sid('MM', 1)}/`;
+    const listing: ArchiveListing = {
+      keysUnder: async () => [`${prefix}${sid('ME', 1)}.jpg`, `${prefix}${sid('ME', 2)}.jpg`],
+    };
+    const heads: string[] = [];
+    const head = async (key: string) => {
+      heads.push(key);
+      const stored = await provenHead(key);
+      return key.includes(sid('ME', 2)) ? { ...stored, etag: `"${'c'.repeat(32)}"` } : stored;
+    };
+    const presence = createArchivePresence(listing, 'media/', ACCOUNT, { head });
+
+    // Act
+    const found = await presence.archivedMediaOf({
+      sid: sid('MM', 1),
+      dateCreated: '2025-01-10T08:00:00Z',
+    });
+
+    // Assess
+    expect(found).toEqual(new Set([sid('ME', 1)]));
+    expect(heads).toHaveLength(2);
+  });
+
   it('lists each day once and finds a near-midnight copy filed under the next day', async () => {
     // Prepare
     const listed: string[] = [];
@@ -53,7 +88,7 @@ describe('createArchivePresence', () => {
           : [`${prefix}${sid('MM', 1)}/${sid('ME', 1)}.jpg`];
       },
     };
-    const presence = createArchivePresence(listing, 'media/', ACCOUNT);
+    const presence = createArchivePresence(listing, 'media/', ACCOUNT, { head: provenHead });
 
     // Act
     const first = await presence.archivedMediaOf({
@@ -86,7 +121,7 @@ describe('createArchivePresence', () => {
         return [];
       },
     };
-    const presence = createArchivePresence(listing, 'media/', ACCOUNT);
+    const presence = createArchivePresence(listing, 'media/', ACCOUNT, { head: provenHead });
     const target = { sid: sid('MM', 1), dateCreated: '2025-01-10T08:00:00Z' };
 
     // Act

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { createReconcileHandler, reconcileWindow } from '../../../lib/backfill/reconcile.ts';
+import {
+  createReconcileHandler,
+  type ReconcileRunStatus,
+  reconcile,
+  reconcileWindow,
+} from '../../../lib/backfill/reconcile.ts';
 import { readReconcileConfig } from '../../../lib/config.ts';
 import { FakeJobQueue } from '../../helpers/fake-job-queue.ts';
 import { ACCOUNT, FakeCatalog, mediaFor, message, sid } from './fakes.ts';
@@ -54,6 +59,104 @@ describe('createReconcileHandler', () => {
     });
     expect(catalog.messageCalls).toEqual(['2025-01-10', '2025-01-11', '2025-01-12']);
     expect(logged).toHaveLength(1);
+  });
+});
+
+describe('createReconcileHandler with subaccounts', () => {
+  it('reconciles the main account, then each subaccount at its own catalog, and sums the counts', async () => {
+    // Prepare
+    const now = new Date('2025-01-12T12:00:00.000Z');
+    const sub = `AC${'b'.repeat(32)}`;
+    const mainMessages = {
+      '2025-01-11': [message(1, { dateCreated: '2025-01-11T10:00:00.000Z' })],
+    };
+    const subMessages = {
+      '2025-01-11': [
+        message(2, { dateCreated: '2025-01-11T10:00:00.000Z' }),
+        message(3, { dateCreated: '2025-01-11T11:00:00.000Z' }),
+      ],
+    };
+    const subCatalog = new FakeCatalog(subMessages, mediaFor(Object.values(subMessages).flat()));
+    const queue = new FakeJobQueue();
+    const logged: unknown[][] = [];
+    const handler = createReconcileHandler({
+      catalog: new FakeCatalog(mainMessages, mediaFor(Object.values(mainMessages).flat())),
+      presence: { archivedMediaOf: async () => new Set<string>() },
+      queue,
+      settings: { accountSid: ACCOUNT, lookbackDays: 2, minAgeMinutes: 15, direction: 'inbound' },
+      accounts: {
+        subaccounts: async () => [sub],
+        catalogFor: (accountSid) => {
+          expect(accountSid).toBe(sub);
+          return subCatalog;
+        },
+        presenceFor: () => ({ archivedMediaOf: async () => new Set<string>() }),
+      },
+      logger: { info: (...args: unknown[]) => logged.push(args), warn: () => undefined },
+      now: () => now,
+    });
+
+    // Act
+    const result = await handler({});
+
+    // Assess
+    expect(queue.jobs.map((job) => job.accountSid)).toEqual([ACCOUNT, sub, sub]);
+    expect(result).toMatchObject({ complete: true, enqueued: 3, accounts: 2 });
+    expect(logged.map((line) => (line[1] as { accountSid?: string }).accountSid)).toEqual([
+      ACCOUNT,
+      sub,
+    ]);
+  });
+});
+
+describe('reconcile status', () => {
+  const run = (status: { record(s: ReconcileRunStatus): Promise<void> } | undefined) => {
+    const messages = { '2025-01-11': [message(1, { dateCreated: '2025-01-11T10:00:00.000Z' })] };
+    return reconcile(
+      {
+        catalog: new FakeCatalog(messages, mediaFor(Object.values(messages).flat())),
+        presence: { archivedMediaOf: async () => new Set<string>() },
+        queue: new FakeJobQueue(),
+        ...(status ? { status } : {}),
+      },
+      {
+        accountSid: ACCOUNT,
+        lookbackDays: 1,
+        minAgeMinutes: 15,
+        direction: 'inbound',
+        now: new Date('2025-01-12T12:00:00.000Z'),
+      },
+    );
+  };
+
+  it('records the window, the counts and whether the run completed', async () => {
+    // Prepare
+    const recorded: ReconcileRunStatus[] = [];
+
+    // Act
+    await run({ record: async (s) => void recorded.push(s) });
+
+    // Assess
+    expect(recorded).toHaveLength(1);
+    expect(recorded[0]).toMatchObject({
+      complete: true,
+      since: '2025-01-11',
+      until: '2025-01-12',
+      direction: 'inbound',
+      counts: { enqueued: 1, alreadyArchived: 0 },
+    });
+    expect(Date.parse(recorded[0]?.finishedAt ?? '')).not.toBeNaN();
+  });
+
+  it('fails the run when the status cannot be recorded', async () => {
+    // Act / Assess
+    await expect(
+      run({
+        record: async () => {
+          throw new Error('AccessDenied');
+        },
+      }),
+    ).rejects.toThrow('AccessDenied');
   });
 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { createArchiveBrowser } from '../../../lib/browser/archive-browser.ts';
+import { ThumbnailError, type Thumbnailer } from '../../../lib/browser/thumbnails.ts';
 import {
   BROWSER_AC,
   browserMediaSid,
@@ -8,6 +9,7 @@ import {
   fakeReader,
   request,
 } from '../../helpers/archive-browser.ts';
+import { readZip } from '../../helpers/zip.ts';
 
 const TODAY = new Date('2026-11-26T15:00:00Z');
 const MM1 = browserMessageSid(1);
@@ -61,10 +63,10 @@ describe('createArchiveBrowser', () => {
       expect(page.headers['content-type']).toBe('text/html; charset=utf-8');
       expect(page.body).toContain('<h1>November 2026</h1>');
       expect(page.body).toContain(
-        'href="/archive/day/2026-11-26" aria-label="26 November 2026: 3 media"',
+        'href="/archive/day/2026-11-26" aria-label="26 November 2026: 3 media, 300 B"',
       );
       expect(page.body).toContain(
-        'href="/archive/day/2026-11-20" aria-label="20 November 2026: 2 media"',
+        'href="/archive/day/2026-11-20" aria-label="20 November 2026: 2 media, 200 B"',
       );
       expect(page.body).toContain('href="/archive/?month=2026-10"');
       expect(page.body).not.toContain('month=2026-12');
@@ -124,6 +126,19 @@ describe('createArchiveBrowser', () => {
       expect(badDay.status).toBe(404);
     });
 
+    it("switches between accounts from an account's day", async () => {
+      // Prepare
+      const { browser } = browserOf(ARCHIVE, { accounts: [BROWSER_AC, AC2] });
+
+      // Act
+      const day = await request(browser, `/archive/day/2026-11-26?account=${BROWSER_AC}`);
+
+      // Assess
+      expect(day.status).toBe(200);
+      expect(day.body).toContain(`<span aria-current="page">${BROWSER_AC}</span>`);
+      expect(day.body).toContain(`href="/archive/day/2026-11-26?account=${AC2}"`);
+    });
+
     it('shows a message with escaped metadata, players for audio/video and no addresses by default', async () => {
       // Prepare
       const { browser } = browserOf();
@@ -137,7 +152,7 @@ describe('createArchiveBrowser', () => {
       expect(svgMessage.body).toContain('&lt;img src=x onerror=alert(1)&gt;.svg');
       expect(svgMessage.body).not.toContain('<img src=x');
       expect(svgMessage.body.match(/<img /g)).toHaveLength(1);
-      expect(svgMessage.body).toContain('Open PDF');
+      expect(svgMessage.body).toContain('Download PDF');
       expect(svgMessage.body).toContain('<time datetime="2026-11-26T11:59:58.000Z">');
       expect(avMessage.body).toContain('<audio controls');
       expect(avMessage.body).toContain('<video controls');
@@ -382,6 +397,178 @@ describe('createArchiveBrowser', () => {
       // Assess
       expect(answer.status).toBe(301);
       expect(answer.headers.location).toBe('/archive/');
+    });
+  });
+  describe('thumbnails, text, zip and file names', () => {
+    const BIDI_NAME = 'invoice\u202efdp.exe';
+    const withThumbnails = (media: FakeMedia[], extra: { text?: string } = {}) => {
+      const reader = fakeReader(media);
+      const made: string[] = [];
+      const thumbnails: Thumbnailer = {
+        thumbnail: async (key, etag, open) => {
+          made.push(`${key} ${etag}`);
+          const body = await open();
+          body.destroy();
+          return Buffer.from('WEBP thumbnail');
+        },
+      };
+      const browser = createArchiveBrowser({
+        reader,
+        prefix: 'media/',
+        now: () => TODAY,
+        thumbnails,
+        ...(extra.text !== undefined ? { messageText: async () => extra.text } : {}),
+      });
+      return { browser, reader, made };
+    };
+
+    it('points tiles at thumbnails that revalidate by ETag, with the original one click away', async () => {
+      // Prepare
+      const png = ARCHIVE[0] as FakeMedia;
+      const { browser, made } = withThumbnails(ARCHIVE);
+      const thumbUrl = mediaUrl(png).replace('/media/', '/thumb/');
+
+      // Act
+      const day = await request(browser, '/archive/day/2026-11-26');
+      const first = await request(browser, thumbUrl);
+      const second = await request(browser, thumbUrl, {
+        headers: { 'if-none-match': first.headers.etag },
+      });
+      const svg = await request(
+        browser,
+        mediaUrl(ARCHIVE[1] as FakeMedia).replace('/media/', '/thumb/'),
+      );
+
+      // Assess
+      expect(day.body).toContain(`<a href="${mediaUrl(png)}" class="thumb"><img src="${thumbUrl}"`);
+      expect(day.body).toContain('<svg class="icon"');
+      expect(first.status).toBe(200);
+      expect(first.body).toBe('WEBP thumbnail');
+      expect(first.headers).toMatchObject({
+        'content-type': 'image/webp',
+        etag: `"t${png.mediaSid.slice(2)}"`,
+        'cache-control': 'private, no-cache',
+      });
+      expect(second.status).toBe(304);
+      expect(made).toEqual([
+        `media/${mediaUrl(png).slice('/archive/media/'.length)} "${png.mediaSid.slice(2)}"`,
+      ]);
+      expect(svg.status).toBe(404);
+    });
+
+    it('shows its own no-preview picture for an image the library cannot decode', async () => {
+      // Prepare
+      const bmp: FakeMedia = {
+        messageSid: MM1,
+        mediaSid: browserMediaSid(7),
+        day: '2026-11-26',
+        extension: '.bmp',
+      };
+      const browser = createArchiveBrowser({
+        reader: fakeReader([bmp]),
+        prefix: 'media/',
+        thumbnails: {
+          thumbnail: async () => {
+            throw new ThumbnailError('the media could not be decoded as an image');
+          },
+        },
+      });
+
+      // Act
+      const answer = await request(browser, mediaUrl(bmp).replace('/media/', '/thumb/'));
+
+      // Assess
+      expect(answer.status).toBe(200);
+      expect(answer.headers['content-type']).toBe('image/svg+xml');
+      expect(answer.headers['content-security-policy']).toContain('sandbox');
+      expect(answer.body).toMatch(/^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg"/);
+      expect(answer.body).not.toMatch(/script|on\w+=/i);
+    });
+
+    it('neutralises bidi and control characters in shown names and Content-Disposition', async () => {
+      // Prepare
+      const exe: FakeMedia = {
+        messageSid: MM1,
+        mediaSid: browserMediaSid(8),
+        day: '2026-11-26',
+        extension: '.bin',
+        details: { contentType: 'application/octet-stream', originalFilename: BIDI_NAME },
+      };
+      const { browser } = withThumbnails([exe]);
+
+      // Act
+      const page = await request(browser, `/archive/message/${MM1}`);
+      const media = await request(browser, mediaUrl(exe));
+
+      // Assess
+      expect(page.body).toContain('invoice_fdp.exe');
+      expect(page.body).not.toContain('\u202e');
+      expect(media.headers['content-disposition']).toBe(
+        `attachment; filename="${exe.mediaSid}.bin"; filename*=UTF-8''invoice_fdp.exe`,
+      );
+    });
+
+    it('says the text was not archived, or shows it escaped when the archive holds it', async () => {
+      // Prepare
+      const without = withThumbnails(ARCHIVE);
+      const withText = withThumbnails(ARCHIVE, { text: 'Here <b>it</b> is' });
+
+      // Act
+      const plain = await request(without.browser, `/archive/message/${MM1}`);
+      const shown = await request(withText.browser, `/archive/message/${MM1}`);
+
+      // Assess
+      expect(plain.body).toContain('Not archived');
+      expect(shown.body).toContain('<p class="text">Here &lt;b&gt;it&lt;/b&gt; is</p>');
+      expect(shown.body).not.toContain('Not archived');
+    });
+
+    it('streams a zip of the message with every media under its SID and neutralised name', async () => {
+      // Prepare
+      const media: FakeMedia[] = [
+        { ...(ARCHIVE[0] as FakeMedia), body: Buffer.from('png bytes') },
+        {
+          ...(ARCHIVE[2] as FakeMedia),
+          body: Buffer.from('%PDF bytes'),
+          details: { originalFilename: `../${BIDI_NAME}` },
+        },
+      ];
+      const { browser } = withThumbnails(media);
+
+      // Act
+      const answer = await request(browser, `/archive/zip/${MM1}.zip?day=2026-11-26`);
+      const missing = await request(browser, `/archive/zip/${browserMessageSid(77)}.zip`);
+      const entries = readZip(answer.bytes);
+
+      // Assess
+      expect(answer.status).toBe(200);
+      expect(answer.headers['content-type']).toBe('application/zip');
+      expect(answer.headers['content-disposition']).toBe(`attachment; filename="${MM1}.zip"`);
+      expect(
+        Object.fromEntries([...entries].map(([name, bytes]) => [name, bytes.toString()])),
+      ).toEqual({
+        [`${browserMediaSid(1)}.png`]: 'png bytes',
+        [`${browserMediaSid(3)}-.._invoice_fdp.exe`]: '%PDF bytes',
+      });
+      expect(missing.status).toBe(404);
+    });
+
+    it('shows byte totals per day in the calendar and per message on the day', async () => {
+      // Prepare
+      const media = [
+        { ...(ARCHIVE[0] as FakeMedia), body: Buffer.alloc(1536) },
+        { ...(ARCHIVE[2] as FakeMedia), body: Buffer.alloc(512) },
+      ];
+      const { browser } = withThumbnails(media);
+
+      // Act
+      const calendar = await request(browser, '/archive/');
+      const day = await request(browser, '/archive/day/2026-11-26');
+
+      // Assess
+      expect(calendar.body).toContain('<span class="bytes">2.0 KiB</span>');
+      expect(calendar.body).toContain('2 media (2.0 KiB) on 1 day');
+      expect(day.body).toContain('2 media (2.0 KiB) in 1 message');
     });
   });
 });

@@ -50,7 +50,11 @@ describe('media policy', () => {
       });
     }
     expect(servedAs('image/PNG')).toEqual({ contentType: 'image/png', disposition: 'inline' });
-    expect(servedAs('application/pdf').disposition).toBe('inline');
+    // PDFs: downloads (Chromium's viewer cannot run under the sandbox CSP)
+    expect(servedAs('application/pdf')).toEqual({
+      contentType: 'application/pdf',
+      disposition: 'attachment',
+    });
     expect(essenceOf('text/html\r\nset-cookie: x')).toBeUndefined();
   });
 
@@ -60,8 +64,11 @@ describe('media policy', () => {
 
     // Assess
     expect(header).toBe(
-      `attachment; filename="MEx.pdf"; filename*=UTF-8''a%22b%0D%0Ac%3Bd%20%C3%A9%281%29.pdf`,
+      `attachment; filename="MEx.pdf"; filename*=UTF-8''a%22b__c%3Bd%20%C3%A9%281%29.pdf`,
     );
     expect(contentDisposition('inline', 'ME"1.png', undefined)).toBe('inline; filename="ME_1.png"');
+    expect(contentDisposition('attachment', 'ME1.exe', 'invoice\u202efdp.exe')).toBe(
+      `attachment; filename="ME1.exe"; filename*=UTF-8''invoice_fdp.exe`,
+    );
   });
 });

@@ -89,4 +89,22 @@ describe('format', () => {
       '  2025-03-15  1  10 B',
     ]);
   });
+
+  it('tallies by account and prints the accounts only when there is more than one', () => {
+    // Prepare
+    const stats = emptyStats(['2025-03-14'], ['ACmain', 'ACsub']);
+
+    // Act
+    addToStats(stats, entry({ accountSid: 'ACsub', size: 10 }));
+    addToStats(stats, entry({ accountSid: 'ACmain', size: 20 }));
+    addToStats(stats, entry({ accountSid: 'ACsub', size: 30 }));
+    const text = formatStats(stats);
+
+    // Assess
+    expect(stats.byAccount).toEqual({
+      ACmain: { count: 1, bytes: 20 },
+      ACsub: { count: 2, bytes: 40 },
+    });
+    expect(text).toContain('by account\n  ACmain  1  20 B\n  ACsub   2  40 B');
+  });
 });

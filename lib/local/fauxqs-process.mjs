@@ -1,0 +1,59 @@
+// Child-process entry for fauxqs (S3 + SQS on one port). A child, like s3rver's, so that its CPU
+// use does not share a thread with the code under test (the bench) and so that it can report
+// request counts and a request log over IPC with the same answers as s3rver-process.cjs.
+// Requests are observed through Node's http diagnostics channels: fauxqs exposes no server hooks.
+import { subscribe } from 'node:diagnostics_channel';
+import { startFauxqs } from 'fauxqs';
+
+const options = JSON.parse(process.argv[2] || '{}');
+const counts = {};
+// Bounded so a soak cannot exhaust memory (as in s3rver-process.cjs).
+const LOG_LIMIT = 200000;
+const log = [];
+let port = 0;
+const ours = (server) => port !== 0 && server?.address()?.port === port;
+
+subscribe('http.server.request.start', ({ request, server }) => {
+  if (!ours(server)) return;
+  counts[request.method] = (counts[request.method] || 0) + 1;
+});
+subscribe('http.server.response.finish', ({ request, response, server }) => {
+  if (!ours(server)) return;
+  if (log.length >= LOG_LIMIT) log.shift();
+  log.push({
+    method: request.method,
+    path: request.url.split('?')[0],
+    status: response.statusCode,
+    at: Date.now(),
+  });
+});
+
+try {
+  // S3 objects as files in `directory` (they survive a restart); queues stay in memory: fauxqs's
+  // SQLite persistence (dataDir) fails ChangeMessageVisibility (docs/LOCAL-S3.md).
+  const server = await startFauxqs({
+    port: options.port || 0,
+    host: '127.0.0.1',
+    logger: false,
+    s3StorageDir: options.directory,
+  });
+  port = server.port;
+  for (const bucket of options.buckets || []) {
+    // A bucket restored from the storage directory already exists.
+    try {
+      server.createBucket(bucket);
+    } catch {}
+  }
+  process.on('message', (message) => {
+    if (message === 'counts') process.send({ type: 'counts', counts: { ...counts } });
+    if (message === 'reset-counts') for (const key of Object.keys(counts)) delete counts[key];
+    if (message === 'log') process.send({ type: 'log', log });
+    if (message === 'stop') server.stop().then(() => process.exit(0));
+  });
+  process.send({ type: 'ready', port });
+} catch (error) {
+  process.send({ type: 'error', message: error.message, code: error.code });
+  process.exit(1);
+}
+// The parent going away (even by a crash) must not leave an orphan server on the port.
+process.on('disconnect', () => process.exit(0));

@@ -1,0 +1,624 @@
+import { describe, expect, it } from 'vitest';
+import type { TwilioCredentials } from '../../../lib/config.ts';
+import { type CheckId, type DoctorReport, runDoctor } from '../../../lib/doctor/doctor.ts';
+import type {
+  AlarmState,
+  DeployedStack,
+  DoctorPorts,
+  MessagingServiceConfig,
+  PhoneNumberConfig,
+  QueueDepth,
+  ReconcileRunStatus,
+  StoredParameter,
+} from '../../../lib/doctor/ports.ts';
+
+const ACCOUNT = `AC${'a'.repeat(32)}`;
+const KEY_SID = `SK${'b'.repeat(32)}`;
+const TOKEN = 'token-canary-1234';
+const KEY_SECRET = 'key-secret-canary-5678';
+const WEBHOOK_URL = 'https://abc123.execute-api.eu-west-1.amazonaws.com/twilio/messages';
+const NOW = new Date('2026-12-01T12:00:00.000Z');
+const TOKEN_PARAMETER = '/twilio-media-archiver/dev/twilio-auth-token';
+const KEY_PARAMETER = '/twilio-media-archiver/dev/twilio-api-key-secret';
+const DLQ_URL =
+  'https://sqs.eu-west-1.amazonaws.com/123456789012/twilio-media-archiver-dev-media-dlq';
+
+const healthyStack = (): DeployedStack => ({
+  name: 'twilio-media-archiver-dev',
+  status: 'UPDATE_COMPLETE',
+  outputs: {
+    WebhookUrl: WEBHOOK_URL,
+    DeadLetterQueueUrl: DLQ_URL,
+    MediaQueueUrl:
+      'https://sqs.eu-west-1.amazonaws.com/123456789012/twilio-media-archiver-dev-media',
+    ArchiveBucketName: 'archive-bucket',
+  },
+  parameters: { TwilioAccountSid: ACCOUNT },
+  functions: [
+    {
+      logicalId: 'WebhookLambdaFunction',
+      name: 'twilio-media-archiver-dev-webhook',
+      environment: {
+        TWILIO_ACCOUNT_SID: ACCOUNT,
+        TWILIO_AUTH_TOKEN_PARAMETER: TOKEN_PARAMETER,
+        TWILIO_AUTH_TOKEN_PREVIOUS_PARAMETER: '',
+      },
+    },
+    {
+      logicalId: 'ArchiverLambdaFunction',
+      name: 'twilio-media-archiver-dev-archiver',
+      environment: {
+        TWILIO_ACCOUNT_SID: ACCOUNT,
+        ARCHIVE_BUCKET: 'archive-bucket',
+        ARCHIVE_PREFIX: 'media/',
+        TWILIO_API_KEY_SID: '',
+        TWILIO_API_KEY_SECRET_PARAMETER: '',
+        TWILIO_AUTH_TOKEN_PARAMETER: TOKEN_PARAMETER,
+      },
+    },
+    {
+      logicalId: 'ReconcileLambdaFunction',
+      name: 'twilio-media-archiver-dev-reconcile',
+      environment: {
+        TWILIO_ACCOUNT_SID: ACCOUNT,
+        ARCHIVE_BUCKET: 'archive-bucket',
+        ARCHIVE_PREFIX: 'media/',
+        TWILIO_AUTH_TOKEN_PARAMETER: TOKEN_PARAMETER,
+      },
+    },
+  ],
+  alarmNames: [
+    'twilio-media-archiver-dev-dlq-not-empty',
+    'twilio-media-archiver-dev-webhook-errors',
+  ],
+});
+
+const number = (overrides: Partial<PhoneNumberConfig> = {}): PhoneNumberConfig => ({
+  sid: `PN${'1'.repeat(32)}`,
+  phoneNumber: '+15005550006',
+  smsUrl: WEBHOOK_URL,
+  smsMethod: 'POST',
+  smsApplicationSid: null,
+  ...overrides,
+});
+
+const service = (overrides: Partial<MessagingServiceConfig> = {}): MessagingServiceConfig => ({
+  sid: `MG${'2'.repeat(32)}`,
+  friendlyName: 'Archive',
+  inboundRequestUrl: 'https://elsewhere.example.com/sms',
+  inboundMethod: 'POST',
+  useInboundWebhookOnNumber: false,
+  ...overrides,
+});
+
+/** Every port healthy; each test breaks one thing. */
+class World {
+  stack: DeployedStack | undefined = healthyStack();
+  stackError: Error | undefined;
+  parameters = new Map<string, StoredParameter>([
+    [TOKEN_PARAMETER, { name: TOKEN_PARAMETER, type: 'SecureString', value: TOKEN }],
+    [KEY_PARAMETER, { name: KEY_PARAMETER, type: 'SecureString', value: KEY_SECRET }],
+  ]);
+  ssmError: Error | undefined;
+  /** Passwords Twilio accepts. */
+  accepted = new Set([TOKEN, KEY_SECRET]);
+  numbers: PhoneNumberConfig[] = [number()];
+  services: MessagingServiceConfig[] = [service()];
+  listedWith: string[] = [];
+  depth: QueueDepth = { visible: 0, inFlight: 0, delayed: 0 };
+  oldestAge: number | undefined;
+  alarms: AlarmState[] = [
+    { name: 'twilio-media-archiver-dev-dlq-not-empty', state: 'OK' },
+    { name: 'twilio-media-archiver-dev-webhook-errors', state: 'OK' },
+  ];
+  reconcile: ReconcileRunStatus | undefined = {
+    finishedAt: '2026-12-01T03:00:00.000Z',
+    complete: true,
+    since: '2026-11-29',
+    until: '2026-12-01',
+    direction: 'inbound',
+    counts: { enqueued: 2, alreadyArchived: 40 },
+  };
+  reconcileRead: [string, string] | undefined;
+  subaccounts: Array<{ sid: string; status: string }> = [];
+
+  ports(): DoctorPorts {
+    const twilio = (_account: string, credentials: TwilioCredentials) => {
+      const check = async () => {
+        if (!this.accepted.has(credentials.password)) {
+          throw new Error('Twilio refused the credential (401 code 20003)');
+        }
+      };
+      return {
+        probe: check,
+        listPhoneNumbers: async () => {
+          await check();
+          this.listedWith.push(credentials.username);
+          return this.numbers;
+        },
+        listMessagingServices: async () => {
+          await check();
+          return this.services;
+        },
+      };
+    };
+    return {
+      stack: {
+        read: async () => {
+          if (this.stackError) throw this.stackError;
+          return this.stack;
+        },
+      },
+      parameters: {
+        read: async (names) => {
+          if (this.ssmError) throw this.ssmError;
+          const found = names.flatMap((n) => {
+            const p = this.parameters.get(n);
+            return p ? [p] : [];
+          });
+          return { found, missing: names.filter((n) => !this.parameters.has(n)) };
+        },
+      },
+      twilio,
+      accounts: () => ({
+        listSubaccounts: async () =>
+          this.subaccounts.map((a) => ({
+            ...a,
+            ownerAccountSid: ACCOUNT,
+            friendlyName: a.sid,
+            dateCreated: '',
+            dateUpdated: '',
+          })),
+        getSubaccount: async () => undefined,
+      }),
+      queues: { depth: async () => this.depth },
+      metrics: { oldestMessageAgeSeconds: async () => this.oldestAge },
+      alarms: {
+        describe: async (names) => this.alarms.filter((a) => names.includes(a.name)),
+      },
+      reconcileStatus: {
+        read: async (bucket, prefix) => {
+          this.reconcileRead = [bucket, prefix];
+          return this.reconcile;
+        },
+      },
+    };
+  }
+
+  run(): Promise<DoctorReport> {
+    return runDoctor(this.ports(), {
+      stackName: 'twilio-media-archiver-dev',
+      reconcileMaxAgeHours: 26,
+      now: () => NOW,
+    });
+  }
+}
+
+const check = (report: DoctorReport, id: CheckId) => {
+  const found = report.checks.find((c) => c.id === id);
+  if (!found) throw new Error(`no check ${id}`);
+  return found;
+};
+
+const statuses = (report: DoctorReport) =>
+  Object.fromEntries(report.checks.map((c) => [c.id, c.status]));
+
+describe('runDoctor', () => {
+  it('passes every check of a healthy stack, in a fixed order', async () => {
+    // Act
+    const report = await new World().run();
+
+    // Assess
+    expect(report.ok).toBe(true);
+    expect(report.checks.map((c) => c.id)).toEqual([
+      'stack',
+      'ssm-parameters',
+      'twilio-credentials',
+      'twilio-webhook',
+      'dead-letter-queue',
+      'alarms',
+      'reconcile',
+    ]);
+    expect(report.checks.every((c) => c.status === 'ok')).toBe(true);
+  });
+
+  it('lists the accounts served when the stack sets TWILIO_SUBACCOUNTS', async () => {
+    // Prepare
+    const world = new World();
+    const [sub1, sub2] = [`AC${'3'.repeat(32)}`, `AC${'4'.repeat(32)}`];
+    world.subaccounts = [
+      { sid: sub1, status: 'active' },
+      { sid: sub2, status: 'closed' },
+    ];
+    for (const f of world.stack?.functions ?? []) f.environment.TWILIO_SUBACCOUNTS = 'all';
+
+    // Act
+    const credentials = check(await world.run(), 'twilio-credentials');
+    const plain = check(await new World().run(), 'twilio-credentials');
+
+    // Assess
+    expect(credentials.status).toBe('ok');
+    expect(credentials.summary).toContain(
+      'serves 2 subaccounts (TWILIO_SUBACCOUNTS=all), 1 suspended or closed',
+    );
+    expect(credentials.details?.accounts).toEqual([
+      { sid: ACCOUNT, status: 'main' },
+      { sid: sub1, status: 'active' },
+      { sid: sub2, status: 'closed' },
+    ]);
+    expect(plain.summary).not.toContain('subaccounts');
+  });
+
+  it('never puts a secret value in the report', async () => {
+    // Prepare
+    const world = new World();
+    world.accepted.clear();
+
+    // Act
+    const healthy = JSON.stringify(await new World().run());
+    const failing = JSON.stringify(await world.run());
+
+    // Assess
+    for (const text of [healthy, failing]) {
+      expect(text).not.toContain(TOKEN);
+      expect(text).not.toContain(KEY_SECRET);
+      expect(text).not.toContain('+15005550006');
+    }
+  });
+
+  describe('stack', () => {
+    it('fails with the stage and region to check, and skips the rest, when there is no stack', async () => {
+      // Prepare
+      const world = new World();
+      world.stack = undefined;
+
+      // Act
+      const report = await world.run();
+
+      // Assess
+      expect(check(report, 'stack')).toMatchObject({ status: 'fail' });
+      expect(check(report, 'stack').summary).toContain('--stage and --region');
+      expect(report.checks.slice(1).every((c) => c.status === 'skip')).toBe(true);
+      expect(report.ok).toBe(false);
+    });
+
+    it('fails when CloudFormation cannot be read', async () => {
+      // Prepare
+      const world = new World();
+      world.stackError = Object.assign(new Error('User is not authorized'), {
+        name: 'AccessDenied',
+        $metadata: { httpStatusCode: 403 },
+      });
+
+      // Act
+      const report = await world.run();
+
+      // Assess
+      expect(check(report, 'stack').summary).toBe(
+        'cannot read twilio-media-archiver-dev: AccessDenied: User is not authorized',
+      );
+    });
+
+    it('fails a stack that is rolled back or lacks an output', async () => {
+      // Prepare
+      const rolledBack = new World();
+      (rolledBack.stack as DeployedStack).status = 'UPDATE_ROLLBACK_COMPLETE';
+      const noOutput = new World();
+      delete (noOutput.stack as DeployedStack).outputs.WebhookUrl;
+
+      // Act
+      const [a, b] = await Promise.all([rolledBack.run(), noOutput.run()]);
+
+      // Assess
+      expect(check(a, 'stack')).toMatchObject({ status: 'fail' });
+      expect(check(a, 'stack').summary).toContain('UPDATE_ROLLBACK_COMPLETE');
+      expect(check(b, 'stack').summary).toContain('lacks output WebhookUrl');
+      expect(check(b, 'twilio-webhook')).toMatchObject({ status: 'fail' });
+    });
+  });
+
+  describe('ssm-parameters', () => {
+    it('names the parameters that are missing or not SecureStrings', async () => {
+      // Prepare
+      const world = new World();
+      world.parameters.set(TOKEN_PARAMETER, {
+        name: TOKEN_PARAMETER,
+        type: 'String',
+        value: TOKEN,
+      });
+      const stack = world.stack as DeployedStack;
+      const webhook = stack.functions[0];
+      if (webhook) webhook.environment.TWILIO_AUTH_TOKEN_PREVIOUS_PARAMETER = '/old-token';
+
+      // Act
+      const report = await world.run();
+
+      // Assess
+      expect(check(report, 'ssm-parameters')).toMatchObject({
+        status: 'fail',
+        summary: `not found: /old-token; not a SecureString: ${TOKEN_PARAMETER}`,
+      });
+    });
+
+    it('fails and skips the Twilio checks when SSM cannot be read', async () => {
+      // Prepare
+      const world = new World();
+      world.ssmError = Object.assign(new Error('no access'), { name: 'AccessDeniedException' });
+
+      // Act
+      const report = await world.run();
+
+      // Assess
+      expect(statuses(report)).toMatchObject({
+        'ssm-parameters': 'fail',
+        'twilio-credentials': 'skip',
+        'twilio-webhook': 'skip',
+        'dead-letter-queue': 'ok',
+      });
+    });
+  });
+
+  describe('twilio-credentials', () => {
+    it('checks the auth token and the API key when the archive uses one', async () => {
+      // Prepare
+      const world = new World();
+      const archiver = (world.stack as DeployedStack).functions[1];
+      if (archiver) {
+        archiver.environment.TWILIO_API_KEY_SID = KEY_SID;
+        archiver.environment.TWILIO_API_KEY_SECRET_PARAMETER = KEY_PARAMETER;
+        archiver.environment.TWILIO_AUTH_TOKEN_PARAMETER = '';
+      }
+
+      // Act
+      const report = await world.run();
+
+      // Assess
+      expect(check(report, 'twilio-credentials')).toMatchObject({
+        status: 'ok',
+        summary: `auth token and API key ${KEY_SID} accepted for ${ACCOUNT}`,
+      });
+      expect(world.listedWith).toEqual([KEY_SID]);
+    });
+
+    it('fails when Twilio refuses the auth token', async () => {
+      // Prepare
+      const world = new World();
+      world.accepted.delete(TOKEN);
+
+      // Act
+      const report = await world.run();
+
+      // Assess
+      expect(check(report, 'twilio-credentials')).toMatchObject({
+        status: 'fail',
+        summary: 'auth token: Twilio refused the credential (401 code 20003)',
+      });
+      expect(check(report, 'twilio-webhook').status).toBe('skip');
+    });
+  });
+
+  describe('twilio-webhook', () => {
+    it('passes when a number points at the WebhookUrl, naming the services that do not', async () => {
+      // Act
+      const report = await new World().run();
+
+      // Assess
+      expect(check(report, 'twilio-webhook').summary).toBe(
+        `1 of 1 numbers and 0 of 1 Messaging Services point at ${WEBHOOK_URL}; not: MG${'2'.repeat(32)} (Archive) inbound_request_url is another URL`,
+      );
+    });
+
+    it('passes when only a Messaging Service points at it', async () => {
+      // Prepare
+      const world = new World();
+      world.numbers = [number({ smsUrl: null })];
+      world.services = [service({ inboundRequestUrl: WEBHOOK_URL })];
+
+      // Act
+      const report = await world.run();
+
+      // Assess
+      expect(check(report, 'twilio-webhook').status).toBe('ok');
+      expect(check(report, 'twilio-webhook').summary).toContain(
+        `not: PN${'1'.repeat(32)} (…0006) no sms_url`,
+      );
+    });
+
+    it('fails when nothing points at it, saying why for each', async () => {
+      // Prepare
+      const world = new World();
+      world.numbers = [
+        number({ smsMethod: 'GET' }),
+        number({ sid: `PN${'3'.repeat(32)}`, smsApplicationSid: `AP${'4'.repeat(32)}` }),
+      ];
+      world.services = [
+        service({ inboundRequestUrl: WEBHOOK_URL, useInboundWebhookOnNumber: true }),
+      ];
+
+      // Act
+      const report = await world.run();
+
+      // Assess
+      const result = check(report, 'twilio-webhook');
+      expect(result.status).toBe('fail');
+      expect(result.summary).toContain('0 of 2 numbers and 0 of 1 Messaging Services');
+      expect(result.summary).toContain('sms_method is GET');
+      expect(result.summary).toContain(`answered by TwiML app AP${'4'.repeat(32)}`);
+      expect(result.summary).toContain("defers to its numbers' own sms_url");
+    });
+
+    it('fails when the account has neither numbers nor services', async () => {
+      // Prepare
+      const world = new World();
+      world.numbers = [];
+      world.services = [];
+
+      // Act
+      const report = await world.run();
+
+      // Assess
+      expect(check(report, 'twilio-webhook')).toMatchObject({
+        status: 'fail',
+        summary: `the account has no phone number and no Messaging Service to point at ${WEBHOOK_URL}`,
+      });
+    });
+  });
+
+  describe('dead-letter-queue', () => {
+    it('passes an empty queue', async () => {
+      // Act
+      const report = await new World().run();
+
+      // Assess
+      expect(check(report, 'dead-letter-queue').summary).toBe(
+        'twilio-media-archiver-dev-media-dlq is empty',
+      );
+    });
+
+    it('fails a queue holding jobs, with the oldest age from CloudWatch', async () => {
+      // Prepare
+      const world = new World();
+      world.depth = { visible: 3, inFlight: 1, delayed: 0 };
+      world.oldestAge = 5400;
+
+      // Act
+      const report = await world.run();
+
+      // Assess
+      expect(check(report, 'dead-letter-queue')).toMatchObject({
+        status: 'fail',
+        summary:
+          '4 dead-lettered jobs in twilio-media-archiver-dev-media-dlq (1 in flight), oldest 90 min; their reasons: media-archive redrive --dry-run',
+        details: { visible: 3, inFlight: 1, oldestAgeSeconds: 5400 },
+      });
+    });
+
+    it('says "unknown" when CloudWatch has no age', async () => {
+      // Prepare
+      const world = new World();
+      world.depth = { visible: 1, inFlight: 0, delayed: 0 };
+
+      // Act
+      const report = await world.run();
+
+      // Assess
+      expect(check(report, 'dead-letter-queue').summary).toContain('oldest unknown');
+    });
+  });
+
+  describe('alarms', () => {
+    it('passes when none is in ALARM, counting the states', async () => {
+      // Prepare
+      const world = new World();
+      world.alarms[1] = {
+        name: 'twilio-media-archiver-dev-webhook-errors',
+        state: 'INSUFFICIENT_DATA',
+      };
+
+      // Act
+      const report = await world.run();
+
+      // Assess
+      expect(check(report, 'alarms')).toMatchObject({
+        status: 'ok',
+        summary: '2 alarms (1 OK, 1 INSUFFICIENT_DATA)',
+      });
+    });
+
+    it('fails and names the alarms in ALARM', async () => {
+      // Prepare
+      const world = new World();
+      world.alarms[0] = { name: 'twilio-media-archiver-dev-dlq-not-empty', state: 'ALARM' };
+
+      // Act
+      const report = await world.run();
+
+      // Assess
+      expect(check(report, 'alarms')).toMatchObject({
+        status: 'fail',
+        summary: '2 alarms (1 ALARM, 1 OK); in ALARM: twilio-media-archiver-dev-dlq-not-empty',
+      });
+    });
+
+    it('fails a stack without alarms, with a clear message', async () => {
+      // Prepare
+      const world = new World();
+      (world.stack as DeployedStack).alarmNames = [];
+
+      // Act
+      const report = await world.run();
+
+      // Assess
+      expect(check(report, 'alarms')).toMatchObject({
+        status: 'fail',
+        summary:
+          'twilio-media-archiver-dev has no CloudWatch alarm (nothing will tell anyone when jobs dead-letter or a function fails)',
+      });
+    });
+
+    it('fails when an alarm of the stack is missing from CloudWatch', async () => {
+      // Prepare
+      const world = new World();
+      world.alarms = world.alarms.slice(0, 1);
+
+      // Act
+      const report = await world.run();
+
+      // Assess
+      expect(check(report, 'alarms').summary).toContain(
+        'in the stack but not in CloudWatch: twilio-media-archiver-dev-webhook-errors',
+      );
+    });
+  });
+
+  describe('reconcile', () => {
+    it('passes a recent complete run, read from the archive bucket and prefix', async () => {
+      // Prepare
+      const world = new World();
+
+      // Act
+      const report = await world.run();
+
+      // Assess
+      expect(world.reconcileRead).toEqual(['archive-bucket', 'media/']);
+      expect(check(report, 'reconcile')).toMatchObject({
+        status: 'ok',
+        summary:
+          'last run 2026-12-01T03:00:00.000Z (9.0 h ago), 2026-11-29..2026-12-01: 2 enqueued, 40 already archived',
+      });
+    });
+
+    it('fails when no run was ever recorded', async () => {
+      // Prepare
+      const world = new World();
+      world.reconcile = undefined;
+
+      // Act
+      const report = await world.run();
+
+      // Assess
+      expect(check(report, 'reconcile')).toMatchObject({ status: 'fail' });
+      expect(check(report, 'reconcile').summary).toContain('no reconcile run recorded');
+    });
+
+    it('fails a run older than the limit, and one that stopped early', async () => {
+      // Prepare
+      const old = new World();
+      if (old.reconcile) old.reconcile.finishedAt = '2026-11-29T12:00:00.000Z';
+      const partial = new World();
+      if (partial.reconcile) partial.reconcile.complete = false;
+
+      // Act
+      const [a, b] = await Promise.all([old.run(), partial.run()]);
+
+      // Assess
+      expect(check(a, 'reconcile').summary).toContain('(2.0 days ago)');
+      expect(check(a, 'reconcile').summary).toContain('older than 26 h');
+      expect(check(b, 'reconcile').summary).toContain('stopped before the end of its window');
+      expect([check(a, 'reconcile').status, check(b, 'reconcile').status]).toEqual([
+        'fail',
+        'fail',
+      ]);
+    });
+  });
+});
