@@ -20,7 +20,7 @@ export interface BenchArchiver {
   close(): void;
 }
 
-/** The real archiver handler with its real adapters, against the bench's emulator and s3rver. */
+/** The real archiver handler with its real adapters, against the bench's emulator and fauxqs. */
 export const createBenchArchiver = (
   env: Record<string, string>,
   s3Endpoint: string,

@@ -1,6 +1,6 @@
 /**
  * Child process of section 4: runs the archiver (or a baseline) on the media it is handed and
- * reports its peak RSS. The emulator and s3rver live in other processes, so the media bodies they
+ * reports its peak RSS. The emulator and fauxqs live in other processes, so the media bodies they
  * hold never count here. Input: JSON in BENCH_PROBE; output: one JSON line on stdout.
  */
 import './env.ts';

@@ -226,7 +226,7 @@ const requestRows = (results: BenchResults): Row[] => {
     add(scenario, 'S3 PUT of the index marker', c.markerPuts, c.messages, 'message', 1);
     add(
       scenario,
-      'S3 PUT seen by s3rver (media + markers)',
+      'S3 PUT seen by the local S3 (media + markers)',
       s3(c, 'PUT'),
       c.media,
       'media',

@@ -11,7 +11,7 @@ export interface RequestCounts {
   apiDelete: number;
   /** Any other request at either Twilio origin. */
   twilioOther: number;
-  /** Requests s3rver served, by HTTP method. */
+  /** Requests the local S3 served, by HTTP method. */
   s3: Record<string, number>;
   /** PutObject commands the client sent for media objects vs per-message index markers. */
   mediaPuts: number;

@@ -1,6 +1,6 @@
 import { S3Client } from '@aws-sdk/client-s3';
 
-/** s3rver's fixed keys (lib/local/local-stack.ts uses the same). */
+/** The local stack's fixed keys (lib/local/local-stack.ts uses the same). */
 const LOCAL_AWS_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 
 /** S3 commands as the client sent them (SDK retries excluded), split by what they wrote. */
@@ -17,15 +17,13 @@ export interface CountingS3Client {
   reset(): void;
 }
 
-/** An S3 client for s3rver whose middleware counts commands, so markers and media can be told apart. */
+/** An S3 client for the local S3 whose middleware counts commands, so markers and media can be told apart. */
 export const createCountingS3Client = (endpoint: string): CountingS3Client => {
   const client = new S3Client({
     endpoint,
     region: 'us-east-1',
     credentials: LOCAL_AWS_CREDENTIALS,
     forcePathStyle: true,
-    requestChecksumCalculation: 'WHEN_REQUIRED',
-    responseChecksumValidation: 'WHEN_REQUIRED',
   });
   const counts: S3CommandCounts = { mediaPuts: 0, markerPuts: 0, heads: 0, other: 0 };
   client.middlewareStack.add(

@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { CreateBucketCommand } from '@aws-sdk/client-s3';
 import type { SQSRecord } from 'aws-lambda';
 import { MEDIA_JOB_VERSION, type MediaJob } from '../lib/domain/media-job.ts';
-import { type LocalS3Server, startLocalS3Server } from '../lib/local/s3-server.ts';
+import { startFauxqsServer } from '../lib/local/fauxqs-server.ts';
+import type { LocalS3Server } from '../lib/local/s3-server.ts';
 import {
   type SeededMedia,
   startTwilioEmulator,
@@ -31,7 +32,7 @@ export interface BenchStack {
 export const startBenchStack = async (): Promise<BenchStack> => {
   const dir = await mkdtemp(join(tmpdir(), 'bench-s3-'));
   const spoolDir = await mkdtemp(join(tmpdir(), 'bench-spool-'));
-  const s3Server = await startLocalS3Server({ directory: dir });
+  const s3Server = await startFauxqsServer({ directory: dir });
   const emulator = await startTwilioEmulator();
   const setup = createCountingS3Client(s3Server.endpoint);
   await setup.client.send(new CreateBucketCommand({ Bucket: BUCKET }));

@@ -111,7 +111,7 @@ export const measureThroughput = async (
 
   const rows: ThroughputRow[] = [];
   try {
-    // Warm-up: connection pools, JIT and s3rver's first-write costs are paid before timing.
+    // Warm-up: connection pools, JIT and the local S3's first-write costs are paid before timing.
     for (const contender of options.contenders) await pass(contender, 16 * 1024, 10);
     for (const { size, count } of sizes) {
       const row: ThroughputRow = {

@@ -14,6 +14,7 @@ import {
   MediaNotFoundError,
   MediaNotYetAvailableError,
   MediaTooLargeError,
+  StorageUnavailableError,
   TruncatedMediaError,
   UnprovenArchiveError,
   UnstableMediaError,
@@ -29,7 +30,7 @@ import type {
   MediaSource,
   StoredObject,
 } from './ports.ts';
-import { measureMedia, type SpooledMedia, spoolMedia } from './spool.ts';
+import { measureMedia, meterMedia, type SpooledMedia, spoolMedia } from './spool.ts';
 
 export type ArchiveMediaConfig = Pick<
   ArchiverConfig,
@@ -99,16 +100,17 @@ export const asciiMetadataValue = (value: string): string => {
 
 const metadataFor = (
   job: MediaJob,
-  spooled: { size: number; sha256Hex: string; md5Base64: string },
+  measured: { size: number; sha256Hex?: string },
   download: MediaDownload,
 ): ArchiveMetadata => {
+  // A one-pass write sends its headers before the last byte: no sha256 there, S3's own stored
+  // checksum is the digest (archive-proof.ts).
   const metadata: ArchiveMetadata = {
     'account-sid': job.accountSid,
     'message-sid': job.messageSid,
     'media-sid': job.mediaSid,
-    sha256: spooled.sha256Hex,
-    size: String(spooled.size),
-    md5: Buffer.from(spooled.md5Base64, 'base64').toString('hex'),
+    ...(measured.sha256Hex ? { sha256: measured.sha256Hex } : {}),
+    size: String(measured.size),
     'received-at': job.receivedAt,
   };
   if (download.etag) metadata['source-etag'] = asciiMetadataValue(download.etag);
@@ -122,8 +124,9 @@ const metadataFor = (
 };
 
 /**
- * The use case: exists? → fetch → spool + hash (→ a second download when no length proves the
- * body whole) → one PUT S3 confirms → index marker → delete at Twilio. The DELETE is sent only
+ * The use case: exists? → fetch → with an announced length, the download piped through a
+ * length guard and SHA-256 into one PUT; without one, spool + hash + a second download that must
+ * agree → one PUT S3 confirms → index marker → delete at Twilio. The DELETE is sent only
  * with an `ArchiveProof` of this invocation (`archive-proof.ts`); anything else keeps the media.
  */
 export const archiveMedia = async (
@@ -268,6 +271,9 @@ const download = async (
   if ('foundAfterNotFound' in answer) {
     return { proof: answer.foundAfterNotFound, archive: 'already-archived' };
   }
+  if (answer.contentLength !== undefined) {
+    return streamInto(deps, job, key, answer, existing, fetchOrNotFound, ids, signal);
+  }
   let media = answer;
   let spooled: SpooledMedia;
   try {
@@ -291,8 +297,7 @@ const download = async (
       key,
       body: spooled.body,
       size: spooled.size,
-      sha256Hex: spooled.sha256Hex,
-      md5Base64: spooled.md5Base64,
+      sha256Hex: async () => spooled.sha256Hex,
       contentType: media.contentType,
       metadata: metadataFor(job, spooled, media),
       ...(signal ? { signal } : {}),
@@ -326,6 +331,113 @@ const download = async (
     };
   } finally {
     await spooled.remove();
+  }
+};
+
+/** Downloads per invocation on the one-pass path: a body can be sent once, so a retry re-downloads. */
+const STREAM_DOWNLOADS = 2;
+
+/**
+ * One pass: the download, counted and hashed on its way, is the PUT's body (no spool, no second
+ * read). The announced length proves the bytes whole once the meter let all of them through; S3's
+ * echo (or HEAD) of the SHA-256 of those same bytes confirms them. A body that breaks, or a PUT
+ * that fails, costs a fresh download (within `STREAM_DOWNLOADS`), never a second read.
+ */
+const streamInto = async (
+  deps: ArchiveMediaDeps,
+  job: MediaJob,
+  key: string,
+  first: MediaDownload,
+  existing: StoredObject | undefined,
+  fetchAgain: () => Promise<MediaDownload | { foundAfterNotFound: ArchiveProof }>,
+  ids: Record<string, string>,
+  signal: AbortSignal | undefined,
+): Promise<{ proof: ArchiveProof; archive: ArchiveOutcome['archive'] }> => {
+  const { store, config } = deps;
+  const logger = deps.logger ?? defaultLogger;
+  const metrics = deps.metrics ?? defaultMetrics;
+  // Only an object we saw and judged unproven is overwritten; anything else is create-only.
+  let ifNoneMatch = existing === undefined;
+  let budget = STREAM_DOWNLOADS;
+  let media: MediaDownload = first;
+  for (let download = 1; ; download += 1) {
+    const size = media.contentLength;
+    if (size === undefined) {
+      media.body.destroy();
+      throw new UnstableMediaError('a second download of the media announced no length; kept');
+    }
+    if (size > config.maxMediaBytes) {
+      media.body.destroy();
+      throw new MediaTooLargeError(
+        `media announces ${size} bytes, more than ${config.maxMediaBytes}`,
+      );
+    }
+    const metered = meterMedia(media.body, {
+      expectedLength: size,
+      maxBytes: config.maxMediaBytes,
+      ...(signal ? { signal } : {}),
+    });
+    let reason: string;
+    try {
+      const put = await store.put({
+        key,
+        body: () => metered.stream,
+        size,
+        sha256Hex: async () => (await metered.digest).sha256Hex,
+        oneShot: true,
+        contentType: media.contentType,
+        metadata: metadataFor(job, { size }, media),
+        ifNoneMatch,
+        ...(signal ? { signal } : {}),
+      });
+      if (put.outcome === 'created') {
+        const { sha256Hex } = await metered.digest;
+        metrics.addMetric(MetricName.MediaArchived, MetricUnit.Count, 1);
+        metrics.addMetric(MetricName.BytesArchived, MetricUnit.Bytes, size);
+        return {
+          proof: { size, sha256Hex, wholeBy: 'announced-length', s3: put.proof },
+          archive: 'archived',
+        };
+      }
+      if (!ifNoneMatch) {
+        throw new VerificationFailedError('S3 refused an unconditional PUT as existing');
+      }
+      // 412: S3 may answer before reading the whole body; our digest is known only if it did.
+      metered.stream.destroy();
+      const ours = await metered.digest.catch(() => undefined);
+      const found = provenStoredCopy(await store.head(key));
+      if (found && found.size === size && (!ours || ours.sha256Hex === found.sha256Hex)) {
+        return {
+          proof: ours ? { ...found, wholeBy: 'announced-length' } : found,
+          archive: 'already-archived',
+        };
+      }
+      // Never "already archived" on its own word. The bucket is versioned: the old one is kept.
+      logger.warn(
+        found
+          ? 'archived copy differs from the download; overwriting it (old version kept)'
+          : 'object at the archive key lacks S3-confirmed checksums; overwriting it',
+        ids,
+      );
+      metrics.addMetric(MetricName.ArchiveOverwritten, MetricUnit.Count, 1);
+      ifNoneMatch = false;
+      // The body went into the refused PUT: the overwrite needs a download of its own.
+      budget += 1;
+      reason = 'conditional PUT refused';
+    } catch (error) {
+      metered.stream.destroy();
+      const transient =
+        error instanceof TruncatedMediaError || error instanceof StorageUnavailableError;
+      if (!transient || signal?.aborted || download >= budget) throw error;
+      reason = (error as Error).message;
+    }
+    logger.warn('media not stored in one pass, downloading it again', { ...ids, reason });
+    signal?.throwIfAborted();
+    const again = await fetchAgain();
+    if ('foundAfterNotFound' in again) {
+      return { proof: again.foundAfterNotFound, archive: 'already-archived' };
+    }
+    media = again;
   }
 };
 

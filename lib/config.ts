@@ -95,6 +95,8 @@ export interface WebhookConfig {
   publicWebhookUrl?: string;
   mediaQueueUrl: string;
   archiveAddresses: boolean;
+  /** ARCHIVE_MESSAGE_BODY: the message body goes into the jobs and the message record. */
+  archiveMessageBody?: boolean;
 }
 
 export const readWebhookConfig = (env: Env = process.env): WebhookConfig => {
@@ -107,6 +109,7 @@ export const readWebhookConfig = (env: Env = process.env): WebhookConfig => {
     twilioApiBaseUrl: apiBaseUrl(env),
     mediaQueueUrl: required(env, 'MEDIA_QUEUE_URL'),
     archiveAddresses: bool(env, 'ARCHIVE_ADDRESSES', false),
+    archiveMessageBody: bool(env, 'ARCHIVE_MESSAGE_BODY', false),
   };
   const publicUrl = url(env, 'PUBLIC_WEBHOOK_URL');
   if (publicUrl) config.publicWebhookUrl = publicUrl;
@@ -149,6 +152,11 @@ export interface ArchiverConfig {
   spoolSweepAgeMs?: number;
   /** Media up to this many bytes are spooled in memory, larger ones in `spoolDir` (default 1 MiB). */
   spoolMemoryBytes?: number;
+  /**
+   * REDACT_MESSAGE_BODY_AFTER_ARCHIVE: once the message record holding the body is verified in S3
+   * and every media is archived, the body is blanked at Twilio. Needs ARCHIVE_MESSAGE_BODY=true.
+   */
+  redactMessageBody?: boolean;
 }
 
 const credentials = (env: Env, sid: string): TwilioCredentials => {
@@ -218,7 +226,16 @@ export const readArchiverConfig = (env: Env = process.env): ArchiverConfig => {
     spoolDir: optional(env, 'SPOOL_DIR') ?? tmpdir(),
     spoolSweepAgeMs: optional(env, 'AWS_LAMBDA_FUNCTION_NAME') ? 0 : 15 * 60_000,
     spoolMemoryBytes: int(env, 'SPOOL_MEMORY_BYTES', DEFAULT_SPOOL_MEMORY_BYTES, 0, 64 * 1024 ** 2),
+    redactMessageBody: false,
   };
+  const redact = bool(env, 'REDACT_MESSAGE_BODY_AFTER_ARCHIVE', false);
+  if (redact && !bool(env, 'ARCHIVE_MESSAGE_BODY', false)) {
+    // Redacting a body the archive never kept would destroy the only copy.
+    throw new ConfigurationError(
+      'REDACT_MESSAGE_BODY_AFTER_ARCHIVE=true needs ARCHIVE_MESSAGE_BODY=true',
+    );
+  }
+  config.redactMessageBody = redact;
   const dlq = optional(env, 'DEAD_LETTER_QUEUE_URL');
   if (dlq) config.deadLetterQueueUrl = dlq;
   const queue = optional(env, 'MEDIA_QUEUE_URL');
@@ -226,7 +243,7 @@ export const readArchiverConfig = (env: Env = process.env): ArchiverConfig => {
   return config;
 };
 
-/** Where `media-archive` reads from: AWS (standard credential chain) or the local stack's s3rver. */
+/** Where `media-archive` reads from: AWS (standard credential chain) or the local stack's S3. */
 export interface CliConfig {
   bucket: string;
   archivePrefix: string;
@@ -238,10 +255,8 @@ export interface CliConfig {
     /** `undefined` lets the SDK resolve it (AWS_REGION, profile). */
     region?: string;
     forcePathStyle: boolean;
-    /** s3rver's fixed keys; `undefined` means the standard AWS credential chain. */
+    /** The local stack's fixed keys; `undefined` means the standard AWS credential chain. */
     credentials?: { accessKeyId: string; secretAccessKey: string };
-    /** s3rver stores aws-chunked framing in the object with the SDK's default integrity settings. */
-    checksumsWhenRequired: boolean;
   };
 }
 
@@ -271,7 +286,6 @@ export const readCliConfig = (options: { local: boolean }, env: Env = process.en
           region: region ?? 'us-east-1',
           forcePathStyle: true,
           credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-          checksumsWhenRequired: true,
         },
       }
     : {
@@ -279,7 +293,6 @@ export const readCliConfig = (options: { local: boolean }, env: Env = process.en
         archivePrefix: archivePrefix(env),
         s3: {
           forcePathStyle: bool(env, 'S3_FORCE_PATH_STYLE', false),
-          checksumsWhenRequired: false,
           ...(region ? { region } : {}),
         },
       };

@@ -2,6 +2,7 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createAccountTokens } from './account-tokens.ts';
 import { createS3ArchiveStore } from './adapters/s3-archive-store.ts';
+import { createS3MessageRecordStore } from './adapters/s3-message-record-store.ts';
 import { createSqsDeadLetter } from './adapters/sqs-dead-letter.ts';
 import { createSqsJobQueue } from './adapters/sqs-job-queue.ts';
 import { createSqsRetryScheduler } from './adapters/sqs-retry-scheduler.ts';
@@ -10,6 +11,7 @@ import {
   createTwilioMediaSource,
   type TwilioMediaSourceOptions,
 } from './adapters/twilio-media-source.ts';
+import { createTwilioMessageRedactor } from './adapters/twilio-message-redactor.ts';
 import type { ArchiverConfig, WebhookConfig } from './config.ts';
 import { type AccountScope, scopeMayInclude } from './domain/account-scope.ts';
 import { logger, metrics } from './observability.ts';
@@ -90,16 +92,8 @@ export const createArchiverDeps = (
 ): ArchiverDeps => {
   const s3 =
     clients.s3 ??
-    new S3Client(
-      config.s3ForcePathStyle
-        ? {
-            forcePathStyle: true,
-            // Local S3 servers store the SDK's aws-chunked framing inside streamed objects.
-            requestChecksumCalculation: 'WHEN_REQUIRED',
-            responseChecksumValidation: 'WHEN_REQUIRED',
-          }
-        : {},
-    );
+    // Path style is the only local difference: fauxqs takes AWS's checksum defaults as they are.
+    new S3Client(config.s3ForcePathStyle ? { forcePathStyle: true } : {});
   const sqs = clients.sqs ?? new SQSClient({});
   const isAllowedAccount = allowedAccountPredicate(config.accountSid, config.subaccounts);
   const deps: ArchiverDeps = {
@@ -114,9 +108,20 @@ export const createArchiverDeps = (
       ...clients.twilio,
     }),
     store: createS3ArchiveStore({ client: s3, bucket: config.archiveBucket }),
+    records: createS3MessageRecordStore({ client: s3, bucket: config.archiveBucket }),
     logger,
     metrics,
   };
+  if (config.redactMessageBody) {
+    deps.redactor = createTwilioMessageRedactor({
+      apiBaseUrl: config.twilioApiBaseUrl,
+      accountSid: config.accountSid,
+      isAllowedAccount,
+      credentials: config.credentials,
+      ...(clients.twilio?.fetch ? { fetch: clients.twilio.fetch } : {}),
+      ...(clients.twilio?.retry ? { retry: clients.twilio.retry } : {}),
+    });
+  }
   if (config.deadLetterQueueUrl) {
     deps.deadLetter = createSqsDeadLetter({ client: sqs, queueUrl: config.deadLetterQueueUrl });
   }

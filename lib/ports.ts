@@ -56,11 +56,14 @@ export interface ArchiveMetadata {
   'account-sid': string;
   'message-sid': string;
   'media-sid': string;
-  /** Hex SHA-256 of the content, computed while streaming. */
-  sha256: string;
+  /**
+   * Hex SHA-256 of the content, on spooled writes. A one-pass write sends its headers before the
+   * last byte: it has none, and S3's own stored checksum (`ChecksumMode`) is the digest.
+   */
+  sha256?: string;
   /** Decimal byte count. */
   size: string;
-  /** Hex MD5 of the content: lets a single-part, non-KMS object's ETag prove its bytes. */
+  /** Hex MD5 of the content (copies written before one-pass writes): an MD5 ETag proves them. */
   md5?: string;
   'received-at': string;
   'source-etag'?: string;
@@ -87,11 +90,16 @@ export interface StoredObject {
 
 export interface PutArchiveObject {
   key: string;
-  /** A re-readable source of exactly `size` bytes (a spool file), so S3 gets a known length. */
+  /**
+   * Exactly `size` bytes: a re-readable spool, or (`oneShot`) the download itself, which errors
+   * before its end when it delivers another length.
+   */
   body: () => Readable;
   size: number;
-  sha256Hex: string;
-  md5Base64: string;
+  /** Hex SHA-256 of what `body` delivered: at once for a spool, at its end for a download. */
+  sha256Hex: () => Promise<string>;
+  /** The body is the download piped straight through: sent once, never retried by the store. */
+  oneShot?: boolean;
   contentType: string;
   metadata: ArchiveMetadata;
   /** Conditional create (`If-None-Match: *`): an existing object is reported, never overwritten. */
@@ -182,6 +190,27 @@ export interface MessageCatalog {
 export interface ArchiveListing {
   /** Every key under `prefix`, all pages. */
   keysUnder(prefix: string): Promise<string[]>;
+}
+
+/** Message records beside the media. Adapter: `s3-message-record-store.ts`. */
+export interface MessageRecordStore {
+  /** Every key under the message prefix (one listing: a message has at most 11 objects). */
+  keysUnder(prefix: string): Promise<Set<string>>;
+  /** HEAD in checksum mode: S3's own evidence (`archive-proof.ts`) and the metadata. */
+  headWithChecksum(key: string): Promise<StoredObject | undefined>;
+  /**
+   * Create-only write (`If-None-Match: *`), carrying Content-MD5 and x-amz-checksum-sha256;
+   * resolves `created` only once S3 confirmed the bytes, `exists` when a record was there.
+   */
+  putRecord(key: string, text: string): Promise<'created' | 'exists'>;
+  /** GET in checksum mode (the SDK checks S3's checksum of the bytes); `undefined` if absent. */
+  getRecord(key: string): Promise<string | undefined>;
+}
+
+/** Blanks a message body at Twilio. Adapter: `twilio-message-redactor.ts`. */
+export interface MessageRedactor {
+  /** POST the Message with an empty Body. 404 → 'already-gone'; 20009 → transient error. */
+  redactBody(ref: { accountSid: string; messageSid: string }): Promise<'redacted' | 'already-gone'>;
 }
 
 /** A Twilio account as the Accounts resource describes it (2010 API). */

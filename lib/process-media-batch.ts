@@ -19,7 +19,15 @@ import {
 import { type MediaJob, parseMediaJob } from './domain/media-job.ts';
 import { redactUrls } from './domain/media-origins.ts';
 import { MetricName } from './observability.ts';
-import type { ArchiveStore, DeadLetter, MediaSource, RetryScheduler } from './ports.ts';
+import type {
+  ArchiveStore,
+  DeadLetter,
+  MediaSource,
+  MessageRecordStore,
+  MessageRedactor,
+  RetryScheduler,
+} from './ports.ts';
+import { recordMessage } from './record-message.ts';
 import { STALE_SPOOL_MS, sweepStaleSpools } from './spool.ts';
 
 export interface ArchiverDeps {
@@ -32,6 +40,10 @@ export interface ArchiverDeps {
   deadLetter?: DeadLetter;
   /** Present when `config.mediaQueueUrl` is set and `retryBackoffSeconds` > 0. */
   retryScheduler?: RetryScheduler;
+  /** Writes the message record once a message's media are all archived. */
+  records?: MessageRecordStore;
+  /** Present with REDACT_MESSAGE_BODY_AFTER_ARCHIVE=true. */
+  redactor?: MessageRedactor;
   logger: Logger;
   metrics: Metrics;
 }
@@ -73,7 +85,25 @@ export const createArchiverHandler = (deps: ArchiverDeps) => {
     let job: MediaJob | undefined;
     try {
       job = parseMediaJob(record.body);
-      return await archiveMedia({ ...deps }, job, { attempt, ...(signal ? { signal } : {}) });
+      const outcome = await archiveMedia({ ...deps }, job, {
+        attempt,
+        ...(signal ? { signal } : {}),
+      });
+      // After the media's own verdict: a failure here retries the job, which then finds the
+      // media archived (one HEAD) and comes straight back to the record.
+      if (deps.records) {
+        signal?.throwIfAborted();
+        await recordMessage(
+          {
+            records: deps.records,
+            ...(deps.redactor ? { redactor: deps.redactor } : {}),
+            config,
+            logger,
+          },
+          job,
+        );
+      }
+      return outcome;
     } catch (error) {
       const { name, reason } = describe(error);
       const permanent = isPermanent(error);

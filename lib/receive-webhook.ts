@@ -10,7 +10,10 @@ export interface ReceiveWebhookDeps {
   queue: JobQueue;
   /** Tokens per account (main + allowed subaccounts); absent = the main account's only. */
   tokens?: AccountTokens;
-  config: Pick<WebhookConfig, 'accountSid' | 'authTokens' | 'archiveAddresses'>;
+  config: Pick<
+    WebhookConfig,
+    'accountSid' | 'authTokens' | 'archiveAddresses' | 'archiveMessageBody'
+  >;
   now?: () => Date;
 }
 
@@ -66,6 +69,7 @@ export const receiveWebhook = async (
   const jobs = mediaJobsFromWebhook(request.fields, {
     receivedAt,
     archiveAddresses: config.archiveAddresses,
+    archiveMessageBody: config.archiveMessageBody === true,
   });
   if (jobs.length > 0) await deps.queue.enqueue(jobs);
   return jobs;

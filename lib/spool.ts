@@ -13,7 +13,6 @@ export interface SpooledMedia {
   path?: string;
   size: number;
   sha256Hex: string;
-  md5Base64: string;
   /** A fresh stream over the spooled bytes. */
   body(): Readable;
   /** Deletes the spool file (if any); safe to call twice. */
@@ -43,7 +42,6 @@ const live = new Set<string>();
 class Meter extends Transform {
   size = 0;
   readonly sha256 = createHash('sha256');
-  readonly md5 = createHash('md5');
   constructor(
     private readonly maxBytes: number,
     private readonly onChunk: () => void,
@@ -58,7 +56,6 @@ class Meter extends Transform {
       return;
     }
     this.sha256.update(chunk);
-    this.md5.update(chunk);
     callback(null, chunk);
   }
 }
@@ -142,7 +139,7 @@ class SpoolSink extends Writable {
 
 /**
  * Streams `body` into memory (up to `memoryBytes`) or a private file in `dir` while computing
- * SHA-256 and MD5. On any failure nothing is left behind and the source is destroyed;
+ * SHA-256. On any failure nothing is left behind and the source is destroyed;
  * a source that errors mid-body is a truncated download.
  */
 export const spoolMedia = async (body: Readable, options: SpoolOptions): Promise<SpooledMedia> => {
@@ -196,7 +193,6 @@ export const spoolMedia = async (body: Readable, options: SpoolOptions): Promise
   const hashes = {
     size: meter.size,
     sha256Hex: meter.sha256.digest('hex'),
-    md5Base64: meter.md5.digest('base64'),
   };
   if (sink.onDisk) {
     return {
@@ -219,6 +215,109 @@ export const spoolMedia = async (body: Readable, options: SpoolOptions): Promise
     body: () => Readable.from([bytes], { objectMode: false }),
     remove: async () => undefined,
   };
+};
+
+/** A body on its way into one PUT: `digest` settles once it ended (or failed). */
+export interface MeteredBody {
+  /** Exactly the announced bytes, or an error before its end: never a clean short end. */
+  stream: Readable;
+  /** Rejects when the stream errored or was destroyed before its end. */
+  digest: Promise<{ size: number; sha256Hex: string }>;
+}
+
+/**
+ * The one-pass path: counts and hashes `body` on its way to S3 and errors the stream (before it
+ * ends) when it delivers fewer or more bytes than `expectedLength`. No local S3 server checks the
+ * decoded length of an aws-chunked upload (docs/LOCAL-S3.md), so a clean short end must never
+ * reach the SDK as an end.
+ */
+export const meterMedia = (
+  body: Readable,
+  options: Pick<SpoolOptions, 'maxBytes' | 'idleTimeoutMs' | 'signal'> & { expectedLength: number },
+): MeteredBody => {
+  const { expectedLength } = options;
+  const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+  let idle: NodeJS.Timeout | undefined;
+  const rearm = () => {
+    clearTimeout(idle);
+    idle = setTimeout(() => {
+      stream.destroy(
+        new TruncatedMediaError(`media body stalled: no byte for ${idleTimeoutMs} ms`),
+      );
+    }, idleTimeoutMs);
+  };
+  const limit = Math.min(options.maxBytes, expectedLength);
+  const sha256 = createHash('sha256');
+  let size = 0;
+  let settle: {
+    resolve: (value: { size: number; sha256Hex: string }) => void;
+    reject: (error: unknown) => void;
+  };
+  const digest = new Promise<{ size: number; sha256Hex: string }>((resolve, reject) => {
+    settle = { resolve, reject };
+  });
+  // Nobody may await the digest (a PUT that failed first): no unhandled rejection.
+  digest.catch(() => undefined);
+  let done = false;
+  const stream: Transform = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      rearm();
+      size += chunk.length;
+      if (size > limit) {
+        callback(
+          size > options.maxBytes
+            ? new MediaTooLargeError(`media exceeds ${options.maxBytes} bytes`)
+            : new TruncatedMediaError(
+                `media body longer than its Content-Length ${expectedLength}`,
+              ),
+        );
+        return;
+      }
+      sha256.update(chunk);
+      callback(null, chunk);
+    },
+    flush(callback) {
+      clearTimeout(idle);
+      if (size !== expectedLength) {
+        callback(
+          new TruncatedMediaError(
+            `media body has ${size} bytes, Content-Length announced ${expectedLength}`,
+          ),
+        );
+        return;
+      }
+      done = true;
+      settle.resolve({ size, sha256Hex: sha256.digest('hex') });
+      callback();
+    },
+  });
+  const fail = (error: unknown) => {
+    clearTimeout(idle);
+    if (!done) settle.reject(error);
+    done = true;
+  };
+  stream.once('error', fail);
+  stream.once('close', () => fail(new TruncatedMediaError('media body stopped before its end')));
+  // A source that errors mid-body is a truncated download, whatever its own error says.
+  body.once('error', (error) => {
+    if (!stream.destroyed) {
+      stream.destroy(
+        error instanceof ArchiverError
+          ? error
+          : new TruncatedMediaError('media body ended early', { cause: error }),
+      );
+    }
+  });
+  stream.once('close', () => {
+    if (!body.destroyed) body.destroy();
+  });
+  const onAbort = () => stream.destroy(options.signal?.reason ?? new Error('aborted'));
+  if (options.signal?.aborted) onAbort();
+  else options.signal?.addEventListener('abort', onAbort, { once: true });
+  stream.once('close', () => options.signal?.removeEventListener('abort', onAbort));
+  rearm();
+  body.pipe(stream);
+  return { stream, digest };
 };
 
 /** A download's size and hashes, its bytes dropped: the second download of the no-length proof. */

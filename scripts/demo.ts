@@ -67,8 +67,13 @@ const listArchive = async () => {
   const { Contents = [] } = await stack.s3.send(
     new ListObjectsV2Command({ Bucket: stack.bucket, Prefix: `media/${stack.accountSid}/` }),
   );
-  // Only this run's messages: with --keep the bucket holds earlier runs too.
-  return Contents.filter((o) => o.Key?.includes(mms.sid) || o.Key?.includes(whatsapp.sid));
+  // Only this run's messages (with --keep the bucket holds earlier runs too), and media only: the
+  // message records beside them are not media.
+  return Contents.filter(
+    (object) =>
+      (object.Key?.includes(mms.sid) || object.Key?.includes(whatsapp.sid)) &&
+      !object.Key?.endsWith('/message.json'),
+  );
 };
 
 const started = Date.now();

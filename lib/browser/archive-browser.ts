@@ -21,7 +21,13 @@ import { serveMessageZip } from './zip-route.ts';
 /** What the browser reads: the CLI's archive reader (listings, HEADs, conditional GETs). */
 export type BrowserReader = Pick<
   ArchiveReader,
-  'accounts' | 'listDayPage' | 'findMessage' | 'findMedia' | 'describe' | 'openConditional'
+  | 'accounts'
+  | 'listDayPage'
+  | 'findMessage'
+  | 'findMedia'
+  | 'describe'
+  | 'openConditional'
+  | 'messageRecords'
 >;
 
 export interface ArchiveBrowserOptions {
@@ -44,9 +50,8 @@ export interface ArchiveBrowserOptions {
   /** Makes the tiles' thumbnails; without it tiles show the media themselves. */
   thumbnails?: Thumbnailer;
   /**
-   * The message's text, when the archive holds it (it does not today: the archiver stores media
-   * only). Issue 18 adds a `message.json` per message; its reader plugs in here. `undefined`:
-   * "not archived".
+   * The message's text from elsewhere than its `message.json`; without this hook the page shows the
+   * record's body (kept only with ARCHIVE_MESSAGE_BODY=true). `undefined`: "not archived".
    */
   messageText?: (message: {
     accountSid: string;
@@ -196,10 +201,17 @@ export const createArchiveBrowser = (options: ArchiveBrowserOptions): ArchiveBro
         })),
       ),
     );
+    // The record is a supplement: the page still shows the media when it cannot be read.
+    const records = await (reader.messageRecords?.(entries) ?? Promise.resolve([])).catch(() => []);
+    const record = records[0]?.record;
     const text = options.messageText
       ? await options.messageText({ accountSid: first.accountSid, day: first.day, messageSid })
       : undefined;
-    sendHtml(res, 200, renderMessage({ messageSid, media, text }, paths));
+    sendHtml(
+      res,
+      200,
+      renderMessage({ messageSid, media, text, ...(record ? { record } : {}) }, paths),
+    );
   };
 
   const search = async (url: URL, res: ServerResponse) => {

@@ -8,6 +8,12 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { contentTypeForExtension } from '../domain/archive-key.ts';
+import {
+  InvalidMessageRecordError,
+  MESSAGE_RECORD_FILE,
+  type MessageRecord,
+  parseMessageRecord,
+} from '../domain/message-record.ts';
 import { isAccountSid } from '../domain/sids.ts';
 import type { Day } from './days.ts';
 
@@ -37,6 +43,9 @@ export interface ArchiveEntryDetails {
   /** Only archived with ARCHIVE_ADDRESSES=true; absent otherwise. */
   from?: string;
   to?: string;
+  /** Object Lock, as HEAD shows it (needs s3:GetObjectRetention / s3:GetObjectLegalHold). */
+  retention?: { mode: string; until: string | undefined };
+  legalHold?: 'ON' | 'OFF';
 }
 
 export interface OpenedMedia extends ArchiveEntryDetails {
@@ -101,6 +110,31 @@ export interface ArchiveReader {
   openConditional(key: string, read: ConditionalRead): Promise<ConditionalMedia>;
   /** `response` overrides are signed into the URL (`response-content-disposition`, …). */
   presignGet(key: string, expiresInSeconds: number, response?: PresignedResponse): Promise<string>;
+  /**
+   * The message record beside these media (`…/{MessageSid}/message.json`), one GET per message
+   * directory; `undefined` where none was written (or it is unreadable).
+   */
+  messageRecords?(entries: readonly ArchiveEntry[]): Promise<StoredMessageRecord[]>;
+  /** `findMessage` with the message records its listings saw (same requests). */
+  findMessageFiles?(messageSid: string, day?: Day): Promise<MessageFiles>;
+}
+
+/** A message record as a listing shows it. */
+export interface ListedRecord {
+  key: string;
+  size: number;
+  archivedAt: Date | undefined;
+}
+
+export interface MessageFiles {
+  entries: ArchiveEntry[];
+  records: ListedRecord[];
+}
+
+export interface StoredMessageRecord {
+  key: string;
+  size: number;
+  record: MessageRecord;
 }
 
 export interface PresignedResponse {
@@ -157,6 +191,11 @@ const metadataOf = (output: {
   ContentType?: string;
   Metadata?: Record<string, string>;
   ContentLength?: number;
+  ObjectLockMode?: string;
+  ObjectLockRetainUntilDate?: Date;
+  ObjectLockLegalHoldStatus?: string;
+  ChecksumSHA256?: string;
+  ChecksumType?: string;
 }): ArchiveEntryDetails => {
   const meta = output.Metadata ?? {};
   const size = meta.size !== undefined ? Number(meta.size) : undefined;
@@ -172,10 +211,26 @@ const metadataOf = (output: {
     contentType: output.ContentType,
     receivedAt: meta['received-at'],
     originalFilename,
-    sha256: meta.sha256,
+    // One-pass writes carry no sha256 metadata: S3's own full-object checksum is the digest.
+    sha256:
+      meta.sha256 ??
+      (output.ChecksumSHA256 && output.ChecksumType !== 'COMPOSITE'
+        ? Buffer.from(output.ChecksumSHA256, 'base64').toString('hex')
+        : undefined),
     size: Number.isSafeInteger(size) ? size : undefined,
     ...(meta.from !== undefined ? { from: meta.from } : {}),
     ...(meta.to !== undefined ? { to: meta.to } : {}),
+    ...(output.ObjectLockMode
+      ? {
+          retention: {
+            mode: output.ObjectLockMode,
+            until: output.ObjectLockRetainUntilDate?.toISOString(),
+          },
+        }
+      : {}),
+    ...(output.ObjectLockLegalHoldStatus === 'ON' || output.ObjectLockLegalHoldStatus === 'OFF'
+      ? { legalHold: output.ObjectLockLegalHoldStatus }
+      : {}),
   };
 };
 
@@ -297,13 +352,7 @@ export const createArchiveReader = (options: ArchiveReaderOptions): ArchiveReade
     };
   };
 
-  const collect = async (iterable: AsyncIterable<ArchiveEntry>): Promise<ArchiveEntry[]> => {
-    const entries: ArchiveEntry[] = [];
-    for await (const entry of iterable) entries.push(entry);
-    return entries;
-  };
-
-  const findMessage = async (messageSid: string, day?: Day): Promise<ArchiveEntry[]> => {
+  const findMessageFiles = async (messageSid: string, day?: Day): Promise<MessageFiles> => {
     const places: { accountSid: string; day: Day }[] = [];
     if (day) {
       for (const accountSid of await accounts()) places.push({ accountSid, day });
@@ -320,12 +369,28 @@ export const createArchiveReader = (options: ArchiveReaderOptions): ArchiveReade
       }
     }
     const entries: ArchiveEntry[] = [];
+    const records: ListedRecord[] = [];
     for (const place of places) {
       const messagePrefix = `${prefix}${place.accountSid}/${dayPath(place.day)}/${messageSid}/`;
-      entries.push(...(await collect(listEntries(messagePrefix))));
+      // The same listing shows the message record: no request of its own.
+      for await (const page of listPages(messagePrefix)) {
+        entries.push(...entriesOf(page));
+        for (const object of page.Contents ?? []) {
+          if (object.Key === `${messagePrefix}${MESSAGE_RECORD_FILE}`) {
+            records.push({
+              key: object.Key,
+              size: object.Size ?? 0,
+              archivedAt: object.LastModified,
+            });
+          }
+        }
+      }
     }
-    return entries;
+    return { entries, records };
   };
+
+  const findMessage = async (messageSid: string, day?: Day): Promise<ArchiveEntry[]> =>
+    (await findMessageFiles(messageSid, day)).entries;
 
   const findMedia = async (
     mediaSid: string,
@@ -346,7 +411,9 @@ export const createArchiveReader = (options: ArchiveReaderOptions): ArchiveReade
   };
 
   const describe = async (key: string): Promise<ArchiveEntryDetails> =>
-    metadataOf(await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key })));
+    metadataOf(
+      await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' })),
+    );
 
   const open = async (key: string): Promise<OpenedMedia> => {
     const output = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
@@ -368,7 +435,14 @@ export const createArchiveReader = (options: ArchiveReaderOptions): ArchiveReade
     };
     try {
       const output = read.headOnly
-        ? await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key, ...conditions }))
+        ? await s3.send(
+            new HeadObjectCommand({
+              Bucket: bucket,
+              Key: key,
+              ChecksumMode: 'ENABLED',
+              ...conditions,
+            }),
+          )
         : await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...conditions }));
       return {
         ...metadataOf(output),
@@ -403,7 +477,33 @@ export const createArchiveReader = (options: ArchiveReaderOptions): ArchiveReade
       { expiresIn: expiresInSeconds },
     );
 
+  const messageRecords = async (
+    entries: readonly ArchiveEntry[],
+  ): Promise<StoredMessageRecord[]> => {
+    const keys = new Set(
+      entries.map(
+        (entry) => `${entry.key.slice(0, entry.key.lastIndexOf('/') + 1)}${MESSAGE_RECORD_FILE}`,
+      ),
+    );
+    const found: StoredMessageRecord[] = [];
+    for (const key of keys) {
+      try {
+        const output = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+        const text = (await output.Body?.transformToString('utf8')) ?? '';
+        found.push({ key, size: Buffer.byteLength(text), record: parseMessageRecord(text) });
+      } catch (error) {
+        const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata
+          ?.httpStatusCode;
+        if (status === 404 || error instanceof InvalidMessageRecordError) continue;
+        throw error;
+      }
+    }
+    return found;
+  };
+
   return {
+    messageRecords,
+    findMessageFiles,
     accounts,
     listDay,
     listDayPage,

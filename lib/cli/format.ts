@@ -27,6 +27,9 @@ export interface ListedMedia {
   receivedAt: string | null;
   archivedAt: string | null;
   originalFilename: string | null;
+  /** `--details` on an Object Lock bucket: the version's retention and legal hold. */
+  retention?: { mode: string; until: string | undefined };
+  legalHold?: 'ON' | 'OFF';
 }
 
 export const toListedMedia = (entry: ArchiveEntry, details?: ArchiveEntryDetails): ListedMedia => ({
@@ -40,11 +43,28 @@ export const toListedMedia = (entry: ArchiveEntry, details?: ArchiveEntryDetails
   receivedAt: details?.receivedAt ?? null,
   archivedAt: entry.archivedAt?.toISOString() ?? null,
   originalFilename: details?.originalFilename ?? null,
+  ...(details?.retention ? { retention: details.retention } : {}),
+  ...(details?.legalHold ? { legalHold: details.legalHold } : {}),
 });
 
 /** `key  size  content-type  received`, tab-separated for `cut`/`awk`; the day without --details. */
 export const formatLsLine = (media: ListedMedia): string =>
-  [media.key, String(media.size), media.contentType, media.receivedAt ?? media.day].join('\t');
+  [
+    media.key,
+    String(media.size),
+    media.contentType,
+    media.receivedAt ?? media.day,
+    // Only on an Object Lock bucket: the columns before stay where scripts expect them.
+    ...(media.retention || media.legalHold ? [formatLock(media)] : []),
+  ].join('\t');
+
+export const formatLock = (media: Pick<ListedMedia, 'retention' | 'legalHold'>): string =>
+  [
+    media.retention ? `retention=${media.retention.mode}:${media.retention.until ?? '?'}` : '',
+    media.legalHold ? `hold=${media.legalHold}` : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
 
 export interface Tally {
   count: number;

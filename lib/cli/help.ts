@@ -38,6 +38,8 @@ Commands:
   redrive    move dead-lettered jobs back to the media queue (--dry-run lists their reasons)
   doctor     check a deployed stack: SSM secrets, Twilio credentials and webhook, DLQ, alarms,
              last reconcile run (--stage STAGE [--region REGION])
+  export     write days of messages and media into a zip with SHA256SUMS and manifest.json
+  hold       set (--release: clear) an Object Lock legal hold on a message or media
   send-test  --local: archive a test message through the running local stack, end to end
 
 Run media-archive <command> --help for its options.
@@ -51,10 +53,13 @@ ${EXIT}
 One line per media, tab-separated: key, size in bytes, content type, received.
 Without --details the content type comes from the key's extension and "received" is the UTC day
 from the key (no request per object); --details does one HEAD per object for the stored content
-type and the exact received-at time.
+type and the exact received-at time; on an Object Lock bucket also a fifth column with the
+retention (mode:until) and legal hold.
 
 Cost: one ListObjectsV2 per day and account (plus one per 1000 objects), one to find the accounts
-when no account is given. --message costs 2 listings (the message index, then the message).
+when no account is given. --message costs 2 listings (the message index, then the message),
+which also show the message record, listed after the media (JSON: "records"); with --details
+one GET more reads it.
 
 Options:
 ${RANGE}

@@ -3,7 +3,9 @@ import { createArchiveReader } from './archive-reader.ts';
 import { type ParsedCommand, parseCommandLine } from './args.ts';
 import { run as runBackfill } from './commands/backfill.ts';
 import { run as runDoctor } from './commands/doctor.ts';
+import { run as runExport } from './commands/export.ts';
 import { runGet } from './commands/get.ts';
+import { run as runHold } from './commands/hold.ts';
 import { runLs } from './commands/ls.ts';
 import { run as runReconcile } from './commands/reconcile.ts';
 import { run as runRedrive } from './commands/redrive.ts';
@@ -68,6 +70,8 @@ const run = async (
 const OPERATIONS: Record<string, (argv: readonly string[], io: CliIo) => Promise<number>> = {
   backfill: runBackfill,
   doctor: runDoctor,
+  export: runExport,
+  hold: runHold,
   reconcile: runReconcile,
   redrive: runRedrive,
   'send-test': runSendTest,

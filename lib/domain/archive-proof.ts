@@ -11,7 +11,10 @@
  *
  * A copy found at the key (redelivery, 404 after a duplicate, backfill) is trusted without a
  * download only when S3's own checksum or MD5 ETag matches the digest its metadata claims:
- * metadata alone is something anyone with `PutObject` could have written.
+ * metadata alone is something anyone with `PutObject` could have written. A one-pass write knows
+ * its SHA-256 only after the headers left, so its metadata names the size alone: S3's own
+ * full-object SHA-256 over exactly that many stored bytes is then the digest (a body that ended
+ * short or long was refused before its end and never stored).
  */
 
 /** What S3 itself says about stored (or just written) bytes. */
@@ -87,8 +90,11 @@ export interface StoredCopy extends S3Evidence {
 /** The digest an object's metadata claims, when it is well-formed and matches the stored size. */
 export const claimedDigest = (stored: StoredCopy): Digest | undefined => {
   const { sha256, size, md5 } = stored.metadata;
-  if (!sha256 || !SHA256_HEX.test(sha256) || !size || !/^\d+$/.test(size)) return undefined;
-  if (Number(size) !== stored.size) return undefined;
+  if (!size || !/^\d+$/.test(size) || Number(size) !== stored.size) return undefined;
+  if (sha256 === undefined && stored.checksumSha256 && stored.checksumType !== 'COMPOSITE') {
+    return { size: stored.size, sha256Hex: base64ToHex(stored.checksumSha256) };
+  }
+  if (!sha256 || !SHA256_HEX.test(sha256)) return undefined;
   return {
     size: stored.size,
     sha256Hex: sha256,

@@ -58,3 +58,7 @@ export class RepeatedPageError extends PermanentError {}
 
 export const isPermanent = (error: unknown): boolean =>
   error instanceof ArchiverError && error.permanent;
+/** Twilio 20009 on a redaction: the message is not final yet; try again later. */
+export class MessageNotRedactableYetError extends TransientError {}
+/** A message record at the key describes other media: it is kept, never overwritten. */
+export class MessageRecordConflictError extends PermanentError {}

@@ -4,6 +4,19 @@ import { isAccountSid, isMediaSid, isMessageSid } from './sids.ts';
 export const MEDIA_JOB_VERSION = 1;
 export type JobSource = 'webhook' | 'backfill' | 'reconcile';
 
+/**
+ * What the webhook said about the whole message, carried by each of its jobs so whichever job
+ * archives the last media can write the message record without asking Twilio.
+ */
+export interface JobMessage {
+  /** Every media the webhook announced, in `MediaUrlN` order. */
+  media: { sid: string; contentType: string }[];
+  numSegments?: number;
+  messagingServiceSid?: string;
+  /** Only present with ARCHIVE_MESSAGE_BODY=true. */
+  body?: string;
+}
+
 /** One media file to archive: the message body SQS carries between the webhook and the archiver. */
 export interface MediaJob {
   version: typeof MEDIA_JOB_VERSION;
@@ -20,6 +33,8 @@ export interface MediaJob {
   /** Only present with ARCHIVE_ADDRESSES=true. */
   from?: string;
   to?: string;
+  /** Webhook jobs only: the message the record is built from. */
+  message?: JobMessage;
 }
 
 const CONTENT_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/i;
@@ -28,6 +43,49 @@ const SOURCES: readonly JobSource[] = ['webhook', 'backfill', 'reconcile'];
 
 export const isContentType = (value: unknown): value is string =>
   typeof value === 'string' && CONTENT_TYPE.test(value);
+
+const MAX_BODY_CHARS = 50_000;
+
+const parseJobMessage = (raw: unknown, job: MediaJob): JobMessage => {
+  if (typeof raw !== 'object' || raw === null) throw new InvalidJobError('bad message');
+  const m = raw as Record<string, unknown>;
+  if (!Array.isArray(m.media) || m.media.length === 0 || m.media.length > 10) {
+    throw new InvalidJobError('bad message media');
+  }
+  const media = m.media.map((item: unknown) => {
+    const { sid, contentType } = (item ?? {}) as Record<string, unknown>;
+    if (!isMediaSid(sid) || !isContentType(contentType)) {
+      throw new InvalidJobError('bad message media');
+    }
+    return { sid, contentType };
+  });
+  if (media[job.index]?.sid !== job.mediaSid) {
+    throw new InvalidJobError('message media do not name this job');
+  }
+  const message: JobMessage = { media };
+  if (m.numSegments !== undefined) {
+    if (!Number.isInteger(m.numSegments) || (m.numSegments as number) < 0) {
+      throw new InvalidJobError('bad numSegments');
+    }
+    message.numSegments = m.numSegments as number;
+  }
+  if (m.messagingServiceSid !== undefined) {
+    if (
+      typeof m.messagingServiceSid !== 'string' ||
+      !/^MG[0-9a-fA-F]{32}$/.test(m.messagingServiceSid)
+    ) {
+      throw new InvalidJobError('bad messagingServiceSid');
+    }
+    message.messagingServiceSid = m.messagingServiceSid;
+  }
+  if (m.body !== undefined) {
+    if (typeof m.body !== 'string' || m.body.length > MAX_BODY_CHARS) {
+      throw new InvalidJobError('bad body');
+    }
+    message.body = m.body;
+  }
+  return message;
+};
 
 /** Parses and validates a queued job; anything off is a permanent `InvalidJobError`. */
 export const parseMediaJob = (body: string): MediaJob => {
@@ -65,6 +123,7 @@ export const parseMediaJob = (body: string): MediaJob => {
   };
   if (typeof job.from === 'string') parsed.from = job.from;
   if (typeof job.to === 'string') parsed.to = job.to;
+  if (job.message !== undefined) parsed.message = parseJobMessage(job.message, parsed);
   return parsed;
 };
 

@@ -1,4 +1,4 @@
-import { isContentType, MEDIA_JOB_VERSION, type MediaJob } from './media-job.ts';
+import { isContentType, type JobMessage, MEDIA_JOB_VERSION, type MediaJob } from './media-job.ts';
 import { isAccountSid, isMessageSid } from './sids.ts';
 import { InvalidWebhookError } from './webhook-errors.ts';
 
@@ -17,6 +17,8 @@ export interface WebhookFormOptions {
   receivedAt: string;
   /** Copy `From`/`To` into the jobs (ARCHIVE_ADDRESSES=true). */
   archiveAddresses: boolean;
+  /** Copy `Body` into the jobs' message (ARCHIVE_MESSAGE_BODY=true). */
+  archiveMessageBody?: boolean;
 }
 
 /** A field sent once; repeated or missing fields are `undefined`. */
@@ -50,6 +52,27 @@ const contentTypeOf = (fields: WebhookFields, n: number): string => {
   const essence = singleField(fields, name)?.split(';', 1)[0]?.trim().toLowerCase();
   if (!isContentType(essence)) throw new InvalidWebhookError(`${name} is not a media type`);
   return essence;
+};
+
+const SEGMENTS = /^\d{1,4}$/;
+const SERVICE_SID = /^MG[0-9a-fA-F]{32}$/;
+
+/** The message as the webhook describes it; unreadable optional fields are left out, not refused. */
+const jobMessageOf = (
+  fields: WebhookFields,
+  jobs: readonly MediaJob[],
+  options: WebhookFormOptions,
+): JobMessage => {
+  const message: JobMessage = {
+    media: jobs.map((job) => ({ sid: job.mediaSid, contentType: job.contentType })),
+  };
+  const segments = singleField(fields, 'NumSegments');
+  if (segments !== undefined && SEGMENTS.test(segments)) message.numSegments = Number(segments);
+  const service = singleField(fields, 'MessagingServiceSid');
+  if (service !== undefined && SERVICE_SID.test(service)) message.messagingServiceSid = service;
+  const body = options.archiveMessageBody ? singleField(fields, 'Body') : undefined;
+  if (body !== undefined) message.body = body;
+  return message;
 };
 
 /**
@@ -89,5 +112,7 @@ export const mediaJobsFromWebhook = (
     if (to !== undefined) job.to = to;
     jobs.push(job);
   }
+  const message = jobMessageOf(fields, jobs, options);
+  for (const job of jobs) job.message = message;
   return jobs;
 };

@@ -1,13 +1,44 @@
-// Child-process entry for fauxqs (S3 + SQS on one port). A child, like s3rver's, so that its CPU
+// Child-process entry for fauxqs (S3 + SQS on one port). A child, so that its CPU
 // use does not share a thread with the code under test (the bench) and so that it can report
-// request counts and a request log over IPC with the same answers as s3rver-process.cjs.
+// request counts and a request log over IPC (lib/local/s3-server.ts's LocalS3Server).
 // Requests are observed through Node's http diagnostics channels: fauxqs exposes no server hooks.
 import { subscribe } from 'node:diagnostics_channel';
-import { startFauxqs } from 'fauxqs';
+import { registerHooks } from 'node:module';
+import { Server } from 'node:net';
+
+// fauxqs gives Fastify an 11 MiB body limit (enough for multipart parts): a single-PUT media of up
+// to Twilio's 16 MiB, plus aws-chunked framing, is cut off with EPIPE. It has no option for it, so
+// its source is given a larger limit as it loads.
+const BODY_LIMIT = 'bodyLimit: 11 * 1_048_576';
+registerHooks({
+  load(url, context, nextLoad) {
+    const loaded = nextLoad(url, context);
+    if (!url.includes('/fauxqs/dist/app.js')) return loaded;
+    const source = String(loaded.source);
+    if (!source.includes(BODY_LIMIT)) throw new Error('fauxqs: body limit not found to raise');
+    return { ...loaded, source: source.replace(BODY_LIMIT, 'bodyLimit: 64 * 1_048_576') };
+  },
+});
+const { startFauxqs } = await import('fauxqs');
+
+// fauxqs always listens on 0.0.0.0 (its `host` option only names queue URLs): the local archive
+// would be reachable from the network. Its listen goes through net.Server, so bind loopback here.
+const listen = Server.prototype.listen;
+let bound = '';
+Server.prototype.listen = function (...args) {
+  const [first] = args;
+  if (first && typeof first === 'object' && (first.host === '0.0.0.0' || first.host === '::')) {
+    args[0] = { ...first, host: '127.0.0.1' };
+  }
+  this.once('listening', () => {
+    bound = this.address()?.address ?? '';
+  });
+  return listen.apply(this, args);
+};
 
 const options = JSON.parse(process.argv[2] || '{}');
 const counts = {};
-// Bounded so a soak cannot exhaust memory (as in s3rver-process.cjs).
+// Bounded so a soak cannot exhaust memory.
 const LOG_LIMIT = 200000;
 const log = [];
 let port = 0;
@@ -50,7 +81,7 @@ try {
     if (message === 'log') process.send({ type: 'log', log });
     if (message === 'stop') server.stop().then(() => process.exit(0));
   });
-  process.send({ type: 'ready', port });
+  process.send({ type: 'ready', port, address: bound });
 } catch (error) {
   process.send({ type: 'error', message: error.message, code: error.code });
   process.exit(1);

@@ -4,13 +4,15 @@ import { fileURLToPath } from 'node:url';
 import { type LocalS3Server, PortInUseError, type S3RequestLogEntry } from './s3-server.ts';
 
 /**
- * fauxqs serves S3 and SQS on one port; unlike s3rver it stores aws-chunked uploads with trailing
+ * fauxqs serves S3 and SQS on one port; it stores aws-chunked uploads with trailing
  * checksums intact and returns SHA-256 with `ChecksumMode: 'ENABLED'`, so clients keep the SDK's
  * default checksum settings (docs/LOCAL-S3.md lists what it does not cover).
  */
 export interface LocalFauxqsServer extends LocalS3Server {
   /** The same server answers SQS's JSON protocol (queues live in memory). */
   sqsEndpoint: string;
+  /** The address the server is bound to: loopback only (fauxqs itself would take 0.0.0.0). */
+  boundAddress: string;
 }
 
 const CHILD = fileURLToPath(new URL('./fauxqs-process.mjs', import.meta.url));
@@ -23,8 +25,7 @@ const supportsFauxqs = (version: string): boolean => {
 
 /**
  * Starts fauxqs in a child process (port 0 = a free port) with the given buckets; S3 objects are
- * files under `directory` and survive a restart on the same directory. Same options and answers as
- * `startLocalS3Server`, so switching a consumer is one line.
+ * files under `directory` and survive a restart on the same directory.
  */
 export const startFauxqsServer = async (options: {
   directory: string;
@@ -38,12 +39,22 @@ export const startFauxqsServer = async (options: {
   const child: ChildProcess = fork(CHILD, [JSON.stringify(options)], {
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
+  let boundAddress = '';
   const port = await new Promise<number>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`fauxqs exited with code ${code}`)));
     child.on(
       'message',
-      (message: { type: string; port?: number; code?: string; message?: string }) => {
-        if (message.type === 'ready' && message.port) resolve(message.port);
+      (message: {
+        type: string;
+        port?: number;
+        address?: string;
+        code?: string;
+        message?: string;
+      }) => {
+        if (message.type === 'ready' && message.port) {
+          boundAddress = message.address ?? '';
+          resolve(message.port);
+        }
         if (message.type === 'error') {
           reject(
             message.code === 'EADDRINUSE'
@@ -69,6 +80,7 @@ export const startFauxqsServer = async (options: {
   return {
     endpoint,
     sqsEndpoint: endpoint,
+    boundAddress,
     port,
     requestCounts: async () =>
       (await ask<{ counts: Record<string, number> }>('counts', 'counts')).counts,

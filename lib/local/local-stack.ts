@@ -6,9 +6,10 @@ import { createArchiverDeps, createWebhookDeps } from '../deps.ts';
 import { createWebhookHandler } from '../http/webhook-handler.ts';
 import { type ArchiverDeps, createArchiverHandler } from '../process-media-batch.ts';
 import { loadDemoCredentials } from './demo-credentials.ts';
+import { startFauxqsServer } from './fauxqs-server.ts';
 import { type HttpApiHandler, type LocalHttpApi, startLocalHttpApi } from './http-api-gateway.ts';
 import { ARCHIVER_TIMEOUT_SECONDS, LEGACY_WEBHOOK_PATH, WEBHOOK_PATH } from './local-constants.ts';
-import { type LocalS3Server, PortInUseError, startLocalS3Server } from './s3-server.ts';
+import { type LocalS3Server, PortInUseError } from './s3-server.ts';
 import { type SqsPoller, type SqsPollerOptions, startSqsPoller } from './sqs-poller.ts';
 import { type LocalSqsServer, startLocalSqsServer } from './sqs-server.ts';
 import {
@@ -71,8 +72,8 @@ export class LocalPortInUseError extends Error {
 }
 
 /**
- * Fails fast when the port is taken. s3rver (in its child) and local-aws-sqs throw EADDRINUSE as an
- * unhandled 'error' event with a stack trace instead of rejecting, so ask the kernel first.
+ * Fails fast when the port is taken. local-aws-sqs throws EADDRINUSE as an unhandled 'error'
+ * event with a stack trace instead of rejecting, so ask the kernel first (for every port alike).
  */
 const assertPortFree = (port: number, variable: string): Promise<void> =>
   port === 0
@@ -131,7 +132,7 @@ const ensureQueues = async (sqs: SQSClient) => {
 };
 
 /**
- * The whole product on one machine: s3rver, local-aws-sqs, the real webhook handler behind an
+ * The whole product on one machine: fauxqs (S3), local-aws-sqs, the real webhook handler behind an
  * HTTP → API Gateway v2 adapter, the real archiver handler behind a Lambda-like SQS poller, and
  * (without Twilio credentials) the Twilio emulator.
  */
@@ -145,7 +146,7 @@ export const startLocalStack = async (
   };
   try {
     const s3Server = await withPortVariable('LOCAL_S3_PORT', config.s3Port, () =>
-      startLocalS3Server({ directory: `${config.dataDir}/s3`, port: config.s3Port }),
+      startFauxqsServer({ directory: `${config.dataDir}/s3`, port: config.s3Port }),
     );
     closers.push(() => s3Server.close());
     const sqsServer: LocalSqsServer = await withPortVariable('LOCAL_SQS_PORT', config.sqsPort, () =>
@@ -184,8 +185,6 @@ export const startLocalStack = async (
       region: REGION,
       credentials: LOCAL_AWS_CREDENTIALS,
       forcePathStyle: true,
-      requestChecksumCalculation: 'WHEN_REQUIRED',
-      responseChecksumValidation: 'WHEN_REQUIRED',
     });
     const sqs = new SQSClient({
       endpoint: sqsServer.endpoint,

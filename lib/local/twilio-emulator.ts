@@ -217,6 +217,7 @@ export const startTwilioEmulator = async (
       message.status = status;
       message.dateUpdated = new Date();
     },
+    messageBody: (messageSid) => messageOf(messageSid).body,
     get requests() {
       return requests;
     },

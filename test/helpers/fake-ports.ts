@@ -78,12 +78,13 @@ export class FakeArchiveStore implements ArchiveStore {
     this.putSignals.push(signal);
     const failure = this.failures.put.shift();
     if (failure) throw failure;
+    // Like S3 (and moto), the body is read before the 412: the writer then knows its digest.
+    const bytes = await buffer(object.body());
     if (object.ifNoneMatch && (this.objects.has(object.key) || this.raceOnConditionalPut)) {
       return { outcome: 'exists' };
     }
-    const bytes = await buffer(object.body());
     if (bytes.length !== object.size) throw new Error('fake store: body length differs from size');
-    if (createHash('sha256').update(bytes).digest('hex') !== object.sha256Hex) {
+    if (createHash('sha256').update(bytes).digest('hex') !== (await object.sha256Hex())) {
       throw new Error('fake store: body sha256 differs');
     }
     this.objects.set(object.key, {

@@ -14,11 +14,16 @@ export interface ArchivedObject {
   key: string;
   size: number;
   sha256: string;
+  /** Hex of the full-object SHA-256 S3 itself stored (`ChecksumMode: ENABLED`), if any. */
+  storedSha256: string | undefined;
   metadata: Record<string, string>;
   contentType: string | undefined;
 }
 
-/** Every media object under the prefix (index markers excluded), with the sha256 of its bytes. */
+/**
+ * Every media object under the prefix (index markers and message records excluded), with the
+ * sha256 of its bytes.
+ */
 export const readArchive = async (
   s3: S3Client,
   bucket: string,
@@ -31,13 +36,19 @@ export const readArchive = async (
       new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
     );
     for (const { Key } of page.Contents ?? []) {
-      if (!Key || Key.includes('/_index/')) continue;
-      const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key }));
+      if (!Key || Key.includes('/_index/') || Key.endsWith('/message.json')) continue;
+      const object = await s3.send(
+        new GetObjectCommand({ Bucket: bucket, Key, ChecksumMode: 'ENABLED' }),
+      );
       const bytes = Buffer.from(await (object.Body?.transformToByteArray() ?? new Uint8Array()));
       objects.push({
         key: Key,
         size: bytes.length,
         sha256: sha256Hex(bytes),
+        storedSha256:
+          object.ChecksumSHA256 && object.ChecksumType !== 'COMPOSITE'
+            ? Buffer.from(object.ChecksumSHA256, 'base64').toString('hex')
+            : undefined,
         metadata: object.Metadata ?? {},
         contentType: object.ContentType,
       });

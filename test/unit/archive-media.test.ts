@@ -116,16 +116,18 @@ describe('archiveMedia', () => {
         'account-sid': job.accountSid,
         'message-sid': job.messageSid,
         'media-sid': job.mediaSid,
-        sha256: sha256Hex(body),
         size: '5000',
-        md5: createHash('md5').update(body).digest('hex'),
         'received-at': job.receivedAt,
         'source-etag': '"e1"',
         'source-last-modified': 'Tue, 04 Mar 2025 05:06:07 GMT',
         'original-filename': encodeURIComponent('photo été.jpg'),
         from: 'whatsapp:+15550001111',
       });
-      expect(store.puts[0]?.md5Base64).toMatch(/^[A-Za-z0-9+/]{22}==$/);
+      // One pass: the download itself is the body; its SHA-256 is known only at the end, so the
+      // metadata carries none (S3's stored checksum is the digest) and no MD5 is computed.
+      expect(store.puts[0]?.oneShot).toBe(true);
+      expect(stored?.object.metadata.sha256).toBeUndefined();
+      expect(stored?.object.metadata.md5).toBeUndefined();
       expect(metrics.total(MetricName.MediaArchived)).toBe(1);
       expect(metrics.total(MetricName.BytesArchived)).toBe(5000);
       expect(metrics.total(MetricName.DeletedAtTwilio)).toBe(1);
@@ -193,10 +195,12 @@ describe('archiveMedia', () => {
 
       // Assess
       expect(outcome.archive).toBe('archived');
-      expect(calls.slice(0, 4)).toEqual([
+      // The body went into the refused PUT and cannot be sent twice: a fresh download.
+      expect(calls.slice(0, 5)).toEqual([
         `fetch ${job.mediaSid}`,
         `put ${key} if-none-match`,
         `head ${key}`,
+        `fetch ${job.mediaSid}`,
         `put ${key}`,
       ]);
       expect(store.objects.get(key)?.body.equals(body)).toBe(true);
@@ -325,6 +329,7 @@ describe('archiveMedia', () => {
         `fetch ${job.mediaSid}`,
         `put ${key} if-none-match`,
         `head ${key}`,
+        `fetch ${job.mediaSid}`,
         `put ${key}`,
         `marker ${messageIndexKeyFor('media/', job)}`,
         `delete ${job.mediaSid}`,
@@ -584,10 +589,11 @@ describe('archiveMedia', () => {
     });
 
     it('removes the spool file when the deadline aborts the PUT, and never deletes', async () => {
-      // Prepare: spooled on disk; the store aborts like the SDK does when the signal fires.
+      // Prepare: no length, so spooled on disk; the store aborts like the SDK does when the
+      // signal fires.
       config = { ...config, spoolMemoryBytes: 0 };
       const controller = new AbortController();
-      source.fetchAnswers.push({ body: makeMediaBody(5_000) });
+      source.fetchAnswers.push({ body: makeMediaBody(5_000), noLength: true });
       store.put = async () => {
         expect(await readdir(spoolDir)).toHaveLength(1);
         controller.abort(new Error('invocation deadline'));
@@ -629,17 +635,44 @@ describe('archiveMedia', () => {
       expect(source.deleted).toEqual([]);
     });
 
-    it('never deletes when the PUT fails', async () => {
+    it('never deletes when the PUT fails, after one fresh download for the retry', async () => {
       // Prepare
+      const job = mediaJobFactory();
       source.fetchAnswers.push({ body: makeMediaBody(100) });
-      store.failures.put.push(new StorageUnavailableError('S3 down'));
+      store.failures.put.push(
+        new StorageUnavailableError('S3 down'),
+        new StorageUnavailableError('S3 down'),
+      );
 
       // Act
-      const result = run();
+      const result = run(job);
 
       // Assess
       await expect(result).rejects.toBeInstanceOf(StorageUnavailableError);
+      expect(calls.filter((call) => call.startsWith('fetch'))).toHaveLength(2);
       expect(source.deleted).toEqual([]);
+    });
+
+    it('retries a failed one-pass PUT with a fresh download, then archives', async () => {
+      // Prepare: a streamed body cannot be sent twice.
+      const body = makeMediaBody(100, 5);
+      const job = mediaJobFactory();
+      const key = archiveKeyFor('media/', job);
+      source.fetchAnswers.push({ body });
+      store.failures.put.push(new StorageUnavailableError('S3 down'));
+
+      // Act
+      const outcome = await run(job);
+
+      // Assess
+      expect(outcome).toMatchObject({ archive: 'archived', twilio: 'deleted' });
+      expect(calls.slice(0, 4)).toEqual([
+        `fetch ${job.mediaSid}`,
+        `put ${key} if-none-match`,
+        `fetch ${job.mediaSid}`,
+        `put ${key} if-none-match`,
+      ]);
+      expect(store.objects.get(key)?.body.equals(body)).toBe(true);
     });
 
     it('never deletes when the index marker cannot be written', async () => {

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { mkdtemp, readdir, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +6,7 @@ import { buffer } from 'node:stream/consumers';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DEFAULT_SPOOL_MEMORY_BYTES } from '../../lib/config.ts';
 import { MediaTooLargeError, TruncatedMediaError } from '../../lib/domain/errors.ts';
-import { measureMedia, spoolMedia, sweepStaleSpools } from '../../lib/spool.ts';
+import { measureMedia, meterMedia, spoolMedia, sweepStaleSpools } from '../../lib/spool.ts';
 import { makeMediaBody, sha256Hex } from '../helpers/media-fixtures.ts';
 
 describe('spoolMedia', () => {
@@ -52,7 +51,7 @@ describe('spoolMedia', () => {
     });
   };
 
-  it('spills a body past the memory budget to a private file, with its SHA-256, MD5 and size', async () => {
+  it('spills a body past the memory budget to a private file, with its SHA-256 and size', async () => {
     // Prepare
     const body = makeMediaBody(100_000, 3);
 
@@ -66,7 +65,6 @@ describe('spoolMedia', () => {
     // Assess
     expect(spooled.size).toBe(100_000);
     expect(spooled.sha256Hex).toBe(sha256Hex(body));
-    expect(spooled.md5Base64).toBe(createHash('md5').update(body).digest('base64'));
     expect(spooled.path).toBeDefined();
     expect((await stat(spooled.path as string)).mode & 0o777).toBe(0o600);
     expect((await buffer(spooled.body())).equals(body)).toBe(true);
@@ -92,7 +90,6 @@ describe('spoolMedia', () => {
     expect(spooled.path).toBeUndefined();
     expect(spooled.size).toBe(100_000);
     expect(spooled.sha256Hex).toBe(sha256Hex(body));
-    expect(spooled.md5Base64).toBe(createHash('md5').update(body).digest('base64'));
     const first = spooled.body();
     const second = spooled.body();
     expect(first).not.toBe(second);
@@ -369,5 +366,85 @@ describe('measureMedia', () => {
 
     // Assess
     await expect(result).rejects.toBeInstanceOf(TruncatedMediaError);
+  });
+});
+
+describe('meterMedia', () => {
+  /** Reads the metered stream to its end (or its error), as the SDK would. */
+  const drain = async (stream: Readable) => {
+    const seen: Buffer[] = [];
+    try {
+      for await (const chunk of stream) seen.push(chunk as Buffer);
+      return { bytes: Buffer.concat(seen), error: undefined };
+    } catch (error) {
+      return { bytes: Buffer.concat(seen), error };
+    }
+  };
+  const chunked = (body: Buffer, size: number) =>
+    Readable.from(
+      Array.from({ length: Math.ceil(body.length / size) }, (_, i) =>
+        body.subarray(i * size, (i + 1) * size),
+      ),
+    );
+
+  it('passes exactly the announced bytes through and resolves their SHA-256 at the end', async () => {
+    // Prepare
+    const body = makeMediaBody(50_000, 7);
+
+    // Act
+    const metered = meterMedia(chunked(body, 4_096), { expectedLength: 50_000, maxBytes: 100_000 });
+    const { bytes, error } = await drain(metered.stream);
+
+    // Assess
+    expect(error).toBeUndefined();
+    expect(bytes.equals(body)).toBe(true);
+    expect(await metered.digest).toEqual({ size: 50_000, sha256Hex: sha256Hex(body) });
+  });
+
+  it('errors a body that ends cleanly short of its length before the end, never ending it', async () => {
+    // Prepare
+    const body = makeMediaBody(30_000, 8);
+
+    // Act
+    const metered = meterMedia(chunked(body, 4_096), { expectedLength: 50_000, maxBytes: 100_000 });
+    const { error } = await drain(metered.stream);
+
+    // Assess
+    expect(error).toBeInstanceOf(TruncatedMediaError);
+    expect((error as Error).message).toContain('30000 bytes, Content-Length announced 50000');
+    await expect(metered.digest).rejects.toBeInstanceOf(TruncatedMediaError);
+  });
+
+  it('errors a body longer than its length at the first byte past it', async () => {
+    // Prepare
+    const body = makeMediaBody(60_000, 9);
+
+    // Act
+    const metered = meterMedia(chunked(body, 4_096), { expectedLength: 50_000, maxBytes: 100_000 });
+    const { bytes, error } = await drain(metered.stream);
+
+    // Assess
+    expect(error).toBeInstanceOf(TruncatedMediaError);
+    expect(bytes.length).toBeLessThanOrEqual(50_000);
+    await expect(metered.digest).rejects.toBeInstanceOf(TruncatedMediaError);
+  });
+
+  it('turns a source that breaks mid-body into a truncated download and destroys it', async () => {
+    // Prepare
+    const source = new Readable({
+      read() {
+        this.push(makeMediaBody(1_000));
+        this.destroy(new Error('socket hang up'));
+      },
+    });
+
+    // Act
+    const metered = meterMedia(source, { expectedLength: 5_000, maxBytes: 100_000 });
+    const { error } = await drain(metered.stream);
+
+    // Assess
+    expect(error).toBeInstanceOf(TruncatedMediaError);
+    expect(source.destroyed).toBe(true);
+    await expect(metered.digest).rejects.toBeInstanceOf(TruncatedMediaError);
   });
 });

@@ -1,4 +1,5 @@
 import type { ArchiveEntry, ArchiveEntryDetails } from '../../cli/archive-reader.ts';
+import type { MessageRecord } from '../../domain/message-record.ts';
 import { longDay } from '../calendar.ts';
 import { neutraliseFilename } from '../filename.ts';
 import { type Html, html } from '../html.ts';
@@ -16,7 +17,9 @@ export interface MessageMedia {
 export interface MessageView {
   messageSid: string;
   media: MessageMedia[];
-  /** The message's text when the archive holds it; undefined: not archived. */
+  /** `message.json` beside the media, when one was written. */
+  record?: MessageRecord;
+  /** The message's text from another source; default: the record's body, if it holds one. */
   text?: string | undefined;
 }
 
@@ -61,26 +64,38 @@ ${row('SHA-256', details?.sha256 ? html`<code class="hash">${details.sha256}</co
 </figure>`;
 };
 
+/** What the webhook said about the message, as its record keeps it. */
+const recordSection = (record: MessageRecord): Html => html`<h2>Message record</h2>
+<dl class="facts record">
+${row('Direction', record.direction)}
+${row('Received', timeOf(record.receivedAt))}
+${row('Messaging service', record.messagingServiceSid ? sidCode(record.messagingServiceSid) : undefined)}
+${row('Media announced', String(record.numMedia))}
+${row('Segments', record.numSegments === undefined ? undefined : String(record.numSegments))}
+</dl>`;
+
 export const renderMessage = (view: MessageView, paths: Paths): string => {
   const first = view.media[0];
   const details = view.media.find((item) => item.details)?.details;
   const day = first?.entry.day;
+  const text = view.text ?? view.record?.body;
   const body = html`${day ? html`<nav class="crumbs" aria-label="Breadcrumb"><a href="${paths.home(day.slice(0, 7))}">${day.slice(0, 7)}</a> › <a href="${paths.day(day)}">${longDay(day)}</a></nav>` : ''}
 <h1>Message <code class="sid">${view.messageSid}</code></h1>
 <dl class="facts">
 ${row('Account', first ? sidCode(first.entry.accountSid) : undefined)}
 ${row('Day received (UTC)', day)}
 ${row('Received', details?.receivedAt ? timeOf(details.receivedAt) : undefined)}
-${row('From', details?.from)}
-${row('To', details?.to)}
+${row('From', details?.from ?? view.record?.from)}
+${row('To', details?.to ?? view.record?.to)}
 ${row('Media', `${view.media.length} (${formatBytes(view.media.reduce((sum, item) => sum + item.entry.size, 0))})`)}
 </dl>
 <h2>Text</h2>
 ${
-  view.text === undefined
-    ? html`<p class="not-archived">Not archived: the archiver stores the media of a message, not its text.</p>`
-    : html`<p class="text">${view.text}</p>`
+  text === undefined
+    ? html`<p class="not-archived">Not archived: message text is kept only when the deployment archives it (archiveMessageBody), in the message's record.</p>`
+    : html`<p class="text">${text}</p>`
 }
+${view.record ? recordSection(view.record) : ''}
 <h2>Media</h2>
 <p><a href="${paths.zip(view.messageSid, day)}" download>Download all ${view.media.length} media as a zip</a></p>
 <div class="figures">

@@ -1,5 +1,5 @@
 import pLimit from 'p-limit';
-import type { ArchiveEntry } from '../archive-reader.ts';
+import type { ArchiveEntry, ListedRecord, StoredMessageRecord } from '../archive-reader.ts';
 import type { ParsedCommand } from '../args.ts';
 import type { CommandContext } from '../context.ts';
 import { resolveDays } from '../days.ts';
@@ -18,17 +18,27 @@ type LsOptions = Extract<ParsedCommand, { command: 'ls' }>;
 const DETAILS_CONCURRENCY = 8;
 const DETAILS_BATCH = 32;
 
-async function* entriesOf(options: LsOptions, context: CommandContext) {
+async function* entriesOf(
+  options: LsOptions,
+  context: CommandContext,
+  records: (StoredMessageRecord | ListedRecord)[],
+) {
   const { reader, progress } = context;
   if (options.message) {
     progress.update(`looking up message ${options.message}`);
-    const entries = await reader.findMessage(options.message, options.range.date);
+    const found = reader.findMessageFiles
+      ? await reader.findMessageFiles(options.message, options.range.date)
+      : { entries: await reader.findMessage(options.message, options.range.date), records: [] };
+    const { entries } = found;
     if (entries.length === 0) {
       throw new NotInArchiveError(
         `message ${options.message} not found${options.range.date ? ` on ${options.range.date}` : ''}`,
       );
     }
     yield* entries;
+    // The record's content costs a GET: only with --details; its key and size come for free.
+    if (options.details) records.push(...((await reader.messageRecords?.(entries)) ?? []));
+    else records.push(...found.records);
     return;
   }
   const days = resolveDays(options.range, context.today, 1);
@@ -71,10 +81,12 @@ async function* listedMedia(
 export const runLs = async (options: LsOptions, context: CommandContext): Promise<void> => {
   const { stdout, stderr, progress } = context;
   const media: ListedMedia[] = [];
+  // `--message` also lists the message record(s) beside the media.
+  const records: (StoredMessageRecord | ListedRecord)[] = [];
   let count = 0;
   let bytes = 0;
   try {
-    for await (const item of listedMedia(entriesOf(options, context), options, context)) {
+    for await (const item of listedMedia(entriesOf(options, context, records), options, context)) {
       count += 1;
       bytes += item.size;
       if (options.json) media.push(item);
@@ -83,11 +95,31 @@ export const runLs = async (options: LsOptions, context: CommandContext): Promis
         await writeLine(stdout, formatLsLine(item));
       }
     }
+    if (!options.json) {
+      for (const listed of records) {
+        const received =
+          'record' in listed ? listed.record.receivedAt : listed.archivedAt?.toISOString();
+        await writeLine(
+          stdout,
+          [listed.key, String(listed.size), 'application/json', received ?? ''].join('\t'),
+        );
+      }
+    }
   } finally {
     progress.done();
   }
   if (options.json) {
-    await writeLine(stdout, JSON.stringify({ media, count, bytes }, null, 2));
+    const listed = options.message
+      ? {
+          media,
+          records: records.map((listed) =>
+            'record' in listed
+              ? { key: listed.key, size: listed.size, record: listed.record }
+              : { key: listed.key, size: listed.size },
+          ),
+        }
+      : { media };
+    await writeLine(stdout, JSON.stringify({ ...listed, count, bytes }, null, 2));
   } else if (count === 0 && !options.message) {
     // On stderr: stdout stays a clean (empty) listing for scripts.
     const days = [...resolveDays(options.range, context.today, 1)].sort();

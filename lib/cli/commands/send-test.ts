@@ -149,7 +149,6 @@ export const run = async (argv: readonly string[], io: CliIo): Promise<number> =
     region: 'us-east-1',
     forcePathStyle: true,
     credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-    checksumsWhenRequired: true,
   });
   const keys = new Map<string, string>();
   const deleted = new Set<string>();

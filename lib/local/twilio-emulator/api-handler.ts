@@ -99,8 +99,14 @@ export const createApiHandler =
   (ctx: EmulatorContext) =>
   async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://api.local');
+    // Seeding reads its own JSON body once authenticated; of the rest only a redaction (POST of a
+    // Message) has a body the emulator reads.
     const seeding = url.pathname === SEED_PATH && req.method === 'POST' && ctx.seed !== undefined;
-    if (!seeding) req.resume();
+    let form: URLSearchParams | undefined;
+    if (!seeding) {
+      if (req.method === 'POST') form = await readForm(req);
+      else req.resume();
+    }
     const fields: LogFields = {
       origin: 'api',
       method: req.method ?? 'GET',
@@ -179,12 +185,36 @@ export const createApiHandler =
         answer(404, notFound(url.pathname));
         return;
       }
-      route(ctx, account, req.method ?? 'GET', scoped[2], url, fields, answer);
+      route(ctx, account, req.method ?? 'GET', scoped[2], url, fields, answer, form);
     } catch (error) {
       if (!(error instanceof InvalidQueryError)) throw error;
       answer(400, twilioError(400, 20001, error.message));
     }
   };
+
+const readForm = async (req: IncomingMessage): Promise<URLSearchParams> => {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
+};
+
+/** Twilio's redaction: `Body=` on a finished message blanks it; anything else is not emulated. */
+const redact = (
+  accountSid: string,
+  message: MessageRecord,
+  form: URLSearchParams | undefined,
+  answer: Answer,
+): RequestLogEntry => {
+  if (form?.get('Body') !== '' || [...(form?.keys() ?? [])].length !== 1) {
+    return answer(400, twilioError(400, 20001, 'Only Body= (redaction) is emulated'));
+  }
+  if (isInFlight(message) || message.status === 'receiving') {
+    return answer(400, twilioError(400, 20009, 'Cannot redact this message before it is complete'));
+  }
+  message.body = '';
+  message.dateUpdated = new Date();
+  return answer(200, messageJson(accountSid, message));
+};
 
 /** Logs (taking the next seq) and sends; `undefined` body = empty answer. */
 type Answer = (status: number, body?: unknown, headers?: Record<string, string>) => RequestLogEntry;
@@ -229,6 +259,7 @@ const route = (
   url: URL,
   fields: LogFields,
   answer: Answer,
+  form?: URLSearchParams,
 ): RequestLogEntry => {
   const basePath = `/2010-04-01/Accounts/${accountSid}`;
   const own = (message: MessageRecord | undefined) =>
@@ -301,9 +332,10 @@ const route = (
 
   const messageMatch = MESSAGE.exec(rest);
   if (messageMatch?.[1]) {
-    if (method !== 'GET') return notAllowed();
+    if (method !== 'GET' && method !== 'POST') return notAllowed();
     const message = own(ctx.store.message(messageMatch[1]));
     if (!message) return answer(404, notFound(url.pathname));
+    if (method === 'POST') return redact(accountSid, message, form, answer);
     return answer(200, messageJson(accountSid, message));
   }
 

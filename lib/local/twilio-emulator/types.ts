@@ -137,6 +137,8 @@ export interface TwilioEmulator {
   /** Media still stored (not deleted). */
   hasMedia(mediaSid: string): boolean;
   setMessageStatus(messageSid: string, status: string): void;
+  /** The message's body as Twilio would show it now ('' once redacted). */
+  messageBody(messageSid: string): string;
   /** The subaccounts, in creation order. */
   readonly subaccounts: readonly SubaccountRecord[];
   addSubaccount(seed?: SeedSubaccount): SubaccountRecord;

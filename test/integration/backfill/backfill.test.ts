@@ -30,7 +30,8 @@ import {
   DEMO_CREDENTIALS_FILE,
   localDemoCredentials,
 } from '../../../lib/local/demo-credentials.ts';
-import { type LocalS3Server, startLocalS3Server } from '../../../lib/local/s3-server.ts';
+import { startFauxqsServer } from '../../../lib/local/fauxqs-server.ts';
+import type { LocalS3Server } from '../../../lib/local/s3-server.ts';
 import { startSqsPoller } from '../../../lib/local/sqs-poller.ts';
 import { type LocalSqsServer, startLocalSqsServer } from '../../../lib/local/sqs-server.ts';
 import {
@@ -71,7 +72,7 @@ const jobOf = (accountSid: string, seeded: Seeded, index: number, receivedAt: Da
   };
 };
 
-describe('backfill, reconcile and redrive against the emulator, s3rver and local SQS', () => {
+describe('backfill, reconcile and redrive against the emulator, fauxqs (S3) and local SQS', () => {
   let dataDir: string;
   let s3Server: LocalS3Server;
   let sqsServer: LocalSqsServer;
@@ -155,7 +156,7 @@ describe('backfill, reconcile and redrive against the emulator, s3rver and local
   beforeAll(async () => {
     // Prepare: servers on free ports, the local stack's queue names, a seeded corpus.
     dataDir = await mkdtemp(join(tmpdir(), 'backfill-it-'));
-    s3Server = await startLocalS3Server({ directory: join(dataDir, 's3'), buckets: [BUCKET] });
+    s3Server = await startFauxqsServer({ directory: join(dataDir, 's3'), buckets: [BUCKET] });
     sqsServer = await startLocalSqsServer();
     emulator = await startTwilioEmulator({ random: seededRandom(99) });
     s3 = localS3Client(s3Server.endpoint);

@@ -6,7 +6,8 @@ import { fileURLToPath } from 'node:url';
 import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { archiveKeyFor } from '../../../lib/domain/archive-key.ts';
-import { type LocalS3Server, startLocalS3Server } from '../../../lib/local/s3-server.ts';
+import { startFauxqsServer } from '../../../lib/local/fauxqs-server.ts';
+import type { LocalS3Server } from '../../../lib/local/s3-server.ts';
 import {
   type ArchivedMediaSeed,
   localS3Client,
@@ -74,7 +75,7 @@ interface CliResult {
   stderr: string;
 }
 
-describe('media-archive CLI against s3rver', () => {
+describe('media-archive CLI against fauxqs (S3)', () => {
   let server: LocalS3Server;
   let s3: S3Client;
   let dataDir: string;
@@ -105,7 +106,7 @@ describe('media-archive CLI against s3rver', () => {
   beforeAll(async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'cli-s3-'));
     workDir = await mkdtemp(join(tmpdir(), 'cli-work-'));
-    server = await startLocalS3Server({ directory: dataDir, port: 0, buckets: [BUCKET] });
+    server = await startFauxqsServer({ directory: dataDir, port: 0, buckets: [BUCKET] });
     s3 = localS3Client(server.endpoint);
     await putArchivedMedia(s3, BUCKET, PREFIX, SEEDS);
   });
@@ -315,8 +316,11 @@ describe('media-archive CLI against s3rver', () => {
       // Assess
       expect(result.code).toBe(0);
       expect(response.status).toBe(200);
-      expect(response.headers.get('content-type')).toBe('application/octet-stream');
-      const disposition = response.headers.get('content-disposition') ?? '';
+      // fauxqs serves the object but ignores response-* overrides (S3 applies them): the signed
+      // URL's own parameters are what the CLI controls.
+      const signed = new URL(result.stdout.trim()).searchParams;
+      expect(signed.get('response-content-type')).toBe('application/octet-stream');
+      const disposition = signed.get('response-content-disposition') ?? '';
       expect(disposition).toMatch(/^attachment; filename="ME0+7\.html"/);
       expect(disposition).not.toMatch(/%E2%80%AE/i);
       expect(pdf.stdout).not.toContain('response-content-disposition');

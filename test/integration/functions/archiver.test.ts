@@ -6,7 +6,8 @@ import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { archiveKeyFor } from '../../../lib/domain/archive-key.ts';
 import { type MediaJob, serializeMediaJob } from '../../../lib/domain/media-job.ts';
-import { type LocalS3Server, startLocalS3Server } from '../../../lib/local/s3-server.ts';
+import { startFauxqsServer } from '../../../lib/local/fauxqs-server.ts';
+import type { LocalS3Server } from '../../../lib/local/s3-server.ts';
 import { type SqsPoller, startSqsPoller } from '../../../lib/local/sqs-poller.ts';
 import { type LocalSqsServer, startLocalSqsServer } from '../../../lib/local/sqs-server.ts';
 import {
@@ -52,7 +53,7 @@ describe('functions/archiver handler', () => {
     workDir = await mkdtemp(join(tmpdir(), 'archiver-fn-'));
     await mkdir(join(workDir, 'spool'));
     [s3Server, sqsServer, emulator] = await Promise.all([
-      startLocalS3Server({ directory: join(workDir, 's3'), buckets: ['fn-archive'] }),
+      startFauxqsServer({ directory: join(workDir, 's3'), buckets: ['fn-archive'] }),
       startLocalSqsServer(),
       startTwilioEmulator(),
     ]);
@@ -114,7 +115,6 @@ describe('functions/archiver handler', () => {
       region: 'us-east-1',
       credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
       forcePathStyle: true,
-      responseChecksumValidation: 'WHEN_REQUIRED',
     });
     const object = await s3.send(
       new GetObjectCommand({ Bucket: 'fn-archive', Key: archiveKeyFor('media/', goodJob) }),

@@ -115,6 +115,12 @@ describe('webhook handler against local SQS', () => {
         receivedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/),
         index,
         source: 'webhook',
+        // The whole message, for its record; no Body (ARCHIVE_MESSAGE_BODY is off).
+        message: {
+          media: media.map((m) => ({ sid: m.mediaSid, contentType: m.contentType })),
+          numSegments: 1,
+          messagingServiceSid: expect.stringMatching(/^MG/),
+        },
       })),
     );
     expect(messages[0]?.MessageAttributes?.MessageSid?.StringValue).toBe(TEST_MESSAGE_SID);

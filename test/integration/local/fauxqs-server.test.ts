@@ -152,6 +152,11 @@ describe('startFauxqsServer', () => {
     expect(headStatus).toBe(404);
   });
 
+  it('listens on loopback only, although fauxqs itself binds 0.0.0.0', async () => {
+    // Prepare: the running server. Act: nothing. Assess: the address the child bound.
+    expect(server.boundAddress).toBe('127.0.0.1');
+  });
+
   it('counts and logs the requests it served', async () => {
     // Prepare
     server.resetRequestCounts();

@@ -10,13 +10,13 @@ export interface MediaAudit {
   sid: string;
   /** Objects whose key names this media (index markers excluded). */
   copies: number;
-  /** Exactly one copy, with the seeded size and sha256 (bytes and metadata). */
+  /** Exactly one copy, with the seeded size and sha256 (bytes, S3's checksum, metadata size). */
   intact: boolean;
   /** S3 PUTs of its key that succeeded. */
   puts: number;
   /** DELETEs of it that Twilio answered 204. */
   deletes: number;
-  /** DELETE requests of any outcome that reached Twilio before S3 acknowledged its first PUT. */
+  /** DELETE requests of any outcome that reached Twilio before S3 confirmed the copy to the client. */
   deletesBeforeVerified: number;
   /**
    * How far (ms) a DELETE came before s3rver's own `finish` time of the first PUT, if it did:
@@ -44,7 +44,7 @@ type AuditedStack = Pick<LocalStack, 's3' | 'bucket' | 's3Server' | 'emulator'>;
 
 const MEDIA_SID = /ME[0-9a-fA-F]{32}/;
 
-/** When the S3 client received each successful media PUT answer (Date.now(), by media SID). */
+/** When S3 confirmed each media to the client: a PUT answer, or a HEAD with S3's checksum (Date.now(), by media SID). */
 export type S3AckLog = Map<string, number[]>;
 
 /**
@@ -60,7 +60,12 @@ export const attachS3AckLog = (s3: S3Client): S3AckLog => {
       const result = await next(args);
       const key = (args.input as { Key?: unknown }).Key;
       const sid = typeof key === 'string' ? MEDIA_SID.exec(key)?.[0] : undefined;
-      if (context.commandName === 'PutObjectCommand' && sid) {
+      // A HEAD that returned S3's own checksum is the proof a redelivery deletes on: a PUT whose
+      // answer the deadline cut off (stored, never acknowledged) is verified from then on.
+      const proving =
+        context.commandName === 'HeadObjectCommand' &&
+        (result.output as { ChecksumSHA256?: string }).ChecksumSHA256 !== undefined;
+      if ((context.commandName === 'PutObjectCommand' || proving) && sid) {
         acks.set(sid, [...(acks.get(sid) ?? []), Date.now()]);
       }
       return result;
@@ -116,7 +121,9 @@ export const auditArchive = async (
         copies.length === 1 &&
         only?.sha256 === m.sha256 &&
         only.size === m.size &&
-        only.metadata.sha256 === m.sha256,
+        // One-pass writes carry no sha256 metadata: S3's own checksum and the size it names.
+        only.storedSha256 === m.sha256 &&
+        only.metadata.size === String(m.size),
       puts: puts.length,
       deletes: deletes.filter((d) => d.status === 204).length,
       deletesBeforeVerified: deletes.filter((d) => d.at < firstAck).length,

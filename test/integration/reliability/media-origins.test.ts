@@ -10,7 +10,8 @@ import { readArchiverConfig } from '../../../lib/config.ts';
 import { createArchiverDeps } from '../../../lib/deps.ts';
 import { type MediaJob, serializeMediaJob } from '../../../lib/domain/media-job.ts';
 import { mediaResourcePath } from '../../../lib/domain/sids.ts';
-import { type LocalS3Server, startLocalS3Server } from '../../../lib/local/s3-server.ts';
+import { startFauxqsServer } from '../../../lib/local/fauxqs-server.ts';
+import type { LocalS3Server } from '../../../lib/local/s3-server.ts';
 import { type LocalSqsServer, startLocalSqsServer } from '../../../lib/local/sqs-server.ts';
 import { createArchiverHandler } from '../../../lib/process-media-batch.ts';
 import { localS3Client } from '../../helpers/archived-objects.ts';
@@ -122,7 +123,7 @@ describe('redirects outside TWILIO_MEDIA_ORIGINS, through the archiver handler',
     workDir = await mkdtemp(join(tmpdir(), 'media-origins-'));
     await mkdir(join(workDir, 'spool'));
     [s3Server, sqsServer] = await Promise.all([
-      startLocalS3Server({ directory: join(workDir, 's3'), buckets: [BUCKET] }),
+      startFauxqsServer({ directory: join(workDir, 's3'), buckets: [BUCKET] }),
       startLocalSqsServer(),
     ]);
     sqs = localSqsClient(sqsServer.endpoint);

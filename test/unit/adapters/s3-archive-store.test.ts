@@ -18,7 +18,7 @@ const s3Error = (name: string, status: number) =>
 const BODY = Buffer.from('archived bytes');
 const SHA256_HEX = createHash('sha256').update(BODY).digest('hex');
 const MD5 = createHash('md5').update(BODY);
-const MD5_BASE64 = MD5.copy().digest('base64');
+
 const MD5_HEX = MD5.digest('hex');
 
 const METADATA: Record<string, string> = {
@@ -34,8 +34,7 @@ const object = (overrides: Partial<PutArchiveObject> = {}): PutArchiveObject => 
   key: 'media/AC1/2025/03/04/MM1/ME1.jpg',
   body: () => Readable.from([BODY]),
   size: BODY.length,
-  sha256Hex: SHA256_HEX,
-  md5Base64: MD5_BASE64,
+  sha256Hex: async () => SHA256_HEX,
   contentType: 'image/jpeg',
   metadata: {
     'account-sid': 'AC1',
@@ -57,9 +56,12 @@ describe('createS3ArchiveStore', () => {
   });
 
   describe('put', () => {
-    it('sends one conditional PUT with length, checksums and metadata; an MD5 ETag verifies it', async () => {
+    it("sends one conditional PUT with length, an on-the-fly SHA-256 and metadata; S3's echo verifies it", async () => {
       // Prepare
-      s3.on(PutObjectCommand).resolves({ ETag: `"${MD5_HEX}"` });
+      s3.on(PutObjectCommand).resolves({
+        ETag: `"${MD5_HEX}"`,
+        ChecksumSHA256: Buffer.from(SHA256_HEX, 'hex').toString('base64'),
+      });
 
       // Act
       const result = await store().put(object({ ifNoneMatch: true }));
@@ -68,7 +70,7 @@ describe('createS3ArchiveStore', () => {
       expect(result).toEqual({
         outcome: 'created',
         verifiedBy: 'checksum',
-        proof: 'md5-etag',
+        proof: 's3-checksum',
         etag: MD5_HEX,
       });
       const input = s3.commandCalls(PutObjectCommand)[0]?.args[0].input;
@@ -77,12 +79,39 @@ describe('createS3ArchiveStore', () => {
         Key: object().key,
         ContentLength: BODY.length,
         ContentType: 'image/jpeg',
-        ContentMD5: MD5_BASE64,
-        ChecksumSHA256: Buffer.from(SHA256_HEX, 'hex').toString('base64'),
+        ChecksumAlgorithm: 'SHA256',
         IfNoneMatch: '*',
         Metadata: object().metadata,
       });
+      // The SDK computes the trailer over the bytes it sends; no MD5, no precomputed header.
+      expect(input?.ContentMD5).toBeUndefined();
+      expect(input?.ChecksumSHA256).toBeUndefined();
       expect(s3.commandCalls(HeadObjectCommand)).toHaveLength(0);
+    });
+
+    it('does not take an MD5-looking ETag as proof of a new write: it asks a HEAD', async () => {
+      // Prepare
+      s3.on(PutObjectCommand).resolves({ ETag: `"${MD5_HEX}"` });
+      s3.on(HeadObjectCommand).resolves({ ContentLength: BODY.length, Metadata: METADATA });
+
+      // Act
+      const result = store().put(object());
+
+      // Assess
+      await expect(result).rejects.toBeInstanceOf(VerificationFailedError);
+      expect(s3.commandCalls(HeadObjectCommand)).toHaveLength(1);
+    });
+
+    it('never retries a one-pass body: one PUT, then StorageUnavailableError', async () => {
+      // Prepare
+      s3.on(PutObjectCommand).rejects(s3Error('InternalError', 500));
+
+      // Act
+      const result = store().put(object({ oneShot: true }));
+
+      // Assess
+      await expect(result).rejects.toBeInstanceOf(StorageUnavailableError);
+      expect(s3.commandCalls(PutObjectCommand)).toHaveLength(1);
     });
 
     it('reports a 412 as exists', async () => {
@@ -225,7 +254,7 @@ describe('createS3ArchiveStore', () => {
       // Prepare
       s3.on(PutObjectCommand)
         .rejectsOnce(s3Error('BadDigest', 400))
-        .resolves({ ETag: `"${MD5_HEX}"` });
+        .resolves({ ChecksumSHA256: Buffer.from(SHA256_HEX, 'hex').toString('base64') });
 
       // Act
       const result = await store().put(object());

@@ -15,7 +15,6 @@ describe('readCliConfig', () => {
         region: 'us-east-1',
         forcePathStyle: true,
         credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-        checksumsWhenRequired: true,
       },
     });
   });
@@ -50,7 +49,7 @@ describe('readCliConfig', () => {
     expect(config).toEqual({
       bucket: 'prod',
       archivePrefix: 'media/',
-      s3: { region: 'eu-west-1', forcePathStyle: false, checksumsWhenRequired: false },
+      s3: { region: 'eu-west-1', forcePathStyle: false },
     });
     expect(() => readCliConfig({ local: false }, {})).toThrow(ConfigurationError);
     expect(() => readCliConfig({ local: true }, { TWILIO_ACCOUNT_SID: 'x' })).toThrow(

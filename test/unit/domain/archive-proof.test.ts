@@ -101,3 +101,50 @@ describe('deletableWith', () => {
     expect(deletableWith(undefined)).toBe(false);
   });
 });
+
+describe('provenStoredCopy of a one-pass write (size metadata, no sha256)', () => {
+  it("takes S3's full-object SHA-256 over exactly the size the metadata names", () => {
+    // Act
+    const proof = provenStoredCopy({
+      size: BYTES.length,
+      checksumSha256: SHA_B64,
+      checksumType: 'FULL_OBJECT',
+      metadata: { size: String(BYTES.length) },
+    });
+
+    // Assess
+    expect(proof).toEqual({
+      size: BYTES.length,
+      sha256Hex: SHA,
+      wholeBy: 'stored-copy',
+      s3: 's3-checksum',
+    });
+  });
+
+  it('refuses a short object, a composite checksum, no checksum, or no size metadata', () => {
+    // Act / Assess
+    const base = { checksumSha256: SHA_B64, metadata: { size: String(BYTES.length) } };
+    expect(provenStoredCopy({ ...base, size: BYTES.length - 1 })).toBeUndefined();
+    expect(
+      provenStoredCopy({ ...base, size: BYTES.length, checksumType: 'COMPOSITE' }),
+    ).toBeUndefined();
+    expect(
+      provenStoredCopy({ size: BYTES.length, etag: `"${MD5}"`, metadata: base.metadata }),
+    ).toBeUndefined();
+    expect(
+      provenStoredCopy({ size: BYTES.length, checksumSha256: SHA_B64, metadata: {} }),
+    ).toBeUndefined();
+  });
+
+  it("still compares a copy's metadata sha256 with S3's checksum when it has one", () => {
+    // Act / Assess
+    const other = createHash('sha256').update('other bytes').digest('hex');
+    expect(
+      provenStoredCopy({
+        size: BYTES.length,
+        checksumSha256: SHA_B64,
+        metadata: { sha256: other, size: String(BYTES.length) },
+      }),
+    ).toBeUndefined();
+  });
+});

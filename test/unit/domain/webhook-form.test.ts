@@ -53,9 +53,44 @@ describe('mediaJobsFromWebhook', () => {
         receivedAt: RECEIVED_AT,
         index,
         source: 'webhook',
+        message: {
+          media: [1, 2, 3].map((m, i) => ({
+            sid: testMediaSid(m),
+            contentType: ['image/jpeg', 'image/png', 'video/mp4'][i],
+          })),
+          numSegments: 1,
+          messagingServiceSid: fields.MessagingServiceSid,
+        },
       })),
     );
     for (const job of jobs) expect(parseMediaJob(serializeMediaJob(job))).toEqual(job);
+  });
+
+  it('carries the Body in the message only with archiveMessageBody', () => {
+    // Prepare
+    const fields = { ...threeMedia(), Body: 'Invoice attached, ünïcode ok' };
+
+    // Act
+    const without = mediaJobsFromWebhook(fields, options);
+    const withBody = mediaJobsFromWebhook(fields, { ...options, archiveMessageBody: true });
+
+    // Assess
+    expect(without.every((job) => job.message && !('body' in job.message))).toBe(true);
+    expect(withBody.map((job) => job.message?.body)).toEqual(Array(3).fill(fields.Body));
+    for (const job of withBody) expect(parseMediaJob(serializeMediaJob(job))).toEqual(job);
+  });
+
+  it('leaves out a malformed NumSegments or MessagingServiceSid instead of refusing the webhook', () => {
+    // Prepare
+    const fields = { ...threeMedia(), NumSegments: 'x', MessagingServiceSid: 'MGnope' };
+
+    // Act
+    const [job] = mediaJobsFromWebhook(fields, options);
+
+    // Assess
+    expect(job?.message).toEqual({
+      media: expect.any(Array),
+    });
   });
 
   it('makes no job for a text-only message', () => {

@@ -1,0 +1,209 @@
+import { archiveKeyFor, dayPrefix, utcDayParts } from './archive-key.ts';
+import type { JobMessage, MediaJob } from './media-job.ts';
+import { isAccountSid, isMediaSid, isMessageSid } from './sids.ts';
+
+/**
+ * The message record `{day}/{MessageSid}/message.json`: what the webhook said about a message,
+ * beside its media, so an auditor can show which message a file came with. Built from the
+ * webhook's own fields (no Twilio call) and the media as S3 holds them. One fact, one place: the
+ * record's key, shape and parser live here.
+ */
+
+export const MESSAGE_RECORD_SCHEMA = 'twilio-media-archiver/message-record';
+export const MESSAGE_RECORD_VERSION = 1;
+export const MESSAGE_RECORD_FILE = 'message.json';
+
+export interface RecordedMedia {
+  /** N of `MediaUrlN`. */
+  index: number;
+  mediaSid: string;
+  key: string;
+  contentType: string;
+  size: number;
+  /** Hex SHA-256 of the stored bytes. */
+  sha256: string;
+  /**
+   * What S3 itself confirmed (the proof rule of `archive-proof.ts`): `s3`, its own full-object
+   * `x-amz-checksum-sha256` read back (HEAD in checksum mode); `md5-etag`, the ETag of a
+   * single-part, non-KMS object equal to the MD5 the verified PUT carried (endpoints that keep no
+   * SHA-256), which ties these bytes to the SHA-256 written with that MD5.
+   */
+  sha256Source: 's3' | 'md5-etag';
+}
+
+export interface MessageRecord {
+  schema: typeof MESSAGE_RECORD_SCHEMA;
+  version: typeof MESSAGE_RECORD_VERSION;
+  accountSid: string;
+  messageSid: string;
+  messagingServiceSid?: string;
+  /** Webhooks announce incoming messages only. */
+  direction: 'inbound';
+  /** ISO-8601 UTC time the webhook reached us. */
+  receivedAt: string;
+  numMedia: number;
+  numSegments?: number;
+  /** Only with ARCHIVE_MESSAGE_BODY=true. */
+  body?: string;
+  /** Only with ARCHIVE_ADDRESSES=true. */
+  from?: string;
+  to?: string;
+  media: RecordedMedia[];
+}
+
+/** The job fields a record is built from: a webhook job that carries its message. */
+export type RecordableJob = MediaJob & { message: JobMessage };
+
+export const isRecordable = (job: MediaJob): job is RecordableJob => job.message !== undefined;
+
+/** `{prefix}{AC}/{YYYY}/{MM}/{DD}/{MessageSid}/` */
+export const messagePrefixFor = (
+  prefix: string,
+  job: Pick<MediaJob, 'accountSid' | 'messageSid' | 'receivedAt'>,
+): string => `${dayPrefix(prefix, job.accountSid, utcDayParts(job.receivedAt))}${job.messageSid}/`;
+
+export const messageRecordKeyFor = (
+  prefix: string,
+  job: Pick<MediaJob, 'accountSid' | 'messageSid' | 'receivedAt'>,
+): string => `${messagePrefixFor(prefix, job)}${MESSAGE_RECORD_FILE}`;
+
+/** The archive keys of every media the webhook announced, in `MediaUrlN` order. */
+export const announcedMediaKeys = (
+  prefix: string,
+  job: RecordableJob,
+): { index: number; mediaSid: string; key: string }[] =>
+  job.message.media.map((media, index) => ({
+    index,
+    mediaSid: media.sid,
+    key: archiveKeyFor(prefix, { ...job, mediaSid: media.sid, contentType: media.contentType }),
+  }));
+
+export const buildMessageRecord = (job: RecordableJob, media: RecordedMedia[]): MessageRecord => {
+  const record: MessageRecord = {
+    schema: MESSAGE_RECORD_SCHEMA,
+    version: MESSAGE_RECORD_VERSION,
+    accountSid: job.accountSid,
+    messageSid: job.messageSid,
+    direction: 'inbound',
+    receivedAt: job.receivedAt,
+    numMedia: job.message.media.length,
+    media: [...media].sort((a, b) => a.index - b.index),
+  };
+  if (job.message.messagingServiceSid) {
+    record.messagingServiceSid = job.message.messagingServiceSid;
+  }
+  if (job.message.numSegments !== undefined) record.numSegments = job.message.numSegments;
+  if (job.message.body !== undefined) record.body = job.message.body;
+  if (job.from !== undefined) record.from = job.from;
+  if (job.to !== undefined) record.to = job.to;
+  return record;
+};
+
+/** Stable bytes: the same record always serialises to the same checksum. */
+export const serializeMessageRecord = (record: MessageRecord): string =>
+  `${JSON.stringify(record, null, 2)}\n`;
+
+export class InvalidMessageRecordError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+const SHA256_HEX = /^[0-9a-f]{64}$/;
+const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
+const SERVICE_SID = /^MG[0-9a-fA-F]{32}$/;
+
+const count = (value: unknown, max: number) =>
+  Number.isInteger(value) && (value as number) >= 0 && (value as number) <= max;
+
+const parseMedia = (raw: unknown): RecordedMedia => {
+  const m = (raw ?? {}) as Record<string, unknown>;
+  if (!count(m.index, 9)) throw new InvalidMessageRecordError('bad media index');
+  if (!isMediaSid(m.mediaSid)) throw new InvalidMessageRecordError('bad mediaSid');
+  if (typeof m.key !== 'string' || !m.key.includes(m.mediaSid)) {
+    throw new InvalidMessageRecordError('bad media key');
+  }
+  if (typeof m.contentType !== 'string') throw new InvalidMessageRecordError('bad contentType');
+  if (!Number.isSafeInteger(m.size) || (m.size as number) < 0) {
+    throw new InvalidMessageRecordError('bad media size');
+  }
+  if (typeof m.sha256 !== 'string' || !SHA256_HEX.test(m.sha256)) {
+    throw new InvalidMessageRecordError('bad media sha256');
+  }
+  if (m.sha256Source !== 's3' && m.sha256Source !== 'md5-etag') {
+    throw new InvalidMessageRecordError('bad sha256Source');
+  }
+  return {
+    index: m.index as number,
+    mediaSid: m.mediaSid,
+    key: m.key,
+    contentType: m.contentType,
+    size: m.size as number,
+    sha256: m.sha256,
+    sha256Source: m.sha256Source,
+  };
+};
+
+/** Reads a stored record back; anything that is not a record of this schema throws. */
+export const parseMessageRecord = (text: string): MessageRecord => {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    throw new InvalidMessageRecordError('message record is not JSON');
+  }
+  const r = (raw ?? {}) as Record<string, unknown>;
+  if (r.schema !== MESSAGE_RECORD_SCHEMA || r.version !== MESSAGE_RECORD_VERSION) {
+    throw new InvalidMessageRecordError('not a message record of a known version');
+  }
+  if (!isAccountSid(r.accountSid)) throw new InvalidMessageRecordError('bad accountSid');
+  if (!isMessageSid(r.messageSid)) throw new InvalidMessageRecordError('bad messageSid');
+  if (r.direction !== 'inbound') throw new InvalidMessageRecordError('bad direction');
+  if (typeof r.receivedAt !== 'string' || !ISO_UTC.test(r.receivedAt)) {
+    throw new InvalidMessageRecordError('bad receivedAt');
+  }
+  if (!count(r.numMedia, 10)) throw new InvalidMessageRecordError('bad numMedia');
+  if (!Array.isArray(r.media)) throw new InvalidMessageRecordError('bad media');
+  const record: MessageRecord = {
+    schema: MESSAGE_RECORD_SCHEMA,
+    version: MESSAGE_RECORD_VERSION,
+    accountSid: r.accountSid,
+    messageSid: r.messageSid,
+    direction: 'inbound',
+    receivedAt: r.receivedAt,
+    numMedia: r.numMedia as number,
+    media: r.media.map(parseMedia),
+  };
+  if (r.messagingServiceSid !== undefined) {
+    if (typeof r.messagingServiceSid !== 'string' || !SERVICE_SID.test(r.messagingServiceSid)) {
+      throw new InvalidMessageRecordError('bad messagingServiceSid');
+    }
+    record.messagingServiceSid = r.messagingServiceSid;
+  }
+  if (r.numSegments !== undefined) {
+    if (!Number.isSafeInteger(r.numSegments) || (r.numSegments as number) < 0) {
+      throw new InvalidMessageRecordError('bad numSegments');
+    }
+    record.numSegments = r.numSegments as number;
+  }
+  for (const field of ['body', 'from', 'to'] as const) {
+    if (r[field] === undefined) continue;
+    if (typeof r[field] !== 'string') throw new InvalidMessageRecordError(`bad ${field}`);
+    record[field] = r[field];
+  }
+  return record;
+};
+
+/**
+ * Whether a record found at the key (a duplicate webhook's, or an earlier attempt's) vouches for
+ * the same media with the same checksums: then it is kept, never rewritten.
+ */
+export const sameMedia = (a: MessageRecord, b: MessageRecord): boolean =>
+  a.accountSid === b.accountSid &&
+  a.messageSid === b.messageSid &&
+  a.media.length === b.media.length &&
+  a.media.every((m, i) => {
+    const other = b.media[i];
+    return other?.mediaSid === m.mediaSid && other.size === m.size && other.sha256 === m.sha256;
+  });

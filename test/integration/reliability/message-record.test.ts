@@ -1,0 +1,281 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../../lib/cli/main.ts';
+import { parseMessageRecord } from '../../../lib/domain/message-record.ts';
+import type { SeededMessage, TwilioEmulator } from '../../../lib/local/twilio-emulator.ts';
+import { captureOutput } from '../../helpers/capture-stdout.ts';
+import { startTestStack } from '../../helpers/local-stack.ts';
+import { makeSeedMedia } from '../../helpers/media-fixtures.ts';
+import { attachS3AckLog, auditArchive, postWebhookFor, waitUntilSettled } from './audit.ts';
+
+const BODY = 'Claim 4711: photos of the damage attached';
+const FROM = '+14155550123';
+
+/** When the S3 client got each successful PutObject answer for a message record, by message SID. */
+const attachRecordAckLog = (s3: S3Client) => {
+  const acks = new Map<string, number>();
+  const conditions: unknown[] = [];
+  s3.middlewareStack.add(
+    (next, context) => async (args) => {
+      const result = await next(args);
+      const key = (args.input as { Key?: unknown }).Key;
+      if (context.commandName === 'PutObjectCommand' && String(key).endsWith('/message.json')) {
+        conditions.push((args.input as { IfNoneMatch?: unknown }).IfNoneMatch);
+      }
+      const sid =
+        typeof key === 'string' ? /\/(MM[0-9a-f]{32})\/message\.json$/.exec(key)?.[1] : undefined;
+      if (context.commandName === 'PutObjectCommand' && sid && !acks.has(sid))
+        acks.set(sid, Date.now());
+      return result;
+    },
+    { step: 'initialize', name: 'recordAckLog' },
+  );
+  return { acks, conditions };
+};
+
+const readRecord = async (s3: S3Client, bucket: string, key: string) => {
+  const answer = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  return parseMessageRecord(await (answer.Body?.transformToString() ?? ''));
+};
+
+const recordKeyOf = (accountSid: string, message: SeededMessage, day: string) =>
+  `media/${accountSid}/${day.replaceAll('-', '/')}/${message.sid}/message.json`;
+
+describe('message records and redaction through the local stack', () => {
+  let stack: Awaited<ReturnType<typeof startTestStack>>;
+  let emulator: TwilioEmulator;
+  let output: ReturnType<typeof captureOutput>;
+  let recordAcks: ReturnType<typeof attachRecordAckLog>;
+  let mediaAcks: ReturnType<typeof attachS3AckLog>;
+  let seed = 900;
+
+  const emulatorSha = new Map<string, string>();
+  const readArchiveKeys = async () =>
+    (await stack.s3Server.requestLog())
+      .filter((e) => e.method === 'PUT' && e.status === 200)
+      .map((e) => decodeURIComponent(e.path.replace(`/${stack.bucket}/`, '')));
+
+  const seedMessage = (sizes: number[], status?: string) => {
+    seed += 10;
+    const seeded = emulator.addMessage({
+      direction: 'inbound',
+      body: BODY,
+      ...(status ? { status } : {}),
+      media: sizes.map((size, n) =>
+        makeSeedMedia({ size, seed: seed + n, contentType: 'image/png' }),
+      ),
+    });
+    for (const media of seeded.media) emulatorSha.set(media.sid, media.sha256);
+    return seeded;
+  };
+
+  beforeAll(async () => {
+    output = captureOutput();
+    stack = await startTestStack(
+      {},
+      {
+        LOCAL_VISIBILITY_TIMEOUT: '1',
+        ARCHIVE_MESSAGE_BODY: 'true',
+        ARCHIVE_ADDRESSES: 'true',
+        REDACT_MESSAGE_BODY_AFTER_ARCHIVE: 'true',
+      },
+    );
+    if (!stack.emulator) throw new Error('demo mode expected');
+    emulator = stack.emulator;
+    recordAcks = attachRecordAckLog(stack.s3);
+    mediaAcks = attachS3AckLog(stack.s3);
+  });
+
+  let workDir: string;
+
+  afterAll(async () => {
+    await stack?.close();
+    output?.restore();
+    if (workDir) await rm(workDir, { recursive: true, force: true });
+  });
+
+  /** The CLI in this process, against the stack's s3rver (`--local`). */
+  const cli = async (args: string[]) => {
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    stdout.on('data', (chunk: Buffer) => out.push(chunk));
+    stderr.on('data', (chunk: Buffer) => err.push(chunk));
+    const code = await runCli(args, {
+      stdout,
+      stderr,
+      env: { LOCAL_S3_PORT: String(stack.s3Server.port), ARCHIVE_BUCKET: stack.bucket },
+      cwd: workDir,
+    });
+    return { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
+  };
+
+  it('writes the record with body and addresses, then redacts at Twilio only after its PUT was acknowledged', async () => {
+    // Prepare
+    const message = seedMessage([20_000, 3_000, 45_000]);
+    const day = new Date().toISOString().slice(0, 10);
+
+    // Act
+    await postWebhookFor(stack, message, { body: BODY, from: FROM });
+    await postWebhookFor(stack, message, { body: BODY, from: FROM });
+    await waitUntilSettled(stack, () => emulator.messageBody(message.sid) === '', {
+      what: 'the redaction',
+    });
+    const audit = await auditArchive(stack, message.media, mediaAcks);
+    const record = await readRecord(
+      stack.s3,
+      stack.bucket,
+      recordKeyOf(stack.accountSid, message, day),
+    );
+    const s3Log = await stack.s3Server.requestLog();
+
+    // Assess
+    expect(audit.archived).toBe(3);
+    expect(audit.strays).toBe(0);
+    expect(record).toMatchObject({ messageSid: message.sid, body: BODY, from: FROM, numMedia: 3 });
+    expect(record.media.map((m) => [m.mediaSid, m.size, m.sha256])).toEqual(
+      message.media.map((m) => [m.sid, m.size, m.sha256]),
+    );
+    const recordPuts = s3Log.filter(
+      (e) =>
+        e.method === 'PUT' && e.status === 200 && e.path.endsWith(`${message.sid}/message.json`),
+    );
+    // Every record write is create-only; s3rver ignores If-None-Match (S3 answers 412), so two
+    // jobs completing the message at the same moment may both write the same media list here.
+    expect(recordPuts.length).toBeGreaterThanOrEqual(1);
+    expect(recordAcks.conditions.length).toBe(recordPuts.length);
+    expect(recordAcks.conditions.every((c) => c === '*')).toBe(true);
+    const redactions = emulator.requests.filter(
+      (r) => r.method === 'POST' && r.path.endsWith(`/Messages/${message.sid}.json`),
+    );
+    expect(redactions.length).toBeGreaterThanOrEqual(1);
+    const ackedAt = recordAcks.acks.get(message.sid) ?? Number.POSITIVE_INFINITY;
+    const lastMediaAck = Math.max(
+      ...message.media.map((m) => Math.min(...(mediaAcks.get(m.sid) ?? [Infinity]))),
+    );
+    for (const redaction of redactions) {
+      expect(redaction.at).toBeGreaterThanOrEqual(ackedAt);
+      expect(redaction.at).toBeGreaterThanOrEqual(lastMediaAck);
+    }
+  });
+
+  it('a message Twilio still calls in progress (20009) is retried until the redaction succeeds', async () => {
+    // Prepare
+    const message = seedMessage([4_000], 'receiving');
+    setTimeout(() => emulator.setMessageStatus(message.sid, 'received'), 1_500);
+
+    // Act
+    await postWebhookFor(stack, message, { body: BODY });
+    await waitUntilSettled(stack, () => emulator.messageBody(message.sid) === '', {
+      what: 'the redaction after 20009',
+    });
+
+    // Assess
+    const answers = emulator.requests
+      .filter((r) => r.method === 'POST' && r.path.endsWith(`/Messages/${message.sid}.json`))
+      .map((r) => r.status);
+    expect(answers[0]).toBe(400);
+    expect(answers.at(-1)).toBe(200);
+  });
+
+  it('ls --message lists the record beside the media', async () => {
+    // Prepare
+    const message = seedMessage([1_500, 2_500]);
+    await postWebhookFor(stack, message, { body: BODY });
+    await waitUntilSettled(stack, () => emulator.messageBody(message.sid) === '', {
+      what: 'the record and redaction',
+    });
+    workDir = await mkdtemp(join(tmpdir(), 'export-test-'));
+
+    // Act
+    const listed = await cli(['ls', '--local', '--message', message.sid, '--json']);
+    const detailed = await cli(['ls', '--local', '--message', message.sid, '--details', '--json']);
+
+    // Assess
+    expect(listed.code).toBe(0);
+    const json = JSON.parse(listed.stdout);
+    expect(json.count).toBe(2);
+    expect(json.records).toHaveLength(1);
+    expect(json.records[0].key).toMatch(new RegExp(`/${message.sid}/message\\.json$`));
+    expect(json.records[0]).not.toHaveProperty('record');
+    expect(JSON.parse(detailed.stdout).records[0].record.body).toBe(BODY);
+  });
+
+  it('an export of the day unzips into files that sha256sum -c verifies', async () => {
+    // Prepare
+    const day = new Date().toISOString().slice(0, 10);
+    const zipPath = join(workDir, 'day.zip');
+    const unzipped = join(workDir, 'unzipped');
+
+    // Act
+    const exported = await cli([
+      'export',
+      '--local',
+      '--since',
+      day,
+      '--until',
+      day,
+      '-o',
+      'day.zip',
+    ]);
+    execFileSync('unzip', ['-q', zipPath, '-d', unzipped]);
+    const check = execFileSync('sha256sum', ['-c', 'SHA256SUMS'], {
+      cwd: unzipped,
+      encoding: 'utf8',
+    });
+    const manifest = JSON.parse(await readFile(join(unzipped, 'manifest.json'), 'utf8'));
+
+    // Assess
+    expect(exported.code).toBe(0);
+    const lines = check.trim().split('\n');
+    expect(lines.length).toBe(manifest.files.length + 1);
+    expect(lines.every((line) => line.endsWith(': OK'))).toBe(true);
+    const records = manifest.files.filter((f: { kind: string }) => f.kind === 'record');
+    const media = manifest.files.filter((f: { kind: string }) => f.kind === 'media');
+    expect(records.length).toBe(manifest.messages);
+    expect(media.length).toBeGreaterThanOrEqual(6);
+    for (const file of media) {
+      const seeded = emulatorSha.get(file.mediaSid);
+      if (seeded) expect(file.sha256).toBe(seeded);
+    }
+  });
+
+  it('an export refuses to overwrite, and a tampered object stops it with nothing left behind', async () => {
+    // Prepare
+    const day = new Date().toISOString().slice(0, 10);
+    const [anyMedia] = (await readArchiveKeys()).filter((key) => /ME[0-9a-f]{32}\./.test(key));
+    if (!anyMedia) throw new Error('no media archived');
+    const original = await stack.s3.send(
+      new GetObjectCommand({ Bucket: stack.bucket, Key: anyMedia }),
+    );
+    const bytes = Buffer.from(await (original.Body?.transformToByteArray() ?? new Uint8Array()));
+    bytes[0] = (bytes[0] ?? 0) ^ 0xff;
+    await stack.s3.send(
+      new PutObjectCommand({
+        Bucket: stack.bucket,
+        Key: anyMedia,
+        Body: bytes,
+        ContentType: original.ContentType,
+        Metadata: original.Metadata,
+      }),
+    );
+
+    // Act
+    const again = await cli(['export', '--local', '--date', day, '-o', 'day.zip']);
+    const tampered = await cli(['export', '--local', '--date', day, '-o', 'tampered.zip']);
+
+    // Assess
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('already exists');
+    expect(tampered.code).toBe(1);
+    expect(tampered.stderr).toContain('SHA-256 differs');
+    await expect(readFile(join(workDir, 'tampered.zip'))).rejects.toThrow();
+    await expect(readFile(join(workDir, 'tampered.zip.partial'))).rejects.toThrow();
+  });
+});

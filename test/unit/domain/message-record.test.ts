@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { InvalidJobError } from '../../../lib/domain/errors.ts';
+import { type MediaJob, parseMediaJob } from '../../../lib/domain/media-job.ts';
+import {
+  buildMessageRecord,
+  InvalidMessageRecordError,
+  messageRecordKeyFor,
+  parseMessageRecord,
+  type RecordableJob,
+  serializeMessageRecord,
+} from '../../../lib/domain/message-record.ts';
+import { TEST_ACCOUNT_SID, TEST_MESSAGE_SID, testMediaSid } from '../../helpers/twilio-webhook.ts';
+
+const job: RecordableJob = {
+  version: 1,
+  accountSid: TEST_ACCOUNT_SID,
+  messageSid: TEST_MESSAGE_SID,
+  mediaSid: testMediaSid(1),
+  contentType: 'image/jpeg',
+  receivedAt: '2025-12-31T23:59:59.999Z',
+  index: 0,
+  source: 'webhook',
+  to: '+15005550001',
+  message: { media: [{ sid: testMediaSid(1), contentType: 'image/jpeg' }], body: 'hi' },
+};
+const media = {
+  index: 0,
+  mediaSid: testMediaSid(1),
+  key: `media/${TEST_ACCOUNT_SID}/2025/12/31/${TEST_MESSAGE_SID}/${testMediaSid(1)}.jpg`,
+  contentType: 'image/jpeg',
+  size: 12,
+  sha256: 'a'.repeat(64),
+  sha256Source: 'md5-etag' as const,
+};
+
+describe('message record', () => {
+  it('sits beside its media under the received day and reads back as built', () => {
+    // Prepare
+    const record = buildMessageRecord(job, [media]);
+
+    // Act
+    const text = serializeMessageRecord(record);
+
+    // Assess
+    expect(messageRecordKeyFor('media/', job)).toBe(
+      `media/${TEST_ACCOUNT_SID}/2025/12/31/${TEST_MESSAGE_SID}/message.json`,
+    );
+    expect(parseMessageRecord(text)).toEqual(record);
+    expect(record).toMatchObject({ body: 'hi', to: '+15005550001', numMedia: 1 });
+    expect(record).not.toHaveProperty('from');
+  });
+
+  it.each([
+    ['not JSON', 'nope'],
+    ['another schema', '{"schema":"x","version":1}'],
+    ['a bad sha256', serializeMessageRecord(buildMessageRecord(job, [{ ...media, sha256: 'z' }]))],
+  ])('refuses %s', (_, text) => {
+    // Act / Assess
+    expect(() => parseMessageRecord(text)).toThrow(InvalidMessageRecordError);
+  });
+});
+
+describe('parseMediaJob with a message', () => {
+  const base = { ...job } as MediaJob;
+
+  it('refuses a message whose media list does not name the job at its index', () => {
+    // Prepare
+    const body = JSON.stringify({
+      ...base,
+      index: 0,
+      message: { media: [{ sid: testMediaSid(9), contentType: 'image/jpeg' }] },
+    });
+
+    // Act / Assess
+    expect(() => parseMediaJob(body)).toThrow(InvalidJobError);
+  });
+
+  it('refuses a non-string body', () => {
+    // Prepare
+    const body = JSON.stringify({ ...base, message: { ...job.message, body: 42 } });
+
+    // Act / Assess
+    expect(() => parseMediaJob(body)).toThrow(InvalidJobError);
+  });
+});
