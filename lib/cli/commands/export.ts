@@ -6,7 +6,7 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import yazl from 'yazl';
 import { parseFlags } from '../../backfill/cli-runtime.ts';
-import { MESSAGE_RECORD_FILE } from '../../domain/message-record.ts';
+import { MESSAGE_RECORD_FILE, parseMessageRecord } from '../../domain/message-record.ts';
 import { isAccountSid } from '../../domain/sids.ts';
 import { runArchiveCommand } from '../archive-command.ts';
 import type { ArchiveEntry } from '../archive-reader.ts';
@@ -168,7 +168,9 @@ export const run = (argv: readonly string[], io: CliIo): Promise<number> =>
       failed.catch(() => undefined);
       zip.on('error', (error: unknown) => fail(error));
 
-      const addMedia = (entry: ArchiveEntry) => {
+      // The record's digests were S3's at archive time: an object rewritten since then carries a
+      // checksum of its new bytes, so only the record can tell that it changed.
+      const addMedia = (entry: ArchiveEntry, recordedSha256: string | undefined) => {
         const file: ManifestFile = {
           path: entry.key.slice(prefix.length),
           key: entry.key,
@@ -189,7 +191,9 @@ export const run = (argv: readonly string[], io: CliIo): Promise<number> =>
                 if (media.contentType) file.contentType = media.contentType;
                 const check = verifying(file, {
                   ...(media.size !== undefined ? { size: media.size } : {}),
-                  ...(media.sha256 !== undefined ? { sha256: media.sha256 } : {}),
+                  ...((recordedSha256 ?? media.sha256) !== undefined
+                    ? { sha256: recordedSha256 ?? media.sha256 }
+                    : {}),
                 });
                 check.on('end', () => {
                   written += 1;
@@ -208,7 +212,8 @@ export const run = (argv: readonly string[], io: CliIo): Promise<number> =>
         );
       };
 
-      const addRecord = async (key: string, messageSid: string) => {
+      /** Adds the message record, if any; returns its SHA-256 per media SID. */
+      const addRecord = async (key: string, messageSid: string): Promise<Map<string, string>> => {
         let bytesOf: Buffer;
         try {
           const opened = await context.reader.open(key);
@@ -216,9 +221,12 @@ export const run = (argv: readonly string[], io: CliIo): Promise<number> =>
             await opened.body.toArray().then((chunks) => Buffer.concat(chunks)),
           );
         } catch (error) {
-          if (isNotFound(error)) return;
+          if (isNotFound(error)) return new Map();
           throw error;
         }
+        const recorded = new Map(
+          parseMessageRecord(bytesOf.toString('utf8')).media.map((m) => [m.mediaSid, m.sha256]),
+        );
         const file: ManifestFile = {
           path: key.slice(prefix.length),
           key,
@@ -230,6 +238,7 @@ export const run = (argv: readonly string[], io: CliIo): Promise<number> =>
         };
         files.push(file);
         zip.addBuffer(bytesOf, file.path);
+        return recorded;
       };
 
       const partial = `${target}.partial`;
@@ -247,8 +256,8 @@ export const run = (argv: readonly string[], io: CliIo): Promise<number> =>
             for (const [recordKey, entries] of byDirectory) {
               const messageSid = (entries[0] as ArchiveEntry).messageSid;
               messages.add(messageSid);
-              await addRecord(recordKey, messageSid);
-              for (const entry of entries) addMedia(entry);
+              const recorded = await addRecord(recordKey, messageSid);
+              for (const entry of entries) addMedia(entry, recorded.get(entry.mediaSid));
             }
           }
         }
