@@ -33,6 +33,10 @@ export const humanLogLine = (entry: Entry): string | undefined => {
         ' ',
       );
     }
+    case 'message record written':
+      return `message record → ${text(entry.key) ?? '?'}`;
+    case 'message record found':
+      return `message record already at ${text(entry.key) ?? '?'}`;
     case 'webhook refused':
       return `webhook refused (${String(entry.statusCode)}): ${reason ?? 'no reason'}`;
     default: {

@@ -41,6 +41,22 @@ describe('humanizeOutput (npm start quiet log mode)', () => {
     );
   });
 
+  it('names the message record by its key, written or found', () => {
+    // Prepare
+    const key = 'media/AC1/2026/12/01/MM1/message.json';
+    const written = line({
+      level: 'INFO',
+      message: 'message record written',
+      messageSid: 'MM1',
+      key,
+    });
+    const found = line({ level: 'INFO', message: 'message record found', messageSid: 'MM1', key });
+    // Act
+    const out = humanizeOutput(`${written}\n${found}\n`);
+    // Assess
+    expect(out).toBe(`message record → ${key}\nmessage record already at ${key}\n`);
+  });
+
   it('leaves lines that are not log entries alone', () => {
     expect(humanizeOutput('twilio-media-archiver — local stack\n{not json\n')).toBe(
       'twilio-media-archiver — local stack\n{not json\n',
