@@ -5,7 +5,13 @@ import { makeGif, makePdf, makePng } from '../lib/stand-ins/demo-media.ts';
 import { incomingMessageFields, postSignedWebhook } from '../lib/stand-ins/webhook-client.ts';
 
 const DEADLINE_MS = 60_000;
-const stack = await startEphemeralStack({ prefix: 'media-archiver-demo-' });
+// --keep: archive into the data directory `npm start` uses (LOCAL_DATA_DIR, default .local), with
+// its demo account, so `npm start` then `media-archive ls --local` and the browser show the media.
+const keep = process.argv.includes('--keep');
+const stack = await startEphemeralStack({
+  prefix: 'media-archiver-demo-',
+  ...(keep ? { keepIn: process.env.LOCAL_DATA_DIR?.trim() || '.local' } : {}),
+});
 const emulator = stack.emulator;
 const fail = async (reason: string): Promise<never> => {
   console.error(`demo: FAILED — ${reason}`);
@@ -61,8 +67,13 @@ const listArchive = async () => {
   const { Contents = [] } = await stack.s3.send(
     new ListObjectsV2Command({ Bucket: stack.bucket, Prefix: `media/${stack.accountSid}/` }),
   );
-  // Media only: the message records beside them are not media.
-  return Contents.filter((object) => !object.Key?.endsWith('/message.json'));
+  // Only this run's messages (with --keep the bucket holds earlier runs too), and media only: the
+  // message records beside them are not media.
+  return Contents.filter(
+    (object) =>
+      (object.Key?.includes(mms.sid) || object.Key?.includes(whatsapp.sid)) &&
+      !object.Key?.endsWith('/message.json'),
+  );
 };
 
 const started = Date.now();
@@ -98,5 +109,10 @@ for (const m of media) {
   );
 }
 console.log(`\ndemo: OK — ${media.length} media archived, verified and deleted at Twilio`);
+console.log(
+  keep
+    ? `demo: kept in ${stack.dataDir}/s3: npm start, then npx media-archive ls --local`
+    : 'demo: the archive was temporary; npm run demo -- --keep leaves it where npm start and ls --local find it',
+);
 await stack.close();
 process.exit(0);

@@ -84,6 +84,9 @@ export const runSoak = async (options: SoakOptions): Promise<SoakResult> => {
     prefix: 'media-archiver-soak-',
     env: {
       LOCAL_VISIBILITY_TIMEOUT: String(visibility),
+      // The soak exercises retries under faults: a deadline as short as the retry delay makes a
+      // stalled attempt give up in seconds (the stack's default is the deployed 120 s).
+      LOCAL_INVOCATION_TIMEOUT: String(visibility),
       ARCHIVER_CONCURRENCY: String(options.archiverConcurrency ?? 10),
     },
     hooks: {

@@ -4,9 +4,20 @@ import type { Day } from '../domain/utc-day.ts';
 import { MEDIA_SEARCH_DAYS } from '../use-cases/find-media.ts';
 import { parseDay, type RangeOptions } from './days.ts';
 import { UsageError } from './errors.ts';
+import { didYouMean } from './suggest.ts';
 
 export type CommandName = 'ls' | 'get' | 'url' | 'stats' | 'serve';
 export const COMMANDS: readonly CommandName[] = ['ls', 'get', 'url', 'stats', 'serve'];
+/** Every command `media-archive` knows, the operations (lib/cli/main.ts) included: for hints. */
+const ALL_COMMANDS = [
+  ...COMMANDS,
+  'help',
+  'backfill',
+  'reconcile',
+  'redrive',
+  'send-test',
+  'doctor',
+];
 
 export interface TargetOptions {
   local: boolean;
@@ -93,7 +104,11 @@ export const parseCommandLine = (argv: readonly string[]): ParsedCommand => {
   try {
     parsed = parse([...argv]);
   } catch (error) {
-    throw new UsageError((error as Error).message.split('\n', 1)[0] ?? 'bad arguments', context);
+    const message = (error as Error).message.split('\n', 1)[0] ?? 'bad arguments';
+    const unknown = /^Unknown option '(--?[\w-]+)'/.exec(message)?.[1];
+    const allowed = (context ? ALLOWED[context] : COMMON).map((name) => `--${name}`);
+    const hint = unknown ? didYouMean(unknown, allowed) : '';
+    throw new UsageError(`${message}${hint}`, context);
   }
   const { values, positionals, tokens } = parsed;
   const [first, ...rest] = positionals;
@@ -101,20 +116,26 @@ export const parseCommandLine = (argv: readonly string[]): ParsedCommand => {
   if (first === 'help') {
     const topic = rest[0];
     if (topic !== undefined && !isCommand(topic))
-      throw new UsageError(`unknown command "${topic}"`);
+      throw new UsageError(`unknown command "${topic}"${didYouMean(topic, ALL_COMMANDS)}`);
     return { command: 'help', topic: topic ?? 'main' };
   }
   if (first === undefined) {
     if (values.help) return { command: 'help', topic: 'main' };
     throw new UsageError('a command is required');
   }
-  if (!isCommand(first)) throw new UsageError(`unknown command "${first}"`);
+  if (!isCommand(first)) {
+    throw new UsageError(`unknown command "${first}"${didYouMean(first, ALL_COMMANDS)}`);
+  }
   const command = first;
   if (values.help) return { command: 'help', topic: command };
 
   for (const token of tokens) {
     if (token.kind === 'option' && !ALLOWED[command].includes(token.name as OptionName)) {
-      throw new UsageError(`${command} does not take ${token.rawName}`, command);
+      const hint = didYouMean(
+        token.rawName,
+        ALLOWED[command].map((name) => `--${name}`),
+      );
+      throw new UsageError(`${command} does not take ${token.rawName}${hint}`, command);
     }
   }
 

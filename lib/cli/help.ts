@@ -54,6 +54,7 @@ Commands:
              last reconcile run (--stage STAGE [--region REGION])
   export     write days of messages and media into a zip with SHA256SUMS and manifest.json
   hold       set (--release: clear) an Object Lock legal hold on a message or media
+  send-test  --local: archive a test message through the running local stack, end to end
 
 Run media-archive <command> --help for its options.
 
@@ -261,3 +262,13 @@ the dead-letter queue only once the media queue accepted it).
 Environment (AWS): DEAD_LETTER_QUEUE_URL, MEDIA_QUEUE_URL, the standard AWS credential chain.
 `,
 };
+
+/** The help as this shell would run it: `${VAR:-default}` replaced by the value in effect. */
+export const resolveHelp = (
+  text: string,
+  env: Readonly<Record<string, string | undefined>>,
+): string =>
+  text.replace(/\$\{(\w+):-([^}]*)\}/g, (_, name: string, fallback: string) => {
+    const value = env[name]?.trim();
+    return value ? value : fallback;
+  });

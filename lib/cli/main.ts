@@ -2,7 +2,7 @@ import { createArchiveReader } from '../adapters/s3/s3-archive-reader.ts';
 import { createS3Client } from '../compose/clients.ts';
 import { readCliConfig } from '../config/cli.ts';
 import { dayOf } from '../domain/utc-day.ts';
-import { type CommandName, type ParsedCommand, parseCommandLine } from './args.ts';
+import { type ParsedCommand, parseCommandLine } from './args.ts';
 import { run as runBackfill } from './commands/backfill.ts';
 import { run as runDoctor } from './commands/doctor.ts';
 import { run as runExport } from './commands/export.ts';
@@ -11,15 +11,24 @@ import { run as runHold } from './commands/hold.ts';
 import { runLs } from './commands/ls.ts';
 import { run as runReconcile } from './commands/reconcile.ts';
 import { run as runRedrive } from './commands/redrive.ts';
+import { run as runSendTest } from './commands/send-test.ts';
 import { runServe } from './commands/serve.ts';
 import { runStats } from './commands/stats.ts';
 import { runUrl } from './commands/url.ts';
 import type { CommandContext } from './context.ts';
 import { EXIT_OK, EXIT_USAGE, UsageError } from './errors.ts';
 import { describeFailure, type FailureContext } from './failure.ts';
-import { HELP } from './help.ts';
-import type { CliIo } from './io.ts';
-import { createProgress } from './progress.ts';
+import { HELP, resolveHelp } from './help.ts';
+import { createProgress, type StatusStream } from './progress.ts';
+
+export interface CliIo {
+  stdout: StatusStream;
+  stderr: StatusStream;
+  /** Defaults to the process environment (read by config.ts only). */
+  env?: Readonly<Record<string, string | undefined>>;
+  now?: () => Date;
+  cwd?: string;
+}
 
 const run = async (
   parsed: Exclude<ParsedCommand, { command: 'help' }>,
@@ -65,7 +74,12 @@ const OPERATIONS: Record<string, (argv: readonly string[], io: CliIo) => Promise
   hold: runHold,
   reconcile: runReconcile,
   redrive: runRedrive,
+  'send-test': runSendTest,
 };
+
+/** A usage error: one line and where the help is, so it does not scroll away under the help. */
+export const usageLine = (error: UsageError): string =>
+  `media-archive: ${error.message}\nsee \`media-archive ${error.command ? `${error.command} ` : ''}--help\`\n`;
 
 /** Runs one command line; resolves to the exit status (never throws, never exits the process). */
 export const runCli = async (
@@ -79,12 +93,11 @@ export const runCli = async (
     parsed = parseCommandLine(argv);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    const topic: CommandName | 'main' = (error.command as CommandName | undefined) ?? 'main';
-    io.stderr.write(`media-archive: ${error.message}\n\n${HELP[topic]}`);
+    io.stderr.write(usageLine(error));
     return EXIT_USAGE;
   }
   if (parsed.command === 'help') {
-    io.stdout.write(HELP[parsed.topic]);
+    io.stdout.write(resolveHelp(HELP[parsed.topic], io.env ?? process.env));
     return EXIT_OK;
   }
   const failure: FailureContext = { local: parsed.local };
@@ -93,7 +106,7 @@ export const runCli = async (
     return EXIT_OK;
   } catch (error) {
     if (error instanceof UsageError) {
-      io.stderr.write(`media-archive: ${error.message}\n\n${HELP[parsed.command]}`);
+      io.stderr.write(usageLine(new UsageError(error.message, parsed.command)));
       return EXIT_USAGE;
     }
     const { message, exitCode } = describeFailure(error, failure);

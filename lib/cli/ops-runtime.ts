@@ -11,6 +11,7 @@ import { CheckpointError } from '../use-cases/backfill/checkpoint.ts';
 import type { BackfillCounts } from '../use-cases/backfill/counts.ts';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './errors.ts';
 import { describeFailure, type FailureContext } from './failure.ts';
+import { resolveHelp } from './help.ts';
 import type { CliIo } from './io.ts';
 import { createProgress, type Progress } from './progress.ts';
 
@@ -45,11 +46,14 @@ export const parseCommandArgs = <T extends object>(
     args = parse();
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    io.stderr.write(`media-archive ${command}: ${error.message}\n\n${help}`);
+    // One line and where the help is: the full help would scroll the error away.
+    io.stderr.write(
+      `media-archive ${command}: ${error.message}\nsee \`media-archive ${command} --help\`\n`,
+    );
     return EXIT_USAGE;
   }
   if (args) return args;
-  io.stdout.write(help);
+  io.stdout.write(resolveHelp(help, io.env ?? process.env));
   return EXIT_OK;
 };
 

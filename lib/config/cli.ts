@@ -143,26 +143,52 @@ export interface BackfillConfig extends RedriveConfig {
  * with its CDN on LOCAL_TWILIO_CDN_PORT as the media origin unless TWILIO_MEDIA_ORIGINS is set.
  */
 export const readBackfillConfig = (
-  options: { local: boolean },
+  options: {
+    local: boolean;
+    /** The local emulator's own demo account (`.local/twilio-emulator.json`), when there is one. */
+    demoCredentials?: { accountSid: string; authToken: string };
+  },
   env: Env = process.env,
 ): BackfillConfig => {
   const cli = readCliConfig(options, env);
-  const emulated = options.local && optional(env, 'TWILIO_API_BASE_URL') === undefined;
-  const archiverEnv: Env = options.local
-    ? {
-        ...env,
-        ARCHIVE_BUCKET: cli.bucket,
-        S3_FORCE_PATH_STYLE: 'true',
-        TWILIO_API_BASE_URL:
-          optional(env, 'TWILIO_API_BASE_URL') ??
-          `http://127.0.0.1:${int(env, 'LOCAL_TWILIO_PORT', DEFAULT_LOCAL_TWILIO_PORT, 1, 65_535)}`,
-        ...(emulated && optional(env, 'TWILIO_MEDIA_ORIGINS') === undefined
-          ? {
-              TWILIO_MEDIA_ORIGINS: `http://127.0.0.1:${int(env, 'LOCAL_TWILIO_CDN_PORT', DEFAULT_LOCAL_TWILIO_CDN_PORT, 1, 65_535)}`,
-            }
-          : {}),
-      }
-    : env;
+  const demo = options.demoCredentials;
+  const configuredToken = optional(env, 'TWILIO_AUTH_TOKEN');
+  const hasOwnCredentials =
+    configuredToken !== undefined || optional(env, 'TWILIO_API_KEY_SECRET') !== undefined;
+  // Only the emulator's own demo account is sent to the emulator's port: real credentials never go
+  // in cleartext to whatever listens on 127.0.0.1 (they need TWILIO_API_BASE_URL, or go to Twilio).
+  const demoAccount =
+    demo !== undefined &&
+    (!hasOwnCredentials ||
+      (optional(env, 'TWILIO_ACCOUNT_SID') === demo.accountSid &&
+        configuredToken === demo.authToken));
+  const explicitApi = optional(env, 'TWILIO_API_BASE_URL');
+  const emulated = options.local && explicitApi === undefined && demoAccount;
+  const archiverEnv: Env = !options.local
+    ? env
+    : !emulated
+      ? {
+          ...env,
+          ARCHIVE_BUCKET: cli.bucket,
+          S3_FORCE_PATH_STYLE: 'true',
+          TWILIO_API_BASE_URL: explicitApi ?? 'https://api.twilio.com',
+        }
+      : {
+          ...env,
+          ...(demo && !hasOwnCredentials
+            ? { TWILIO_ACCOUNT_SID: demo.accountSid, TWILIO_AUTH_TOKEN: demo.authToken }
+            : {}),
+          ARCHIVE_BUCKET: cli.bucket,
+          S3_FORCE_PATH_STYLE: 'true',
+          TWILIO_API_BASE_URL:
+            optional(env, 'TWILIO_API_BASE_URL') ??
+            `http://127.0.0.1:${int(env, 'LOCAL_TWILIO_PORT', DEFAULT_LOCAL_TWILIO_PORT, 1, 65_535)}`,
+          ...(emulated && optional(env, 'TWILIO_MEDIA_ORIGINS') === undefined
+            ? {
+                TWILIO_MEDIA_ORIGINS: `http://127.0.0.1:${int(env, 'LOCAL_TWILIO_CDN_PORT', DEFAULT_LOCAL_TWILIO_CDN_PORT, 1, 65_535)}`,
+              }
+            : {}),
+        };
   return {
     ...readRedriveConfig(options, env),
     archiver: readArchiverConfig(archiverEnv),

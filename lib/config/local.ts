@@ -24,8 +24,10 @@ export interface LocalStackConfig {
   bucket: string;
   /** `undefined` = no credentials configured: run the built-in Twilio emulator (demo mode). */
   twilio?: { accountSid: string; apiBaseUrl: string };
-  /** Seconds a received job stays invisible before the poller's next try (Lambda: the queue's). */
+  /** Seconds a received job stays invisible before the poller's next try (the retry delay). */
   visibilityTimeoutSeconds: number;
+  /** LOCAL_INVOCATION_TIMEOUT; unset = the deployed archiver timeout (lib/config/local-constants.ts). */
+  invocationTimeoutSeconds?: number;
   /** The environment the Lambdas would see, minus what the stack itself wires. */
   env: Env;
 }
@@ -53,6 +55,10 @@ export const readLocalStackConfig = (env: Env = process.env): LocalStackConfig =
     ),
     env,
   };
+  const invocationTimeout = optional(env, 'LOCAL_INVOCATION_TIMEOUT');
+  if (invocationTimeout !== undefined) {
+    config.invocationTimeoutSeconds = int(env, 'LOCAL_INVOCATION_TIMEOUT', 0, 1, 900);
+  }
   if (hasCredentials) {
     config.twilio = {
       accountSid: accountSid(env),

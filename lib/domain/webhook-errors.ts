@@ -7,12 +7,30 @@ export abstract class WebhookError extends Error {
   abstract readonly statusCode: number;
   readonly expose = true;
   readonly headers?: Record<string, string>;
-  constructor(message: string, options?: ErrorOptions & { headers?: Record<string, string> }) {
+  /** Why, for the log only (the answer stays terse): never a token, signature, address or body. */
+  readonly logReason: string;
+  constructor(
+    message: string,
+    options?: ErrorOptions & { headers?: Record<string, string>; logReason?: string },
+  ) {
     super(message, options);
     this.name = new.target.name;
+    this.logReason = options?.logReason ?? message;
     if (options?.headers) this.headers = options.headers;
   }
 }
+
+/** The URL as it may be logged: without userinfo (a tunnel's basic auth). */
+const loggableUrl = (url: string): string => {
+  try {
+    const parsed = new URL(url);
+    parsed.username = '';
+    parsed.password = '';
+    return parsed.toString();
+  } catch {
+    return '(unparsable URL)';
+  }
+};
 
 /** Malformed input: not a form, bad SIDs, bad NumMedia, a media URL that is not this message's. */
 export class InvalidWebhookError extends WebhookError {
@@ -22,16 +40,24 @@ export class InvalidWebhookError extends WebhookError {
 /** Missing or wrong X-Twilio-Signature. */
 export class SignatureMismatchError extends WebhookError {
   readonly statusCode = 403;
-  constructor() {
-    super('Forbidden');
+  constructor(detail?: { signature: 'missing' | 'invalid'; checkedUrl: string }) {
+    super('Forbidden', {
+      logReason: !detail
+        ? 'X-Twilio-Signature missing or invalid'
+        : detail.signature === 'missing'
+          ? `X-Twilio-Signature missing (request for ${loggableUrl(detail.checkedUrl)})`
+          : `X-Twilio-Signature invalid for ${loggableUrl(detail.checkedUrl)}: wrong auth token, or Twilio calls another URL (set PUBLIC_WEBHOOK_URL to exactly the URL Twilio calls)`,
+    });
   }
 }
 
-/** Correctly signed, but for an account this deployment does not archive. */
+/** For an account this deployment does not archive (refused before the signature is checked). */
 export class ForeignAccountWebhookError extends WebhookError {
   readonly statusCode = 403;
-  constructor() {
-    super('Forbidden');
+  constructor(accountSid?: string) {
+    super('Forbidden', {
+      logReason: `webhook for an account not served${accountSid ? ` (${accountSid.slice(0, 34)})` : ''}: this deployment archives TWILIO_ACCOUNT_SID and the TWILIO_SUBACCOUNTS it allows`,
+    });
   }
 }
 

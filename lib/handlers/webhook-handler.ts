@@ -64,9 +64,18 @@ const webhookGuard = (): MiddlewareObj<WebhookEvent> => ({
 });
 
 // Reasons only: errors here never carry tokens, signatures, addresses or bodies.
-const logFailure = (error: { statusCode?: number; message?: string; name?: string }) => {
+const logFailure = (error: {
+  statusCode?: number;
+  message?: string;
+  name?: string;
+  logReason?: string;
+}) => {
   if (error.statusCode !== undefined && error.statusCode < 500) {
-    logger.warn('webhook refused', { statusCode: error.statusCode, reason: error.message });
+    logger.warn('webhook refused', {
+      statusCode: error.statusCode,
+      error: error.name,
+      reason: error.logReason ?? error.message,
+    });
   } else {
     logger.error('webhook failed', { error: error as Error });
   }

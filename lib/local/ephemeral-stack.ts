@@ -10,6 +10,8 @@ export interface EphemeralStackOptions {
   /** Overrides of the local-stack variables (e.g. `LOCAL_VISIBILITY_TIMEOUT`). */
   env?: Record<string, string>;
   hooks?: LocalStackHooks;
+  /** Keep the data here instead of a temp directory removed on close (`npm run demo -- --keep`). */
+  keepIn?: string;
 }
 
 /**
@@ -19,8 +21,10 @@ export interface EphemeralStackOptions {
 export const startEphemeralStack = async (
   options: EphemeralStackOptions,
 ): Promise<LocalStack & { dataDir: string }> => {
-  const dataDir = await mkdtemp(join(tmpdir(), options.prefix));
-  const removeData = () => rm(dataDir, { recursive: true, force: true });
+  const dataDir = options.keepIn ?? (await mkdtemp(join(tmpdir(), options.prefix)));
+  const removeData = async () => {
+    if (!options.keepIn) await rm(dataDir, { recursive: true, force: true });
+  };
   const config = readLocalStackConfig({
     LOCAL_S3_PORT: '0',
     LOCAL_SQS_PORT: '0',

@@ -1,3 +1,4 @@
+import { createServer as createNetServer } from 'node:net';
 import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { createS3Client, createSqsClient } from '../compose/clients.ts';
@@ -5,14 +6,18 @@ import { createArchiverDeps, createWebhookDeps } from '../compose/lambda.ts';
 import { readArchiverConfig, readWebhookConfig } from '../config/lambda.ts';
 import type { LocalStackConfig } from '../config/local.ts';
 import {
+  ARCHIVER_TIMEOUT_SECONDS,
+  LEGACY_WEBHOOK_PATH,
   LOCAL_AWS_CREDENTIALS,
   LOCAL_DEAD_LETTER_QUEUE,
   LOCAL_MAX_RECEIVE_COUNT,
   LOCAL_MEDIA_QUEUE,
   LOCAL_REGION,
+  WEBHOOK_PATH,
 } from '../config/local-constants.ts';
 import { type ArchiverDeps, createArchiverHandler } from '../handlers/archiver-handler.ts';
 import { createWebhookHandler } from '../handlers/webhook-handler.ts';
+import { loadDemoCredentials } from '../stand-ins/demo-credentials.ts';
 import { startFauxqsServer } from '../stand-ins/fauxqs-server.ts';
 import {
   type HttpApiHandler,
@@ -39,6 +44,10 @@ export interface LocalStack {
   queueUrl: string;
   deadLetterQueueUrl: string;
   accountSid: string;
+  /** Whether the archiver deletes at Twilio (with real credentials: false unless asked for). */
+  deleteAfterArchive: boolean;
+  /** PUBLIC_WEBHOOK_URL: the URL Twilio is given, which signatures are checked against. */
+  publicWebhookUrl?: string;
   /** Set in demo mode (no Twilio credentials configured). */
   emulator?: TwilioEmulator;
   /** The token that signs webhooks (demo mode: the emulator's). */
@@ -70,7 +79,25 @@ export class LocalPortInUseError extends Error {
   }
 }
 
+/**
+ * Fails fast when the port is taken. local-aws-sqs throws EADDRINUSE as an unhandled 'error'
+ * event with a stack trace instead of rejecting, so ask the kernel first (for every port alike).
+ */
+const assertPortFree = (port: number, variable: string): Promise<void> =>
+  port === 0
+    ? Promise.resolve()
+    : new Promise((resolve, reject) => {
+        const probe = createNetServer();
+        probe.once('error', (error: NodeJS.ErrnoException) =>
+          reject(error.code === 'EADDRINUSE' ? new LocalPortInUseError(port, variable) : error),
+        );
+        probe.listen({ port, host: '127.0.0.1', exclusive: true }, () =>
+          probe.close(() => resolve()),
+        );
+      });
+
 const withPortVariable = async <T>(variable: string, port: number, start: () => Promise<T>) => {
+  await assertPortFree(port, variable);
   try {
     return await start();
   } catch (error) {
@@ -138,8 +165,13 @@ export const startLocalStack = async (
     let emulator: TwilioEmulator | undefined;
     let twilioEnv: Record<string, string> = {};
     if (!config.twilio) {
+      await assertPortFree(config.twilioCdnPort, 'LOCAL_TWILIO_CDN_PORT');
+      const demoCredentials = hooks.emulator?.accountSid
+        ? {}
+        : await loadDemoCredentials(config.dataDir);
       emulator = await withPortVariable('LOCAL_TWILIO_PORT', config.twilioApiPort, () =>
         startTwilioEmulator({
+          ...demoCredentials,
           ...hooks.emulator,
           apiPort: config.twilioApiPort,
           cdnPort: config.twilioCdnPort,
@@ -175,6 +207,9 @@ export const startLocalStack = async (
     const { queueUrl, deadLetterQueueUrl } = await ensureQueues(sqs);
 
     const lambdaEnv = {
+      // A trial with a real account keeps every media at Twilio unless deletion is asked for: the
+      // local copy lives in a directory of the clone that one `rm -rf` loses.
+      ...(config.twilio ? { DELETE_AFTER_ARCHIVE: 'false' } : {}),
       // local-aws-sqs counts ChangeMessageVisibility as a receive, which would halve the
       // attempts before the DLQ; locally the poller's short visibility timeout is the backoff.
       RETRY_BACKOFF_SECONDS: '0',
@@ -207,6 +242,10 @@ export const startLocalStack = async (
       queueUrl,
       deadLetterQueueUrl,
       accountSid: webhookConfig.accountSid,
+      deleteAfterArchive: archiverConfig.deleteAfterArchive,
+      ...(webhookConfig.publicWebhookUrl
+        ? { publicWebhookUrl: webhookConfig.publicWebhookUrl }
+        : {}),
       authToken: webhookConfig.authTokens[0] as string,
       s3,
       sqs,
@@ -216,13 +255,13 @@ export const startLocalStack = async (
     const http: LocalHttpApi = await withPortVariable('PORT', config.httpPort, () =>
       startLocalHttpApi(
         // Only the webhook: the archive browser has its own port (lib/browser/local-route.ts).
-        { lambdas: { '/webhook': webhook } },
+        { lambdas: { [WEBHOOK_PATH]: webhook, [LEGACY_WEBHOOK_PATH]: webhook } },
         { port: config.httpPort },
       ),
     );
     closers.push(() => http.close());
     partial.httpBaseUrl = http.baseUrl;
-    partial.webhookUrl = `${http.baseUrl}/webhook`;
+    partial.webhookUrl = `${http.baseUrl}${WEBHOOK_PATH}`;
 
     const handler = archiver as unknown as SqsPollerOptions['handler'];
     const poller = startSqsPoller({
@@ -230,6 +269,7 @@ export const startLocalStack = async (
       queueUrl,
       handler: hooks.wrapArchiver ? hooks.wrapArchiver(handler) : handler,
       visibilityTimeoutSeconds: config.visibilityTimeoutSeconds,
+      invocationTimeoutSeconds: config.invocationTimeoutSeconds ?? ARCHIVER_TIMEOUT_SECONDS,
       ...hooks.poller,
     });
     // The poller must stop before the servers it talks to.

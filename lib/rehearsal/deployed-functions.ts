@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto';
 import { mkdir, realpath, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { GetObjectCommand, paginateListObjectsV2 } from '@aws-sdk/client-s3';
+import {
+  GetObjectCommand,
+  GetObjectLockConfigurationCommand,
+  paginateListObjectsV2,
+} from '@aws-sdk/client-s3';
 import type { TwilioEmulator } from '../stand-ins/twilio-emulator.ts';
 import type { DeployedFunction, StandInClients } from './deployment.ts';
 import { type FunctionName, REGION, SQS_HOST } from './expectations.ts';
@@ -72,6 +76,16 @@ export const checkArchived = async (
   emulator: TwilioEmulator,
   media: ReadonlyArray<{ sid: string; sha256: string; contentType: string }>,
 ) => {
+  const lock = await clients.s3
+    .send(new GetObjectLockConfigurationCommand({ Bucket: bucket }))
+    .then((answer) => answer.ObjectLockConfiguration?.Rule?.DefaultRetention)
+    .catch(() => undefined);
+  if (!lock) {
+    report.notShown(
+      'archive bucket Object Lock (GOVERNANCE, 1 day)',
+      'moto dropped ObjectLockEnabled/ObjectLockConfiguration',
+    );
+  }
   const keys: string[] = [];
   for await (const page of paginateListObjectsV2(
     { client: clients.s3 },
@@ -88,6 +102,15 @@ export const checkArchived = async (
     const object = await clients.s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
     const bytes = (await object.Body?.transformToByteArray()) ?? new Uint8Array();
     const deletion = emulator.deletion(item.sid);
+    // Without the bucket's lock there is nothing to prove here: the template test and the moto
+    // object-lock write test (test/integration/object-lock) cover it.
+    if (lock && object.ObjectLockMode === 'GOVERNANCE' && object.ObjectLockRetainUntilDate) {
+      report.pass(
+        `${item.sid} written under the default retention (GOVERNANCE until ${object.ObjectLockRetainUntilDate.toISOString()})`,
+      );
+    } else if (lock) {
+      report.fail(`media ${item.sid}`, 'no default retention on the archived object');
+    }
     if (sha256Hex(bytes) === item.sha256 && deletion) {
       report.pass(
         `${item.contentType} ${item.sid}: exact bytes in s3://${bucket}/${key}, then DELETE at Twilio`,

@@ -142,7 +142,17 @@ export const rehearse = async (options: RehearsalOptions = {}): Promise<Rehearsa
     };
     const deployStarted = performance.now();
     const deployOutput = await runOsls(
-      ['deploy', '--stage', stage, '--region', REGION, `--param=twilioAccountSid=${accountSid}`],
+      [
+        'deploy',
+        '--stage',
+        stage,
+        '--region',
+        REGION,
+        `--param=twilioAccountSid=${accountSid}`,
+        // A compliance deployment: every archived object must be accepted under a default retention.
+        '--param=objectLockMode=GOVERNANCE',
+        '--param=objectLockDays=1',
+      ],
       oslsEnv,
     );
     deploySeconds = (performance.now() - deployStarted) / 1000;

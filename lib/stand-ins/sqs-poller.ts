@@ -1,4 +1,5 @@
 import {
+  ChangeMessageVisibilityBatchCommand,
   DeleteMessageBatchCommand,
   type Message,
   ReceiveMessageCommand,
@@ -16,7 +17,13 @@ export interface SqsPollerOptions {
   handler: SqsHandler;
   functionName?: string;
   batchSize?: number;
+  /**
+   * Seconds a received job stays invisible: the delay before a failed job is tried again. An
+   * invocation that runs longer gets its batch hidden until its deadline (one heartbeat).
+   */
   visibilityTimeoutSeconds?: number;
+  /** The handler's deadline (Lambda: the function timeout), independent of the retry delay. */
+  invocationTimeoutSeconds?: number;
   waitTimeSeconds?: number;
   /** Batches in flight at once (Lambda's concurrency for this event source). */
   concurrency?: number;
@@ -80,6 +87,7 @@ export const startSqsPoller = (options: SqsPollerOptions): SqsPoller => {
     functionName = 'archiver',
     batchSize = 10,
     visibilityTimeoutSeconds = 30,
+    invocationTimeoutSeconds = visibilityTimeoutSeconds,
     waitTimeSeconds = 1,
     concurrency = 1,
     beforeDelete,
@@ -89,21 +97,56 @@ export const startSqsPoller = (options: SqsPollerOptions): SqsPoller => {
   const stats = { batches: 0, received: 0, deleted: 0, failedBatches: 0 };
   const abort = new AbortController();
 
+  // Lambda keeps a batch invisible for as long as the invocation may run. Here the receive hides it
+  // only for the short retry delay, so a slow invocation extends it once to its deadline. Only
+  // slow invocations pay for it: local-aws-sqs counts a visibility change as a receive.
+  const setVisibility = (records: SQSRecord[], seconds: number) =>
+    client
+      .send(
+        new ChangeMessageVisibilityBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: records.map((r, i) => ({
+            Id: String(i),
+            ReceiptHandle: r.receiptHandle,
+            VisibilityTimeout: seconds,
+          })),
+        }),
+      )
+      .then(() => undefined, onError);
+  const hideUntilDeadline = (event: SQSEvent) => {
+    const heartbeat = { extended: false, timer: undefined as NodeJS.Timeout | undefined };
+    if (invocationTimeoutSeconds <= visibilityTimeoutSeconds) return heartbeat;
+    heartbeat.timer = setTimeout(
+      () => {
+        heartbeat.extended = true;
+        void setVisibility(event.Records, invocationTimeoutSeconds + 1);
+      },
+      Math.max(0, visibilityTimeoutSeconds * 1000 - 500),
+    );
+    heartbeat.timer.unref();
+    return heartbeat;
+  };
+
   const handleBatch = async (messages: Message[]) => {
     const event: SQSEvent = { Records: messages.map((m) => toRecord(m, eventSourceARN)) };
     stats.batches += 1;
     stats.received += messages.length;
     let response: SQSBatchResponse | undefined;
+    const heartbeat = hideUntilDeadline(event);
     try {
       response = (await handler(
         event,
-        createLocalContext(functionName, visibilityTimeoutSeconds * 1000),
+        createLocalContext(functionName, invocationTimeoutSeconds * 1000),
       )) as SQSBatchResponse | undefined;
       await beforeDelete?.(event, response);
     } catch (error) {
       stats.failedBatches += 1;
       onError(error);
+      // An extended batch would otherwise wait for the whole deadline before its retry.
+      if (heartbeat.extended) await setVisibility(event.Records, visibilityTimeoutSeconds);
       return;
+    } finally {
+      clearTimeout(heartbeat.timer);
     }
     const failed = new Set((response?.batchItemFailures ?? []).map((f) => f.itemIdentifier));
     const known = new Set(event.Records.map((r) => r.messageId));
@@ -111,6 +154,12 @@ export const startSqsPoller = (options: SqsPollerOptions): SqsPoller => {
       // Lambda treats a response naming unknown records as a failure of the whole batch.
       stats.failedBatches += 1;
       return;
+    }
+    if (heartbeat.extended && failed.size > 0) {
+      await setVisibility(
+        event.Records.filter((r) => failed.has(r.messageId)),
+        visibilityTimeoutSeconds,
+      );
     }
     const done = event.Records.filter((r) => !failed.has(r.messageId));
     if (done.length === 0) return;

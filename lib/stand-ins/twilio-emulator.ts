@@ -145,6 +145,29 @@ export const startTwilioEmulator = async (
     return message;
   };
 
+  const addMessage = (seed: SeedMessage): SeededMessage => {
+    if (seed.accountSid !== undefined && seed.accountSid !== accountSid) {
+      subaccountOf(seed.accountSid);
+    }
+    const message = ctx.store.add(seed);
+    return {
+      sid: message.sid,
+      media: message.media.map((media) => {
+        const path = mediaResourcePath(message.accountSid, message.sid, media.sid);
+        return {
+          sid: media.sid,
+          messageSid: message.sid,
+          contentType: media.contentType,
+          size: media.body.length,
+          sha256: media.sha256,
+          path,
+          url: `${api.baseUrl}${path}`,
+        };
+      }),
+    };
+  };
+  ctx.seed = addMessage;
+
   return {
     apiBaseUrl: api.baseUrl,
     cdnBaseUrl: cdn.baseUrl,
@@ -152,27 +175,7 @@ export const startTwilioEmulator = async (
     accountSid,
     authToken,
     apiKey,
-    addMessage(seed: SeedMessage): SeededMessage {
-      if (seed.accountSid !== undefined && seed.accountSid !== accountSid) {
-        subaccountOf(seed.accountSid);
-      }
-      const message = ctx.store.add(seed);
-      return {
-        sid: message.sid,
-        media: message.media.map((media) => {
-          const path = mediaResourcePath(message.accountSid, message.sid, media.sid);
-          return {
-            sid: media.sid,
-            messageSid: message.sid,
-            contentType: media.contentType,
-            size: media.body.length,
-            sha256: media.sha256,
-            path,
-            url: `${api.baseUrl}${path}`,
-          };
-        }),
-      };
-    },
+    addMessage,
     addPhoneNumber(seed) {
       const record = phoneNumberRecord(seed);
       ctx.phoneNumbers.push(record);

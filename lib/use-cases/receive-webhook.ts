@@ -1,5 +1,6 @@
 import type { WebhookConfig } from '../config/lambda.ts';
 import type { MediaJob } from '../domain/media-job.ts';
+import { isAccountSid } from '../domain/sids.ts';
 import { isValidTwilioSignature } from '../domain/twilio-signature.ts';
 import { ForeignAccountWebhookError, SignatureMismatchError } from '../domain/webhook-errors.ts';
 import { mediaJobsFromWebhook, singleField, type WebhookFields } from '../domain/webhook-form.ts';
@@ -50,12 +51,20 @@ export const receiveWebhook = async (
       signature: request.signature,
     });
   const tokens = await tokensFor(false);
-  if (tokens === undefined) throw new ForeignAccountWebhookError();
+  if (tokens === undefined) {
+    // Only a SID-shaped value is named in the log: the field is the caller's text.
+    throw new ForeignAccountWebhookError(isAccountSid(accountSid) ? accountSid : undefined);
+  }
   if (!validWith(tokens)) {
     // One more try only when a forced lookup learned a token not tried yet (a rotation).
     const refreshed = accountSid === config.accountSid ? undefined : await tokensFor(true);
     const fresh = refreshed?.filter((token) => !tokens.includes(token)) ?? [];
-    if (fresh.length === 0 || !validWith(fresh)) throw new SignatureMismatchError();
+    if (fresh.length === 0 || !validWith(fresh)) {
+      throw new SignatureMismatchError({
+        signature: request.signature ? 'invalid' : 'missing',
+        checkedUrl: request.url,
+      });
+    }
   }
   const jobs = mediaJobsFromWebhook(request.fields, {
     receivedAt,

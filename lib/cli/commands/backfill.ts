@@ -5,6 +5,7 @@ import { archiveKeyFor } from '../../domain/archive-key.ts';
 import type { MediaJob } from '../../domain/media-job.ts';
 import { isAccountSid } from '../../domain/sids.ts';
 import { dayOf } from '../../domain/utc-day.ts';
+import { localDemoCredentials } from '../../stand-ins/demo-credentials.ts';
 import {
   configForAccount,
   type ServedAccount,
@@ -130,7 +131,10 @@ export const run = async (
   return runOpsCommand('backfill', io, args.local, async (run) => {
     const { failure, progress } = run;
     const interrupt = run.own(interruptSignal(io));
-    const config = readBackfillConfig({ local: args.local }, io.env);
+    const config = readBackfillConfig(
+      { local: args.local, ...(await localDemoCredentials(args.local, io.env)) },
+      io.env,
+    );
     const s3 = openArchiveS3(run, config);
     const accounts = await servedAccounts(
       config.archiver,

@@ -7,8 +7,7 @@ import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from '../errors.ts';
 import { HELP } from '../help.ts';
 import type { CliIo } from '../io.ts';
 import { parseCommandArgs, runOpsCommand } from '../ops-runtime.ts';
-
-/** serverless.yml's `service`: the stack is `${service}-${stage}`. */
+import { distance } from '../suggest.ts';
 
 const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
@@ -18,23 +17,6 @@ const OPTIONS = {
   'reconcile-max-age': { type: 'string' },
   json: { type: 'boolean' },
 } as const;
-
-/** Edit distance, for "did you mean" on a mistyped option. */
-const distance = (a: string, b: string): number => {
-  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i += 1) {
-    const current = [i];
-    for (let j = 1; j <= b.length; j += 1) {
-      current[j] = Math.min(
-        (previous[j] ?? 0) + 1,
-        (current[j - 1] ?? 0) + 1,
-        (previous[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
-      );
-    }
-    previous = current;
-  }
-  return previous[b.length] ?? 0;
-};
 
 export const suggestOption = (raw: string): string | undefined => {
   const name = raw.replace(/^-+/, '').split('=', 1)[0] ?? '';

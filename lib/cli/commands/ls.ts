@@ -119,6 +119,14 @@ export const runLs = async (options: LsOptions, context: CommandContext): Promis
         }
       : { media };
     await writeLine(stdout, JSON.stringify({ ...listed, count, bytes }, null, 2));
+  } else if (count === 0 && !options.message) {
+    // On stderr: stdout stays a clean (empty) listing for scripts.
+    const days = [...resolveDays(options.range, context.today, 1)].sort();
+    const window =
+      days.length === 1 ? `${days[0]}` : `${days[0]} .. ${days.at(-1)} (${days.length} days)`;
+    stderr.write(
+      `no media archived on ${window} (UTC days) in s3://${context.bucket}; try --days 7 or --date YYYY-MM-DD\n`,
+    );
   } else if (stderr.isTTY) {
     stderr.write(`${count} media, ${formatBytes(bytes)}\n`);
   }

@@ -7,6 +7,7 @@ import {
 import { readBackfillConfig } from '../../config/cli.ts';
 import { isAccountSid } from '../../domain/sids.ts';
 import type { JobQueue } from '../../ports/pipeline.ts';
+import { localDemoCredentials } from '../../stand-ins/demo-credentials.ts';
 import { configForAccount, servedAccounts } from '../../use-cases/backfill/accounts.ts';
 import { reconcile, reconcileWindow } from '../../use-cases/reconcile.ts';
 import { EXIT_OK, UsageError } from '../errors.ts';
@@ -56,7 +57,13 @@ export const run = async (
   return runOpsCommand('reconcile', io, values.local ?? false, async (run) => {
     const { progress } = run;
     const interrupt = run.own(interruptSignal(io));
-    const config = readBackfillConfig({ local: values.local ?? false }, io.env);
+    const config = readBackfillConfig(
+      {
+        local: values.local ?? false,
+        ...(await localDemoCredentials(values.local ?? false, io.env)),
+      },
+      io.env,
+    );
     const s3 = openArchiveS3(run, config);
     const queue: JobQueue = values['dry-run']
       ? // Counted by reconcile's own sink; nothing leaves the process.

@@ -6,8 +6,9 @@ import { delay, parseBasicAuth, resetConnection, sameSecret, sendJson } from './
 import { phoneNumberJson } from './inbound-config.ts';
 import { InvalidQueryError, paginate, parsePageRequest } from './paging.ts';
 import { mediaJson, messageJson, notFound, rfc2822, twilioError } from './representations.ts';
+import { SEED_PATH, SeedTooLargeError, seedFromRequest } from './seed-handler.ts';
 import { randomSid } from './sids.ts';
-import { isInFlight, type MessageRecord } from './store.ts';
+import { isInFlight, type MessageRecord, SeedError } from './store.ts';
 import type { RequestLogEntry } from './types.ts';
 
 type LogFields = Omit<RequestLogEntry, 'seq' | 'at' | 'status'>;
@@ -97,11 +98,15 @@ const accountOfPath = (ctx: EmulatorContext, sid: string | undefined): string | 
 export const createApiHandler =
   (ctx: EmulatorContext) =>
   async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    // Only a redaction (POST of a Message) has a body the emulator reads.
-    let form: URLSearchParams | undefined;
-    if (req.method === 'POST') form = await readForm(req);
-    else req.resume();
     const url = new URL(req.url ?? '/', 'http://api.local');
+    // Seeding reads its own JSON body once authenticated; of the rest only a redaction (POST of a
+    // Message) has a body the emulator reads.
+    const seeding = url.pathname === SEED_PATH && req.method === 'POST' && ctx.seed !== undefined;
+    let form: URLSearchParams | undefined;
+    if (!seeding) {
+      if (req.method === 'POST') form = await readForm(req);
+      else req.resume();
+    }
     const fields: LogFields = {
       origin: 'api',
       method: req.method ?? 'GET',
@@ -136,6 +141,18 @@ export const createApiHandler =
       return;
     }
     fields.authorizedAs = authorizedAs;
+
+    // Before the fault draw: seeding is the test harness, not the Twilio API under test.
+    if (seeding && ctx.seed) {
+      try {
+        answer(201, await seedFromRequest(req, ctx.seed));
+      } catch (error) {
+        if (error instanceof SeedTooLargeError) answer(413, twilioError(413, 21617, error.message));
+        else if (error instanceof SeedError) answer(400, twilioError(400, 20001, error.message));
+        else throw error;
+      }
+      return;
+    }
 
     const fault = drawFault(ctx.random, ctx.faults);
     if (fault?.kind === 'throttle') {

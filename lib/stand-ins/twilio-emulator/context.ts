@@ -1,7 +1,14 @@
 import type { createCdnSigner } from './cdn-signer.ts';
 import type { MessagingServiceRecord, PhoneNumberRecord } from './inbound-config.ts';
 import type { EmulatorStore } from './store.ts';
-import type { FaultProfile, LatencyProfile, RequestLogEntry, SubaccountRecord } from './types.ts';
+import type {
+  FaultProfile,
+  LatencyProfile,
+  RequestLogEntry,
+  SeededMessage,
+  SeedMessage,
+  SubaccountRecord,
+} from './types.ts';
 
 /** What both origins share; the mutable profiles are read per request so knobs apply at once. */
 export interface EmulatorContext {
@@ -21,6 +28,8 @@ export interface EmulatorContext {
   messagingBaseUrl: string;
   phoneNumbers: PhoneNumberRecord[];
   messagingServices: MessagingServiceRecord[];
+  /** Set once the API origin listens: what `POST /emulator/Messages` calls. */
+  seed?: (seed: SeedMessage) => SeededMessage;
   /** Appends to the request log with the next global seq; call when the answer is decided. */
   log(entry: Omit<RequestLogEntry, 'seq' | 'at'>): RequestLogEntry;
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
@@ -20,6 +20,10 @@ import { type ArchiverConfig, readArchiverConfig } from '../../../lib/config/lam
 import { archiveKeyFor } from '../../../lib/domain/archive-key.ts';
 import { type MediaJob, parseMediaJob, serializeMediaJob } from '../../../lib/domain/media-job.ts';
 import { createArchiverHandler } from '../../../lib/handlers/archiver-handler.ts';
+import {
+  DEMO_CREDENTIALS_FILE,
+  localDemoCredentials,
+} from '../../../lib/stand-ins/demo-credentials.ts';
 import { startFauxqsServer } from '../../../lib/stand-ins/fauxqs-server.ts';
 import type { LocalS3Server } from '../../../lib/stand-ins/s3-server.ts';
 import { startSqsPoller } from '../../../lib/stand-ins/sqs-poller.ts';
@@ -169,7 +173,17 @@ describe('backfill, reconcile and redrive against the emulator, fauxqs (S3) and 
       LOCAL_SQS_PORT: String(sqsServer.port),
       LOCAL_TWILIO_PORT: new URL(emulator.apiBaseUrl).port,
       LOCAL_TWILIO_CDN_PORT: new URL(emulator.cdnBaseUrl).port,
+      LOCAL_DATA_DIR: dataDir,
     };
+    // As npm start does: the emulator's demo account in the data dir, the one --local may use.
+    await writeFile(
+      join(dataDir, DEMO_CREDENTIALS_FILE),
+      JSON.stringify({
+        accountSid: emulator.accountSid,
+        authToken: emulator.authToken,
+        apiKey: emulator.apiKey,
+      }),
+    );
 
     const random = seededRandom(2025);
     for (let n = 0; n < MESSAGES; n += 1) {
@@ -263,7 +277,10 @@ describe('backfill, reconcile and redrive against the emulator, fauxqs (S3) and 
   it('resumes an interrupted run from its checkpoint and ends with the same set, no duplicates', async () => {
     // Prepare
     const cwd = join(dataDir, 'run2');
-    const config = readBackfillConfig({ local: true }, env).archiver;
+    const config = readBackfillConfig(
+      { local: true, ...(await localDemoCredentials(true, env)) },
+      env,
+    ).archiver;
     const run = {
       accountSid: config.accountSid,
       since: DAYS[0] as string,
@@ -327,7 +344,10 @@ describe('backfill, reconcile and redrive against the emulator, fauxqs (S3) and 
 
   it('retries listing pages Twilio throttles with 429', async () => {
     // Prepare
-    const config = readBackfillConfig({ local: true }, env).archiver;
+    const config = readBackfillConfig(
+      { local: true, ...(await localDemoCredentials(true, env)) },
+      env,
+    ).archiver;
     const day = DAYS[2] as string;
     const expected = new Set(
       corpus
@@ -373,7 +393,10 @@ describe('backfill, reconcile and redrive against the emulator, fauxqs (S3) and 
 
   it('enqueues nothing on a second run once the archive holds what the first run enqueued', async () => {
     // Prepare: the archiver's effect on S3 (an object at each job's key) for every missing media.
-    const config = readBackfillConfig({ local: true }, env).archiver;
+    const config = readBackfillConfig(
+      { local: true, ...(await localDemoCredentials(true, env)) },
+      env,
+    ).archiver;
     const jobs: MediaJob[] = [];
     await backfill(
       {
@@ -483,7 +506,10 @@ describe('backfill, reconcile and redrive against the emulator, fauxqs (S3) and 
     it('redrive lists dead-lettered jobs with their reasons, moves them back, and they archive', async () => {
       // Prepare: three of the lost media's jobs dead-lettered by the archiver's own adapter.
       const deadLetter = createSqsDeadLetter({ client: sqs, queueUrl: dlqUrl });
-      const config = readBackfillConfig({ local: true }, env).archiver;
+      const config = readBackfillConfig(
+        { local: true, ...(await localDemoCredentials(true, env)) },
+        env,
+      ).archiver;
       const jobs: MediaJob[] = [];
       await backfill(
         {

@@ -426,14 +426,15 @@ describe('media-archive CLI against fauxqs (S3)', () => {
       expect(result.stderr).toContain('is the local stack running');
     });
 
-    it('answers a usage error with exit 64 and the help', async () => {
+    it('answers a usage error with exit 64 and where the help is', async () => {
       // Act
       const result = await cli(['ls', '--date', '2025-02-30']);
 
       // Assess
       expect(result.code).toBe(64);
       expect(result.stderr).toContain('--date must be a date YYYY-MM-DD');
-      expect(result.stderr).toContain('Usage: media-archive ls');
+      expect(result.stderr).toContain('see `media-archive ls --help`');
+      expect(result.stderr).not.toContain('Usage: media-archive ls');
     });
 
     it.each(['ls', 'get', 'url', 'stats'])('prints help for %s', async (command) => {

@@ -37,6 +37,8 @@ describe('a main account and its subaccounts in one deployment', () => {
       LOCAL_SQS_PORT: new URL(stack.sqsEndpoint).port,
       LOCAL_TWILIO_PORT: new URL(emulator.apiBaseUrl).port,
       LOCAL_TWILIO_CDN_PORT: new URL(emulator.cdnBaseUrl).port,
+      // Where the stack keeps its demo account: --local sends only that one to the emulator's port.
+      LOCAL_DATA_DIR: stack.dataDir,
     };
   };
 

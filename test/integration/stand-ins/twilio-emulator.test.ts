@@ -626,6 +626,70 @@ describe('startTwilioEmulator faults', () => {
   });
 });
 
+describe('emulator seeding endpoint (POST /emulator/Messages)', () => {
+  it('adds a message with the demo credentials only', async () => {
+    // Prepare
+    const emulator = await startTwilioEmulator();
+    const seed = (user: string, password: string) =>
+      fetch(`${emulator.apiBaseUrl}/emulator/Messages`, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({
+          media: [{ contentType: 'image/gif', base64: Buffer.from('GIF89a').toString('base64') }],
+        }),
+      });
+    try {
+      // Act
+      const refused = await seed(emulator.accountSid, 'f'.repeat(32));
+      const accepted = await seed(emulator.accountSid, emulator.authToken);
+      const message = (await accepted.json()) as { sid: string; media: { sid: string }[] };
+
+      // Assess
+      expect(refused.status).toBe(401);
+      expect(accepted.status).toBe(201);
+      expect(message.media).toHaveLength(1);
+      expect(emulator.hasMedia(message.media[0]?.sid as string)).toBe(true);
+    } finally {
+      await emulator.close();
+    }
+  });
+
+  it("seeds into the main account, and a subaccount's token may not seed", async () => {
+    // Prepare
+    const emulator = await startTwilioEmulator({ subaccounts: [{}] });
+    const sub = emulator.subaccounts[0] as { sid: string; authToken: string };
+    const seed = (user: string, password: string) =>
+      fetch(`${emulator.apiBaseUrl}/emulator/Messages`, {
+        method: 'POST',
+        headers: {
+          authorization: `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({
+          media: [{ contentType: 'image/gif', base64: Buffer.from('GIF89a').toString('base64') }],
+        }),
+      });
+    try {
+      // Act
+      const bySubaccount = await seed(sub.sid, sub.authToken);
+      const accepted = await seed(emulator.apiKey.sid, emulator.apiKey.secret);
+      const message = (await accepted.json()) as { sid: string; media: { path: string }[] };
+
+      // Assess
+      expect(bySubaccount.status).toBe(401);
+      expect(accepted.status).toBe(201);
+      expect(message.media[0]?.path).toMatch(
+        new RegExp(`^/2010-04-01/Accounts/${emulator.accountSid}/Messages/${message.sid}/Media/ME`),
+      );
+    } finally {
+      await emulator.close();
+    }
+  });
+});
+
 describe('startTwilioEmulator inbound configuration', () => {
   let emulator: TwilioEmulator;
   const webhookUrl = 'https://example.execute-api.us-east-1.amazonaws.com/twilio/messages';

@@ -28,7 +28,7 @@ describe('runCli', () => {
     expect(stderr.text()).toBe('');
   });
 
-  it('answers a usage error with the message and the command help on stderr, exit 64', async () => {
+  it('answers a usage error with one line and where the help is on stderr, exit 64', async () => {
     // Prepare
     const stdout = capture();
     const stderr = capture();
@@ -43,8 +43,32 @@ describe('runCli', () => {
     // Assess
     expect(code).toBe(64);
     expect(stderr.text()).toMatch(/^media-archive: "nope" is neither a media SID/);
-    expect(stderr.text()).toContain('Usage: media-archive url');
+    expect(stderr.text()).toBe(
+      'media-archive: "nope" is neither a media SID (ME…) nor an object key\nsee `media-archive url --help`\n',
+    );
     expect(stdout.text()).toBe('');
+  });
+
+  it.each([
+    [['lss'], 'unknown command "lss" (did you mean "ls"?)', 'media-archive --help'],
+    [
+      ['sendtest'],
+      'unknown command "sendtest" (did you mean "send-test"?)',
+      'media-archive --help',
+    ],
+    [['ls', '--dayz', '3'], '(did you mean "--days"?)', 'media-archive ls --help'],
+    [['stats', '--message', 'MM1'], 'stats does not take --message', 'media-archive stats --help'],
+  ])('suggests what was meant for %j', async (argv, message, help) => {
+    // Prepare
+    const stderr = capture();
+    // Act
+    const code = await runCli(argv, { stdout: capture().stream, stderr: stderr.stream, env: {} });
+    // Assess
+    expect(code).toBe(64);
+    const lines = stderr.text().trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    expect(lines[0]).toContain(message);
+    expect(lines[1]).toBe(`see \`${help}\``);
   });
 
   it('fails in one line when ARCHIVE_BUCKET is missing outside --local', async () => {

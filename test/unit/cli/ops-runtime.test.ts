@@ -52,7 +52,9 @@ describe('ops runtime', () => {
     expect(helpCode).toBe(0);
     expect(asked.out()).toBe(help);
     expect(usageCode).toBe(64);
-    expect(wrong.err()).toBe(`media-archive thing: --days must be a number\n\n${help}`);
+    expect(wrong.err()).toBe(
+      'media-archive thing: --days must be a number\nsee `media-archive thing --help`\n',
+    );
     expect(args).toEqual({ days: 3 });
   });
 

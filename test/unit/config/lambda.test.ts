@@ -190,10 +190,40 @@ describe('readBackfillConfig media origins', () => {
 
   it("--local against the emulator: the emulator's CDN port is the media origin", () => {
     // Act
-    const config = readBackfillConfig({ local: true }, { ...env, LOCAL_TWILIO_CDN_PORT: '5011' });
+    const config = readBackfillConfig(
+      { local: true, demoCredentials: { accountSid: ACCOUNT, authToken: 'token' } },
+      { ...env, LOCAL_TWILIO_CDN_PORT: '5011' },
+    );
 
     // Assess
     expect(config.archiver.twilioMediaOrigins).toEqual(['http://127.0.0.1:5011']);
+  });
+
+  it("--local with no credentials configured: the emulator's own demo account", () => {
+    // Act
+    const config = readBackfillConfig(
+      { local: true, demoCredentials: { accountSid: ACCOUNT, authToken: 'demo' } },
+      { LOCAL_TWILIO_PORT: '5010' },
+    );
+
+    // Assess
+    expect(config.archiver.twilioApiBaseUrl).toBe('http://127.0.0.1:5010');
+    expect(config.archiver.credentials).toEqual({ username: ACCOUNT, password: 'demo' });
+  });
+
+  it.each([
+    ['no demo account', undefined],
+    ['another demo account', { accountSid: ACCOUNT, authToken: 'other' }],
+  ])('--local with real credentials (%s) never sends them to the emulator port', (_, demo) => {
+    // Act
+    const config = readBackfillConfig(
+      { local: true, ...(demo ? { demoCredentials: demo } : {}) },
+      { ...env, LOCAL_TWILIO_PORT: '5010' },
+    );
+
+    // Assess
+    expect(config.archiver.twilioApiBaseUrl).toBe('https://api.twilio.com');
+    expect(config.archiver.twilioMediaOrigins).toContain('https://mms.twiliocdn.com');
   });
 
   it("--local against real Twilio (TWILIO_API_BASE_URL set): Twilio's media hosts", () => {

@@ -300,4 +300,74 @@ describe('webhook handler', () => {
       expect(text).not.toContain(secret);
     }
   });
+
+  describe('refusal reasons', () => {
+    const refusal = () => output.records().find((r) => r.message === 'webhook refused');
+
+    it('logs a missing signature with the URL it was checked against, answers only Forbidden', async () => {
+      // Prepare
+      const event = signedWebhookEvent({
+        url: URL,
+        authToken: TEST_AUTH_TOKEN,
+        fields: threeMedia(),
+      });
+      delete event.headers['x-twilio-signature'];
+      // Act
+      const { response } = await invoke(event, { publicWebhookUrl: URL });
+      // Assess
+      expect(response.statusCode).toBe(403);
+      expect(response.body).toBe('Forbidden');
+      expect(refusal()).toMatchObject({ statusCode: 403, error: 'SignatureMismatchError' });
+      expect(String(refusal()?.reason)).toContain('X-Twilio-Signature missing');
+      expect(String(refusal()?.reason)).toContain(URL);
+    });
+
+    it('logs an invalid signature with the checked URL and the PUBLIC_WEBHOOK_URL hint', async () => {
+      // Prepare: Twilio signed the tunnel URL, the handler checks another one
+      const tunnel = 'https://tunnel.example.net/twilio/messages';
+      const event = signedWebhookEvent({
+        url: tunnel,
+        authToken: TEST_AUTH_TOKEN,
+        fields: threeMedia(),
+      });
+      // Act
+      const { response } = await invoke(event, { publicWebhookUrl: URL });
+      // Assess
+      expect(response.body).toBe('Forbidden');
+      const reason = String(refusal()?.reason);
+      expect(reason).toContain(`X-Twilio-Signature invalid for ${URL}`);
+      expect(reason).toContain('PUBLIC_WEBHOOK_URL');
+      expect(output.text()).not.toContain(event.headers['x-twilio-signature']);
+    });
+
+    it('logs a foreign account by its SID', async () => {
+      // Prepare
+      const foreign = `AC${'f'.repeat(32)}`;
+      const event = signedWebhookEvent({
+        url: URL,
+        authToken: TEST_AUTH_TOKEN,
+        fields: { ...threeMedia(), AccountSid: foreign },
+      });
+      // Act
+      const { response } = await invoke(event, { publicWebhookUrl: URL });
+      // Assess
+      expect(response.body).toBe('Forbidden');
+      expect(refusal()).toMatchObject({ error: 'ForeignAccountWebhookError' });
+      expect(String(refusal()?.reason)).toContain(foreign);
+    });
+
+    it('logs which field is malformed', async () => {
+      // Prepare
+      const event = signedWebhookEvent({
+        url: URL,
+        authToken: TEST_AUTH_TOKEN,
+        fields: { ...threeMedia(), NumMedia: 'many' },
+      });
+      // Act
+      const { response } = await invoke(event, { publicWebhookUrl: URL });
+      // Assess
+      expect(response.statusCode).toBe(400);
+      expect(String(refusal()?.reason)).toContain('NumMedia');
+    });
+  });
 });

@@ -55,14 +55,14 @@ describe('media-archive doctor (command line)', () => {
     expect(stdout.text()).toMatch(/^ {2}doctor {5}check a deployed stack/m);
   });
 
-  it('requires --stage (exit 64, with the help)', async () => {
+  it('requires --stage (exit 64, with where the help is)', async () => {
     // Act
     const result = await doctor([]);
 
     // Assess
     expect(result.code).toBe(64);
     expect(result.stderr).toContain('media-archive doctor: --stage is required');
-    expect(result.stderr).toContain('Usage: media-archive doctor');
+    expect(result.stderr).toContain('see `media-archive doctor --help`');
   });
 
   it('suggests the option a typo meant', async () => {

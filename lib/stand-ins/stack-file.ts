@@ -1,0 +1,47 @@
+import { readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+
+/**
+ * What a running `npm start` publishes in its data directory for `media-archive send-test`:
+ * where to post, where to look, and (demo mode only) the emulator's demo account. Removed on stop.
+ */
+export interface RunningStack {
+  pid: number;
+  webhookUrl: string;
+  s3Endpoint: string;
+  bucket: string;
+  archivePrefix: string;
+  accountSid: string;
+  browserUrl?: string;
+  /** Demo mode only: the emulator and its own demo credentials (worthless at Twilio). */
+  emulator?: { apiBaseUrl: string; authToken: string };
+}
+
+export const STACK_FILE = 'stack.json';
+
+export const writeStackFile = (dataDir: string, stack: RunningStack): Promise<void> =>
+  writeFile(join(dataDir, STACK_FILE), `${JSON.stringify(stack, null, 2)}\n`, { mode: 0o600 });
+
+export const removeStackFile = (dataDir: string): Promise<void> =>
+  rm(join(dataDir, STACK_FILE), { force: true });
+
+const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/** The stack started from this data directory, if it is still running. */
+export const readStackFile = async (dataDir: string): Promise<RunningStack | undefined> => {
+  let parsed: RunningStack;
+  try {
+    parsed = JSON.parse(await readFile(join(dataDir, STACK_FILE), 'utf8')) as RunningStack;
+  } catch {
+    return undefined;
+  }
+  if (typeof parsed?.pid !== 'number' || typeof parsed.webhookUrl !== 'string') return undefined;
+  return isAlive(parsed.pid) ? parsed : undefined;
+};
