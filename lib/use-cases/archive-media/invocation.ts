@@ -1,0 +1,125 @@
+import type { ArchiverConfig } from '../../config/lambda.ts';
+import { archiveKeyFor } from '../../domain/archive-key.ts';
+import type { ArchiveProof } from '../../domain/archive-proof.ts';
+import type { MediaJob } from '../../domain/media-job.ts';
+import {
+  logger as defaultLogger,
+  metrics as defaultMetrics,
+  type Logger,
+  MetricName,
+  MetricUnit,
+} from '../../observability.ts';
+import type { ArchiveStore, MediaRef, MediaSource, StoredObject } from '../../ports/pipeline.ts';
+
+export type ArchiveMediaConfig = Pick<
+  ArchiverConfig,
+  | 'accountSid'
+  | 'archivePrefix'
+  | 'maxMediaBytes'
+  | 'deleteAfterArchive'
+  | 'notFoundAttempts'
+  | 'spoolDir'
+  | 'spoolMemoryBytes'
+>;
+
+export type ArchiveMediaLogger = Pick<Logger, 'info' | 'warn'>;
+export interface ArchiveMediaMetrics {
+  addMetric(
+    name: string,
+    unit: (typeof MetricUnit)[keyof typeof MetricUnit],
+    value: number,
+  ): unknown;
+}
+
+export interface ArchiveMediaDeps {
+  /** TWILIO_SUBACCOUNTS: the accounts served; default only `config.accountSid`. */
+  isAllowedAccount?: (accountSid: string) => boolean;
+  source: MediaSource;
+  store: ArchiveStore;
+  config: ArchiveMediaConfig;
+  logger?: ArchiveMediaLogger;
+  metrics?: ArchiveMediaMetrics;
+}
+
+export interface ArchiveContext {
+  /** 1 on the first delivery (SQS ApproximateReceiveCount). */
+  attempt: number;
+  signal?: AbortSignal;
+}
+
+/** `archived`: written and verified now; `already-archived`: a verified copy was found. */
+export type ArchiveState = 'archived' | 'already-archived';
+
+/** What a download path hands back: the proof that S3 now holds the media. */
+export interface Stored {
+  proof: ArchiveProof;
+  archive: ArchiveState;
+}
+
+/** Everything one `archiveMedia` call works with, built once and passed down whole. */
+export interface Invocation {
+  source: MediaSource;
+  store: ArchiveStore;
+  config: ArchiveMediaConfig;
+  job: MediaJob;
+  ref: MediaRef;
+  key: string;
+  /** The identifiers every log line of this invocation carries (no phone numbers). */
+  ids: { messageSid: string; mediaSid: string; key: string };
+  logger: ArchiveMediaLogger;
+  metrics: ArchiveMediaMetrics;
+  signal: AbortSignal | undefined;
+  attempt: number;
+}
+
+export const invocationFor = (
+  deps: ArchiveMediaDeps,
+  job: MediaJob,
+  context: ArchiveContext,
+): Invocation => {
+  const key = archiveKeyFor(deps.config.archivePrefix, job);
+  const { accountSid, messageSid, mediaSid } = job;
+  return {
+    source: deps.source,
+    store: deps.store,
+    config: deps.config,
+    job,
+    ref: { accountSid, messageSid, mediaSid },
+    key,
+    ids: { messageSid, mediaSid, key },
+    logger: deps.logger ?? defaultLogger,
+    metrics: deps.metrics ?? defaultMetrics,
+    signal: context.signal,
+    attempt: context.attempt,
+  };
+};
+
+/**
+ * Whether this delivery HEADs the key before downloading. The first delivery skips the HEAD: the
+ * conditional PUT finds an existing copy for free.
+ */
+export const headsFirst = (invocation: Invocation): boolean => invocation.attempt > 1;
+
+/**
+ * Only an object we saw and judged unproven is overwritten; anything else is create-only.
+ * `existing` is what the up-front HEAD found (`undefined` when there was none or no HEAD).
+ */
+export const createOnly = (existing: StoredObject | undefined): boolean => existing === undefined;
+
+export const countArchived = ({ metrics }: Invocation, size: number): void => {
+  metrics.addMetric(MetricName.MediaArchived, MetricUnit.Count, 1);
+  metrics.addMetric(MetricName.BytesArchived, MetricUnit.Bytes, size);
+};
+
+/** Never "already archived" on its own word; the bucket is versioned, so the old one is kept. */
+export const warnOverwrite = (
+  { logger, metrics, ids }: Invocation,
+  found: ArchiveProof | undefined,
+  differs: string,
+): void => {
+  logger.warn(
+    found ? differs : 'object at the archive key lacks S3-confirmed checksums; overwriting it',
+    ids,
+  );
+  metrics.addMetric(MetricName.ArchiveOverwritten, MetricUnit.Count, 1);
+};
