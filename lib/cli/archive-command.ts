@@ -7,7 +7,6 @@ import type { CommandContext } from './context.ts';
 import { EXIT_USAGE, UsageError } from './errors.ts';
 import { describeFailure, type FailureContext } from './failure.ts';
 import type { CliIo } from './io.ts';
-import { parseCommandArgs } from './ops-runtime.ts';
 import { createProgress } from './progress.ts';
 
 export interface ArchiveCommandRun {
@@ -17,19 +16,17 @@ export interface ArchiveCommandRun {
 }
 
 /**
- * What `hold` and `export` share: their own option parsing (like the other operations), then the
- * archive's S3 client and reader as the read-only commands get them, with their failure messages
- * and exit codes (2 for "not in the archive").
+ * What `hold` and `export` run with once their arguments are parsed: the archive's S3 client and
+ * reader as the read-only commands get them, with their failure messages and exit codes (2 for
+ * "not in the archive").
  */
 export const runArchiveCommand = async <T extends { local?: boolean; account?: string }>(
   command: string,
   help: string,
   io: CliIo,
-  parse: () => T | undefined,
+  args: T,
   body: (args: T, run: ArchiveCommandRun) => Promise<number>,
 ): Promise<number> => {
-  const args = parseCommandArgs(command, help, io, parse);
-  if (typeof args === 'number') return args;
   const failure: FailureContext = { local: args.local ?? false };
   const progress = createProgress(io.stderr);
   let s3: S3Client | undefined;

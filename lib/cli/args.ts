@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import { isAccountSid, isMessageSid, MEDIA_SID } from '../domain/sids.ts';
 import type { Day } from '../domain/utc-day.ts';
 import { MEDIA_SEARCH_DAYS } from '../use-cases/find-media.ts';
+import type { OptionsSpec } from './command.ts';
 import { parseDay, type RangeOptions } from './days.ts';
 import { UsageError } from './errors.ts';
 import { didYouMean } from './suggest.ts';
@@ -81,6 +82,10 @@ const ALLOWED: Record<CommandName, OptionName[]> = {
   url: [...COMMON, 'message', 'date', 'days', 'expires'],
   serve: [...COMMON, 'port', 'host'],
 };
+
+/** The options a read-only command takes, as the spec the parser checks them against. */
+export const optionsOf = (command: CommandName): OptionsSpec =>
+  Object.fromEntries(ALLOWED[command].map((name) => [name, OPTIONS[name]]));
 
 const isCommand = (value: string | undefined): value is CommandName =>
   COMMANDS.includes(value as CommandName);

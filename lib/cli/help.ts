@@ -29,7 +29,10 @@ export const HELP: Record<
   | 'backfill'
   | 'doctor'
   | 'reconcile'
-  | 'redrive',
+  | 'redrive'
+  | 'export'
+  | 'hold'
+  | 'send-test',
   string
 > = {
   main: `Usage: media-archive <command> [options]
@@ -261,7 +264,76 @@ the dead-letter queue only once the media queue accepted it).
 
 Environment (AWS): DEAD_LETTER_QUEUE_URL, MEDIA_QUEUE_URL, the standard AWS credential chain.
 `,
+  hold: `Usage: media-archive hold MM…|SM…|ME… [--release] [options]
+
+Sets (or with --release clears) an S3 Object Lock legal hold: a held object version cannot be
+deleted or overwritten, whatever its retention, until the hold is released. A message SID holds
+all its media and its message record; a media SID holds that media only.
+
+  --release              clear the legal hold instead of setting it
+  --message MM…          (with ME…) the media's message: 2 listings instead of a day scan
+  --date YYYY-MM-DD      the UTC day the message was received
+  --days N               (ME… alone) days to search back from today (default 7)
+  --account AC…          only this account (default TWILIO_ACCOUNT_SID, else all)
+  --json                 JSON on stdout
+  --local                the local stack's s3rver (which has no Object Lock)
+  -h, --help             this help
+
+Needs a bucket created with Object Lock (deploy param objectLockMode) and, for these
+credentials, s3:PutObjectLegalHold (and s3:ListBucket, s3:GetObject to find the objects).
+Environment: ARCHIVE_BUCKET, ARCHIVE_PREFIX, the standard AWS credential chain.
+`,
+  export: `Usage: media-archive export --since YYYY-MM-DD --until YYYY-MM-DD -o FILE.zip [options]
+
+Writes the archived messages of those UTC days (each message's record and media) into one zip,
+with a manifest an auditor checks with standard tools:
+
+  unzip FILE.zip -d export && cd export && sha256sum -c SHA256SUMS
+
+Every file is read back from S3 and checked against the SHA-256 recorded when it was archived;
+a mismatch stops the export (nothing is left at FILE.zip).
+
+  --since, --until       first and last UTC day (inclusive); --date D for one day
+  --account AC…          only this account (default TWILIO_ACCOUNT_SID, else all)
+  -o, --output FILE.zip  where to write (refuses to overwrite without --force)
+  --force                overwrite FILE.zip
+  --json                 the summary as JSON on stdout
+  --local                the local stack's s3rver
+  -h, --help             this help
+
+Layout: {AC}/{YYYY}/{MM}/{DD}/{MessageSid}/{MediaSid}.{ext} and …/message.json as in the bucket,
+manifest.json (every file with its key, size, SHA-256, message and media SID) and SHA256SUMS
+(sha256sum format, every file but itself, manifest.json included).
+`,
+  'send-test': `Usage: media-archive send-test --local [FILE...] [--timeout SECONDS]
+
+Tries the running local stack (npm start, demo mode) end to end: adds an incoming message with
+the given files (default: two small images and a PDF) at the stack's built-in Twilio emulator,
+posts the webhook to the stack signed with the emulator's demo credentials, then waits until
+every media is archived in the local S3 and deleted at the emulator. Prints the archive keys.
+Exit 0 only if all of that happened before the timeout.
+
+  --local                required: the stack started from LOCAL_DATA_DIR (default .local)
+  --timeout SECONDS      how long to wait, 1..600 (default 60)
+  -h, --help             this help
+`,
 };
+
+/** One line per command, as in the main help's list. */
+export const SUMMARY = {
+  ls: 'list media (one line each: key, size, content type, received)',
+  get: 'download a media',
+  url: 'print a presigned GET URL for a media',
+  stats: 'count and bytes by content type and by day',
+  serve: 'a read-only web page of the archive',
+  backfill: 'enqueue (or --direct archive) media already at Twilio',
+  reconcile: 'enqueue media of the last days that the archive lacks (missed webhooks)',
+  redrive: 'move dead-lettered jobs back to the media queue',
+  doctor: 'check a deployed stack',
+  export: 'write days of messages and media into a zip with SHA256SUMS and manifest.json',
+  hold: 'set (--release: clear) an Object Lock legal hold on a message or media',
+  'send-test': '--local: archive a test message through the running local stack, end to end',
+} as const;
 
 /** The help as this shell would run it: `${VAR:-default}` replaced by the value in effect. */
 export const resolveHelp = (

@@ -1,4 +1,3 @@
-import { type ParseArgsConfig, parseArgs } from 'node:util';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { createSqsJobQueue } from '../adapters/sqs/sqs-job-queue.ts';
 import { resolveQueueUrl } from '../adapters/sqs/sqs-queue-url.ts';
@@ -9,9 +8,9 @@ import { ArchiverError, StorageUnavailableError } from '../domain/errors.ts';
 import type { JobQueue } from '../ports/pipeline.ts';
 import { CheckpointError } from '../use-cases/backfill/checkpoint.ts';
 import type { BackfillCounts } from '../use-cases/backfill/counts.ts';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from './errors.ts';
+import { type OptionsSpec, parseOptions, parseOrExit } from './command.ts';
+import { EXIT_FAILURE } from './errors.ts';
 import { describeFailure, type FailureContext } from './failure.ts';
-import { resolveHelp } from './help.ts';
 import type { CliIo } from './io.ts';
 import { createProgress, type Progress } from './progress.ts';
 
@@ -19,43 +18,20 @@ import { createProgress, type Progress } from './progress.ts';
 
 export const EXIT_INTERRUPTED = 130;
 
-/** `parseArgs` (strict), its complaints turned into `UsageError`s. */
-export const parseFlags = <const O extends NonNullable<ParseArgsConfig['options']>>(
-  argv: readonly string[],
-  options: O,
-) => {
-  try {
-    return parseArgs({ args: [...argv], options, strict: true }).values;
-  } catch (error) {
-    throw new UsageError((error as Error).message.split('\n', 1)[0] ?? 'bad arguments');
-  }
-};
+/** The shared flag parser, values only: for the operations without positionals. */
+export const parseFlags = <const O extends OptionsSpec>(argv: readonly string[], options: O) =>
+  parseOptions(argv, options).values;
 
 /**
  * Runs a command's argument parser (`undefined` = help was asked for): returns the arguments, or
- * the exit code once the help (exit 0) or a usage error and the help (exit 64) are printed.
+ * the exit code once the help (exit 0) or a usage error (exit 64) is printed.
  */
 export const parseCommandArgs = <T extends object>(
   command: string,
   help: string,
   io: CliIo,
   parse: () => T | undefined,
-): T | number => {
-  let args: T | undefined;
-  try {
-    args = parse();
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    // One line and where the help is: the full help would scroll the error away.
-    io.stderr.write(
-      `media-archive ${command}: ${error.message}\nsee \`media-archive ${command} --help\`\n`,
-    );
-    return EXIT_USAGE;
-  }
-  if (args) return args;
-  io.stdout.write(resolveHelp(help, io.env ?? process.env));
-  return EXIT_OK;
-};
+): T | number => parseOrExit({ name: command, kind: 'operation', help, parse }, [], io);
 
 export interface OpsRun {
   failure: FailureContext;

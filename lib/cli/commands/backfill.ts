@@ -24,10 +24,10 @@ import {
   createQueueSink,
   type JobSink,
 } from '../../use-cases/backfill/job-sinks.ts';
+import { type CommandIo, defineCommand, runCommand } from '../command.ts';
 import { MAX_RANGE_DAYS, parseDay } from '../days.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.ts';
-import { HELP } from '../help.ts';
-import type { CliIo } from '../io.ts';
+import { HELP, SUMMARY } from '../help.ts';
 import {
   describeOpsFailure,
   EXIT_INTERRUPTED,
@@ -35,7 +35,6 @@ import {
   interruptSignal,
   openArchiveS3,
   openMediaQueue,
-  parseCommandArgs,
   parseFlags,
   runOpsCommand,
 } from '../ops-runtime.ts';
@@ -119,16 +118,8 @@ const jobLine = (job: MediaJob, prefix: string) =>
     '\t',
   );
 
-export const run = async (
-  argv: readonly string[],
-  io: CliIo & { signal?: AbortSignal },
-): Promise<number> => {
-  const today = dayOf((io.now ?? (() => new Date()))());
-  const args = parseCommandArgs('backfill', HELP.backfill, io, () =>
-    parseBackfillArgs(argv, today),
-  );
-  if (typeof args === 'number') return args;
-  return runOpsCommand('backfill', io, args.local, async (run) => {
+const runBackfill = (args: BackfillArgs, io: CommandIo): Promise<number> =>
+  runOpsCommand('backfill', io, args.local, async (run) => {
     const { failure, progress } = run;
     const interrupt = run.own(interruptSignal(io));
     const config = readBackfillConfig(
@@ -255,4 +246,16 @@ export const run = async (
     if (interrupted) return EXIT_INTERRUPTED;
     return failed > 0 ? EXIT_FAILURE : EXIT_OK;
   });
-};
+
+export const command = defineCommand<BackfillArgs>({
+  name: 'backfill',
+  kind: 'operation',
+  summary: SUMMARY.backfill,
+  help: HELP.backfill,
+  options: OPTIONS,
+  parse: (argv, io) => parseBackfillArgs(argv, dayOf((io.now ?? (() => new Date()))())),
+  run: runBackfill,
+});
+
+export const run = (argv: readonly string[], io: CommandIo): Promise<number> =>
+  runCommand(command, argv, io);

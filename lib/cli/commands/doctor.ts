@@ -1,12 +1,11 @@
-import { parseArgs } from 'node:util';
 import { createDoctorDeps } from '../../compose/doctor.ts';
 import { DEFAULT_RECONCILE_MAX_AGE_HOURS, readDoctorConfig } from '../../config/doctor.ts';
 import { SERVICE_NAME } from '../../domain/service.ts';
 import { type CheckResult, type DoctorReport, runDoctor } from '../../use-cases/doctor.ts';
+import { type CommandIo, defineCommand, parseOptions, runCommand } from '../command.ts';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from '../errors.ts';
-import { HELP } from '../help.ts';
-import type { CliIo } from '../io.ts';
-import { parseCommandArgs, runOpsCommand } from '../ops-runtime.ts';
+import { HELP, SUMMARY } from '../help.ts';
+import { runOpsCommand } from '../ops-runtime.ts';
 import { distance } from '../suggest.ts';
 
 const OPTIONS = {
@@ -29,17 +28,12 @@ export const suggestOption = (raw: string): string | undefined => {
 };
 
 const parse = (argv: readonly string[]) => {
-  let values: ReturnType<typeof parseArgs<{ options: typeof OPTIONS; strict: true }>>['values'];
-  try {
-    values = parseArgs({ args: [...argv], options: OPTIONS, strict: true }).values;
-  } catch (error) {
-    const message = (error as Error).message.split('\n', 1)[0] ?? 'bad arguments';
-    const unknown = /Unknown option '([^']+)'/.exec(message)?.[1];
-    const hint = unknown ? suggestOption(unknown) : undefined;
-    throw new UsageError(
-      unknown ? `unknown option ${unknown}${hint ? ` (did you mean ${hint}?)` : ''}` : message,
-    );
-  }
+  const { values } = parseOptions(argv, OPTIONS, {
+    describeUnknown: (raw) => {
+      const hint = suggestOption(raw);
+      return `unknown option ${raw}${hint ? ` (did you mean ${hint}?)` : ''}`;
+    },
+  });
   if (values.help) return undefined;
   if (values.stage === undefined) throw new UsageError('--stage is required');
   if (!/^[A-Za-z0-9-]+$/.test(values.stage)) {
@@ -76,9 +70,9 @@ export const formatVerdict = (report: DoctorReport): string => {
     : `${report.stackName}: ${failed.length} of ${report.checks.length} checks not ok (${failed.join(', ')})`;
 };
 
-export const run = async (argv: readonly string[], io: CliIo): Promise<number> => {
-  const args = parseCommandArgs('doctor', HELP.doctor, io, () => parse(argv));
-  if (typeof args === 'number') return args;
+type DoctorArgs = NonNullable<ReturnType<typeof parse>>;
+
+const runDoctorCommand = async (args: DoctorArgs, io: CommandIo): Promise<number> => {
   const env = io.env ?? process.env;
   const region = args.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
   if (!region) {
@@ -106,3 +100,16 @@ export const run = async (argv: readonly string[], io: CliIo): Promise<number> =
     return report.ok ? EXIT_OK : EXIT_FAILURE;
   });
 };
+
+export const command = defineCommand<DoctorArgs>({
+  name: 'doctor',
+  kind: 'operation',
+  summary: SUMMARY.doctor,
+  help: HELP.doctor,
+  options: OPTIONS,
+  parse,
+  run: runDoctorCommand,
+});
+
+export const run = (argv: readonly string[], io: CommandIo): Promise<number> =>
+  runCommand(command, argv, io);

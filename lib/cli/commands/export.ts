@@ -11,34 +11,12 @@ import { isAccountSid } from '../../domain/sids.ts';
 import type { Day } from '../../domain/utc-day.ts';
 import type { ArchiveEntry } from '../../ports/archive-reader.ts';
 import { runArchiveCommand } from '../archive-command.ts';
+import { type CommandIo, defineCommand, runCommand } from '../command.ts';
 import { parseDay, resolveDays } from '../days.ts';
 import { FileExistsError, IntegrityError, UsageError } from '../errors.ts';
 import { writeLine } from '../format.ts';
-import type { CliIo } from '../io.ts';
+import { HELP, SUMMARY } from '../help.ts';
 import { parseFlags } from '../ops-runtime.ts';
-
-export const HELP = `Usage: media-archive export --since YYYY-MM-DD --until YYYY-MM-DD -o FILE.zip [options]
-
-Writes the archived messages of those UTC days (each message's record and media) into one zip,
-with a manifest an auditor checks with standard tools:
-
-  unzip FILE.zip -d export && cd export && sha256sum -c SHA256SUMS
-
-Every file is read back from S3 and checked against the SHA-256 recorded when it was archived;
-a mismatch stops the export (nothing is left at FILE.zip).
-
-  --since, --until       first and last UTC day (inclusive); --date D for one day
-  --account AC…          only this account (default TWILIO_ACCOUNT_SID, else all)
-  -o, --output FILE.zip  where to write (refuses to overwrite without --force)
-  --force                overwrite FILE.zip
-  --json                 the summary as JSON on stdout
-  --local                the local stack's s3rver
-  -h, --help             this help
-
-Layout: {AC}/{YYYY}/{MM}/{DD}/{MessageSid}/{MediaSid}.{ext} and …/message.json as in the bucket,
-manifest.json (every file with its key, size, SHA-256, message and media SID) and SHA256SUMS
-(sha256sum format, every file but itself, manifest.json included).
-`;
 
 const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
@@ -139,179 +117,184 @@ const verifying = (file: ManifestFile, recorded: { size?: number; sha256?: strin
 
 const sha256Of = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
-export const run = (argv: readonly string[], io: CliIo): Promise<number> =>
-  runArchiveCommand(
-    'export',
-    HELP,
-    io,
-    () => parse(argv),
-    async (args, { context, config }) => {
-      const target = resolve(context.cwd, args.output);
-      if (!args.force) {
-        const exists = await access(target).then(
-          () => true,
-          () => false,
-        );
-        if (exists) throw new FileExistsError(target);
-      }
-      const days = resolveDays(args.range, context.today, 1);
-      const prefix = config.archivePrefix;
-      const zip = new yazl.ZipFile();
-      const files: ManifestFile[] = [];
-      const { progress } = context;
-      let written = 0;
-      let bytes = 0;
-      const messages = new Set<string>();
-      // yazl does not watch the streams it is given: a failed read or check stops the export here.
-      let fail: (error: unknown) => void = () => undefined;
-      const failed = new Promise<never>((_, reject) => {
-        fail = reject;
-      });
-      failed.catch(() => undefined);
-      zip.on('error', (error: unknown) => fail(error));
+const runExport = (args: ExportArgs, io: CommandIo): Promise<number> =>
+  runArchiveCommand('export', HELP.export, io, args, async (args, { context, config }) => {
+    const target = resolve(context.cwd, args.output);
+    if (!args.force) {
+      const exists = await access(target).then(
+        () => true,
+        () => false,
+      );
+      if (exists) throw new FileExistsError(target);
+    }
+    const days = resolveDays(args.range, context.today, 1);
+    const prefix = config.archivePrefix;
+    const zip = new yazl.ZipFile();
+    const files: ManifestFile[] = [];
+    const { progress } = context;
+    let written = 0;
+    let bytes = 0;
+    const messages = new Set<string>();
+    // yazl does not watch the streams it is given: a failed read or check stops the export here.
+    let fail: (error: unknown) => void = () => undefined;
+    const failed = new Promise<never>((_, reject) => {
+      fail = reject;
+    });
+    failed.catch(() => undefined);
+    zip.on('error', (error: unknown) => fail(error));
 
-      // The record's digests were S3's at archive time: an object rewritten since then carries a
-      // checksum of its new bytes, so only the record can tell that it changed.
-      const addMedia = (entry: ArchiveEntry, recordedSha256: string | undefined) => {
-        const file: ManifestFile = {
-          path: entry.key.slice(prefix.length),
-          key: entry.key,
-          kind: 'media',
-          messageSid: entry.messageSid,
-          mediaSid: entry.mediaSid,
-          size: entry.size,
-          sha256: '',
-        };
-        files.push(file);
-        // Already compressed (images, audio, video): stored, not deflated.
-        zip.addReadStreamLazy(
-          file.path,
-          { compress: false, mtime: entry.archivedAt ?? new Date() },
-          (cb) => {
-            context.reader.open(entry.key).then(
-              (media) => {
-                if (media.contentType) file.contentType = media.contentType;
-                const check = verifying(file, {
-                  ...(media.size !== undefined ? { size: media.size } : {}),
-                  ...((recordedSha256 ?? media.sha256) !== undefined
-                    ? { sha256: recordedSha256 ?? media.sha256 }
-                    : {}),
-                });
-                check.on('end', () => {
-                  written += 1;
-                  bytes += file.size;
-                  progress.update(
-                    `exporting: ${written}/${files.length} files, ${formatBytes(bytes)}`,
-                  );
-                });
-                media.body.on('error', (error) => fail(error));
-                check.on('error', (error) => fail(error));
-                cb(null, media.body.pipe(check));
-              },
-              (error: unknown) => fail(error),
-            );
-          },
-        );
+    // The record's digests were S3's at archive time: an object rewritten since then carries a
+    // checksum of its new bytes, so only the record can tell that it changed.
+    const addMedia = (entry: ArchiveEntry, recordedSha256: string | undefined) => {
+      const file: ManifestFile = {
+        path: entry.key.slice(prefix.length),
+        key: entry.key,
+        kind: 'media',
+        messageSid: entry.messageSid,
+        mediaSid: entry.mediaSid,
+        size: entry.size,
+        sha256: '',
       };
-
-      /** Adds the message record, if any; returns its SHA-256 per media SID. */
-      const addRecord = async (key: string, messageSid: string): Promise<Map<string, string>> => {
-        let bytesOf: Buffer;
-        try {
-          const opened = await context.reader.open(key);
-          bytesOf = Buffer.from(
-            await opened.body.toArray().then((chunks) => Buffer.concat(chunks)),
+      files.push(file);
+      // Already compressed (images, audio, video): stored, not deflated.
+      zip.addReadStreamLazy(
+        file.path,
+        { compress: false, mtime: entry.archivedAt ?? new Date() },
+        (cb) => {
+          context.reader.open(entry.key).then(
+            (media) => {
+              if (media.contentType) file.contentType = media.contentType;
+              const check = verifying(file, {
+                ...(media.size !== undefined ? { size: media.size } : {}),
+                ...((recordedSha256 ?? media.sha256) !== undefined
+                  ? { sha256: recordedSha256 ?? media.sha256 }
+                  : {}),
+              });
+              check.on('end', () => {
+                written += 1;
+                bytes += file.size;
+                progress.update(
+                  `exporting: ${written}/${files.length} files, ${formatBytes(bytes)}`,
+                );
+              });
+              media.body.on('error', (error) => fail(error));
+              check.on('error', (error) => fail(error));
+              cb(null, media.body.pipe(check));
+            },
+            (error: unknown) => fail(error),
           );
-        } catch (error) {
-          if (isNotFound(error)) return new Map();
-          throw error;
-        }
-        const recorded = new Map(
-          parseMessageRecord(bytesOf.toString('utf8')).media.map((m) => [m.mediaSid, m.sha256]),
-        );
-        const file: ManifestFile = {
-          path: key.slice(prefix.length),
-          key,
-          kind: 'record',
-          messageSid,
-          contentType: 'application/json',
-          size: bytesOf.length,
-          sha256: sha256Of(bytesOf),
-        };
-        files.push(file);
-        zip.addBuffer(bytesOf, file.path);
-        return recorded;
-      };
+        },
+      );
+    };
 
-      const partial = `${target}.partial`;
-      const output = pipeline(zip.outputStream, createWriteStream(partial));
+    /** Adds the message record, if any; returns its SHA-256 per media SID. */
+    const addRecord = async (key: string, messageSid: string): Promise<Map<string, string>> => {
+      let bytesOf: Buffer;
       try {
-        const accounts = await context.reader.accounts();
-        for (const [index, day] of days.entries()) {
-          for (const account of accounts) {
-            progress.update(`listing ${day} (${index + 1}/${days.length} days)`);
-            const byDirectory = new Map<string, ArchiveEntry[]>();
-            for await (const entry of context.reader.listDay(account, day)) {
-              const directory = recordKeyOf(entry);
-              byDirectory.set(directory, [...(byDirectory.get(directory) ?? []), entry]);
-            }
-            for (const [recordKey, entries] of byDirectory) {
-              const messageSid = (entries[0] as ArchiveEntry).messageSid;
-              messages.add(messageSid);
-              const recorded = await addRecord(recordKey, messageSid);
-              for (const entry of entries) addMedia(entry, recorded.get(entry.mediaSid));
-            }
+        const opened = await context.reader.open(key);
+        bytesOf = Buffer.from(await opened.body.toArray().then((chunks) => Buffer.concat(chunks)));
+      } catch (error) {
+        if (isNotFound(error)) return new Map();
+        throw error;
+      }
+      const recorded = new Map(
+        parseMessageRecord(bytesOf.toString('utf8')).media.map((m) => [m.mediaSid, m.sha256]),
+      );
+      const file: ManifestFile = {
+        path: key.slice(prefix.length),
+        key,
+        kind: 'record',
+        messageSid,
+        contentType: 'application/json',
+        size: bytesOf.length,
+        sha256: sha256Of(bytesOf),
+      };
+      files.push(file);
+      zip.addBuffer(bytesOf, file.path);
+      return recorded;
+    };
+
+    const partial = `${target}.partial`;
+    const output = pipeline(zip.outputStream, createWriteStream(partial));
+    try {
+      const accounts = await context.reader.accounts();
+      for (const [index, day] of days.entries()) {
+        for (const account of accounts) {
+          progress.update(`listing ${day} (${index + 1}/${days.length} days)`);
+          const byDirectory = new Map<string, ArchiveEntry[]>();
+          for await (const entry of context.reader.listDay(account, day)) {
+            const directory = recordKeyOf(entry);
+            byDirectory.set(directory, [...(byDirectory.get(directory) ?? []), entry]);
+          }
+          for (const [recordKey, entries] of byDirectory) {
+            const messageSid = (entries[0] as ArchiveEntry).messageSid;
+            messages.add(messageSid);
+            const recorded = await addRecord(recordKey, messageSid);
+            for (const entry of entries) addMedia(entry, recorded.get(entry.mediaSid));
           }
         }
-        const manifest = () => ({
-          schema: 'twilio-media-archiver/export',
-          version: 1,
-          createdAt: new Date().toISOString(),
-          bucket: config.bucket,
-          prefix,
-          days: { since: days[0], until: days.at(-1) },
-          accounts,
-          messages: messages.size,
-          files,
-        });
-        // Both are built when the zip reaches them, after every file before them was read and hashed.
-        let manifestText = '';
-        zip.addReadStreamLazy('manifest.json', (cb) => {
-          manifestText = `${JSON.stringify(manifest(), null, 2)}\n`;
-          cb(null, Readable.from([Buffer.from(manifestText)]));
-        });
-        zip.addReadStreamLazy('SHA256SUMS', (cb) => {
-          const lines = [
-            ...files.map((file) => `${file.sha256}  ${file.path}`),
-            `${sha256Of(Buffer.from(manifestText))}  manifest.json`,
-          ];
-          cb(null, Readable.from([Buffer.from(`${lines.join('\n')}\n`)]));
-        });
-        zip.end();
-        await Promise.race([output, failed]);
-        await rename(partial, target);
-      } catch (error) {
-        (zip.outputStream as unknown as Readable).destroy();
-        await output.catch(() => undefined);
-        await rm(partial, { force: true });
-        throw error;
-      } finally {
-        progress.done();
       }
-      const summary = {
-        output: target,
+      const manifest = () => ({
+        schema: 'twilio-media-archiver/export',
+        version: 1,
+        createdAt: new Date().toISOString(),
+        bucket: config.bucket,
+        prefix,
         days: { since: days[0], until: days.at(-1) },
+        accounts,
         messages: messages.size,
-        files: files.length + 2,
-        bytes,
-      };
-      if (args.json) await writeLine(io.stdout, JSON.stringify(summary, null, 2));
-      else {
-        await writeLine(
-          io.stdout,
-          `${target}: ${messages.size} messages, ${files.length} files (${formatBytes(bytes)} of media) + manifest.json, SHA256SUMS`,
-        );
-      }
-      return 0;
-    },
-  );
+        files,
+      });
+      // Both are built when the zip reaches them, after every file before them was read and hashed.
+      let manifestText = '';
+      zip.addReadStreamLazy('manifest.json', (cb) => {
+        manifestText = `${JSON.stringify(manifest(), null, 2)}\n`;
+        cb(null, Readable.from([Buffer.from(manifestText)]));
+      });
+      zip.addReadStreamLazy('SHA256SUMS', (cb) => {
+        const lines = [
+          ...files.map((file) => `${file.sha256}  ${file.path}`),
+          `${sha256Of(Buffer.from(manifestText))}  manifest.json`,
+        ];
+        cb(null, Readable.from([Buffer.from(`${lines.join('\n')}\n`)]));
+      });
+      zip.end();
+      await Promise.race([output, failed]);
+      await rename(partial, target);
+    } catch (error) {
+      (zip.outputStream as unknown as Readable).destroy();
+      await output.catch(() => undefined);
+      await rm(partial, { force: true });
+      throw error;
+    } finally {
+      progress.done();
+    }
+    const summary = {
+      output: target,
+      days: { since: days[0], until: days.at(-1) },
+      messages: messages.size,
+      files: files.length + 2,
+      bytes,
+    };
+    if (args.json) await writeLine(io.stdout, JSON.stringify(summary, null, 2));
+    else {
+      await writeLine(
+        io.stdout,
+        `${target}: ${messages.size} messages, ${files.length} files (${formatBytes(bytes)} of media) + manifest.json, SHA256SUMS`,
+      );
+    }
+    return 0;
+  });
+
+export const command = defineCommand<ExportArgs>({
+  name: 'export',
+  kind: 'operation',
+  summary: SUMMARY.export,
+  help: HELP.export,
+  options: OPTIONS,
+  parse,
+  run: runExport,
+});
+
+export const run = (argv: readonly string[], io: CommandIo): Promise<number> =>
+  runCommand(command, argv, io);

@@ -4,33 +4,13 @@ import { MESSAGE_RECORD_FILE } from '../../domain/message-record.ts';
 import { isAccountSid, isMediaSid, isMessageSid } from '../../domain/sids.ts';
 import type { Day } from '../../domain/utc-day.ts';
 import { runArchiveCommand } from '../archive-command.ts';
+import { type CommandIo, defineCommand, parseOptions, runCommand } from '../command.ts';
 import type { CommandContext } from '../context.ts';
 import { parseDay } from '../days.ts';
 import { NotInArchiveError, UsageError } from '../errors.ts';
 import { writeLine } from '../format.ts';
-import type { CliIo } from '../io.ts';
-import { parseFlags } from '../ops-runtime.ts';
+import { HELP, SUMMARY } from '../help.ts';
 import { findMediaKey } from './find-media.ts';
-
-export const HELP = `Usage: media-archive hold MM…|SM…|ME… [--release] [options]
-
-Sets (or with --release clears) an S3 Object Lock legal hold: a held object version cannot be
-deleted or overwritten, whatever its retention, until the hold is released. A message SID holds
-all its media and its message record; a media SID holds that media only.
-
-  --release              clear the legal hold instead of setting it
-  --message MM…          (with ME…) the media's message: 2 listings instead of a day scan
-  --date YYYY-MM-DD      the UTC day the message was received
-  --days N               (ME… alone) days to search back from today (default 7)
-  --account AC…          only this account (default TWILIO_ACCOUNT_SID, else all)
-  --json                 JSON on stdout
-  --local                the local stack's s3rver (which has no Object Lock)
-  -h, --help             this help
-
-Needs a bucket created with Object Lock (deploy param objectLockMode) and, for these
-credentials, s3:PutObjectLegalHold (and s3:ListBucket, s3:GetObject to find the objects).
-Environment: ARCHIVE_BUCKET, ARCHIVE_PREFIX, the standard AWS credential chain.
-`;
 
 const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
@@ -55,10 +35,10 @@ interface HoldArgs {
 }
 
 const parse = (argv: readonly string[]): HoldArgs | undefined => {
-  // parseFlags is strict about positionals: the SID is taken out first.
-  const values = parseFlags(flagsWithValues(argv), OPTIONS);
+  const { values, positionals } = parseOptions(argv, OPTIONS, { positionals: true });
   if (values.help) return undefined;
-  const target = positionalOf(argv);
+  if (positionals.length > 1) throw new UsageError(`one SID at a time (got ${positionals.length})`);
+  const target = positionals[0];
   if (!target) throw new UsageError('give a message (MM…/SM…) or media (ME…) SID');
   if (!isMessageSid(target) && !isMediaSid(target)) {
     throw new UsageError(`${target} is not an MM…/SM… or ME… SID`);
@@ -82,38 +62,6 @@ const parse = (argv: readonly string[]): HoldArgs | undefined => {
     json: values.json ?? false,
     local: values.local ?? false,
   };
-};
-
-const VALUE_FLAGS = new Set(['--message', '--date', '--days', '--account']);
-
-/** The arguments without the one positional SID. */
-const flagsWithValues = (argv: readonly string[]): string[] => {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i += 1) {
-    const arg = argv[i] as string;
-    if (arg.startsWith('-')) {
-      out.push(arg);
-      if (VALUE_FLAGS.has(arg) && i + 1 < argv.length) {
-        i += 1;
-        out.push(argv[i] as string);
-      }
-    }
-  }
-  return out;
-};
-
-const positionalOf = (argv: readonly string[]): string | undefined => {
-  const found: string[] = [];
-  for (let i = 0; i < argv.length; i += 1) {
-    const arg = argv[i] as string;
-    if (arg.startsWith('-')) {
-      if (VALUE_FLAGS.has(arg)) i += 1;
-      continue;
-    }
-    found.push(arg);
-  }
-  if (found.length > 1) throw new UsageError(`one SID at a time (got ${found.length})`);
-  return found[0];
 };
 
 /** The object keys a hold covers: a message's media and record, or one media. */
@@ -158,47 +106,54 @@ const keysFor = async (args: HoldArgs, context: CommandContext): Promise<string[
   return [...entries.map((entry) => entry.key), ...records];
 };
 
-export const run = (argv: readonly string[], io: CliIo): Promise<number> =>
-  runArchiveCommand(
-    'hold',
-    HELP,
-    io,
-    () => parse(argv),
-    async (args, { context, s3, config }) => {
-      const keys = await keysFor(args, context);
-      const status = args.release ? 'OFF' : 'ON';
-      const limit = pLimit(4);
-      let done = 0;
-      await Promise.all(
-        keys.map((key) =>
-          limit(async () => {
-            // The SDK adds the checksum S3 requires for this call, whatever the client's settings.
-            try {
-              await s3.send(
-                new PutObjectLegalHoldCommand({
-                  Bucket: config.bucket,
-                  Key: key,
-                  LegalHold: { Status: status },
-                }),
-              );
-            } catch (error) {
-              if ((error as { name?: string }).name !== 'InvalidRequest') throw error;
-              throw new Error(
-                `S3 refused the legal hold on ${key}: is the bucket created with Object Lock? (deploy param objectLockMode)`,
-                { cause: error },
-              );
-            }
-            done += 1;
-            context.progress.update(`legal hold ${status}: ${done}/${keys.length}`);
-          }),
-        ),
-      );
-      context.progress.done();
-      if (args.json) {
-        await writeLine(io.stdout, JSON.stringify({ legalHold: status, keys }, null, 2));
-      } else {
-        for (const key of keys) await writeLine(io.stdout, `${key}\thold=${status}`);
-      }
-      return 0;
-    },
-  );
+const runHold = (args: HoldArgs, io: CommandIo): Promise<number> =>
+  runArchiveCommand('hold', HELP.hold, io, args, async (args, { context, s3, config }) => {
+    const keys = await keysFor(args, context);
+    const status = args.release ? 'OFF' : 'ON';
+    const limit = pLimit(4);
+    let done = 0;
+    await Promise.all(
+      keys.map((key) =>
+        limit(async () => {
+          // The SDK adds the checksum S3 requires for this call, whatever the client's settings.
+          try {
+            await s3.send(
+              new PutObjectLegalHoldCommand({
+                Bucket: config.bucket,
+                Key: key,
+                LegalHold: { Status: status },
+              }),
+            );
+          } catch (error) {
+            if ((error as { name?: string }).name !== 'InvalidRequest') throw error;
+            throw new Error(
+              `S3 refused the legal hold on ${key}: is the bucket created with Object Lock? (deploy param objectLockMode)`,
+              { cause: error },
+            );
+          }
+          done += 1;
+          context.progress.update(`legal hold ${status}: ${done}/${keys.length}`);
+        }),
+      ),
+    );
+    context.progress.done();
+    if (args.json) {
+      await writeLine(io.stdout, JSON.stringify({ legalHold: status, keys }, null, 2));
+    } else {
+      for (const key of keys) await writeLine(io.stdout, `${key}\thold=${status}`);
+    }
+    return 0;
+  });
+
+export const command = defineCommand<HoldArgs>({
+  name: 'hold',
+  kind: 'operation',
+  summary: SUMMARY.hold,
+  help: HELP.hold,
+  options: OPTIONS,
+  parse,
+  run: runHold,
+});
+
+export const run = (argv: readonly string[], io: CommandIo): Promise<number> =>
+  runCommand(command, argv, io);

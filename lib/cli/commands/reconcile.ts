@@ -10,16 +10,15 @@ import type { JobQueue } from '../../ports/pipeline.ts';
 import { localDemoCredentials } from '../../stand-ins/demo-credentials.ts';
 import { configForAccount, servedAccounts } from '../../use-cases/backfill/accounts.ts';
 import { reconcile, reconcileWindow } from '../../use-cases/reconcile.ts';
+import { type CommandIo, defineCommand, runCommand } from '../command.ts';
 import { EXIT_OK, UsageError } from '../errors.ts';
-import { HELP } from '../help.ts';
-import type { CliIo } from '../io.ts';
+import { HELP, SUMMARY } from '../help.ts';
 import {
   EXIT_INTERRUPTED,
   formatCounts,
   interruptSignal,
   openArchiveS3,
   openMediaQueue,
-  parseCommandArgs,
   parseFlags,
   runOpsCommand,
 } from '../ops-runtime.ts';
@@ -34,26 +33,25 @@ const OPTIONS = {
   account: { type: 'string' },
 } as const;
 
-export const run = async (
-  argv: readonly string[],
-  io: CliIo & { signal?: AbortSignal },
-): Promise<number> => {
-  const values = parseCommandArgs('reconcile', HELP.reconcile, io, () => {
-    const values = parseFlags(argv, OPTIONS);
-    if (values.days !== undefined && !/^\d+$/.test(values.days)) {
-      throw new UsageError('--days must be an integer in 1..400');
-    }
-    const days = Number(values.days ?? 1);
-    if (days < 1 || days > 400) throw new UsageError('--days must be an integer in 1..400');
-    if (values.account !== undefined && !isAccountSid(values.account)) {
-      throw new UsageError('--account must be an AC… SID');
-    }
-    if (values.direction !== undefined && !['inbound', 'all'].includes(values.direction)) {
-      throw new UsageError('--direction must be inbound or all');
-    }
-    return values.help ? undefined : values;
-  });
-  if (typeof values === 'number') return values;
+const parse = (argv: readonly string[]) => {
+  const values = parseFlags(argv, OPTIONS);
+  if (values.days !== undefined && !/^\d+$/.test(values.days)) {
+    throw new UsageError('--days must be an integer in 1..400');
+  }
+  const days = Number(values.days ?? 1);
+  if (days < 1 || days > 400) throw new UsageError('--days must be an integer in 1..400');
+  if (values.account !== undefined && !isAccountSid(values.account)) {
+    throw new UsageError('--account must be an AC… SID');
+  }
+  if (values.direction !== undefined && !['inbound', 'all'].includes(values.direction)) {
+    throw new UsageError('--direction must be inbound or all');
+  }
+  return values.help ? undefined : values;
+};
+
+type ReconcileArgs = NonNullable<ReturnType<typeof parse>>;
+
+const runReconcile = async (values: ReconcileArgs, io: CommandIo): Promise<number> => {
   return runOpsCommand('reconcile', io, values.local ?? false, async (run) => {
     const { progress } = run;
     const interrupt = run.own(interruptSignal(io));
@@ -138,3 +136,16 @@ export const run = async (
     return complete ? EXIT_OK : EXIT_INTERRUPTED;
   });
 };
+
+export const command = defineCommand<ReconcileArgs>({
+  name: 'reconcile',
+  kind: 'operation',
+  summary: SUMMARY.reconcile,
+  help: HELP.reconcile,
+  options: OPTIONS,
+  parse,
+  run: runReconcile,
+});
+
+export const run = (argv: readonly string[], io: CommandIo): Promise<number> =>
+  runCommand(command, argv, io);

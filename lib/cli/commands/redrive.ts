@@ -2,10 +2,10 @@ import type { DeadLetteredJob } from '../../adapters/sqs/sqs-redrive.ts';
 import { openRedrive } from '../../compose/cli.ts';
 import { readRedriveConfig } from '../../config/cli.ts';
 import { isAccountSid } from '../../domain/sids.ts';
+import { type CommandIo, defineCommand, runCommand } from '../command.ts';
 import { EXIT_OK, UsageError } from '../errors.ts';
-import { HELP } from '../help.ts';
-import type { CliIo } from '../io.ts';
-import { parseCommandArgs, parseFlags, runOpsCommand } from '../ops-runtime.ts';
+import { HELP, SUMMARY } from '../help.ts';
+import { parseFlags, runOpsCommand } from '../ops-runtime.ts';
 
 const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
@@ -26,18 +26,20 @@ const deadLetterLine = (job: DeadLetteredJob) =>
     job.failureReason ?? '(no reason recorded)',
   ].join('\t');
 
-export const run = async (argv: readonly string[], io: CliIo): Promise<number> => {
-  const values = parseCommandArgs('redrive', HELP.redrive, io, () => {
-    const values = parseFlags(argv, OPTIONS);
-    if (values.max !== undefined && (!/^\d+$/.test(values.max) || Number(values.max) < 1)) {
-      throw new UsageError('--max must be a positive integer');
-    }
-    if (values.account !== undefined && !isAccountSid(values.account)) {
-      throw new UsageError('--account must be an AC… SID');
-    }
-    return values.help ? undefined : values;
-  });
-  if (typeof values === 'number') return values;
+const parse = (argv: readonly string[]) => {
+  const values = parseFlags(argv, OPTIONS);
+  if (values.max !== undefined && (!/^\d+$/.test(values.max) || Number(values.max) < 1)) {
+    throw new UsageError('--max must be a positive integer');
+  }
+  if (values.account !== undefined && !isAccountSid(values.account)) {
+    throw new UsageError('--account must be an AC… SID');
+  }
+  return values.help ? undefined : values;
+};
+
+type RedriveArgs = NonNullable<ReturnType<typeof parse>>;
+
+const runRedrive = async (values: RedriveArgs, io: CommandIo): Promise<number> => {
   const local = values.local ?? false;
   const max = values.max === undefined ? undefined : Number(values.max);
   return runOpsCommand('redrive', io, local, async ({ failure, progress, own }) => {
@@ -100,3 +102,16 @@ export const run = async (argv: readonly string[], io: CliIo): Promise<number> =
     return EXIT_OK;
   });
 };
+
+export const command = defineCommand<RedriveArgs>({
+  name: 'redrive',
+  kind: 'operation',
+  summary: SUMMARY.redrive,
+  help: HELP.redrive,
+  options: OPTIONS,
+  parse,
+  run: runRedrive,
+});
+
+export const run = (argv: readonly string[], io: CommandIo): Promise<number> =>
+  runCommand(command, argv, io);

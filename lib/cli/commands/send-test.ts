@@ -1,37 +1,20 @@
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
-import { parseArgs } from 'node:util';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { createS3Client } from '../../compose/clients.ts';
 import { makeGif, makePdf, makePng } from '../../stand-ins/demo-media.ts';
 import { readStackFile } from '../../stand-ins/stack-file.ts';
 import type { SeededMessage } from '../../stand-ins/twilio-emulator/types.ts';
 import { incomingMessageFields, postSignedWebhook } from '../../stand-ins/webhook-client.ts';
+import { type CommandIo, defineCommand, parseOptions, runCommand } from '../command.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.ts';
-import type { CliIo } from '../io.ts';
-import { parseCommandArgs } from '../ops-runtime.ts';
-
-export const HELP = `Usage: media-archive send-test --local [FILE...] [--timeout SECONDS]
-
-Tries the running local stack (npm start, demo mode) end to end: adds an incoming message with
-the given files (default: two small images and a PDF) at the stack's built-in Twilio emulator,
-posts the webhook to the stack signed with the emulator's demo credentials, then waits until
-every media is archived in the local S3 and deleted at the emulator. Prints the archive keys.
-Exit 0 only if all of that happened before the timeout.
-
-  --local                required: the stack started from LOCAL_DATA_DIR (default .local)
-  --timeout SECONDS      how long to wait, 1..600 (default 60)
-  -h, --help             this help
-`;
+import { HELP, SUMMARY } from '../help.ts';
 
 const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
   local: { type: 'boolean' },
   timeout: { type: 'string' },
 } as const;
-
-const parse = (argv: readonly string[]) =>
-  parseArgs({ args: [...argv], options: OPTIONS, strict: true, allowPositionals: true });
 
 const CONTENT_TYPES: Record<string, string> = {
   '.jpg': 'image/jpeg',
@@ -74,25 +57,21 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const basicAuth = (user: string, password: string) =>
   `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 
-export const run = async (argv: readonly string[], io: CliIo): Promise<number> => {
-  const args = parseCommandArgs('send-test', HELP, io, () => {
-    let parsed: ReturnType<typeof parse>;
-    try {
-      parsed = parse(argv);
-    } catch (error) {
-      throw new UsageError((error as Error).message.split('\n', 1)[0] ?? 'bad arguments');
-    }
-    const { values, positionals } = parsed;
-    if (values.help) return undefined;
-    if (!values.local) throw new UsageError('send-test works only on the local stack: add --local');
-    const timeout = values.timeout === undefined ? 60 : Number(values.timeout);
-    if (!Number.isInteger(timeout) || timeout < 1 || timeout > 600) {
-      throw new UsageError('--timeout must be an integer in 1..600');
-    }
-    if (positionals.length > 10) throw new UsageError('a message carries at most 10 media');
-    return { files: positionals, timeoutMs: timeout * 1000 };
-  });
-  if (typeof args === 'number') return args;
+const parse = (argv: readonly string[]) => {
+  const { values, positionals } = parseOptions(argv, OPTIONS, { positionals: true });
+  if (values.help) return undefined;
+  if (!values.local) throw new UsageError('send-test works only on the local stack: add --local');
+  const timeout = values.timeout === undefined ? 60 : Number(values.timeout);
+  if (!Number.isInteger(timeout) || timeout < 1 || timeout > 600) {
+    throw new UsageError('--timeout must be an integer in 1..600');
+  }
+  if (positionals.length > 10) throw new UsageError('a message carries at most 10 media');
+  return { files: positionals, timeoutMs: timeout * 1000 };
+};
+
+type SendTestArgs = NonNullable<ReturnType<typeof parse>>;
+
+const runSendTest = async (args: SendTestArgs, io: CommandIo): Promise<number> => {
   const say = (line: string) => io.stdout.write(`${line}\n`);
   const fail = (line: string) => {
     io.stderr.write(`media-archive send-test: ${line}\n`);
@@ -198,3 +177,16 @@ export const run = async (argv: readonly string[], io: CliIo): Promise<number> =
   if (stack.browserUrl) say(`browse: ${stack.browserUrl}`);
   return EXIT_OK;
 };
+
+export const command = defineCommand<SendTestArgs>({
+  name: 'send-test',
+  kind: 'operation',
+  summary: SUMMARY['send-test'],
+  help: HELP['send-test'],
+  options: OPTIONS,
+  parse,
+  run: runSendTest,
+});
+
+export const run = (argv: readonly string[], io: CommandIo): Promise<number> =>
+  runCommand(command, argv, io);

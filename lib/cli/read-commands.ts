@@ -1,0 +1,85 @@
+import { createArchiveReader } from '../adapters/s3/s3-archive-reader.ts';
+import { createS3Client } from '../compose/clients.ts';
+import { readCliConfig } from '../config/cli.ts';
+import { dayOf } from '../domain/utc-day.ts';
+import { type CommandName, optionsOf, type ParsedCommand, parseCommandLine } from './args.ts';
+import { type CliCommand, type CommandIo, defineCommand, usageLine } from './command.ts';
+import { runGet } from './commands/get.ts';
+import { runLs } from './commands/ls.ts';
+import { runServe } from './commands/serve.ts';
+import { runStats } from './commands/stats.ts';
+import { runUrl } from './commands/url.ts';
+import type { CommandContext } from './context.ts';
+import { EXIT_OK, EXIT_USAGE, UsageError } from './errors.ts';
+import { describeFailure, type FailureContext } from './failure.ts';
+import { HELP, SUMMARY } from './help.ts';
+import { createProgress } from './progress.ts';
+
+export type ReadArgs = Exclude<ParsedCommand, { command: 'help' }>;
+
+/** The archive's reader, as every read-only command gets it, then the command itself. */
+const execute = async (parsed: ReadArgs, io: CommandIo, failure: FailureContext): Promise<void> => {
+  const config = readCliConfig({ local: parsed.local }, io.env);
+  failure.bucket = config.bucket;
+  failure.endpoint = config.s3.endpoint;
+  const s3 = createS3Client(config.s3);
+  try {
+    const accountSid = parsed.account ?? config.accountSid;
+    const context: CommandContext = {
+      reader: createArchiveReader({
+        s3,
+        bucket: config.bucket,
+        prefix: config.archivePrefix,
+        ...(accountSid ? { accountSid } : {}),
+      }),
+      bucket: config.bucket,
+      stdout: io.stdout,
+      stderr: io.stderr,
+      progress: createProgress(io.stderr),
+      today: dayOf((io.now ?? (() => new Date()))()),
+      cwd: io.cwd ?? process.cwd(),
+    };
+    if (parsed.command === 'ls') await runLs(parsed, context);
+    else if (parsed.command === 'stats') await runStats(parsed, context);
+    else if (parsed.command === 'get') await runGet(parsed, context);
+    else if (parsed.command === 'serve') {
+      await runServe(parsed, context, { prefix: config.archivePrefix, failure });
+    } else await runUrl(parsed, context);
+  } finally {
+    s3.destroy();
+  }
+};
+
+/** A read-only command's run: any failure becomes one line on stderr and its exit status. */
+export const runRead = async (parsed: ReadArgs, io: CommandIo): Promise<number> => {
+  const failure: FailureContext = { local: parsed.local };
+  try {
+    await execute(parsed, io, failure);
+    return EXIT_OK;
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr.write(usageLine(new UsageError(error.message, parsed.command)));
+      return EXIT_USAGE;
+    }
+    const { message, exitCode } = describeFailure(error, failure);
+    io.stderr.write(`media-archive: ${message}\n`);
+    return exitCode;
+  }
+};
+
+const readCommand = <N extends CommandName>(name: N): CliCommand<ReadArgs> =>
+  defineCommand<ReadArgs>({
+    name,
+    kind: 'read',
+    summary: SUMMARY[name],
+    help: HELP[name],
+    options: optionsOf(name),
+    parse: (argv) => {
+      const parsed = parseCommandLine([name, ...argv]);
+      return parsed.command === 'help' ? undefined : parsed;
+    },
+    run: runRead,
+  });
+
+/** The commands that only read the archive (S3 listings and GETs). */
+export const READ_COMMANDS = (['ls', 'get', 'url', 'stats', 'serve'] as const).map(readCommand);
