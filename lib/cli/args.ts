@@ -18,6 +18,8 @@ const ALL_COMMANDS = [
   'redrive',
   'send-test',
   'doctor',
+  'export',
+  'hold',
 ];
 
 export interface TargetOptions {

@@ -33,6 +33,11 @@ export const runCli = async (
 ): Promise<number> => {
   const command = argv[0] === undefined ? undefined : BY_NAME.get(argv[0]);
   if (command) return runCommand(command, argv.slice(1), io);
+  const topic = argv[0] === 'help' && argv[1] !== undefined ? BY_NAME.get(argv[1]) : undefined;
+  if (topic && argv.length === 2) {
+    io.stdout.write(resolveHelp(topic.help, io.env ?? process.env));
+    return EXIT_OK;
+  }
   // No command first: `help [topic]`, `--help`, a typo, or options before a read-only command.
   let parsed: ParsedCommand;
   try {

@@ -68,6 +68,24 @@ describe('the command registry', () => {
         expect(stderr.text()).toBe('');
       });
 
+      it('prints the same help for `help <command>`, exit 0', async () => {
+        // Prepare
+        const stdout = capture();
+        const stderr = capture();
+
+        // Act
+        const code = await runCli(['help', name], {
+          stdout: stdout.stream,
+          stderr: stderr.stream,
+          env: {},
+        });
+
+        // Assess
+        expect(code).toBe(0);
+        expect(stdout.text()).toContain(`Usage: media-archive ${name}`);
+        expect(stderr.text()).toBe('');
+      });
+
       it('answers an unknown option with one line, a suggestion and where the help is, exit 64', async () => {
         // Prepare
         const stdout = capture();
