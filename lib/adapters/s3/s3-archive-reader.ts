@@ -31,7 +31,7 @@ import type {
   PresignedResponse,
   StoredMessageRecord,
 } from '../../ports/archive-reader.ts';
-import { nameOf, statusOf } from './s3-errors.ts';
+import { nameOf, statusOf } from './s3-common.ts';
 
 export interface ArchiveReaderOptions {
   s3: S3Client;

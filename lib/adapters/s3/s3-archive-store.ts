@@ -13,8 +13,9 @@ import {
   isNotFound,
   isPreconditionFailed,
   nameOf,
+  storedObjectOf,
   unavailable,
-} from './s3-errors.ts';
+} from './s3-common.ts';
 
 export interface S3ArchiveStoreOptions {
   client: S3Client;
@@ -74,17 +75,10 @@ export const createS3ArchiveStore = ({
       const answer = await client.send(
         new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }),
       );
-      const stored: StoredObject = {
-        key,
-        size: answer.ContentLength ?? 0,
-        metadata: { ...(answer.Metadata ?? {}) },
-      };
-      if (answer.ContentType) stored.contentType = answer.ContentType;
-      if (answer.ETag) stored.etag = answer.ETag;
+      const stored = storedObjectOf(key, answer);
       if (answer.LastModified) stored.lastModified = answer.LastModified;
       if (answer.ChecksumSHA256) stored.checksumSha256 = answer.ChecksumSHA256;
       if (answer.ChecksumType) stored.checksumType = answer.ChecksumType;
-      if (answer.ServerSideEncryption) stored.serverSideEncryption = answer.ServerSideEncryption;
       return stored;
     } catch (error) {
       if (isNotFound(error)) return undefined;

@@ -6,8 +6,14 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { VerificationFailedError } from '../../domain/errors.ts';
-import type { MessageRecordStore, StoredObject } from '../../ports/pipeline.ts';
-import { bodyChecksums, isNotFound, isPreconditionFailed, unavailable } from './s3-errors.ts';
+import type { MessageRecordStore } from '../../ports/pipeline.ts';
+import {
+  bodyChecksums,
+  isNotFound,
+  isPreconditionFailed,
+  storedObjectOf,
+  unavailable,
+} from './s3-common.ts';
 
 /**
  * Message records in the archive bucket. Their writes carry the same two checksums as media
@@ -56,14 +62,7 @@ export const createS3MessageRecordStore = ({
         const answer = await client.send(
           new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }),
         );
-        const stored: StoredObject = {
-          key,
-          size: answer.ContentLength ?? 0,
-          metadata: { ...(answer.Metadata ?? {}) },
-        };
-        if (answer.ContentType) stored.contentType = answer.ContentType;
-        if (answer.ETag) stored.etag = answer.ETag;
-        if (answer.ServerSideEncryption) stored.serverSideEncryption = answer.ServerSideEncryption;
+        const stored = storedObjectOf(key, answer);
         if (answer.ChecksumSHA256) {
           stored.checksumSha256 = answer.ChecksumSHA256;
           // A composite SHA-256 (`…-N`, multipart) hashes part hashes, not the bytes.

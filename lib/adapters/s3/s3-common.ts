@@ -1,7 +1,12 @@
 import { createHash } from 'node:crypto';
+import type { HeadObjectCommandOutput } from '@aws-sdk/client-s3';
 import { StorageUnavailableError } from '../../domain/errors.ts';
+import type { StoredObject } from '../../ports/pipeline.ts';
 
-/** How the S3 adapters read an SDK failure, and the checksums their small in-memory PUTs carry. */
+/**
+ * What the S3 adapters share: how they read an SDK failure, the checksums their small in-memory
+ * PUTs carry, and the part of a HEAD answer every stored object describes.
+ */
 
 interface S3ErrorShape {
   name?: string;
@@ -29,3 +34,16 @@ export const bodyChecksums = (bytes: Uint8Array) => ({
   ContentMD5: createHash('md5').update(bytes).digest('base64'),
   ChecksumSHA256: createHash('sha256').update(bytes).digest('base64'),
 });
+
+/** Size, metadata, type, ETag and encryption of a HEAD answer; checksums are each caller's reading. */
+export const storedObjectOf = (key: string, answer: HeadObjectCommandOutput): StoredObject => {
+  const stored: StoredObject = {
+    key,
+    size: answer.ContentLength ?? 0,
+    metadata: { ...(answer.Metadata ?? {}) },
+  };
+  if (answer.ContentType) stored.contentType = answer.ContentType;
+  if (answer.ETag) stored.etag = answer.ETag;
+  if (answer.ServerSideEncryption) stored.serverSideEncryption = answer.ServerSideEncryption;
+  return stored;
+};
