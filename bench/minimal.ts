@@ -1,7 +1,6 @@
-import { Readable } from 'node:stream';
-import type { ReadableStream as WebReadableStream } from 'node:stream/web';
-import { PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
+import { askApiForLocation, basicAuthorization, copyCdnToS3 } from './baseline-steps.ts';
 
 /**
  * Baseline "minimal correct pipeline": the fewest requests a correct archiver can make per media,
@@ -22,24 +21,12 @@ export const createMinimalPipeline = (options: {
   bucket: string;
   concurrency: number;
 }) => {
-  const authorization = `Basic ${Buffer.from(`${options.credentials.username}:${options.credentials.password}`).toString('base64')}`;
+  const authorization = basicAuthorization(options.credentials);
 
   const archiveOne = async ({ key, url }: MinimalMedia): Promise<void> => {
-    const api = await fetch(url, { headers: { Authorization: authorization }, redirect: 'manual' });
-    await api.body?.cancel();
-    const location = api.headers.get('location');
-    if (api.status !== 307 || !location) throw new Error(`API answered ${api.status}`);
-    const cdn = await fetch(location);
-    if (!cdn.ok || !cdn.body) throw new Error(`CDN answered ${cdn.status}`);
-    await options.s3.send(
-      new PutObjectCommand({
-        Bucket: options.bucket,
-        Key: key,
-        Body: Readable.fromWeb(cdn.body as unknown as WebReadableStream<Uint8Array>),
-        ContentLength: Number(cdn.headers.get('content-length')),
-        ContentType: cdn.headers.get('content-type') ?? 'application/octet-stream',
-      }),
-    );
+    const api = await askApiForLocation(url, authorization);
+    if (api.status !== 307 || !api.location) throw new Error(`API answered ${api.status}`);
+    await copyCdnToS3(options, key, api.location, { withContentType: true });
     const deleted = await fetch(`${url}.json`, {
       method: 'DELETE',
       headers: { Authorization: authorization },

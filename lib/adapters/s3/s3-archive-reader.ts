@@ -31,6 +31,7 @@ import type {
   PresignedResponse,
   StoredMessageRecord,
 } from '../../ports/archive-reader.ts';
+import { nameOf, statusOf } from './s3-common.ts';
 
 export interface ArchiveReaderOptions {
   s3: S3Client;
@@ -90,8 +91,7 @@ const metadataOf = (output: {
 
 /** The SDK turns S3's 304 into an exception (no body to deserialize); it is a normal answer here. */
 const isNotModified = (error: unknown): boolean =>
-  (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode === 304 ||
-  (error as { name?: string })?.name === 'NotModified';
+  statusOf(error) === 304 || nameOf(error) === 'NotModified';
 
 /**
  * The paginator writes each page's token into one shared input object; a command of its own per
@@ -348,9 +348,7 @@ export const createArchiveReader = (options: ArchiveReaderOptions): ArchiveReade
         const text = (await output.Body?.transformToString('utf8')) ?? '';
         found.push({ key, size: Buffer.byteLength(text), record: parseMessageRecord(text) });
       } catch (error) {
-        const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata
-          ?.httpStatusCode;
-        if (status === 404 || error instanceof InvalidMessageRecordError) continue;
+        if (statusOf(error) === 404 || error instanceof InvalidMessageRecordError) continue;
         throw error;
       }
     }

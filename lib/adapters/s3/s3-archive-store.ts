@@ -1,17 +1,21 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { type Digest, s3Confirms } from '../../domain/archive-proof.ts';
-import {
-  ArchiverError,
-  StorageUnavailableError,
-  VerificationFailedError,
-} from '../../domain/errors.ts';
+import { ArchiverError, VerificationFailedError } from '../../domain/errors.ts';
 import type {
   ArchiveStore,
   PutArchiveObject,
   PutResult,
   StoredObject,
 } from '../../ports/pipeline.ts';
+import {
+  bodyChecksums,
+  isNotFound,
+  isPreconditionFailed,
+  nameOf,
+  storedObjectOf,
+  unavailable,
+} from './s3-common.ts';
 
 export interface S3ArchiveStoreOptions {
   client: S3Client;
@@ -19,20 +23,6 @@ export interface S3ArchiveStoreOptions {
   /** Tries per PUT: the SDK never retries a streamed body, so we do, with a fresh stream. */
   putAttempts?: number;
 }
-
-interface S3ErrorShape {
-  name?: string;
-  $metadata?: { httpStatusCode?: number };
-}
-
-const statusOf = (error: unknown) => (error as S3ErrorShape)?.$metadata?.httpStatusCode;
-const nameOf = (error: unknown) => (error as S3ErrorShape)?.name ?? 'Error';
-
-const isNotFound = (error: unknown) =>
-  statusOf(error) === 404 || ['NotFound', 'NoSuchKey'].includes(nameOf(error));
-
-const isPreconditionFailed = (error: unknown) =>
-  statusOf(error) === 412 || nameOf(error) === 'PreconditionFailed';
 
 /** S3's ways of saying "the bytes you sent do not match the checksum you sent". */
 const DIGEST_ERRORS = new Set([
@@ -42,11 +32,8 @@ const DIGEST_ERRORS = new Set([
   'XAmzContentSHA256Mismatch',
 ]);
 
-const unavailable = (action: string, error: unknown) =>
-  new StorageUnavailableError(`S3 ${action} failed: ${nameOf(error)}`, { cause: error });
-
-const EMPTY_MD5_BASE64 = '1B2M2Y8AsgTpgAmY7PhCfg==';
-const EMPTY_SHA256_BASE64 = '47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU=';
+/** Object Lock refuses writes without a checksum, even of zero bytes. */
+const EMPTY_BODY_CHECKSUMS = bodyChecksums(new Uint8Array());
 const base64ToHex = (base64: string) => Buffer.from(base64, 'base64').toString('hex');
 const isAbort = (error: unknown, signal: AbortSignal | undefined) =>
   signal?.aborted === true || nameOf(error) === 'AbortError';
@@ -88,17 +75,10 @@ export const createS3ArchiveStore = ({
       const answer = await client.send(
         new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }),
       );
-      const stored: StoredObject = {
-        key,
-        size: answer.ContentLength ?? 0,
-        metadata: { ...(answer.Metadata ?? {}) },
-      };
-      if (answer.ContentType) stored.contentType = answer.ContentType;
-      if (answer.ETag) stored.etag = answer.ETag;
+      const stored = storedObjectOf(key, answer);
       if (answer.LastModified) stored.lastModified = answer.LastModified;
       if (answer.ChecksumSHA256) stored.checksumSha256 = answer.ChecksumSHA256;
       if (answer.ChecksumType) stored.checksumType = answer.ChecksumType;
-      if (answer.ServerSideEncryption) stored.serverSideEncryption = answer.ServerSideEncryption;
       return stored;
     } catch (error) {
       if (isNotFound(error)) return undefined;
@@ -213,9 +193,7 @@ export const createS3ArchiveStore = ({
           Key: key,
           Body: '',
           ContentLength: 0,
-          // Object Lock refuses writes without a checksum, even of zero bytes.
-          ContentMD5: EMPTY_MD5_BASE64,
-          ChecksumSHA256: EMPTY_SHA256_BASE64,
+          ...EMPTY_BODY_CHECKSUMS,
           Metadata: metadata,
         }),
       );

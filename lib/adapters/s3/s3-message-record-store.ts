@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   GetObjectCommand,
   HeadObjectCommand,
@@ -6,21 +5,15 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { StorageUnavailableError, VerificationFailedError } from '../../domain/errors.ts';
-import type { MessageRecordStore, StoredObject } from '../../ports/pipeline.ts';
-
-interface S3ErrorShape {
-  name?: string;
-  $metadata?: { httpStatusCode?: number };
-}
-const statusOf = (error: unknown) => (error as S3ErrorShape)?.$metadata?.httpStatusCode;
-const nameOf = (error: unknown) => (error as S3ErrorShape)?.name ?? 'Error';
-const isNotFound = (error: unknown) =>
-  statusOf(error) === 404 || ['NotFound', 'NoSuchKey'].includes(nameOf(error));
-const isPreconditionFailed = (error: unknown) =>
-  statusOf(error) === 412 || nameOf(error) === 'PreconditionFailed';
-const unavailable = (action: string, error: unknown) =>
-  new StorageUnavailableError(`S3 ${action} failed: ${nameOf(error)}`, { cause: error });
+import { VerificationFailedError } from '../../domain/errors.ts';
+import type { MessageRecordStore } from '../../ports/pipeline.ts';
+import {
+  bodyChecksums,
+  isNotFound,
+  isPreconditionFailed,
+  storedObjectOf,
+  unavailable,
+} from './s3-common.ts';
 
 /**
  * Message records in the archive bucket. Their writes carry the same two checksums as media
@@ -69,14 +62,7 @@ export const createS3MessageRecordStore = ({
         const answer = await client.send(
           new HeadObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }),
         );
-        const stored: StoredObject = {
-          key,
-          size: answer.ContentLength ?? 0,
-          metadata: { ...(answer.Metadata ?? {}) },
-        };
-        if (answer.ContentType) stored.contentType = answer.ContentType;
-        if (answer.ETag) stored.etag = answer.ETag;
-        if (answer.ServerSideEncryption) stored.serverSideEncryption = answer.ServerSideEncryption;
+        const stored = storedObjectOf(key, answer);
         if (answer.ChecksumSHA256) {
           stored.checksumSha256 = answer.ChecksumSHA256;
           // A composite SHA-256 (`…-N`, multipart) hashes part hashes, not the bytes.
@@ -93,8 +79,7 @@ export const createS3MessageRecordStore = ({
 
     async putRecord(key, text) {
       const bytes = Buffer.from(text, 'utf8');
-      const sha256 = createHash('sha256').update(bytes).digest();
-      const md5 = createHash('md5').update(bytes).digest();
+      const checksums = bodyChecksums(bytes);
       let answer: { ETag?: string; ChecksumSHA256?: string };
       try {
         answer = await client.send(
@@ -104,8 +89,7 @@ export const createS3MessageRecordStore = ({
             Body: bytes,
             ContentLength: bytes.length,
             ContentType: 'application/json',
-            ContentMD5: md5.toString('base64'),
-            ChecksumSHA256: sha256.toString('base64'),
+            ...checksums,
             IfNoneMatch: '*',
           }),
         );
@@ -114,12 +98,16 @@ export const createS3MessageRecordStore = ({
         throw unavailable('PUT record', error);
       }
       if (answer.ChecksumSHA256 !== undefined) {
-        if (answer.ChecksumSHA256 !== sha256.toString('base64')) {
+        if (answer.ChecksumSHA256 !== checksums.ChecksumSHA256) {
           throw new VerificationFailedError('S3 echoed another SHA-256 for the message record');
         }
         return 'created';
       }
-      if (answer.ETag?.replace(/^"|"$/g, '') === md5.toString('hex')) return 'created';
+      if (
+        answer.ETag?.replace(/^"|"$/g, '') ===
+        Buffer.from(checksums.ContentMD5, 'base64').toString('hex')
+      )
+        return 'created';
       const back = await getRecord(key);
       if (back !== text)
         throw new VerificationFailedError('S3 does not hold the record just written');

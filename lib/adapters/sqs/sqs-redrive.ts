@@ -171,20 +171,7 @@ export const createSqsRedrive = ({
           }
         }
       } finally {
-        for (let start = 0; start < handles.length; start += SQS_BATCH_LIMIT) {
-          await client
-            .send(
-              new ChangeMessageVisibilityBatchCommand({
-                QueueUrl: deadLetterQueueUrl,
-                Entries: handles.slice(start, start + SQS_BATCH_LIMIT).map((handle, n) => ({
-                  Id: String(n),
-                  ReceiptHandle: handle,
-                  VisibilityTimeout: 0,
-                })),
-              }),
-            )
-            .catch(() => undefined);
-        }
+        await visibleAgain(handles);
       }
       return [...seen.values()].map(describeDeadLettered);
     },

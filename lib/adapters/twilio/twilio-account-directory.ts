@@ -3,12 +3,15 @@ import { isAccountSid } from '../../domain/sids.ts';
 import type { AccountDirectory, TwilioAccount } from '../../ports/pipeline.ts';
 import { isoFromTwilioDate, TwilioListError, UnsafePageUriError } from './twilio-catalog.ts';
 import {
+  jsonGetInit,
   Retryable,
   type RetryPolicy,
+  readJsonBody,
   retrying,
   type TwilioHttpOptions,
   throttled,
   twilioHttpSettings,
+  withTimeout,
 } from './twilio-http.ts';
 
 export interface TwilioAccountDirectoryOptions extends TwilioHttpOptions {
@@ -55,13 +58,10 @@ export const createTwilioAccountDirectory = (
   ): Promise<Record<string, unknown> | undefined> => {
     let response: Response;
     try {
-      response = await http.fetch(url, {
-        headers: { Authorization: http.authorization, Accept: 'application/json' },
-        redirect: 'manual',
-        signal: signal
-          ? AbortSignal.any([signal, AbortSignal.timeout(timeoutMs)])
-          : AbortSignal.timeout(timeoutMs),
-      });
+      response = await http.fetch(
+        url,
+        jsonGetInit(http.authorization, withTimeout(timeoutMs, signal)),
+      );
     } catch (error) {
       throw new Retryable(
         new TwilioUnavailableError(`cannot reach Twilio: ${(error as Error).name}`, {
@@ -70,13 +70,7 @@ export const createTwilioAccountDirectory = (
       );
     }
     const { status } = response;
-    if (status === 200) {
-      try {
-        return (await response.json()) as Record<string, unknown>;
-      } catch {
-        throw new Retryable(new TwilioUnavailableError('unreadable answer from Accounts'));
-      }
-    }
+    if (status === 200) return readJsonBody(response, 'unreadable answer from Accounts');
     await response.body?.cancel().catch(() => undefined);
     if (status === 404) return undefined;
     if (status === 429) throw throttled('Twilio throttled Accounts (429)', response);

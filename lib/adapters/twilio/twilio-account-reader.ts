@@ -6,12 +6,16 @@ import type {
 } from '../../ports/doctor.ts';
 import { TwilioListError, UnsafePageUriError } from './twilio-catalog.ts';
 import {
+  jsonGetInit,
   Retryable,
   type RetryPolicy,
+  readJsonBody,
   retrying,
   type TwilioHttpOptions,
   throttled,
+  twilioErrorCode,
   twilioHttpSettings,
+  withTimeout,
 } from './twilio-http.ts';
 
 export interface TwilioAccountReaderOptions extends TwilioHttpOptions {
@@ -49,11 +53,7 @@ export const createTwilioAccountReader = (
   const getOnce = async (url: URL): Promise<Record<string, unknown>> => {
     let response: Response;
     try {
-      response = await http.fetch(url, {
-        headers: { Authorization: http.authorization, Accept: 'application/json' },
-        redirect: 'manual',
-        signal: AbortSignal.timeout(timeoutMs),
-      });
+      response = await http.fetch(url, jsonGetInit(http.authorization, withTimeout(timeoutMs)));
     } catch (error) {
       throw new Retryable(
         new TwilioUnavailableError(`cannot reach ${url.origin}: ${(error as Error).message}`, {
@@ -62,15 +62,9 @@ export const createTwilioAccountReader = (
       );
     }
     const { status } = response;
-    if (status === 200) {
-      try {
-        return (await response.json()) as Record<string, unknown>;
-      } catch {
-        throw new Retryable(new TwilioUnavailableError(`unreadable answer from ${url.pathname}`));
-      }
-    }
-    const body = (await response.json().catch(() => ({}))) as { code?: unknown };
-    const code = typeof body.code === 'number' ? ` code ${body.code}` : '';
+    if (status === 200) return readJsonBody(response, `unreadable answer from ${url.pathname}`);
+    const errorCode = await twilioErrorCode(response);
+    const code = errorCode === undefined ? '' : ` code ${errorCode}`;
     if (status === 429) throw throttled(`Twilio throttled ${url.pathname} (429)`, response);
     if (status >= 500) {
       throw new Retryable(

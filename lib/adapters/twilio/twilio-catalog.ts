@@ -14,12 +14,15 @@ import type {
 } from '../../ports/pipeline.ts';
 import {
   describeRequestFailure,
+  jsonGetInit,
   Retryable,
   type RetryPolicy,
+  readJsonBody,
   retrying,
   type TwilioHttpOptions,
   throttled,
   twilioHttpSettings,
+  withTimeout,
 } from './twilio-http.ts';
 
 export interface TwilioCatalogOptions extends TwilioHttpOptions {
@@ -87,15 +90,9 @@ export const createTwilioCatalog = (options: TwilioCatalogOptions): MessageCatal
   };
 
   const getOnce = async (url: URL, signal?: AbortSignal): Promise<Record<string, unknown>> => {
-    const timeout = AbortSignal.timeout(timeoutMs);
-    const combined = signal ? AbortSignal.any([signal, timeout]) : timeout;
     let response: Response;
     try {
-      response = await fetchImpl(url, {
-        headers: { Authorization: authorization, Accept: 'application/json' },
-        redirect: 'manual',
-        signal: combined,
-      });
+      response = await fetchImpl(url, jsonGetInit(authorization, withTimeout(timeoutMs, signal)));
     } catch (error) {
       if (signal?.aborted) throw error;
       throw new Retryable(
@@ -105,14 +102,8 @@ export const createTwilioCatalog = (options: TwilioCatalogOptions): MessageCatal
       );
     }
     const { status } = response;
-    if (status === 200) {
-      try {
-        return (await response.json()) as Record<string, unknown>;
-      } catch (error) {
-        if (signal?.aborted) throw error;
-        throw new Retryable(new TwilioUnavailableError('Twilio sent an unreadable list page'));
-      }
-    }
+    if (status === 200)
+      return readJsonBody(response, 'Twilio sent an unreadable list page', signal);
     await response.body?.cancel().catch(() => undefined);
     if (status === 429) throw throttled('Twilio throttled a list request (429)', response);
     if (status >= 500) {

@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { TwilioCredentials } from '../../config/lambda.ts';
-import { TwilioThrottledError, type TwilioUnavailableError } from '../../domain/errors.ts';
+import { TwilioThrottledError, TwilioUnavailableError } from '../../domain/errors.ts';
 import { redactUrls } from '../../domain/media-origins.ts';
 
 /** What the Twilio adapters share about talking to Twilio's REST API: auth, backoff, retries. */
@@ -61,6 +61,46 @@ export const describeRequestFailure = (error: unknown): string => {
   const message = redactUrls(error instanceof Error ? error.message : String(error));
   const code = (error as { cause?: { code?: unknown } } | undefined)?.cause?.code;
   return typeof code === 'string' ? `${message} (${code})` : message;
+};
+
+/** Twilio's numeric error `code` from an error answer's body; undefined when absent or unreadable. */
+export const twilioErrorCode = async (response: Response): Promise<number | undefined> => {
+  try {
+    const body = (await response.json()) as { code?: unknown };
+    return typeof body.code === 'number' ? body.code : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+/** The caller's signal, if any, joined with a per-request timeout. */
+export const withTimeout = (timeoutMs: number, signal?: AbortSignal): AbortSignal => {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  return signal ? AbortSignal.any([signal, timeout]) : timeout;
+};
+
+/** A GET of a JSON resource with the credentials: a redirect is never followed with them. */
+export const jsonGetInit = (authorization: string, signal: AbortSignal): RequestInit => ({
+  headers: { Authorization: authorization, Accept: 'application/json' },
+  redirect: 'manual',
+  signal,
+});
+
+/**
+ * A 200's JSON body. An unreadable one (a connection cut mid-body) is worth another try, unless
+ * `signal` says the caller stopped: then its own abort escapes.
+ */
+export const readJsonBody = async (
+  response: Response,
+  unreadable: string,
+  signal?: AbortSignal,
+): Promise<Record<string, unknown>> => {
+  try {
+    return (await response.json()) as Record<string, unknown>;
+  } catch (error) {
+    if (signal?.aborted) throw error;
+    throw new Retryable(new TwilioUnavailableError(unreadable));
+  }
 };
 
 /** A failure the retry loop may repeat in-process; `error` is what escapes once retries run out. */

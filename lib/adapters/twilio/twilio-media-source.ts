@@ -31,6 +31,7 @@ import {
   retrying,
   type TwilioHttpOptions,
   throttled,
+  twilioErrorCode,
   twilioHttpSettings,
 } from './twilio-http.ts';
 
@@ -81,15 +82,6 @@ export const filenameFromContentDisposition = (header: string | null): string | 
   const clean = base.replace(/[\u0000-\u001f\u007f<>:"|?*]/g, '').trim();
   if (clean === '' || clean === '.' || clean === '..') return undefined;
   return Array.from(clean).slice(0, MAX_FILENAME).join('');
-};
-
-const twilioErrorCode = async (response: Response): Promise<number | undefined> => {
-  try {
-    const body = (await response.json()) as { code?: unknown };
-    return typeof body.code === 'number' ? body.code : undefined;
-  } catch {
-    return undefined;
-  }
 };
 
 const discard = async (response: Response) => {

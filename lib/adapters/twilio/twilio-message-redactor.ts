@@ -13,20 +13,12 @@ import {
   retrying,
   type TwilioHttpOptions,
   throttled,
+  twilioErrorCode,
   twilioHttpSettings,
 } from './twilio-http.ts';
 
 const DEFAULT_RETRY: RetryPolicy = { attempts: 3, baseDelayMs: 250, maxDelayMs: 5_000 };
 const TIMEOUT_MS = 10_000;
-
-const codeOf = async (response: Response): Promise<number | undefined> => {
-  try {
-    const body = (await response.json()) as { code?: unknown };
-    return typeof body.code === 'number' ? body.code : undefined;
-  } catch {
-    return undefined;
-  }
-};
 
 export interface TwilioMessageRedactorOptions extends TwilioHttpOptions {
   /**
@@ -86,7 +78,7 @@ export const createTwilioMessageRedactor = (
     if (status === 401 || status === 403) {
       throw new TwilioAuthError(`Twilio refused the credentials (${status}): check the API key`);
     }
-    const code = await codeOf(response);
+    const code = await twilioErrorCode(response);
     if (code === 20009) {
       throw new MessageNotRedactableYetError('Twilio 20009: the message is not final yet');
     }
