@@ -3,6 +3,7 @@
 // request counts and a request log over IPC (lib/local/s3-server.ts's LocalS3Server).
 // Requests are observed through Node's http diagnostics channels: fauxqs exposes no server hooks.
 import { subscribe } from 'node:diagnostics_channel';
+import { ServerResponse } from 'node:http';
 import { registerHooks } from 'node:module';
 import { Server } from 'node:net';
 
@@ -48,6 +49,18 @@ subscribe('http.server.request.start', ({ request, server }) => {
   if (!ours(server)) return;
   counts[request.method] = (counts[request.method] || 0) + 1;
 });
+// A log entry's time is when the server began sending the answer, which precedes the client's
+// receipt of it: 'finish' fires once the bytes were handed to the OS, which under load can come
+// after the client already acted on the answer (ordering proofs compare with it).
+const SENT_AT = Symbol('sentAt');
+for (const method of ['writeHead', 'write', 'end']) {
+  const original = ServerResponse.prototype[method];
+  ServerResponse.prototype[method] = function (...args) {
+    this[SENT_AT] ??= Date.now();
+    return original.apply(this, args);
+  };
+}
+
 subscribe('http.server.response.finish', ({ request, response, server }) => {
   if (!ours(server)) return;
   if (log.length >= LOG_LIMIT) log.shift();
@@ -55,7 +68,7 @@ subscribe('http.server.response.finish', ({ request, response, server }) => {
     method: request.method,
     path: request.url.split('?')[0],
     status: response.statusCode,
-    at: Date.now(),
+    at: response[SENT_AT] ?? Date.now(),
   });
 });
 
