@@ -212,7 +212,9 @@ Checks a deployed stack (${SERVICE_NAME}-STAGE), one line per check, and exits 1
                       list request each
   twilio-webhook      which phone numbers (sms_url) and Messaging Services
                       (inbound_request_url) point at the stack's WebhookUrl with POST; fails
-                      when none does
+                      when none does. With TWILIO_SUBACCOUNTS, one verdict per served account
+                      (numbers read at its own path); fails when an account's numbers all
+                      point elsewhere
   dead-letter-queue   depth and oldest job's age (CloudWatch; "unknown" without data); fails
                       when not empty
   alarms              state of the stack's CloudWatch alarms; fails on ALARM or when the stack

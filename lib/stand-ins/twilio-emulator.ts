@@ -177,6 +177,9 @@ export const startTwilioEmulator = async (
     apiKey,
     addMessage,
     addPhoneNumber(seed) {
+      if (seed.accountSid !== undefined && seed.accountSid !== accountSid) {
+        subaccountOf(seed.accountSid);
+      }
       const record = phoneNumberRecord(seed);
       ctx.phoneNumbers.push(record);
       return record.sid;

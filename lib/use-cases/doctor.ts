@@ -312,6 +312,108 @@ const checkWebhook = async (
   return ok('twilio-webhook', `${tally}${others}`, details);
 };
 
+/** A SID in a one-line summary: enough to tell accounts apart; --json carries the whole SID. */
+const shortSid = (sid: string) => `${sid.slice(0, 2)}…${sid.slice(-4)}`;
+
+interface AccountVerdict {
+  accountSid: string;
+  main: boolean;
+  numbers: number;
+  numbersPointing: number;
+  /** Main account only: Messaging v1 lists the credential's own account, never a subaccount's. */
+  services?: number;
+  servicesPointing?: number;
+  elsewhere: Array<{ kind: string; name: string; reason: string }>;
+  error?: string;
+  ok: boolean;
+}
+
+const judgeAccount = async (
+  ports: DoctorPorts,
+  accountSid: string,
+  main: boolean,
+  credential: NamedCredential,
+  webhookUrl: string,
+): Promise<AccountVerdict> => {
+  // The main account's credentials are valid on its subaccounts' 2010-04-01 paths.
+  const twilio = ports.twilio(accountSid, credential.credentials);
+  try {
+    const [numbers, services] = await Promise.all([
+      twilio.listPhoneNumbers(),
+      main ? twilio.listMessagingServices() : Promise.resolve(undefined),
+    ]);
+    const judgedNumbers = numbers.map((n) => ({
+      kind: 'number',
+      name: numberLabel(n),
+      why: numberVerdict(n, webhookUrl),
+    }));
+    const judgedServices = (services ?? []).map((s) => ({
+      kind: 'service',
+      name: `${s.sid} (${s.friendlyName})`,
+      why: serviceVerdict(s, webhookUrl),
+    }));
+    const judged = [...judgedNumbers, ...judgedServices];
+    const numbersPointing = judgedNumbers.filter((j) => j.why === undefined).length;
+    const servicesPointing = judgedServices.filter((j) => j.why === undefined).length;
+    return {
+      accountSid,
+      main,
+      numbers: numbers.length,
+      numbersPointing,
+      ...(services ? { services: services.length, servicesPointing } : {}),
+      elsewhere: judged.flatMap((j) =>
+        j.why === undefined ? [] : [{ kind: j.kind, name: j.name, reason: j.why }],
+      ),
+      // An account with nothing to point (an ISV's main, a fresh subaccount) is not a failure.
+      ok: judged.length === 0 || numbersPointing + servicesPointing > 0,
+    };
+  } catch (error) {
+    return {
+      accountSid,
+      main,
+      numbers: 0,
+      numbersPointing: 0,
+      elsewhere: [],
+      error: describeError(error),
+      ok: false,
+    };
+  }
+};
+
+const accountLine = (a: AccountVerdict): string => {
+  const head = `${shortSid(a.accountSid)}${a.main ? ' (main)' : ''}`;
+  if (a.error) return `${head} unreadable: ${a.error}`;
+  const parts = [
+    a.numbers ? `${a.numbersPointing}/${a.numbers} numbers` : 'no numbers',
+    ...(a.services ? [`${a.servicesPointing}/${a.services} Messaging Services`] : []),
+  ];
+  const why = a.elsewhere.length
+    ? ` (${some(a.elsewhere.map((e) => `${e.name} ${e.reason}`))})`
+    : '';
+  return `${head} ${parts.join(', ')}${why}`;
+};
+
+/** TWILIO_SUBACCOUNTS: one verdict per served account, each read at its own path. */
+const checkWebhookPerAccount = async (
+  ports: DoctorPorts,
+  mainSid: string,
+  subaccounts: readonly string[],
+  credential: NamedCredential,
+  webhookUrl: string,
+): Promise<CheckResult> => {
+  const accounts = await Promise.all([
+    judgeAccount(ports, mainSid, true, credential, webhookUrl),
+    ...subaccounts.map((sid) => judgeAccount(ports, sid, false, credential, webhookUrl)),
+  ]);
+  const pointing = accounts.reduce((n, a) => n + a.numbersPointing + (a.servicesPointing ?? 0), 0);
+  // With hundreds of subaccounts the line names the failing ones first; --json has them all.
+  const named = [...accounts.filter((a) => !a.ok), ...accounts.filter((a) => a.ok)];
+  const summary = `${accounts.length} accounts: ${some(named.map(accountLine))}; pointing at ${webhookUrl}`;
+  const details = { webhookUrl, accounts };
+  const passes = pointing > 0 && accounts.every((a) => a.ok);
+  return passes ? ok('twilio-webhook', summary, details) : fail('twilio-webhook', summary, details);
+};
+
 const formatAge = (seconds: number): string => {
   if (seconds < 120) return `${Math.round(seconds)} s`;
   if (seconds < 7200) return `${Math.round(seconds / 60)} min`;
@@ -406,7 +508,7 @@ const withServedAccounts = async (
   accountSid: string,
   credential: NamedCredential | undefined,
   result: CheckResult,
-): Promise<CheckResult> => {
+): Promise<{ result: CheckResult; subaccounts: string[] }> => {
   const setting = stack.functions
     .map((f) => f.environment.TWILIO_SUBACCOUNTS)
     .find((value) => value !== undefined);
@@ -414,23 +516,32 @@ const withServedAccounts = async (
   try {
     scope = parseAccountScope(setting);
   } catch (error) {
-    return fail('twilio-credentials', `TWILIO_SUBACCOUNTS: ${describeError(error)}`);
+    return {
+      result: fail('twilio-credentials', `TWILIO_SUBACCOUNTS: ${describeError(error)}`),
+      subaccounts: [],
+    };
   }
   if (scope.kind === 'none' || !ports.accounts || !credential || result.status !== 'ok') {
-    return result;
+    return { result, subaccounts: [] };
   }
   try {
     const listed = await ports.accounts(accountSid, credential.credentials).listSubaccounts();
     const served = listed.filter((a) => scope.kind === 'all' || scope.sids.includes(a.sid));
     const accounts = served.map((a) => ({ sid: a.sid, status: a.status }));
     const closed = accounts.filter((a) => a.status !== 'active').length;
-    return ok(
-      'twilio-credentials',
-      `${result.summary}; serves ${accounts.length} subaccounts (TWILIO_SUBACCOUNTS=${formatAccountScope(scope)})${closed ? `, ${closed} suspended or closed` : ''}`,
-      { ...result.details, accounts: [{ sid: accountSid, status: 'main' }, ...accounts] },
-    );
+    return {
+      result: ok(
+        'twilio-credentials',
+        `${result.summary}; serves ${accounts.length} subaccounts (TWILIO_SUBACCOUNTS=${formatAccountScope(scope)})${closed ? `, ${closed} suspended or closed` : ''}`,
+        { ...result.details, accounts: [{ sid: accountSid, status: 'main' }, ...accounts] },
+      ),
+      subaccounts: accounts.map((a) => a.sid),
+    };
   } catch (error) {
-    return fail('twilio-credentials', `cannot list subaccounts: ${describeError(error)}`);
+    return {
+      result: fail('twilio-credentials', `cannot list subaccounts: ${describeError(error)}`),
+      subaccounts: [],
+    };
   }
 };
 
@@ -493,13 +604,14 @@ export const runDoctor = async (
     } catch (error) {
       checked = { result: fail('twilio-credentials', describeError(error)), accepted: [] };
     }
-    const credentialResult = await withServedAccounts(
+    const served = await withServedAccounts(
       ports,
       deployed,
       accountSid,
       checked.accepted[0],
       checked.result,
     );
+    const credentialResult = served.result;
     const webhookUrl = deployed.outputs.WebhookUrl;
     // Read with the archive's API key when Twilio took it (it comes last), else the auth token.
     const reader = checked.accepted.at(-1);
@@ -508,7 +620,9 @@ export const runDoctor = async (
       : !reader
         ? skip('twilio-webhook', 'Twilio accepted no credential')
         : await guarded('twilio-webhook', () =>
-            checkWebhook(ports, accountSid, reader, webhookUrl),
+            served.subaccounts.length
+              ? checkWebhookPerAccount(ports, accountSid, served.subaccounts, reader, webhookUrl)
+              : checkWebhook(ports, accountSid, reader, webhookUrl),
           );
     return [secrets.result, credentialResult, webhookResult];
   })();

@@ -271,8 +271,7 @@ const route = (
     if (method !== 'GET') return notAllowed();
     const page = paginate(
       ctx.phoneNumbers,
-      // Seeded numbers are the main account's.
-      () => accountSid === ctx.accountSid,
+      (n) => (n.accountSid ?? ctx.accountSid) === accountSid,
       parsePageRequest(url.searchParams),
       `${basePath}/IncomingPhoneNumbers.json`,
       new URLSearchParams(),

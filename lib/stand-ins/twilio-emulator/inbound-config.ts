@@ -7,6 +7,8 @@ import type { SeedMessagingService, SeedPhoneNumber } from './types.ts';
 export interface PhoneNumberRecord {
   sid: string;
   phoneNumber: string;
+  /** `undefined` = the main account's. */
+  accountSid: string | undefined;
   smsUrl: string | null;
   smsMethod: string;
   smsApplicationSid: string | null;
@@ -27,6 +29,7 @@ const digits = () => String(Number.parseInt(randomHex(4), 16) % 10_000).padStart
 export const phoneNumberRecord = (seed: SeedPhoneNumber): PhoneNumberRecord => ({
   sid: seed.sid ?? randomSid('PN'),
   phoneNumber: seed.phoneNumber ?? `+1500555${digits()}`,
+  accountSid: seed.accountSid,
   smsUrl: seed.smsUrl ?? null,
   smsMethod: seed.smsMethod ?? 'POST',
   smsApplicationSid: seed.smsApplicationSid ?? null,

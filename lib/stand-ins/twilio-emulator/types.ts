@@ -45,6 +45,8 @@ export interface SeedPhoneNumber {
   sid?: string;
   /** Default: +1500555 + 4 digits. */
   phoneNumber?: string;
+  /** A subaccount's SID: the number is listed at that account's path only; default the main account. */
+  accountSid?: string;
   smsUrl?: string | null;
   /** Default 'POST'. */
   smsMethod?: string;

@@ -20,6 +20,7 @@ const STAGE = `doc${Date.now().toString(36).slice(-6)}`;
 const STACK = `twilio-media-archiver-${STAGE}`;
 const WEBHOOK_URL = `https://abc123.execute-api.${REGION}.amazonaws.com/twilio/messages`;
 const TOKEN_PARAMETER = `/twilio-media-archiver/${STAGE}/twilio-auth-token`;
+const SUBACCOUNTS = [1, 2, 3].map((n) => `AC${String(n).repeat(32)}`);
 const CREDENTIALS = { accessKeyId: 'testing', secretAccessKey: 'testing' };
 
 interface Check {
@@ -35,7 +36,8 @@ interface Report {
 }
 
 /** The outputs, function environments and alarm of serverless.yml's stack, in miniature. */
-const template = (accountSid: string) => {
+const template = (accountSid: string, stack = STACK, served?: string) => {
+  const STACK = stack;
   const fn = (name: string, environment: Record<string, unknown>) => ({
     Type: 'AWS::Lambda::Function',
     Properties: {
@@ -45,7 +47,11 @@ const template = (accountSid: string) => {
       Role: { 'Fn::GetAtt': ['FunctionRole', 'Arn'] },
       Code: { ZipFile: 'exports.handler = async () => ({});' },
       Environment: {
-        Variables: { TWILIO_ACCOUNT_SID: { Ref: 'TwilioAccountSid' }, ...environment },
+        Variables: {
+          TWILIO_ACCOUNT_SID: { Ref: 'TwilioAccountSid' },
+          ...(served ? { TWILIO_SUBACCOUNTS: served } : {}),
+          ...environment,
+        },
       },
     },
   });
@@ -140,12 +146,30 @@ describe('media-archive doctor against moto_server and the Twilio emulator', () 
       }),
     );
 
+  const createStack = async (name: string, body: string): Promise<Record<string, string>> => {
+    await clients.cfn.send(new CreateStackCommand({ StackName: name, TemplateBody: body }));
+    for (let tries = 0; ; tries += 1) {
+      const { Stacks } = await clients.cfn.send(new DescribeStacksCommand({ StackName: name }));
+      const stack = Stacks?.[0];
+      if (stack?.StackStatus === 'CREATE_COMPLETE') {
+        return Object.fromEntries(
+          (stack.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? '']),
+        );
+      }
+      if (tries > 100 || /FAILED|ROLLBACK/.test(stack?.StackStatus ?? '')) {
+        throw new Error(`stack ${stack?.StackStatus}: ${stack?.StackStatusReason}`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  };
+
   beforeAll(async () => {
     [moto, emulator] = await Promise.all([
       startMoto(),
       startTwilioEmulator({
         phoneNumbers: [{ smsUrl: WEBHOOK_URL }, { smsUrl: 'https://old.example.com/sms' }],
         messagingServices: [{ friendlyName: 'Marketing' }],
+        subaccounts: SUBACCOUNTS.map((sid) => ({ sid })),
       }),
     ]);
     const config = { endpoint: moto.endpoint, region: REGION, credentials: CREDENTIALS };
@@ -156,23 +180,7 @@ describe('media-archive doctor against moto_server and the Twilio emulator', () 
       s3: new S3Client({ ...config, forcePathStyle: true }),
     };
     await putToken(emulator.authToken);
-    await clients.cfn.send(
-      new CreateStackCommand({ StackName: STACK, TemplateBody: template(emulator.accountSid) }),
-    );
-    for (let tries = 0; ; tries += 1) {
-      const { Stacks } = await clients.cfn.send(new DescribeStacksCommand({ StackName: STACK }));
-      const stack = Stacks?.[0];
-      if (stack?.StackStatus === 'CREATE_COMPLETE') {
-        outputs = Object.fromEntries(
-          (stack.Outputs ?? []).map((o) => [o.OutputKey ?? '', o.OutputValue ?? '']),
-        );
-        break;
-      }
-      if (tries > 100 || /FAILED|ROLLBACK/.test(stack?.StackStatus ?? '')) {
-        throw new Error(`stack ${stack?.StackStatus}: ${stack?.StackStatusReason}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    outputs = await createStack(STACK, template(emulator.accountSid));
     // What the deployed reconcile function records after a run, through the same adapter.
     await createS3ReconcileStatusSink({
       client: clients.s3,
@@ -226,6 +234,57 @@ describe('media-archive doctor against moto_server and the Twilio emulator', () 
     expect(lines[5]).toMatch(/^FAIL {2}alarms {14}/);
     expect(lines[7]).toBe(`${STACK}: 1 of 7 checks not ok (alarms)`);
     expect(result.code).toBe(1);
+  });
+
+  it('judges the numbers of each served subaccount, read at its own path with the main token', async () => {
+    // Prepare: a second stage serving two of the three subaccounts.
+    const stage = `${STAGE}s`;
+    const [sub1, sub2, notServed] = SUBACCOUNTS as [string, string, string];
+    await createStack(
+      `twilio-media-archiver-${stage}`,
+      template(emulator.accountSid, `twilio-media-archiver-${stage}`, `${sub1},${sub2}`),
+    );
+    emulator.addPhoneNumber({ accountSid: sub1, phoneNumber: '+15005550101', smsUrl: WEBHOOK_URL });
+    const stale = emulator.addPhoneNumber({
+      accountSid: sub2,
+      phoneNumber: '+15005550102',
+      smsUrl: 'https://old.example.com/sms',
+    });
+    emulator.addPhoneNumber({ accountSid: notServed, smsUrl: 'https://old.example.com/sms' });
+    const run = () =>
+      runMediaArchive(['doctor', '--stage', stage, '--region', REGION, '--json'], {
+        AWS_ENDPOINT_URL: moto.endpoint,
+        AWS_ACCESS_KEY_ID: CREDENTIALS.accessKeyId,
+        AWS_SECRET_ACCESS_KEY: CREDENTIALS.secretAccessKey,
+        AWS_PROFILE: undefined,
+        TWILIO_API_BASE_URL: emulator.apiBaseUrl,
+        TWILIO_MESSAGING_BASE_URL: emulator.messagingBaseUrl,
+      });
+
+    // Act
+    const before = report((await run()).stdout);
+    emulator.addPhoneNumber({ accountSid: sub2, phoneNumber: '+15005550103', smsUrl: WEBHOOK_URL });
+    const after = report((await run()).stdout);
+
+    // Assess
+    const webhook = (r: Report) => r.checks.find((c) => c.id === 'twilio-webhook');
+    expect(webhook(before)?.status).toBe('fail');
+    const summary = webhook(before)?.summary ?? '';
+    expect(summary).toMatch(
+      new RegExp(
+        `^3 accounts: AC…2222 0/1 numbers \\(${stale} \\(…0102\\) sms_url is another URL\\), AC…${emulator.accountSid.slice(-4)} \\(main\\) 1/2 numbers, 0/1 Messaging Services \\(`,
+      ),
+    );
+    expect(summary.endsWith(`, AC…1111 1/1 numbers; pointing at ${WEBHOOK_URL}`)).toBe(true);
+    expect(summary).not.toContain('AC…3333');
+    const accounts = webhook(after)?.details?.accounts as Array<Record<string, unknown>>;
+    expect(accounts.map((a) => [a.accountSid, a.numbers, a.numbersPointing, a.ok])).toEqual([
+      [emulator.accountSid, 2, 1, true],
+      [sub1, 1, 1, true],
+      [sub2, 2, 1, true],
+    ]);
+    expect(webhook(after)?.status).toBe('ok');
+    expect(JSON.stringify([before, after])).not.toMatch(/\+1500555010[1-3]/);
   });
 
   it('fails the DLQ check with dead-lettered jobs and the credentials check with a bad token', async () => {

@@ -121,9 +121,13 @@ class World {
   };
   reconcileRead: [string, string] | undefined;
   subaccounts: Array<{ sid: string; status: string }> = [];
+  /** A subaccount's numbers, read at its own path; absent = none. */
+  subaccountNumbers = new Map<string, PhoneNumberConfig[]>();
+  unreadable = new Set<string>();
+  servicesReadAt: string[] = [];
 
   ports(): DoctorPorts {
-    const twilio = (_account: string, credentials: TwilioCredentials) => {
+    const twilio = (account: string, credentials: TwilioCredentials) => {
       const check = async () => {
         if (!this.accepted.has(credentials.password)) {
           throw new Error('Twilio refused the credential (401 code 20003)');
@@ -133,11 +137,13 @@ class World {
         probe: check,
         listPhoneNumbers: async () => {
           await check();
+          if (this.unreadable.has(account)) throw new Error('Twilio answered 404 code 20404');
           this.listedWith.push(credentials.username);
-          return this.numbers;
+          return account === ACCOUNT ? this.numbers : (this.subaccountNumbers.get(account) ?? []);
         },
         listMessagingServices: async () => {
           await check();
+          this.servicesReadAt.push(account);
           return this.services;
         },
       };
@@ -461,6 +467,105 @@ describe('runDoctor', () => {
         status: 'fail',
         summary: `the account has no phone number and no Messaging Service to point at ${WEBHOOK_URL}`,
       });
+    });
+  });
+
+  describe('twilio-webhook per served account (TWILIO_SUBACCOUNTS)', () => {
+    const [SUB1, SUB2, SUB3] = [
+      `AC${'5'.repeat(32)}`,
+      `AC${'6'.repeat(32)}`,
+      `AC${'7'.repeat(32)}`,
+    ];
+    const servingAll = () => {
+      const world = new World();
+      world.subaccounts = [
+        { sid: SUB1, status: 'active' },
+        { sid: SUB2, status: 'active' },
+      ];
+      for (const f of world.stack?.functions ?? []) f.environment.TWILIO_SUBACCOUNTS = 'all';
+      return world;
+    };
+
+    it('passes when every served account with numbers has one pointing at the WebhookUrl', async () => {
+      // Prepare
+      const world = servingAll();
+      world.subaccounts.push({ sid: SUB3, status: 'active' });
+      world.subaccountNumbers.set(SUB1, [
+        number({ sid: `PN${'a'.repeat(32)}`, phoneNumber: '+15005551111' }),
+        number({ sid: `PN${'b'.repeat(32)}`, smsUrl: 'https://old.example.com/sms' }),
+      ]);
+      world.subaccountNumbers.set(SUB2, [number({ phoneNumber: '+15005552222' })]);
+
+      // Act
+      const result = check(await world.run(), 'twilio-webhook');
+
+      // Assess
+      expect(result.status).toBe('ok');
+      expect(result.summary).toBe(
+        `4 accounts: AC…aaaa (main) 1/1 numbers, 0/1 Messaging Services (MG${'2'.repeat(32)} (Archive) inbound_request_url is another URL), AC…5555 1/2 numbers (PN${'b'.repeat(32)} (…0006) sms_url is another URL), AC…6666 1/1 numbers, AC…7777 no numbers; pointing at ${WEBHOOK_URL}`,
+      );
+      const accounts = result.details?.accounts as Array<Record<string, unknown>>;
+      expect(accounts.map((a) => [a.accountSid, a.numbers, a.numbersPointing, a.ok])).toEqual([
+        [ACCOUNT, 1, 1, true],
+        [SUB1, 2, 1, true],
+        [SUB2, 1, 1, true],
+        [SUB3, 0, 0, true],
+      ]);
+      // Messaging v1 answers for the credential's own account: read once, for the main.
+      expect(world.servicesReadAt).toEqual([ACCOUNT]);
+      expect(JSON.stringify(result)).not.toContain('+15005551111');
+      expect(JSON.stringify(result)).not.toContain('5552222');
+    });
+
+    it('fails naming the served account whose numbers all point elsewhere', async () => {
+      // Prepare
+      const world = servingAll();
+      world.subaccountNumbers.set(SUB1, [number()]);
+      world.subaccountNumbers.set(SUB2, [number({ smsUrl: 'https://old.example.com/sms' })]);
+
+      // Act
+      const result = check(await world.run(), 'twilio-webhook');
+
+      // Assess
+      expect(result.status).toBe('fail');
+      expect(result.summary).toMatch(
+        new RegExp(
+          `^3 accounts: AC…6666 0/1 numbers \\(PN${'1'.repeat(32)} \\(…0006\\) sms_url is another URL\\), AC…aaaa \\(main\\)`,
+        ),
+      );
+      const accounts = result.details?.accounts as Array<Record<string, unknown>>;
+      expect(accounts.filter((a) => !a.ok).map((a) => a.accountSid)).toEqual([SUB2]);
+    });
+
+    it('fails when a served account cannot be read, and reads only the listed ones', async () => {
+      // Prepare
+      const world = servingAll();
+      for (const f of world.stack?.functions ?? []) f.environment.TWILIO_SUBACCOUNTS = SUB2;
+      world.unreadable.add(SUB2);
+
+      // Act
+      const result = check(await world.run(), 'twilio-webhook');
+
+      // Assess
+      expect(result.status).toBe('fail');
+      expect(result.summary).toContain('AC…6666 unreadable: Twilio answered 404 code 20404');
+      expect(result.summary).not.toContain('AC…5555');
+    });
+
+    it('fails when no served account has anything pointing at the WebhookUrl', async () => {
+      // Prepare
+      const world = servingAll();
+      world.numbers = [];
+      world.services = [];
+
+      // Act
+      const result = check(await world.run(), 'twilio-webhook');
+
+      // Assess
+      expect(result.status).toBe('fail');
+      expect(result.summary).toBe(
+        `3 accounts: AC…aaaa (main) no numbers, AC…5555 no numbers, AC…6666 no numbers; pointing at ${WEBHOOK_URL}`,
+      );
     });
   });
 
