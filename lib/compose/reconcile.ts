@@ -31,6 +31,8 @@ export const createCatalogFor = (
     apiBaseUrl: config.twilioApiBaseUrl,
     accountSid: config.accountSid,
     credentials: config.credentials,
+    archiveMessageBody: config.archiveMessageBody === true,
+    archiveAddresses: config.archiveAddresses === true,
     ...tuning,
   });
 

@@ -94,6 +94,12 @@ export interface ArchiverConfig {
    * and every media is archived, the body is blanked at Twilio. Needs ARCHIVE_MESSAGE_BODY=true.
    */
   redactMessageBody?: boolean;
+  /**
+   * ARCHIVE_MESSAGE_BODY / ARCHIVE_ADDRESSES: what backfill and reconcile copy from the Messages
+   * list into a message's record, as the webhook does from its form.
+   */
+  archiveMessageBody?: boolean;
+  archiveAddresses?: boolean;
 }
 
 const credentials = (env: Env, sid: string): TwilioCredentials => {
@@ -160,6 +166,8 @@ export const readArchiverConfig = (env: Env = process.env): ArchiverConfig => {
     spoolSweepAgeMs: optional(env, 'AWS_LAMBDA_FUNCTION_NAME') ? 0 : 15 * 60_000,
     spoolMemoryBytes: int(env, 'SPOOL_MEMORY_BYTES', DEFAULT_SPOOL_MEMORY_BYTES, 0, 64 * 1024 ** 2),
     redactMessageBody: false,
+    archiveMessageBody: bool(env, 'ARCHIVE_MESSAGE_BODY', false),
+    archiveAddresses: bool(env, 'ARCHIVE_ADDRESSES', false),
   };
   const redact = bool(env, 'REDACT_MESSAGE_BODY_AFTER_ARCHIVE', false);
   if (redact && !bool(env, 'ARCHIVE_MESSAGE_BODY', false)) {

@@ -3,14 +3,27 @@ import { isAccountSid, isMediaSid, isMessageSid } from './sids.ts';
 
 export const MEDIA_JOB_VERSION = 1;
 export type JobSource = 'webhook' | 'backfill' | 'reconcile';
+/** Twilio's `direction` of a message; webhooks announce `inbound` only. */
+export const MESSAGE_DIRECTIONS = [
+  'inbound',
+  'outbound-api',
+  'outbound-call',
+  'outbound-reply',
+] as const;
+export type MessageDirection = (typeof MESSAGE_DIRECTIONS)[number];
+export const isMessageDirection = (value: unknown): value is MessageDirection =>
+  MESSAGE_DIRECTIONS.includes(value as MessageDirection);
 
 /**
- * What the webhook said about the whole message, carried by each of its jobs so whichever job
- * archives the last media can write the message record without asking Twilio.
+ * What the webhook said about the whole message (or backfill and reconcile read from the Messages
+ * and Media lists), carried by each of its jobs so whichever job archives the last media can write
+ * the message record without asking Twilio again.
  */
 export interface JobMessage {
-  /** Every media the webhook announced, in `MediaUrlN` order. */
+  /** Every media the webhook announced, in `MediaUrlN` order (the Media list's, for backfills). */
   media: { sid: string; contentType: string }[];
+  /** Absent = `inbound` (webhook jobs). */
+  direction?: MessageDirection;
   numSegments?: number;
   messagingServiceSid?: string;
   /** Only present with ARCHIVE_MESSAGE_BODY=true. */
@@ -33,7 +46,7 @@ export interface MediaJob {
   /** Only present with ARCHIVE_ADDRESSES=true. */
   from?: string;
   to?: string;
-  /** Webhook jobs only: the message the record is built from. */
+  /** The message the record is built from (absent: older jobs, or a media list not complete). */
   message?: JobMessage;
 }
 
@@ -67,6 +80,10 @@ const parseJobMessage = (raw: unknown, job: MediaJob): JobMessage => {
     throw new InvalidJobError('message media do not name this job');
   }
   const message: JobMessage = { media };
+  if (m.direction !== undefined) {
+    if (!isMessageDirection(m.direction)) throw new InvalidJobError('bad direction');
+    message.direction = m.direction;
+  }
   if (m.numSegments !== undefined) {
     if (!Number.isInteger(m.numSegments) || (m.numSegments as number) < 0) {
       throw new InvalidJobError('bad numSegments');

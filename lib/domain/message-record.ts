@@ -1,5 +1,10 @@
 import { archiveKeyFor, dayPrefix, utcDayParts } from './archive-key.ts';
-import type { JobMessage, MediaJob } from './media-job.ts';
+import {
+  isMessageDirection,
+  type JobMessage,
+  type MediaJob,
+  type MessageDirection,
+} from './media-job.ts';
 import { isAccountSid, isMediaSid, isMessageSid } from './sids.ts';
 
 /**
@@ -37,9 +42,9 @@ export interface MessageRecord {
   accountSid: string;
   messageSid: string;
   messagingServiceSid?: string;
-  /** Webhooks announce incoming messages only. */
-  direction: 'inbound';
-  /** ISO-8601 UTC time the webhook reached us. */
+  /** Twilio's; webhooks announce `inbound` only, backfill with `--direction all` any. */
+  direction: MessageDirection;
+  /** ISO-8601 UTC time the webhook reached us (Twilio's `date_created` for backfills). */
   receivedAt: string;
   numMedia: number;
   numSegments?: number;
@@ -51,7 +56,7 @@ export interface MessageRecord {
   media: RecordedMedia[];
 }
 
-/** The job fields a record is built from: a webhook job that carries its message. */
+/** The job fields a record is built from: a job that carries its message. */
 export type RecordableJob = MediaJob & { message: JobMessage };
 
 export const isRecordable = (job: MediaJob): job is RecordableJob => job.message !== undefined;
@@ -84,7 +89,7 @@ export const buildMessageRecord = (job: RecordableJob, media: RecordedMedia[]): 
     version: MESSAGE_RECORD_VERSION,
     accountSid: job.accountSid,
     messageSid: job.messageSid,
-    direction: 'inbound',
+    direction: job.message.direction ?? 'inbound',
     receivedAt: job.receivedAt,
     numMedia: job.message.media.length,
     media: [...media].sort((a, b) => a.index - b.index),
@@ -159,7 +164,7 @@ export const parseMessageRecord = (text: string): MessageRecord => {
   }
   if (!isAccountSid(r.accountSid)) throw new InvalidMessageRecordError('bad accountSid');
   if (!isMessageSid(r.messageSid)) throw new InvalidMessageRecordError('bad messageSid');
-  if (r.direction !== 'inbound') throw new InvalidMessageRecordError('bad direction');
+  if (!isMessageDirection(r.direction)) throw new InvalidMessageRecordError('bad direction');
   if (typeof r.receivedAt !== 'string' || !ISO_UTC.test(r.receivedAt)) {
     throw new InvalidMessageRecordError('bad receivedAt');
   }
@@ -170,7 +175,7 @@ export const parseMessageRecord = (text: string): MessageRecord => {
     version: MESSAGE_RECORD_VERSION,
     accountSid: r.accountSid,
     messageSid: r.messageSid,
-    direction: 'inbound',
+    direction: r.direction,
     receivedAt: r.receivedAt,
     numMedia: r.numMedia as number,
     media: r.media.map(parseMedia),
@@ -196,14 +201,19 @@ export const parseMessageRecord = (text: string): MessageRecord => {
 };
 
 /**
- * Whether a record found at the key (a duplicate webhook's, or an earlier attempt's) vouches for
- * the same media with the same checksums: then it is kept, never rewritten.
+ * Whether a record found at the key (a duplicate webhook's, an earlier attempt's, or a reconcile
+ * job's) vouches for the same media with the same checksums: then it is kept, never rewritten.
+ * Matched by Media SID, not position: the Media list need not follow the webhook's `MediaUrlN`.
  */
-export const sameMedia = (a: MessageRecord, b: MessageRecord): boolean =>
-  a.accountSid === b.accountSid &&
-  a.messageSid === b.messageSid &&
-  a.media.length === b.media.length &&
-  a.media.every((m, i) => {
-    const other = b.media[i];
-    return other?.mediaSid === m.mediaSid && other.size === m.size && other.sha256 === m.sha256;
-  });
+export const sameMedia = (a: MessageRecord, b: MessageRecord): boolean => {
+  if (a.accountSid !== b.accountSid || a.messageSid !== b.messageSid) return false;
+  if (a.media.length !== b.media.length) return false;
+  const theirs = new Map(b.media.map((m) => [m.mediaSid, m]));
+  return (
+    theirs.size === b.media.length &&
+    a.media.every((m) => {
+      const other = theirs.get(m.mediaSid);
+      return other?.size === m.size && other.sha256 === m.sha256;
+    })
+  );
+};

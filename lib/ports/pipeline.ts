@@ -165,6 +165,15 @@ export interface CatalogMessage {
   dateCreated: string;
   /** Twilio sends it as a string; parsed, 0 when unreadable. */
   numMedia: number;
+  /** `num_segments`; absent when unreadable. */
+  numSegments?: number;
+  /** `messaging_service_sid` (MG…); absent when none. */
+  messagingServiceSid?: string;
+  /** Only read with ARCHIVE_MESSAGE_BODY=true. */
+  body?: string;
+  /** Only read with ARCHIVE_ADDRESSES=true. */
+  from?: string;
+  to?: string;
 }
 
 export interface CatalogMedia {

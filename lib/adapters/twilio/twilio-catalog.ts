@@ -28,6 +28,10 @@ import {
 export interface TwilioCatalogOptions extends TwilioHttpOptions {
   /** Time allowed for one list request, body included. */
   requestTimeoutMs?: number;
+  /** ARCHIVE_MESSAGE_BODY: keep each message's `body` for its record. */
+  archiveMessageBody?: boolean;
+  /** ARCHIVE_ADDRESSES: keep each message's `from`/`to`. */
+  archiveAddresses?: boolean;
 }
 
 /** A `next_page_uri` that leaves the account's API paths: never followed, never given credentials. */
@@ -52,17 +56,41 @@ export const contentTypeEssence = (value: unknown): string => {
   return essence && isContentType(essence) ? essence : 'application/octet-stream';
 };
 
-const toMessage = (raw: Record<string, unknown>): CatalogMessage | undefined => {
+const SEGMENTS = /^\d{1,4}$/;
+const SERVICE_SID = /^MG[0-9a-fA-F]{32}$/;
+
+/**
+ * A Messages list entry, with what the message record needs (as the webhook would have said it):
+ * unreadable optional fields are left out; body and addresses only when the deployment keeps them.
+ */
+const toMessage = (
+  raw: Record<string, unknown>,
+  keep: Pick<TwilioCatalogOptions, 'archiveMessageBody' | 'archiveAddresses'>,
+): CatalogMessage | undefined => {
   const dateCreated = isoFromTwilioDate(raw.date_created);
   if (!isMessageSid(raw.sid) || dateCreated === undefined) return undefined;
   const numMedia = Number.parseInt(String(raw.num_media ?? '0'), 10);
-  return {
+  const message: CatalogMessage = {
     sid: raw.sid,
     direction: typeof raw.direction === 'string' ? raw.direction : 'unknown',
     status: typeof raw.status === 'string' ? raw.status : 'unknown',
     dateCreated,
     numMedia: Number.isInteger(numMedia) && numMedia > 0 ? numMedia : 0,
   };
+  const segments = String(raw.num_segments ?? '');
+  if (SEGMENTS.test(segments)) message.numSegments = Number(segments);
+  if (
+    typeof raw.messaging_service_sid === 'string' &&
+    SERVICE_SID.test(raw.messaging_service_sid)
+  ) {
+    message.messagingServiceSid = raw.messaging_service_sid;
+  }
+  if (keep.archiveMessageBody && typeof raw.body === 'string') message.body = raw.body;
+  if (keep.archiveAddresses) {
+    if (typeof raw.from === 'string') message.from = raw.from;
+    if (typeof raw.to === 'string') message.to = raw.to;
+  }
+  return message;
 };
 
 /**
@@ -143,7 +171,7 @@ export const createTwilioCatalog = (options: TwilioCatalogOptions): MessageCatal
       const list = Array.isArray(body.messages) ? (body.messages as Record<string, unknown>[]) : [];
       return {
         messages: list.flatMap((raw) => {
-          const message = toMessage(raw);
+          const message = toMessage(raw, options);
           return message ? [message] : [];
         }),
         nextPageUri: nextOf(body),

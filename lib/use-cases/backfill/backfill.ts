@@ -88,6 +88,12 @@ export const backfill = async (
     for (const { message, jobs } of page.found) {
       counts.mediaFound += jobs.length;
       const archived = await presence.archivedMediaOf(message);
+      // An archived media the Media list no longer names: the list is not the whole message,
+      // whatever `num_media` says, so its jobs carry no message and write no partial record.
+      const listed = new Set(jobs.map((job) => job.mediaSid));
+      if ([...archived].some((mediaSid) => !listed.has(mediaSid))) {
+        for (const job of jobs) delete job.message;
+      }
       for (const job of jobs) {
         if (archived.has(job.mediaSid)) {
           counts.alreadyArchived += 1;

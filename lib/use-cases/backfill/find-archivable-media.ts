@@ -1,5 +1,10 @@
 import { RepeatedPageError } from '../../domain/errors.ts';
-import { MEDIA_JOB_VERSION, type MediaJob } from '../../domain/media-job.ts';
+import {
+  isMessageDirection,
+  type JobMessage,
+  MEDIA_JOB_VERSION,
+  type MediaJob,
+} from '../../domain/media-job.ts';
 import { addDays } from '../../domain/utc-day.ts';
 import type { CatalogMessage, MessageCatalog } from '../../ports/pipeline.ts';
 
@@ -50,23 +55,61 @@ export const matchesDirection = (message: CatalogMessage, direction: Direction):
 export const isInFlight = (message: CatalogMessage): boolean =>
   message.direction.startsWith('outbound') && IN_FLIGHT_STATUSES.has(message.status);
 
-/** One job per media, shaped like the webhook's; `receivedAt` is the message's `date_created`. */
+/** Twilio allows at most 10 media per message; a record names each one. */
+const MAX_RECORDED_MEDIA = 10;
+
+/**
+ * The message for its record, from the Messages list entry and the Media list already read (no
+ * further request). `undefined` when the Media list no longer holds every media the message had
+ * (some archived and deleted already): a record is written once, and one naming only the rest
+ * would stay wrong; those media keep no record rather than a false one.
+ */
+export const jobMessageFor = (
+  message: CatalogMessage,
+  media: readonly { sid: string; contentType: string }[],
+): JobMessage | undefined => {
+  if (media.length !== message.numMedia || media.length > MAX_RECORDED_MEDIA) return undefined;
+  if (!isMessageDirection(message.direction)) return undefined;
+  const result: JobMessage = {
+    media: media.map(({ sid, contentType }) => ({ sid, contentType })),
+    direction: message.direction,
+  };
+  if (message.numSegments !== undefined) result.numSegments = message.numSegments;
+  if (message.messagingServiceSid !== undefined) {
+    result.messagingServiceSid = message.messagingServiceSid;
+  }
+  if (message.body !== undefined) result.body = message.body;
+  return result;
+};
+
+/**
+ * One job per media, shaped like the webhook's (its message included, for the record);
+ * `receivedAt` is the message's `date_created`.
+ */
 export const jobsFor = (
   accountSid: string,
   message: CatalogMessage,
   media: readonly { sid: string; contentType: string }[],
   source: FindOptions['source'],
-): MediaJob[] =>
-  media.map((item, index) => ({
-    version: MEDIA_JOB_VERSION,
-    accountSid,
-    messageSid: message.sid,
-    mediaSid: item.sid,
-    contentType: item.contentType,
-    receivedAt: message.dateCreated,
-    index,
-    source,
-  }));
+): MediaJob[] => {
+  const recordable = jobMessageFor(message, media);
+  return media.map((item, index) => {
+    const job: MediaJob = {
+      version: MEDIA_JOB_VERSION,
+      accountSid,
+      messageSid: message.sid,
+      mediaSid: item.sid,
+      contentType: item.contentType,
+      receivedAt: message.dateCreated,
+      index,
+      source,
+    };
+    if (message.from !== undefined) job.from = message.from;
+    if (message.to !== undefined) job.to = message.to;
+    if (recordable) job.message = recordable;
+    return job;
+  });
+};
 
 /**
  * Walks the Messages list one UTC day at a time, oldest day first (Twilio expires the oldest media

@@ -5,9 +5,14 @@ import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSqsJobQueue } from '../../../lib/adapters/sqs/sqs-job-queue.ts';
 import { runCli } from '../../../lib/cli/main.ts';
+import { createCatalogFor, presenceFor } from '../../../lib/compose/reconcile.ts';
+import { readArchiverConfig } from '../../../lib/config/lambda.ts';
 import { parseMessageRecord } from '../../../lib/domain/message-record.ts';
 import type { SeededMessage, TwilioEmulator } from '../../../lib/stand-ins/twilio-emulator.ts';
+import { backfill } from '../../../lib/use-cases/backfill/backfill.ts';
+import { createQueueSink } from '../../../lib/use-cases/backfill/job-sinks.ts';
 import { captureOutput } from '../../helpers/capture-stdout.ts';
 import { startTestStack } from '../../helpers/local-stack.ts';
 import { makeSeedMedia } from '../../helpers/media-fixtures.ts';
@@ -277,5 +282,96 @@ describe('message records and redaction through the local stack', () => {
     expect(tampered.stderr).toContain('SHA-256 differs');
     await expect(readFile(join(workDir, 'tampered.zip'))).rejects.toThrow();
     await expect(readFile(join(workDir, 'tampered.zip.partial'))).rejects.toThrow();
+  });
+  it('a backfilled message no webhook announced gets its record, with the real direction, from the lists alone', async () => {
+    // Prepare: one inbound and one outbound message whose webhooks never came.
+    const seedLost = (direction: 'inbound' | 'outbound-api', sizes: number[]) => {
+      seed += 10;
+      const seeded = emulator.addMessage({
+        direction,
+        body: BODY,
+        from: FROM,
+        media: sizes.map((size, n) =>
+          makeSeedMedia({ size, seed: seed + n, contentType: 'image/png' }),
+        ),
+      });
+      for (const media of seeded.media) emulatorSha.set(media.sid, media.sha256);
+      return seeded;
+    };
+    const inbound = seedLost('inbound', [2_000, 7_000]);
+    const outbound = seedLost('outbound-api', [3_000]);
+    const day = new Date().toISOString().slice(0, 10);
+    const config = readArchiverConfig({
+      TWILIO_ACCOUNT_SID: stack.accountSid,
+      TWILIO_AUTH_TOKEN: stack.authToken,
+      TWILIO_API_BASE_URL: emulator.apiBaseUrl,
+      TWILIO_MEDIA_ORIGINS: emulator.cdnBaseUrl,
+      ARCHIVE_BUCKET: stack.bucket,
+      ARCHIVE_MESSAGE_BODY: 'true',
+      ARCHIVE_ADDRESSES: 'true',
+    });
+    const catalog = createCatalogFor(config);
+    const listCalls = () =>
+      emulator.requests.filter((r) => r.method === 'GET' && /\/Messages(\.json|\/MM)/.test(r.path))
+        .length;
+    const before = listCalls();
+
+    // Act
+    const result = await backfill(
+      {
+        catalog,
+        presence: presenceFor(stack.s3, config),
+        sink: createQueueSink(createSqsJobQueue({ client: stack.sqs, queueUrl: stack.queueUrl })),
+      },
+      {
+        accountSid: stack.accountSid,
+        since: day,
+        until: day,
+        direction: 'all',
+        source: 'backfill',
+      },
+    );
+    const listed = listCalls() - before;
+    await waitUntilSettled(
+      stack,
+      () => emulator.messageBody(inbound.sid) === '' && emulator.messageBody(outbound.sid) === '',
+      { what: 'the backfilled records and redactions' },
+    );
+    const inboundRecord = await readRecord(
+      stack.s3,
+      stack.bucket,
+      recordKeyOf(stack.accountSid, inbound, day),
+    );
+    const outboundRecord = await readRecord(
+      stack.s3,
+      stack.bucket,
+      recordKeyOf(stack.accountSid, outbound, day),
+    );
+
+    // Assess
+    expect(result.counts.enqueued).toBe(3);
+    // The day's Messages page and one Media list per message with media: nothing per message more.
+    const messagesWithMedia = emulator.requests.filter(
+      (r) => r.method === 'GET' && r.path.endsWith('/Media.json'),
+    ).length;
+    expect(listed).toBe(1 + messagesWithMedia);
+    expect(inboundRecord).toMatchObject({
+      messageSid: inbound.sid,
+      direction: 'inbound',
+      body: BODY,
+      from: FROM,
+      numMedia: 2,
+      numSegments: 1,
+    });
+    expect(inboundRecord.media.map((m) => [m.mediaSid, m.size, m.sha256])).toEqual(
+      inbound.media.map((m) => [m.sid, m.size, m.sha256]),
+    );
+    expect(outboundRecord).toMatchObject({
+      messageSid: outbound.sid,
+      direction: 'outbound-api',
+      body: BODY,
+      numMedia: 1,
+    });
+    expect(outboundRecord.media.map((m) => m.sha256)).toEqual([outbound.media[0]?.sha256]);
   });
 });

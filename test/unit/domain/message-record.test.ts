@@ -82,4 +82,21 @@ describe('parseMediaJob with a message', () => {
     // Act / Assess
     expect(() => parseMediaJob(body)).toThrow(InvalidJobError);
   });
+  it('reads back any direction Twilio names, and refuses one it does not', () => {
+    // Prepare
+    const outbound = buildMessageRecord(
+      { ...job, source: 'backfill', message: { ...job.message, direction: 'outbound-reply' } },
+      [media],
+    );
+    const text = serializeMessageRecord(outbound);
+
+    // Act / Assess
+    expect(parseMessageRecord(text).direction).toBe('outbound-reply');
+    expect(() => parseMessageRecord(text.replace('outbound-reply', 'sideways'))).toThrow(
+      InvalidMessageRecordError,
+    );
+    expect(() =>
+      parseMediaJob(JSON.stringify({ ...job, message: { ...job.message, direction: 'sideways' } })),
+    ).toThrow(InvalidJobError);
+  });
 });

@@ -98,6 +98,14 @@ describe('createReconcileHandler with subaccounts', () => {
 
     // Assess
     expect(queue.jobs.map((job) => job.accountSid)).toEqual([ACCOUNT, sub, sub]);
+    // Each job carries its own message for the record, read from its own account's lists.
+    expect(
+      queue.jobs.map((job) => [job.accountSid, job.message?.direction, job.message?.media]),
+    ).toEqual([
+      [ACCOUNT, 'inbound', [{ sid: sid('ME', 100), contentType: 'image/jpeg' }]],
+      [sub, 'inbound', [{ sid: sid('ME', 200), contentType: 'image/jpeg' }]],
+      [sub, 'inbound', [{ sid: sid('ME', 300), contentType: 'image/jpeg' }]],
+    ]);
     expect(result).toMatchObject({ complete: true, enqueued: 3, accounts: 2 });
     expect(logged.map((line) => (line[1] as { accountSid?: string }).accountSid)).toEqual([
       ACCOUNT,

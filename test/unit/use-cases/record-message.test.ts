@@ -376,4 +376,44 @@ describe('recordMessage', () => {
     expect(outcome.record).toBe('not-recordable');
     expect(store.calls).toEqual([]);
   });
+  it('records the real direction of a backfilled outbound message', async () => {
+    // Prepare
+    const { store, deps } = setup();
+    archiveBoth(store);
+    const job = jobFor(1, { source: 'backfill' });
+    job.message = {
+      ...(job.message as NonNullable<MediaJob['message']>),
+      direction: 'outbound-api',
+    };
+
+    // Act
+    const outcome = await recordMessage(deps, job);
+
+    // Assess
+    expect(outcome.record).toBe('written');
+    expect(parseMessageRecord(store.records.get(RECORD_KEY) ?? '').direction).toBe('outbound-api');
+  });
+
+  it('keeps a webhook’s record when a reconcile job lists the same media in another order', async () => {
+    // Prepare
+    const { store, deps } = setup();
+    archiveBoth(store);
+    await recordMessage(deps, jobFor(0));
+    const first = store.records.get(RECORD_KEY);
+    const webhook = jobFor(1);
+    const media = [...(webhook.message?.media ?? [])].reverse();
+    const reconciled: MediaJob = {
+      ...webhook,
+      index: 0,
+      source: 'reconcile',
+      message: { media, direction: 'inbound' },
+    };
+
+    // Act
+    const outcome = await recordMessage(deps, reconciled);
+
+    // Assess
+    expect(outcome.record).toBe('exists');
+    expect(store.records.get(RECORD_KEY)).toBe(first);
+  });
 });

@@ -80,6 +80,55 @@ describe('createTwilioCatalog', () => {
   });
 
   it.each([
+    [false, {}],
+    [true, { body: 'see attached', from: '+15550001111', to: '+15550002222' }],
+  ])(
+    'reads the record fields of a list entry; body and addresses only when kept (%s)',
+    async (keep, kept) => {
+      // Prepare
+      const service = `MG${'c'.repeat(32)}`;
+      const raw = {
+        num_segments: '2',
+        messaging_service_sid: service,
+        body: 'see attached',
+        from: '+15550001111',
+        to: '+15550002222',
+      };
+      const { fetch } = scripted([
+        json({
+          messages: [twilioMessage(1, raw), twilioMessage(2, { messaging_service_sid: null })],
+          next_page_uri: null,
+        }),
+      ]);
+      const catalog = createTwilioCatalog({
+        apiBaseUrl: API,
+        accountSid: ACCOUNT,
+        credentials: { username: ACCOUNT, password: 'token' },
+        fetch,
+        archiveMessageBody: keep,
+        archiveAddresses: keep,
+      });
+
+      // Act
+      const page = await catalog.listMessages({ day: '2025-01-10', pageSize: 50 });
+
+      // Assess
+      expect(page.messages[0]).toEqual({
+        sid: sid('MM', 1),
+        direction: 'inbound',
+        status: 'received',
+        dateCreated: '2025-01-10T12:00:00.000Z',
+        numMedia: 2,
+        numSegments: 2,
+        messagingServiceSid: service,
+        ...kept,
+      });
+      expect(page.messages[1]).not.toHaveProperty('messagingServiceSid');
+      expect(page.messages[1]).not.toHaveProperty('numSegments');
+    },
+  );
+
+  it.each([
     ['an absolute URL elsewhere', 'https://evil.example/2010-04-01/Accounts/AC/Messages.json'],
     ['another account', `/2010-04-01/Accounts/AC${'b'.repeat(32)}/Messages.json?Page=1`],
     ['a protocol-relative URL', `//evil.example/2010-04-01/Accounts/${ACCOUNT}/Messages.json`],

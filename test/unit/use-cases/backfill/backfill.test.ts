@@ -1,4 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import {
+  type MediaJob,
+  parseMediaJob,
+  serializeMediaJob,
+} from '../../../../lib/domain/media-job.ts';
 import type { ArchivePresence } from '../../../../lib/use-cases/backfill/archive-presence.ts';
 import { backfill, emptyCounts } from '../../../../lib/use-cases/backfill/backfill.ts';
 import {
@@ -156,5 +161,54 @@ describe('backfill', () => {
     // Assess
     expect(result.counts.unknownSizes).toBe(10);
     expect(result.counts.bytes).toBe(2000);
+  });
+});
+
+describe('backfill jobs and the message record', () => {
+  const twoMedia = () => {
+    const listed = message(1, { numMedia: 2, numSegments: 1 });
+    return { listed, catalog: new FakeCatalog({ '2025-01-10': [listed] }, mediaFor([listed], 2)) };
+  };
+
+  it('queue the whole message with the media the archive lacks, and it survives the queue', async () => {
+    // Prepare: the first media archived already, the second still at Twilio only.
+    const { catalog } = twoMedia();
+    const queue = new FakeJobQueue();
+
+    // Act
+    await backfill(
+      { catalog, presence: presenceOf(new Set([sid('ME', 100)])), sink: createQueueSink(queue) },
+      RUN,
+    );
+
+    // Assess
+    expect(queue.jobs).toHaveLength(1);
+    const [job] = queue.jobs;
+    expect(job?.mediaSid).toBe(sid('ME', 101));
+    expect(job?.message).toEqual({
+      media: [
+        { sid: sid('ME', 100), contentType: 'image/jpeg' },
+        { sid: sid('ME', 101), contentType: 'image/jpeg' },
+      ],
+      direction: 'inbound',
+      numSegments: 1,
+    });
+    expect(parseMediaJob(serializeMediaJob(job as MediaJob))).toEqual(job);
+  });
+
+  it('queue no message when the archive holds a media the Media list no longer names', async () => {
+    // Prepare: Twilio lists two media, num_media says two, but a third is archived already.
+    const { catalog } = twoMedia();
+    const queue = new FakeJobQueue();
+
+    // Act
+    await backfill(
+      { catalog, presence: presenceOf(new Set([sid('ME', 999)])), sink: createQueueSink(queue) },
+      RUN,
+    );
+
+    // Assess
+    expect(queue.jobs.map((job) => job.mediaSid)).toEqual([sid('ME', 100), sid('ME', 101)]);
+    for (const job of queue.jobs) expect(job).not.toHaveProperty('message');
   });
 });

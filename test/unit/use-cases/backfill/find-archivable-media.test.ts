@@ -193,3 +193,95 @@ describe('findArchivableMedia', () => {
     });
   });
 });
+
+describe('jobs for the message record', () => {
+  const service = `MG${'c'.repeat(32)}`;
+  const run = (
+    catalog: FakeCatalog,
+    direction: 'inbound' | 'all',
+    source: 'backfill' | 'reconcile' = 'backfill',
+  ) =>
+    collect(
+      findArchivableMedia(catalog, {
+        ...base,
+        direction,
+        source,
+        since: '2025-01-10',
+        until: '2025-01-10',
+      }),
+    );
+
+  it('carry the message from the Messages and Media lists already read, with no further request', async () => {
+    // Prepare
+    const listed = message(1, {
+      numMedia: 2,
+      numSegments: 3,
+      messagingServiceSid: service,
+      body: 'hello',
+      from: '+15550001111',
+      to: '+15550002222',
+    });
+    const catalog = new FakeCatalog(
+      { '2025-01-10': [listed] },
+      {
+        [listed.sid]: [
+          { sid: sid('ME', 101), contentType: 'image/png' },
+          { sid: sid('ME', 100), contentType: 'image/jpeg' },
+        ],
+      },
+    );
+
+    // Act
+    const pages = await run(catalog, 'inbound', 'reconcile');
+
+    // Assess
+    const jobs = pages[0]?.found[0]?.jobs ?? [];
+    expect(catalog.messageCalls).toEqual(['2025-01-10']);
+    expect(catalog.mediaCalls).toEqual([listed.sid]);
+    expect(jobs.map((job) => [job.mediaSid, job.index, job.source, job.from, job.to])).toEqual([
+      [sid('ME', 101), 0, 'reconcile', '+15550001111', '+15550002222'],
+      [sid('ME', 100), 1, 'reconcile', '+15550001111', '+15550002222'],
+    ]);
+    for (const job of jobs) {
+      expect(job.message).toEqual({
+        media: [
+          { sid: sid('ME', 101), contentType: 'image/png' },
+          { sid: sid('ME', 100), contentType: 'image/jpeg' },
+        ],
+        direction: 'inbound',
+        numSegments: 3,
+        messagingServiceSid: service,
+        body: 'hello',
+      });
+    }
+  });
+
+  it('name the real direction of an outbound message archived with --direction all', async () => {
+    // Prepare
+    const sent = message(2, { direction: 'outbound-api', status: 'delivered' });
+    const catalog = new FakeCatalog({ '2025-01-10': [sent] }, mediaFor([sent]));
+
+    // Act
+    const pages = await run(catalog, 'all');
+
+    // Assess
+    const job = pages[0]?.found[0]?.jobs[0];
+    expect(job?.message?.direction).toBe('outbound-api');
+    expect(job).not.toHaveProperty('from');
+    expect(job?.message).not.toHaveProperty('body');
+  });
+
+  it('carry no message when the Media list holds fewer media than the message had', async () => {
+    // Prepare: one of three media already archived and deleted at Twilio.
+    const listed = message(3, { numMedia: 3 });
+    const catalog = new FakeCatalog({ '2025-01-10': [listed] }, mediaFor([listed], 2));
+
+    // Act
+    const pages = await run(catalog, 'inbound');
+
+    // Assess
+    const jobs = pages[0]?.found[0]?.jobs ?? [];
+    expect(jobs).toHaveLength(2);
+    for (const job of jobs) expect(job).not.toHaveProperty('message');
+  });
+});
