@@ -1,9 +1,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
-import { createArchiveReader } from '../adapters/s3/s3-archive-reader.ts';
 import { createS3Client } from '../compose/clients.ts';
 import { type CliConfig, readCliConfig } from '../config/cli.ts';
-import { dayOf } from '../domain/utc-day.ts';
-import type { CommandContext } from './context.ts';
+import { archiveContextFor, type CommandContext } from './context.ts';
 import { EXIT_USAGE, UsageError } from './errors.ts';
 import { describeFailure, type FailureContext } from './failure.ts';
 import type { CliIo } from './io.ts';
@@ -35,21 +33,7 @@ export const runArchiveCommand = async <T extends { local?: boolean; account?: s
     failure.bucket = config.bucket;
     failure.endpoint = config.s3.endpoint;
     s3 = createS3Client(config.s3);
-    const accountSid = args.account ?? config.accountSid;
-    const context: CommandContext = {
-      reader: createArchiveReader({
-        s3,
-        bucket: config.bucket,
-        prefix: config.archivePrefix,
-        ...(accountSid ? { accountSid } : {}),
-      }),
-      bucket: config.bucket,
-      stdout: io.stdout,
-      stderr: io.stderr,
-      progress,
-      today: dayOf((io.now ?? (() => new Date()))()),
-      cwd: io.cwd ?? process.cwd(),
-    };
+    const context = archiveContextFor(config, s3, io, args.account, progress);
     return await body(args, { context, s3, config });
   } catch (error) {
     progress.done();

@@ -1,7 +1,5 @@
-import { createArchiveReader } from '../adapters/s3/s3-archive-reader.ts';
 import { createS3Client } from '../compose/clients.ts';
 import { readCliConfig } from '../config/cli.ts';
-import { dayOf } from '../domain/utc-day.ts';
 import { type CommandName, optionsOf, type ParsedCommand, parseCommandLine } from './args.ts';
 import { type CliCommand, type CommandIo, defineCommand, usageLine } from './command.ts';
 import { runGet } from './commands/get.ts';
@@ -9,7 +7,7 @@ import { runLs } from './commands/ls.ts';
 import { runServe } from './commands/serve.ts';
 import { runStats } from './commands/stats.ts';
 import { runUrl } from './commands/url.ts';
-import type { CommandContext } from './context.ts';
+import { archiveContextFor } from './context.ts';
 import { EXIT_OK, EXIT_USAGE, UsageError } from './errors.ts';
 import { describeFailure, type FailureContext } from './failure.ts';
 import { HELP, SUMMARY } from './help.ts';
@@ -24,21 +22,7 @@ const execute = async (parsed: ReadArgs, io: CommandIo, failure: FailureContext)
   failure.endpoint = config.s3.endpoint;
   const s3 = createS3Client(config.s3);
   try {
-    const accountSid = parsed.account ?? config.accountSid;
-    const context: CommandContext = {
-      reader: createArchiveReader({
-        s3,
-        bucket: config.bucket,
-        prefix: config.archivePrefix,
-        ...(accountSid ? { accountSid } : {}),
-      }),
-      bucket: config.bucket,
-      stdout: io.stdout,
-      stderr: io.stderr,
-      progress: createProgress(io.stderr),
-      today: dayOf((io.now ?? (() => new Date()))()),
-      cwd: io.cwd ?? process.cwd(),
-    };
+    const context = archiveContextFor(config, s3, io, parsed.account, createProgress(io.stderr));
     if (parsed.command === 'ls') await runLs(parsed, context);
     else if (parsed.command === 'stats') await runStats(parsed, context);
     else if (parsed.command === 'get') await runGet(parsed, context);
