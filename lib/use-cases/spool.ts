@@ -138,6 +138,27 @@ class SpoolSink extends Writable {
 }
 
 /**
+ * Errors `target` when no byte arrived for `idleTimeoutMs`: only a response's headers have a
+ * timeout, so without this a CDN that stops mid-body would hold the record until the deadline.
+ */
+const stallWatchdog = (
+  target: { destroy(error: Error): unknown },
+  idleTimeoutMs = DEFAULT_IDLE_TIMEOUT_MS,
+): { rearm: () => void; stop: () => void } => {
+  let idle: NodeJS.Timeout | undefined;
+  const stop = () => clearTimeout(idle);
+  const rearm = () => {
+    stop();
+    idle = setTimeout(() => {
+      target.destroy(
+        new TruncatedMediaError(`media body stalled: no byte for ${idleTimeoutMs} ms`),
+      );
+    }, idleTimeoutMs);
+  };
+  return { rearm, stop };
+};
+
+/**
  * Streams `body` into memory (up to `memoryBytes`) or a private file in `dir` while computing
  * SHA-256. On any failure nothing is left behind and the source is destroyed;
  * a source that errors mid-body is a truncated download.
@@ -148,16 +169,7 @@ export const spoolMedia = async (body: Readable, options: SpoolOptions): Promise
   const budget = options.memoryBytes ?? DEFAULT_SPOOL_MEMORY_BYTES;
   const memoryBytes =
     options.expectedLength !== undefined && options.expectedLength > budget ? 0 : budget;
-  // Only a response's headers have a timeout; without this a CDN that stops mid-body would hold
-  // the record until the Lambda's deadline.
-  const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
-  let idle: NodeJS.Timeout | undefined;
-  const rearm = () => {
-    clearTimeout(idle);
-    idle = setTimeout(() => {
-      body.destroy(new TruncatedMediaError(`media body stalled: no byte for ${idleTimeoutMs} ms`));
-    }, idleTimeoutMs);
-  };
+  const { rearm, stop } = stallWatchdog(body, options.idleTimeoutMs);
   const meter = new Meter(options.maxBytes, rearm);
   const sink = new SpoolSink(path, memoryBytes);
   live.add(path);
@@ -181,7 +193,7 @@ export const spoolMedia = async (body: Readable, options: SpoolOptions): Promise
     }
     throw error;
   } finally {
-    clearTimeout(idle);
+    stop();
   }
   if (options.expectedLength !== undefined && meter.size !== options.expectedLength) {
     await sink.discard();
@@ -236,16 +248,11 @@ export const meterMedia = (
   options: Pick<SpoolOptions, 'maxBytes' | 'idleTimeoutMs' | 'signal'> & { expectedLength: number },
 ): MeteredBody => {
   const { expectedLength } = options;
-  const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
-  let idle: NodeJS.Timeout | undefined;
-  const rearm = () => {
-    clearTimeout(idle);
-    idle = setTimeout(() => {
-      stream.destroy(
-        new TruncatedMediaError(`media body stalled: no byte for ${idleTimeoutMs} ms`),
-      );
-    }, idleTimeoutMs);
-  };
+  // The stream is only created below; the watchdog fires at the earliest after idleTimeoutMs.
+  const { rearm, stop } = stallWatchdog(
+    { destroy: (error) => stream.destroy(error) },
+    options.idleTimeoutMs,
+  );
   const limit = Math.min(options.maxBytes, expectedLength);
   const sha256 = createHash('sha256');
   let size = 0;
@@ -277,7 +284,7 @@ export const meterMedia = (
       callback(null, chunk);
     },
     flush(callback) {
-      clearTimeout(idle);
+      stop();
       if (size !== expectedLength) {
         callback(
           new TruncatedMediaError(
@@ -292,7 +299,7 @@ export const meterMedia = (
     },
   });
   const fail = (error: unknown) => {
-    clearTimeout(idle);
+    stop();
     if (!done) settle.reject(error);
     done = true;
   };
@@ -325,14 +332,7 @@ export const measureMedia = async (
   body: Readable,
   options: Pick<SpoolOptions, 'maxBytes' | 'idleTimeoutMs' | 'signal'>,
 ): Promise<{ size: number; sha256Hex: string }> => {
-  const idleTimeoutMs = options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
-  let idle: NodeJS.Timeout | undefined;
-  const rearm = () => {
-    clearTimeout(idle);
-    idle = setTimeout(() => {
-      body.destroy(new TruncatedMediaError(`media body stalled: no byte for ${idleTimeoutMs} ms`));
-    }, idleTimeoutMs);
-  };
+  const { rearm, stop } = stallWatchdog(body, options.idleTimeoutMs);
   const meter = new Meter(options.maxBytes, rearm);
   const sink = new Writable({ write: (_chunk, _encoding, callback) => callback() });
   let sourceError: Error | undefined;
@@ -350,7 +350,7 @@ export const measureMedia = async (
     }
     throw error;
   } finally {
-    clearTimeout(idle);
+    stop();
   }
   return { size: meter.size, sha256Hex: meter.sha256.digest('hex') };
 };
