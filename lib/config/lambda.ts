@@ -1,5 +1,5 @@
 import { tmpdir } from 'node:os';
-import type { AccountScope } from '../domain/account-scope.ts';
+import { type AccountScope, scopeMayInclude } from '../domain/account-scope.ts';
 import {
   DEFAULT_TWILIO_MEDIA_ORIGINS,
   formatMediaOrigin,
@@ -7,6 +7,12 @@ import {
   MediaOriginSyntaxError,
   parseMediaOrigins,
 } from '../domain/media-origins.ts';
+import {
+  parseSharedKeys,
+  SharedKeySyntaxError,
+  type SharedKeys,
+  sharedKeyAccounts,
+} from '../domain/webhook-shared-keys.ts';
 import {
   accountSid,
   apiBaseUrl,
@@ -25,6 +31,8 @@ export interface WebhookConfig {
   accountSid: string;
   /** Primary first, then the previous token during a rotation. */
   authTokens: string[];
+  /** TWILIO_WEBHOOK_SHARED_KEYS: keys Twilio may sign with instead of the auth token, per account. */
+  sharedKeys?: SharedKeys;
   /** Subaccounts served besides the main account (absent = none); tokens from the main's API. */
   subaccounts?: AccountScope;
   /** Where subaccount tokens are looked up (with the main account's auth token). */
@@ -50,7 +58,29 @@ export const readWebhookConfig = (env: Env = process.env): WebhookConfig => {
   };
   const publicUrl = url(env, 'PUBLIC_WEBHOOK_URL');
   if (publicUrl) config.publicWebhookUrl = publicUrl;
+  const keys = sharedKeys(env, sid, config.subaccounts ?? { kind: 'none' });
+  if (keys.size > 0) config.sharedKeys = keys;
   return config;
+};
+
+const sharedKeys = (env: Env, mainSid: string, scope: AccountScope): SharedKeys => {
+  let keys: SharedKeys;
+  try {
+    keys = parseSharedKeys(optional(env, 'TWILIO_WEBHOOK_SHARED_KEYS'), mainSid);
+  } catch (error) {
+    if (!(error instanceof SharedKeySyntaxError)) throw error;
+    throw new ConfigurationError(`TWILIO_WEBHOOK_SHARED_KEYS: ${error.message}`);
+  }
+  const outside = sharedKeyAccounts(keys, mainSid).filter(
+    (sid) => !scopeMayInclude(scope, mainSid, sid),
+  );
+  if (outside.length > 0) {
+    // A key for an account this deployment does not serve would be dead configuration at best.
+    throw new ConfigurationError(
+      `TWILIO_WEBHOOK_SHARED_KEYS names accounts TWILIO_SUBACCOUNTS does not serve: ${outside.join(', ')}`,
+    );
+  }
+  return keys;
 };
 
 export interface TwilioCredentials {

@@ -37,17 +37,26 @@ export class InvalidWebhookError extends WebhookError {
   readonly statusCode = 400;
 }
 
-/** Missing or wrong X-Twilio-Signature. */
+export type SignatureMismatchDetail =
+  | { signature: 'missing' | 'invalid'; checkedUrl: string }
+  /** Signed with a shared key: `problem` says why it was refused (never the key's secret). */
+  | { signature: 'shared-key'; checkedUrl: string; problem: string };
+
+const mismatchReason = (detail: SignatureMismatchDetail | undefined): string => {
+  if (!detail) return 'X-Twilio-Signature missing or invalid';
+  const url = loggableUrl(detail.checkedUrl);
+  if (detail.signature === 'missing') return `X-Twilio-Signature missing (request for ${url})`;
+  if (detail.signature === 'shared-key') {
+    return `shared-key signature refused for ${url}: ${detail.problem} (TWILIO_WEBHOOK_SHARED_KEYS holds each account's keys)`;
+  }
+  return `X-Twilio-Signature invalid for ${url}: wrong auth token, or Twilio calls another URL (set PUBLIC_WEBHOOK_URL to exactly the URL Twilio calls)`;
+};
+
+/** Missing or wrong X-Twilio-Signature, or signature settings naming a key we do not hold. */
 export class SignatureMismatchError extends WebhookError {
   readonly statusCode = 403;
-  constructor(detail?: { signature: 'missing' | 'invalid'; checkedUrl: string }) {
-    super('Forbidden', {
-      logReason: !detail
-        ? 'X-Twilio-Signature missing or invalid'
-        : detail.signature === 'missing'
-          ? `X-Twilio-Signature missing (request for ${loggableUrl(detail.checkedUrl)})`
-          : `X-Twilio-Signature invalid for ${loggableUrl(detail.checkedUrl)}: wrong auth token, or Twilio calls another URL (set PUBLIC_WEBHOOK_URL to exactly the URL Twilio calls)`,
-    });
+  constructor(detail?: SignatureMismatchDetail) {
+    super('Forbidden', { logReason: mismatchReason(detail) });
   }
 }
 

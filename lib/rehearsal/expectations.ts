@@ -59,6 +59,7 @@ export const SECRET_VARIABLES = [
   'TWILIO_AUTH_TOKEN',
   'TWILIO_AUTH_TOKEN_PREVIOUS',
   'TWILIO_API_KEY_SECRET',
+  'TWILIO_WEBHOOK_SHARED_KEYS',
 ];
 /** The real SQS host moto writes into queue URLs (and so into the functions' environment). */
 export const SQS_HOST = new RegExp(

@@ -64,6 +64,63 @@ describe('readWebhookConfig', () => {
   });
 });
 
+describe('readWebhookConfig shared keys', () => {
+  const env = {
+    TWILIO_ACCOUNT_SID: ACCOUNT,
+    TWILIO_AUTH_TOKEN: 'primary',
+    MEDIA_QUEUE_URL: 'http://127.0.0.1:9324/000000000000/media',
+  };
+  const sub = `AC${'9'.repeat(32)}`;
+
+  it('has no shared keys unless TWILIO_WEBHOOK_SHARED_KEYS names some', () => {
+    // Act + Assess
+    expect(readWebhookConfig(env).sharedKeys).toBeUndefined();
+    expect(
+      readWebhookConfig({ ...env, TWILIO_WEBHOOK_SHARED_KEYS: ' ' }).sharedKeys,
+    ).toBeUndefined();
+  });
+
+  it("reads the main account's keys and a served subaccount's", () => {
+    // Act
+    const config = readWebhookConfig({
+      ...env,
+      TWILIO_SUBACCOUNTS: sub,
+      TWILIO_WEBHOOK_SHARED_KEYS: `KS1=one,${sub}:KS2=two`,
+    });
+
+    // Assess
+    expect(config.sharedKeys?.get(ACCOUNT)?.get('KS1')).toBe('one');
+    expect(config.sharedKeys?.get(sub)?.get('KS2')).toBe('two');
+  });
+
+  it.each([
+    [{ TWILIO_WEBHOOK_SHARED_KEYS: 'KS1' }, 'TWILIO_WEBHOOK_SHARED_KEYS: entry 1 is not'],
+    [
+      { TWILIO_WEBHOOK_SHARED_KEYS: `${sub}:KS2=two` },
+      `TWILIO_WEBHOOK_SHARED_KEYS names accounts TWILIO_SUBACCOUNTS does not serve: ${sub}`,
+    ],
+  ])('refuses %j at cold start, without echoing a secret', (extra, message) => {
+    // Act
+    const attempt = () => readWebhookConfig({ ...env, ...extra });
+
+    // Assess
+    expect(attempt).toThrow(ConfigurationError);
+    expect(attempt).toThrow(message);
+  });
+
+  it('takes keys for any subaccount under TWILIO_SUBACCOUNTS=all', () => {
+    // Act
+    const config = readWebhookConfig({
+      ...env,
+      TWILIO_SUBACCOUNTS: 'all',
+      TWILIO_WEBHOOK_SHARED_KEYS: `${sub}:KS2=two`,
+    });
+
+    // Assess
+    expect([...(config.sharedKeys?.keys() ?? [])]).toEqual([sub]);
+  });
+});
+
 describe('readArchiverConfig', () => {
   const base = {
     TWILIO_ACCOUNT_SID: ACCOUNT,

@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import twilio from 'twilio';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { WebhookConfig } from '../../../lib/config/lambda.ts';
 import { QueueUnavailableError } from '../../../lib/domain/errors.ts';
@@ -85,6 +86,30 @@ describe('webhook handler', () => {
     // Assess
     expect(response.statusCode).toBe(200);
     expect(queue.jobs).toHaveLength(3);
+  });
+
+  it('hands the signature settings header to the check: a shared-key signature passes, a wrong one is 403', async () => {
+    // Prepare
+    const sharedKeys = new Map([[TEST_ACCOUNT_SID, new Map([['KS1', 'shared-secret']])]]);
+    const fields = threeMedia();
+    const event = (secret: string) =>
+      signedWebhookEvent({
+        url: URL,
+        authToken: TEST_AUTH_TOKEN,
+        fields,
+        signature: twilio.getExpectedTwilioSignature(secret, URL, fields, 'HMAC_SHA256'),
+        headers: { 'X-Twilio-Webhooks-Signature-Settings': 'key=KS1,algorithm=HMAC_SHA256' },
+      });
+
+    // Act
+    const accepted = await invoke(event('shared-secret'), { sharedKeys });
+    const refused = await invoke(event(TEST_AUTH_TOKEN), { sharedKeys });
+
+    // Assess
+    expect(accepted.response.statusCode).toBe(200);
+    expect(accepted.queue.jobs).toHaveLength(3);
+    expect(refused.response.statusCode).toBe(403);
+    expect(refused.queue.calls).toEqual([]);
   });
 
   it('validates against PUBLIC_WEBHOOK_URL when set, not the URL the Lambda sees', async () => {
