@@ -77,6 +77,8 @@ const toMessage = (
     dateCreated,
     numMedia: Number.isInteger(numMedia) && numMedia > 0 ? numMedia : 0,
   };
+  const dateSent = isoFromTwilioDate(raw.date_sent);
+  if (dateSent !== undefined) message.dateSent = dateSent;
   const segments = String(raw.num_segments ?? '');
   if (SEGMENTS.test(segments)) message.numSegments = Number(segments);
   if (
@@ -161,10 +163,9 @@ export const createTwilioCatalog = (options: TwilioCatalogOptions): MessageCatal
       if ('pageUri' in query) {
         url = apiUrl(query.pageUri);
       } else {
-        const params = new URLSearchParams({
-          DateSent: query.day,
-          PageSize: String(Math.min(Math.max(query.pageSize, 1), 1000)),
-        });
+        const params = new URLSearchParams();
+        if (query.day !== undefined) params.set('DateSent', query.day);
+        params.set('PageSize', String(Math.min(Math.max(query.pageSize, 1), 1000)));
         url = apiUrl(`${accountPath}Messages.json?${params.toString()}`);
       }
       const body = await get(url, signal);

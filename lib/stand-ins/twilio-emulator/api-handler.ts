@@ -295,7 +295,8 @@ const route = (
       ctx.store.messagesNewestFirst(),
       (m) =>
         m.accountSid === accountSid &&
-        dateSent.matches(m.dateSent) &&
+        // A date filter never lists a message without a date_sent.
+        (dateSent.carried.length === 0 || (m.dateSent !== null && dateSent.matches(m.dateSent))) &&
         (to === null || m.to === to) &&
         (from === null || m.from === from),
       parsePageRequest(url.searchParams),

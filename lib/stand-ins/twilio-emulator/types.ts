@@ -31,8 +31,10 @@ export interface SeedMessage {
   direction?: 'inbound' | 'outbound-api';
   /** Default 'received' (inbound) / 'delivered'; 'sending'/'queued'… = in flight → media DELETE gets 20009. */
   status?: string;
-  /** Default now; dateSent is the same. */
+  /** Default now. */
   dateCreated?: Date;
+  /** Default `dateCreated`; `null` = never sent (failed, canceled, scheduled): `date_sent` null. */
+  dateSent?: Date | null;
   from?: string;
   to?: string;
   body?: string;
@@ -176,4 +178,12 @@ export interface TwilioEmulatorOptions {
   messagingServices?: SeedMessagingService[];
   /** Subaccounts of the main account. */
   subaccounts?: SeedSubaccount[];
+  /** The unfiltered Messages list's order (Twilio documents neither); default `date-sent`. */
+  messageOrder?: MessageOrder;
 }
+
+/**
+ * "Most recent first" by `date_sent` (rows without one first, newest created first among them, as
+ * a SQL `DESC` puts NULLs) or by `date_created`.
+ */
+export type MessageOrder = 'date-sent' | 'date-created';

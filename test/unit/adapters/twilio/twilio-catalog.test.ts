@@ -79,6 +79,32 @@ describe('createTwilioCatalog', () => {
     });
   });
 
+  it('lists every message newest first without DateSent, and reads date_sent when there is one', async () => {
+    // Prepare
+    const { fetch, calls } = scripted([
+      json({
+        messages: [
+          twilioMessage(1, { direction: 'outbound-api', status: 'failed', date_sent: null }),
+          twilioMessage(2, { date_sent: 'Fri, 10 Jan 2025 12:00:01 +0000' }),
+        ],
+        next_page_uri: null,
+      }),
+    ]);
+
+    // Act
+    const page = await catalogWith(fetch).listMessages({ pageSize: 200 });
+
+    // Assess
+    const url = new URL(calls[0]?.url as string);
+    expect([...url.searchParams.keys()]).toEqual(['PageSize']);
+    expect(url.searchParams.get('PageSize')).toBe('200');
+    expect(page.messages.map((m) => [m.status, m.dateSent])).toEqual([
+      ['failed', undefined],
+      ['received', '2025-01-10T12:00:01.000Z'],
+    ]);
+    expect('dateSent' in (page.messages[0] ?? {})).toBe(false);
+  });
+
   it.each([
     [false, {}],
     [true, { body: 'see attached', from: '+15550001111', to: '+15550002222' }],
