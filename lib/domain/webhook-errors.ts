@@ -74,9 +74,22 @@ export class PayloadTooLargeError extends WebhookError {
   readonly statusCode = 413;
 }
 
+/**
+ * A GET is a webhook Twilio was told to send that way (its fields in the query string): the answer,
+ * which Twilio's debugger shows, names the fix. Other methods are not Twilio's.
+ */
+export const GET_WEBHOOK_FIX =
+  'Method Not Allowed: set this webhook to HTTP POST in Twilio (the phone number or Messaging Service); GET webhooks are not accepted';
+
 export class MethodNotAllowedError extends WebhookError {
   readonly statusCode = 405;
-  constructor() {
-    super('Method Not Allowed', { headers: { Allow: 'POST' } });
+  constructor(method?: string) {
+    super(method === 'GET' ? GET_WEBHOOK_FIX : 'Method Not Allowed', {
+      headers: { Allow: 'POST' },
+      logReason:
+        method === 'GET'
+          ? 'GET webhook refused: Twilio is configured to call with GET; set the method to POST'
+          : `method ${method ?? 'unknown'} refused`.slice(0, 60),
+    });
   }
 }

@@ -150,6 +150,28 @@ describe('webhook handler', () => {
     expect(response.statusCode).toBe(200);
   });
 
+  it('answers a GET webhook with 405 and the fix: set the method to POST in Twilio', async () => {
+    // Prepare: a GET as Twilio sends it, the fields in the query string, signed over the URL
+    const fields = threeMedia();
+    const url = `${URL}&${new URLSearchParams(fields as Record<string, string>).toString()}`;
+    const event = signedWebhookEvent({
+      url,
+      authToken: TEST_AUTH_TOKEN,
+      fields: {},
+      method: 'GET',
+    });
+
+    // Act
+    const { response, queue } = await invoke(event);
+
+    // Assess
+    expect(response.statusCode).toBe(405);
+    expect(response.body).toContain('set this webhook to HTTP POST in Twilio');
+    expect(response.headers?.Allow).toBe('POST');
+    expect(queue.calls).toEqual([]);
+    expect(output.text()).toContain('GET webhook refused');
+  });
+
   it.each(['GET', 'PUT', 'DELETE'])('answers 405 to %s', async (method) => {
     // Prepare
     const event = signedWebhookEvent({
