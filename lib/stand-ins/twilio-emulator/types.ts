@@ -9,6 +9,11 @@ export interface FaultProfile {
   truncateRate: number;
   /** A media answers 404 (code 20404) on the API for this long after it was seeded. */
   transientNotFoundMs: number;
+  /**
+   * A media DELETE within this long of the message's arrival is refused with 20009, as Twilio
+   * refuses a delete right after a message arrives (default 0: off).
+   */
+  deleteRefusedForMs?: number;
 }
 
 export interface LatencyProfile {
