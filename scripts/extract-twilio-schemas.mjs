@@ -109,6 +109,8 @@ const fixture = {
   components: { schemas: Object.fromEntries(Object.entries(schemas).sort()) },
 };
 writeFileSync(output, `${JSON.stringify(fixture, null, 2)}\n`);
+// The repository's formatter has the last word, so a re-extraction of the same commit is no diff.
+execFileSync('npx', ['biome', 'format', '--write', output], { stdio: 'ignore' });
 process.stdout.write(
   `${output}: ${Object.keys(operations).length} operations, ${Object.keys(schemas).length} schemas from ${commit}\n`,
 );
