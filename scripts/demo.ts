@@ -94,11 +94,16 @@ console.log(
   `\ndemo: archive listing (s3://${stack.bucket}/), ${Date.now() - started} ms after the webhooks`,
 );
 for (const object of await listArchive()) {
+  // S3's own full-object SHA-256 (what the archiver's proof relied on), never the metadata.
   const head = await stack.s3.send(
-    new HeadObjectCommand({ Bucket: stack.bucket, Key: object.Key }),
+    new HeadObjectCommand({ Bucket: stack.bucket, Key: object.Key, ChecksumMode: 'ENABLED' }),
   );
+  const sha256 = head.ChecksumSHA256
+    ? `S3 sha256 ${Buffer.from(head.ChecksumSHA256, 'base64').toString('hex').slice(0, 12)}…`
+    : 'NO S3 CHECKSUM';
+  if (!head.ChecksumSHA256) await fail(`${object.Key} has no S3 checksum`);
   console.log(
-    `  ${object.Key}  ${String(object.Size).padStart(7)} B  ${head.ContentType}  sha256 ${head.Metadata?.sha256?.slice(0, 12)}…`,
+    `  ${object.Key}  ${String(object.Size).padStart(7)} B  ${head.ContentType}  ${sha256}`,
   );
 }
 console.log('\ndemo: at the Twilio emulator');
