@@ -5,6 +5,7 @@ import {
   type CfnResource,
   type CfnTemplate,
   ESBUILD_OUTPUT_DIR,
+  lintFile,
   lintTemplate,
   type PackageResult,
   packageService,
@@ -51,6 +52,7 @@ let packaged: PackageResult;
 const scratchDirs: string[] = [];
 let template: CfnTemplate;
 let variant: CfnTemplate;
+let variantDir: string;
 const bundles = new Map<string, { bytes: number; inputs: string[]; code: string }>();
 
 const resource = (from: CfnTemplate, id: string): CfnResource => {
@@ -95,6 +97,7 @@ beforeAll(async () => {
   const variantPackage = await packageService({ stage: 'variant', params: VARIANT_PARAMS });
   scratchDirs.push(variantPackage.artifactDir, variantPackage.homeDir);
   variant = resolveConditions(variantPackage.template);
+  variantDir = variantPackage.artifactDir;
 }, 100_000);
 
 afterAll(async () => {
@@ -613,6 +616,21 @@ describe('stage names', () => {
     expect(output).not.toContain('BucketName');
   }, 60_000);
 
+  it('refuses a missing Twilio account SID in one line that says how to set it', async () => {
+    // Act: no --param and no TWILIO_ACCOUNT_SID in the environment.
+    const output = await packageFails({
+      stage: 'nosid',
+      params: {},
+      env: { TWILIO_ACCOUNT_SID: '' },
+    });
+
+    // Assess
+    expect(output).toContain(
+      'The Twilio account SID is not set: pass --param="twilioAccountSid=AC…" or export TWILIO_ACCOUNT_SID=AC…',
+    );
+    expect(output).not.toContain('Variables resolution errored');
+  }, 60_000);
+
   it('refuses upper case, which no S3 bucket name allows', async () => {
     // Act
     const output = await packageFails({ stage: 'Prod', params: { twilioAccountSid: ACCOUNT_SID } });
@@ -623,6 +641,18 @@ describe('stage names', () => {
 });
 
 describe('cfn-lint', () => {
+  it('finds nothing in the exact files `npm run package` writes, conditions unresolved', () => {
+    // Act: what a security review gets, linted from the repository root as a user would.
+    const file = 'cloudformation-template-update-stack.json';
+    const findings = [
+      ...lintFile(join(packaged.artifactDir, file)),
+      ...lintFile(join(variantDir, file)),
+    ];
+
+    // Assess
+    expect(findings).toEqual([]);
+  });
+
   it('finds nothing in either template', () => {
     // Act
     const findings = [...lintTemplate(template), ...lintTemplate(variant)];
