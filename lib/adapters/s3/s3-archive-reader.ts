@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import {
   GetObjectCommand,
+  type GetObjectCommandOutput,
   HeadObjectCommand,
   ListObjectsV2Command,
   type ListObjectsV2CommandInput,
@@ -10,10 +11,12 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { parseArchiveKey, parseMessageIndexEntry } from '../../domain/archive-key.ts';
+import type { S3Evidence } from '../../domain/archive-proof.ts';
 import {
   InvalidMessageRecordError,
   MESSAGE_RECORD_FILE,
   parseMessageRecord,
+  recordKeyBeside,
 } from '../../domain/message-record.ts';
 import { isAccountSid } from '../../domain/sids.ts';
 import { type Day, dayPath } from '../../domain/utc-day.ts';
@@ -29,9 +32,10 @@ import type {
   MessageFiles,
   OpenedMedia,
   PresignedResponse,
+  RecordLookup,
   StoredMessageRecord,
 } from '../../ports/archive-reader.ts';
-import { nameOf, statusOf } from './s3-common.ts';
+import { isNotFound, nameOf, statusOf } from './s3-common.ts';
 
 export interface ArchiveReaderOptions {
   s3: S3Client;
@@ -42,6 +46,23 @@ export interface ArchiveReaderOptions {
   onListPage?: (prefix: string) => void;
 }
 
+/** S3's own word on the bytes; a composite SHA-256 (`…-N`) is marked so no one takes it as one. */
+export const s3EvidenceOf = (output: {
+  ChecksumSHA256?: string;
+  ChecksumType?: string;
+  ETag?: string;
+  ServerSideEncryption?: string;
+}): S3Evidence => {
+  const type =
+    output.ChecksumType ?? (output.ChecksumSHA256?.includes('-') ? 'COMPOSITE' : undefined);
+  return {
+    ...(output.ChecksumSHA256 ? { checksumSha256: output.ChecksumSHA256 } : {}),
+    ...(type ? { checksumType: type } : {}),
+    ...(output.ETag ? { etag: output.ETag } : {}),
+    ...(output.ServerSideEncryption ? { serverSideEncryption: output.ServerSideEncryption } : {}),
+  };
+};
+
 const metadataOf = (output: {
   ContentType?: string;
   Metadata?: Record<string, string>;
@@ -51,6 +72,8 @@ const metadataOf = (output: {
   ObjectLockLegalHoldStatus?: string;
   ChecksumSHA256?: string;
   ChecksumType?: string;
+  ETag?: string;
+  ServerSideEncryption?: string;
 }): ArchiveEntryDetails => {
   const meta = output.Metadata ?? {};
   const size = meta.size !== undefined ? Number(meta.size) : undefined;
@@ -73,6 +96,8 @@ const metadataOf = (output: {
         ? Buffer.from(output.ChecksumSHA256, 'base64').toString('hex')
         : undefined),
     size: Number.isSafeInteger(size) ? size : undefined,
+    ...(meta.sha256 !== undefined ? { metadataSha256: meta.sha256 } : {}),
+    s3: s3EvidenceOf(output),
     ...(meta.from !== undefined ? { from: meta.from } : {}),
     ...(meta.to !== undefined ? { to: meta.to } : {}),
     ...(output.ObjectLockMode
@@ -272,7 +297,10 @@ export const createArchiveReader = (options: ArchiveReaderOptions): ArchiveReade
     );
 
   const open = async (key: string): Promise<OpenedMedia> => {
-    const output = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    // Checksum mode: S3's stored SHA-256 comes with the bytes, for the caller to compare.
+    const output = await s3.send(
+      new GetObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }),
+    );
     return {
       ...metadataOf(output),
       body: output.Body as Readable,
@@ -299,7 +327,15 @@ export const createArchiveReader = (options: ArchiveReaderOptions): ArchiveReade
               ...conditions,
             }),
           )
-        : await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...conditions }));
+        : await s3.send(
+            new GetObjectCommand({
+              Bucket: bucket,
+              Key: key,
+              // A range has no checksum of its own: only whole reads ask for S3's.
+              ...(read.range === undefined ? { ChecksumMode: 'ENABLED' as const } : {}),
+              ...conditions,
+            }),
+          );
       return {
         ...metadataOf(output),
         notModified: false,
@@ -355,7 +391,31 @@ export const createArchiveReader = (options: ArchiveReaderOptions): ArchiveReade
     return found;
   };
 
+  const messageRecordOf = async (mediaKey: string): Promise<RecordLookup> => {
+    const key = recordKeyBeside(mediaKey);
+    let output: GetObjectCommandOutput;
+    try {
+      output = await s3.send(
+        new GetObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }),
+      );
+    } catch (error) {
+      if (isNotFound(error)) return { state: 'absent', key };
+      throw error;
+    }
+    const bytes = Buffer.from((await output.Body?.transformToByteArray()) ?? []);
+    try {
+      const record = parseMessageRecord(bytes.toString('utf8'));
+      return { state: 'found', key, bytes, record, s3: s3EvidenceOf(output) };
+    } catch (error) {
+      if (error instanceof InvalidMessageRecordError) {
+        return { state: 'unreadable', key, reason: error.message };
+      }
+      throw error;
+    }
+  };
+
   return {
+    messageRecordOf,
     messageRecords,
     findMessageFiles,
     accounts,
