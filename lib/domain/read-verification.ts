@@ -1,4 +1,4 @@
-import { type S3Evidence, s3Confirms } from './archive-proof.ts';
+import type { S3Evidence } from './archive-proof.ts';
 
 /**
  * What a read path (`get`, `export`, the browser) may say about an archived object. The same rule
@@ -8,9 +8,10 @@ import { type S3Evidence, s3Confirms } from './archive-proof.ts';
  * - `record`: the bytes (or, without a read, S3's full-object SHA-256 of them) equal the size and
  *   SHA-256 the message record holds — a digest S3 confirmed when the media was archived, so an
  *   object replaced since then fails here even when its new checksum and metadata agree.
- * - `s3-checksum`: no record names the media; S3's own checksum (full-object SHA-256, or the MD5
- *   ETag of a single-part, non-KMS object) matches the bytes. That proves S3 hands back what it
- *   stored, not that what it stored is what was archived.
+ * - `s3-checksum`: no record names the media; S3's own full-object SHA-256 matches the bytes. That
+ *   proves S3 hands back what it stored, not that what it stored is what was archived. The MD5
+ *   ETag does not count here: every single-part PUT gets one, so any replacement would pass, while
+ *   the archiver always writes a SHA-256 and a plain overwrite (CRC32/CRC64 by default) has none.
  * - `none`: nothing but metadata speaks for the bytes.
  */
 export type VerifiedAgainst = 'record' | 's3-checksum' | 'none';
@@ -20,8 +21,6 @@ export interface ObservedObject {
   size: number;
   /** Hex SHA-256 of the bytes read; absent for a HEAD-only look (the browser's pages). */
   sha256Hex?: string | undefined;
-  /** Hex MD5 of the bytes read; lets a single-part ETag confirm them. */
-  md5Hex?: string | undefined;
 }
 
 export interface ReadEvidence {
@@ -80,21 +79,14 @@ export const verifyReadBack = (observed: ObservedObject, evidence: ReadEvidence)
   }
   if (problems.length > 0) return { status: 'damaged', problems };
   if (recorded && actual !== undefined) return { status: 'verified', against: 'record' };
-  const confirmedByS3 =
-    read === undefined
-      ? s3Sha256 !== undefined
-      : s3Confirms(evidence.s3, {
-          size: observed.size,
-          sha256Hex: read,
-          ...(observed.md5Hex ? { md5Hex: observed.md5Hex } : {}),
-        }) !== undefined;
-  if (confirmedByS3) return { status: 'verified', against: 's3-checksum' };
+  // Equal to the bytes read, or (HEAD only) standing for them.
+  if (s3Sha256 !== undefined) return { status: 'verified', against: 's3-checksum' };
   return {
     status: 'unverified',
     against: 'none',
     reason: recorded
       ? 'S3 holds no SHA-256 for it: only its size matches the message record'
-      : 'S3 holds no checksum of its bytes and no message record names it',
+      : 'S3 holds no SHA-256 of its bytes and no message record names it',
   };
 };
 

@@ -35,7 +35,6 @@ export const verifyRecordBytes = (record: Extract<RecordLookup, { state: 'found'
     {
       size: record.bytes.length,
       sha256Hex: createHash('sha256').update(record.bytes).digest('hex'),
-      md5Hex: createHash('md5').update(record.bytes).digest('hex'),
     },
     { s3: record.s3 },
   );
@@ -46,7 +45,7 @@ export interface VerifyingStream extends Transform {
 }
 
 /**
- * Hashes (SHA-256 and MD5) and counts the bytes passing through. With `check`, an Error it returns
+ * Hashes (SHA-256) and counts the bytes passing through. With `check`, an Error it returns
  * at the end fails the stream, and the last chunk is held back until then: a client reading the
  * stream never gets a complete body that failed the check.
  */
@@ -54,18 +53,16 @@ export const verifyingStream = (
   check?: (observed: ObservedObject) => Error | undefined,
 ): VerifyingStream => {
   const sha256 = createHash('sha256');
-  const md5 = createHash('md5');
   let size = 0;
   let held: Buffer | undefined;
   let result: ObservedObject | undefined;
   const observed = (): ObservedObject => {
-    result ??= { size, sha256Hex: sha256.digest('hex'), md5Hex: md5.digest('hex') };
+    result ??= { size, sha256Hex: sha256.digest('hex') };
     return result;
   };
   const stream = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       sha256.update(chunk);
-      md5.update(chunk);
       size += chunk.length;
       const previous = held;
       held = check ? chunk : undefined;

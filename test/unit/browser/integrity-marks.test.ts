@@ -102,7 +102,7 @@ describe('the browser marks what it cannot vouch for', () => {
     expect(tiles[1]).toMatch(/^ damaged"/);
     expect(tiles[1]).toContain('Damaged:</strong> its SHA-256 differs from the message record');
     expect(tiles[2]).toMatch(/^ unverified"/);
-    expect(tiles[2]).toContain('S3 holds no checksum of its bytes and no message record names it');
+    expect(tiles[2]).toContain('S3 holds no SHA-256 of its bytes and no message record names it');
   });
 
   it('says so on the message page too, and what each media was verified against', async () => {

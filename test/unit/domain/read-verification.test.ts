@@ -10,11 +10,7 @@ const s3Sha256 = (bytes: Buffer) => ({
   checksumSha256: createHash('sha256').update(bytes).digest('base64'),
   checksumType: 'FULL_OBJECT',
 });
-const read = (bytes: Buffer) => ({
-  size: bytes.length,
-  sha256Hex: sha256Hex(bytes),
-  md5Hex: md5Hex(bytes),
-});
+const read = (bytes: Buffer) => ({ size: bytes.length, sha256Hex: sha256Hex(bytes) });
 const recordOf = (bytes: Buffer) => ({ size: bytes.length, sha256: sha256Hex(bytes) });
 /** What a replacement writes when it wants to look archived: metadata of its own bytes. */
 const claimsOf = (bytes: Buffer) => ({ size: bytes.length, sha256: sha256Hex(bytes) });
@@ -63,16 +59,19 @@ describe('verifyReadBack', () => {
     expect(metadataOnly).toMatchObject({ status: 'unverified', against: 'none' });
   });
 
-  it('takes the MD5 ETag of a single-part object as S3 word, but not under KMS', () => {
+  it('does not take an MD5 ETag as proof: every plain overwrite gets one of its new bytes', () => {
     // Act
-    const plain = verifyReadBack(read(ORIGINAL), { s3: { etag: `"${md5Hex(ORIGINAL)}"` } });
-    const kms = verifyReadBack(read(ORIGINAL), {
-      s3: { etag: `"${md5Hex(ORIGINAL)}"`, serverSideEncryption: 'aws:kms' },
+    const verdict = verifyReadBack(read(REPLACED), {
+      s3: { etag: `"${md5Hex(REPLACED)}"` },
+      claimed: claimsOf(REPLACED),
     });
 
     // Assess
-    expect(plain).toEqual({ status: 'verified', against: 's3-checksum' });
-    expect(kms.status).toBe('unverified');
+    expect(verdict).toEqual({
+      status: 'unverified',
+      against: 'none',
+      reason: 'S3 holds no SHA-256 of its bytes and no message record names it',
+    });
   });
 
   it('calls bytes that differ from S3 stored SHA-256 damaged, even where the record agrees', () => {
