@@ -37,6 +37,19 @@ export type ReadVerdict =
   | { status: 'unverified'; against: 'none'; reason: string }
   | { status: 'damaged'; problems: string[] };
 
+export const STORED_CHECKSUM_MISMATCH = 'its bytes differ from the SHA-256 S3 stored for it';
+
+/** A read stopped before its end because the bytes differ from S3's own checksum (the SDK saw it). */
+export class StoredChecksumMismatchError extends Error {
+  constructor(
+    readonly key: string,
+    options?: ErrorOptions,
+  ) {
+    super(`${key}: ${STORED_CHECKSUM_MISMATCH}`, options);
+    this.name = new.target.name;
+  }
+}
+
 const SHA256_BASE64 = /^[A-Za-z0-9+/]{43}=$/;
 
 /** S3's full-object SHA-256 as hex; composite (multipart) checksums hash part hashes, not bytes. */
@@ -54,7 +67,7 @@ export const verifyReadBack = (observed: ObservedObject, evidence: ReadEvidence)
   const s3Sha256 = s3FullObjectSha256(evidence.s3);
   const read = observed.sha256Hex?.toLowerCase();
   if (read !== undefined && s3Sha256 !== undefined && read !== s3Sha256) {
-    problems.push(`its bytes differ from the SHA-256 S3 stored for it`);
+    problems.push(STORED_CHECKSUM_MISMATCH);
   }
   // Without a read, S3's own checksum stands for the stored bytes.
   const actual = read ?? s3Sha256;

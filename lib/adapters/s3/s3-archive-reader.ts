@@ -1,4 +1,4 @@
-import type { Readable } from 'node:stream';
+import { PassThrough, type Readable } from 'node:stream';
 import {
   GetObjectCommand,
   type GetObjectCommandOutput,
@@ -18,6 +18,10 @@ import {
   parseMessageRecord,
   recordKeyBeside,
 } from '../../domain/message-record.ts';
+import {
+  STORED_CHECKSUM_MISMATCH,
+  StoredChecksumMismatchError,
+} from '../../domain/read-verification.ts';
 import { isAccountSid } from '../../domain/sids.ts';
 import { type Day, dayPath } from '../../domain/utc-day.ts';
 import type {
@@ -112,6 +116,24 @@ const metadataOf = (output: {
       ? { legalHold: output.ObjectLockLegalHoldStatus }
       : {}),
   };
+};
+
+/** The SDK's own response check (checksum mode) fails a read with a plain Error of this wording. */
+const isSdkChecksumMismatch = (error: unknown): boolean =>
+  error instanceof Error && error.message.startsWith('Checksum mismatch');
+
+/** The body with the SDK's checksum failure turned into the typed error every read path knows. */
+const typedBody = (key: string, body: Readable): Readable => {
+  const out = new PassThrough();
+  body.once('error', (error) =>
+    out.destroy(
+      isSdkChecksumMismatch(error) ? new StoredChecksumMismatchError(key, { cause: error }) : error,
+    ),
+  );
+  out.once('close', () => {
+    if (!body.destroyed) body.destroy();
+  });
+  return body.pipe(out);
 };
 
 /** The SDK turns S3's 304 into an exception (no body to deserialize); it is a normal answer here. */
@@ -303,7 +325,7 @@ export const createArchiveReader = (options: ArchiveReaderOptions): ArchiveReade
     );
     return {
       ...metadataOf(output),
-      body: output.Body as Readable,
+      body: typedBody(key, output.Body as Readable),
       contentLength: output.ContentLength,
     };
   };
@@ -339,7 +361,7 @@ export const createArchiveReader = (options: ArchiveReaderOptions): ArchiveReade
       return {
         ...metadataOf(output),
         notModified: false,
-        body: 'Body' in output ? (output.Body as Readable | undefined) : undefined,
+        body: 'Body' in output && output.Body ? typedBody(key, output.Body as Readable) : undefined,
         contentLength: output.ContentLength,
         contentRange: 'ContentRange' in output ? output.ContentRange : undefined,
         etag: output.ETag,
@@ -402,7 +424,13 @@ export const createArchiveReader = (options: ArchiveReaderOptions): ArchiveReade
       if (isNotFound(error)) return { state: 'absent', key };
       throw error;
     }
-    const bytes = Buffer.from((await output.Body?.transformToByteArray()) ?? []);
+    let bytes: Buffer;
+    try {
+      bytes = Buffer.from((await output.Body?.transformToByteArray()) ?? []);
+    } catch (error) {
+      if (!isSdkChecksumMismatch(error)) throw error;
+      return { state: 'unreadable', key, reason: STORED_CHECKSUM_MISMATCH };
+    }
     try {
       const record = parseMessageRecord(bytes.toString('utf8'));
       return { state: 'found', key, bytes, record, s3: s3EvidenceOf(output) };
