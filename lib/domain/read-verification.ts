@@ -111,7 +111,3 @@ export const describeVerdict = (verdict: ReadVerdict): string => {
     ? "verified against the message record (S3's checksum at archive time)"
     : "verified against S3's own checksum (no message record names it)";
 };
-
-/** The manifest's word for a verdict. */
-export const verifiedAgainstOf = (verdict: ReadVerdict): VerifiedAgainst | 'damaged' =>
-  verdict.status === 'damaged' ? 'damaged' : verdict.against;

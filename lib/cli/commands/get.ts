@@ -77,7 +77,16 @@ export const runGet = async (options: GetOptions, context: CommandContext): Prom
   }
 
   const total = media.contentLength;
-  const verifying = verifyingStream();
+  let verdict: ReadVerdict | undefined;
+  // The check runs before the last chunk leaves: on stdout too, a damaged media never arrives whole.
+  const verifying = verifyingStream((observed) => {
+    verdict = verifyReadBack(observed, readEvidenceOf(media, record, key));
+    return verdict.status === 'damaged' && !options.unverified
+      ? new IntegrityError(
+          `${key}: ${verdict.problems.join('; ')}; not saved (--unverified saves it anyway)`,
+        )
+      : undefined;
+  });
   let received = 0;
   verifying.on('data', (chunk: Buffer) => {
     received += chunk.length;
@@ -85,16 +94,8 @@ export const runGet = async (options: GetOptions, context: CommandContext): Prom
       `${name}: ${formatBytes(received)}${total ? ` / ${formatBytes(total)}` : ''}`,
     );
   });
-  let verdict: ReadVerdict;
   try {
     await pipeline(media.body, verifying, target, { end: !toStdout });
-    const observed = verifying.observed();
-    verdict = verifyReadBack(observed, readEvidenceOf(media, record, key));
-    if (verdict.status === 'damaged' && !options.unverified) {
-      throw new IntegrityError(
-        `${key}: ${verdict.problems.join('; ')}; not saved (--unverified saves it anyway)`,
-      );
-    }
   } catch (error) {
     if (path !== undefined) await unlink(path).catch(() => {});
     throw error;
@@ -106,6 +107,7 @@ export const runGet = async (options: GetOptions, context: CommandContext): Prom
       `media-archive: warning: the message record ${record.key} is unreadable (${record.reason}): the media was checked without it\n`,
     );
   }
+  if (!verdict) throw new IntegrityError(`${key}: the read ended without a verdict`);
   const line =
     verdict.status === 'damaged'
       ? `media-archive: UNVERIFIED, saved because of --unverified: ${key}: ${describeVerdict(verdict)}`

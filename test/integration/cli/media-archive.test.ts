@@ -311,6 +311,15 @@ describe('media-archive CLI against fauxqs (S3)', () => {
       const refused = await cli(['get', sid('ME', 20), '--message', sid('MM', 20), '--local']);
       const refusedFile = readFile(join(workDir, `${sid('ME', 20)}.jpg`));
       await refusedFile.catch(() => undefined);
+      const piped = await cli([
+        'get',
+        sid('ME', 20),
+        '--message',
+        sid('MM', 20),
+        '--local',
+        '-o',
+        '-',
+      ]);
       const forced = await cli([
         'get',
         sid('ME', 20),
@@ -329,6 +338,9 @@ describe('media-archive CLI against fauxqs (S3)', () => {
       expect(refused.stderr).toContain('its SHA-256 differs from the message record');
       expect(refused.stderr).toContain('--unverified');
       await expect(refusedFile).rejects.toThrow(/ENOENT/);
+      // On stdout the end is withheld: a pipe never receives the damaged media whole.
+      expect(piped.code).toBe(1);
+      expect(Buffer.byteLength(piped.stdout, 'latin1')).toBeLessThan(other.length);
       expect(forced.code).toBe(0);
       expect(forced.stderr).toContain('UNVERIFIED');
       expect(await readFile(join(workDir, 'forced.jpg'))).toEqual(other);
