@@ -1,4 +1,4 @@
-import { PassThrough, type Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import {
   GetObjectCommand,
   type GetObjectCommandOutput,
@@ -122,19 +122,23 @@ const metadataOf = (output: {
 const isSdkChecksumMismatch = (error: unknown): boolean =>
   error instanceof Error && error.message.startsWith('Checksum mismatch');
 
-/** The body with the SDK's checksum failure turned into the typed error every read path knows. */
-const typedBody = (key: string, body: Readable): Readable => {
-  const out = new PassThrough();
-  body.once('error', (error) =>
-    out.destroy(
-      isSdkChecksumMismatch(error) ? new StoredChecksumMismatchError(key, { cause: error }) : error,
-    ),
+/**
+ * The body with the SDK's checksum failure turned into the typed error every read path knows.
+ * Pulled only as its reader reads (no eager pipe): an error cannot fire before anyone listens.
+ */
+const typedBody = (key: string, body: Readable): Readable =>
+  Readable.from(
+    (async function* () {
+      try {
+        for await (const chunk of body) yield chunk as Buffer;
+      } catch (error) {
+        throw isSdkChecksumMismatch(error)
+          ? new StoredChecksumMismatchError(key, { cause: error })
+          : error;
+      }
+    })(),
+    { objectMode: false },
   );
-  out.once('close', () => {
-    if (!body.destroyed) body.destroy();
-  });
-  return body.pipe(out);
-};
 
 /** The SDK turns S3's 304 into an exception (no body to deserialize); it is a normal answer here. */
 const isNotModified = (error: unknown): boolean =>

@@ -100,6 +100,8 @@ describe('get against moto_server: S3 checksum versus the bytes', () => {
     expect(good.stderr).toContain("verified against S3's own checksum");
     expect(await readFile(join(workDir, 'whole.jpg'))).toEqual(whole.body);
     expect(bad.code).toBe(1);
+    // One line: the typed error, not a crash on an error nobody listened to yet.
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
     expect(bad.stderr).toContain('its bytes differ from the SHA-256 S3 stored for it');
     await expect(readFile(join(workDir, 'corrupt.jpg'))).rejects.toThrow(/ENOENT/);
   });
