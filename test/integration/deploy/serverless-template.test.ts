@@ -101,7 +101,7 @@ beforeAll(async () => {
   variant = resolveConditions(variantPackage.template);
   variantDir = variantPackage.artifactDir;
   variantTemplate = variantPackage;
-}, 100_000);
+}, 400_000);
 
 afterAll(async () => {
   await Promise.all(scratchDirs.map((dir) => rm(dir, { recursive: true, force: true })));
