@@ -1,4 +1,6 @@
 import type { createCdnSigner } from './cdn-signer.ts';
+import type { EventDelivery } from './event-delivery.ts';
+import type { SinkRecord, SubscriptionRecord } from './event-streams.ts';
 import type { MessagingServiceRecord, PhoneNumberRecord } from './inbound-config.ts';
 import type { EmulatorStore } from './store.ts';
 import type {
@@ -26,6 +28,10 @@ export interface EmulatorContext {
   random: () => number;
   cdnBaseUrl: string;
   messagingBaseUrl: string;
+  eventsBaseUrl: string;
+  sinks: SinkRecord[];
+  eventSubscriptions: SubscriptionRecord[];
+  events: { delivery: EventDelivery; canPublishToKinesis: boolean };
   phoneNumbers: PhoneNumberRecord[];
   messagingServices: MessagingServiceRecord[];
   /** Set once the API origin listens: what `POST /emulator/Messages` calls. */

@@ -1,3 +1,10 @@
+import type {
+  EventDeliveryEntry,
+  EventDeliverySettings,
+  KinesisPublisher,
+} from './event-delivery.ts';
+import type { SinkRecord, SubscriptionRecord } from './event-streams.ts';
+
 export interface FaultProfile {
   /** 0..1: answer 429 {code: 20429} (+ Retry-After: 1) instead of processing (API and CDN). */
   throttleRate: number;
@@ -9,6 +16,10 @@ export interface FaultProfile {
   truncateRate: number;
   /** A media answers 404 (code 20404) on the API for this long after it was seeded. */
   transientNotFoundMs: number;
+  /** 0..1 (Event Streams): a delivery to a sink is sent a second time. */
+  eventDuplicateRate?: number;
+  /** 0..1 (Event Streams): a delivery is held back until the sink's next one has gone. */
+  eventReorderRate?: number;
 }
 
 export interface LatencyProfile {
@@ -110,7 +121,7 @@ export interface RequestLogEntry {
   /** Strictly increasing across both origins, assigned when the answer is decided. */
   seq: number;
   at: number;
-  origin: 'api' | 'cdn' | 'messaging';
+  origin: 'api' | 'cdn' | 'messaging' | 'events';
   method: string;
   /** Pathname only: CDN query strings carry signatures. */
   path: string;
@@ -128,6 +139,8 @@ export interface TwilioEmulator {
   cdnBaseUrl: string;
   /** Messaging v1 (`/v1/Services`), like Twilio's own separate origin. */
   messagingBaseUrl: string;
+  /** Events v1 (`/v1/Sinks`, `/v1/Subscriptions`), Twilio's `events.twilio.com`. */
+  eventsBaseUrl: string;
   accountSid: string;
   authToken: string;
   apiKey: { sid: string; secret: string };
@@ -152,6 +165,13 @@ export interface TwilioEmulator {
   /** Merge; setFaults({ throttleRate: 0, … }) to clear. */
   setFaults(faults: Partial<FaultProfile>): void;
   setLatency(latency: Partial<LatencyProfile>): void;
+  /** Event Streams: every sink of every account, in creation order. */
+  readonly sinks: readonly SinkRecord[];
+  readonly eventSubscriptions: readonly SubscriptionRecord[];
+  /** Every attempt to hand events to a sink (retries and duplicates included). */
+  readonly eventDeliveries: readonly EventDeliveryEntry[];
+  /** Sends deliveries held back by reordering and resolves once none is pending. */
+  flushEvents(): Promise<void>;
   /** Deletion time (Date.now()) and seq of the DELETE of a media, if deleted. */
   deletion(mediaSid: string): { at: number; seq: number } | undefined;
   close(): Promise<void>;
@@ -170,6 +190,11 @@ export interface TwilioEmulatorOptions {
   apiPort?: number;
   cdnPort?: number;
   messagingPort?: number;
+  eventsPort?: number;
+  /** Event Streams delivery: attempts (default 5), retry delay (default 250 ms × attempt), timeout (5 s). */
+  eventDelivery?: Partial<EventDeliverySettings>;
+  /** Where Kinesis sinks' records go (tests wire moto); without it Kinesis sinks cannot be tested. */
+  kinesisPublisher?: KinesisPublisher;
   /** Listed by IncomingPhoneNumbers.json, in this order. */
   phoneNumbers?: SeedPhoneNumber[];
   /** Listed by the messaging origin's /v1/Services, in this order. */
