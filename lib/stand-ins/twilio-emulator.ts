@@ -30,17 +30,14 @@ import type {
   TwilioEmulatorOptions,
 } from './twilio-emulator/types.ts';
 
-export type { EventDeliveryEntry, KinesisPublisher } from './twilio-emulator/event-delivery.ts';
-export type {
-  CloudEvent,
-  SinkRecord,
-  SubscriptionRecord,
-} from './twilio-emulator/event-streams.ts';
 export { randomSid } from './twilio-emulator/sids.ts';
 export { SeedError } from './twilio-emulator/store.ts';
 export type {
+  CloudEvent,
+  EventDeliveryEntry,
   FaultKind,
   FaultProfile,
+  KinesisPublisher,
   LatencyProfile,
   RequestLogEntry,
   SeededMedia,
@@ -50,7 +47,9 @@ export type {
   SeedMessagingService,
   SeedPhoneNumber,
   SeedSubaccount,
+  SinkRecord,
   SubaccountRecord,
+  SubscriptionRecord,
   TwilioEmulator,
   TwilioEmulatorOptions,
 } from './twilio-emulator/types.ts';

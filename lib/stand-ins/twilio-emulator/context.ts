@@ -1,6 +1,5 @@
 import type { createCdnSigner } from './cdn-signer.ts';
 import type { EventDelivery } from './event-delivery.ts';
-import type { SinkRecord, SubscriptionRecord } from './event-streams.ts';
 import type { MessagingServiceRecord, PhoneNumberRecord } from './inbound-config.ts';
 import type { EmulatorStore } from './store.ts';
 import type {
@@ -9,7 +8,9 @@ import type {
   RequestLogEntry,
   SeededMessage,
   SeedMessage,
+  SinkRecord,
   SubaccountRecord,
+  SubscriptionRecord,
 } from './types.ts';
 
 /** What both origins share; the mutable profiles are read per request so knobs apply at once. */

@@ -1,41 +1,13 @@
 import { createHash, createHmac } from 'node:crypto';
 import type {
   CloudEvent,
-  KinesisSinkConfiguration,
+  EventDeliveryEntry,
+  EventDeliverySettings,
+  FaultProfile,
+  KinesisPublisher,
   SinkRecord,
   SubscriptionRecord,
-} from './event-streams.ts';
-import type { FaultProfile } from './types.ts';
-
-/** One attempt to hand events to a sink, as the emulator's delivery log keeps it. */
-export interface EventDeliveryEntry {
-  at: number;
-  sinkSid: string;
-  accountSid: string;
-  attempt: number;
-  /** The sink's HTTP status; 0 = no answer (refused, reset, timed out). Kinesis: 200 or 0. */
-  status: number;
-  eventIds: string[];
-  types: string[];
-  /** A fault-injected second copy of a delivery. */
-  duplicate: boolean;
-  outcome: 'delivered' | 'retrying' | 'dropped';
-}
-
-export interface EventDeliverySettings {
-  /** Attempts per delivery before it is dropped (Twilio keeps trying for about 4 h). */
-  attempts: number;
-  /** Wait before retry n: n × this. */
-  retryDelayMs: number;
-  /** Twilio expects a webhook sink's answer within 5 s. */
-  timeoutMs: number;
-}
-
-/** Hands a Kinesis sink's records to a stream (tests wire moto); absent = Kinesis is refused. */
-export type KinesisPublisher = (
-  sink: KinesisSinkConfiguration,
-  events: CloudEvent[],
-) => Promise<void>;
+} from './types.ts';
 
 interface DeliveryDeps {
   sinks: SinkRecord[];

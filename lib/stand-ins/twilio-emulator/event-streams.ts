@@ -1,5 +1,6 @@
 import { randomSid } from './sids.ts';
 import type { MessageRecord } from './store.ts';
+import type { CloudEvent, SinkRecord, SubscriptionRecord } from './types.ts';
 
 /** Event Streams (events v1) as the emulator keeps it: sinks and subscriptions per account. */
 
@@ -20,56 +21,6 @@ export const KNOWN_EVENT_TYPES: ReadonlySet<string> = new Set([
   INBOUND_RECEIVED,
   ...OUTBOUND_EVENT_STATUSES.map((status) => `com.twilio.messaging.message.${status}`),
 ]);
-
-export type SinkStatus = 'initialized' | 'validating' | 'active' | 'failed';
-
-export interface WebhookSinkConfiguration {
-  destination: string;
-  method: 'POST';
-  batch_events: boolean;
-}
-
-export interface KinesisSinkConfiguration {
-  arn: string;
-  role_arn: string;
-  external_id: string;
-}
-
-export type SinkRecord = {
-  sid: string;
-  accountSid: string;
-  description: string;
-  status: SinkStatus;
-  /** The latest test's id: a newer test replaces it (Twilio: "the most recent test takes precedence"). */
-  testId: string | undefined;
-  dateCreated: Date;
-  dateUpdated: Date;
-} & (
-  | { sinkType: 'webhook'; configuration: WebhookSinkConfiguration }
-  | { sinkType: 'kinesis'; configuration: KinesisSinkConfiguration }
-);
-
-export interface SubscriptionRecord {
-  sid: string;
-  accountSid: string;
-  sinkSid: string;
-  description: string;
-  types: { type: string; schemaVersion: number }[];
-  dateCreated: Date;
-  dateUpdated: Date;
-}
-
-/** One CloudEvent as Twilio's sinks receive it (structured mode, JSON). */
-export interface CloudEvent {
-  specversion: '1.0';
-  type: string;
-  source: string;
-  id: string;
-  dataschema: string;
-  datacontenttype: 'application/json';
-  time: string;
-  data: Record<string, unknown>;
-}
 
 /** Events v1 dates: ISO 8601 to the second, like the OpenAPI examples ("2015-07-30T20:00:00Z"). */
 export const isoSeconds = (date: Date): string => `${date.toISOString().slice(0, 19)}Z`;

@@ -4,7 +4,6 @@ import { identify } from './api-handler.ts';
 import type { EmulatorContext } from './context.ts';
 import {
   KNOWN_EVENT_TYPES,
-  type SinkRecord,
   sinkJson,
   subscribedEventJson,
   subscriptionJson,
@@ -15,6 +14,7 @@ import { delay, resetConnection, sendJson } from './http-util.ts';
 import { InvalidQueryError, paginate, parsePageRequest } from './paging.ts';
 import { notFound, twilioError } from './representations.ts';
 import { randomSid } from './sids.ts';
+import type { SinkRecord } from './types.ts';
 
 const SINKS = /^\/v1\/Sinks$/;
 const SINK = /^\/v1\/Sinks\/(DG[0-9a-fA-F]{32})$/;

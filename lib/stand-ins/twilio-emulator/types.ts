@@ -1,10 +1,3 @@
-import type {
-  EventDeliveryEntry,
-  EventDeliverySettings,
-  KinesisPublisher,
-} from './event-delivery.ts';
-import type { SinkRecord, SubscriptionRecord } from './event-streams.ts';
-
 export interface FaultProfile {
   /** 0..1: answer 429 {code: 20429} (+ Retry-After: 1) instead of processing (API and CDN). */
   throttleRate: number;
@@ -202,3 +195,85 @@ export interface TwilioEmulatorOptions {
   /** Subaccounts of the main account. */
   subaccounts?: SeedSubaccount[];
 }
+
+/* Event Streams (events v1) */
+
+export type SinkStatus = 'initialized' | 'validating' | 'active' | 'failed';
+
+export interface WebhookSinkConfiguration {
+  destination: string;
+  method: 'POST';
+  batch_events: boolean;
+}
+
+export interface KinesisSinkConfiguration {
+  arn: string;
+  role_arn: string;
+  external_id: string;
+}
+
+export type SinkRecord = {
+  sid: string;
+  accountSid: string;
+  description: string;
+  status: SinkStatus;
+  /** The latest test's id: a newer test replaces it (Twilio: "the most recent test takes precedence"). */
+  testId: string | undefined;
+  dateCreated: Date;
+  dateUpdated: Date;
+} & (
+  | { sinkType: 'webhook'; configuration: WebhookSinkConfiguration }
+  | { sinkType: 'kinesis'; configuration: KinesisSinkConfiguration }
+);
+
+export interface SubscriptionRecord {
+  sid: string;
+  accountSid: string;
+  sinkSid: string;
+  description: string;
+  types: { type: string; schemaVersion: number }[];
+  dateCreated: Date;
+  dateUpdated: Date;
+}
+
+/** One CloudEvent as Twilio's sinks receive it (structured mode, JSON). */
+export interface CloudEvent {
+  specversion: '1.0';
+  type: string;
+  source: string;
+  id: string;
+  dataschema: string;
+  datacontenttype: 'application/json';
+  time: string;
+  data: Record<string, unknown>;
+}
+
+/** One attempt to hand events to a sink, as the emulator's delivery log keeps it. */
+export interface EventDeliveryEntry {
+  at: number;
+  sinkSid: string;
+  accountSid: string;
+  attempt: number;
+  /** The sink's HTTP status; 0 = no answer (refused, reset, timed out). Kinesis: 200 or 0. */
+  status: number;
+  eventIds: string[];
+  types: string[];
+  /** A fault-injected second copy of a delivery. */
+  duplicate: boolean;
+  outcome: 'delivered' | 'retrying' | 'dropped';
+}
+
+export interface EventDeliverySettings {
+  /** Attempts per delivery before it is dropped (Twilio keeps trying for about 4 h). */
+  attempts: number;
+  /** Wait before retry n: n × this. */
+  retryDelayMs: number;
+  /** Twilio expects a webhook sink's answer within 5 s. */
+  timeoutMs: number;
+}
+
+/** Hands a Kinesis sink's records to a stream (tests wire moto); absent = Kinesis is refused. */
+export type KinesisPublisher = (
+  sink: KinesisSinkConfiguration,
+  events: CloudEvent[],
+) => Promise<void>;
