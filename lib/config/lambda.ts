@@ -218,3 +218,64 @@ export const readReconcileConfig = (env: Env = process.env): ReconcileConfig => 
   minAgeMinutes: reconcileMinAgeMinutes(env),
   direction: direction(env, 'RECONCILE_DIRECTION'),
 });
+
+export type EventSinkSignature = 'required' | 'off';
+
+export interface EventsConfig {
+  /** Twilio access (credentials, API origin, served accounts, record fields): the archiver's. */
+  archiver: ArchiverConfig;
+  mediaQueueUrl: string;
+  /**
+   * Webhook sink: the Basic credentials in the sink URL's userinfo. Absent = no webhook sink is
+   * served, and every HTTP request is refused.
+   */
+  sink?: { username: string; password: string };
+  /**
+   * EVENT_SINK_SIGNATURE: Twilio signs webhook-sink requests (X-Twilio-Signature over the URL with
+   * `bodySHA256`); `required` checks it with the account's auth token besides the Basic credentials.
+   */
+  signature: EventSinkSignature;
+  /** Primary first, then the previous one: the tokens signatures are checked with. */
+  authTokens: string[];
+  /** The sink URL as configured at Twilio (API Gateway stage prefixes make the seen path differ). */
+  publicEventsUrl?: string;
+  /** The webhook sink answers within this many ms (Twilio waits 5 s). */
+  webhookDeadlineMs: number;
+}
+
+export const readEventsConfig = (env: Env = process.env): EventsConfig => {
+  const archiver = readArchiverConfig(env);
+  const signatureValue = optional(env, 'EVENT_SINK_SIGNATURE') ?? 'required';
+  if (signatureValue !== 'required' && signatureValue !== 'off') {
+    throw new ConfigurationError('EVENT_SINK_SIGNATURE must be required or off');
+  }
+  const token = optional(env, 'TWILIO_AUTH_TOKEN');
+  const previous = optional(env, 'TWILIO_AUTH_TOKEN_PREVIOUS');
+  const config: EventsConfig = {
+    archiver,
+    mediaQueueUrl: required(env, 'MEDIA_QUEUE_URL'),
+    signature: signatureValue,
+    authTokens: [...(token ? [token] : []), ...(previous ? [previous] : [])],
+    webhookDeadlineMs: int(env, 'EVENT_SINK_DEADLINE_MS', 4000, 500, 4800),
+  };
+  const username = optional(env, 'EVENT_SINK_USERNAME');
+  const password = optional(env, 'EVENT_SINK_PASSWORD');
+  if (username && password) {
+    if (password.length < 16) {
+      throw new ConfigurationError('EVENT_SINK_PASSWORD must be at least 16 characters');
+    }
+    if (username.includes(':'))
+      throw new ConfigurationError('EVENT_SINK_USERNAME must not hold ":"');
+    config.sink = { username, password };
+    if (config.signature === 'required' && config.authTokens.length === 0) {
+      throw new ConfigurationError(
+        'EVENT_SINK_SIGNATURE=required needs TWILIO_AUTH_TOKEN (or set EVENT_SINK_SIGNATURE=off)',
+      );
+    }
+  } else if (username || password) {
+    throw new ConfigurationError('EVENT_SINK_USERNAME and EVENT_SINK_PASSWORD go together');
+  }
+  const publicUrl = url(env, 'PUBLIC_EVENTS_URL');
+  if (publicUrl) config.publicEventsUrl = publicUrl;
+  return config;
+};

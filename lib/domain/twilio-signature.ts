@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { parse as parseQuery, stringify as stringifyQuery } from 'node:querystring';
 
 export type SignedParams = Readonly<Record<string, string | readonly string[]>>;
@@ -116,4 +116,30 @@ export const isValidTwilioSignature = ({
       safeEqual(received, Buffer.from(computeTwilioSignature(token, candidate, params))),
     ),
   );
+};
+
+/** Hex SHA-256 of a JSON body, as Twilio puts it in the `bodySHA256` query parameter it signs. */
+export const bodySha256Hex = (body: string): string =>
+  createHash('sha256').update(Buffer.from(body, 'utf-8')).digest('hex');
+
+/**
+ * Twilio's signature of a JSON-bodied request (Event Streams webhook sinks): the body is not a
+ * form, so Twilio adds `bodySHA256={hex SHA-256 of the body}` to the URL's query and signs that
+ * URL with no fields. Valid when the signature matches for one of the tokens AND the query's
+ * `bodySHA256` is the hash of the body received (twilio-node's `validateRequestWithBody`).
+ */
+export const isValidTwilioJsonSignature = (check: {
+  authTokens: readonly string[];
+  /** The URL Twilio requested, its query (with `bodySHA256`) included. */
+  url: string;
+  body: string;
+  signature: string | undefined;
+}): boolean => {
+  const queryStart = check.url.indexOf('?');
+  if (queryStart === -1) return false;
+  const announced = new URLSearchParams(check.url.slice(queryStart + 1)).get('bodySHA256');
+  if (announced === null) return false;
+  const actual = Buffer.from(bodySha256Hex(check.body));
+  if (!safeEqual(Buffer.from(announced.toLowerCase()), actual)) return false;
+  return isValidTwilioSignature({ ...check, params: {} });
 };

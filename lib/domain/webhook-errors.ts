@@ -71,3 +71,27 @@ export class MethodNotAllowedError extends WebhookError {
     super('Method Not Allowed', { headers: { Allow: 'POST' } });
   }
 }
+
+/** Event Streams webhook sink: missing or wrong Basic credentials (nothing is read further). */
+export class SinkUnauthorizedError extends WebhookError {
+  readonly statusCode = 401;
+  constructor(logReason: string) {
+    super('Unauthorized', {
+      logReason,
+      headers: { 'WWW-Authenticate': 'Basic realm="twilio-events", charset="UTF-8"' },
+    });
+  }
+}
+
+/** Event Streams webhook sink: X-Twilio-Signature missing, or not Twilio's for this body. */
+export class SinkSignatureError extends WebhookError {
+  readonly statusCode = 403;
+  constructor(detail: { signature: 'missing' | 'invalid'; checkedUrl: string }) {
+    super('Forbidden', {
+      logReason:
+        detail.signature === 'missing'
+          ? `X-Twilio-Signature missing (request for ${loggableUrl(detail.checkedUrl)})`
+          : `X-Twilio-Signature invalid for ${loggableUrl(detail.checkedUrl)}: wrong auth token, a body changed on the way, or Twilio calls another URL (set PUBLIC_EVENTS_URL to the sink URL without its userinfo)`,
+    });
+  }
+}

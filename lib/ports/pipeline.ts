@@ -198,6 +198,12 @@ export interface MessageCatalog {
   listMedia(messageSid: string, signal?: AbortSignal): Promise<CatalogMedia[]>;
 }
 
+/** One Message resource (`…/Messages/{SM}.json`). Adapter: `twilio-catalog.ts`. */
+export interface MessageLookup {
+  /** The message as the Messages list would show it; `undefined` when Twilio has none (404). */
+  getMessage(messageSid: string, signal?: AbortSignal): Promise<CatalogMessage | undefined>;
+}
+
 /** Key listings of the archive: the cheap "already archived?" check. Adapter: `s3-archive-listing.ts`. */
 export interface ArchiveListing {
   /** Every key under `prefix`, all pages. */

@@ -90,7 +90,7 @@ export const jobsFor = (
   accountSid: string,
   message: CatalogMessage,
   media: readonly { sid: string; contentType: string }[],
-  source: FindOptions['source'],
+  source: FindOptions['source'] | 'events',
 ): MediaJob[] => {
   const recordable = jobMessageFor(message, media);
   return media.map((item, index) => {
