@@ -32,7 +32,8 @@ export const HELP: Record<
   | 'redrive'
   | 'export'
   | 'hold'
-  | 'send-test',
+  | 'send-test'
+  | 'connect',
   string
 > = {
   main: `Usage: media-archive <command> [options]
@@ -58,6 +59,7 @@ Commands:
   export     write days of messages and media into a zip with SHA256SUMS and manifest.json
   hold       set (--release: clear) an Object Lock legal hold on a message or media
   send-test  --local: archive a test message through the running local stack, end to end
+  connect    create the Event Streams sink and subscription for this intake at Twilio
 
 Run media-archive <command> --help for its options.
 
@@ -319,6 +321,25 @@ Exit 0 only if all of that happened before the timeout.
   --timeout SECONDS      how long to wait, 1..600 (default 60)
   -h, --help             this help
 `,
+  connect: `Usage: media-archive connect --local [--account AC...[,AC...]] [--dry-run] [--test-id ID] [--json]
+
+Connects Twilio Event Streams to the running local stack (LOCAL_INTAKE=event-streams): per account
+a webhook Sink pointing at the stack's /twilio/events URL with its Basic credentials in the URL's
+userinfo, and a Subscription to com.twilio.messaging.inbound-message.received and
+com.twilio.messaging.message.{delivered,undelivered,failed,read}. Both are created only when
+missing: a second run creates nothing. A sink that is not active (Kinesis sinks start
+"initialized") is sent a test event and validated with its test_id; the events function logs it
+("sink test event received", testId): pass it with --test-id. Prints each step; exit 0 when
+every account is connected.
+
+  --local                required: the stack started from LOCAL_DATA_DIR (default .local)
+  --account AC...        the accounts to connect, comma-separated (default: the main account); a
+                         subaccount's sink is made with its own auth token, read with the main one
+  --dry-run              read only: print the calls that would be made (secrets masked)
+  --test-id ID           validate a sink waiting for validation with this test_id
+  --json                 the outcome per account as JSON
+  -h, --help             this help
+`,
 };
 
 /** One line per command, as in the main help's list. */
@@ -335,6 +356,7 @@ export const SUMMARY = {
   export: 'write days of messages and media into a zip with SHA256SUMS and manifest.json',
   hold: 'set (--release: clear) an Object Lock legal hold on a message or media',
   'send-test': '--local: archive a test message through the running local stack, end to end',
+  connect: 'create the Event Streams sink and subscription for this intake at Twilio',
 } as const;
 
 /** The help as this shell would run it: `${VAR:-default}` replaced by the value in effect. */

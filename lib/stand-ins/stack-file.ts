@@ -14,7 +14,9 @@ export interface RunningStack {
   accountSid: string;
   browserUrl?: string;
   /** Demo mode only: the emulator and its own demo credentials (worthless at Twilio). */
-  emulator?: { apiBaseUrl: string; authToken: string };
+  emulator?: { apiBaseUrl: string; authToken: string; eventsBaseUrl?: string };
+  /** Event mode (LOCAL_INTAKE=event-streams): the webhook sink URL and its Basic credentials. */
+  eventSink?: { url: string; username: string; password: string };
 }
 
 export const STACK_FILE = 'stack.json';
