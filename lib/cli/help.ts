@@ -216,7 +216,12 @@ Checks a deployed stack (${SERVICE_NAME}-STAGE), one line per check, and exits 1
                       (inbound_request_url) point at the stack's WebhookUrl with POST; fails
                       when none does. With TWILIO_SUBACCOUNTS, one verdict per served account
                       (numbers read at its own path); fails when an account's numbers all
-                      point elsewhere
+                      point elsewhere. Ok without a look when the stack's Intake output
+                      leaves the webhook out (event mode: the numbers stay the app's)
+  event-streams       Event Streams intake (EventsUrl / EventStreamArn outputs): each served
+                      account has an active sink of this stack and subscriptions naming the 5
+                      event types (a subaccount read with its own token); says which intake is
+                      live: webhook, event streams or both
   dead-letter-queue   depth and oldest job's age (CloudWatch; "unknown" without data); fails
                       when not empty
   alarms              state of the stack's CloudWatch alarms; fails on ALARM or when the stack
@@ -233,7 +238,8 @@ Checks a deployed stack (${SERVICE_NAME}-STAGE), one line per check, and exits 1
 
 Environment: the standard AWS credential chain; AWS_ENDPOINT_URL or AWS_ENDPOINT_URL_<SERVICE>
 (CLOUDFORMATION, LAMBDA, SSM, SQS, CLOUDWATCH, S3) for a stand-in; TWILIO_API_BASE_URL (default
-https://api.twilio.com) and TWILIO_MESSAGING_BASE_URL (default https://messaging.twilio.com).
+https://api.twilio.com), TWILIO_MESSAGING_BASE_URL (default https://messaging.twilio.com) and
+TWILIO_EVENTS_BASE_URL (default https://events.twilio.com).
 Exit status: 0 every check ok, 1 a check failed or was skipped, 64 usage error.
 `,
   reconcile: `Usage: media-archive reconcile [--local] [--days N] [options]
