@@ -99,6 +99,7 @@ const lines = [
   '',
   'twilio-media-archiver — local stack',
   `  webhook      POST ${stack.webhookUrl}`,
+  `  event sink   POST ${stack.eventsUrl}  (Event Streams; Basic ${stack.eventSink.username} / ${stack.eventSink.password}, kept in ${config.dataDir}/event-sink.json)`,
   `  archive      ${browser.url}  (read-only browser; the link's token changes every start)`,
   `  S3           ${stack.s3Endpoint}  bucket ${stack.bucket}  (data in ${config.dataDir}/s3)`,
   `  SQS          ${stack.sqsEndpoint}  queue ${stack.queueUrl}`,
@@ -121,6 +122,7 @@ console.log(lines.join('\n'));
 await writeStackFile(config.dataDir, {
   pid: process.pid,
   webhookUrl: stack.webhookUrl,
+  eventsUrl: stack.eventsUrl,
   s3Endpoint: stack.s3Endpoint,
   bucket: stack.bucket,
   archivePrefix: stack.archivePrefix,

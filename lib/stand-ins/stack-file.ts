@@ -8,6 +8,8 @@ import { join } from 'node:path';
 export interface RunningStack {
   pid: number;
   webhookUrl: string;
+  /** Event Streams webhook sink; its credentials are in `{dataDir}/event-sink.json`. */
+  eventsUrl?: string;
   s3Endpoint: string;
   bucket: string;
   archivePrefix: string;
