@@ -123,13 +123,21 @@ await writeStackFile(config.dataDir, {
   pid: process.pid,
   webhookUrl: stack.webhookUrl,
   eventsUrl: stack.eventsUrl,
+  eventSink: stack.eventSink,
+  intake: config.intake,
   s3Endpoint: stack.s3Endpoint,
   bucket: stack.bucket,
   archivePrefix: stack.archivePrefix,
   accountSid: stack.accountSid,
   browserUrl: browser.url,
   ...(stack.emulator
-    ? { emulator: { apiBaseUrl: stack.emulator.apiBaseUrl, authToken: stack.authToken } }
+    ? {
+        emulator: {
+          apiBaseUrl: stack.emulator.apiBaseUrl,
+          authToken: stack.authToken,
+          eventsBaseUrl: stack.emulator.eventsBaseUrl,
+        },
+      }
     : {}),
 });
 

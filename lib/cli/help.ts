@@ -319,7 +319,9 @@ manifest.json (every file with its key, size, SHA-256, message and media SID) an
 
 Tries the running local stack (npm start, demo mode) end to end: adds an incoming message with
 the given files (default: two small images and a PDF) at the stack's built-in Twilio emulator,
-posts the webhook to the stack signed with the emulator's demo credentials, then waits until
+posts the webhook to the stack signed with the emulator's demo credentials (in event mode,
+LOCAL_INTAKE=event-streams, the emulator delivers the message's event to the sink
+\`media-archive connect --local\` created instead), then waits until
 every media is archived in the local S3 and deleted at the emulator. Prints the archive keys.
 Exit 0 only if all of that happened before the timeout.
 

@@ -65,8 +65,10 @@ const runConnect = async (args: ConnectArgs, io: CommandIo): Promise<number> => 
       'the running stack has no Twilio emulator with Event Streams (npm start in demo mode)',
     );
   }
-  if (!stack.eventSink) {
-    return fail('the running stack takes webhooks: start it with LOCAL_INTAKE=event-streams');
+  if (!stack.eventsUrl || !stack.eventSink) {
+    return fail(
+      'the running stack has no Event Streams sink (/twilio/events): restart it with npm start',
+    );
   }
   const main: TwilioCredentials = {
     username: stack.accountSid,
@@ -76,7 +78,7 @@ const runConnect = async (args: ConnectArgs, io: CommandIo): Promise<number> => 
     apiBaseUrl: stack.emulator.apiBaseUrl,
     eventsBaseUrl: stack.emulator.eventsBaseUrl,
   });
-  const destination = new URL(stack.eventSink.url);
+  const destination = new URL(stack.eventsUrl);
   destination.username = encodeURIComponent(stack.eventSink.username);
   destination.password = encodeURIComponent(stack.eventSink.password);
 

@@ -47,11 +47,8 @@ describe('media-archive connect --local', () => {
         authToken: emulator.authToken,
         eventsBaseUrl: emulator.eventsBaseUrl,
       },
-      eventSink: {
-        url: `${sink.baseUrl}/twilio/events`,
-        username: SINK_USER,
-        password: SINK_PASSWORD,
-      },
+      eventsUrl: `${sink.baseUrl}/twilio/events`,
+      eventSink: { username: SINK_USER, password: SINK_PASSWORD },
     });
   });
   afterEach(async () => {
