@@ -329,24 +329,37 @@ Exit 0 only if all of that happened before the timeout.
   --timeout SECONDS      how long to wait, 1..600 (default 60)
   -h, --help             this help
 `,
-  connect: `Usage: media-archive connect --local [--account AC...[,AC...]] [--dry-run] [--test-id ID] [--json]
+  connect: `Usage: media-archive connect (--stage STAGE [--region R] [--stack NAME] [--sink webhook|kinesis] | --local)
+                             [--account AC...[,AC...]] [--dry-run] [--test-id ID] [--json]
 
-Connects Twilio Event Streams to the running local stack (LOCAL_INTAKE=event-streams): per account
-a webhook Sink pointing at the stack's /twilio/events URL with its Basic credentials in the URL's
-userinfo, and a Subscription to com.twilio.messaging.inbound-message.received and
-com.twilio.messaging.message.{delivered,undelivered,failed,read}. Both are created only when
-missing: a second run creates nothing. A sink that is not active (Kinesis sinks start
-"initialized") is sent a test event and validated with its test_id; the events function logs it
-("sink test event received", testId): pass it with --test-id. Prints each step; exit 0 when
-every account is connected.
+Connects Twilio Event Streams to this deployment's intake, so messages are archived without
+touching the numbers' webhooks (they stay your app's). Per account it makes a Sink and a
+Subscription to com.twilio.messaging.inbound-message.received and
+com.twilio.messaging.message.{delivered,undelivered,failed,read}, each only when missing: a
+second run creates nothing.
+  webhook sink   the stack's EventsUrl output with the sink's Basic credentials (the events
+                 function's EVENT_SINK_USERNAME and the password in SSM) in the URL's userinfo;
+                 Twilio makes webhook sinks active at once
+  kinesis sink   EventStreamArn, EventStreamRoleArn and the external id (SSM parameter named by
+                 EventStreamExternalIdParameter); Twilio makes it "initialized": connect sends a
+                 test event and validates the sink with its test_id, which the events function
+                 logs ("sink test event received", testId): pass it with --test-id
+A subaccount's sink is made with the subaccount's own auth token, read with the main account's.
+Prints each step; exit 0 when every account is connected.
 
-  --local                required: the stack started from LOCAL_DATA_DIR (default .local)
-  --account AC...        the accounts to connect, comma-separated (default: the main account); a
-                         subaccount's sink is made with its own auth token, read with the main one
+  --stage STAGE          the stage deployed (osls --stage)
+  --region REGION        its region (default AWS_REGION)
+  --stack NAME           another stack name (default ${SERVICE_NAME}-STAGE)
+  --sink webhook|kinesis which sink, when the stack deploys both
+  --local                the running local stack (npm start, demo mode) and its emulator
+  --account AC...        the accounts, comma-separated (default: the main account and, with
+                         TWILIO_SUBACCOUNTS, every active subaccount it serves)
   --dry-run              read only: print the calls that would be made (secrets masked)
   --test-id ID           validate a sink waiting for validation with this test_id
   --json                 the outcome per account as JSON
   -h, --help             this help
+
+Environment: as for doctor; TWILIO_EVENTS_BASE_URL (default https://events.twilio.com).
 `,
 };
 

@@ -1,19 +1,30 @@
 import { createConnectDeps } from '../../compose/connect.ts';
+import { createDoctorDeps } from '../../compose/doctor.ts';
+import { readDoctorConfig } from '../../config/doctor.ts';
 import type { TwilioCredentials } from '../../config/lambda.ts';
+import { SERVICE_NAME } from '../../domain/service.ts';
 import { isAccountSid } from '../../domain/sids.ts';
+import type { AccountDirectory } from '../../ports/pipeline.ts';
 import { readStackFile } from '../../stand-ins/stack-file.ts';
 import {
   type AccountConnection,
   type ConnectAccount,
+  type ConnectPlan,
   connectEventStreams,
 } from '../../use-cases/connect-event-streams.ts';
+import { resolveDeployedTarget } from '../../use-cases/connect-target.ts';
 import { type CommandIo, defineCommand, parseOptions, runCommand } from '../command.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.ts';
 import { HELP, SUMMARY } from '../help.ts';
+import { runOpsCommand } from '../ops-runtime.ts';
 
 const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
   local: { type: 'boolean' },
+  stage: { type: 'string' },
+  region: { type: 'string' },
+  stack: { type: 'string' },
+  sink: { type: 'string' },
   account: { type: 'string' },
   'dry-run': { type: 'boolean' },
   'test-id': { type: 'string' },
@@ -23,10 +34,14 @@ const OPTIONS = {
 const parse = (argv: readonly string[]) => {
   const { values } = parseOptions(argv, OPTIONS);
   if (values.help) return undefined;
-  if (!values.local) {
-    throw new UsageError(
-      'connect works on the local stack (--local); for a deployed stack see the README, "Keep your app\'s webhook"',
-    );
+  if (values.local === (values.stage !== undefined)) {
+    throw new UsageError('one of --stage STAGE (a deployed stack) or --local');
+  }
+  if (values.stage !== undefined && !/^[A-Za-z0-9-]+$/.test(values.stage)) {
+    throw new UsageError(`--stage must be letters, digits and dashes, got "${values.stage}"`);
+  }
+  if (values.sink !== undefined && values.sink !== 'webhook' && values.sink !== 'kinesis') {
+    throw new UsageError('--sink must be webhook or kinesis');
   }
   const accounts = values.account?.split(',').map((sid) => sid.trim());
   for (const sid of accounts ?? []) {
@@ -37,6 +52,11 @@ const parse = (argv: readonly string[]) => {
     throw new UsageError('--test-id must be the test_id of the sink test event');
   }
   return {
+    ...(values.stage !== undefined
+      ? { stage: values.stage, stackName: values.stack ?? `${SERVICE_NAME}-${values.stage}` }
+      : {}),
+    ...(values.region ? { region: values.region } : {}),
+    ...(values.sink ? { sink: values.sink as 'webhook' | 'kinesis' } : {}),
     ...(accounts ? { accounts } : {}),
     dryRun: values['dry-run'] ?? false,
     json: values.json ?? false,
@@ -51,7 +71,78 @@ const summaryLine = (c: AccountConnection): string =>
     ? `${c.accountSid}: NOT CONNECTED: ${c.problem}`
     : `${c.accountSid}: ${c.sinkSid ? `sink ${c.sinkSid} ${c.sinkStatus}` : 'sink to create'}, ${c.subscriptionSid ? `subscription ${c.subscriptionSid}` : 'subscription to create'}${c.created.length ? ` (created: ${c.created.join(', ')})` : ' (nothing created)'}`;
 
+const report = async (
+  args: ConnectArgs,
+  io: CommandIo,
+  deps: Parameters<typeof connectEventStreams>[0],
+  plan: ConnectPlan,
+): Promise<number> => {
+  const say = (line: string) => {
+    if (!args.json) io.stdout.write(`${line}\n`);
+  };
+  const results = await connectEventStreams(deps, plan, say);
+  if (args.json) {
+    io.stdout.write(`${JSON.stringify({ dryRun: args.dryRun, accounts: results }, null, 2)}\n`);
+  } else {
+    for (const result of results) io.stdout.write(`${summaryLine(result)}\n`);
+  }
+  return results.some((r) => r.problem) ? EXIT_FAILURE : EXIT_OK;
+};
+
+/** A deployed stack: its outputs, the events function's settings and SSM say what to create. */
+const runDeployed = (args: ConnectArgs & { stackName: string }, io: CommandIo): Promise<number> =>
+  runOpsCommand('connect', io, false, async ({ own }) => {
+    const env = io.env ?? process.env;
+    const config = readDoctorConfig(env, args.region ? { region: args.region } : {});
+    const deps = own(await createDoctorDeps(config));
+    const stack = await deps.ports.stack.read(args.stackName);
+    if (!stack)
+      throw new Error(`no stack ${args.stackName} in this region (check --stage and --region)`);
+    const resolved = await resolveDeployedTarget(stack, deps.ports.parameters, args.sink);
+    const connectDeps = createConnectDeps({
+      apiBaseUrl: config.twilioApiBaseUrl,
+      eventsBaseUrl: config.twilioEventsBaseUrl,
+    });
+    let requested = args.accounts;
+    if (!requested && resolved.scope.kind !== 'none') {
+      // Every served subaccount that is active: a closed one is deleted by Twilio in 30 days.
+      const listed = await connectDeps
+        .directory(resolved.mainAccountSid, resolved.mainCredentials)
+        .listSubaccounts();
+      const scope = resolved.scope;
+      requested = [
+        resolved.mainAccountSid,
+        ...listed
+          .filter(
+            (a) =>
+              a.status === 'active' &&
+              (scope.kind === 'all' || (scope.kind === 'list' && scope.sids.includes(a.sid))),
+          )
+          .map((a) => a.sid),
+      ];
+    }
+    const accounts = await accountsToConnect(
+      requested,
+      resolved.mainAccountSid,
+      resolved.mainCredentials,
+      connectDeps.directory,
+    );
+    return report(
+      args,
+      io,
+      { events: connectDeps.events },
+      {
+        description: `media-archive ${args.stackName}`,
+        target: resolved.target,
+        accounts,
+        dryRun: args.dryRun,
+        ...(args.testId ? { testId: args.testId } : {}),
+      },
+    );
+  });
+
 const runConnect = async (args: ConnectArgs, io: CommandIo): Promise<number> => {
+  if (args.stackName !== undefined) return runDeployed({ ...args, stackName: args.stackName }, io);
   const env = io.env ?? process.env;
   const fail = (line: string) => {
     io.stderr.write(`media-archive connect: ${line}\n`);
@@ -88,31 +179,22 @@ const runConnect = async (args: ConnectArgs, io: CommandIo): Promise<number> => 
   } catch (error) {
     return fail((error as Error).message);
   }
-  const say = (line: string) => {
-    if (!args.json) io.stdout.write(`${line}\n`);
-  };
-  let results: AccountConnection[];
   try {
-    results = await connectEventStreams(
+    return await report(
+      args,
+      io,
       { events: deps.events },
       {
-        description: `media-archive ${stack.archivePrefix || 'local'}`.trim(),
+        description: 'media-archive local',
         target: { kind: 'webhook', destination: destination.toString() },
         accounts,
         dryRun: args.dryRun,
         ...(args.testId ? { testId: args.testId } : {}),
       },
-      say,
     );
   } catch (error) {
     return fail((error as Error).message);
   }
-  if (args.json) {
-    io.stdout.write(`${JSON.stringify({ dryRun: args.dryRun, accounts: results }, null, 2)}\n`);
-  } else {
-    for (const result of results) io.stdout.write(`${summaryLine(result)}\n`);
-  }
-  return results.some((r) => r.problem) ? EXIT_FAILURE : EXIT_OK;
 };
 
 /**
@@ -123,7 +205,7 @@ const accountsToConnect = async (
   requested: readonly string[] | undefined,
   mainSid: string,
   main: TwilioCredentials,
-  directory: ReturnType<typeof createConnectDeps>['directory'],
+  directory: (accountSid: string, credentials: TwilioCredentials) => AccountDirectory,
 ): Promise<ConnectAccount[]> => {
   const sids = requested ?? [mainSid];
   const accounts: ConnectAccount[] = [];
