@@ -28,6 +28,9 @@ import type { Report } from './report.ts';
 
 export interface Deployment {
   functions: Record<FunctionName, DeployedFunction>;
+  /** The Kinesis intake: the stream Twilio writes to and the events function's mapping. */
+  eventStreamName: string;
+  eventsMappingUuid: string;
   bucket: string;
   mediaQueueUrl: string;
   deadLetterQueueUrl: string;
@@ -56,7 +59,13 @@ export const checkDeployment = async (
   report: Report,
   clients: StandInClients,
   stack: DeployedStack,
-  expected: { stage: string; accountSid: string; authToken: string; tokenParameter: string },
+  expected: {
+    stage: string;
+    accountSid: string;
+    authToken: string;
+    tokenParameter: string;
+    externalId: string;
+  },
 ): Promise<Deployment> => {
   const physical = (id: string) => stack.resources.get(id)?.physicalId ?? '';
   if (/^(CREATE|UPDATE)_COMPLETE$/.test(stack.status)) report.pass(`stack ${stack.status}`);
@@ -276,6 +285,72 @@ export const checkDeployment = async (
     'moto dropped RedriveAllowPolicy',
   );
 
+  // Event Streams (Kinesis intake)
+  const eventStreamName = physical('EventStream');
+  const failureQueueUrl = physical('EventsFailureQueue');
+  const failureQueueArn = failureQueueUrl
+    ? (await queueAttributes(clients.sqs, failureQueueUrl)).QueueArn
+    : undefined;
+  const eventStreamArn = `arn:aws:kinesis:${REGION}:${physicalAccount(mediaAttributes.QueueArn)}:stream/${eventStreamName}`;
+  if (eventStreamName) report.pass(`Kinesis stream ${eventStreamName} created`);
+  else report.fail('Kinesis stream', 'EventStream was not created');
+  const eventsMappings = (listed.EventSourceMappings ?? []).filter(
+    (m) => m.FunctionArn === functions.events.configuration.FunctionArn,
+  );
+  const eventsMapping = eventsMappings[0];
+  report.expectEqual('event source mappings of the events function', eventsMappings.length, 1);
+  report.expectEqual(
+    'events mapping source = the stream',
+    eventsMapping?.EventSourceArn,
+    eventStreamArn,
+  );
+  report.expectEqual(
+    'events mapping batch size, retries',
+    [eventsMapping?.BatchSize, eventsMapping?.MaximumRetryAttempts],
+    [EXPECTED.eventsMapping.BatchSize, EXPECTED.eventsMapping.MaximumRetryAttempts],
+    'moto dropped MaximumRetryAttempts',
+  );
+  report.expectEqual(
+    'events mapping: partial failures, bisect, on-failure queue',
+    [
+      eventsMapping?.FunctionResponseTypes,
+      eventsMapping?.BisectBatchOnFunctionError,
+      eventsMapping?.DestinationConfig?.OnFailure?.Destination,
+    ],
+    [['ReportBatchItemFailures'], true, failureQueueArn],
+    'moto dropped FunctionResponseTypes / BisectBatchOnFunctionError / DestinationConfig',
+  );
+  const twilioRoleName = physical('TwilioEventStreamsRole');
+  if (twilioRoleName) {
+    const twilioRole = await readRole(
+      clients.iam,
+      `arn:aws:iam::${physicalAccount(mediaAttributes.QueueArn)}:role/${twilioRoleName}`,
+    );
+    report.expectEqual("Twilio's role trusts Twilio's AWS account", twilioRole.trustedPrincipals, [
+      'arn:aws:iam::177261743968:root',
+    ]);
+    const [externalId] = twilioRole.externalIds;
+    if (externalId?.startsWith('{{resolve:ssm:')) {
+      report.notShown(
+        `Twilio's role external ID = the SSM value (${externalId})`,
+        'moto leaves {{resolve:ssm:…}} dynamic references unresolved',
+      );
+    } else {
+      report.expectEqual("Twilio's role external ID from SSM", externalId, expected.externalId);
+    }
+    const twilioActions = [
+      ...new Set(
+        twilioRole.statements.filter((st) => st.effect === 'Allow').flatMap((st) => st.actions),
+      ),
+    ].sort();
+    report.expectEqual("Twilio's role actions", twilioActions, [
+      'kinesis:DescribeLimits',
+      'kinesis:ListShards',
+      'kinesis:PutRecord',
+      'kinesis:PutRecords',
+    ]);
+  } else report.fail("Twilio's role", 'TwilioEventStreamsRole was not created');
+
   // Roles
   const parameterArn = `arn:aws:ssm:${REGION}:${physicalAccount(mediaAttributes.QueueArn)}:parameter${expected.tokenParameter}`;
   let noteDone = false;
@@ -307,6 +382,16 @@ export const checkDeployment = async (
       ]);
       report.expectEqual('archiver may send to the DLQ only', grants('sqs:SendMessage'), [
         dlqAttributes.QueueArn,
+      ]);
+    }
+    if (name === 'events') {
+      report.expectEqual(
+        'events may send to the media queue and its failure queue only',
+        grants('sqs:SendMessage').sort(),
+        [mediaAttributes.QueueArn, failureQueueArn].sort(),
+      );
+      report.expectEqual('events may read the event stream only', grants('kinesis:GetRecords'), [
+        eventStreamArn,
       ]);
     }
     if (name === 'reconcile') {
@@ -371,6 +456,8 @@ export const checkDeployment = async (
     deadLetterQueueUrl,
     webhookUrl,
     mappingUuid: mapping?.UUID ?? '',
+    eventStreamName,
+    eventsMappingUuid: eventsMapping?.UUID ?? '',
     scheduleRuleArn: `arn:aws:events:${REGION}:${physicalAccount(mediaAttributes.QueueArn)}:rule/${rule0}`,
   };
 };
