@@ -59,14 +59,19 @@ describe('LOCAL_INTAKE=event-streams: archived from the events the emulator deli
       what: 'every media archived and deleted at Twilio',
     });
 
+  /** The message record; it may land after the media's DELETE, so it is waited for. */
   const recordOf = async (messageSid: string): Promise<Record<string, unknown>> => {
-    const listed = await stack.s3.send(
-      new ListObjectsV2Command({ Bucket: stack.bucket, Prefix: stack.archivePrefix }),
+    const key = await waitFor(
+      async () => {
+        const listed = await stack.s3.send(
+          new ListObjectsV2Command({ Bucket: stack.bucket, Prefix: stack.archivePrefix }),
+        );
+        return listed.Contents?.map((o) => o.Key ?? '').find(
+          (k) => k.includes(`/${messageSid}/`) && k.endsWith('/message.json'),
+        );
+      },
+      { timeoutMs: 30_000, what: `the message record of ${messageSid}` },
     );
-    const key = listed.Contents?.map((o) => o.Key ?? '').find(
-      (k) => k.includes(`/${messageSid}/`) && k.endsWith('/message.json'),
-    );
-    if (!key) throw new Error(`no message record for ${messageSid}`);
     const object = await stack.s3.send(new GetObjectCommand({ Bucket: stack.bucket, Key: key }));
     return JSON.parse(await (object.Body?.transformToString() ?? '{}'));
   };
