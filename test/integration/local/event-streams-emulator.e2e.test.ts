@@ -162,4 +162,25 @@ describe('LOCAL_INTAKE=event-streams: archived from the events the emulator deli
     expect(deletesOf(message.media[0]?.sid ?? '')).toHaveLength(1);
     expect(await recordOf(message.sid)).toMatchObject({ direction: 'outbound-api' });
   }, 90_000);
+
+  it('send-test --local in event mode adds the message and sees it archived without posting the webhook', async () => {
+    // Prepare
+    const stdout = captureStream();
+    const stderr = captureStream();
+    const before = emulator.eventDeliveries.length;
+
+    // Act
+    const code = await runCli(['send-test', '--local', '--timeout', '60'], {
+      stdout: stdout.stream,
+      stderr: stderr.stream,
+      env: { LOCAL_DATA_DIR: stack.dataDir },
+    });
+
+    // Assess
+    expect({ code, err: stderr.text() }).toEqual({ code: 0, err: '' });
+    expect(stdout.text()).toContain('event mode');
+    expect(stdout.text()).not.toContain('webhook http');
+    expect(stdout.text()).toMatch(/all 3 media archived and deleted at the emulator/);
+    expect(emulator.eventDeliveries.length).toBeGreaterThan(before);
+  }, 90_000);
 });
