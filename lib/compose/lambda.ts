@@ -23,6 +23,7 @@ import type { EventsHandlerDeps } from '../handlers/events-handler.ts';
 import { logger, metrics } from '../observability.ts';
 import type { AccountTokens, JobQueue } from '../ports/pipeline.ts';
 import { createAccountTokens } from '../use-cases/account-tokens.ts';
+import { createServedAccounts } from '../use-cases/served-accounts.ts';
 import { createS3Client, createSqsClient, loadSsmClient } from './clients.ts';
 
 /** The archive bucket's client settings: path style is the only local difference (fauxqs takes AWS's checksum defaults as they are). */
@@ -199,6 +200,20 @@ export const createEventsDeps = (
     isServedAccount: allowedAccountPredicate(archiver.accountSid, archiver.subaccounts),
   };
   const scope = archiver.subaccounts ?? { kind: 'none' };
+  if (scope.kind === 'all') {
+    // Under `all`, membership is the main account's Accounts list, read with the credential that
+    // lists media: an event naming any other account gets no Twilio call about it.
+    deps.isServedAccount = createServedAccounts({
+      mainAccountSid: archiver.accountSid,
+      scope,
+      directory: createTwilioAccountDirectory({
+        apiBaseUrl: archiver.twilioApiBaseUrl,
+        accountSid: archiver.accountSid,
+        credentials: archiver.credentials,
+        ...(clients.twilio?.fetch ? { fetch: clients.twilio.fetch } : {}),
+      }),
+    });
+  }
   const mainToken = config.authTokens[0];
   if (scope.kind !== 'none' && mainToken !== undefined && config.signature === 'required') {
     deps.tokens = createAccountTokens({

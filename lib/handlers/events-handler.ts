@@ -27,7 +27,7 @@ export interface EventsHandlerDeps {
   config: EventsConfig;
   queue: JobQueue;
   catalogFor(accountSid: string): MessageCatalog & MessageLookup;
-  isServedAccount(accountSid: string): boolean;
+  isServedAccount(accountSid: string): boolean | Promise<boolean>;
   tokens?: AccountTokens;
 }
 

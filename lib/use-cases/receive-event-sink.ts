@@ -79,7 +79,7 @@ export const receiveEventSink = async (
     const tokens =
       signer === config.accountSid
         ? config.authTokens
-        : deps.isServedAccount(signer)
+        : (await deps.isServedAccount(signer))
           ? await deps.tokens?.tokensFor(signer)
           : undefined;
     if (tokens === undefined) throw new ForeignAccountWebhookError(signer);

@@ -18,7 +18,7 @@ export interface ReceiveEventsDeps {
   /** Twilio's Message and Media resources of one served account. */
   catalogFor(accountSid: string): MessageCatalog & MessageLookup;
   /** The main account or a served subaccount (TWILIO_SUBACCOUNTS): nothing else is asked about. */
-  isServedAccount(accountSid: string): boolean;
+  isServedAccount(accountSid: string): boolean | Promise<boolean>;
   queue: JobQueue;
   logger: EventsLogger;
 }
@@ -51,7 +51,7 @@ const jobsOf = async (
   const { eventId, accountSid, messageSid } = intent;
   if (intent.kind === 'inbound' && intent.numMedia === 0) return skipped(eventId, 'no media');
   // Before any Twilio call: an account this deployment does not serve gets none.
-  if (!deps.isServedAccount(accountSid)) return skipped(eventId, 'account not served');
+  if (!(await deps.isServedAccount(accountSid))) return skipped(eventId, 'account not served');
   const catalog = deps.catalogFor(accountSid);
   const message: CatalogMessage | undefined = await catalog.getMessage(messageSid, signal);
   if (message === undefined) return skipped(eventId, 'message no longer at Twilio');
