@@ -342,8 +342,9 @@ second run creates nothing.
                  Twilio makes webhook sinks active at once
   kinesis sink   EventStreamArn, EventStreamRoleArn and the external id (SSM parameter named by
                  EventStreamExternalIdParameter); Twilio makes it "initialized": connect sends a
-                 test event and validates the sink with its test_id, which the events function
-                 logs ("sink test event received", testId): pass it with --test-id
+                 test event and validates the sink with its test_id, read from the events
+                 function's CloudWatch log ("sink test event received", up to 90 s); failing
+                 that, pass the testId from the log with --test-id
 A subaccount's sink is made with the subaccount's own auth token, read with the main account's.
 Prints each step; exit 0 when every account is connected.
 
@@ -359,7 +360,8 @@ Prints each step; exit 0 when every account is connected.
   --json                 the outcome per account as JSON
   -h, --help             this help
 
-Environment: as for doctor; TWILIO_EVENTS_BASE_URL (default https://events.twilio.com).
+Environment: as for doctor (AWS_ENDPOINT_URL_CLOUDWATCH_LOGS too); TWILIO_EVENTS_BASE_URL
+(default https://events.twilio.com).
 `,
 };
 

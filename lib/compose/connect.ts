@@ -1,8 +1,10 @@
+import { createCloudWatchSinkTestIdReader } from '../adapters/aws/cloudwatch-sink-test-ids.ts';
 import { createTwilioAccountDirectory } from '../adapters/twilio/twilio-account-directory.ts';
 import { createTwilioEventStreams } from '../adapters/twilio/twilio-event-streams.ts';
 import type { TwilioCredentials } from '../config/lambda.ts';
-import type { EventStreamsClientFactory } from '../ports/event-streams.ts';
+import type { EventStreamsClientFactory, SinkTestIdReader } from '../ports/event-streams.ts';
 import type { AccountDirectory } from '../ports/pipeline.ts';
+import { createCloudWatchLogsClient } from './clients.ts';
 
 /** Composition root of `media-archive connect`: events v1 per account, the main's directory. */
 export const createConnectDeps = (config: {
@@ -29,3 +31,22 @@ export const createConnectDeps = (config: {
       ...(config.fetch ? { fetch: config.fetch } : {}),
     }),
 });
+
+/** A deployed stack's events function log, for a sink test's test_id; the caller destroys it. */
+export const createLogTestIdReader = (settings: {
+  region?: string;
+  endpoint?: string;
+  functionName: string;
+}): { reader: SinkTestIdReader; destroy(): void } => {
+  const logs = createCloudWatchLogsClient({
+    ...(settings.region ? { region: settings.region } : {}),
+    ...(settings.endpoint ? { endpoint: settings.endpoint } : {}),
+  });
+  return {
+    reader: createCloudWatchSinkTestIdReader({
+      logs,
+      logGroupName: `/aws/lambda/${settings.functionName}`,
+    }),
+    destroy: () => logs.destroy(),
+  };
+};

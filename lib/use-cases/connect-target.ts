@@ -9,6 +9,8 @@ export interface DeployedConnectTarget {
   mainAccountSid: string;
   mainCredentials: TwilioCredentials;
   scope: AccountScope;
+  /** The events function's name: its log holds a sink test's test_id. */
+  eventsFunctionName: string;
 }
 
 export class ConnectTargetError extends Error {
@@ -100,6 +102,7 @@ export const resolveDeployedTarget = async (
   }
   return {
     target,
+    eventsFunctionName: events.name,
     mainAccountSid,
     mainCredentials: { username: mainAccountSid, password: token },
     scope: parseAccountScope(

@@ -1,4 +1,4 @@
-import { createConnectDeps } from '../../compose/connect.ts';
+import { createConnectDeps, createLogTestIdReader } from '../../compose/connect.ts';
 import { createDoctorDeps } from '../../compose/doctor.ts';
 import { readDoctorConfig } from '../../config/doctor.ts';
 import type { TwilioCredentials } from '../../config/lambda.ts';
@@ -89,6 +89,9 @@ const report = async (
   return results.some((r) => r.problem) ? EXIT_FAILURE : EXIT_OK;
 };
 
+const logsEndpoint = (env: Record<string, string | undefined>): string | undefined =>
+  env.AWS_ENDPOINT_URL_CLOUDWATCH_LOGS?.trim() || env.AWS_ENDPOINT_URL?.trim() || undefined;
+
 /** A deployed stack: its outputs, the events function's settings and SSM say what to create. */
 const runDeployed = (args: ConnectArgs & { stackName: string }, io: CommandIo): Promise<number> =>
   runOpsCommand('connect', io, false, async ({ own }) => {
@@ -127,10 +130,21 @@ const runDeployed = (args: ConnectArgs & { stackName: string }, io: CommandIo): 
       resolved.mainCredentials,
       connectDeps.directory,
     );
+    // Only a Kinesis sink needs validating (Twilio makes webhook sinks active at once).
+    const logs =
+      resolved.target.kind === 'kinesis'
+        ? own(
+            createLogTestIdReader({
+              ...(config.region ? { region: config.region } : {}),
+              ...(logsEndpoint(env) ? { endpoint: logsEndpoint(env) as string } : {}),
+              functionName: resolved.eventsFunctionName,
+            }),
+          )
+        : undefined;
     return report(
       args,
       io,
-      { events: connectDeps.events },
+      { events: connectDeps.events, ...(logs ? { testIds: logs.reader } : {}) },
       {
         description: `media-archive ${args.stackName}`,
         target: resolved.target,

@@ -64,6 +64,7 @@ describe('resolveDeployedTarget', () => {
     expect(decodeURIComponent(url.password)).toBe(PARAMS['/tma/dev/event-sink-password']);
     expect(resolved.mainCredentials).toEqual({ username: ACCOUNT, password: 'main-token-123' });
     expect(resolved.scope).toEqual({ kind: 'all' });
+    expect(resolved.eventsFunctionName).toBe('tma-dev-events');
   });
 
   it('takes the stream, the role and the external id for a Kinesis intake', async () => {
