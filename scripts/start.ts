@@ -115,6 +115,13 @@ const lines = [
   `  dead letters ${stack.deadLetterQueueUrl}`,
   ...twilioLines,
   '',
+  ...(stack.emulator && stack.intake === 'event-streams'
+    ? [
+        "  EVENT MODE (LOCAL_INTAKE=event-streams): the emulator's number answers another app;",
+        '  connect Event Streams once (sink + subscription at the emulator), then try it:',
+        `  ${cli('connect --local')}`,
+      ]
+    : []),
   ...(stack.emulator
     ? [
         '  Try it (adds a message at the emulator, archives it, checks it):',
