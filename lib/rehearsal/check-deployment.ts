@@ -39,11 +39,17 @@ export interface Deployment {
   scheduleRuleArn: string;
 }
 
-/** The template's conditions; osls resolves every param, so they compare literals. */
-const evaluateConditions = (definitions: Record<string, Json>): Record<string, boolean> => {
+/** The template's conditions: literals and Parameters (their defaults are the serverless params). */
+const evaluateConditions = (
+  definitions: Record<string, Json>,
+  parameters: Record<string, Json> = {},
+): Record<string, boolean> => {
   const values: Record<string, boolean> = {};
   const evaluate = (value: Json): Json => {
     if (typeof value !== 'object' || value === null) return value;
+    if (typeof value.Ref === 'string' && value.Ref in parameters) {
+      return parameters[value.Ref]?.Default;
+    }
     if ('Fn::Equals' in value)
       return evaluate(value['Fn::Equals'][0]) === evaluate(value['Fn::Equals'][1]);
     if ('Fn::Not' in value) return !evaluate(value['Fn::Not'][0]);
@@ -73,7 +79,10 @@ export const checkDeployment = async (
 
   // Resources of the template that the stand-in never created (those whose condition is false
   // are not meant to exist: alarmEmail unset, SSE-S3 instead of KMS, …).
-  const conditions = evaluateConditions(stack.template.Conditions ?? {});
+  const conditions = evaluateConditions(
+    stack.template.Conditions ?? {},
+    stack.template.Parameters ?? {},
+  );
   const meant = Object.entries<{ Type: string; Condition?: string }>(
     stack.template.Resources ?? {},
   ).filter(([, resource]) => !resource.Condition || conditions[resource.Condition] !== false);

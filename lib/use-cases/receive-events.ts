@@ -124,12 +124,38 @@ export const logOutcome = (logger: EventsLogger, outcome: EventOutcome): void =>
  * events that had succeeded enqueue the same jobs again, which the archiver's create-only keys
  * absorb.
  */
+/** Events handled at once: each costs up to two Twilio requests, and Twilio caps concurrency per account. */
+export const EVENT_CONCURRENCY = 8;
+
+/** `run` over every item, at most `limit` at a time, settled in input order. */
+const settleLimited = async <T, R>(
+  items: readonly T[],
+  limit: number,
+  run: (item: T) => Promise<R>,
+): Promise<PromiseSettledResult<R>[]> => {
+  const results: PromiseSettledResult<R>[] = new Array(items.length);
+  let next = 0;
+  const worker = async () => {
+    for (let index = next++; index < items.length; index = next++) {
+      try {
+        results[index] = { status: 'fulfilled', value: await run(items[index] as T) };
+      } catch (reason) {
+        results[index] = { status: 'rejected', reason };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  return results;
+};
+
 export const receiveEventBatch = async (
   deps: ReceiveEventsDeps,
   events: readonly unknown[],
   signal?: AbortSignal,
 ): Promise<EventOutcome[]> => {
-  const settled = await Promise.allSettled(events.map((raw) => receiveEvent(deps, raw, signal)));
+  const settled = await settleLimited(events, EVENT_CONCURRENCY, (raw) =>
+    receiveEvent(deps, raw, signal),
+  );
   const outcomes: EventOutcome[] = [];
   for (const result of settled) {
     if (result.status === 'rejected') throw result.reason;

@@ -264,3 +264,35 @@ describe('receiveStreamRecords', () => {
     expect(queue.jobs.map((job) => job.messageSid)).toEqual([TEST_MESSAGE_SID, TEST_MESSAGE_SID]);
   });
 });
+
+describe('receiveEventBatch concurrency', () => {
+  it(`asks Twilio about at most ${8} events at once, and keeps the outcomes in event order`, async () => {
+    // Prepare: a catalog that counts requests in flight.
+    const { deps } = eventsFixture();
+    let inFlight = 0;
+    let peak = 0;
+    const inner = deps.catalogFor(TEST_ACCOUNT_SID);
+    deps.catalogFor = () => ({
+      ...inner,
+      getMessage: async (sid: string) => {
+        inFlight += 1;
+        peak = Math.max(peak, inFlight);
+        await new Promise((resolve) => setImmediate(resolve));
+        inFlight -= 1;
+        return inner.getMessage(sid);
+      },
+      listMedia: (sid: string) => inner.listMedia(sid),
+      listMessages: () => inner.listMessages({ day: '2026-01-01', pageSize: 1 }),
+    });
+    const events = Array.from({ length: 30 }, (_, i) =>
+      inboundMessageReceivedEvent({ id: `EZ${i}`, numMedia: 2 }),
+    );
+
+    // Act
+    const outcomes = await receiveEventBatch(deps, events);
+
+    // Assess
+    expect(peak).toBe(8);
+    expect(outcomes.map((outcome) => outcome.eventId)).toEqual(events.map((event) => event.id));
+  });
+});
