@@ -115,6 +115,13 @@ const lines = [
   `  dead letters ${stack.deadLetterQueueUrl}`,
   ...twilioLines,
   '',
+  ...(stack.emulator && stack.intake === 'event-streams'
+    ? [
+        "  EVENT MODE (LOCAL_INTAKE=event-streams): the emulator's number answers another app;",
+        '  connect Event Streams once (sink + subscription at the emulator), then try it:',
+        `  ${cli('connect --local')}`,
+      ]
+    : []),
   ...(stack.emulator
     ? [
         '  Try it (adds a message at the emulator, archives it, checks it):',
@@ -132,13 +139,21 @@ await writeStackFile(config.dataDir, {
   pid: process.pid,
   webhookUrl: stack.webhookUrl,
   eventsUrl: stack.eventsUrl,
+  eventSink: stack.eventSink,
+  intake: config.intake,
   s3Endpoint: stack.s3Endpoint,
   bucket: stack.bucket,
   archivePrefix: stack.archivePrefix,
   accountSid: stack.accountSid,
   browserUrl: browser.url,
   ...(stack.emulator
-    ? { emulator: { apiBaseUrl: stack.emulator.apiBaseUrl, authToken: stack.authToken } }
+    ? {
+        emulator: {
+          apiBaseUrl: stack.emulator.apiBaseUrl,
+          authToken: stack.authToken,
+          eventsBaseUrl: stack.emulator.eventsBaseUrl,
+        },
+      }
     : {}),
 });
 

@@ -36,12 +36,17 @@ import {
 } from '../stand-ins/twilio-emulator.ts';
 import { type EventSinkCredentials, loadEventSinkCredentials } from './event-sink-credentials.ts';
 
+/** Event mode: where the emulator's number sends its messages (not the archiver; never called). */
+export const CUSTOMER_APP_URL = 'https://app.example.com/twilio/sms';
+
 export interface LocalStack {
   webhookUrl: string;
   /** Event Streams webhook sink (`POST /twilio/events`), without its credentials. */
   eventsUrl: string;
   /** The sink's Basic credentials: EVENT_SINK_USERNAME/PASSWORD, or generated per data dir. */
   eventSink: EventSinkCredentials;
+  /** LOCAL_INTAKE: how the emulator's messages reach the archiver. */
+  intake: 'webhook' | 'event-streams';
   httpBaseUrl: string;
   s3Endpoint: string;
   sqsEndpoint: string;
@@ -186,6 +191,11 @@ export const startLocalStack = async (
       );
       const started = emulator;
       closers.push(() => started.close());
+      if (config.intake === 'event-streams') {
+        // A real account's number answers the customer's own app; Event Streams is the only way
+        // the archiver hears of its messages (doctor and the README say the same).
+        emulator.addPhoneNumber({ smsUrl: CUSTOMER_APP_URL });
+      }
       twilioEnv = {
         TWILIO_ACCOUNT_SID: emulator.accountSid,
         TWILIO_AUTH_TOKEN: emulator.authToken,
@@ -252,6 +262,7 @@ export const startLocalStack = async (
       webhookUrl: '',
       eventsUrl: '',
       eventSink,
+      intake: config.intake,
       httpBaseUrl: '',
       s3Endpoint: s3Server.endpoint,
       sqsEndpoint: sqsServer.endpoint,

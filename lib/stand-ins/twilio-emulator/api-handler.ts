@@ -30,7 +30,7 @@ const MEDIA = /^\/Messages\/([^/]+)\/Media\/([^/.]+)(\.json)?$/;
 const NUMBERS_LIST = /^\/IncomingPhoneNumbers\.json$/;
 
 /** Whose credential this is: the main account's (token or API key) or a subaccount's token. */
-const identify = (
+export const identify = (
   ctx: EmulatorContext,
   header: string | undefined,
 ): { username: string; accountSid: string } | undefined => {
