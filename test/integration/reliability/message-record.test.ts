@@ -104,7 +104,7 @@ describe('message records and redaction through the local stack', () => {
     if (workDir) await rm(workDir, { recursive: true, force: true });
   });
 
-  /** The CLI in this process, against the stack's s3rver (`--local`). */
+  /** The CLI in this process, against the stack's local S3 (`--local`). */
   const cli = async (args: string[]) => {
     const stdout = new PassThrough();
     const stderr = new PassThrough();
