@@ -227,15 +227,14 @@ describe('archive browser in headless Chromium', () => {
   it('fits a 390 px phone screen: no page or heading wider than the viewport', async () => {
     // Prepare: what scrolls sideways, per page (the document, or any heading cut off inside it)
     const overflow = () =>
-      page.evaluate(() => {
-        const root = document.documentElement;
-        const headings = [...document.querySelectorAll('h1, h2')].filter(
-          (h) =>
-            h.scrollWidth > h.clientWidth || h.getBoundingClientRect().right > root.clientWidth,
-        );
+      page.$$eval('h1, h2', (headings) => {
+        const root = headings[0]?.ownerDocument.documentElement;
+        const width = root?.clientWidth ?? 0;
         return {
-          page: root.scrollWidth - root.clientWidth,
-          headings: headings.map((h) => h.textContent ?? ''),
+          page: (root?.scrollWidth ?? 0) - width,
+          headings: headings
+            .filter((h) => h.scrollWidth > h.clientWidth || h.getBoundingClientRect().right > width)
+            .map((h) => h.textContent ?? ''),
         };
       });
     await page.setViewportSize({ width: 390, height: 844 });
