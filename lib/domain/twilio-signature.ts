@@ -65,7 +65,7 @@ const withoutPort = (url: string): string => {
 
 const withLegacyQuerystring = (url: string): string => {
   const queryStart = url.indexOf('?');
-  if (queryStart === -1 || queryStart === url.length - 1) return url;
+  if (queryStart === -1) return url;
   return `${url.slice(0, queryStart)}?${stringifyQuery(parseQuery(url.slice(queryStart + 1)))}`;
 };
 
@@ -75,12 +75,8 @@ const withLegacyQuerystring = (url: string): string => {
  */
 export const candidateSignedUrls = (url: string): string[] => {
   const candidates = [withoutPort(url), withDefaultPort(url)];
-  let normalized: string | undefined;
-  try {
-    normalized = new URL(url).toString();
-  } catch {
-    normalized = undefined;
-  }
+  // A URL no parser reads is checked as written (as twilio-node does).
+  const normalized = URL.canParse(url) ? new URL(url).toString() : undefined;
   if (normalized !== undefined) {
     const bare = withoutPort(normalized);
     const ported = withDefaultPort(normalized);
