@@ -29,7 +29,8 @@ interface UrlParts {
   scheme: string;
   userInfo: string;
   host: string;
-  port: string;
+  /** Whether the URL names a port (which one never matters: it is kept or dropped whole). */
+  hasPort: boolean;
   rest: string;
 }
 
@@ -46,14 +47,14 @@ const splitUrl = (url: string): UrlParts | undefined => {
     scheme,
     userInfo: authority.slice(0, userInfoEnd + 1),
     host: portStart === -1 ? hostAndPort : hostAndPort.slice(0, portStart),
-    port: portStart === -1 ? '' : hostAndPort.slice(portStart),
+    hasPort: portStart !== -1,
     rest: url.slice(prefix.length),
   };
 };
 
 const withDefaultPort = (url: string): string => {
   const parts = splitUrl(url);
-  if (!parts || parts.port) return url;
+  if (!parts || parts.hasPort) return url;
   const port = parts.scheme.toLowerCase() === 'https://' ? ':443' : ':80';
   return parts.scheme + parts.userInfo + parts.host + port + parts.rest;
 };

@@ -189,6 +189,11 @@ describe('candidateSignedUrls', () => {
       'https://u:p@[::1]:8443/x',
       ['https://u:p@[::1]/x', 'https://u:p@[::1]:8443/x'],
     ],
+    [
+      'an IPv6 host ending in a colon',
+      'https://[::]:8443/x',
+      ['https://[::]/x', 'https://[::]:8443/x'],
+    ],
     ['a URL no parser reads', 'not a url', ['not a url']],
     ['a relative URL that holds one', '/x?u=https://h:1/y', ['/x?u=https://h:1/y']],
     [
