@@ -35,5 +35,6 @@ export default {
   jsonReporter: { fileName: 'reports/mutation/mutation.json' },
   tempDirName: '.stryker-tmp',
   cleanTempDir: 'always',
-  thresholds: { high: 95, low: 90, break: null },
+  // Fails the run when the overall score drops well below today's (docs/MUTATION.md has per module).
+  thresholds: { high: 95, low: 90, break: 85 },
 };
