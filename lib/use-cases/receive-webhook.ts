@@ -1,4 +1,3 @@
-import type { WebhookConfig } from '../config/lambda.ts';
 import type { MediaJob } from '../domain/media-job.ts';
 import { isAccountSid } from '../domain/sids.ts';
 import { isValidTwilioSignature } from '../domain/twilio-signature.ts';
@@ -6,14 +5,20 @@ import { ForeignAccountWebhookError, SignatureMismatchError } from '../domain/we
 import { mediaJobsFromWebhook, singleField, type WebhookFields } from '../domain/webhook-form.ts';
 import type { AccountTokens, JobQueue } from '../ports/pipeline.ts';
 
+/** The settings receiveWebhook reads (lib/config's WebhookConfig satisfies it). */
+export interface ReceiveWebhookConfig {
+  accountSid: string;
+  /** Primary first, then the previous token during a rotation. */
+  authTokens: string[];
+  archiveAddresses: boolean;
+  archiveMessageBody?: boolean;
+}
+
 export interface ReceiveWebhookDeps {
   queue: JobQueue;
   /** Tokens per account (main + allowed subaccounts); absent = the main account's only. */
   tokens?: AccountTokens;
-  config: Pick<
-    WebhookConfig,
-    'accountSid' | 'authTokens' | 'archiveAddresses' | 'archiveMessageBody'
-  >;
+  config: ReceiveWebhookConfig;
   now?: () => Date;
 }
 

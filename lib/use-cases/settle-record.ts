@@ -2,8 +2,8 @@ import { type MediaJob, parseMediaJob } from '../domain/media-job.ts';
 import { redactUrls } from '../domain/media-origins.ts';
 import { MetricUnit } from '../domain/metric-names.ts';
 import { recordFate } from '../domain/retry-policy.ts';
-import type { Log, MetricSink } from '../ports/observability.ts';
 import type { DeadLetter, MessageRecordStore, MessageRedactor } from '../ports/pipeline.ts';
+import type { Log, MetricSink } from '../ports/telemetry.ts';
 import { type ArchiveMediaDeps, type ArchiveOutcome, archiveMedia } from './archive-media.ts';
 import { type RecordMessageDeps, recordMessage } from './record-message.ts';
 

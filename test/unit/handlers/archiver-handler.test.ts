@@ -11,11 +11,11 @@ import {
   TwilioAuthError,
 } from '../../../lib/domain/errors.ts';
 import { serializeMediaJob } from '../../../lib/domain/media-job.ts';
+import { MetricName } from '../../../lib/domain/metric-names.ts';
 import {
   type ArchiverDeps,
   createArchiverHandler,
 } from '../../../lib/handlers/archiver-handler.ts';
-import { MetricName } from '../../../lib/observability.ts';
 import {
   FakeArchiveStore,
   FakeDeadLetter,

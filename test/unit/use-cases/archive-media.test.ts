@@ -15,7 +15,7 @@ import {
   UnstableMediaError,
   VerificationFailedError,
 } from '../../../lib/domain/errors.ts';
-import { MetricName } from '../../../lib/observability.ts';
+import { MetricName } from '../../../lib/domain/metric-names.ts';
 import { type ArchiveMediaConfig, archiveMedia } from '../../../lib/use-cases/archive-media.ts';
 import {
   FakeArchiveStore,

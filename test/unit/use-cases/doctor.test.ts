@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { TwilioCredentials } from '../../../lib/config/lambda.ts';
+import type { TwilioCredentials } from '../../../lib/domain/twilio-credentials.ts';
 import type {
   AlarmState,
   DeployedStack,

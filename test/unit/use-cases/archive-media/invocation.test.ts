@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { archiveKeyFor } from '../../../../lib/domain/archive-key.ts';
-import { MetricName } from '../../../../lib/observability.ts';
+import { MetricName } from '../../../../lib/domain/metric-names.ts';
 import {
   type ArchiveMediaConfig,
   countArchived,
