@@ -614,6 +614,21 @@ describe('stage names', () => {
     expect(output).not.toContain('BucketName');
   }, 60_000);
 
+  it('refuses a missing Twilio account SID in one line that says how to set it', async () => {
+    // Act: no --param and no TWILIO_ACCOUNT_SID in the environment.
+    const output = await packageFails({
+      stage: 'nosid',
+      params: {},
+      env: { TWILIO_ACCOUNT_SID: '' },
+    });
+
+    // Assess
+    expect(output).toContain(
+      'The Twilio account SID is not set: pass --param="twilioAccountSid=AC…" or export TWILIO_ACCOUNT_SID=AC…',
+    );
+    expect(output).not.toContain('Variables resolution errored');
+  }, 60_000);
+
   it('refuses upper case, which no S3 bucket name allows', async () => {
     // Act
     const output = await packageFails({ stage: 'Prod', params: { twilioAccountSid: ACCOUNT_SID } });
