@@ -89,9 +89,13 @@ ${COMMON}
 
 ${EXIT}
 `,
-  get: `Usage: media-archive get <MediaSid | key> [-o FILE] [--force] [--message MM... | --date D | --days N]
+  get: `Usage: media-archive get <MediaSid | key> [-o FILE] [--force] [--unverified] [--message MM... | --date D | --days N]
 
-Downloads a media, streaming, and checks its size and SHA-256 against the archiver's metadata.
+Downloads a media, streaming, and verifies the bytes against the message record (size, SHA-256)
+and S3's own SHA-256 (checksum mode); metadata is compared but never proof. stderr says what it
+was verified against (record, S3's checksum) or that nothing but metadata speaks for it. A
+damaged media (any mismatch) is refused, exit 1, and no file is left; --unverified saves it
+anyway and says UNVERIFIED on stderr.
 The file is named after the media's original file name when the archive knows it, else
 {MediaSid}{ext}, in the current directory; -o names the file or a directory, "-o -" writes
 to stdout. An existing file is never overwritten without --force.
@@ -106,6 +110,7 @@ Finding a media SID: the key holds the message and the day, the index holds only
 Options:
   -o, --output FILE     target file or directory ("-" for stdout)
   -f, --force           overwrite an existing file
+  --unverified          save a damaged media anyway (marked on stderr)
   --message MM...       the media's message
   --date YYYY-MM-DD     the UTC day the message was received
   --days N              how far back to scan without --message/--date (default 31)
@@ -292,20 +297,25 @@ with a manifest an auditor checks with standard tools:
 
   unzip FILE.zip -d export && cd export && sha256sum -c SHA256SUMS
 
-Every file is read back from S3 and checked against the SHA-256 recorded when it was archived;
-a mismatch stops the export (nothing is left at FILE.zip).
+Every file is read back from S3 and verified: a media against its message record (the SHA-256 S3
+confirmed at archive time), else against S3's own SHA-256; a record against S3's SHA-256 of it.
+manifest.json says per file what it was verified against (record, s3-checksum, none). A mismatch
+stops the export (nothing is left at FILE.zip); so do a file nothing but metadata speaks for and
+an unreadable record, unless --allow-unverified, which keeps such files out of SHA256SUMS (they
+are listed in SHA256SUMS.unverified), so sha256sum -c vouches only for proven bytes.
 
   --since, --until       first and last UTC day (inclusive); --date D for one day
   --account AC…          only this account (default TWILIO_ACCOUNT_SID, else all)
   -o, --output FILE.zip  where to write (refuses to overwrite without --force)
   --force                overwrite FILE.zip
   --json                 the summary as JSON on stdout
-  --local                the local stack's s3rver
+  --allow-unverified     export files only metadata speaks for, outside SHA256SUMS
+  --local                the local stack's S3
   -h, --help             this help
 
 Layout: {AC}/{YYYY}/{MM}/{DD}/{MessageSid}/{MediaSid}.{ext} and …/message.json as in the bucket,
-manifest.json (every file with its key, size, SHA-256, message and media SID) and SHA256SUMS
-(sha256sum format, every file but itself, manifest.json included).
+manifest.json (every file with its key, size, SHA-256, message and media SID, verifiedAgainst)
+and SHA256SUMS (sha256sum format, every verified file, manifest.json included).
 `,
   'send-test': `Usage: media-archive send-test --local [FILE...] [--timeout SECONDS]
 
