@@ -10,13 +10,14 @@ export default defineConfig({
       exclude: ['lib/stand-ins/**', 'lib/local/**', 'lib/rehearsal/**'],
       reporter: ['text-summary', 'json-summary'],
       reportOnFailure: true,
-      // Measured 2026-12-08 (unit suite, 825 tests): all product code, then the core on its own.
+      // Measured 2026-12-08 on main as merged (unit suite, 846 tests): all product code, then the
+      // core on its own.
       thresholds: {
         statements: 76,
-        branches: 67,
-        functions: 73,
+        branches: 68,
+        functions: 74,
         lines: 77,
-        'lib/domain/**': { statements: 95, branches: 92, functions: 100, lines: 97 },
+        'lib/domain/**': { statements: 94, branches: 92, functions: 98, lines: 96 },
         'lib/use-cases/**': { statements: 95, branches: 86, functions: 93, lines: 96 },
       },
     },
