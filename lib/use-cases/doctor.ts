@@ -1,9 +1,9 @@
-import type { TwilioCredentials } from '../config/lambda.ts';
 import {
   type AccountScope,
   formatAccountScope,
   parseAccountScope,
 } from '../domain/account-scope.ts';
+import type { TwilioCredentials } from '../domain/twilio-credentials.ts';
 import type {
   AlarmState,
   DeployedFunction,
