@@ -4,6 +4,7 @@ import {
   EXIT_NOT_FOUND,
   FileExistsError,
   IntegrityError,
+  NoObjectLockError,
   NotInArchiveError,
 } from './errors.ts';
 
@@ -43,7 +44,11 @@ const networkCode = (error: SdkLikeError): string | undefined =>
 export const describeFailure = (error: unknown, context: FailureContext): Failure => {
   const fail = (message: string, exitCode = EXIT_FAILURE): Failure => ({ message, exitCode });
   if (error instanceof NotInArchiveError) return fail(error.message, EXIT_NOT_FOUND);
-  if (error instanceof FileExistsError || error instanceof IntegrityError) {
+  if (
+    error instanceof FileExistsError ||
+    error instanceof IntegrityError ||
+    error instanceof NoObjectLockError
+  ) {
     return fail(error.message);
   }
   if (error instanceof ConfigurationError) {
