@@ -36,7 +36,9 @@ const READ_PARAMS = [
 
 /**
  * The operations fauxqs really implements (its dist/s3/s3Router.js), by method, level and query:
- * `sub` is the sub-resource or parameters that select the operation, `params` what it honours.
+ * `sub` is the sub-resource or parameters that select the operation, `params` the others it
+ * accepts. Writes take none; a few read parameters are ignored by fauxqs (ListBuckets' filters,
+ * `encoding-type`, `fetch-owner`, `response-*`), which widens an answer but changes nothing.
  */
 const OPERATIONS = [
   { name: 'ListBuckets', method: 'GET', level: 'service', params: ['max-buckets', 'prefix'] },

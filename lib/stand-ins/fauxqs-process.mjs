@@ -49,18 +49,18 @@ Server.prototype.listen = function (...args) {
   }
   this.once('listening', () => {
     bound = this.address()?.address ?? '';
-    if (this instanceof HttpServer) guard(this, `http://127.0.0.1:${this.address()?.port}`);
   });
+  if (this instanceof HttpServer) guard(this);
   return listen.apply(this, args);
 };
 
 // fauxqs takes requests it does not implement as the nearest operation it has (`PUT ?legal-hold`
 // became a PutObject) and checks no signature: fauxqs-guard.mjs decides what reaches it.
-const guard = (server, ownOrigin) => {
+const guard = (server) => {
   const handlers = server.listeners('request');
   server.removeAllListeners('request');
   server.on('request', (request, response) => {
-    const refused = refusalOf(request, ownOrigin);
+    const refused = refusalOf(request, `http://127.0.0.1:${server.address()?.port}`);
     if (refused === undefined) {
       for (const handler of handlers) handler.call(server, request, response);
       return;
