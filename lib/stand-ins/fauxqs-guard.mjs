@@ -22,8 +22,8 @@ const PRESIGN = new Set([
   'x-amz-content-sha256',
 ]);
 
-// fauxqs ignores the response-* overrides (docs/LOCAL-S3.md); a read that ignores them changes
-// nothing, and `media-archive url` signs them. The presigner also signs x-amz-checksum-mode.
+// fauxqs ignores the response-* overrides: responseOverridesOf applies them (`media-archive url`
+// signs risky types as octet-stream downloads). The presigner also signs x-amz-checksum-mode.
 const READ_PARAMS = [
   'x-amz-checksum-mode',
   'response-cache-control',
@@ -38,7 +38,7 @@ const READ_PARAMS = [
  * The operations fauxqs really implements (its dist/s3/s3Router.js), by method, level and query:
  * `sub` is the sub-resource or parameters that select the operation, `params` the others it
  * accepts. Writes take none; a few read parameters are ignored by fauxqs (ListBuckets' filters,
- * `encoding-type`, `fetch-owner`, `response-*`), which widens an answer but changes nothing.
+ * `encoding-type`, `fetch-owner`), which widens an answer but changes nothing.
  */
 const OPERATIONS = [
   { name: 'ListBuckets', method: 'GET', level: 'service', params: ['max-buckets', 'prefix'] },
@@ -121,10 +121,16 @@ const pathOf = (pathname, headers) => {
   return virtual ? `/${hostname.slice(0, hostname.indexOf('.'))}${pathname}` : pathname;
 };
 
-/** Why a request that a web page could have sent is refused, or `undefined`. */
+/**
+ * Why a request that a web page could have sent is refused, or `undefined`. No client of ours
+ * sends an Origin; unlike the SQS port, this one serves archived media, so even a page of its own
+ * origin (an archived HTML file) is not trusted.
+ */
 const forgeryReason = (method, query, headers, ownOrigin) => {
   const origin = headers.origin;
-  if (origin !== undefined && origin !== ownOrigin) return `foreign Origin ${origin.slice(0, 100)}`;
+  if (origin !== undefined) {
+    return `${origin === ownOrigin ? 'Origin' : 'foreign Origin'} ${origin.slice(0, 100)}`;
+  }
   const headerSigned = /^AWS4-HMAC-SHA256 /.test(headers.authorization ?? '');
   const querySigned =
     query.has('X-Amz-Signature') || (query.has('Signature') && query.has('AWSAccessKeyId'));
@@ -212,3 +218,25 @@ const escapeXml = (text) => text.replace(/[<>&"']/g, (c) => `&#${c.charCodeAt(0)
 /** S3's error document, so SDK clients raise an error named by `code`. */
 export const errorXml = ({ code, message }, resource) =>
   `<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>${code}</Code><Message>${escapeXml(message)}</Message><Resource>${escapeXml(resource)}</Resource><RequestId>fauxqs-guard</RequestId></Error>`;
+
+const OVERRIDDEN = {
+  'response-cache-control': 'cache-control',
+  'response-content-disposition': 'content-disposition',
+  'response-content-encoding': 'content-encoding',
+  'response-content-language': 'content-language',
+  'response-content-type': 'content-type',
+  'response-expires': 'expires',
+};
+
+/** The headers a GET/HEAD of an object asks S3 to answer with (`response-*`), or `undefined`. */
+export const responseOverridesOf = ({ method, url }) => {
+  if (method !== 'GET' && method !== 'HEAD') return undefined;
+  const at = url.indexOf('?');
+  if (at < 0) return undefined;
+  const overrides = {};
+  for (const [key, value] of new URLSearchParams(url.slice(at + 1))) {
+    const header = OVERRIDDEN[key];
+    if (header) overrides[header] = value;
+  }
+  return Object.keys(overrides).length > 0 ? overrides : undefined;
+};

@@ -6,7 +6,7 @@ import { subscribe } from 'node:diagnostics_channel';
 import { Server as HttpServer, ServerResponse } from 'node:http';
 import { registerHooks } from 'node:module';
 import { Server } from 'node:net';
-import { errorXml, refusalOf } from './fauxqs-guard.mjs';
+import { errorXml, refusalOf, responseOverridesOf } from './fauxqs-guard.mjs';
 
 // fauxqs gives Fastify an 11 MiB body limit (enough for multipart parts): a single-PUT media of up
 // to Twilio's 16 MiB, plus aws-chunked framing, is cut off with EPIPE. It has no option for it, so
@@ -54,6 +54,27 @@ Server.prototype.listen = function (...args) {
   return listen.apply(this, args);
 };
 
+// Fastify either passes its headers to writeHead or sets them before an implicit writeHead (a
+// streamed body); both reach this instance's writeHead, where S3's `response-*` overrides win.
+const applyOverrides = (response, overrides) => {
+  const writeHead = response.writeHead;
+  response.writeHead = function (status, ...rest) {
+    if (status === 200 || status === 206) {
+      const headers = rest.find((arg) => arg && typeof arg === 'object');
+      for (const [name, value] of Object.entries(overrides)) {
+        if (headers) {
+          for (const key of Object.keys(headers)) {
+            if (key.toLowerCase() === name) delete headers[key];
+          }
+          headers[name] = value;
+        }
+        this.setHeader(name, value);
+      }
+    }
+    return writeHead.call(this, status, ...rest);
+  };
+};
+
 // fauxqs takes requests it does not implement as the nearest operation it has (`PUT ?legal-hold`
 // became a PutObject) and checks no signature: fauxqs-guard.mjs decides what reaches it.
 const guard = (server) => {
@@ -62,6 +83,8 @@ const guard = (server) => {
   server.on('request', (request, response) => {
     const refused = refusalOf(request, `http://127.0.0.1:${server.address()?.port}`);
     if (refused === undefined) {
+      const overrides = responseOverridesOf(request);
+      if (overrides) applyOverrides(response, overrides);
       for (const handler of handlers) handler.call(server, request, response);
       return;
     }

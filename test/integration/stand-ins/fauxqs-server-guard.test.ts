@@ -239,15 +239,15 @@ describe('local S3 (fauxqs) guard', () => {
       expect(await storedHash(key)).toBe(sha256(part));
     });
 
-    it('serves a presigned GET as `media-archive url` signs it (response overrides, checksum mode)', async () => {
+    it('serves a presigned GET as `media-archive url` signs it, with its response overrides', async () => {
       // Prepare
       const url = await getSignedUrl(
         s3,
         new GetObjectCommand({
           Bucket: BUCKET,
           Key: KEY,
-          ResponseContentDisposition: 'attachment; filename="ME1.jpg"',
-          ResponseContentType: 'image/jpeg',
+          ResponseContentDisposition: 'attachment; filename="ME1.html"',
+          ResponseContentType: 'application/octet-stream',
         }),
         { expiresIn: 60 },
       );
@@ -257,6 +257,8 @@ describe('local S3 (fauxqs) guard', () => {
 
       // Assess
       expect(response.status).toBe(200);
+      expect(response.headers.get('content-type')).toBe('application/octet-stream');
+      expect(response.headers.get('content-disposition')).toBe('attachment; filename="ME1.html"');
       expect(sha256(new Uint8Array(await response.arrayBuffer()))).toBe(sha256(BYTES));
     });
 
@@ -368,19 +370,29 @@ describe('local S3 (fauxqs) guard', () => {
       expect(await storedHash()).toBe(sha256(BYTES));
     });
 
-    it('refuses a foreign Origin even with a SigV4-looking Authorization header', async () => {
-      // Act
-      const response = await fetch(`${server.endpoint}/${BUCKET}/${KEY}`, {
-        headers: {
-          origin: 'null',
-          authorization: 'AWS4-HMAC-SHA256 Credential=x/20261201/us-east-1/s3/aws4_request',
-        },
-      });
+    it.each([
+      ['a foreign Origin', 'null', 'foreign Origin null'],
+      ['its own Origin (a page it served)', 'OWN', 'Origin http://127.0.0.1:'],
+    ])(
+      'refuses %s even with a SigV4-looking Authorization header',
+      async (_name, origin, reason) => {
+        // Act
+        const response = await fetch(`${server.endpoint}/${BUCKET}/${KEY}`, {
+          method: 'PUT',
+          headers: {
+            origin: origin === 'OWN' ? server.endpoint : origin,
+            authorization: 'AWS4-HMAC-SHA256 Credential=x/20261201/us-east-1/s3/aws4_request',
+            'content-type': 'image/jpeg',
+          },
+          body: 'forged',
+        });
 
-      // Assess
-      expect(response.status).toBe(403);
-      expect(await response.text()).toContain('foreign Origin');
-    });
+        // Assess
+        expect(response.status).toBe(403);
+        expect(await response.text()).toContain(reason);
+        expect(await storedHash()).toBe(sha256(BYTES));
+      },
+    );
 
     it('refuses an unsigned GET and an unsigned listing', async () => {
       // Act
