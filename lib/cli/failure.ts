@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../config/env.ts';
+import { StoredChecksumMismatchError } from '../domain/read-verification.ts';
 import {
   EXIT_FAILURE,
   EXIT_NOT_FOUND,
@@ -47,7 +48,8 @@ export const describeFailure = (error: unknown, context: FailureContext): Failur
   if (
     error instanceof FileExistsError ||
     error instanceof IntegrityError ||
-    error instanceof NoObjectLockError
+    error instanceof NoObjectLockError ||
+    error instanceof StoredChecksumMismatchError
   ) {
     return fail(error.message);
   }

@@ -11,6 +11,7 @@ export const DOCTOR_SERVICES = [
   'SSM',
   'SQS',
   'CLOUDWATCH',
+  'SNS',
   'S3',
 ] as const;
 export type DoctorService = (typeof DOCTOR_SERVICES)[number];
@@ -22,6 +23,8 @@ export interface DoctorConfig {
   s3ForcePathStyle: boolean;
   twilioApiBaseUrl: string;
   twilioMessagingBaseUrl: string;
+  /** Events v1 (Event Streams), Twilio's `https://events.twilio.com`. */
+  twilioEventsBaseUrl: string;
 }
 
 const optional = (env: Env, name: string): string | undefined => env[name]?.trim() || undefined;
@@ -61,5 +64,6 @@ export const readDoctorConfig = (env: Env, options: { region?: string } = {}): D
       'TWILIO_MESSAGING_BASE_URL',
       'https://messaging.twilio.com',
     ),
+    twilioEventsBaseUrl: httpUrl(env, 'TWILIO_EVENTS_BASE_URL', 'https://events.twilio.com'),
   };
 };

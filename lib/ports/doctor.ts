@@ -1,4 +1,5 @@
-import type { TwilioCredentials } from '../config/lambda.ts';
+import type { TwilioCredentials } from '../domain/twilio-credentials.ts';
+import type { EventStreamsClientFactory } from './event-streams.ts';
 import type { AccountDirectory, ReconcileRunStatus } from './pipeline.ts';
 
 export type { ReconcileRunStatus };
@@ -90,6 +91,18 @@ export interface AlarmState {
   name: string;
   state: string;
   reason?: string;
+  /** What the alarm notifies when it fires (SNS topic ARNs, usually). */
+  actions?: string[];
+}
+
+export interface TopicSubscriptions {
+  confirmed: number;
+  pendingConfirmation: number;
+}
+
+export interface AlarmTopicReader {
+  /** Who a topic would tell: confirmed subscriptions, and those still waiting for a click. */
+  subscriptions(topicArn: string): Promise<TopicSubscriptions>;
 }
 
 export interface AlarmReader {
@@ -108,8 +121,11 @@ export interface DoctorPorts {
   twilio: TwilioAccountReaderFactory;
   /** The main account's subaccounts (TWILIO_SUBACCOUNTS); absent = not checked. */
   accounts?: (accountSid: string, credentials: TwilioCredentials) => AccountDirectory;
+  /** Events v1 per account (the Event Streams check); absent = not checked. */
+  events?: EventStreamsClientFactory;
   queues: QueueInspector;
   metrics: MetricsReader;
   alarms: AlarmReader;
+  alarmTopics: AlarmTopicReader;
   reconcileStatus: ReconcileStatusReader;
 }

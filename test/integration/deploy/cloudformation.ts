@@ -83,7 +83,7 @@ export const packageService = async (options: {
       ...(options.region ? ['--region', options.region] : []),
       ...params,
     ],
-    { cwd: PROJECT_ROOT, env, maxBuffer: 16 * 1024 * 1024, timeout: 80_000 },
+    { cwd: PROJECT_ROOT, env, maxBuffer: 16 * 1024 * 1024, timeout: 180_000 },
   );
   const templateText = await readFile(
     join(artifactDir, 'cloudformation-template-update-stack.json'),

@@ -8,6 +8,7 @@ import {
   lintFile,
   lintTemplate,
   type PackageResult,
+  PROJECT_ROOT,
   packageService,
   render,
   resolveConditions,
@@ -44,15 +45,20 @@ const VARIANT_PARAMS = {
   webhookBurstLimit: '20',
   webhookReservedConcurrency: '3',
   twilioSubaccounts: 'all',
+  intake: 'webhook,event-streams-webhook,event-streams-kinesis',
+  eventStreamCapacity: 'provisioned',
+  eventSinkPasswordParameter: '/custom/sink-password',
+  eventStreamsExternalIdParameter: '/custom/external-id',
 };
-const BUDGET_BYTES = { webhook: 500_000, archiver: 700_000, reconcile: 700_000 };
-const FUNCTIONS = ['webhook', 'archiver', 'reconcile'] as const;
+const BUDGET_BYTES = { webhook: 500_000, archiver: 700_000, reconcile: 700_000, events: 600_000 };
+const FUNCTIONS = ['webhook', 'archiver', 'reconcile', 'events'] as const;
 
 let packaged: PackageResult;
 const scratchDirs: string[] = [];
 let template: CfnTemplate;
 let variant: CfnTemplate;
 let variantDir: string;
+let variantTemplate: PackageResult;
 const bundles = new Map<string, { bytes: number; inputs: string[]; code: string }>();
 
 const resource = (from: CfnTemplate, id: string): CfnResource => {
@@ -98,7 +104,8 @@ beforeAll(async () => {
   scratchDirs.push(variantPackage.artifactDir, variantPackage.homeDir);
   variant = resolveConditions(variantPackage.template);
   variantDir = variantPackage.artifactDir;
-}, 100_000);
+  variantTemplate = variantPackage;
+}, 400_000);
 
 afterAll(async () => {
   await Promise.all(scratchDirs.map((dir) => rm(dir, { recursive: true, force: true })));
@@ -134,7 +141,9 @@ describe('Lambda functions', () => {
     expect(webhook.Timeout).toBeLessThanOrEqual(15);
     expect(webhook.MemorySize).toBeLessThanOrEqual(256);
     const routes = resourcesOfType(template, 'AWS::ApiGatewayV2::Route');
-    expect(routes.map(([, route]) => route.Properties?.RouteKey)).toEqual([
+    // GET reaches the Lambda only to be told to use POST.
+    expect(routes.map(([, route]) => route.Properties?.RouteKey).sort()).toEqual([
+      'GET /twilio/messages',
       'POST /twilio/messages',
     ]);
   });
@@ -614,6 +623,21 @@ describe('stage names', () => {
     expect(output).not.toContain('BucketName');
   }, 60_000);
 
+  it('refuses a missing Twilio account SID in one line that says how to set it', async () => {
+    // Act: no --param and no TWILIO_ACCOUNT_SID in the environment.
+    const output = await packageFails({
+      stage: 'nosid',
+      params: {},
+      env: { TWILIO_ACCOUNT_SID: '' },
+    });
+
+    // Assess
+    expect(output).toContain(
+      'The Twilio account SID is not set: pass --param="twilioAccountSid=AC…" or export TWILIO_ACCOUNT_SID=AC…',
+    );
+    expect(output).not.toContain('Variables resolution errored');
+  }, 60_000);
+
   it('refuses upper case, which no S3 bucket name allows', async () => {
     // Act
     const output = await packageFails({ stage: 'Prod', params: { twilioAccountSid: ACCOUNT_SID } });
@@ -621,6 +645,167 @@ describe('stage names', () => {
     // Assess
     expect(output).toContain('use lower-case letters, digits and hyphens only');
   }, 60_000);
+});
+
+describe('intake', () => {
+  const routeKeys = (from: CfnTemplate) =>
+    resourcesOfType(from, 'AWS::ApiGatewayV2::Route').map(
+      ([, route]) => route.Properties?.RouteKey,
+    );
+
+  it('serves only the webhook by default: no events route, no stream, no role for Twilio', () => {
+    // Assess
+    // GET only answers a GET-configured webhook with the fix (set the method to POST).
+    expect(routeKeys(template).sort()).toEqual(['GET /twilio/messages', 'POST /twilio/messages']);
+    expect(resourcesOfType(template, 'AWS::Kinesis::Stream')).toEqual([]);
+    expect(template.Resources.TwilioEventStreamsRole).toBeUndefined();
+    expect(template.Outputs?.Intake?.Value).toBe('webhook');
+    expect(envOf(template, 'events')).toMatchObject({
+      EVENT_SINK_USERNAME: '',
+      EVENT_SINK_PASSWORD_PARAMETER: '',
+    });
+  });
+
+  it('adds POST /twilio/events with the sink credentials from SSM for event-streams-webhook', () => {
+    // Assess
+    expect(routeKeys(variant).sort()).toEqual([
+      'GET /twilio/messages',
+      'POST /twilio/events',
+      'POST /twilio/messages',
+    ]);
+    expect(envOf(variant, 'events')).toMatchObject({
+      EVENT_SINK_USERNAME: 'twilio',
+      EVENT_SINK_PASSWORD_PARAMETER: '/custom/sink-password',
+      EVENT_SINK_SIGNATURE: 'required',
+      MEDIA_QUEUE_URL: { Ref: 'MediaQueue' },
+    });
+    const statements = statementsOf(variant, roleOf(variant, 'events'));
+    expect(grantsFor(statements, 'ssm:GetParameters').flatMap((s) => s.resources)).toContain(
+      `${SSM_ARN}/custom/sink-password`,
+    );
+    expect(render(variant.Outputs?.EventsUrl?.Value)).toBe(
+      'https://{HttpApi}.execute-api.{AWS::Region}.{AWS::URLSuffix}/twilio/events',
+    );
+  });
+
+  it('creates the stream, the role Twilio assumes and the mapping for event-streams-kinesis', () => {
+    // Assess
+    expect(props(variant, 'EventStream')).toMatchObject({
+      StreamModeDetails: { StreamMode: 'PROVISIONED' },
+      ShardCount: 1,
+      StreamEncryption: { EncryptionType: 'KMS' },
+    });
+    const twilioRole = props(variant, 'TwilioEventStreamsRole');
+    const [trust] = twilioRole.AssumeRolePolicyDocument.Statement;
+    expect(trust).toMatchObject({
+      Effect: 'Allow',
+      Principal: { AWS: 'arn:aws:iam::177261743968:root' },
+      Action: 'sts:AssumeRole',
+      Condition: { StringEquals: { 'sts:ExternalId': '{{resolve:ssm:/custom/external-id}}' } },
+    });
+    const sinkStatements = statementsOf(variant, 'TwilioEventStreamsRole');
+    expect([...actionsOf(sinkStatements)].sort()).toEqual([
+      'kinesis:DescribeLimits',
+      'kinesis:ListShards',
+      'kinesis:PutRecord',
+      'kinesis:PutRecords',
+    ]);
+    expect(sinkStatements.flatMap((s) => s.resources)).toEqual(['{EventStream.Arn}']);
+    expect(props(variant, 'EventsKinesisMapping')).toMatchObject({
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      BisectBatchOnFunctionError: true,
+      MaximumRetryAttempts: 10,
+      DestinationConfig: {
+        OnFailure: { Destination: { 'Fn::GetAtt': ['EventsFailureQueue', 'Arn'] } },
+      },
+    });
+    expect(render(props(variant, 'EventsKinesisMapping').FunctionName)).toBe(
+      '{EventsLambdaFunction.Arn}',
+    );
+  });
+
+  it('lets the events function read the stream, enqueue jobs and report failed batches, no more', () => {
+    // Assess
+    const statements = statementsOf(variant, roleOf(variant, 'events'));
+    expect([...actionsOf(statements)].sort()).toEqual([
+      'kinesis:DescribeStream',
+      'kinesis:DescribeStreamSummary',
+      'kinesis:GetRecords',
+      'kinesis:GetShardIterator',
+      'kinesis:ListShards',
+      'kms:Decrypt',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      'sqs:SendMessage',
+      'ssm:GetParameters',
+    ]);
+    expect(
+      grantsFor(statements, 'sqs:SendMessage')
+        .flatMap((s) => s.resources)
+        .sort(),
+    ).toEqual(['{EventsFailureQueue.Arn}', '{MediaQueue.Arn}']);
+    expect(actionsOf(statementsOf(template, roleOf(template, 'events')))).not.toContain(
+      'kinesis:GetRecords',
+    );
+  });
+});
+
+/**
+ * The action that creates each resource type the templates hold. A new type with no entry fails
+ * the test below, so infra/deployer-policy.json cannot fall behind the template.
+ */
+const CREATED_BY: Record<string, string> = {
+  'AWS::ApiGatewayV2::Api': 'apigateway:POST',
+  'AWS::ApiGatewayV2::Integration': 'apigateway:POST',
+  'AWS::ApiGatewayV2::Route': 'apigateway:POST',
+  'AWS::ApiGatewayV2::Stage': 'apigateway:POST',
+  'AWS::CloudWatch::Alarm': 'cloudwatch:PutMetricAlarm',
+  'AWS::Events::Rule': 'events:PutRule',
+  'AWS::IAM::Role': 'iam:CreateRole',
+  'AWS::Kinesis::Stream': 'kinesis:CreateStream',
+  'AWS::KMS::Alias': 'kms:CreateAlias',
+  'AWS::KMS::Key': 'kms:CreateKey',
+  'AWS::Lambda::EventSourceMapping': 'lambda:CreateEventSourceMapping',
+  'AWS::Lambda::Function': 'lambda:CreateFunction',
+  'AWS::Lambda::Permission': 'lambda:AddPermission',
+  'AWS::Lambda::Version': 'lambda:PublishVersion',
+  'AWS::Logs::LogGroup': 'logs:CreateLogGroup',
+  'AWS::S3::Bucket': 's3:CreateBucket',
+  'AWS::S3::BucketPolicy': 's3:PutBucketPolicy',
+  'AWS::SNS::Subscription': 'sns:Subscribe',
+  'AWS::SNS::Topic': 'sns:CreateTopic',
+  'AWS::SQS::Queue': 'sqs:CreateQueue',
+  'AWS::SQS::QueuePolicy': 'sqs:SetQueueAttributes',
+};
+
+describe('the deploying identity', () => {
+  it('infra/deployer-policy.json allows creating every resource type either template holds', async () => {
+    // Prepare
+    const policy = JSON.parse(
+      await readFile(join(PROJECT_ROOT, 'infra/deployer-policy.json'), 'utf8'),
+    );
+    const allowed = new Set<string>(
+      policy.Statement.filter((s: { Effect: string }) => s.Effect === 'Allow').flatMap(
+        (s: { Action: string[] }) => s.Action,
+      ),
+    );
+    const types = new Set(
+      [
+        ...Object.values(packaged.template.Resources),
+        ...Object.values(variantTemplate.template.Resources),
+      ].map((resource) => resource.Type),
+    );
+
+    // Act
+    const missing = [...types].filter(
+      (type) => !allowed.has(CREATED_BY[type] ?? `no entry for ${type}`),
+    );
+
+    // Assess
+    expect(missing).toEqual([]);
+    expect(allowed.has('cloudformation:CreateChangeSet')).toBe(true);
+    expect([...allowed].some((action) => action.endsWith('*'))).toBe(false);
+  });
 });
 
 describe('cfn-lint', () => {
@@ -637,8 +822,18 @@ describe('cfn-lint', () => {
   });
 
   it('finds nothing in either template', () => {
+    // Prepare: the on-demand stream, as the variant's provisioned one switched back.
+    const onDemand = structuredClone(variant);
+    const stream = onDemand.Resources.EventStream?.Properties ?? {};
+    stream.StreamModeDetails = { StreamMode: 'ON_DEMAND' };
+    delete stream.ShardCount;
+
     // Act
-    const findings = [...lintTemplate(template), ...lintTemplate(variant)];
+    const findings = [
+      ...lintTemplate(template),
+      ...lintTemplate(variant),
+      ...lintTemplate(onDemand),
+    ];
 
     // Assess
     expect(findings).toEqual([]);

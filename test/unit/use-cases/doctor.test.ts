@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { TwilioCredentials } from '../../../lib/config/lambda.ts';
+import { SUBSCRIBED_EVENT_TYPES } from '../../../lib/domain/twilio-cloud-event.ts';
+import type { TwilioCredentials } from '../../../lib/domain/twilio-credentials.ts';
 import type {
   AlarmState,
   DeployedStack,
@@ -10,6 +11,7 @@ import type {
   ReconcileRunStatus,
   StoredParameter,
 } from '../../../lib/ports/doctor.ts';
+import type { EventSink, EventSubscription } from '../../../lib/ports/event-streams.ts';
 import { type CheckId, type DoctorReport, runDoctor } from '../../../lib/use-cases/doctor.ts';
 
 const ACCOUNT = `AC${'a'.repeat(32)}`;
@@ -92,6 +94,8 @@ const service = (overrides: Partial<MessagingServiceConfig> = {}): MessagingServ
 });
 
 /** Every port healthy; each test breaks one thing. */
+const ALARM_TOPIC = 'arn:aws:sns:us-east-1:123456789012:twilio-media-archiver-dev-alarms';
+
 class World {
   stack: DeployedStack | undefined = healthyStack();
   stackError: Error | undefined;
@@ -108,9 +112,11 @@ class World {
   depth: QueueDepth = { visible: 0, inFlight: 0, delayed: 0 };
   oldestAge: number | undefined;
   alarms: AlarmState[] = [
-    { name: 'twilio-media-archiver-dev-dlq-not-empty', state: 'OK' },
-    { name: 'twilio-media-archiver-dev-webhook-errors', state: 'OK' },
+    { name: 'twilio-media-archiver-dev-dlq-not-empty', state: 'OK', actions: [ALARM_TOPIC] },
+    { name: 'twilio-media-archiver-dev-webhook-errors', state: 'OK', actions: [ALARM_TOPIC] },
   ];
+  /** Subscriptions of each alarm topic, by ARN. */
+  topics = new Map([[ALARM_TOPIC, { confirmed: 1, pendingConfirmation: 0 }]]);
   reconcile: ReconcileRunStatus | undefined = {
     finishedAt: '2026-12-01T03:00:00.000Z',
     complete: true,
@@ -125,6 +131,11 @@ class World {
   subaccountNumbers = new Map<string, PhoneNumberConfig[]>();
   unreadable = new Set<string>();
   servicesReadAt: string[] = [];
+  /** Event Streams per account; `eventsReadWith` = the usernames the Events API saw. */
+  sinks = new Map<string, EventSink[]>();
+  subscriptions = new Map<string, EventSubscription[]>();
+  subaccountTokens = new Map<string, string>();
+  eventsReadWith: string[] = [];
 
   ports(): DoctorPorts {
     const twilio = (account: string, credentials: TwilioCredentials) => {
@@ -175,10 +186,46 @@ class World {
             dateCreated: '',
             dateUpdated: '',
           })),
-        getSubaccount: async () => undefined,
+        getSubaccount: async (sid: string) => {
+          const token = this.subaccountTokens.get(sid);
+          return token === undefined
+            ? undefined
+            : {
+                sid,
+                status: 'active',
+                ownerAccountSid: ACCOUNT,
+                friendlyName: sid,
+                dateCreated: '',
+                dateUpdated: '',
+                authToken: token,
+              };
+        },
+      }),
+      events: (account, credentials) => ({
+        listSinks: async () => {
+          this.eventsReadWith.push(credentials.username);
+          return this.sinks.get(account) ?? [];
+        },
+        listSubscriptions: async () => this.subscriptions.get(account) ?? [],
+        createSink: async () => {
+          throw new Error('doctor never writes');
+        },
+        testSink: async () => {
+          throw new Error('doctor never writes');
+        },
+        validateSink: async () => {
+          throw new Error('doctor never writes');
+        },
+        createSubscription: async () => {
+          throw new Error('doctor never writes');
+        },
       }),
       queues: { depth: async () => this.depth },
       metrics: { oldestMessageAgeSeconds: async () => this.oldestAge },
+      alarmTopics: {
+        subscriptions: async (arn) =>
+          this.topics.get(arn) ?? { confirmed: 0, pendingConfirmation: 0 },
+      },
       alarms: {
         describe: async (names) => this.alarms.filter((a) => names.includes(a.name)),
       },
@@ -221,6 +268,7 @@ describe('runDoctor', () => {
       'ssm-parameters',
       'twilio-credentials',
       'twilio-webhook',
+      'event-streams',
       'dead-letter-queue',
       'alarms',
       'reconcile',
@@ -618,6 +666,7 @@ describe('runDoctor', () => {
       world.alarms[1] = {
         name: 'twilio-media-archiver-dev-webhook-errors',
         state: 'INSUFFICIENT_DATA',
+        actions: [ALARM_TOPIC],
       };
 
       // Act
@@ -633,7 +682,11 @@ describe('runDoctor', () => {
     it('fails and names the alarms in ALARM', async () => {
       // Prepare
       const world = new World();
-      world.alarms[0] = { name: 'twilio-media-archiver-dev-dlq-not-empty', state: 'ALARM' };
+      world.alarms[0] = {
+        name: 'twilio-media-archiver-dev-dlq-not-empty',
+        state: 'ALARM',
+        actions: [ALARM_TOPIC],
+      };
 
       // Act
       const report = await world.run();
@@ -659,6 +712,35 @@ describe('runDoctor', () => {
         summary:
           'twilio-media-archiver-dev has no CloudWatch alarm (nothing will tell anyone when jobs dead-letter or a function fails)',
       });
+    });
+
+    it('fails when the alarm topic has no confirmed subscription, and says how to add one', async () => {
+      // Prepare: the default deploy (no alarmEmail), or an e-mail nobody confirmed.
+      const world = new World();
+      world.topics.set(ALARM_TOPIC, { confirmed: 0, pendingConfirmation: 1 });
+
+      // Act
+      const report = await world.run();
+
+      // Assess
+      expect(check(report, 'alarms')).toMatchObject({
+        status: 'fail',
+        summary:
+          '2 alarms (2 OK); alarm topic twilio-media-archiver-dev-alarms has no confirmed subscription (1 pending confirmation): nobody is told; deploy with --param="alarmEmail=you@example.com" and confirm the e-mail AWS sends',
+      });
+    });
+
+    it('fails when no alarm notifies anyone', async () => {
+      // Prepare
+      const world = new World();
+      world.alarms = world.alarms.map((alarm) => ({ ...alarm, actions: [] }));
+
+      // Act
+      const report = await world.run();
+
+      // Assess
+      expect(check(report, 'alarms').summary).toContain('no alarm notifies anyone (no SNS action)');
+      expect(check(report, 'alarms').status).toBe('fail');
     });
 
     it('fails when an alarm of the stack is missing from CloudWatch', async () => {
@@ -725,5 +807,141 @@ describe('runDoctor', () => {
         'fail',
       ]);
     });
+  });
+});
+
+describe('runDoctor: Event Streams', () => {
+  const EVENTS_URL = 'https://abc123.execute-api.eu-west-1.amazonaws.com/twilio/events';
+  const sinkSid = (n: number) => `DG${String(n).repeat(32)}`;
+  const webhookSink = (overrides: Partial<EventSink> = {}): EventSink => ({
+    sid: sinkSid(1),
+    status: 'active',
+    description: 'media-archive',
+    target: {
+      kind: 'webhook',
+      destination: `https://twilio:sink-password-123456@${EVENTS_URL.slice(8)}`,
+    },
+    ...overrides,
+  });
+  const subscription = (types = SUBSCRIBED_EVENT_TYPES, sink = sinkSid(1)): EventSubscription => ({
+    sid: `DF${'1'.repeat(32)}`,
+    sinkSid: sink,
+    description: 'media-archive',
+    types: [...types],
+  });
+  const eventWorld = (intake: string) => {
+    const world = new World();
+    if (world.stack)
+      world.stack.outputs = { ...world.stack.outputs, Intake: intake, EventsUrl: EVENTS_URL };
+    world.sinks.set(ACCOUNT, [webhookSink()]);
+    world.subscriptions.set(ACCOUNT, [subscription()]);
+    return world;
+  };
+
+  it('on a webhook-only stack says so and that the webhook is the live intake', async () => {
+    // Act
+    const report = await new World().run();
+
+    // Assess
+    expect(check(report, 'event-streams')).toMatchObject({
+      status: 'ok',
+      summary: 'no Event Streams intake deployed; live intake: webhook',
+    });
+  });
+
+  it('passes an event-streams stack whose account has an active sink subscribed to the 5 types', async () => {
+    // Prepare: the numbers' webhooks point at the customer's app, as they should in event mode
+    const world = eventWorld('event-streams-webhook');
+    world.numbers = [number({ smsUrl: 'https://crm.example.com/sms' })];
+
+    // Act
+    const report = await world.run();
+
+    // Assess
+    expect(report.ok).toBe(true);
+    expect(check(report, 'twilio-webhook').summary).toContain("not this deployment's intake");
+    expect(check(report, 'event-streams').summary).toMatch(
+      /^live intake: event streams; AC…aaaa \(main\) webhook sink DG1+ active, all 5 event types subscribed$/,
+    );
+    expect(JSON.stringify(report)).not.toContain('sink-password-123456');
+  });
+
+  it('says both intakes are live when the webhook points at the stack too', async () => {
+    // Act
+    const report = await eventWorld('webhook,event-streams-webhook').run();
+
+    // Assess
+    expect(report.ok).toBe(true);
+    expect(check(report, 'event-streams').summary).toMatch(
+      /^live intake: webhook and event streams;/,
+    );
+  });
+
+  it.each([
+    [
+      'no sink',
+      () => [],
+      [subscription()],
+      /no sink for this intake \(run media-archive connect\)/,
+    ],
+    [
+      'a sink of another URL',
+      () => [
+        webhookSink({
+          target: { kind: 'webhook', destination: 'https://elsewhere.example.com/hook' },
+        }),
+      ],
+      [subscription()],
+      /no sink for this intake/,
+    ],
+    [
+      'a sink not validated',
+      () => [webhookSink({ status: 'validating' })],
+      [subscription()],
+      /validating/,
+    ],
+    [
+      'a subscription short of types',
+      () => [webhookSink()],
+      [subscription(SUBSCRIBED_EVENT_TYPES.slice(0, 3))],
+      /no subscription names message\.failed, message\.read/,
+    ],
+  ])('fails with %s', async (_name, sinks, subscriptions, why) => {
+    // Prepare
+    const world = eventWorld('event-streams-webhook');
+    world.sinks.set(ACCOUNT, sinks());
+    world.subscriptions.set(ACCOUNT, subscriptions);
+
+    // Act
+    const report = await world.run();
+
+    // Assess
+    expect(report.ok).toBe(false);
+    expect(check(report, 'event-streams').status).toBe('fail');
+    expect(check(report, 'event-streams').summary).toMatch(/^live intake: none;/);
+    expect(check(report, 'event-streams').summary).toMatch(why);
+  });
+
+  it('reads each served subaccount with its own token and names the unconnected one first', async () => {
+    // Prepare
+    const world = eventWorld('event-streams-webhook');
+    const [sub1, sub2] = [`AC${'3'.repeat(32)}`, `AC${'4'.repeat(32)}`];
+    world.subaccounts = [
+      { sid: sub1, status: 'active' },
+      { sid: sub2, status: 'active' },
+    ];
+    for (const f of world.stack?.functions ?? []) f.environment.TWILIO_SUBACCOUNTS = 'all';
+    world.subaccountTokens.set(sub1, 'sub1-token');
+    world.subaccountTokens.set(sub2, 'sub2-token');
+    world.sinks.set(sub1, [webhookSink({ sid: sinkSid(3) })]);
+    world.subscriptions.set(sub1, [subscription(SUBSCRIBED_EVENT_TYPES, sinkSid(3))]);
+
+    // Act
+    const result = check(await world.run(), 'event-streams');
+
+    // Assess
+    expect(result.status).toBe('fail');
+    expect(result.summary).toMatch(/^live intake: none; AC…4444 no sink for this intake/);
+    expect(world.eventsReadWith.sort()).toEqual([ACCOUNT, sub1, sub2].sort());
   });
 });
