@@ -110,7 +110,8 @@ export const recordMessage = async (
   }
   const key = messageRecordKeyFor(config.archivePrefix, job);
   const fresh = buildMessageRecord(job, media);
-  // Read first: S3-compatible stand-ins ignore If-None-Match, and a record is written once.
+  // Read first: a record is written once, so most calls need no PUT; the PUT stays create-only
+  // because two jobs completing the message together both read nothing (S3 answers the loser 412).
   let existing = await records.getRecord(key);
   let outcome: RecordOutcome['record'] = 'exists';
   if (existing === undefined) {
