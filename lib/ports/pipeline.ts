@@ -129,6 +129,11 @@ export interface ArchiveStore {
    * Throws `StorageUnavailableError`/`VerificationFailedError`.
    */
   put(object: PutArchiveObject): Promise<PutResult>;
+  /**
+   * Whether a replaced object stays as a noncurrent version (bucket versioning `Enabled`). Any
+   * doubt (no permission, a stand-in without versioning) answers false.
+   */
+  keepsOldVersions(): Promise<boolean>;
   /** Zero-byte marker object (the per-message index). Idempotent. */
   putMarker(key: string, metadata: Record<string, string>): Promise<void>;
 }
