@@ -28,4 +28,6 @@ export const MetricName = {
   DeadLettered: 'DeadLettered',
   /** Dead-lettered without proof that S3 holds Twilio's bytes: kept at Twilio. */
   MediaKeptUnproven: 'MediaKeptUnproven',
+  /** Redaction on, but the body stays at Twilio: Twilio, the record and the job disagree. */
+  RedactionSkipped: 'RedactionSkipped',
 } as const;

@@ -99,6 +99,7 @@ export const createArchiverHandler = (deps: ArchiverDeps) => {
             ...(deps.redactor ? { redactor: deps.redactor } : {}),
             config,
             logger,
+            metrics,
           },
           job,
         );

@@ -219,8 +219,13 @@ export interface MessageRecordStore {
   getRecord(key: string): Promise<string | undefined>;
 }
 
-/** Blanks a message body at Twilio. Adapter: `twilio-message-redactor.ts`. */
+/** The body Twilio holds for a message now (`gone`: Twilio has no such message, 404). */
+export type HeldBody = { status: 'found'; body: string } | { status: 'gone' };
+
+/** Reads and blanks a message body at Twilio. Adapter: `twilio-message-redactor.ts`. */
 export interface MessageRedactor {
+  /** GET the Message (`.json`): what Twilio holds, the only body a redaction may be judged by. */
+  readBody(ref: { accountSid: string; messageSid: string }): Promise<HeldBody>;
   /** POST the Message with an empty Body. 404 → 'already-gone'; 20009 → transient error. */
   redactBody(ref: { accountSid: string; messageSid: string }): Promise<'redacted' | 'already-gone'>;
 }
