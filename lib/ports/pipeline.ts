@@ -258,12 +258,14 @@ export interface AccountDirectory {
 export interface AccountTokens {
   /**
    * Tokens, newest first; `undefined` when this deployment does not serve the account.
-   * `afterMismatch`: a signature just failed with the tokens given before, so a lookup may be due.
+   * `afterMismatch`: a signature just failed with the tokens given before, so a lookup may be due;
+   * `tried`: those tokens, as this call returned them. When they came straight from a lookup made
+   * for this request, no lookup is forced: Twilio would be asked the same question twice.
    * Throws a `TransientError` when Twilio cannot tell and nothing usable is cached.
    */
   tokensFor(
     accountSid: string,
-    options?: { afterMismatch?: boolean },
+    options?: { afterMismatch?: boolean; tried?: readonly string[] },
   ): Promise<string[] | undefined>;
 }
 
