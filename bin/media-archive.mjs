@@ -1,9 +1,14 @@
 #!/usr/bin/env node
-// Before anything else: on an older Node the first error would not name the cause.
-import '../scripts/require-node.mjs';
-// The CLI ships as TypeScript run through tsx, so `npx media-archive` needs no build step.
-import { register } from 'tsx/esm/api';
+// Before anything else: on an older Node the CLI re-runs itself under Node 24 (see run-on-node24.mjs),
+// so every documented `media-archive …` line works as printed whatever Node is first on PATH.
+import { isNodeTooOld } from '../scripts/node-requirement.mjs';
 
+if (isNodeTooOld()) {
+  const { rerunOnNode24 } = await import('../scripts/run-on-node24.mjs');
+  process.exit(rerunOnNode24(new URL(import.meta.url), process.argv.slice(2)));
+}
+// The CLI ships as TypeScript run through tsx, so `npx media-archive` needs no build step.
+const { register } = await import('tsx/esm/api');
 register();
 
 // `media-archive ls | head` closes the pipe early: that is the reader's choice, not an error.

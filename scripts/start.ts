@@ -44,15 +44,23 @@ const { removeStackFile, writeStackFile } = await import('../lib/stand-ins/stack
 const { startLocalArchiveBrowser } = await import('../lib/browser/local-route.ts');
 const { BrowserPortInUseError } = await import('../lib/browser/server.ts');
 const { loggableUrl } = await import('../lib/domain/loggable-url.ts');
+const { claimDataDir, DataDirInUseError } = await import('../lib/local/data-dir-lock.ts');
 
 let stack: Awaited<ReturnType<typeof startLocalStack>>;
 let config: ReturnType<typeof readLocalStackConfig>;
+let lock: Awaited<ReturnType<typeof claimDataDir>> | undefined;
 try {
   config = readLocalStackConfig();
+  // Before any port: a second start on the same data directory is told who owns it.
+  lock = await claimDataDir(config.dataDir);
   stack = await startLocalStack(config);
 } catch (error) {
-  const oneLine = error instanceof LocalPortInUseError || error instanceof ConfigurationError;
+  const oneLine =
+    error instanceof LocalPortInUseError ||
+    error instanceof ConfigurationError ||
+    error instanceof DataDirInUseError;
   console.error(`npm start: ${oneLine ? (error as Error).message : String(error)}`);
+  await lock?.release();
   process.exit(1);
 }
 let browser: Awaited<ReturnType<typeof startLocalArchiveBrowser>>;
@@ -68,6 +76,7 @@ try {
       : String(error);
   console.error(`npm start: ${reason}`);
   await stack.close();
+  await lock.release();
   process.exit(1);
 }
 
@@ -137,7 +146,8 @@ const stop = async (signal: NodeJS.Signals) => {
   if (stopping) return;
   stopping = true;
   console.log(`\n${signal}: stopping…`);
-  await removeStackFile(config.dataDir).catch(() => undefined);
+  // Only the owner removes what it published: a stack that lost its lock leaves others' files alone.
+  await lock?.release(() => removeStackFile(config.dataDir)).catch(() => undefined);
   await browser.close();
   await stack.close();
   process.exit(0);
@@ -148,3 +158,14 @@ process.on('SIGHUP', stop);
 setInterval(() => {
   if (launcherGone()) void stop('SIGTERM');
 }, 250).unref();
+
+// `rm -rf .local` under a running stack loses the archive and the lock: say so once, loudly.
+let warnedVanished = false;
+setInterval(async () => {
+  if (warnedVanished || stopping || (await lock?.held())) return;
+  warnedVanished = true;
+  console.error(
+    `npm start: ${config.dataDir}/ vanished or was taken over under this running stack: ` +
+      'archived objects there are gone; stop (Ctrl-C) and start again',
+  );
+}, 2_000).unref();

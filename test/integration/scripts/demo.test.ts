@@ -34,5 +34,9 @@ describe('npm run demo', () => {
     expect(archived.filter((line) => line.includes('application/pdf'))).toHaveLength(1);
     expect(result.stdout.match(/^\s+ME[0-9a-f]{32}\s+deleted/gm)).toHaveLength(4);
     expect(result.stdout).toContain('demo: OK');
+    // What it shows as verified is S3's own checksum, and the Lambdas' metrics stay out of sight.
+    expect(archived.every((line) => /S3 sha256 [0-9a-f]{12}…/.test(line))).toBe(true);
+    expect(result.stdout).not.toContain('undefined');
+    expect(result.stdout).not.toContain('"_aws"');
   });
 });

@@ -144,6 +144,62 @@ describe('npm start', () => {
     expect(existsSync(join(dir, 'stack.json'))).toBe(false);
   }, 60_000);
 
+  it('owns its data directory: a second start and demo --keep answer in one line, the first keeps its files', async () => {
+    // Prepare: one running stack.
+    const dir = await dataDir();
+    const first = await startNpm({ ...FREE_PORTS, LOCAL_DATA_DIR: dir });
+    const webhook = /POST (http:\/\/127\.0\.0\.1:\d+\/twilio\/messages)/.exec(first.banner)?.[1];
+    expect(webhook, first.banner).toBeDefined();
+
+    // Act: a second start on other free ports but the same directory, then a kept demo.
+    const run = (args: string[]) =>
+      new Promise<{ code: number | null; stderr: string }>((resolve) => {
+        const npm = spawn('npm', args, {
+          cwd: ROOT,
+          env: cleanEnv({ ...FREE_PORTS, LOCAL_DATA_DIR: dir }),
+        });
+        children.push(npm);
+        let stderr = '';
+        npm.stderr.on('data', (chunk: Buffer) => {
+          stderr += chunk.toString();
+        });
+        npm.once('exit', (code) => resolve({ code, stderr }));
+      });
+    const second = await run(['start', '--silent']);
+    const demo = await run(['run', '--silent', 'demo', '--', '--keep']);
+
+    // Assess
+    const pid = /pid (\d+)\) stops everything/.exec(first.banner)?.[1];
+    expect(second.code).toBe(1);
+    expect(second.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(
+        new RegExp(
+          `^npm start: a local stack is already running from ${dir}/ \\(pid ${pid}\\): webhook ${webhook}, browser http`,
+        ),
+      ),
+    ]);
+    expect(demo.code).toBe(1);
+    expect(demo.stderr.trim().split('\n')).toHaveLength(1);
+    expect(demo.stderr).toContain(
+      `demo --keep: a local stack is already running from ${dir}/ (pid ${pid})`,
+    );
+    expect(existsSync(join(dir, 'stack.json'))).toBe(true);
+    expect(first.npm.exitCode).toBeNull();
+  }, 90_000);
+
+  it('says so when its data directory is deleted under it', async () => {
+    // Prepare
+    const dir = await dataDir();
+    const started = await startNpm({ ...FREE_PORTS, LOCAL_DATA_DIR: dir });
+
+    // Act
+    await rm(dir, { recursive: true, force: true });
+    while (!started.output().includes('vanished')) await new Promise((r) => setTimeout(r, 200));
+
+    // Assess (the loop ends only once the stack said it; vitest's timeout fails it otherwise)
+    expect(started.output()).toContain(`npm start: ${dir}/ vanished`);
+  }, 30_000);
+
   describe('a taken port', () => {
     let blocker: Server | undefined;
     afterEach(async () => {
