@@ -5,7 +5,6 @@ import type { MediaJob } from '../domain/media-job.ts';
 import {
   announcedMediaKeys,
   buildMessageRecord,
-  InvalidMessageRecordError,
   isRecordable,
   type MessageRecord,
   messagePrefixFor,
@@ -94,9 +93,9 @@ const parseStored = (text: string, key: string): MessageRecord => {
   try {
     return parseMessageRecord(text);
   } catch (error) {
-    if (!(error instanceof InvalidMessageRecordError)) throw error;
-    // Transient: a read racing another writer on an S3 stand-in can see a partial file; S3 itself
-    // never shows one, so a record that stays unreadable dead-letters on the last attempt.
+    // Only InvalidMessageRecordError comes from the parser. Transient: a read racing another
+    // writer on an S3 stand-in can see a partial file; S3 itself never shows one, so a record
+    // that stays unreadable dead-letters on the last attempt.
     throw new VerificationFailedError(`${key} is not a readable message record`, {
       cause: error,
     });

@@ -28,6 +28,8 @@ class FakeRecordStore implements MessageRecordStore {
   readonly calls: string[] = [];
   /** Answer 412 even though nothing is stored yet (a racing writer). */
   race?: string;
+  /** Answer 412 and keep nothing readable (a record that vanished, or a broken endpoint). */
+  vanish = false;
 
   addMedia(key: string, bytes: string, overrides: Partial<StoredObject> = {}) {
     this.media.set(key, {
@@ -52,6 +54,7 @@ class FakeRecordStore implements MessageRecordStore {
   }
   async putRecord(key: string, text: string) {
     this.calls.push(`put ${key}`);
+    if (this.vanish) return 'exists' as const;
     if (this.race !== undefined) {
       this.records.set(key, this.race);
       return 'exists' as const;
@@ -135,6 +138,8 @@ describe('recordMessage', () => {
     // Assess
     expect(outcome.record).toBe('incomplete');
     expect(store.records.size).toBe(0);
+    // The listing alone tells: no HEAD for a message still incomplete.
+    expect(store.calls).toEqual([`list ${DAY}`]);
   });
 
   it('writes the record once every media is archived, with sizes, types and S3 checksums', async () => {
@@ -295,6 +300,71 @@ describe('recordMessage', () => {
 
     // Assess
     await expect(attempt).rejects.toBeInstanceOf(MessageRecordConflictError);
+    await expect(attempt).rejects.toThrow(
+      `${RECORD_KEY} describes other media than the archive holds`,
+    );
+  });
+
+  it('refuses, permanently, a record S3 reports existing but nobody can read', async () => {
+    // Prepare
+    const { store, deps } = setup();
+    archiveBoth(store);
+    store.vanish = true;
+
+    // Act
+    const attempt = recordMessage(deps, jobFor(1));
+
+    // Assess
+    await expect(attempt).rejects.toBeInstanceOf(MessageRecordConflictError);
+    await expect(attempt).rejects.toThrow(`${RECORD_KEY} was reported existing but cannot be read`);
+  });
+
+  it('logs whether it wrote the record or found it, with the key and no body', async () => {
+    // Prepare
+    const { store, deps, logger } = setup();
+    archiveBoth(store);
+
+    // Act
+    await recordMessage(deps, jobFor(0, {}, 'the body'));
+    await recordMessage(deps, jobFor(1, {}, 'the body'));
+
+    // Assess
+    expect(logger.lines).toEqual([
+      {
+        level: 'info',
+        message: 'message record written',
+        fields: { messageSid: TEST_MESSAGE_SID, key: RECORD_KEY },
+      },
+      {
+        level: 'info',
+        message: 'message record found',
+        fields: { messageSid: TEST_MESSAGE_SID, key: RECORD_KEY },
+      },
+    ]);
+  });
+
+  it('takes a multipart object’s composite checksum for no contradiction, and its type as S3 has it', async () => {
+    // Prepare
+    const { store, deps } = setup();
+    archiveBoth(store);
+    store.addMedia(`${DAY}${testMediaSid(2)}.png`, 'second', {
+      contentType: undefined,
+      checksumSha256: base64(sha('parts')),
+      checksumType: 'COMPOSITE',
+      etag: `"${md5('second')}"`,
+    });
+
+    // Act
+    const outcome = await recordMessage(deps, jobFor(0));
+
+    // Assess
+    expect(outcome.record).toBe('written');
+    const [, png] = parseMessageRecord(store.records.get(RECORD_KEY) ?? '').media;
+    expect(png).toMatchObject({
+      sha256: sha('second'),
+      sha256Source: 'md5-etag',
+      contentType: 'application/octet-stream',
+    });
   });
 
   it('retries (transient) a record at the key it cannot read, and never overwrites it', async () => {
@@ -308,13 +378,15 @@ describe('recordMessage', () => {
 
     // Assess
     await expect(attempt).rejects.toBeInstanceOf(VerificationFailedError);
+    await expect(attempt).rejects.toThrow(`${RECORD_KEY} is not a readable message record`);
+    await expect(attempt).rejects.toHaveProperty('cause.name', 'InvalidMessageRecordError');
     expect(store.records.get(RECORD_KEY)).toBe('{"schema":"twilio-media-arch');
     expect(store.calls.some((c) => c.startsWith('put') || c.startsWith('redact'))).toBe(false);
   });
 
   it('redacts only after the record holding the body was written', async () => {
     // Prepare
-    const { store, deps } = setup(true);
+    const { store, deps, logger } = setup(true);
     archiveBoth(store);
 
     // Act
@@ -327,6 +399,12 @@ describe('recordMessage', () => {
     expect(put).toBeGreaterThanOrEqual(0);
     expect(redact).toBeGreaterThan(put);
     expect(parseMessageRecord(store.records.get(RECORD_KEY) ?? '').body).toBe('the body');
+    expect(logger.lines.at(-1)).toEqual({
+      level: 'info',
+      message: 'message body redacted at Twilio',
+      fields: { messageSid: TEST_MESSAGE_SID, redaction: 'redacted' },
+    });
+    expect(logger.lines.filter((line) => line.level !== 'info')).toEqual([]);
   });
 
   it('never redacts while a media is missing', async () => {
@@ -478,7 +556,7 @@ describe('recordMessage: redaction only of what Twilio holds', () => {
 
   it('reads Twilio before the record is written and redacts after it, with one GET', async () => {
     // Prepare
-    const { store, deps, metrics } = setup(true);
+    const { store, deps, logger, metrics } = setup(true);
     archiveBoth(store);
 
     // Act
@@ -492,6 +570,7 @@ describe('recordMessage: redaction only of what Twilio holds', () => {
       `redact ${TEST_MESSAGE_SID}`,
     ]);
     expect(metrics.total('RedactionSkipped')).toBe(0);
+    expect(logger.lines.filter((line) => line.level === 'warn')).toEqual([]);
   });
 
   it('a later job whose body differs from the stored record’s never redacts, nor asks Twilio', async () => {
@@ -617,6 +696,25 @@ describe('recordMessage: redaction only of what Twilio holds', () => {
     expect(posts()).toBe(1);
     expect(recordBody(store)).toBe('the body');
     expect(metrics.total('RedactionSkipped')).toBe(0);
+  });
+
+  it('asks Twilio nothing for a job without a body, records none, and redacts nothing', async () => {
+    // Prepare
+    const { store, deps, redactor } = setup(true);
+    archiveBoth(store);
+    redactor.held = { status: 'found', body: REAL };
+
+    // Act
+    const outcome = await recordMessage(deps, jobFor(0));
+
+    // Assess
+    expect(outcome).toEqual({
+      record: 'written',
+      redaction: 'skipped',
+      skipped: 'record-without-body',
+    });
+    expect(recordBody(store)).toBeUndefined();
+    expect(store.calls.some((c) => c.startsWith('read') || c.startsWith('redact'))).toBe(false);
   });
 
   it('with redaction off, or on without a redactor, asks Twilio nothing and records the job’s body', async () => {
