@@ -20,13 +20,19 @@ const LIMITS = {
 // The account id is unknown offline; every AWS account id has 12 digits.
 const ACCOUNT_ID = '000000000000';
 
-const evaluate = (value, conditions) => {
+// Conditions compare Parameters (whose defaults are the serverless params) with literals.
+const evaluate = (value, conditions, parameters = {}) => {
   if (typeof value !== 'object' || value === null) return value;
+  if (typeof value.Ref === 'string' && value.Ref in parameters)
+    return parameters[value.Ref].Default;
   if ('Fn::Equals' in value) {
     const [a, b] = value['Fn::Equals'];
-    return evaluate(a, conditions) === evaluate(b, conditions);
+    return evaluate(a, conditions, parameters) === evaluate(b, conditions, parameters);
   }
-  if ('Fn::Not' in value) return !evaluate(value['Fn::Not'][0], conditions);
+  if ('Fn::Not' in value) {
+    const inner = evaluate(value['Fn::Not'][0], conditions, parameters);
+    return inner === undefined ? undefined : !inner;
+  }
   if ('Condition' in value) return conditions[value.Condition];
   return undefined;
 };
@@ -35,6 +41,9 @@ const evaluate = (value, conditions) => {
 const render = (value, context) => {
   if (typeof value === 'string') return value;
   if (typeof value !== 'object' || value === null) return undefined;
+  if (typeof value.Ref === 'string' && value.Ref in context.parameters) {
+    return render(context.parameters[value.Ref].Default, context);
+  }
   if ('Fn::If' in value) {
     const [condition, whenTrue, whenFalse] = value['Fn::If'];
     const chosen = context.conditions[condition];
@@ -59,9 +68,9 @@ const render = (value, context) => {
 const findTooLong = (template, stage, region) => {
   const conditions = {};
   for (const [name, condition] of Object.entries(template.Conditions ?? {})) {
-    conditions[name] = evaluate(condition, conditions);
+    conditions[name] = evaluate(condition, conditions, template.Parameters);
   }
-  const context = { conditions, region };
+  const context = { conditions, region, parameters: template.Parameters ?? {} };
   const problems = [];
   for (const [id, resource] of Object.entries(template.Resources ?? {})) {
     const limit = LIMITS[resource.Type];

@@ -3,6 +3,7 @@ import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SSMClient } from '@aws-sdk/client-ssm';
 
@@ -49,6 +50,9 @@ export const createLambdaClient = (settings: AwsClientSettings = {}) =>
 
 export const createCloudWatchClient = (settings: AwsClientSettings = {}) =>
   new CloudWatchClient(common(settings));
+
+export const createSnsClient = (settings: AwsClientSettings = {}) =>
+  new SNSClient(common(settings));
 
 /** The rehearsal's stand-in account only: nothing deployed talks to IAM. */
 export const createIamClient = (settings: AwsClientSettings = {}) =>

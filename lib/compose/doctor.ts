@@ -3,6 +3,7 @@ import {
   createCloudWatchAlarmReader,
   createCloudWatchMetricsReader,
 } from '../adapters/aws/cloudwatch-readers.ts';
+import { createSnsTopicReader } from '../adapters/aws/sns-topic-reader.ts';
 import { createS3ReconcileStatusReader } from '../adapters/s3/s3-reconcile-status.ts';
 import { createSqsQueueInspector } from '../adapters/sqs/sqs-queue-inspector.ts';
 import { createSsmParameterReader } from '../adapters/ssm/ssm-parameter-reader.ts';
@@ -15,6 +16,7 @@ import {
   createCloudWatchClient,
   createLambdaClient,
   createS3Client,
+  createSnsClient,
   createSqsClient,
   loadSsmClient,
 } from './clients.ts';
@@ -33,8 +35,9 @@ export const createDoctorDeps = async (
   const ssm = await loadSsmClient(base('SSM'));
   const sqs = createSqsClient(base('SQS'));
   const cloudwatch = createCloudWatchClient(base('CLOUDWATCH'));
+  const sns = createSnsClient(base('SNS'));
   const s3 = createS3Client({ ...base('S3'), forcePathStyle: config.s3ForcePathStyle });
-  const clients = [cloudformation, lambda, ssm, sqs, cloudwatch, s3];
+  const clients = [cloudformation, lambda, ssm, sqs, cloudwatch, sns, s3];
   return {
     ports: {
       stack: createCloudFormationStackReader({ cloudformation, lambda }),
@@ -58,6 +61,7 @@ export const createDoctorDeps = async (
       queues: createSqsQueueInspector(sqs),
       metrics: createCloudWatchMetricsReader(cloudwatch),
       alarms: createCloudWatchAlarmReader(cloudwatch),
+      alarmTopics: createSnsTopicReader(sns),
       reconcileStatus: createS3ReconcileStatusReader(s3),
     },
     destroy: () => {

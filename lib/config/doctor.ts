@@ -11,6 +11,7 @@ export const DOCTOR_SERVICES = [
   'SSM',
   'SQS',
   'CLOUDWATCH',
+  'SNS',
   'S3',
 ] as const;
 export type DoctorService = (typeof DOCTOR_SERVICES)[number];

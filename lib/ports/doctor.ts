@@ -90,6 +90,18 @@ export interface AlarmState {
   name: string;
   state: string;
   reason?: string;
+  /** What the alarm notifies when it fires (SNS topic ARNs, usually). */
+  actions?: string[];
+}
+
+export interface TopicSubscriptions {
+  confirmed: number;
+  pendingConfirmation: number;
+}
+
+export interface AlarmTopicReader {
+  /** Who a topic would tell: confirmed subscriptions, and those still waiting for a click. */
+  subscriptions(topicArn: string): Promise<TopicSubscriptions>;
 }
 
 export interface AlarmReader {
@@ -111,5 +123,6 @@ export interface DoctorPorts {
   queues: QueueInspector;
   metrics: MetricsReader;
   alarms: AlarmReader;
+  alarmTopics: AlarmTopicReader;
   reconcileStatus: ReconcileStatusReader;
 }

@@ -6,6 +6,7 @@ import {
 } from '../domain/account-scope.ts';
 import { loggableUrl } from '../domain/loggable-url.ts';
 import type {
+  AlarmState,
   DeployedFunction,
   DeployedStack,
   DoctorPorts,
@@ -442,6 +443,28 @@ const checkDeadLetters = async (ports: DoctorPorts, queueUrl: string): Promise<C
   );
 };
 
+const HOW_TO_SUBSCRIBE =
+  'deploy with --param="alarmEmail=you@example.com" and confirm the e-mail AWS sends';
+
+/** An alarm only helps if someone hears it: each topic it notifies needs a confirmed subscriber. */
+const unheardAlarms = async (ports: DoctorPorts, states: AlarmState[]): Promise<string[]> => {
+  if (states.length === 0) return [];
+  const topics = [...new Set(states.flatMap((alarm) => alarm.actions ?? []))].filter((arn) =>
+    arn.includes(':sns:'),
+  );
+  if (topics.length === 0) return [`no alarm notifies anyone (no SNS action): ${HOW_TO_SUBSCRIBE}`];
+  const unheard: string[] = [];
+  for (const topic of topics) {
+    const { confirmed, pendingConfirmation } = await ports.alarmTopics.subscriptions(topic);
+    if (confirmed > 0) continue;
+    const pending = pendingConfirmation ? ` (${pendingConfirmation} pending confirmation)` : '';
+    unheard.push(
+      `alarm topic ${topic.split(':').pop()} has no confirmed subscription${pending}: nobody is told; ${HOW_TO_SUBSCRIBE}`,
+    );
+  }
+  return unheard;
+};
+
 const checkAlarms = async (ports: DoctorPorts, stack: DeployedStack): Promise<CheckResult> => {
   if (stack.alarmNames.length === 0) {
     return fail(
@@ -461,6 +484,7 @@ const checkAlarms = async (ports: DoctorPorts, stack: DeployedStack): Promise<Ch
   const problems = [
     ...(firing.length ? [`in ALARM: ${some(firing)}`] : []),
     ...(absent.length ? [`in the stack but not in CloudWatch: ${some(absent)}`] : []),
+    ...(await unheardAlarms(ports, states)),
   ];
   const head = `${stack.alarmNames.length} alarm${stack.alarmNames.length === 1 ? '' : 's'}${tally ? ` (${tally})` : ''}`;
   return problems.length

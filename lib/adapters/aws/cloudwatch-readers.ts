@@ -29,6 +29,7 @@ export const createCloudWatchAlarmReader = (client: CloudWatchClient): AlarmRead
             name: alarm.AlarmName,
             state: alarm.StateValue ?? 'UNKNOWN',
             ...(alarm.StateReason ? { reason: alarm.StateReason } : {}),
+            actions: alarm.AlarmActions ?? [],
           });
         }
         token = page.NextToken;

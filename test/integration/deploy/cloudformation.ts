@@ -83,7 +83,7 @@ export const packageService = async (options: {
       ...(options.region ? ['--region', options.region] : []),
       ...params,
     ],
-    { cwd: PROJECT_ROOT, env, maxBuffer: 16 * 1024 * 1024, timeout: 80_000 },
+    { cwd: PROJECT_ROOT, env, maxBuffer: 16 * 1024 * 1024, timeout: 180_000 },
   );
   const templateText = await readFile(
     join(artifactDir, 'cloudformation-template-update-stack.json'),
@@ -95,18 +95,27 @@ export const packageService = async (options: {
 
 const NO_VALUE = Symbol('AWS::NoValue');
 
-const evaluateCondition = (value: Json, conditions: Record<string, boolean>): Json => {
+const evaluateCondition = (
+  value: Json,
+  conditions: Record<string, boolean>,
+  parameters: Record<string, Json> = {},
+): Json => {
   if (typeof value !== 'object' || value === null) return value;
+  if (typeof value.Ref === 'string' && value.Ref in parameters)
+    return parameters[value.Ref].Default;
   const [name, args] = Object.entries(value)[0] as [string, Json];
   switch (name) {
     case 'Fn::Equals':
-      return evaluateCondition(args[0], conditions) === evaluateCondition(args[1], conditions);
+      return (
+        evaluateCondition(args[0], conditions, parameters) ===
+        evaluateCondition(args[1], conditions, parameters)
+      );
     case 'Fn::Not':
-      return !evaluateCondition(args[0], conditions);
+      return !evaluateCondition(args[0], conditions, parameters);
     case 'Fn::And':
-      return args.every((arg: Json) => evaluateCondition(arg, conditions));
+      return args.every((arg: Json) => evaluateCondition(arg, conditions, parameters));
     case 'Fn::Or':
-      return args.some((arg: Json) => evaluateCondition(arg, conditions));
+      return args.some((arg: Json) => evaluateCondition(arg, conditions, parameters));
     case 'Condition':
       return conditions[args];
     default:
@@ -115,14 +124,14 @@ const evaluateCondition = (value: Json, conditions: Record<string, boolean>): Js
 };
 
 /**
- * The template CloudFormation would act on: serverless resolves every param at package time, so
- * each condition is a comparison of literals. Fn::If picks its branch, AWS::NoValue disappears,
+ * The template CloudFormation would act on with the packaged parameter defaults: each condition
+ * compares a Parameter (defaulting to the serverless param) or a literal with a literal. Fn::If picks its branch, AWS::NoValue disappears,
  * and resources or outputs whose condition is false are dropped.
  */
 export const resolveConditions = (template: CfnTemplate): CfnTemplate => {
   const conditions: Record<string, boolean> = {};
   for (const [name, condition] of Object.entries(template.Conditions ?? {})) {
-    conditions[name] = Boolean(evaluateCondition(condition, conditions));
+    conditions[name] = Boolean(evaluateCondition(condition, conditions, template.Parameters ?? {}));
   }
   const prune = (value: Json): Json => {
     if (Array.isArray(value)) return value.map(prune).filter((item) => item !== NO_VALUE);
@@ -145,8 +154,14 @@ export const resolveConditions = (template: CfnTemplate): CfnTemplate => {
         .filter(([, entry]) => entry.Condition === undefined || conditions[entry.Condition])
         .map(([key, { Condition: _condition, ...entry }]) => [key, prune(entry)]),
     );
-  const { Conditions: _conditions, Resources, Outputs, ...rest } = template;
-  return { ...rest, Resources: kept(Resources), Outputs: kept(Outputs ?? {}) };
+  const { Conditions: _conditions, Parameters, Resources, Outputs, ...rest } = template;
+  const resolved = { ...rest, Resources: kept(Resources), Outputs: kept(Outputs ?? {}) };
+  // Parameters that only conditions read have no reader left once the conditions are resolved.
+  const text = JSON.stringify(resolved);
+  const used = Object.entries(Parameters ?? {}).filter(
+    ([name]) => text.includes(`{"Ref":"${name}"}`) || text.includes(`\${${name}}`),
+  );
+  return { ...resolved, ...(used.length ? { Parameters: Object.fromEntries(used) } : {}) };
 };
 
 /** Intrinsics as readable text: Ref X → {X}, GetAtt X.Y → {X.Y}, Sub → its string with {…}. */
@@ -196,53 +211,44 @@ export interface LintFinding {
   resource: string;
 }
 
-/**
- * Rules whose findings come from what osls generates, not from serverless.yml: it adds a DependsOn
- * on each function's role and on the HTTP API's log group and integration that a Ref or GetAtt
- * already implies (W3005).
- */
-const IGNORED_RULES = ['W3005'];
-
-/**
- * Validates with AWS's own cfn-lint (the Python CLI: `pip install "moto[server]"` brings it, as
- * does `pip install cfn-lint`), which ships the current resource specification. The npm `cfn-lint`
- * is abandoned: its spec predates Lambda's architectures and partial batch responses, and it calls
- * `util.isUndefined`, which Node 23 removed. Pass a template with conditions resolved, so each
- * finding is about what CloudFormation would act on.
- */
 export const lintTemplate = (template: CfnTemplate): LintFinding[] => {
   const dir = mkdtempSync(join(tmpdir(), 'cfn-lint-'));
   try {
     const file = join(dir, 'template.json');
     writeFileSync(file, JSON.stringify(template));
-    const run = spawnSync(
-      'cfn-lint',
-      ['--format', 'json', '--ignore-checks', ...IGNORED_RULES, '--', file],
-      { encoding: 'utf8', timeout: 60_000 },
-    );
-    if (run.error) {
-      throw new Error(
-        `cannot run cfn-lint (${run.error.message}): install AWS's cfn-lint, e.g. pip install "moto[server]"`,
-      );
-    }
-    // Exit status is a bit set: 2 errors, 4 warnings, 8 informational; 1 is cfn-lint failing itself.
-    if (run.status === null || run.status & 1) {
-      throw new Error(`cfn-lint failed (status ${run.status}): ${run.stderr || run.stdout}`);
-    }
-    const findings = JSON.parse(run.stdout || '[]') as {
-      Level: 'Error' | 'Warning' | 'Informational';
-      Message: string;
-      Location: { Path: (string | number)[] };
-      Rule: { Id: string };
-    }[];
-    return findings
-      .filter((finding) => finding.Level !== 'Informational')
-      .map((finding) => ({
-        level: finding.Level === 'Error' ? 'crit' : 'warn',
-        message: `${finding.Rule.Id} ${finding.Message}`,
-        resource: finding.Location.Path.join(' > '),
-      }));
+    return lintFile(file);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+};
+
+/** Lints a template file as a user would, from the repository root (so with `.cfnlintrc.yaml`). */
+export const lintFile = (file: string): LintFinding[] => {
+  const run = spawnSync('cfn-lint', ['--format', 'json', '--', file], {
+    cwd: PROJECT_ROOT, // its `.cfnlintrc.yaml` lists the ignored checks and why
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  if (run.error) {
+    throw new Error(
+      `cannot run cfn-lint (${run.error.message}): install AWS's cfn-lint, e.g. pip install "moto[server]"`,
+    );
+  }
+  // Exit status is a bit set: 2 errors, 4 warnings, 8 informational; 1 is cfn-lint failing itself.
+  if (run.status === null || run.status & 1) {
+    throw new Error(`cfn-lint failed (status ${run.status}): ${run.stderr || run.stdout}`);
+  }
+  const findings = JSON.parse(run.stdout || '[]') as {
+    Level: 'Error' | 'Warning' | 'Informational';
+    Message: string;
+    Location: { Path: (string | number)[] };
+    Rule: { Id: string };
+  }[];
+  return findings
+    .filter((finding) => finding.Level !== 'Informational')
+    .map((finding) => ({
+      level: finding.Level === 'Error' ? 'crit' : 'warn',
+      message: `${finding.Rule.Id} ${finding.Message}`,
+      resource: finding.Location.Path.join(' > '),
+    }));
 };

@@ -5,8 +5,10 @@ import {
   type CfnResource,
   type CfnTemplate,
   ESBUILD_OUTPUT_DIR,
+  lintFile,
   lintTemplate,
   type PackageResult,
+  PROJECT_ROOT,
   packageService,
   render,
   resolveConditions,
@@ -53,6 +55,8 @@ let packaged: PackageResult;
 const scratchDirs: string[] = [];
 let template: CfnTemplate;
 let variant: CfnTemplate;
+let variantDir: string;
+let variantTemplate: PackageResult;
 const bundles = new Map<string, { bytes: number; inputs: string[]; code: string }>();
 
 const resource = (from: CfnTemplate, id: string): CfnResource => {
@@ -97,6 +101,8 @@ beforeAll(async () => {
   const variantPackage = await packageService({ stage: 'variant', params: VARIANT_PARAMS });
   scratchDirs.push(variantPackage.artifactDir, variantPackage.homeDir);
   variant = resolveConditions(variantPackage.template);
+  variantDir = variantPackage.artifactDir;
+  variantTemplate = variantPackage;
 }, 100_000);
 
 afterAll(async () => {
@@ -664,6 +670,21 @@ describe('stage names', () => {
     expect(output).not.toContain('BucketName');
   }, 60_000);
 
+  it('refuses a missing Twilio account SID in one line that says how to set it', async () => {
+    // Act: no --param and no TWILIO_ACCOUNT_SID in the environment.
+    const output = await packageFails({
+      stage: 'nosid',
+      params: {},
+      env: { TWILIO_ACCOUNT_SID: '' },
+    });
+
+    // Assess
+    expect(output).toContain(
+      'The Twilio account SID is not set: pass --param="twilioAccountSid=AC…" or export TWILIO_ACCOUNT_SID=AC…',
+    );
+    expect(output).not.toContain('Variables resolution errored');
+  }, 60_000);
+
   it('refuses upper case, which no S3 bucket name allows', async () => {
     // Act
     const output = await packageFails({ stage: 'Prod', params: { twilioAccountSid: ACCOUNT_SID } });
@@ -673,7 +694,77 @@ describe('stage names', () => {
   }, 60_000);
 });
 
+/**
+ * The action that creates each resource type the templates hold. A new type with no entry fails
+ * the test below, so infra/deployer-policy.json cannot fall behind the template.
+ */
+const CREATED_BY: Record<string, string> = {
+  'AWS::ApiGatewayV2::Api': 'apigateway:POST',
+  'AWS::ApiGatewayV2::Integration': 'apigateway:POST',
+  'AWS::ApiGatewayV2::Route': 'apigateway:POST',
+  'AWS::ApiGatewayV2::Stage': 'apigateway:POST',
+  'AWS::CloudWatch::Alarm': 'cloudwatch:PutMetricAlarm',
+  'AWS::Events::Rule': 'events:PutRule',
+  'AWS::IAM::Role': 'iam:CreateRole',
+  'AWS::Kinesis::Stream': 'kinesis:CreateStream',
+  'AWS::KMS::Alias': 'kms:CreateAlias',
+  'AWS::KMS::Key': 'kms:CreateKey',
+  'AWS::Lambda::EventSourceMapping': 'lambda:CreateEventSourceMapping',
+  'AWS::Lambda::Function': 'lambda:CreateFunction',
+  'AWS::Lambda::Permission': 'lambda:AddPermission',
+  'AWS::Lambda::Version': 'lambda:PublishVersion',
+  'AWS::Logs::LogGroup': 'logs:CreateLogGroup',
+  'AWS::S3::Bucket': 's3:CreateBucket',
+  'AWS::S3::BucketPolicy': 's3:PutBucketPolicy',
+  'AWS::SNS::Subscription': 'sns:Subscribe',
+  'AWS::SNS::Topic': 'sns:CreateTopic',
+  'AWS::SQS::Queue': 'sqs:CreateQueue',
+  'AWS::SQS::QueuePolicy': 'sqs:SetQueueAttributes',
+};
+
+describe('the deploying identity', () => {
+  it('infra/deployer-policy.json allows creating every resource type either template holds', async () => {
+    // Prepare
+    const policy = JSON.parse(
+      await readFile(join(PROJECT_ROOT, 'infra/deployer-policy.json'), 'utf8'),
+    );
+    const allowed = new Set<string>(
+      policy.Statement.filter((s: { Effect: string }) => s.Effect === 'Allow').flatMap(
+        (s: { Action: string[] }) => s.Action,
+      ),
+    );
+    const types = new Set(
+      [
+        ...Object.values(packaged.template.Resources),
+        ...Object.values(variantTemplate.template.Resources),
+      ].map((resource) => resource.Type),
+    );
+
+    // Act
+    const missing = [...types].filter(
+      (type) => !allowed.has(CREATED_BY[type] ?? `no entry for ${type}`),
+    );
+
+    // Assess
+    expect(missing).toEqual([]);
+    expect(allowed.has('cloudformation:CreateChangeSet')).toBe(true);
+    expect([...allowed].some((action) => action.endsWith('*'))).toBe(false);
+  });
+});
+
 describe('cfn-lint', () => {
+  it('finds nothing in the exact files `npm run package` writes, conditions unresolved', () => {
+    // Act: what a security review gets, linted from the repository root as a user would.
+    const file = 'cloudformation-template-update-stack.json';
+    const findings = [
+      ...lintFile(join(packaged.artifactDir, file)),
+      ...lintFile(join(variantDir, file)),
+    ];
+
+    // Assess
+    expect(findings).toEqual([]);
+  });
+
   it('finds nothing in either template', () => {
     // Act
     const findings = [...lintTemplate(template), ...lintTemplate(variant)];

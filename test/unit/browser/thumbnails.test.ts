@@ -4,8 +4,27 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import sharp from 'sharp';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createArchiveBrowser } from '../../../lib/browser/archive-browser.ts';
 import { createThumbnailer, ThumbnailError } from '../../../lib/browser/thumbnails.ts';
 import { makePng } from '../../../lib/stand-ins/demo-media.ts';
+import {
+  BROWSER_AC,
+  browserMediaSid,
+  browserMessageSid,
+  type FakeMedia,
+  fakeReader,
+  request,
+} from '../../helpers/archive-browser.ts';
+
+/** A real encoded picture of `width`×`height`, so the thumbnailer reads a real header. */
+const picture = (width: number, height: number) =>
+  sharp({ create: { width, height, channels: 3, background: { r: 90, g: 140, b: 30 } } });
+const of = (bytes: Buffer) => async () => Readable.from([bytes]);
+const outcome = (promise: Promise<Buffer>) =>
+  promise.then(
+    () => 'thumbnail',
+    (error: Error) => `${error.name}: ${error.message}`,
+  );
 
 describe('createThumbnailer', () => {
   let cacheDir: string;
@@ -78,5 +97,96 @@ describe('createThumbnailer', () => {
       expect((result as PromiseRejectedResult).reason).toBeInstanceOf(ThumbnailError);
     }
     expect(await readdir(cacheDir)).toEqual([]);
+  });
+
+  it('reads the header first: refuses an interlaced PNG, and above the decode limit all but a baseline JPEG', async () => {
+    // Prepare
+    const thumbnailer = createThumbnailer({ cacheDir, maxDecodePixels: 1_000_000 });
+    const sources = {
+      interlaced: await picture(200, 100).png({ progressive: true }).toBuffer(),
+      png: await picture(1500, 1000).png().toBuffer(),
+      gif: await picture(1500, 1000).gif().toBuffer(),
+      progressive: await picture(1500, 1000).jpeg({ progressive: true }).toBuffer(),
+      baseline: await picture(1500, 1000).jpeg().toBuffer(),
+      smallPng: await picture(1000, 1000).png().toBuffer(),
+      smallJpeg: await picture(800, 600).jpeg().toBuffer(),
+      tiff: await picture(100, 100).tiff().toBuffer(),
+    };
+
+    // Act
+    const results = Object.fromEntries(
+      await Promise.all(
+        Object.entries(sources).map(async ([name, bytes]) => [
+          name,
+          await outcome(thumbnailer.thumbnail(name, '"1"', of(bytes))),
+        ]),
+      ),
+    );
+
+    // Assess
+    expect(results).toEqual({
+      interlaced: 'ThumbnailError: an interlaced PNG is decoded whole, whatever its size',
+      png: 'ThumbnailError: decoding 1.5 MP of png whole is above 1.0 MP',
+      gif: 'ThumbnailError: decoding 1.5 MP of gif whole is above 1.0 MP',
+      progressive: 'ThumbnailError: decoding 1.5 MP of progressive jpeg whole is above 1.0 MP',
+      baseline: 'thumbnail',
+      smallPng: 'thumbnail',
+      smallJpeg: 'thumbnail',
+      tiff: 'ThumbnailError: no thumbnails are made of tiff format',
+    });
+    expect(await readdir(cacheDir)).toHaveLength(3);
+  });
+
+  it('renders one thumbnail at a time in the process, whichever thumbnailer asks', async () => {
+    // Prepare
+    const thumbnailers = [createThumbnailer({ cacheDir }), createThumbnailer({ cacheDir })];
+    const source = await picture(600, 400).png().toBuffer();
+    const doneAtOpen: number[] = [];
+    const open = async () => {
+      // Every render before this one has put its thumbnail in place.
+      doneAtOpen.push((await readdir(cacheDir)).filter((name) => name.endsWith('.webp')).length);
+      return Readable.from([source]);
+    };
+
+    // Act
+    await Promise.all(
+      [1, 2, 3, 4, 5, 6].map((n) => thumbnailers[n % 2]?.thumbnail(`tile-${n}`, '"1"', open)),
+    );
+
+    // Assess
+    expect(doneAtOpen).toEqual([0, 1, 2, 3, 4, 5]);
+  });
+
+  it('gives a tile of an interlaced PNG bomb the no-preview picture, and a normal PNG its thumbnail', async () => {
+    // Prepare
+    const media = (n: number, body: Buffer): FakeMedia => ({
+      messageSid: browserMessageSid(1),
+      mediaSid: browserMediaSid(n),
+      day: '2026-11-26',
+      extension: '.png',
+      body,
+    });
+    const bomb = media(
+      1,
+      await picture(3000, 3000).png({ progressive: true, compressionLevel: 9 }).toBuffer(),
+    );
+    const normal = media(2, await picture(900, 600).png().toBuffer());
+    const browser = createArchiveBrowser({
+      reader: fakeReader([bomb, normal]),
+      prefix: 'media/',
+      thumbnails: createThumbnailer({ cacheDir }),
+    });
+    const thumbUrl = (item: FakeMedia) =>
+      `/archive/thumb/${BROWSER_AC}/2026/11/26/${item.messageSid}/${item.mediaSid}${item.extension}`;
+
+    // Act
+    const refused = await request(browser, thumbUrl(bomb));
+    const shown = await request(browser, thumbUrl(normal));
+
+    // Assess
+    expect(refused.status).toBe(200);
+    expect(refused.headers['content-type']).toBe('image/svg+xml');
+    expect(shown.status).toBe(200);
+    expect(shown.headers['content-type']).toBe('image/webp');
   });
 });

@@ -92,6 +92,8 @@ const service = (overrides: Partial<MessagingServiceConfig> = {}): MessagingServ
 });
 
 /** Every port healthy; each test breaks one thing. */
+const ALARM_TOPIC = 'arn:aws:sns:us-east-1:123456789012:twilio-media-archiver-dev-alarms';
+
 class World {
   stack: DeployedStack | undefined = healthyStack();
   stackError: Error | undefined;
@@ -108,9 +110,11 @@ class World {
   depth: QueueDepth = { visible: 0, inFlight: 0, delayed: 0 };
   oldestAge: number | undefined;
   alarms: AlarmState[] = [
-    { name: 'twilio-media-archiver-dev-dlq-not-empty', state: 'OK' },
-    { name: 'twilio-media-archiver-dev-webhook-errors', state: 'OK' },
+    { name: 'twilio-media-archiver-dev-dlq-not-empty', state: 'OK', actions: [ALARM_TOPIC] },
+    { name: 'twilio-media-archiver-dev-webhook-errors', state: 'OK', actions: [ALARM_TOPIC] },
   ];
+  /** Subscriptions of each alarm topic, by ARN. */
+  topics = new Map([[ALARM_TOPIC, { confirmed: 1, pendingConfirmation: 0 }]]);
   reconcile: ReconcileRunStatus | undefined = {
     finishedAt: '2026-12-01T03:00:00.000Z',
     complete: true,
@@ -179,6 +183,10 @@ class World {
       }),
       queues: { depth: async () => this.depth },
       metrics: { oldestMessageAgeSeconds: async () => this.oldestAge },
+      alarmTopics: {
+        subscriptions: async (arn) =>
+          this.topics.get(arn) ?? { confirmed: 0, pendingConfirmation: 0 },
+      },
       alarms: {
         describe: async (names) => this.alarms.filter((a) => names.includes(a.name)),
       },
@@ -644,6 +652,7 @@ describe('runDoctor', () => {
       world.alarms[1] = {
         name: 'twilio-media-archiver-dev-webhook-errors',
         state: 'INSUFFICIENT_DATA',
+        actions: [ALARM_TOPIC],
       };
 
       // Act
@@ -659,7 +668,11 @@ describe('runDoctor', () => {
     it('fails and names the alarms in ALARM', async () => {
       // Prepare
       const world = new World();
-      world.alarms[0] = { name: 'twilio-media-archiver-dev-dlq-not-empty', state: 'ALARM' };
+      world.alarms[0] = {
+        name: 'twilio-media-archiver-dev-dlq-not-empty',
+        state: 'ALARM',
+        actions: [ALARM_TOPIC],
+      };
 
       // Act
       const report = await world.run();
@@ -685,6 +698,35 @@ describe('runDoctor', () => {
         summary:
           'twilio-media-archiver-dev has no CloudWatch alarm (nothing will tell anyone when jobs dead-letter or a function fails)',
       });
+    });
+
+    it('fails when the alarm topic has no confirmed subscription, and says how to add one', async () => {
+      // Prepare: the default deploy (no alarmEmail), or an e-mail nobody confirmed.
+      const world = new World();
+      world.topics.set(ALARM_TOPIC, { confirmed: 0, pendingConfirmation: 1 });
+
+      // Act
+      const report = await world.run();
+
+      // Assess
+      expect(check(report, 'alarms')).toMatchObject({
+        status: 'fail',
+        summary:
+          '2 alarms (2 OK); alarm topic twilio-media-archiver-dev-alarms has no confirmed subscription (1 pending confirmation): nobody is told; deploy with --param="alarmEmail=you@example.com" and confirm the e-mail AWS sends',
+      });
+    });
+
+    it('fails when no alarm notifies anyone', async () => {
+      // Prepare
+      const world = new World();
+      world.alarms = world.alarms.map((alarm) => ({ ...alarm, actions: [] }));
+
+      // Act
+      const report = await world.run();
+
+      // Assess
+      expect(check(report, 'alarms').summary).toContain('no alarm notifies anyone (no SNS action)');
+      expect(check(report, 'alarms').status).toBe('fail');
     });
 
     it('fails when an alarm of the stack is missing from CloudWatch', async () => {
