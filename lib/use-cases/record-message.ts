@@ -145,11 +145,14 @@ export const recordMessage = async (
   // Read first: S3-compatible stand-ins ignore If-None-Match, and a record is written once.
   let existing = await records.getRecord(key);
   let outcome: RecordOutcome['record'] = 'exists';
-  if (existing === undefined) {
-    if (redactor && fresh.body !== undefined) {
-      const twilio = await heldAtTwilio(redactor);
-      const truth = twilio.status === 'found' ? twilio.body : undefined;
-      if (truth !== fresh.body) {
+  if (existing === undefined && redactor && fresh.body !== undefined) {
+    const twilio = await heldAtTwilio(redactor);
+    const truth = twilio.status === 'found' ? twilio.body : undefined;
+    if (truth !== fresh.body) {
+      // A racing job of this message blanks the body only after its record was acknowledged:
+      // look again, so that its redaction is never taken for the truth.
+      existing = await records.getRecord(key);
+      if (existing === undefined) {
         logger.warn('the job’s body is not the one Twilio holds: recording Twilio’s', {
           ...ids,
           twilio: twilio.status,
@@ -158,6 +161,8 @@ export const recordMessage = async (
         else fresh.body = truth;
       }
     }
+  }
+  if (existing === undefined) {
     if ((await records.putRecord(key, serializeMessageRecord(fresh))) === 'created') {
       outcome = 'written';
     } else {

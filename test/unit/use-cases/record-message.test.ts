@@ -676,6 +676,32 @@ describe('recordMessage: redaction only of what Twilio holds', () => {
     });
   });
 
+  it('a job racing the one that redacted reads the record again, never records the blank', async () => {
+    // Prepare: both jobs find no record; the other one writes it and redacts meanwhile
+    const { store, deps, redactor } = setup(true);
+    archiveBoth(store);
+    const first = setup(true);
+    archiveBoth(first.store);
+    await recordMessage(first.deps, jobFor(0, {}, 'the body'));
+    const written = first.store.records.get(RECORD_KEY) ?? '';
+    redactor.held = { status: 'found', body: '' };
+    const getRecord = store.getRecord.bind(store);
+    let reads = 0;
+    store.getRecord = async (key: string) => {
+      reads += 1;
+      if (reads === 2) store.records.set(key, written);
+      return getRecord(key);
+    };
+
+    // Act
+    const outcome = await recordMessage(deps, jobFor(1, {}, 'the body'));
+
+    // Assess
+    expect(outcome).toEqual({ record: 'exists', redaction: 'already-blank' });
+    expect(store.records.get(RECORD_KEY)).toBe(written);
+    expect(store.calls.some((c) => c.startsWith('put') || c.startsWith('redact'))).toBe(false);
+  });
+
   it('a retry after the redaction finds Twilio blank or gone and sends no second POST', async () => {
     // Prepare
     const { store, deps, metrics, redactor } = setup(true);
