@@ -678,7 +678,7 @@ describe('recordMessage: redaction only of what Twilio holds', () => {
 
   it('a job racing the one that redacted reads the record again, never records the blank', async () => {
     // Prepare: both jobs find no record; the other one writes it and redacts meanwhile
-    const { store, deps, redactor } = setup(true);
+    const { store, deps, logger, redactor } = setup(true);
     archiveBoth(store);
     const first = setup(true);
     archiveBoth(first.store);
@@ -700,6 +700,7 @@ describe('recordMessage: redaction only of what Twilio holds', () => {
     expect(outcome).toEqual({ record: 'exists', redaction: 'already-blank' });
     expect(store.records.get(RECORD_KEY)).toBe(written);
     expect(store.calls.some((c) => c.startsWith('put') || c.startsWith('redact'))).toBe(false);
+    expect(logger.lines.filter((line) => line.level === 'warn')).toEqual([]);
   });
 
   it('a retry after the redaction finds Twilio blank or gone and sends no second POST', async () => {
