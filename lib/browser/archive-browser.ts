@@ -7,6 +7,7 @@ import type { ArchiveReader } from '../ports/archive-reader.ts';
 import { findMediaBySid, MEDIA_SEARCH_DAYS, searchDays } from '../use-cases/find-media.ts';
 import { daysOfMonth, isMonth, type Month, monthOf, shiftMonth } from './calendar.ts';
 import { isLocalRequest, redirect, sendHtml, sendText } from './http.ts';
+import { checkEntries } from './media-checks.ts';
 import { serveMedia } from './media-route.ts';
 import { createPaths, type Paths } from './paths.ts';
 import { STYLESHEET } from './style.ts';
@@ -14,7 +15,7 @@ import { serveThumbnail } from './thumbnail-route.ts';
 import type { Thumbnailer } from './thumbnails.ts';
 import { type DayCount, renderCalendar } from './views/calendar-view.ts';
 import { renderAccountChoice, renderDay } from './views/day-view.ts';
-import { type MessageMedia, renderMessage } from './views/message-view.ts';
+import { renderMessage } from './views/message-view.ts';
 import { renderNotice } from './views/notice-view.ts';
 import { renderMediaNotFound } from './views/search-view.ts';
 import { serveMessageZip } from './zip-route.ts';
@@ -28,7 +29,7 @@ export type BrowserReader = Pick<
   | 'findMedia'
   | 'describe'
   | 'openConditional'
-  | 'messageRecords'
+  | 'messageRecordOf'
 >;
 
 export interface ArchiveBrowserOptions {
@@ -161,6 +162,7 @@ export const createArchiveBrowser = (options: ArchiveBrowserOptions): ArchiveBro
           ...(token ? { continuationToken: token } : {}),
         })
       : { entries: [], nextToken: undefined };
+    const checks = await checkEntries(reader, page.entries, CONCURRENCY);
     sendHtml(
       res,
       200,
@@ -173,6 +175,9 @@ export const createArchiveBrowser = (options: ArchiveBrowserOptions): ArchiveBro
           entries: page.entries,
           nextToken: page.nextToken,
           continued: token !== undefined,
+          verdicts: new Map(checks.media.map((item) => [item.entry.key, item.verdict])),
+          records: checks.records,
+          recordVerdicts: checks.recordVerdicts,
         },
         paths,
       ),
@@ -193,25 +198,30 @@ export const createArchiveBrowser = (options: ArchiveBrowserOptions): ArchiveBro
   const message = async (messageSid: string, url: URL, res: ServerResponse) => {
     const entries = await messageEntries(messageSid, url);
     const first = entries[0] as (typeof entries)[number];
-    const limit = pLimit(CONCURRENCY);
-    const media: MessageMedia[] = await Promise.all(
-      entries.map((entry) =>
-        limit(async () => ({
-          entry,
-          details: await reader.describe(entry.key).catch(() => undefined),
-        })),
-      ),
-    );
-    // The record is a supplement: the page still shows the media when it cannot be read.
-    const records = await (reader.messageRecords?.(entries) ?? Promise.resolve([])).catch(() => []);
-    const record = records[0]?.record;
+    // The record is a supplement: the page still shows the media when it cannot be read, and says so.
+    const checks = await checkEntries(reader, entries, CONCURRENCY);
+    const recordKey = checks.records.keys().next().value;
+    const recordState = recordKey === undefined ? undefined : checks.records.get(recordKey);
+    const recordVerdict =
+      recordKey === undefined ? undefined : checks.recordVerdicts.get(recordKey);
+    const record = recordState?.state === 'found' ? recordState.record : undefined;
     const text = options.messageText
       ? await options.messageText({ accountSid: first.accountSid, day: first.day, messageSid })
       : undefined;
     sendHtml(
       res,
       200,
-      renderMessage({ messageSid, media, text, ...(record ? { record } : {}) }, paths),
+      renderMessage(
+        {
+          messageSid,
+          media: checks.media,
+          text,
+          ...(record ? { record } : {}),
+          ...(recordState ? { recordState } : {}),
+          ...(recordVerdict ? { recordVerdict } : {}),
+        },
+        paths,
+      ),
     );
   };
 

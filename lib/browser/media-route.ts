@@ -2,7 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { posix } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { contentDisposition, servedAs } from '../domain/media-policy.ts';
+import { verifyReadBack } from '../domain/read-verification.ts';
 import type { ArchiveReader, ConditionalRead } from '../ports/archive-reader.ts';
+import { verifyingStream } from '../use-cases/verify-read.ts';
 import { COMMON_HEADERS, MEDIA_CSP, sendText } from './http.ts';
 
 type MediaReader = Pick<ArchiveReader, 'openConditional'>;
@@ -85,8 +87,18 @@ export const serveMedia = async (
   if (media.contentRange) headers['content-range'] = media.contentRange;
   res.writeHead(media.contentRange ? 206 : 200, headers);
   if (!media.body) return void res.end();
+  // A whole read is checked against S3's stored SHA-256 as it streams; bytes that differ never
+  // arrive whole (the last chunk is withheld, the transfer breaks). The record check is the
+  // page's: a media marked damaged there can still be opened to look at.
+  const whole = read.range === undefined && !media.contentRange;
+  const check = verifyingStream((observed) => {
+    const verdict = verifyReadBack(observed, { s3: media.s3 ?? {} });
+    return verdict.status === 'damaged'
+      ? new Error(`${key}: ${verdict.problems.join('; ')}`)
+      : undefined;
+  });
   try {
-    await pipeline(media.body, res);
+    await (whole ? pipeline(media.body, check, res) : pipeline(media.body, res));
   } catch {
     // The client went away (closed tab, seek in a player): pipeline already destroyed both ends.
   }

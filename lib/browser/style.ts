@@ -1,8 +1,10 @@
 /** The browser's only stylesheet, served from `{base}/style.css` (CSP: style-src 'self'). */
 export const STYLESHEET = `:root { color-scheme: light dark; --fg: #1b1f24; --muted: #57606a; --bg: #fff;
-  --panel: #f6f8fa; --line: #d0d7de; --accent: #0550ae; --has: #ddf4ff; }
+  --panel: #f6f8fa; --line: #d0d7de; --accent: #0550ae; --has: #ddf4ff;
+  --bad: #cf222e; --bad-bg: #ffebe9; --warn: #9a6700; --warn-bg: #fff8c5; }
 @media (prefers-color-scheme: dark) { :root { --fg: #e6edf3; --muted: #9da7b3; --bg: #0d1117;
-  --panel: #161b22; --line: #30363d; --accent: #58a6ff; --has: #0c2d6b; } }
+  --panel: #161b22; --line: #30363d; --accent: #58a6ff; --has: #0c2d6b;
+  --bad: #ff7b72; --bad-bg: #3c1618; --warn: #d29922; --warn-bg: #341a00; } }
 * { box-sizing: border-box; }
 body { margin: 0; font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
   color: var(--fg); background: var(--bg); }
@@ -63,4 +65,9 @@ figure.media img { display: block; max-width: 100%; max-height: 24rem; margin: 0
 figure.media audio, figure.media video { width: 100%; }
 figure.media .doc { display: block; padding: 2rem; text-align: center; font-weight: 600; border: 1px dashed var(--line); border-radius: 6px; }
 figcaption dl { font-size: .875rem; }
+.badge { margin: .35rem 0; padding: .35rem .6rem; border-left: 4px solid var(--warn); border-radius: 4px;
+  background: var(--warn-bg); font-size: .875rem; overflow-wrap: anywhere; }
+.badge.damaged { border-left-color: var(--bad); background: var(--bad-bg); }
+.tile.damaged .thumb, figure.media.damaged { border: 2px solid var(--bad); }
+.tile.unverified .thumb, figure.media.unverified { border: 2px dashed var(--warn); }
 `;

@@ -45,7 +45,14 @@ export type ParsedCommand =
       json: boolean;
     } & TargetOptions)
   | ({ command: 'stats'; range: RangeOptions; json: boolean } & TargetOptions)
-  | ({ command: 'get'; lookup: MediaLookup; output?: string; force: boolean } & TargetOptions)
+  | ({
+      command: 'get';
+      lookup: MediaLookup;
+      output?: string;
+      force: boolean;
+      /** Save a media that failed its check anyway (marked on stderr). */
+      unverified: boolean;
+    } & TargetOptions)
   | ({ command: 'url'; lookup: MediaLookup; expires: number } & TargetOptions)
   | ({ command: 'serve'; port: number; host: string } & TargetOptions);
 
@@ -69,6 +76,7 @@ const OPTIONS = {
   json: { type: 'boolean' },
   output: { type: 'string', short: 'o' },
   force: { type: 'boolean', short: 'f' },
+  unverified: { type: 'boolean' },
   expires: { type: 'string' },
   port: { type: 'string' },
   host: { type: 'string' },
@@ -80,7 +88,7 @@ const COMMON: OptionName[] = ['help', 'local', 'account'];
 const ALLOWED: Record<CommandName, OptionName[]> = {
   ls: [...COMMON, 'date', 'since', 'until', 'days', 'message', 'details', 'json'],
   stats: [...COMMON, 'date', 'since', 'until', 'days', 'json'],
-  get: [...COMMON, 'message', 'date', 'days', 'output', 'force'],
+  get: [...COMMON, 'message', 'date', 'days', 'output', 'force', 'unverified'],
   url: [...COMMON, 'message', 'date', 'days', 'expires'],
   serve: [...COMMON, 'port', 'host'],
 };
@@ -228,6 +236,7 @@ export const parseCommandLine = (argv: readonly string[]): ParsedCommand => {
       lookup,
       ...(values.output !== undefined ? { output: values.output } : {}),
       force: values.force ?? false,
+      unverified: values.unverified ?? false,
     };
   }
   const expires =

@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../config/env.ts';
+import { StoredChecksumMismatchError } from '../domain/read-verification.ts';
 import {
   EXIT_FAILURE,
   EXIT_NOT_FOUND,
@@ -43,7 +44,11 @@ const networkCode = (error: SdkLikeError): string | undefined =>
 export const describeFailure = (error: unknown, context: FailureContext): Failure => {
   const fail = (message: string, exitCode = EXIT_FAILURE): Failure => ({ message, exitCode });
   if (error instanceof NotInArchiveError) return fail(error.message, EXIT_NOT_FOUND);
-  if (error instanceof FileExistsError || error instanceof IntegrityError) {
+  if (
+    error instanceof FileExistsError ||
+    error instanceof IntegrityError ||
+    error instanceof StoredChecksumMismatchError
+  ) {
     return fail(error.message);
   }
   if (error instanceof ConfigurationError) {

@@ -32,7 +32,8 @@ export const HELP: Record<
   | 'redrive'
   | 'export'
   | 'hold'
-  | 'send-test',
+  | 'send-test'
+  | 'connect',
   string
 > = {
   main: `Usage: media-archive <command> [options]
@@ -58,6 +59,7 @@ Commands:
   export     write days of messages and media into a zip with SHA256SUMS and manifest.json
   hold       set (--release: clear) an Object Lock legal hold on a message or media
   send-test  --local: archive a test message through the running local stack, end to end
+  connect    create the Event Streams sink and subscription for this intake at Twilio
 
 Run media-archive <command> --help for its options.
 
@@ -89,9 +91,13 @@ ${COMMON}
 
 ${EXIT}
 `,
-  get: `Usage: media-archive get <MediaSid | key> [-o FILE] [--force] [--message MM... | --date D | --days N]
+  get: `Usage: media-archive get <MediaSid | key> [-o FILE] [--force] [--unverified] [--message MM... | --date D | --days N]
 
-Downloads a media, streaming, and checks its size and SHA-256 against the archiver's metadata.
+Downloads a media, streaming, and verifies the bytes against the message record (size, SHA-256)
+and S3's own SHA-256 (checksum mode); metadata is compared but never proof. stderr says what it
+was verified against (record, S3's checksum) or that nothing but metadata speaks for it. A
+damaged media (any mismatch) is refused, exit 1, and no file is left; --unverified saves it
+anyway and says UNVERIFIED on stderr.
 The file is named after the media's original file name when the archive knows it, else
 {MediaSid}{ext}, in the current directory; -o names the file or a directory, "-o -" writes
 to stdout. An existing file is never overwritten without --force.
@@ -106,6 +112,7 @@ Finding a media SID: the key holds the message and the day, the index holds only
 Options:
   -o, --output FILE     target file or directory ("-" for stdout)
   -f, --force           overwrite an existing file
+  --unverified          save a damaged media anyway (marked on stderr)
   --message MM...       the media's message
   --date YYYY-MM-DD     the UTC day the message was received
   --days N              how far back to scan without --message/--date (default 31)
@@ -214,7 +221,12 @@ Checks a deployed stack (${SERVICE_NAME}-STAGE), one line per check, and exits 1
                       (inbound_request_url) point at the stack's WebhookUrl with POST; fails
                       when none does. With TWILIO_SUBACCOUNTS, one verdict per served account
                       (numbers read at its own path); fails when an account's numbers all
-                      point elsewhere
+                      point elsewhere. Ok without a look when the stack's Intake output
+                      leaves the webhook out (event mode: the numbers stay the app's)
+  event-streams       Event Streams intake (EventsUrl / EventStreamArn outputs): each served
+                      account has an active sink of this stack and subscriptions naming the 5
+                      event types (a subaccount read with its own token); says which intake is
+                      live: webhook, event streams or both
   dead-letter-queue   depth and oldest job's age (CloudWatch; "unknown" without data); fails
                       when not empty
   alarms              state of the stack's CloudWatch alarms; fails on ALARM or when the stack
@@ -231,7 +243,8 @@ Checks a deployed stack (${SERVICE_NAME}-STAGE), one line per check, and exits 1
 
 Environment: the standard AWS credential chain; AWS_ENDPOINT_URL or AWS_ENDPOINT_URL_<SERVICE>
 (CLOUDFORMATION, LAMBDA, SSM, SQS, CLOUDWATCH, S3) for a stand-in; TWILIO_API_BASE_URL (default
-https://api.twilio.com) and TWILIO_MESSAGING_BASE_URL (default https://messaging.twilio.com).
+https://api.twilio.com), TWILIO_MESSAGING_BASE_URL (default https://messaging.twilio.com) and
+TWILIO_EVENTS_BASE_URL (default https://events.twilio.com).
 Exit status: 0 every check ok, 1 a check failed or was skipped, 64 usage error.
 `,
   reconcile: `Usage: media-archive reconcile [--local] [--days N] [options]
@@ -292,32 +305,73 @@ with a manifest an auditor checks with standard tools:
 
   unzip FILE.zip -d export && cd export && sha256sum -c SHA256SUMS
 
-Every file is read back from S3 and checked against the SHA-256 recorded when it was archived;
-a mismatch stops the export (nothing is left at FILE.zip).
+Every file is read back from S3 and verified: a media against its message record (the SHA-256 S3
+confirmed at archive time), else against S3's own SHA-256; a record against S3's SHA-256 of it.
+manifest.json says per file what it was verified against (record, s3-checksum, none). A mismatch
+stops the export (nothing is left at FILE.zip); so do a file nothing but metadata speaks for and
+an unreadable record, unless --allow-unverified, which keeps such files out of SHA256SUMS (they
+are listed in SHA256SUMS.unverified), so sha256sum -c vouches only for proven bytes.
 
   --since, --until       first and last UTC day (inclusive); --date D for one day
   --account AC…          only this account (default TWILIO_ACCOUNT_SID, else all)
   -o, --output FILE.zip  where to write (refuses to overwrite without --force)
   --force                overwrite FILE.zip
   --json                 the summary as JSON on stdout
-  --local                the local stack's s3rver
+  --allow-unverified     export files only metadata speaks for, outside SHA256SUMS
+  --local                the local stack's S3
   -h, --help             this help
 
 Layout: {AC}/{YYYY}/{MM}/{DD}/{MessageSid}/{MediaSid}.{ext} and …/message.json as in the bucket,
-manifest.json (every file with its key, size, SHA-256, message and media SID) and SHA256SUMS
-(sha256sum format, every file but itself, manifest.json included).
+manifest.json (every file with its key, size, SHA-256, message and media SID, verifiedAgainst)
+and SHA256SUMS (sha256sum format, every verified file, manifest.json included).
 `,
   'send-test': `Usage: media-archive send-test --local [FILE...] [--timeout SECONDS]
 
 Tries the running local stack (npm start, demo mode) end to end: adds an incoming message with
 the given files (default: two small images and a PDF) at the stack's built-in Twilio emulator,
-posts the webhook to the stack signed with the emulator's demo credentials, then waits until
+posts the webhook to the stack signed with the emulator's demo credentials (in event mode,
+LOCAL_INTAKE=event-streams, the emulator delivers the message's event to the sink
+\`media-archive connect --local\` created instead), then waits until
 every media is archived in the local S3 and deleted at the emulator. Prints the archive keys.
 Exit 0 only if all of that happened before the timeout.
 
   --local                required: the stack started from LOCAL_DATA_DIR (default .local)
   --timeout SECONDS      how long to wait, 1..600 (default 60)
   -h, --help             this help
+`,
+  connect: `Usage: media-archive connect (--stage STAGE [--region R] [--stack NAME] [--sink webhook|kinesis] | --local)
+                             [--account AC...[,AC...]] [--dry-run] [--test-id ID] [--json]
+
+Connects Twilio Event Streams to this deployment's intake, so messages are archived without
+touching the numbers' webhooks (they stay your app's). Per account it makes a Sink and a
+Subscription to com.twilio.messaging.inbound-message.received and
+com.twilio.messaging.message.{delivered,undelivered,failed,read}, each only when missing: a
+second run creates nothing.
+  webhook sink   the stack's EventsUrl output with the sink's Basic credentials (the events
+                 function's EVENT_SINK_USERNAME and the password in SSM) in the URL's userinfo;
+                 Twilio makes webhook sinks active at once
+  kinesis sink   EventStreamArn, EventStreamRoleArn and the external id (SSM parameter named by
+                 EventStreamExternalIdParameter); Twilio makes it "initialized": connect sends a
+                 test event and validates the sink with its test_id, read from the events
+                 function's CloudWatch log ("sink test event received", up to 90 s); failing
+                 that, pass the testId from the log with --test-id
+A subaccount's sink is made with the subaccount's own auth token, read with the main account's.
+Prints each step; exit 0 when every account is connected.
+
+  --stage STAGE          the stage deployed (osls --stage)
+  --region REGION        its region (default AWS_REGION)
+  --stack NAME           another stack name (default ${SERVICE_NAME}-STAGE)
+  --sink webhook|kinesis which sink, when the stack deploys both
+  --local                the running local stack (npm start, demo mode) and its emulator
+  --account AC...        the accounts, comma-separated (default: the main account and, with
+                         TWILIO_SUBACCOUNTS, every active subaccount it serves)
+  --dry-run              read only: print the calls that would be made (secrets masked)
+  --test-id ID           validate a sink waiting for validation with this test_id
+  --json                 the outcome per account as JSON
+  -h, --help             this help
+
+Environment: as for doctor (AWS_ENDPOINT_URL_CLOUDWATCH_LOGS too); TWILIO_EVENTS_BASE_URL
+(default https://events.twilio.com).
 `,
 };
 
@@ -335,6 +389,7 @@ export const SUMMARY = {
   export: 'write days of messages and media into a zip with SHA256SUMS and manifest.json',
   hold: 'set (--release: clear) an Object Lock legal hold on a message or media',
   'send-test': '--local: archive a test message through the running local stack, end to end',
+  connect: 'create the Event Streams sink and subscription for this intake at Twilio',
 } as const;
 
 /** The help as this shell would run it: `${VAR:-default}` replaced by the value in effect. */

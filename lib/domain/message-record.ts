@@ -72,6 +72,10 @@ export const messageRecordKeyFor = (
   job: Pick<MediaJob, 'accountSid' | 'messageSid' | 'receivedAt'>,
 ): string => `${messagePrefixFor(prefix, job)}${MESSAGE_RECORD_FILE}`;
 
+/** `…/{MessageSid}/message.json` beside a media key. */
+export const recordKeyBeside = (mediaKey: string): string =>
+  `${mediaKey.slice(0, mediaKey.lastIndexOf('/') + 1)}${MESSAGE_RECORD_FILE}`;
+
 /** The archive keys of every media the webhook announced, in `MediaUrlN` order. */
 export const announcedMediaKeys = (
   prefix: string,

@@ -52,7 +52,8 @@ const hasOnlyNamedValues = (event: WebhookEvent): boolean => {
 /** Refusals that need no form parsing come first: wrong method, oversized body, a bare word. */
 const webhookGuard = (): MiddlewareObj<WebhookEvent> => ({
   before: ({ event }) => {
-    if (event.requestContext.http.method !== 'POST') throw new MethodNotAllowedError();
+    const { method } = event.requestContext.http;
+    if (method !== 'POST') throw new MethodNotAllowedError(method);
     if (bodyBytes(event) > MAX_WEBHOOK_BODY_BYTES) {
       throw new PayloadTooLargeError(`body over ${MAX_WEBHOOK_BODY_BYTES} bytes`);
     }

@@ -1,5 +1,6 @@
 import type { Readable } from 'node:stream';
 import type { ArchiveKeyParts } from '../domain/archive-key.ts';
+import type { S3Evidence } from '../domain/archive-proof.ts';
 import type { MessageRecord } from '../domain/message-record.ts';
 import type { Day } from '../domain/utc-day.ts';
 
@@ -17,8 +18,14 @@ export interface ArchiveEntryDetails {
   contentType: string | undefined;
   receivedAt: string | undefined;
   originalFilename: string | undefined;
+  /** For display: the metadata's SHA-256, else S3's full-object one. Never proof on its own. */
   sha256: string | undefined;
+  /** `x-amz-meta-size`. */
   size: number | undefined;
+  /** `x-amz-meta-sha256` exactly as written (no fallback): a claim to compare, not proof. */
+  metadataSha256?: string | undefined;
+  /** S3's own checksum and ETag (`ChecksumMode: ENABLED`); absent where the read did not ask. */
+  s3?: S3Evidence;
   /** Only archived with ARCHIVE_ADDRESSES=true; absent otherwise. */
   from?: string;
   to?: string;
@@ -94,6 +101,11 @@ export interface ArchiveReader {
    * directory; `undefined` where none was written (or it is unreadable).
    */
   messageRecords?(entries: readonly ArchiveEntry[]): Promise<StoredMessageRecord[]>;
+  /**
+   * The record beside one media (one GET, checksum mode): absent, found with its bytes and S3's
+   * evidence for them, or unreadable (not JSON, not a record) — never silently dropped.
+   */
+  messageRecordOf(mediaKey: string): Promise<RecordLookup>;
   /** `findMessage` with the message records its listings saw (same requests). */
   findMessageFiles?(messageSid: string, day?: Day): Promise<MessageFiles>;
 }
@@ -115,6 +127,11 @@ export interface StoredMessageRecord {
   size: number;
   record: MessageRecord;
 }
+
+export type RecordLookup =
+  | { state: 'absent'; key: string }
+  | { state: 'found'; key: string; bytes: Buffer; record: MessageRecord; s3: S3Evidence }
+  | { state: 'unreadable'; key: string; reason: string };
 
 export interface PresignedResponse {
   contentDisposition?: string;

@@ -1,8 +1,14 @@
+import { createHash } from 'node:crypto';
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:http';
 import { Readable, Writable } from 'node:stream';
 import type { ArchiveBrowser, BrowserReader } from '../../lib/browser/archive-browser.ts';
 import { contentTypeForExtension } from '../../lib/domain/archive-key.ts';
-import type { ArchiveEntry, ArchiveEntryDetails } from '../../lib/ports/archive-reader.ts';
+import { recordKeyBeside } from '../../lib/domain/message-record.ts';
+import type {
+  ArchiveEntry,
+  ArchiveEntryDetails,
+  RecordLookup,
+} from '../../lib/ports/archive-reader.ts';
 
 export const BROWSER_AC = `AC${'a'.repeat(32)}`;
 export const browserMessageSid = (n: number): string => `MM${String(n).padStart(32, '0')}`;
@@ -40,9 +46,27 @@ export interface FakeReader extends BrowserReader {
 }
 
 /** An in-memory archive behind the reader interface: pages of `pageSize`, tokens are indexes. */
+/** A record as the fake reader hands it back; the key is the one beside the media. */
+export type FakeRecord = RecordLookup extends infer R
+  ? R extends RecordLookup
+    ? Omit<R, 'key'>
+    : never
+  : never;
+
+/** S3's checksum of these bytes, as a HEAD in checksum mode reports it. */
+export const s3ChecksumOf = (body: Buffer) => ({
+  checksumSha256: createHash('sha256').update(body).digest('base64'),
+  checksumType: 'FULL_OBJECT',
+});
+
 export const fakeReader = (
   media: FakeMedia[],
-  options: { accounts?: string[]; fail?: Error } = {},
+  options: {
+    accounts?: string[];
+    fail?: Error;
+    /** Records by message SID; a message without one has none (`absent`). */
+    records?: Record<string, FakeRecord>;
+  } = {},
 ): FakeReader => {
   const entries = media.map((item) => ({ item, entry: fakeEntry(item) }));
   entries.sort((a, b) => a.entry.key.localeCompare(b.entry.key));
@@ -97,8 +121,18 @@ export const fakeReader = (
         originalFilename: undefined,
         sha256: 'ab'.repeat(32),
         size: found.entry.size,
+        // By default S3 holds a checksum of the bytes (as for every archiver write).
+        s3: s3ChecksumOf(found.item.body ?? Buffer.from('bytes')),
         ...found.item.details,
       };
+    },
+    messageRecordOf: async (mediaKey) => {
+      calls.push(`messageRecordOf ${mediaKey}`);
+      guard();
+      const key = recordKeyBeside(mediaKey);
+      const messageSid = key.split('/').at(-2) ?? '';
+      const record = options.records?.[messageSid];
+      return record ? ({ ...record, key } as RecordLookup) : { state: 'absent', key };
     },
     openConditional: async (key, read) => {
       calls.push(`openConditional ${key}`);
@@ -115,6 +149,8 @@ export const fakeReader = (
         originalFilename: found.item.details?.originalFilename,
         sha256: undefined,
         size: body.length,
+        s3: found.item.details?.s3 ?? s3ChecksumOf(body),
+        metadataSha256: found.item.details?.metadataSha256,
         body: read.headOnly ? undefined : Readable.from([body]),
         contentLength: body.length,
         contentRange: undefined,

@@ -1,6 +1,13 @@
 import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { LOCAL_AWS_CREDENTIALS } from '../../lib/config/local-constants.ts';
 import { archiveKeyFor, messageIndexKeyFor } from '../../lib/domain/archive-key.ts';
+import {
+  MESSAGE_RECORD_SCHEMA,
+  MESSAGE_RECORD_VERSION,
+  type MessageRecord,
+  recordKeyBeside,
+  serializeMessageRecord,
+} from '../../lib/domain/message-record.ts';
 import type { ArchiveMetadata } from '../../lib/ports/pipeline.ts';
 import { asciiMetadataValue } from '../../lib/use-cases/archive-media.ts';
 import { sha256Hex } from './media-fixtures.ts';
@@ -57,6 +64,8 @@ export const putArchivedMedia = async (
         Body: seed.body,
         ContentType: seed.contentType,
         Metadata: { ...metadata },
+        // As the archiver writes: S3 keeps a full-object SHA-256 that HEAD/GET return in checksum mode.
+        ChecksumAlgorithm: 'SHA256',
       }),
     );
     keys.push(key);
@@ -77,4 +86,48 @@ export const putArchivedMedia = async (
     }
   }
   return keys;
+};
+
+/**
+ * The message record the archiver would write for these media (one message), with the digests S3
+ * confirmed; `text` replaces the record's bytes (a record that is not JSON). Returns its key.
+ */
+export const putMessageRecord = async (
+  s3: S3Client,
+  bucket: string,
+  prefix: string,
+  seeds: readonly ArchivedMediaSeed[],
+  text?: string,
+): Promise<string> => {
+  const first = seeds[0];
+  if (!first) throw new Error('a record needs media');
+  const record: MessageRecord = {
+    schema: MESSAGE_RECORD_SCHEMA,
+    version: MESSAGE_RECORD_VERSION,
+    accountSid: first.accountSid,
+    messageSid: first.messageSid,
+    direction: 'inbound',
+    receivedAt: first.receivedAt,
+    numMedia: seeds.length,
+    media: seeds.map((seed) => ({
+      index: seed.index,
+      mediaSid: seed.mediaSid,
+      key: archiveKeyFor(prefix, seed),
+      contentType: seed.contentType,
+      size: seed.body.length,
+      sha256: sha256Hex(seed.body),
+      sha256Source: 's3',
+    })),
+  };
+  const key = recordKeyBeside(archiveKeyFor(prefix, first));
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: key,
+      Body: text ?? serializeMessageRecord(record),
+      ContentType: 'application/json',
+      ChecksumAlgorithm: 'SHA256',
+    }),
+  );
+  return key;
 };

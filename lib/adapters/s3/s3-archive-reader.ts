@@ -1,6 +1,7 @@
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import {
   GetObjectCommand,
+  type GetObjectCommandOutput,
   HeadObjectCommand,
   ListObjectsV2Command,
   type ListObjectsV2CommandInput,
@@ -10,11 +11,17 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { parseArchiveKey, parseMessageIndexEntry } from '../../domain/archive-key.ts';
+import type { S3Evidence } from '../../domain/archive-proof.ts';
 import {
   InvalidMessageRecordError,
   MESSAGE_RECORD_FILE,
   parseMessageRecord,
+  recordKeyBeside,
 } from '../../domain/message-record.ts';
+import {
+  STORED_CHECKSUM_MISMATCH,
+  StoredChecksumMismatchError,
+} from '../../domain/read-verification.ts';
 import { isAccountSid } from '../../domain/sids.ts';
 import { type Day, dayPath } from '../../domain/utc-day.ts';
 import type {
@@ -29,9 +36,10 @@ import type {
   MessageFiles,
   OpenedMedia,
   PresignedResponse,
+  RecordLookup,
   StoredMessageRecord,
 } from '../../ports/archive-reader.ts';
-import { nameOf, statusOf } from './s3-common.ts';
+import { isNotFound, nameOf, statusOf } from './s3-common.ts';
 
 export interface ArchiveReaderOptions {
   s3: S3Client;
@@ -42,6 +50,23 @@ export interface ArchiveReaderOptions {
   onListPage?: (prefix: string) => void;
 }
 
+/** S3's own word on the bytes; a composite SHA-256 (`…-N`) is marked so no one takes it as one. */
+export const s3EvidenceOf = (output: {
+  ChecksumSHA256?: string;
+  ChecksumType?: string;
+  ETag?: string;
+  ServerSideEncryption?: string;
+}): S3Evidence => {
+  const type =
+    output.ChecksumType ?? (output.ChecksumSHA256?.includes('-') ? 'COMPOSITE' : undefined);
+  return {
+    ...(output.ChecksumSHA256 ? { checksumSha256: output.ChecksumSHA256 } : {}),
+    ...(type ? { checksumType: type } : {}),
+    ...(output.ETag ? { etag: output.ETag } : {}),
+    ...(output.ServerSideEncryption ? { serverSideEncryption: output.ServerSideEncryption } : {}),
+  };
+};
+
 const metadataOf = (output: {
   ContentType?: string;
   Metadata?: Record<string, string>;
@@ -51,6 +76,8 @@ const metadataOf = (output: {
   ObjectLockLegalHoldStatus?: string;
   ChecksumSHA256?: string;
   ChecksumType?: string;
+  ETag?: string;
+  ServerSideEncryption?: string;
 }): ArchiveEntryDetails => {
   const meta = output.Metadata ?? {};
   const size = meta.size !== undefined ? Number(meta.size) : undefined;
@@ -73,6 +100,8 @@ const metadataOf = (output: {
         ? Buffer.from(output.ChecksumSHA256, 'base64').toString('hex')
         : undefined),
     size: Number.isSafeInteger(size) ? size : undefined,
+    ...(meta.sha256 !== undefined ? { metadataSha256: meta.sha256 } : {}),
+    s3: s3EvidenceOf(output),
     ...(meta.from !== undefined ? { from: meta.from } : {}),
     ...(meta.to !== undefined ? { to: meta.to } : {}),
     ...(output.ObjectLockMode
@@ -88,6 +117,28 @@ const metadataOf = (output: {
       : {}),
   };
 };
+
+/** The SDK's own response check (checksum mode) fails a read with a plain Error of this wording. */
+const isSdkChecksumMismatch = (error: unknown): boolean =>
+  error instanceof Error && error.message.startsWith('Checksum mismatch');
+
+/**
+ * The body with the SDK's checksum failure turned into the typed error every read path knows.
+ * Pulled only as its reader reads (no eager pipe): an error cannot fire before anyone listens.
+ */
+const typedBody = (key: string, body: Readable): Readable =>
+  Readable.from(
+    (async function* () {
+      try {
+        for await (const chunk of body) yield chunk as Buffer;
+      } catch (error) {
+        throw isSdkChecksumMismatch(error)
+          ? new StoredChecksumMismatchError(key, { cause: error })
+          : error;
+      }
+    })(),
+    { objectMode: false },
+  );
 
 /** The SDK turns S3's 304 into an exception (no body to deserialize); it is a normal answer here. */
 const isNotModified = (error: unknown): boolean =>
@@ -272,10 +323,13 @@ export const createArchiveReader = (options: ArchiveReaderOptions): ArchiveReade
     );
 
   const open = async (key: string): Promise<OpenedMedia> => {
-    const output = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    // Checksum mode: S3's stored SHA-256 comes with the bytes, for the caller to compare.
+    const output = await s3.send(
+      new GetObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }),
+    );
     return {
       ...metadataOf(output),
-      body: output.Body as Readable,
+      body: typedBody(key, output.Body as Readable),
       contentLength: output.ContentLength,
     };
   };
@@ -299,11 +353,19 @@ export const createArchiveReader = (options: ArchiveReaderOptions): ArchiveReade
               ...conditions,
             }),
           )
-        : await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...conditions }));
+        : await s3.send(
+            new GetObjectCommand({
+              Bucket: bucket,
+              Key: key,
+              // A range has no checksum of its own: only whole reads ask for S3's.
+              ...(read.range === undefined ? { ChecksumMode: 'ENABLED' as const } : {}),
+              ...conditions,
+            }),
+          );
       return {
         ...metadataOf(output),
         notModified: false,
-        body: 'Body' in output ? (output.Body as Readable | undefined) : undefined,
+        body: 'Body' in output && output.Body ? typedBody(key, output.Body as Readable) : undefined,
         contentLength: output.ContentLength,
         contentRange: 'ContentRange' in output ? output.ContentRange : undefined,
         etag: output.ETag,
@@ -355,7 +417,37 @@ export const createArchiveReader = (options: ArchiveReaderOptions): ArchiveReade
     return found;
   };
 
+  const messageRecordOf = async (mediaKey: string): Promise<RecordLookup> => {
+    const key = recordKeyBeside(mediaKey);
+    let output: GetObjectCommandOutput;
+    try {
+      output = await s3.send(
+        new GetObjectCommand({ Bucket: bucket, Key: key, ChecksumMode: 'ENABLED' }),
+      );
+    } catch (error) {
+      if (isNotFound(error)) return { state: 'absent', key };
+      throw error;
+    }
+    let bytes: Buffer;
+    try {
+      bytes = Buffer.from((await output.Body?.transformToByteArray()) ?? []);
+    } catch (error) {
+      if (!isSdkChecksumMismatch(error)) throw error;
+      return { state: 'unreadable', key, reason: STORED_CHECKSUM_MISMATCH };
+    }
+    try {
+      const record = parseMessageRecord(bytes.toString('utf8'));
+      return { state: 'found', key, bytes, record, s3: s3EvidenceOf(output) };
+    } catch (error) {
+      if (error instanceof InvalidMessageRecordError) {
+        return { state: 'unreadable', key, reason: error.message };
+      }
+      throw error;
+    }
+  };
+
   return {
+    messageRecordOf,
     messageRecords,
     findMessageFiles,
     accounts,

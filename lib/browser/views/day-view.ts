@@ -1,11 +1,16 @@
+import { recordKeyBeside } from '../../domain/message-record.ts';
+import type { ReadVerdict } from '../../domain/read-verification.ts';
 import type { Day } from '../../domain/utc-day.ts';
 import type { ArchiveEntry } from '../../ports/archive-reader.ts';
 import { longDay, monthOf } from '../calendar.ts';
 import { html } from '../html.ts';
+import type { RecordState } from '../media-checks.ts';
 import type { Paths } from '../paths.ts';
 import { formatBytes, sidCode, timeOf } from './format.ts';
 import { renderPage } from './layout.ts';
 import { renderTile } from './media-tile.ts';
+import { recordNotice } from './record-notice.ts';
+import { summaryNotice } from './verdict.ts';
 
 export interface DayView {
   day: Day;
@@ -19,6 +24,11 @@ export interface DayView {
   nextToken: string | undefined;
   /** This is not the first page. */
   continued: boolean;
+  /** What each media's HEAD proves, by key; a tile without one is shown unmarked. */
+  verdicts?: Map<string, ReadVerdict>;
+  /** Each message's record, by record key, with the verdict on its own bytes. */
+  records?: Map<string, RecordState>;
+  recordVerdicts?: Map<string, ReadVerdict>;
 }
 
 /** Listing order is key order, so a message's media are adjacent (a page may split one). */
@@ -40,14 +50,17 @@ export const renderDay = (view: DayView, paths: Paths): string => {
 ${view.showAccount ? html`<p>Account ${sidCode(view.accountSid)}</p>` : ''}
 ${view.showAccount && (view.accounts?.length ?? 0) > 1 ? html`<nav class="accounts" aria-label="Accounts">Switch account: ${(view.accounts ?? []).map((a) => (a === view.accountSid ? html`<span aria-current="page">${a}</span> ` : html`<a href="${paths.day(view.day, { account: a })}">${a}</a> `))}</nav>` : ''}
 <p class="summary">${view.entries.length} media (${formatBytes(view.entries.reduce((sum, entry) => sum + entry.size, 0))}) in ${groups.length} ${groups.length === 1 ? 'message' : 'messages'} on this page${view.continued ? ' (continued)' : ''}.</p>
+${summaryNotice(view.verdicts?.values() ?? [], 'on this page')}
 ${groups.length === 0 ? html`<p>No media archived on this day.</p>` : ''}
 ${groups.map((group) => {
   const first = group[0] as ArchiveEntry;
   const id = `m-${first.messageSid}`;
+  const recordKey = recordKeyBeside(first.key);
   return html`<section class="message" aria-labelledby="${id}">
 <h2 id="${id}"><a href="${paths.message(first.messageSid, view.day)}">${first.messageSid}</a></h2>
 <p class="meta">${group.length} media · ${formatBytes(group.reduce((sum, entry) => sum + entry.size, 0))} · archived ${timeOf(first.archivedAt)}</p>
-<ul class="tiles">${group.map((entry, n) => renderTile(entry, `${n + 1} of ${group.length}`, paths))}</ul>
+${recordNotice(view.records?.get(recordKey), view.recordVerdicts?.get(recordKey))}
+<ul class="tiles">${group.map((entry, n) => renderTile(entry, `${n + 1} of ${group.length}`, paths, view.verdicts?.get(entry.key)))}</ul>
 </section>`;
 })}
 <nav class="pager" aria-label="Pages">

@@ -1,17 +1,23 @@
 import { previewFor } from '../../domain/media-policy.ts';
 import type { MessageRecord } from '../../domain/message-record.ts';
+import type { ReadVerdict } from '../../domain/read-verification.ts';
 import { neutraliseFilename } from '../../domain/sender-filename.ts';
 import type { ArchiveEntry, ArchiveEntryDetails } from '../../ports/archive-reader.ts';
 import { longDay } from '../calendar.ts';
 import { type Html, html } from '../html.ts';
+import type { RecordState } from '../media-checks.ts';
 import type { Paths } from '../paths.ts';
 import { formatBytes, sidCode, timeOf } from './format.ts';
 import { renderPage } from './layout.ts';
+import { recordNotice } from './record-notice.ts';
+import { summaryNotice, verdictBadge, verdictClass, verdictText } from './verdict.ts';
 
 export interface MessageMedia {
   entry: ArchiveEntry;
   /** From a HEAD; undefined when it failed (the listing still shows the media). */
   details: ArchiveEntryDetails | undefined;
+  /** What the HEAD proves about the stored bytes; absent: not checked. */
+  verdict?: ReadVerdict;
 }
 
 export interface MessageView {
@@ -19,6 +25,9 @@ export interface MessageView {
   media: MessageMedia[];
   /** `message.json` beside the media, when one was written. */
   record?: MessageRecord;
+  /** How reading the record went; unreadable records are shown as such, not dropped. */
+  recordState?: RecordState;
+  recordVerdict?: ReadVerdict;
   /** The message's text from another source; default: the record's body, if it holds one. */
   text?: string | undefined;
 }
@@ -47,7 +56,8 @@ const figure = (item: MessageMedia, n: number, count: number, paths: Paths): Htm
   const url = paths.media(entry.key);
   const name = neutraliseFilename(details?.originalFilename);
   const alt = `Media ${n} of ${count}${name ? `, ${name}` : ''} (${entry.mediaSid})`;
-  return html`<figure class="media" id="${entry.mediaSid}">
+  return html`<figure class="media${item.verdict ? ` ${verdictClass(item.verdict)}` : ''}" id="${entry.mediaSid}">
+${item.verdict ? verdictBadge(item.verdict) : ''}
 ${preview(item, alt, url, paths)}
 <figcaption>
 <dl>
@@ -58,6 +68,7 @@ ${row('Received', details?.receivedAt ? timeOf(details.receivedAt) : undefined)}
 ${row('Archived', timeOf(entry.archivedAt))}
 ${row('File name', name)}
 ${row('SHA-256', details?.sha256 ? html`<code class="hash">${details.sha256}</code>` : undefined)}
+${row('Integrity', item.verdict ? verdictText(item.verdict) : undefined)}
 </dl>
 <p><a href="${url}">Open</a> · <a href="${url}" download>Download</a></p>
 </figcaption>
@@ -81,6 +92,10 @@ export const renderMessage = (view: MessageView, paths: Paths): string => {
   const text = view.text ?? view.record?.body;
   const body = html`${day ? html`<nav class="crumbs" aria-label="Breadcrumb"><a href="${paths.home(day.slice(0, 7))}">${day.slice(0, 7)}</a> › <a href="${paths.day(day)}">${longDay(day)}</a></nav>` : ''}
 <h1>Message <code class="sid">${view.messageSid}</code></h1>
+${summaryNotice(
+  view.media.flatMap((item) => (item.verdict ? [item.verdict] : [])),
+  'in this message',
+)}
 <dl class="facts">
 ${row('Account', first ? sidCode(first.entry.accountSid) : undefined)}
 ${row('Day received (UTC)', day)}
@@ -96,6 +111,8 @@ ${
     : html`<p class="text">${text}</p>`
 }
 ${view.record ? recordSection(view.record) : ''}
+${view.recordState?.state === 'absent' ? html`<p class="not-archived">No message record was written for this message: its media are checked against S3's own checksum alone.</p>` : ''}
+${view.recordState && view.recordState.state !== 'absent' ? html`${view.record ? '' : html`<h2>Message record</h2>`}${recordNotice(view.recordState, view.recordVerdict)}` : ''}
 <h2>Media</h2>
 <p><a href="${paths.zip(view.messageSid, day)}" download>Download all ${view.media.length} media as a zip</a></p>
 <div class="figures">

@@ -2,14 +2,20 @@ import { createHash } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { access, rename, rm } from 'node:fs/promises';
 import { resolve } from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import yazl from 'yazl';
 import { formatBytes } from '../../domain/bytes.ts';
-import { MESSAGE_RECORD_FILE, parseMessageRecord } from '../../domain/message-record.ts';
+import { recordKeyBeside } from '../../domain/message-record.ts';
+import {
+  type ReadVerdict,
+  type VerifiedAgainst,
+  verifyReadBack,
+} from '../../domain/read-verification.ts';
 import { isAccountSid } from '../../domain/sids.ts';
 import type { Day } from '../../domain/utc-day.ts';
-import type { ArchiveEntry } from '../../ports/archive-reader.ts';
+import type { ArchiveEntry, RecordLookup } from '../../ports/archive-reader.ts';
+import { readEvidenceOf, verifyingStream, verifyRecordBytes } from '../../use-cases/verify-read.ts';
 import { runArchiveCommand } from '../archive-command.ts';
 import { type CommandIo, defineCommand, runCommand } from '../command.ts';
 import { parseDay, resolveDays } from '../days.ts';
@@ -28,6 +34,7 @@ const OPTIONS = {
   force: { type: 'boolean' },
   json: { type: 'boolean' },
   local: { type: 'boolean' },
+  'allow-unverified': { type: 'boolean' },
 } as const;
 
 interface ExportArgs {
@@ -37,6 +44,8 @@ interface ExportArgs {
   force: boolean;
   json: boolean;
   local: boolean;
+  /** Export files only metadata speaks for (listed apart from SHA256SUMS) instead of refusing. */
+  allowUnverified: boolean;
 }
 
 const parse = (argv: readonly string[]): ExportArgs | undefined => {
@@ -63,6 +72,7 @@ const parse = (argv: readonly string[]): ExportArgs | undefined => {
     force: values.force ?? false,
     json: values.json ?? false,
     local: values.local ?? false,
+    allowUnverified: values['allow-unverified'] ?? false,
   };
 };
 
@@ -76,46 +86,24 @@ export interface ManifestFile {
   contentType?: string;
   size: number;
   sha256: string;
+  /** What proved these bytes (`read-verification.ts`); `none` only with --allow-unverified. */
+  verifiedAgainst: VerifiedAgainst;
 }
 
-const recordKeyOf = (entry: ArchiveEntry) =>
-  `${entry.key.slice(0, entry.key.lastIndexOf('/') + 1)}${MESSAGE_RECORD_FILE}`;
-
-const isNotFound = (error: unknown) =>
-  (error as { $metadata?: { httpStatusCode?: number } })?.$metadata?.httpStatusCode === 404 ||
-  ['NoSuchKey', 'NotFound'].includes((error as { name?: string })?.name ?? '');
-
-/** Hashes and counts what passes; at the end checks it against what the archive recorded. */
-const verifying = (file: ManifestFile, recorded: { size?: number; sha256?: string }) => {
-  const hash = createHash('sha256');
-  let size = 0;
-  return new Transform({
-    transform(chunk: Buffer, _encoding, done) {
-      hash.update(chunk);
-      size += chunk.length;
-      done(null, chunk);
-    },
-    flush(done) {
-      file.sha256 = hash.digest('hex');
-      file.size = size;
-      if (recorded.size !== undefined && recorded.size !== size) {
-        return done(
-          new IntegrityError(
-            `${file.key}: got ${size} bytes, the archive recorded ${recorded.size}`,
-          ),
-        );
-      }
-      if (recorded.sha256 !== undefined && recorded.sha256.toLowerCase() !== file.sha256) {
-        return done(
-          new IntegrityError(`${file.key}: SHA-256 differs from the one recorded at archive time`),
-        );
-      }
-      done();
-    },
-  });
-};
-
 const sha256Of = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+/** A verdict the export may ship, or the error that stops it. */
+const refusal = (key: string, verdict: ReadVerdict, allowUnverified: boolean) => {
+  if (verdict.status === 'damaged') {
+    return new IntegrityError(`${key}: ${verdict.problems.join('; ')}`);
+  }
+  if (verdict.status === 'unverified' && !allowUnverified) {
+    return new IntegrityError(
+      `${key}: not verified (${verdict.reason}); export refuses it (--allow-unverified exports it, outside SHA256SUMS)`,
+    );
+  }
+  return undefined;
+};
 
 const runExport = (args: ExportArgs, io: CommandIo): Promise<number> =>
   runArchiveCommand('export', HELP.export, io, args, async (args, { context, config }) => {
@@ -131,6 +119,7 @@ const runExport = (args: ExportArgs, io: CommandIo): Promise<number> =>
     const prefix = config.archivePrefix;
     const zip = new yazl.ZipFile();
     const files: ManifestFile[] = [];
+    const unreadable: { key: string; reason: string }[] = [];
     const { progress } = context;
     let written = 0;
     let bytes = 0;
@@ -145,7 +134,7 @@ const runExport = (args: ExportArgs, io: CommandIo): Promise<number> =>
 
     // The record's digests were S3's at archive time: an object rewritten since then carries a
     // checksum of its new bytes, so only the record can tell that it changed.
-    const addMedia = (entry: ArchiveEntry, recordedSha256: string | undefined) => {
+    const addMedia = (entry: ArchiveEntry, record: RecordLookup) => {
       const file: ManifestFile = {
         path: entry.key.slice(prefix.length),
         key: entry.key,
@@ -154,6 +143,7 @@ const runExport = (args: ExportArgs, io: CommandIo): Promise<number> =>
         mediaSid: entry.mediaSid,
         size: entry.size,
         sha256: '',
+        verifiedAgainst: 'none',
       };
       files.push(file);
       // Already compressed (images, audio, video): stored, not deflated.
@@ -164,11 +154,12 @@ const runExport = (args: ExportArgs, io: CommandIo): Promise<number> =>
           context.reader.open(entry.key).then(
             (media) => {
               if (media.contentType) file.contentType = media.contentType;
-              const check = verifying(file, {
-                ...(media.size !== undefined ? { size: media.size } : {}),
-                ...((recordedSha256 ?? media.sha256) !== undefined
-                  ? { sha256: recordedSha256 ?? media.sha256 }
-                  : {}),
+              const check = verifyingStream((observed) => {
+                file.size = observed.size;
+                file.sha256 = observed.sha256Hex ?? '';
+                const verdict = verifyReadBack(observed, readEvidenceOf(media, record, entry.key));
+                if (verdict.status !== 'damaged') file.verifiedAgainst = verdict.against;
+                return refusal(entry.key, verdict, args.allowUnverified);
               });
               check.on('end', () => {
                 written += 1;
@@ -187,31 +178,35 @@ const runExport = (args: ExportArgs, io: CommandIo): Promise<number> =>
       );
     };
 
-    /** Adds the message record, if any; returns its SHA-256 per media SID. */
-    const addRecord = async (key: string, messageSid: string): Promise<Map<string, string>> => {
-      let bytesOf: Buffer;
-      try {
-        const opened = await context.reader.open(key);
-        bytesOf = Buffer.from(await opened.body.toArray().then((chunks) => Buffer.concat(chunks)));
-      } catch (error) {
-        if (isNotFound(error)) return new Map();
-        throw error;
+    /** Adds the message record, if any, checked against S3's checksum of its own bytes. */
+    const addRecord = async (mediaKey: string, messageSid: string): Promise<RecordLookup> => {
+      const record = await context.reader.messageRecordOf(mediaKey);
+      if (record.state === 'unreadable') {
+        if (!args.allowUnverified) {
+          throw new IntegrityError(
+            `${record.key}: the message record is unreadable (${record.reason}); export refuses the message (--allow-unverified exports its media without it)`,
+          );
+        }
+        unreadable.push({ key: record.key, reason: record.reason });
+        return record;
       }
-      const recorded = new Map(
-        parseMessageRecord(bytesOf.toString('utf8')).media.map((m) => [m.mediaSid, m.sha256]),
-      );
+      if (record.state === 'absent') return record;
+      const verdict = verifyRecordBytes(record);
+      const refused = refusal(record.key, verdict, args.allowUnverified);
+      if (refused) throw refused;
       const file: ManifestFile = {
-        path: key.slice(prefix.length),
-        key,
+        path: record.key.slice(prefix.length),
+        key: record.key,
         kind: 'record',
         messageSid,
         contentType: 'application/json',
-        size: bytesOf.length,
-        sha256: sha256Of(bytesOf),
+        size: record.bytes.length,
+        sha256: sha256Of(record.bytes),
+        verifiedAgainst: verdict.status === 'verified' ? verdict.against : 'none',
       };
       files.push(file);
-      zip.addBuffer(bytesOf, file.path);
-      return recorded;
+      zip.addBuffer(record.bytes, file.path);
+      return record;
     };
 
     const partial = `${target}.partial`;
@@ -223,14 +218,14 @@ const runExport = (args: ExportArgs, io: CommandIo): Promise<number> =>
           progress.update(`listing ${day} (${index + 1}/${days.length} days)`);
           const byDirectory = new Map<string, ArchiveEntry[]>();
           for await (const entry of context.reader.listDay(account, day)) {
-            const directory = recordKeyOf(entry);
+            const directory = recordKeyBeside(entry.key);
             byDirectory.set(directory, [...(byDirectory.get(directory) ?? []), entry]);
           }
-          for (const [recordKey, entries] of byDirectory) {
-            const messageSid = (entries[0] as ArchiveEntry).messageSid;
-            messages.add(messageSid);
-            const recorded = await addRecord(recordKey, messageSid);
-            for (const entry of entries) addMedia(entry, recorded.get(entry.mediaSid));
+          for (const entries of byDirectory.values()) {
+            const first = entries[0] as ArchiveEntry;
+            messages.add(first.messageSid);
+            const record = await addRecord(first.key, first.messageSid);
+            for (const entry of entries) addMedia(entry, record);
           }
         }
       }
@@ -244,6 +239,7 @@ const runExport = (args: ExportArgs, io: CommandIo): Promise<number> =>
         accounts,
         messages: messages.size,
         files,
+        ...(unreadable.length > 0 ? { unreadableRecords: unreadable } : {}),
       });
       // Both are built when the zip reaches them, after every file before them was read and hashed.
       let manifestText = '';
@@ -251,13 +247,24 @@ const runExport = (args: ExportArgs, io: CommandIo): Promise<number> =>
         manifestText = `${JSON.stringify(manifest(), null, 2)}\n`;
         cb(null, Readable.from([Buffer.from(manifestText)]));
       });
+      // SHA256SUMS vouches only for proven bytes (and the manifest, which says what proved them).
       zip.addReadStreamLazy('SHA256SUMS', (cb) => {
         const lines = [
-          ...files.map((file) => `${file.sha256}  ${file.path}`),
+          ...files
+            .filter((file) => file.verifiedAgainst !== 'none')
+            .map((file) => `${file.sha256}  ${file.path}`),
           `${sha256Of(Buffer.from(manifestText))}  manifest.json`,
         ];
         cb(null, Readable.from([Buffer.from(`${lines.join('\n')}\n`)]));
       });
+      if (args.allowUnverified) {
+        zip.addReadStreamLazy('SHA256SUMS.unverified', (cb) => {
+          const lines = files
+            .filter((file) => file.verifiedAgainst === 'none')
+            .map((file) => `${file.sha256}  ${file.path}\n`);
+          cb(null, Readable.from([Buffer.from(lines.join(''))]));
+        });
+      }
       zip.end();
       await Promise.race([output, failed]);
       await rename(partial, target);
@@ -269,18 +276,20 @@ const runExport = (args: ExportArgs, io: CommandIo): Promise<number> =>
     } finally {
       progress.done();
     }
+    const unverified = files.filter((file) => file.verifiedAgainst === 'none').length;
     const summary = {
       output: target,
       days: { since: days[0], until: days.at(-1) },
       messages: messages.size,
-      files: files.length + 2,
+      files: files.length + (args.allowUnverified ? 3 : 2),
       bytes,
+      unverified,
     };
     if (args.json) await writeLine(io.stdout, JSON.stringify(summary, null, 2));
     else {
       await writeLine(
         io.stdout,
-        `${target}: ${messages.size} messages, ${files.length} files (${formatBytes(bytes)} of media) + manifest.json, SHA256SUMS`,
+        `${target}: ${messages.size} messages, ${files.length} files (${formatBytes(bytes)} of media) + manifest.json, SHA256SUMS${args.allowUnverified ? `, SHA256SUMS.unverified (${unverified} files nothing but metadata speaks for)` : ''}`,
       );
     }
     return 0;

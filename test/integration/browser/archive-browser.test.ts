@@ -4,6 +4,7 @@ import { get } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createArchiveReader } from '../../../lib/adapters/s3/s3-archive-reader.ts';
@@ -376,5 +377,50 @@ describe('archive browser in headless Chromium', () => {
     expect(calendar.status).toBe(200);
     expect(html).toContain(`href="/archive/day/${day}"`);
     expect(media.status).toBe(200);
+  });
+
+  // Last: it damages the archive the tests above read.
+  it('marks a media overwritten after archiving, then an unreadable record, on the day and message pages', async () => {
+    // Prepare: what the local S3 made of `hold` (#21): a small XML body over a media, later over the record
+    const recordKey = `${archivedKeys[0]?.slice(0, archivedKeys[0].lastIndexOf('/'))}/message.json`;
+    await waitFor(
+      () =>
+        stack.s3.send(new HeadObjectCommand({ Bucket: stack.bucket, Key: recordKey })).then(
+          () => true,
+          () => false,
+        ),
+      { timeoutMs: 30_000, what: 'the message record' },
+    );
+    // The PDF: the GIF is 42 bytes, as long as this XML (same size, other bytes: see the README).
+    const victim = archived.find((object) => object.key.endsWith('.pdf'));
+    if (!victim) throw new Error('no PDF archived');
+    const xml = Buffer.from('<LegalHold><Status>ON</Status></LegalHold>');
+    const overwrite = (Key: string) =>
+      stack.s3.send(new PutObjectCommand({ Bucket: stack.bucket, Key, Body: xml }));
+    const victimSid = victim.key.slice(victim.key.lastIndexOf('/') + 1, -'.pdf'.length);
+    await overwrite(victim.key);
+
+    // Act
+    await page.goto(browser.url);
+    await page.goto(`${browser.pageUrl}day/${day}`);
+    const dayText = (await page.locator('main').textContent()) ?? '';
+    const damagedTiles = await page.locator('li.tile.damaged').count();
+    await page.goto(`${browser.pageUrl}message/${message.sid}?day=${day}`);
+    const damagedFigure =
+      (await page.locator(`figure.damaged[id="${victimSid}"]`).textContent()) ?? '';
+    const healthyFigures = await page.locator('figure.verified').count();
+    await overwrite(recordKey);
+    await page.goto(`${browser.pageUrl}message/${message.sid}?day=${day}`);
+    const withoutRecord = (await page.locator('main').textContent()) ?? '';
+    await page.screenshot({ path: SCREENSHOT.replace('.png', '-damaged.png'), fullPage: true });
+
+    // Assess
+    expect(dayText).toContain('1 damaged on this page');
+    expect(damagedTiles).toBe(1);
+    expect(damagedFigure).toContain(`${xml.length} bytes, the message record says ${victim.size}`);
+    expect(healthyFigures).toBe(message.media.length - 1);
+    expect(withoutRecord).toContain('Message record unreadable: message record is not JSON');
+    // Without its record the overwrite has only its own metadata-free bytes: not verified.
+    expect(withoutRecord).toContain('1 not verified in this message');
   });
 });

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,8 +12,9 @@ import {
   type ArchivedMediaSeed,
   localS3Client,
   putArchivedMedia,
+  putMessageRecord,
 } from '../../helpers/archived-objects.ts';
-import { makeMediaBody } from '../../helpers/media-fixtures.ts';
+import { makeMediaBody, sha256Hex } from '../../helpers/media-fixtures.ts';
 
 const BIN = fileURLToPath(new URL('../../../bin/media-archive.mjs', import.meta.url));
 const BUCKET = 'twilio-media-archive';
@@ -271,6 +272,199 @@ describe('media-archive CLI against fauxqs (S3)', () => {
       expect(result.code).toBe(1);
       expect(result.stderr).toContain('SHA-256');
       await expect(readFile(join(workDir, `${sid('ME', 9)}.jpg`))).rejects.toThrow(/ENOENT/);
+    });
+  });
+
+  describe('every read verifies and says against what', () => {
+    /**
+     * What a replacement looks like when it wants to pass: other bytes at the key, with metadata
+     * of its own bytes and (with `sha256`) S3's checksum of them.
+     */
+    const replace = async (target: ArchivedMediaSeed, body: Buffer, sha256: boolean) => {
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: BUCKET,
+          Key: archiveKeyFor(PREFIX, target),
+          Body: body,
+          ContentType: target.contentType,
+          Metadata: { sha256: sha256Hex(body), size: String(body.length) },
+          ...(sha256 ? { ChecksumAlgorithm: 'SHA256' as const } : {}),
+        }),
+      );
+    };
+
+    it('get refuses a media replaced with self-consistent bytes, by its record; --unverified saves it, marked', async () => {
+      // Prepare: a message with its record, on a day no other test reads
+      const original = seed(
+        { messageSid: sid('MM', 20), mediaSid: sid('ME', 20), receivedAt: '2025-01-10T08:00:00Z' },
+        900,
+        20,
+      );
+      await putArchivedMedia(s3, BUCKET, PREFIX, [original]);
+      await putMessageRecord(s3, BUCKET, PREFIX, [original]);
+      const before = await cli(['get', sid('ME', 20), '--message', sid('MM', 20), '--local']);
+      await rm(join(workDir, `${sid('ME', 20)}.jpg`));
+      const other = makeMediaBody(900, 21);
+      await replace(original, other, true);
+
+      // Act
+      const refused = await cli(['get', sid('ME', 20), '--message', sid('MM', 20), '--local']);
+      const refusedFile = readFile(join(workDir, `${sid('ME', 20)}.jpg`));
+      await refusedFile.catch(() => undefined);
+      const piped = await cli([
+        'get',
+        sid('ME', 20),
+        '--message',
+        sid('MM', 20),
+        '--local',
+        '-o',
+        '-',
+      ]);
+      const forced = await cli([
+        'get',
+        sid('ME', 20),
+        '--message',
+        sid('MM', 20),
+        '--local',
+        '--unverified',
+        '-o',
+        'forced.jpg',
+      ]);
+
+      // Assess
+      expect(before.code).toBe(0);
+      expect(before.stderr).toContain('verified against the message record');
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('its SHA-256 differs from the message record');
+      expect(refused.stderr).toContain('--unverified');
+      await expect(refusedFile).rejects.toThrow(/ENOENT/);
+      // On stdout the end is withheld: a pipe never receives the damaged media whole.
+      expect(piped.code).toBe(1);
+      expect(Buffer.byteLength(piped.stdout, 'latin1')).toBeLessThan(other.length);
+      expect(forced.code).toBe(0);
+      expect(forced.stderr).toContain('UNVERIFIED');
+      expect(await readFile(join(workDir, 'forced.jpg'))).toEqual(other);
+    });
+
+    it("without a record: S3's checksum, else nothing, and export refuses nothing unless asked", async () => {
+      // Prepare: two media of a message without a record; one replaced without an S3 SHA-256
+      const day = '2025-01-11';
+      const kept = seed(
+        { messageSid: sid('MM', 22), mediaSid: sid('ME', 22), receivedAt: `${day}T08:00:00Z` },
+        800,
+        22,
+      );
+      const swapped = seed(
+        {
+          messageSid: sid('MM', 22),
+          mediaSid: sid('ME', 23),
+          index: 1,
+          receivedAt: `${day}T08:00:00Z`,
+        },
+        700,
+        23,
+      );
+      await putArchivedMedia(s3, BUCKET, PREFIX, [kept, swapped]);
+      const other = makeMediaBody(700, 24);
+      await replace(swapped, other, false);
+
+      // Act
+      const proven = await cli(['get', sid('ME', 22), '--date', day, '--local', '-o', 'k.jpg']);
+      const unproven = await cli(['get', sid('ME', 23), '--date', day, '--local', '-o', 's.jpg']);
+      const refused = await cli(['export', '--local', '--date', day, '-o', 'refused.zip']);
+      const allowed = await cli([
+        'export',
+        '--local',
+        '--date',
+        day,
+        '-o',
+        'allowed.zip',
+        '--allow-unverified',
+      ]);
+      const unzipped = join(workDir, 'allowed');
+      execFileSync('unzip', ['-q', join(workDir, 'allowed.zip'), '-d', unzipped]);
+      const sums = await readFile(join(unzipped, 'SHA256SUMS'), 'utf8');
+      const unverifiedSums = await readFile(join(unzipped, 'SHA256SUMS.unverified'), 'utf8');
+      const check = execFileSync('sha256sum', ['-c', 'SHA256SUMS'], {
+        cwd: unzipped,
+        encoding: 'utf8',
+      });
+      const manifest = JSON.parse(await readFile(join(unzipped, 'manifest.json'), 'utf8'));
+
+      // Assess
+      expect(proven.code).toBe(0);
+      expect(proven.stderr).toContain("verified against S3's own checksum");
+      expect(unproven.code).toBe(0);
+      expect(unproven.stderr).toContain('not verified: S3 holds no SHA-256 of its bytes');
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain('not verified');
+      await expect(readFile(join(workDir, 'refused.zip'))).rejects.toThrow(/ENOENT/);
+      expect(allowed.code).toBe(0);
+      const against = Object.fromEntries(
+        manifest.files.map((file: { mediaSid: string; verifiedAgainst: string }) => [
+          file.mediaSid,
+          file.verifiedAgainst,
+        ]),
+      );
+      expect(against).toEqual({ [sid('ME', 22)]: 's3-checksum', [sid('ME', 23)]: 'none' });
+      expect(sums).toContain(sha256Hex(kept.body));
+      expect(sums).not.toContain(sha256Hex(other));
+      expect(unverifiedSums).toContain(sha256Hex(other));
+      expect(check.trim().split('\n')).toHaveLength(2);
+    });
+
+    it('export refuses a message whose record is not JSON, and ships the record as proof otherwise', async () => {
+      // Prepare
+      const day = '2025-01-12';
+      const broken = seed(
+        { messageSid: sid('MM', 25), mediaSid: sid('ME', 25), receivedAt: `${day}T08:00:00Z` },
+        600,
+        25,
+      );
+      const whole = seed(
+        { messageSid: sid('MM', 26), mediaSid: sid('ME', 26), receivedAt: `${day}T09:00:00Z` },
+        500,
+        26,
+      );
+      await putArchivedMedia(s3, BUCKET, PREFIX, [broken, whole]);
+      await putMessageRecord(s3, BUCKET, PREFIX, [broken], '<LegalHold/>');
+      await putMessageRecord(s3, BUCKET, PREFIX, [whole]);
+
+      // Act
+      const refused = await cli(['export', '--local', '--date', day, '-o', 'r.zip']);
+      const allowed = await cli([
+        'export',
+        '--local',
+        '--date',
+        day,
+        '-o',
+        'a.zip',
+        '--allow-unverified',
+        '--json',
+      ]);
+      const unzipped = join(workDir, 'a');
+      execFileSync('unzip', ['-q', join(workDir, 'a.zip'), '-d', unzipped]);
+      const manifest = JSON.parse(await readFile(join(unzipped, 'manifest.json'), 'utf8'));
+
+      // Assess
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(
+        'the message record is unreadable (message record is not JSON)',
+      );
+      expect(allowed.code).toBe(0);
+      expect(manifest.unreadableRecords).toEqual([
+        {
+          key: expect.stringContaining(`${sid('MM', 25)}/message.json`),
+          reason: 'message record is not JSON',
+        },
+      ]);
+      const byPath = Object.fromEntries(
+        manifest.files.map((file: { path: string; verifiedAgainst: string }) => [
+          file.path,
+          file.verifiedAgainst,
+        ]),
+      );
+      expect(Object.values(byPath).sort()).toEqual(['record', 's3-checksum', 's3-checksum']);
     });
   });
 

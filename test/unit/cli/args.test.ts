@@ -53,7 +53,16 @@ describe('parseCommandLine', () => {
       lookup: { target: ME, message: MM, days: 31 },
       output: 'a.jpg',
       force: true,
+      unverified: false,
     });
+  });
+
+  it('parses get --unverified (save a media that failed its check, marked)', () => {
+    // Act
+    const parsed = parseCommandLine(['get', ME, '--unverified']);
+
+    // Assess
+    expect(parsed).toMatchObject({ command: 'get', unverified: true, force: false });
   });
 
   it('defaults url to 3600 s and accepts an object key as target', () => {

@@ -87,6 +87,8 @@ describe('archive reader, browsing additions', () => {
     expect(s3Mock.commandCalls(GetObjectCommand)[0]?.args[0].input).toEqual({
       Bucket: 'b',
       Key: key(1),
+      // A whole read asks for S3's checksum, for the reader to compare with the bytes.
+      ChecksumMode: 'ENABLED',
       IfNoneMatch: '"abc"',
     });
   });
@@ -123,6 +125,8 @@ describe('archive reader, browsing additions', () => {
       from: '+1555',
     });
     expect(s3Mock.commandCalls(GetObjectCommand)[0]?.args[0].input.Range).toBe('bytes=0-2');
+    // A range has no checksum of its own: asking for one would fail the SDK's validation.
+    expect(s3Mock.commandCalls(GetObjectCommand)[0]?.args[0].input.ChecksumMode).toBeUndefined();
     await expect(failure).rejects.toMatchObject({ name: 'AccessDenied' });
   });
 
@@ -145,5 +149,83 @@ describe('archive reader, browsing additions', () => {
     expect(answer.status).toBe(303);
     expect(answer.headers.location).toBe(`/archive/message/${MM}?day=2026-11-26`);
     expect(listed).toEqual([`media/_index/${MM}/`, `media/${AC}/2026/11/26/${MM}/`]);
+  });
+
+  it('reads the record beside a media: absent, found with S3 evidence, or unreadable, never dropped', async () => {
+    // Prepare
+    const recordKey = `media/${AC}/2026/11/26/${MM}/message.json`;
+    const other = `MM${'2'.repeat(32)}`;
+    const record = {
+      schema: 'twilio-media-archiver/message-record',
+      version: 1,
+      accountSid: AC,
+      messageSid: MM,
+      direction: 'inbound',
+      receivedAt: '2026-11-26T10:00:00.000Z',
+      numMedia: 0,
+      media: [],
+    };
+    s3Mock.on(GetObjectCommand, { Key: recordKey }).callsFake(() => ({
+      Body: Object.assign(Readable.from([]), {
+        transformToByteArray: async () => Buffer.from(JSON.stringify(record)),
+      }),
+      ChecksumSHA256: 'x'.repeat(43).concat('='),
+      ChecksumType: 'FULL_OBJECT',
+    }));
+    s3Mock.on(GetObjectCommand, { Key: `media/${AC}/2026/11/26/${other}/message.json` }).resolves({
+      Body: Object.assign(Readable.from([]), {
+        transformToByteArray: async () => Buffer.from('<LegalHold/>'),
+      }) as never,
+    });
+    s3Mock
+      .on(GetObjectCommand, { Key: `media/${AC}/2026/11/27/${MM}/message.json` })
+      .rejects(Object.assign(new Error('no'), { name: 'NoSuchKey' }));
+
+    // Act
+    const found = await readerOf().messageRecordOf(key(1));
+    const unreadable = await readerOf().messageRecordOf(
+      `media/${AC}/2026/11/26/${other}/${me(1)}.png`,
+    );
+    const absent = await readerOf().messageRecordOf(`media/${AC}/2026/11/27/${MM}/${me(1)}.png`);
+
+    // Assess
+    expect(found).toMatchObject({
+      state: 'found',
+      key: recordKey,
+      record: { messageSid: MM },
+      s3: { checksumSha256: 'x'.repeat(43).concat('='), checksumType: 'FULL_OBJECT' },
+    });
+    expect(unreadable).toEqual({
+      state: 'unreadable',
+      key: `media/${AC}/2026/11/26/${other}/message.json`,
+      reason: 'message record is not JSON',
+    });
+    expect(absent.state).toBe('absent');
+    expect(s3Mock.commandCalls(GetObjectCommand).map((c) => c.args[0].input.ChecksumMode)).toEqual([
+      'ENABLED',
+      'ENABLED',
+      'ENABLED',
+    ]);
+  });
+
+  it('opens a media in checksum mode and hands back S3 evidence beside the metadata claim', async () => {
+    // Prepare
+    s3Mock.on(GetObjectCommand, { Key: key(1) }).resolves({
+      Body: Readable.from([Buffer.from('abc')]) as never,
+      ChecksumSHA256: 'y'.repeat(43).concat('='),
+      ETag: '"e"',
+      Metadata: { sha256: 'ab'.repeat(32), size: '3' },
+    });
+
+    // Act
+    const media = await readerOf().open(key(1));
+
+    // Assess
+    expect(s3Mock.commandCalls(GetObjectCommand)[0]?.args[0].input.ChecksumMode).toBe('ENABLED');
+    expect(media).toMatchObject({
+      metadataSha256: 'ab'.repeat(32),
+      size: 3,
+      s3: { checksumSha256: 'y'.repeat(43).concat('='), etag: '"e"' },
+    });
   });
 });
