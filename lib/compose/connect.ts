@@ -1,7 +1,7 @@
 import { createCloudWatchSinkTestIdReader } from '../adapters/aws/cloudwatch-sink-test-ids.ts';
 import { createTwilioAccountDirectory } from '../adapters/twilio/twilio-account-directory.ts';
 import { createTwilioEventStreams } from '../adapters/twilio/twilio-event-streams.ts';
-import type { TwilioCredentials } from '../config/lambda.ts';
+import type { TwilioCredentials } from '../domain/twilio-credentials.ts';
 import type { EventStreamsClientFactory, SinkTestIdReader } from '../ports/event-streams.ts';
 import type { AccountDirectory } from '../ports/pipeline.ts';
 import { createCloudWatchLogsClient } from './clients.ts';

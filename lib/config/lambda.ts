@@ -1,5 +1,7 @@
 import { tmpdir } from 'node:os';
 import { type AccountScope, scopeMayInclude } from '../domain/account-scope.ts';
+import { DEFAULT_SPOOL_MEMORY_BYTES } from '../domain/bytes.ts';
+import type { ArchiveDirection } from '../domain/media-job.ts';
 import {
   DEFAULT_TWILIO_MEDIA_ORIGINS,
   formatMediaOrigin,
@@ -7,6 +9,7 @@ import {
   MediaOriginSyntaxError,
   parseMediaOrigins,
 } from '../domain/media-origins.ts';
+import type { TwilioCredentials } from '../domain/twilio-credentials.ts';
 import {
   parseSharedKeys,
   SharedKeySyntaxError,
@@ -83,10 +86,7 @@ const sharedKeys = (env: Env, mainSid: string, scope: AccountScope): SharedKeys 
   return keys;
 };
 
-export interface TwilioCredentials {
-  username: string;
-  password: string;
-}
+export type { TwilioCredentials };
 
 export interface ArchiverConfig {
   accountSid: string;
@@ -149,11 +149,7 @@ const credentials = (env: Env, sid: string): TwilioCredentials => {
 };
 
 export const DEFAULT_MAX_MEDIA_BYTES = 16 * 1024 * 1024;
-/**
- * Media up to this size are spooled in memory, larger ones spill to a file: most MMS images never
- * touch the disk, and spool memory stays ≤ ARCHIVER_CONCURRENCY × this.
- */
-export const DEFAULT_SPOOL_MEMORY_BYTES = 1024 * 1024;
+export { DEFAULT_SPOOL_MEMORY_BYTES };
 
 /**
  * TWILIO_MEDIA_ORIGINS: https origins (`*.` wildcards allowed), plain http only for a loopback
@@ -214,7 +210,7 @@ export const readArchiverConfig = (env: Env = process.env): ArchiverConfig => {
   return config;
 };
 
-export type ArchiveDirection = 'inbound' | 'all';
+export type { ArchiveDirection };
 
 const direction = (env: Env, name: string): ArchiveDirection => {
   const value = optional(env, name) ?? 'inbound';

@@ -12,6 +12,8 @@ export const MESSAGE_DIRECTIONS = [
   'outbound-reply',
 ] as const;
 export type MessageDirection = (typeof MESSAGE_DIRECTIONS)[number];
+/** Which messages backfill and reconcile archive: inbound only, or every direction. */
+export type ArchiveDirection = 'inbound' | 'all';
 export const isMessageDirection = (value: unknown): value is MessageDirection =>
   MESSAGE_DIRECTIONS.includes(value as MessageDirection);
 

@@ -41,7 +41,8 @@ interface UrlParts {
   scheme: string;
   userInfo: string;
   host: string;
-  port: string;
+  /** Whether the URL names a port (which one never matters: it is kept or dropped whole). */
+  hasPort: boolean;
   rest: string;
 }
 
@@ -58,14 +59,14 @@ const splitUrl = (url: string): UrlParts | undefined => {
     scheme,
     userInfo: authority.slice(0, userInfoEnd + 1),
     host: portStart === -1 ? hostAndPort : hostAndPort.slice(0, portStart),
-    port: portStart === -1 ? '' : hostAndPort.slice(portStart),
+    hasPort: portStart !== -1,
     rest: url.slice(prefix.length),
   };
 };
 
 const withDefaultPort = (url: string): string => {
   const parts = splitUrl(url);
-  if (!parts || parts.port) return url;
+  if (!parts || parts.hasPort) return url;
   const port = parts.scheme.toLowerCase() === 'https://' ? ':443' : ':80';
   return parts.scheme + parts.userInfo + parts.host + port + parts.rest;
 };
@@ -77,7 +78,7 @@ const withoutPort = (url: string): string => {
 
 const withLegacyQuerystring = (url: string): string => {
   const queryStart = url.indexOf('?');
-  if (queryStart === -1 || queryStart === url.length - 1) return url;
+  if (queryStart === -1) return url;
   return `${url.slice(0, queryStart)}?${stringifyQuery(parseQuery(url.slice(queryStart + 1)))}`;
 };
 
@@ -87,12 +88,8 @@ const withLegacyQuerystring = (url: string): string => {
  */
 export const candidateSignedUrls = (url: string): string[] => {
   const candidates = [withoutPort(url), withDefaultPort(url)];
-  let normalized: string | undefined;
-  try {
-    normalized = new URL(url).toString();
-  } catch {
-    normalized = undefined;
-  }
+  // A URL no parser reads is checked as written (as twilio-node does).
+  const normalized = URL.canParse(url) ? new URL(url).toString() : undefined;
   if (normalized !== undefined) {
     const bare = withoutPort(normalized);
     const ported = withDefaultPort(normalized);

@@ -11,6 +11,7 @@ import type {
   Context,
 } from 'aws-lambda';
 import type { WebhookConfig } from '../config/lambda.ts';
+import { MetricName } from '../domain/metric-names.ts';
 import { isMessageSid } from '../domain/sids.ts';
 import {
   InvalidWebhookError,
@@ -19,7 +20,7 @@ import {
   SignatureMismatchError,
 } from '../domain/webhook-errors.ts';
 import { singleField } from '../domain/webhook-form.ts';
-import { logger, MetricName, metrics } from '../observability.ts';
+import { logger, metrics } from '../observability.ts';
 import type { AccountTokens, JobQueue } from '../ports/pipeline.ts';
 import { receiveWebhook } from '../use-cases/receive-webhook.ts';
 import {

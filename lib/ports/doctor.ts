@@ -1,4 +1,4 @@
-import type { TwilioCredentials } from '../config/lambda.ts';
+import type { TwilioCredentials } from '../domain/twilio-credentials.ts';
 import type { EventStreamsClientFactory } from './event-streams.ts';
 import type { AccountDirectory, ReconcileRunStatus } from './pipeline.ts';
 

@@ -1,4 +1,4 @@
-import type { TwilioCredentials } from '../config/lambda.ts';
+import type { TwilioCredentials } from '../domain/twilio-credentials.ts';
 
 /** Twilio Event Streams (events v1) as `connect` and `doctor` use it; faked in unit tests. */
 

@@ -1,5 +1,5 @@
-import type { TwilioCredentials } from '../config/lambda.ts';
 import { SUBSCRIBED_EVENT_TYPES } from '../domain/twilio-cloud-event.ts';
+import type { TwilioCredentials } from '../domain/twilio-credentials.ts';
 import type {
   EventSink,
   EventSinkTarget,

@@ -1,5 +1,5 @@
-import type { TwilioCredentials } from '../config/lambda.ts';
 import { type AccountScope, parseAccountScope } from '../domain/account-scope.ts';
+import type { TwilioCredentials } from '../domain/twilio-credentials.ts';
 import type { DeployedStack, ParameterReader } from '../ports/doctor.ts';
 import type { EventSinkTarget } from '../ports/event-streams.ts';
 

@@ -1,10 +1,10 @@
-import type { TwilioCredentials } from '../config/lambda.ts';
 import {
   type AccountScope,
   formatAccountScope,
   parseAccountScope,
 } from '../domain/account-scope.ts';
 import { loggableUrl } from '../domain/loggable-url.ts';
+import type { TwilioCredentials } from '../domain/twilio-credentials.ts';
 import type {
   AlarmState,
   DeployedFunction,

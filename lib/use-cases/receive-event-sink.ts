@@ -1,4 +1,3 @@
-import type { EventsConfig } from '../config/lambda.ts';
 import { isAuthorizedBasic } from '../domain/basic-auth.ts';
 import { isAccountSid } from '../domain/sids.ts';
 import {
@@ -16,8 +15,19 @@ import {
 import type { AccountTokens } from '../ports/pipeline.ts';
 import { type EventOutcome, type ReceiveEventsDeps, receiveEventBatch } from './receive-events.ts';
 
+/** The settings the webhook sink reads (lib/config's EventsConfig satisfies it). */
+export interface ReceiveEventSinkConfig {
+  accountSid: string;
+  /** The Basic credentials in the sink URL's userinfo; absent = every request is refused. */
+  sink?: { username: string; password: string };
+  /** `required`: X-Twilio-Signature is checked with the account's auth token too. */
+  signature: 'required' | 'off';
+  /** Primary first, then the previous one. */
+  authTokens: string[];
+}
+
 export interface ReceiveEventSinkDeps extends ReceiveEventsDeps {
-  config: Pick<EventsConfig, 'sink' | 'signature' | 'authTokens'> & { accountSid: string };
+  config: ReceiveEventSinkConfig;
   /** Tokens of served subaccounts (TWILIO_SUBACCOUNTS); absent = the main account's only. */
   tokens?: AccountTokens;
 }

@@ -7,12 +7,12 @@ import {
   parseEventRecord,
   toCloudEvent,
 } from '../domain/twilio-cloud-event.ts';
-import type { Logger } from '../observability.ts';
 import type { CatalogMessage, JobQueue, MessageCatalog, MessageLookup } from '../ports/pipeline.ts';
+import type { Log } from '../ports/telemetry.ts';
 import { isInFlight, jobsFor } from './backfill/find-archivable-media.ts';
 
 /** The Powertools Logger's methods the use case needs. */
-export type EventsLogger = Pick<Logger, 'info' | 'warn'>;
+export type EventsLogger = Pick<Log, 'info' | 'warn'>;
 
 export interface ReceiveEventsDeps {
   /** Twilio's Message and Media resources of one served account. */

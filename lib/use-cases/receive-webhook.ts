@@ -1,4 +1,3 @@
-import type { WebhookConfig } from '../config/lambda.ts';
 import type { MediaJob } from '../domain/media-job.ts';
 import { isAccountSid } from '../domain/sids.ts';
 import { isValidTwilioSignature } from '../domain/twilio-signature.ts';
@@ -7,19 +6,28 @@ import { mediaJobsFromWebhook, singleField, type WebhookFields } from '../domain
 import {
   loggableKeyId,
   parseSignatureSettings,
+  type SharedKeys,
   type SignatureSettings,
   sharedKeySecret,
 } from '../domain/webhook-shared-keys.ts';
 import type { AccountTokens, JobQueue } from '../ports/pipeline.ts';
 
+/** The settings receiveWebhook reads (lib/config's WebhookConfig satisfies it). */
+export interface ReceiveWebhookConfig {
+  accountSid: string;
+  /** Primary first, then the previous token during a rotation. */
+  authTokens: string[];
+  /** Shared signing keys by account and key id (`X-Twilio-Webhooks-Signature-Settings`). */
+  sharedKeys?: SharedKeys;
+  archiveAddresses: boolean;
+  archiveMessageBody?: boolean;
+}
+
 export interface ReceiveWebhookDeps {
   queue: JobQueue;
   /** Tokens per account (main + allowed subaccounts); absent = the main account's only. */
   tokens?: AccountTokens;
-  config: Pick<
-    WebhookConfig,
-    'accountSid' | 'authTokens' | 'sharedKeys' | 'archiveAddresses' | 'archiveMessageBody'
-  >;
+  config: ReceiveWebhookConfig;
   now?: () => Date;
 }
 

@@ -1,4 +1,3 @@
-import type { ArchiverConfig } from '../config/lambda.ts';
 import { provenStoredCopy } from '../domain/archive-proof.ts';
 import { MessageRecordConflictError, VerificationFailedError } from '../domain/errors.ts';
 import type { MediaJob } from '../domain/media-job.ts';
@@ -14,21 +13,22 @@ import {
   sameMedia,
   serializeMessageRecord,
 } from '../domain/message-record.ts';
-import { type Logger, MetricName, MetricUnit } from '../observability.ts';
+import { MetricName, MetricUnit } from '../domain/metric-names.ts';
 import type { HeldBody, MessageRecordStore, MessageRedactor } from '../ports/pipeline.ts';
+import type { Log, MetricSink } from '../ports/telemetry.ts';
+
+/** The settings recordMessage reads (lib/config's ArchiverConfig satisfies it). */
+export interface RecordMessageConfig {
+  archivePrefix: string;
+  redactMessageBody?: boolean;
+}
 
 export interface RecordMessageDeps {
   records: MessageRecordStore;
   redactor?: MessageRedactor;
-  config: Pick<ArchiverConfig, 'archivePrefix' | 'redactMessageBody'>;
-  logger: Pick<Logger, 'info' | 'warn'>;
-  metrics: {
-    addMetric(
-      name: string,
-      unit: (typeof MetricUnit)[keyof typeof MetricUnit],
-      value: number,
-    ): void;
-  };
+  config: RecordMessageConfig;
+  logger: Pick<Log, 'info' | 'warn'>;
+  metrics: MetricSink;
 }
 
 /** Why a body stays at Twilio although redaction is on (the `reason` of `RedactionSkipped`). */

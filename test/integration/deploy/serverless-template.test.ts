@@ -716,7 +716,8 @@ describe('intake', () => {
 
   it('serves only the webhook by default: no events route, no stream, no role for Twilio', () => {
     // Assess
-    expect(routeKeys(template)).toEqual(['POST /twilio/messages']);
+    // GET only answers a GET-configured webhook with the fix (set the method to POST).
+    expect(routeKeys(template).sort()).toEqual(['GET /twilio/messages', 'POST /twilio/messages']);
     expect(resourcesOfType(template, 'AWS::Kinesis::Stream')).toEqual([]);
     expect(template.Resources.TwilioEventStreamsRole).toBeUndefined();
     expect(template.Outputs?.Intake?.Value).toBe('webhook');
@@ -728,7 +729,11 @@ describe('intake', () => {
 
   it('adds POST /twilio/events with the sink credentials from SSM for event-streams-webhook', () => {
     // Assess
-    expect(routeKeys(variant).sort()).toEqual(['POST /twilio/events', 'POST /twilio/messages']);
+    expect(routeKeys(variant).sort()).toEqual([
+      'GET /twilio/messages',
+      'POST /twilio/events',
+      'POST /twilio/messages',
+    ]);
     expect(envOf(variant, 'events')).toMatchObject({
       EVENT_SINK_USERNAME: 'twilio',
       EVENT_SINK_PASSWORD_PARAMETER: '/custom/sink-password',

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { TwilioCredentials } from '../../../lib/config/lambda.ts';
 import { SUBSCRIBED_EVENT_TYPES } from '../../../lib/domain/twilio-cloud-event.ts';
+import type { TwilioCredentials } from '../../../lib/domain/twilio-credentials.ts';
 import type {
   AlarmState,
   DeployedStack,
