@@ -495,6 +495,7 @@ describe('IAM', () => {
       '{ArchiveKey.Arn}',
     ]);
     expect([...actionsOf(statements)].filter((action) => action.startsWith('s3:')).sort()).toEqual([
+      's3:GetBucketVersioning',
       's3:GetObject',
       's3:ListBucket',
       's3:PutObject',
