@@ -9,7 +9,6 @@ import {
   type ArchiveContext,
   type ArchiveMediaDeps,
   type ArchiveState,
-  approveOverwrite,
   createOnly,
   headsFirst,
   type Invocation,
@@ -99,11 +98,12 @@ const download = async (
   const fetchAgain = () => fetchOrNotFound(invocation, existing);
   const first = await fetchAgain();
   if ('foundAfterNotFound' in first) return archivedBefore(first);
-  // An unproven object found up front is replaced by an unconditional PUT: only where it survives.
-  if (existing)
-    await approveOverwrite(invocation, undefined, 'object at the archive key is unproven');
+  // An unproven object found up front is replaced by an unconditional PUT only where the old one
+  // survives as a version; elsewhere the PUT stays create-only and its 412 decides (the same
+  // bytes: archived; other bytes: refused, the media kept at Twilio).
+  const replaceable = existing !== undefined && (await invocation.store.keepsOldVersions());
   const write = first.contentLength !== undefined ? streamInto : spoolInto;
-  return write(invocation, first, createOnly(existing), fetchAgain);
+  return write(invocation, first, createOnly(existing) || !replaceable, fetchAgain);
 };
 
 /** The first media of a message writes the message's index marker. */
