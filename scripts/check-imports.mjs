@@ -32,12 +32,8 @@ const TOOLING = ['lib/stand-ins', 'lib/local', 'lib/rehearsal'];
  */
 const KNOWN_TOOLING_IMPORTS = new Set([
   'lib/cli/commands/send-test.ts → lib/stand-ins/demo-media.ts',
-  'lib/cli/commands/send-test.ts → lib/stand-ins/stack-file.ts',
   'lib/cli/commands/send-test.ts → lib/stand-ins/twilio-emulator/types.ts',
   'lib/cli/commands/send-test.ts → lib/stand-ins/webhook-client.ts',
-  'lib/cli/commands/reconcile.ts → lib/stand-ins/demo-credentials.ts',
-  'lib/cli/commands/backfill.ts → lib/stand-ins/demo-credentials.ts',
-  'lib/cli/commands/connect.ts → lib/stand-ins/stack-file.ts',
 ]);
 const SPECIFIER =
   /(?:^|[\s;])(?:import|export)\s(?:[^'"`;]*?\sfrom\s)?['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g;

@@ -1,11 +1,11 @@
 import { mediaSizer } from '../../compose/cli.ts';
 import { accountDirectoryFor, createCatalogFor } from '../../compose/reconcile.ts';
 import { readBackfillConfig } from '../../config/cli.ts';
+import { localDemoCredentials } from '../../config/local-stack-files.ts';
 import { archiveKeyFor } from '../../domain/archive-key.ts';
 import type { MediaJob } from '../../domain/media-job.ts';
 import { isAccountSid } from '../../domain/sids.ts';
 import { dayOf } from '../../domain/utc-day.ts';
-import { localDemoCredentials } from '../../stand-ins/demo-credentials.ts';
 import {
   configForAccount,
   type ServedAccount,

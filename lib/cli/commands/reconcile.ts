@@ -1,8 +1,8 @@
 import { accountDirectoryFor, createCatalogFor } from '../../compose/reconcile.ts';
 import { readBackfillConfig } from '../../config/cli.ts';
+import { localDemoCredentials } from '../../config/local-stack-files.ts';
 import { isAccountSid } from '../../domain/sids.ts';
 import type { JobQueue } from '../../ports/pipeline.ts';
-import { localDemoCredentials } from '../../stand-ins/demo-credentials.ts';
 import { configForAccount, servedAccounts } from '../../use-cases/backfill/accounts.ts';
 import { reconcile, reconcileWindow } from '../../use-cases/reconcile.ts';
 import { type CommandIo, defineCommand, runCommand } from '../command.ts';

@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import { openLocalArchiveListing } from '../../compose/cli.ts';
+import { readStackFile } from '../../config/local-stack-files.ts';
 import { makeGif, makePdf, makePng } from '../../stand-ins/demo-media.ts';
-import { readStackFile } from '../../stand-ins/stack-file.ts';
 import type { SeededMessage } from '../../stand-ins/twilio-emulator/types.ts';
 import { incomingMessageFields, postSignedWebhook } from '../../stand-ins/webhook-client.ts';
 import { type CommandIo, defineCommand, parseOptions, runCommand } from '../command.ts';
