@@ -5,6 +5,7 @@ import {
 } from '../compose/cli.ts';
 import type { BackfillConfig } from '../config/cli.ts';
 import { formatBytes } from '../domain/bytes.ts';
+import { countOf } from '../domain/count.ts';
 import { ArchiverError, StorageUnavailableError } from '../domain/errors.ts';
 import type { JobQueue } from '../ports/pipeline.ts';
 import { CheckpointError } from '../use-cases/backfill/checkpoint.ts';
@@ -87,8 +88,8 @@ export const openMediaQueue = (run: OpsRun, config: BackfillConfig): Promise<Job
 
 export const formatCounts = (counts: BackfillCounts, verb: string): string => {
   const parts = [
-    `${counts.pages} pages`,
-    `${counts.messages} messages`,
+    countOf(counts.pages, 'page'),
+    countOf(counts.messages, 'message'),
     `${counts.mediaFound} media found`,
     `${counts.enqueued} ${verb}`,
     `${counts.alreadyArchived} already archived`,
