@@ -1,11 +1,11 @@
-import { directArchiver, mediaSizer } from '../../compose/cli.ts';
-import { accountDirectoryFor, createCatalogFor, presenceFor } from '../../compose/reconcile.ts';
+import { mediaSizer } from '../../compose/cli.ts';
+import { accountDirectoryFor, createCatalogFor } from '../../compose/reconcile.ts';
 import { readBackfillConfig } from '../../config/cli.ts';
+import { localDemoCredentials } from '../../config/local-stack-files.ts';
 import { archiveKeyFor } from '../../domain/archive-key.ts';
 import type { MediaJob } from '../../domain/media-job.ts';
 import { isAccountSid } from '../../domain/sids.ts';
 import { dayOf } from '../../domain/utc-day.ts';
-import { localDemoCredentials } from '../../stand-ins/demo-credentials.ts';
 import {
   configForAccount,
   type ServedAccount,
@@ -33,7 +33,7 @@ import {
   EXIT_INTERRUPTED,
   formatCounts,
   interruptSignal,
-  openArchiveS3,
+  openArchive,
   openMediaQueue,
   parseFlags,
   runOpsCommand,
@@ -126,7 +126,7 @@ const runBackfill = (args: BackfillArgs, io: CommandIo): Promise<number> =>
       { local: args.local, ...(await localDemoCredentials(args.local, io.env)) },
       io.env,
     );
-    const s3 = openArchiveS3(run, config);
+    const archive = openArchive(run, config);
     const accounts = await servedAccounts(
       config.archiver,
       accountDirectoryFor(config.archiver),
@@ -159,7 +159,7 @@ const runBackfill = (args: BackfillArgs, io: CommandIo): Promise<number> =>
         });
       } else if (args.direct) {
         sink = createDirectSink({
-          archive: directArchiver(s3, archiver),
+          archive: archive.archiverFor(archiver),
           concurrency: archiver.concurrency,
           onFailure: (job, error) => {
             progress.done();
@@ -177,7 +177,7 @@ const runBackfill = (args: BackfillArgs, io: CommandIo): Promise<number> =>
       });
       const deps: BackfillDeps = {
         catalog: createCatalogFor(archiver),
-        presence: presenceFor(s3, archiver),
+        presence: archive.presenceFor(archiver),
         sink,
         ...(args.dryRun ? {} : { checkpoints: createFileCheckpointStore(path) }),
         ...(args.sizes ? { sizeOf: mediaSizer(archiver) } : {}),

@@ -1,5 +1,4 @@
-import type { DeadLetteredJob } from '../../adapters/sqs/sqs-redrive.ts';
-import { openRedrive } from '../../compose/cli.ts';
+import { type DeadLetteredJob, openRedrive } from '../../compose/cli.ts';
 import { readRedriveConfig } from '../../config/cli.ts';
 import { countOf } from '../../domain/count.ts';
 import { isAccountSid } from '../../domain/sids.ts';
