@@ -17,6 +17,7 @@ import {
 } from '../domain/errors.ts';
 import { type MediaJob, parseMediaJob } from '../domain/media-job.ts';
 import { redactUrls } from '../domain/media-origins.ts';
+import { isRecordable, messageRecordKeyFor } from '../domain/message-record.ts';
 import { MetricName } from '../observability.ts';
 import type {
   ArchiveStore,
@@ -27,7 +28,7 @@ import type {
   RetryScheduler,
 } from '../ports/pipeline.ts';
 import { type ArchiveOutcome, archiveMedia } from '../use-cases/archive-media.ts';
-import { recordMessage } from '../use-cases/record-message.ts';
+import { type ProvenMedia, recordMessage } from '../use-cases/record-message.ts';
 import { STALE_SPOOL_MS, sweepStaleSpools } from '../use-cases/spool.ts';
 
 export interface ArchiverDeps {
@@ -80,56 +81,112 @@ export const createArchiverHandler = (deps: ArchiverDeps) => {
   const { config, logger, metrics } = deps;
   const limit = pLimit(config.concurrency);
 
-  const processRecord = async (record: SQSRecord, signal?: AbortSignal): Promise<RecordResult> => {
+  /** The job's verdict, or the error the batch reports for its record (logged, dead-lettered). */
+  const failed = async (
+    record: SQSRecord,
+    job: MediaJob | undefined,
+    error: unknown,
+    signal?: AbortSignal,
+  ): Promise<RecordResult> => {
     const attempt = Number(record.attributes?.ApproximateReceiveCount) || 1;
-    let job: MediaJob | undefined;
+    const { name, reason } = describe(error);
+    const permanent = isPermanent(error);
+    const last = attempt >= config.maxReceiveCount;
+    const fields = { messageId: record.messageId, ...jobIds(job), attempt, error: name, reason };
+    if (error instanceof TwilioAuthError) {
+      logger.error('configuration error: Twilio refused the credentials', fields);
+    } else if (signal?.aborted && !last) {
+      // Stopped on purpose before the Lambda deadline: an expected retry, not a fault.
+      logger.warn('job stopped at the invocation deadline, will be retried', fields);
+    } else if (permanent || last || !(error instanceof ArchiverError)) {
+      logger.error(permanent ? 'job failed permanently' : 'job failed', fields);
+    } else {
+      logger.warn('job failed, will be retried', fields);
+    }
+    if ((permanent || last) && deps.deadLetter) {
+      await deps.deadLetter.send(record.body, reason, name);
+      metrics.addMetric(MetricName.DeadLettered, MetricUnit.Count, 1);
+      if (error instanceof UnprovenArchiveError || error instanceof UnsupportedEncodingError) {
+        metrics.addMetric(MetricName.MediaKeptUnproven, MetricUnit.Count, 1);
+      }
+      return { deadLettered: true, reason };
+    }
+    if (!permanent) metrics.addMetric(MetricName.Retries, MetricUnit.Count, 1);
+    throw error;
+  };
+
+  const processRecord = async (
+    record: SQSRecord,
+    job: MediaJob | undefined,
+    signal?: AbortSignal,
+  ): Promise<RecordResult> => {
+    const attempt = Number(record.attributes?.ApproximateReceiveCount) || 1;
     try {
-      job = parseMediaJob(record.body);
-      const outcome = await archiveMedia({ ...deps }, job, {
+      return await archiveMedia({ ...deps }, job ?? parseMediaJob(record.body), {
         attempt,
         ...(signal ? { signal } : {}),
       });
-      // After the media's own verdict: a failure here retries the job, which then finds the
-      // media archived (one HEAD) and comes straight back to the record.
-      if (deps.records) {
-        signal?.throwIfAborted();
-        await recordMessage(
-          {
-            records: deps.records,
-            ...(deps.redactor ? { redactor: deps.redactor } : {}),
-            config,
-            logger,
-          },
-          job,
-        );
-      }
-      return outcome;
     } catch (error) {
-      const { name, reason } = describe(error);
-      const permanent = isPermanent(error);
-      const last = attempt >= config.maxReceiveCount;
-      const fields = { messageId: record.messageId, ...jobIds(job), attempt, error: name, reason };
-      if (error instanceof TwilioAuthError) {
-        logger.error('configuration error: Twilio refused the credentials', fields);
-      } else if (signal?.aborted && !last) {
-        // Stopped on purpose before the Lambda deadline: an expected retry, not a fault.
-        logger.warn('job stopped at the invocation deadline, will be retried', fields);
-      } else if (permanent || last || !(error instanceof ArchiverError)) {
-        logger.error(permanent ? 'job failed permanently' : 'job failed', fields);
-      } else {
-        logger.warn('job failed, will be retried', fields);
-      }
-      if ((permanent || last) && deps.deadLetter) {
-        await deps.deadLetter.send(record.body, reason, name);
-        metrics.addMetric(MetricName.DeadLettered, MetricUnit.Count, 1);
-        if (error instanceof UnprovenArchiveError || error instanceof UnsupportedEncodingError) {
-          metrics.addMetric(MetricName.MediaKeptUnproven, MetricUnit.Count, 1);
-        }
-        return { deadLettered: true, reason };
-      }
-      if (!permanent) metrics.addMetric(MetricName.Retries, MetricUnit.Count, 1);
-      throw error;
+      return failed(record, job, error, signal);
     }
+  };
+
+  /**
+   * The per-message step: once the batch's jobs of one message settled, one `recordMessage` with
+   * what they proved (no LIST, no HEAD of media this invocation wrote). A failure fails the
+   * message's last archived job of the batch: its retry finds the media (one HEAD) and records.
+   */
+  const recordMessages = (
+    records: readonly SQSRecord[],
+    jobs: readonly (MediaJob | undefined)[],
+    archived: readonly Promise<RecordResult>[],
+    signal?: AbortSignal,
+  ): Promise<RecordResult>[] => {
+    const store = deps.records;
+    if (!store) return [...archived];
+    const groups = new Map<string, number[]>();
+    for (const [index, job] of jobs.entries()) {
+      if (!job || !isRecordable(job)) continue;
+      const key = messageRecordKeyFor(config.archivePrefix, job);
+      groups.set(key, [...(groups.get(key) ?? []), index]);
+    }
+    const results = [...archived];
+    for (const members of groups.values()) {
+      const step = Promise.allSettled(
+        members.map((index) => archived[index] as Promise<RecordResult>),
+      ).then((verdicts) => {
+        const proven = new Map<string, ProvenMedia>();
+        let carrier: number | undefined;
+        for (const [n, verdict] of verdicts.entries()) {
+          if (verdict.status !== 'fulfilled' || 'deadLettered' in verdict.value) continue;
+          const { key, proof, contentType } = verdict.value;
+          proven.set(key, { key, proof, contentType });
+          carrier = members[n];
+        }
+        return { proven, carrier };
+      });
+      for (const index of members) {
+        const own = archived[index] as Promise<RecordResult>;
+        results[index] = step.then(async ({ proven, carrier }) => {
+          const outcome = await own;
+          if (carrier !== index) return outcome;
+          const job = jobs[index] as MediaJob;
+          try {
+            signal?.throwIfAborted();
+            const { redactor } = deps;
+            await recordMessage(
+              { records: store, ...(redactor ? { redactor } : {}), config, logger },
+              job,
+              proven,
+            );
+            return outcome;
+          } catch (error) {
+            return failed(records[index] as SQSRecord, job, error, signal);
+          }
+        });
+      }
+    }
+    return results;
   };
 
   const postponeRetries = async (
@@ -173,9 +230,17 @@ export const createArchiverHandler = (deps: ArchiverDeps) => {
       remaining && remaining > DEADLINE_MARGIN_MS
         ? AbortSignal.timeout(remaining - DEADLINE_MARGIN_MS)
         : undefined;
-    const results = await Promise.allSettled(
-      event.Records.map((record) => limit(() => processRecord(record, signal))),
+    const jobs = event.Records.map((record) => {
+      try {
+        return parseMediaJob(record.body);
+      } catch {
+        return undefined; // processRecord reports it
+      }
+    });
+    const archived = event.Records.map((record, index) =>
+      limit(() => processRecord(record, jobs[index], signal)),
     );
+    const results = await Promise.allSettled(recordMessages(event.Records, jobs, archived, signal));
     await postponeRetries(event.Records, results);
     return results;
   };

@@ -74,7 +74,7 @@ describe('archiveMedia', () => {
   });
 
   describe('first delivery', () => {
-    it('archives with metadata, writes the index marker, then deletes at Twilio', async () => {
+    it('writes the index marker, archives with metadata, then deletes at Twilio', async () => {
       // Prepare
       const body = makeMediaBody(5000, 7);
       const job = mediaJobFactory({ from: 'whatsapp:+15550001111' });
@@ -103,11 +103,12 @@ describe('archiveMedia', () => {
           wholeBy: 'announced-length',
           s3: 's3-checksum',
         },
+        contentType: 'image/jpeg',
       });
       expect(calls).toEqual([
+        `marker ${messageIndexKeyFor('media/', job)}`,
         `fetch ${job.mediaSid}`,
         `put ${key} if-none-match`,
-        `marker ${messageIndexKeyFor('media/', job)}`,
         `delete ${job.mediaSid}`,
       ]);
       const stored = store.objects.get(key);
@@ -173,10 +174,10 @@ describe('archiveMedia', () => {
       // Assess
       expect(outcome.archive).toBe('already-archived');
       expect(calls).toEqual([
+        `marker ${messageIndexKeyFor('media/', job)}`,
         `fetch ${job.mediaSid}`,
         `put ${key} if-none-match`,
         `head ${key}`,
-        `marker ${messageIndexKeyFor('media/', job)}`,
         `delete ${job.mediaSid}`,
       ]);
       expect(metrics.total(MetricName.DuplicatesSkipped)).toBe(1);
@@ -196,7 +197,8 @@ describe('archiveMedia', () => {
       // Assess
       expect(outcome.archive).toBe('archived');
       // The body went into the refused PUT and cannot be sent twice: a fresh download.
-      expect(calls.slice(0, 5)).toEqual([
+      expect(calls.slice(0, 6)).toEqual([
+        `marker ${messageIndexKeyFor('media/', job)}`,
         `fetch ${job.mediaSid}`,
         `put ${key} if-none-match`,
         `head ${key}`,
@@ -208,7 +210,7 @@ describe('archiveMedia', () => {
   });
 
   describe('later deliveries', () => {
-    it('finds a verified copy by HEAD and deletes without downloading', async () => {
+    it('finds a verified copy by HEAD and deletes without downloading or writing', async () => {
       // Prepare
       const body = makeMediaBody(100);
       const job = mediaJobFactory();
@@ -220,11 +222,8 @@ describe('archiveMedia', () => {
 
       // Assess
       expect(outcome).toMatchObject({ archive: 'already-archived', twilio: 'deleted' });
-      expect(calls).toEqual([
-        `head ${key}`,
-        `marker ${messageIndexKeyFor('media/', job)}`,
-        `delete ${job.mediaSid}`,
-      ]);
+      // The marker went in before the copy did: a redelivery writes nothing.
+      expect(calls).toEqual([`head ${key}`, `delete ${job.mediaSid}`]);
     });
 
     it('reports already-gone when Twilio no longer has the media', async () => {
@@ -258,7 +257,12 @@ describe('archiveMedia', () => {
 
       // Assess
       expect(source.fetchRequests[0]?.validators).toBeUndefined();
-      expect(calls.slice(0, 3)).toEqual([`head ${key}`, `fetch ${job.mediaSid}`, `put ${key}`]);
+      expect(calls.slice(0, 4)).toEqual([
+        `head ${key}`,
+        `marker ${messageIndexKeyFor('media/', job)}`,
+        `fetch ${job.mediaSid}`,
+        `put ${key}`,
+      ]);
       expect(outcome).toMatchObject({ archive: 'archived', twilio: 'deleted' });
       expect(store.objects.get(key)?.body.equals(body)).toBe(true);
     });
@@ -326,12 +330,12 @@ describe('archiveMedia', () => {
       // Assess
       expect(outcome).toMatchObject({ archive: 'archived', twilio: 'deleted' });
       expect(calls).toEqual([
+        `marker ${messageIndexKeyFor('media/', job)}`,
         `fetch ${job.mediaSid}`,
         `put ${key} if-none-match`,
         `head ${key}`,
         `fetch ${job.mediaSid}`,
         `put ${key}`,
-        `marker ${messageIndexKeyFor('media/', job)}`,
         `delete ${job.mediaSid}`,
       ]);
       expect(store.objects.get(key)?.body.equals(body)).toBe(true);
@@ -530,9 +534,9 @@ describe('archiveMedia', () => {
       // Assess
       expect(outcome).toMatchObject({ archive: 'already-archived', twilio: 'already-gone' });
       expect(calls).toEqual([
+        `marker ${messageIndexKeyFor('media/', job)}`,
         `fetch ${job.mediaSid}`,
         `head ${key}`,
-        `marker ${messageIndexKeyFor('media/', job)}`,
         `delete ${job.mediaSid}`,
       ]);
     });
@@ -666,7 +670,8 @@ describe('archiveMedia', () => {
 
       // Assess
       expect(outcome).toMatchObject({ archive: 'archived', twilio: 'deleted' });
-      expect(calls.slice(0, 4)).toEqual([
+      expect(calls.slice(0, 5)).toEqual([
+        `marker ${messageIndexKeyFor('media/', job)}`,
         `fetch ${job.mediaSid}`,
         `put ${key} if-none-match`,
         `fetch ${job.mediaSid}`,
@@ -675,7 +680,7 @@ describe('archiveMedia', () => {
       expect(store.objects.get(key)?.body.equals(body)).toBe(true);
     });
 
-    it('never deletes when the index marker cannot be written', async () => {
+    it('neither downloads nor deletes when the index marker cannot be written', async () => {
       // Prepare
       source.fetchAnswers.push({ body: makeMediaBody(100) });
       store.failures.putMarker.push(new StorageUnavailableError('S3 down'));
@@ -686,7 +691,8 @@ describe('archiveMedia', () => {
       // Assess
       await expect(result).rejects.toBeInstanceOf(StorageUnavailableError);
       expect(source.deleted).toEqual([]);
-      expect(store.objects.size).toBe(1);
+      // A proven copy without its marker would let a redelivery skip the marker for good.
+      expect(store.objects.size).toBe(0);
     });
   });
 });

@@ -93,6 +93,7 @@ describe('archiveMedia one pass (streamInto)', () => {
         s3: 's3-checksum',
       },
       archive: 'archived',
+      contentType: 'image/jpeg',
     });
     expect(fetches).toBe(1);
     expect(store.objects.get(key)?.body.equals(body)).toBe(true);

@@ -86,6 +86,7 @@ describe('archiveMedia spooled (spoolInto)', () => {
         s3: 's3-checksum',
       },
       archive: 'archived',
+      contentType: 'image/jpeg',
     });
     expect(fetches).toBe(1);
     expect(store.objects.get(key)?.body.equals(body)).toBe(true);
