@@ -22,9 +22,19 @@ import { measureWebhook } from './webhook-latency.ts';
 const { values } = parseArgs({
   options: {
     smoke: { type: 'boolean', default: false },
+    requests: { type: 'boolean', default: false },
+    /** GB-s per 1,000 media that `--requests` prices with (a full run's § 8, latency, 100 KB). */
+    'gbs-per-1000': { type: 'string', default: '37.2' },
     out: { type: 'string' },
   },
 });
+if (values.requests) {
+  const { requestsReport, runRequestsOnly } = await import('./requests-only.ts');
+  const gbs = Number(values['gbs-per-1000']);
+  const source = `--gbs-per-1000, default: bench/results.md run 7, § 8, latency profile, 100 KB`;
+  process.stdout.write(requestsReport(await runRequestsOnly(), gbs, source));
+  process.exit(0);
+}
 const profile = values.smoke ? SMOKE_PROFILE : FULL_PROFILE;
 const out =
   values.out ??
