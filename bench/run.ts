@@ -23,6 +23,7 @@ const { values } = parseArgs({
   options: {
     smoke: { type: 'boolean', default: false },
     requests: { type: 'boolean', default: false },
+    'in-flight': { type: 'string' },
     /** GB-s per 1,000 media that `--requests` prices with (a full run's § 8, latency, 100 KB). */
     'gbs-per-1000': { type: 'string', default: '37.2' },
     out: { type: 'string' },
@@ -33,6 +34,16 @@ if (values.requests) {
   const gbs = Number(values['gbs-per-1000']);
   const source = `--gbs-per-1000, default: bench/results.md run 7, § 8, latency profile, 100 KB`;
   process.stdout.write(requestsReport(await runRequestsOnly(), gbs, source));
+  process.exit(0);
+}
+if (values['in-flight']) {
+  const { IN_FLIGHT_SIZES, inFlightTable, measureInFlight } = await import('./in-flight.ts');
+  const inFlight = values['in-flight'].split(',').map(Number);
+  const rows = await measureInFlight(
+    { inFlight, sizes: IN_FLIGHT_SIZES, repeats: 3, memorySize: 16 * 2 ** 20 },
+    (line) => process.stderr.write(`${line}\n`),
+  );
+  process.stdout.write(`${inFlightTable(rows)}\n`);
   process.exit(0);
 }
 const profile = values.smoke ? SMOKE_PROFILE : FULL_PROFILE;

@@ -103,6 +103,7 @@ export const startTwilioEmulator = async (
     faults: { ...NO_FAULTS, ...options.faults },
     latency: { apiMs: 0, cdnFirstByteMs: 0, ...options.latency },
     random: options.random ?? Math.random,
+    inFlight: new Map(),
     cdnBaseUrl: '',
     messagingBaseUrl: '',
     phoneNumbers: (options.phoneNumbers ?? []).map(phoneNumberRecord),

@@ -9,6 +9,11 @@ export interface FaultProfile {
   truncateRate: number;
   /** A media answers 404 (code 20404) on the API for this long after it was seeded. */
   transientNotFoundMs: number;
+  /**
+   * Twilio's per-account concurrency limit: an API request arriving while this many of the same
+   * account's are in flight answers 429 {code: 20429} (+ Retry-After: 1). 0: no limit.
+   */
+  concurrencyLimit: number;
 }
 
 export interface LatencyProfile {
