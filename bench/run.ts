@@ -24,6 +24,8 @@ const { values } = parseArgs({
     smoke: { type: 'boolean', default: false },
     requests: { type: 'boolean', default: false },
     'in-flight': { type: 'string' },
+    load: { type: 'boolean', default: false },
+    'like-for-like': { type: 'boolean', default: false },
     /** GB-s per 1,000 media that `--requests` prices with (a full run's § 8, latency, 100 KB). */
     'gbs-per-1000': { type: 'string', default: '37.2' },
     out: { type: 'string' },
@@ -34,6 +36,44 @@ if (values.requests) {
   const gbs = Number(values['gbs-per-1000']);
   const source = `--gbs-per-1000, default: bench/results.md run 7, § 8, latency profile, 100 KB`;
   process.stdout.write(requestsReport(await runRequestsOnly(), gbs, source));
+  process.exit(0);
+}
+if (values['like-for-like']) {
+  // §§ 1–2b alone, no added latency: the archiver against baselines whose PUTs carry the same
+  // SHA-256 trailer (bench/README.md, "Like for like").
+  const { KiB: K, MiB: M } = await import('./profile.ts');
+  const stack = await startBenchStack();
+  try {
+    const { rows } = await measureThroughput(
+      stack,
+      [
+        { size: 100 * K, count: 40 },
+        { size: 1 * M, count: 20 },
+        { size: 16 * M, count: 10 },
+      ],
+      {
+        latency: false,
+        repeats: 3,
+        contenders: ['archiver', 'minimal', 'limit'],
+        log: (line) => process.stderr.write(`${line}\n`),
+      },
+    );
+    const { median: mid } = await import('./throughput.ts');
+    for (const row of rows) {
+      const a = mid(row.passes.archiver);
+      process.stdout.write(
+        `| ${row.size} | archiver/minimal ${(a / mid(row.passes.minimal)).toFixed(2)}× | archiver/limit ${(a / mid(row.passes.limit)).toFixed(2)}× |\n`,
+      );
+    }
+  } finally {
+    await stack.close();
+  }
+  process.exit(0);
+}
+if (values.load) {
+  const { LOAD_RUNS, loadTable, runLoads } = await import('./load.ts');
+  const results = await runLoads(LOAD_RUNS, (line) => process.stderr.write(`${line}\n`));
+  process.stdout.write(`${loadTable(results)}\n`);
   process.exit(0);
 }
 if (values['in-flight']) {
