@@ -34,7 +34,7 @@ const { values } = parseArgs({
 if (values.requests) {
   const { requestsReport, runRequestsOnly } = await import('./requests-only.ts');
   const gbs = Number(values['gbs-per-1000']);
-  const source = `--gbs-per-1000, default: bench/results.md run 7, § 8, latency profile, 100 KB`;
+  const source = `--gbs-per-1000; default 37.2: bench/results.md run 7, § 8, latency profile, 100 KB, 5 in flight`;
   process.stdout.write(requestsReport(await runRequestsOnly(), gbs, source));
   process.exit(0);
 }
