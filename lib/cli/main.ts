@@ -1,6 +1,7 @@
 import { type ParsedCommand, parseCommandLine } from './args.ts';
 import { type AnyCliCommand, runCommand, usageLine } from './command.ts';
 import { command as backfill } from './commands/backfill.ts';
+import { command as connect } from './commands/connect.ts';
 import { command as doctor } from './commands/doctor.ts';
 import { command as exportZip } from './commands/export.ts';
 import { command as hold } from './commands/hold.ts';
@@ -22,6 +23,7 @@ export const COMMANDS: readonly AnyCliCommand[] = [
   exportZip,
   hold,
   sendTest,
+  connect,
 ];
 
 const BY_NAME = new Map(COMMANDS.map((command) => [command.name, command]));

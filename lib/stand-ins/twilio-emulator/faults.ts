@@ -7,6 +7,8 @@ export const NO_FAULTS: FaultProfile = {
   truncateRate: 0,
   transientNotFoundMs: 0,
   concurrencyLimit: 0,
+  eventDuplicateRate: 0,
+  eventReorderRate: 0,
 };
 
 /**
