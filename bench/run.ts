@@ -109,6 +109,15 @@ const stack = await startBenchStack();
 try {
   log('bench: 5 · requests per media');
   const requests = await measureRequests(stack, profile.requests);
+  log('bench: 5b · requests on the deployed path, with message records, priced');
+  const { measureRealPath } = await import('./real-path.ts');
+  const { REQUEST_SCENARIOS } = await import('./requests-only.ts');
+  const realPath = await measureRealPath(
+    stack,
+    values.smoke
+      ? REQUEST_SCENARIOS.map((scenario) => ({ ...scenario, messages: 2, size: 16 * 1024 }))
+      : REQUEST_SCENARIOS,
+  );
 
   log('bench: 1–3 · throughput, no added latency (archiver, minimal pipeline, limit, naive peer)');
   const noLatency = await measureThroughput(stack, profile.throughput, {
@@ -158,7 +167,19 @@ try {
     loadTimes,
     archiverTemplate: await readArchiverTemplate(),
   };
-  const report = markdownReport(results, buildRows(results));
+  // § 5b, priced with this run's GB-s: the latency profile's smallest size, at the bench's in-flight.
+  const { gbSecondsPer1000 } = await import('./lambda-cost.ts');
+  const { median } = await import('./throughput.ts');
+  const { requestsReport } = await import('./requests-only.ts');
+  const firstLatency = latency.rows[0];
+  const gbs = firstLatency
+    ? gbSecondsPer1000(
+        firstLatency.size,
+        median(firstLatency.passes.archiver),
+        results.archiverTemplate.memorySizeMb,
+      )
+    : Number.NaN;
+  const report = `${markdownReport(results, buildRows(results))}\n## 5b · S3, SQS and log requests per media on the deployed path, priced\n\n${requestsReport(realPath, Number(gbs.toFixed(1)), `this run, latency profile, ${firstLatency?.size ?? '?'} B, ${noLatency.concurrency} in flight, ${results.archiverTemplate.memorySizeMb} MB`)}`;
   process.stdout.write(report);
   await writeFile(out, report);
   log(`bench: written to ${out}`);
