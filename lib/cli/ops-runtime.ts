@@ -4,6 +4,7 @@ import { resolveQueueUrl } from '../adapters/sqs/sqs-queue-url.ts';
 import { createS3Client, createSqsClient } from '../compose/clients.ts';
 import type { BackfillConfig } from '../config/cli.ts';
 import { formatBytes } from '../domain/bytes.ts';
+import { countOf } from '../domain/count.ts';
 import { ArchiverError, StorageUnavailableError } from '../domain/errors.ts';
 import type { JobQueue } from '../ports/pipeline.ts';
 import { CheckpointError } from '../use-cases/backfill/checkpoint.ts';
@@ -89,8 +90,8 @@ export const openMediaQueue = async (run: OpsRun, config: BackfillConfig): Promi
 
 export const formatCounts = (counts: BackfillCounts, verb: string): string => {
   const parts = [
-    `${counts.pages} pages`,
-    `${counts.messages} messages`,
+    countOf(counts.pages, 'page'),
+    countOf(counts.messages, 'message'),
     `${counts.mediaFound} media found`,
     `${counts.enqueued} ${verb}`,
     `${counts.alreadyArchived} already archived`,

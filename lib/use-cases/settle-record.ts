@@ -149,9 +149,9 @@ export const settleBatch = (
         const job = jobs[index] as MediaJob;
         try {
           signal?.throwIfAborted();
-          const { redactor, config, logger } = deps;
+          const { redactor, config, logger, metrics } = deps;
           await recordMessage(
-            { records: store, ...(redactor ? { redactor } : {}), config, logger },
+            { records: store, ...(redactor ? { redactor } : {}), config, logger, metrics },
             job,
             proven,
           );

@@ -224,6 +224,34 @@ describe('archive browser in headless Chromium', () => {
     expect(await page.locator('img:not([alt]), img[alt=""]').count()).toBe(0);
   });
 
+  it('fits a 390 px phone screen: no page or heading wider than the viewport', async () => {
+    // Prepare: what scrolls sideways, per page (the document, or any heading cut off inside it)
+    const overflow = () =>
+      page.$$eval('h1, h2', (headings) => {
+        const root = headings[0]?.ownerDocument.documentElement;
+        const width = root?.clientWidth ?? 0;
+        return {
+          page: (root?.scrollWidth ?? 0) - width,
+          headings: headings
+            .filter((h) => h.scrollWidth > h.clientWidth || h.getBoundingClientRect().right > width)
+            .map((h) => h.textContent ?? ''),
+        };
+      });
+    await page.setViewportSize({ width: 390, height: 844 });
+
+    // Act
+    await page.goto(`${browser.pageUrl}day/${day}`);
+    const dayPage = await overflow();
+    await page.goto(`${browser.pageUrl}message/${message.sid}?day=${day}`);
+    const messagePage = await overflow();
+    await page.screenshot({ path: SCREENSHOT.replace('.png', '-390.png'), fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 900 });
+
+    // Assess
+    expect(dayPage).toEqual({ page: 0, headings: [] });
+    expect(messagePage).toEqual({ page: 0, headings: [] });
+  });
+
   it('downloads the message as a zip holding every media byte for byte', async () => {
     // Act
     const [download] = await Promise.all([

@@ -9,6 +9,7 @@ import { createSqsJobQueue } from '../../../lib/adapters/sqs/sqs-job-queue.ts';
 import { runCli } from '../../../lib/cli/main.ts';
 import { createCatalogFor, presenceFor } from '../../../lib/compose/reconcile.ts';
 import { readArchiverConfig } from '../../../lib/config/lambda.ts';
+import type { MediaJob } from '../../../lib/domain/media-job.ts';
 import { parseMessageRecord } from '../../../lib/domain/message-record.ts';
 import type { SeededMessage, TwilioEmulator } from '../../../lib/stand-ins/twilio-emulator.ts';
 import { backfill } from '../../../lib/use-cases/backfill/backfill.ts';
@@ -104,7 +105,7 @@ describe('message records and redaction through the local stack', () => {
     if (workDir) await rm(workDir, { recursive: true, force: true });
   });
 
-  /** The CLI in this process, against the stack's s3rver (`--local`). */
+  /** The CLI in this process, against the stack's local S3 (`--local`). */
   const cli = async (args: string[]) => {
     const stdout = new PassThrough();
     const stderr = new PassThrough();
@@ -151,11 +152,15 @@ describe('message records and redaction through the local stack', () => {
       (e) =>
         e.method === 'PUT' && e.status === 200 && e.path.endsWith(`${message.sid}/message.json`),
     );
-    // Every record write is create-only; s3rver ignores If-None-Match (S3 answers 412), so two
-    // jobs completing the message at the same moment may both write the same media list here.
-    expect(recordPuts.length).toBeGreaterThanOrEqual(1);
-    expect(recordAcks.conditions.length).toBe(recordPuts.length);
-    expect(recordAcks.conditions.every((c) => c === '*')).toBe(true);
+    // Every record write is create-only, and the local S3 answers If-None-Match: * with 412 as S3
+    // does (until issue 21 it overwrote, and two jobs completing the message at the same moment
+    // were both logged "message record written"): one write wins, any other finds it.
+    const written = output
+      .records()
+      .filter((r) => r.message === 'message record written' && r.messageSid === message.sid);
+    expect(recordPuts).toHaveLength(1);
+    expect(written).toHaveLength(1);
+    expect(recordAcks.conditions).toEqual(['*']);
     const redactions = emulator.requests.filter(
       (r) => r.method === 'POST' && r.path.endsWith(`/Messages/${message.sid}.json`),
     );
@@ -168,6 +173,53 @@ describe('message records and redaction through the local stack', () => {
       expect(redaction.at).toBeGreaterThanOrEqual(ackedAt);
       expect(redaction.at).toBeGreaterThanOrEqual(lastMediaAck);
     }
+  });
+
+  it('a forged job with a made-up body: the media is archived, the record keeps Twilio’s body, and Twilio keeps it', async () => {
+    // Prepare: anyone who can send to the queue names a real message and its media.
+    const message = seedMessage([6_000, 2_000]);
+    const day = new Date().toISOString().slice(0, 10);
+    const receivedAt = new Date().toISOString();
+    const media = message.media.map((m) => ({ sid: m.sid, contentType: m.contentType }));
+    const forged: MediaJob[] = message.media.map((m, index) => ({
+      version: 1,
+      accountSid: stack.accountSid,
+      messageSid: message.sid,
+      mediaSid: m.sid,
+      contentType: m.contentType,
+      receivedAt,
+      index,
+      source: 'webhook',
+      message: { media, body: 'Please ignore: made up' },
+    }));
+    const recordKey = recordKeyOf(stack.accountSid, message, day);
+    const recordExists = async () => {
+      try {
+        await readRecord(stack.s3, stack.bucket, recordKey);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+
+    // Act
+    await createSqsJobQueue({ client: stack.sqs, queueUrl: stack.queueUrl }).enqueue(forged);
+    await waitUntilSettled(stack, recordExists, { what: 'the forged job’s record' });
+    const record = await readRecord(stack.s3, stack.bucket, recordKey);
+    const audit = await auditArchive(stack, message.media, mediaAcks);
+
+    // Assess
+    expect(audit.archived).toBe(2);
+    expect(record.body).toBe(BODY);
+    expect(emulator.messageBody(message.sid)).toBe(BODY);
+    const posts = emulator.requests.filter(
+      (r) => r.method === 'POST' && r.path.endsWith(`/Messages/${message.sid}.json`),
+    );
+    const reads = emulator.requests.filter(
+      (r) => r.method === 'GET' && r.path.endsWith(`/Messages/${message.sid}.json`),
+    );
+    expect(posts).toEqual([]);
+    expect(reads.length).toBeGreaterThanOrEqual(1);
   });
 
   it('a message Twilio still calls in progress (20009) is retried until the redaction succeeds', async () => {
@@ -312,8 +364,11 @@ describe('message records and redaction through the local stack', () => {
     });
     const catalog = createCatalogFor(config);
     const listCalls = () =>
-      emulator.requests.filter((r) => r.method === 'GET' && /\/Messages(\.json|\/MM)/.test(r.path))
-        .length;
+      // The Messages page and Media lists; the archiver's GET of one Message (redaction) is not one.
+      emulator.requests.filter(
+        (r) =>
+          r.method === 'GET' && /\/Messages(\.json|\/MM[0-9a-f]{32}\/Media\.json)/.test(r.path),
+      ).length;
     const before = listCalls();
 
     // Act
