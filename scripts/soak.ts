@@ -20,6 +20,7 @@ export const SOAK_FAULTS: FaultProfile = {
   resetRate: 0.02,
   truncateRate: 0.02,
   transientNotFoundMs: 2_000,
+  concurrencyLimit: 0,
 };
 
 export interface SoakOptions {
