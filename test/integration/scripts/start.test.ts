@@ -193,7 +193,8 @@ describe('npm start', () => {
     const started = await startNpm({ ...FREE_PORTS, LOCAL_DATA_DIR: dir });
 
     // Act
-    await rm(dir, { recursive: true, force: true });
+    // The running stack may still be writing into it: retry as `rm -rf` would be retried.
+    await rm(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
     while (!started.output().includes('vanished')) await new Promise((r) => setTimeout(r, 200));
 
     // Assess (the loop ends only once the stack said it; vitest's timeout fails it otherwise)

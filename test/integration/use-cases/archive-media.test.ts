@@ -2,6 +2,7 @@ import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  GetBucketVersioningCommand,
   GetObjectCommand,
   HeadObjectCommand,
   PutObjectCommand,
@@ -432,6 +433,8 @@ describe('archiver against fauxqs (S3), local SQS and the Twilio emulator', () =
         }),
       )
       .resolves({ ChecksumSHA256: sha256Base64, ETag: '"kms"' });
+    // The deployed bucket is versioned: the replaced object stays as a noncurrent version.
+    mocked.on(GetBucketVersioningCommand).resolves({ Status: 'Enabled' });
     mocked.on(HeadObjectCommand).resolves({
       ContentLength: media.size,
       ETag: '"0123456789abcdef0123456789abcdef"',
@@ -446,5 +449,38 @@ describe('archiver against fauxqs (S3), local SQS and the Twilio emulator', () =
     const puts = mocked.commandCalls(PutObjectCommand);
     expect(puts.map((put) => put.args[0].input.IfNoneMatch)).toEqual(['*', undefined]);
     expect(emulator.hasMedia(job.mediaSid)).toBe(false);
+  });
+
+  it('on a bucket without versioning, overwrites nothing and keeps the media at Twilio (S3 client mock)', async () => {
+    // Prepare
+    const message = emulator.addMessage({ media: [makeSeedMedia({ size: 500, seed: 9 })] });
+    const job = jobFor(message);
+    const media = message.media[0] as SeededMedia;
+    const mockedClient = new S3Client({ region: 'us-east-1' });
+    const mocked = mockClient(mockedClient);
+    const sha256Base64 = Buffer.from(media.sha256, 'hex').toString('base64');
+    mocked
+      .on(PutObjectCommand)
+      .rejectsOnce(
+        Object.assign(new Error('At least one of the pre-conditions you specified did not hold'), {
+          name: 'PreconditionFailed',
+          $metadata: { httpStatusCode: 412 },
+        }),
+      )
+      .resolves({ ChecksumSHA256: sha256Base64, ETag: '"kms"' });
+    mocked.on(GetBucketVersioningCommand).resolves({});
+    mocked.on(HeadObjectCommand).resolves({
+      ContentLength: media.size,
+      ETag: '"0123456789abcdef0123456789abcdef"',
+      Metadata: { sha256: media.sha256, size: String(media.size) },
+    });
+
+    // Act
+    const { failed } = await deliver([{ ...job, index: 1 }], 1, handlerWith({}, mockedClient));
+
+    // Assess
+    const puts = mocked.commandCalls(PutObjectCommand);
+    expect(puts.map((put) => put.args[0].input.IfNoneMatch)).toEqual(['*']);
+    expect(emulator.hasMedia(job.mediaSid)).toBe(true);
   });
 });
