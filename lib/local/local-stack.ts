@@ -24,6 +24,7 @@ import {
   type LocalHttpApi,
   startLocalHttpApi,
 } from '../stand-ins/http-api-gateway.ts';
+import { loadLocalParticipantKey } from '../stand-ins/local-participant-key.ts';
 import { type LocalS3Server, PortInUseError } from '../stand-ins/s3-server.ts';
 import { type SqsPoller, type SqsPollerOptions, startSqsPoller } from '../stand-ins/sqs-poller.ts';
 import { type LocalSqsServer, startLocalSqsServer } from '../stand-ins/sqs-server.ts';
@@ -214,6 +215,8 @@ export const startLocalStack = async (
       // attempts before the DLQ; locally the poller's short visibility timeout is the backoff.
       RETRY_BACKOFF_SECONDS: '0',
       MAX_RECEIVE_COUNT: String(LOCAL_MAX_RECEIVE_COUNT),
+      // Records carry the participants' pseudonyms locally as when deployed (`find --local`).
+      ARCHIVE_PARTICIPANT_KEY: await loadLocalParticipantKey(config.dataDir),
       ...config.env,
       ...twilioEnv,
       ARCHIVE_BUCKET: config.bucket,

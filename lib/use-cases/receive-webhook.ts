@@ -12,7 +12,7 @@ export interface ReceiveWebhookDeps {
   tokens?: AccountTokens;
   config: Pick<
     WebhookConfig,
-    'accountSid' | 'authTokens' | 'archiveAddresses' | 'archiveMessageBody'
+    'accountSid' | 'authTokens' | 'archiveAddresses' | 'archiveMessageBody' | 'participantKey'
   >;
   now?: () => Date;
 }
@@ -70,6 +70,7 @@ export const receiveWebhook = async (
     receivedAt,
     archiveAddresses: config.archiveAddresses,
     archiveMessageBody: config.archiveMessageBody === true,
+    ...(config.participantKey ? { participantKey: config.participantKey } : {}),
   });
   if (jobs.length > 0) await deps.queue.enqueue(jobs);
   return jobs;
