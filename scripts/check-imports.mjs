@@ -1,12 +1,37 @@
 #!/usr/bin/env node
 // `npm run lint`'s import check (madge cannot parse TypeScript 7's tree: it needs the TS 5 API).
 // Fails on: an import cycle between files under lib/ and functions/; a cycle between lib/'s
-// folders; a client (cli, browser, local, rehearsal) importing another client.
+// folders; a client (cli, browser, local, rehearsal) importing another client; a layer importing
+// outside what it may (use cases: ports + domain; ports: domain; domain: itself); the product
+// importing tooling (stand-ins, local stack, rehearsal). `node scripts/check-imports.mjs [root]`.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 
+process.chdir(process.argv[2] ?? '.');
+
 const ROOTS = ['lib', 'functions'];
 const CLIENTS = ['lib/cli', 'lib/browser', 'lib/local', 'lib/rehearsal'];
+/** What each inner layer may import (its own folder included); anything else is a violation. */
+const ALLOWED = {
+  'lib/domain': ['lib/domain'],
+  'lib/ports': ['lib/ports', 'lib/domain'],
+  'lib/use-cases': ['lib/use-cases', 'lib/ports', 'lib/domain'],
+};
+/** Tooling: the stand-ins, the local stack and the rehearsal. Only tooling and tests import it. */
+const TOOLING = ['lib/stand-ins', 'lib/local', 'lib/rehearsal'];
+/**
+ * Product imports of tooling that predate this rule, kept until the CLI moves its local-only
+ * pieces next to the local stack (issue 24). The list may only shrink.
+ */
+const KNOWN_TOOLING_IMPORTS = new Set([
+  'lib/cli/commands/send-test.ts → lib/stand-ins/demo-media.ts',
+  'lib/cli/commands/send-test.ts → lib/stand-ins/stack-file.ts',
+  'lib/cli/commands/send-test.ts → lib/stand-ins/twilio-emulator/types.ts',
+  'lib/cli/commands/send-test.ts → lib/stand-ins/webhook-client.ts',
+  'lib/cli/commands/reconcile.ts → lib/stand-ins/demo-credentials.ts',
+  'lib/cli/commands/backfill.ts → lib/stand-ins/demo-credentials.ts',
+  'lib/cli/commands/connect.ts → lib/stand-ins/stack-file.ts',
+]);
 const SPECIFIER =
   /(?:^|[\s;])(?:import|export)\s(?:[^'"`;]*?\sfrom\s)?['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g;
 
@@ -83,6 +108,14 @@ for (const [file, targets] of graph) {
     if (from === to) continue;
     if (!folderEdges.has(from)) folderEdges.set(from, new Set());
     folderEdges.get(from).add(to);
+    const allowed = ALLOWED[from];
+    if (allowed && !allowed.includes(to)) {
+      problems.push(`${from} may import only ${allowed.join(', ')}: ${file} → ${target}`);
+    }
+    const edge = `${file} → ${target}`;
+    if (!TOOLING.includes(from) && TOOLING.includes(to) && !KNOWN_TOOLING_IMPORTS.has(edge)) {
+      problems.push(`the product imports tooling: ${edge}`);
+    }
     const fromClient = CLIENTS.find((client) => from === client);
     const toClient = CLIENTS.find((client) => to === client);
     if (fromClient && toClient) {
@@ -112,4 +145,4 @@ if (problems.length > 0) {
   for (const problem of problems) console.error(`check-imports: ${problem}`);
   process.exit(1);
 }
-console.log(`check-imports: ${files.length} files, no cycles, clients apart`);
+console.log(`check-imports: ${files.length} files, no cycles, layers and clients apart`);

@@ -108,12 +108,20 @@ const lines = [
   '',
   'twilio-media-archiver — local stack',
   `  webhook      POST ${stack.webhookUrl}`,
+  `  event sink   POST ${stack.eventsUrl}  (Event Streams; Basic ${stack.eventSink.username} / ${stack.eventSink.password}, kept in ${config.dataDir}/event-sink.json)`,
   `  archive      ${browser.url}  (read-only browser; the link's token changes every start)`,
   `  S3           ${stack.s3Endpoint}  bucket ${stack.bucket}  (data in ${config.dataDir}/s3)`,
   `  SQS          ${stack.sqsEndpoint}  queue ${stack.queueUrl}`,
   `  dead letters ${stack.deadLetterQueueUrl}`,
   ...twilioLines,
   '',
+  ...(stack.emulator && stack.intake === 'event-streams'
+    ? [
+        "  EVENT MODE (LOCAL_INTAKE=event-streams): the emulator's number answers another app;",
+        '  connect Event Streams once (sink + subscription at the emulator), then try it:',
+        `  ${cli('connect --local')}`,
+      ]
+    : []),
   ...(stack.emulator
     ? [
         '  Try it (adds a message at the emulator, archives it, checks it):',
@@ -130,13 +138,22 @@ console.log(lines.join('\n'));
 await writeStackFile(config.dataDir, {
   pid: process.pid,
   webhookUrl: stack.webhookUrl,
+  eventsUrl: stack.eventsUrl,
+  eventSink: stack.eventSink,
+  intake: config.intake,
   s3Endpoint: stack.s3Endpoint,
   bucket: stack.bucket,
   archivePrefix: stack.archivePrefix,
   accountSid: stack.accountSid,
   browserUrl: browser.url,
   ...(stack.emulator
-    ? { emulator: { apiBaseUrl: stack.emulator.apiBaseUrl, authToken: stack.authToken } }
+    ? {
+        emulator: {
+          apiBaseUrl: stack.emulator.apiBaseUrl,
+          authToken: stack.authToken,
+          eventsBaseUrl: stack.emulator.eventsBaseUrl,
+        },
+      }
     : {}),
 });
 

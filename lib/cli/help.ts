@@ -34,7 +34,8 @@ export const HELP: Record<
   | 'hold'
   | 'find'
   | 'erase'
-  | 'send-test',
+  | 'send-test'
+  | 'connect',
   string
 > = {
   main: `Usage: media-archive <command> [options]
@@ -62,6 +63,7 @@ Commands:
   find       the messages and media of one participant (--participant +1555…), by keyed pseudonym
   erase      delete every version of a participant's (or one message's) media and records
   send-test  --local: archive a test message through the running local stack, end to end
+  connect    create the Event Streams sink and subscription for this intake at Twilio
 
 Run media-archive <command> --help for its options.
 
@@ -223,7 +225,12 @@ Checks a deployed stack (${SERVICE_NAME}-STAGE), one line per check, and exits 1
                       (inbound_request_url) point at the stack's WebhookUrl with POST; fails
                       when none does. With TWILIO_SUBACCOUNTS, one verdict per served account
                       (numbers read at its own path); fails when an account's numbers all
-                      point elsewhere
+                      point elsewhere. Ok without a look when the stack's Intake output
+                      leaves the webhook out (event mode: the numbers stay the app's)
+  event-streams       Event Streams intake (EventsUrl / EventStreamArn outputs): each served
+                      account has an active sink of this stack and subscriptions naming the 5
+                      event types (a subaccount read with its own token); says which intake is
+                      live: webhook, event streams or both
   dead-letter-queue   depth and oldest job's age (CloudWatch; "unknown" without data); fails
                       when not empty
   alarms              state of the stack's CloudWatch alarms; fails on ALARM or when the stack
@@ -240,7 +247,8 @@ Checks a deployed stack (${SERVICE_NAME}-STAGE), one line per check, and exits 1
 
 Environment: the standard AWS credential chain; AWS_ENDPOINT_URL or AWS_ENDPOINT_URL_<SERVICE>
 (CLOUDFORMATION, LAMBDA, SSM, SQS, CLOUDWATCH, S3) for a stand-in; TWILIO_API_BASE_URL (default
-https://api.twilio.com) and TWILIO_MESSAGING_BASE_URL (default https://messaging.twilio.com).
+https://api.twilio.com), TWILIO_MESSAGING_BASE_URL (default https://messaging.twilio.com) and
+TWILIO_EVENTS_BASE_URL (default https://events.twilio.com).
 Exit status: 0 every check ok, 1 a check failed or was skipped, 64 usage error.
 `,
   reconcile: `Usage: media-archive reconcile [--local] [--days N] [options]
@@ -367,13 +375,49 @@ Runs with operator credentials (infra/eraser-policy.json): the archiver's roles 
 
 Tries the running local stack (npm start, demo mode) end to end: adds an incoming message with
 the given files (default: two small images and a PDF) at the stack's built-in Twilio emulator,
-posts the webhook to the stack signed with the emulator's demo credentials, then waits until
+posts the webhook to the stack signed with the emulator's demo credentials (in event mode,
+LOCAL_INTAKE=event-streams, the emulator delivers the message's event to the sink
+\`media-archive connect --local\` created instead), then waits until
 every media is archived in the local S3 and deleted at the emulator. Prints the archive keys.
 Exit 0 only if all of that happened before the timeout.
 
   --local                required: the stack started from LOCAL_DATA_DIR (default .local)
   --timeout SECONDS      how long to wait, 1..600 (default 60)
   -h, --help             this help
+`,
+  connect: `Usage: media-archive connect (--stage STAGE [--region R] [--stack NAME] [--sink webhook|kinesis] | --local)
+                             [--account AC...[,AC...]] [--dry-run] [--test-id ID] [--json]
+
+Connects Twilio Event Streams to this deployment's intake, so messages are archived without
+touching the numbers' webhooks (they stay your app's). Per account it makes a Sink and a
+Subscription to com.twilio.messaging.inbound-message.received and
+com.twilio.messaging.message.{delivered,undelivered,failed,read}, each only when missing: a
+second run creates nothing.
+  webhook sink   the stack's EventsUrl output with the sink's Basic credentials (the events
+                 function's EVENT_SINK_USERNAME and the password in SSM) in the URL's userinfo;
+                 Twilio makes webhook sinks active at once
+  kinesis sink   EventStreamArn, EventStreamRoleArn and the external id (SSM parameter named by
+                 EventStreamExternalIdParameter); Twilio makes it "initialized": connect sends a
+                 test event and validates the sink with its test_id, read from the events
+                 function's CloudWatch log ("sink test event received", up to 90 s); failing
+                 that, pass the testId from the log with --test-id
+A subaccount's sink is made with the subaccount's own auth token, read with the main account's.
+Prints each step; exit 0 when every account is connected.
+
+  --stage STAGE          the stage deployed (osls --stage)
+  --region REGION        its region (default AWS_REGION)
+  --stack NAME           another stack name (default ${SERVICE_NAME}-STAGE)
+  --sink webhook|kinesis which sink, when the stack deploys both
+  --local                the running local stack (npm start, demo mode) and its emulator
+  --account AC...        the accounts, comma-separated (default: the main account and, with
+                         TWILIO_SUBACCOUNTS, every active subaccount it serves)
+  --dry-run              read only: print the calls that would be made (secrets masked)
+  --test-id ID           validate a sink waiting for validation with this test_id
+  --json                 the outcome per account as JSON
+  -h, --help             this help
+
+Environment: as for doctor (AWS_ENDPOINT_URL_CLOUDWATCH_LOGS too); TWILIO_EVENTS_BASE_URL
+(default https://events.twilio.com).
 `,
 };
 
@@ -393,6 +437,7 @@ export const SUMMARY = {
   find: 'the messages and media of one participant, by keyed pseudonym',
   erase: "delete every version of a participant's (or one message's) media and records",
   'send-test': '--local: archive a test message through the running local stack, end to end',
+  connect: 'create the Event Streams sink and subscription for this intake at Twilio',
 } as const;
 
 /** The help as this shell would run it: `${VAR:-default}` replaced by the value in effect. */

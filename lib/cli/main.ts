@@ -1,6 +1,7 @@
 import { type ParsedCommand, parseCommandLine } from './args.ts';
 import { type AnyCliCommand, runCommand, usageLine } from './command.ts';
 import { command as backfill } from './commands/backfill.ts';
+import { command as connect } from './commands/connect.ts';
 import { command as doctor } from './commands/doctor.ts';
 import { command as erase } from './commands/erase.ts';
 import { command as exportZip } from './commands/export.ts';
@@ -26,6 +27,7 @@ export const COMMANDS: readonly AnyCliCommand[] = [
   find,
   erase,
   sendTest,
+  connect,
 ];
 
 const BY_NAME = new Map(COMMANDS.map((command) => [command.name, command]));

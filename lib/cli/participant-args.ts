@@ -1,6 +1,6 @@
 import { participantKeys } from '../config/env.ts';
+import { withLocalParticipantKey } from '../config/local-participant-key.ts';
 import { InvalidParticipantError, lookupIdsFor, normalizeAddress } from '../domain/participant.ts';
-import { withLocalParticipantKey } from '../stand-ins/local-participant-key.ts';
 import { UsageError } from './errors.ts';
 
 /** `--participant ADDRESS`: checked here, never echoed back (it is a phone number). */

@@ -1,5 +1,6 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
@@ -51,6 +52,10 @@ export const createLambdaClient = (settings: AwsClientSettings = {}) =>
 
 export const createCloudWatchClient = (settings: AwsClientSettings = {}) =>
   new CloudWatchClient(common(settings));
+
+/** `connect --stage`: reads a sink test's test_id from the events function's log. */
+export const createCloudWatchLogsClient = (settings: AwsClientSettings = {}) =>
+  new CloudWatchLogsClient(common(settings));
 
 export const createSnsClient = (settings: AwsClientSettings = {}) =>
   new SNSClient(common(settings));

@@ -9,6 +9,7 @@ import { createSqsQueueInspector } from '../adapters/sqs/sqs-queue-inspector.ts'
 import { createSsmParameterReader } from '../adapters/ssm/ssm-parameter-reader.ts';
 import { createTwilioAccountDirectory } from '../adapters/twilio/twilio-account-directory.ts';
 import { createTwilioAccountReader } from '../adapters/twilio/twilio-account-reader.ts';
+import { createTwilioEventStreams } from '../adapters/twilio/twilio-event-streams.ts';
 import type { DoctorConfig, DoctorService } from '../config/doctor.ts';
 import type { DoctorPorts } from '../ports/doctor.ts';
 import {
@@ -56,6 +57,13 @@ export const createDoctorDeps = async (
           accountSid,
           credentials,
           requestTimeoutMs: 30_000,
+          ...(tuning.fetch ? { fetch: tuning.fetch } : {}),
+        }),
+      events: (accountSid, credentials) =>
+        createTwilioEventStreams({
+          eventsBaseUrl: config.twilioEventsBaseUrl,
+          accountSid,
+          credentials,
           ...(tuning.fetch ? { fetch: tuning.fetch } : {}),
         }),
       queues: createSqsQueueInspector(sqs),

@@ -8,16 +8,22 @@ import { createSqsRetryScheduler } from '../adapters/sqs/sqs-retry-scheduler.ts'
 import { createSecretsResolver, type SecretsResolver } from '../adapters/ssm/ssm-secrets.ts';
 import { createTwilioAccountDirectory } from '../adapters/twilio/twilio-account-directory.ts';
 import {
+  createTwilioCatalog,
+  type TwilioCatalogOptions,
+} from '../adapters/twilio/twilio-catalog.ts';
+import {
   createTwilioMediaSource,
   type TwilioMediaSourceOptions,
 } from '../adapters/twilio/twilio-media-source.ts';
 import { createTwilioMessageRedactor } from '../adapters/twilio/twilio-message-redactor.ts';
-import type { ArchiverConfig, WebhookConfig } from '../config/lambda.ts';
+import type { ArchiverConfig, EventsConfig, WebhookConfig } from '../config/lambda.ts';
 import { type AccountScope, scopeMayInclude } from '../domain/account-scope.ts';
 import type { ArchiverDeps } from '../handlers/archiver-handler.ts';
+import type { EventsHandlerDeps } from '../handlers/events-handler.ts';
 import { logger, metrics } from '../observability.ts';
 import type { AccountTokens, JobQueue } from '../ports/pipeline.ts';
 import { createAccountTokens } from '../use-cases/account-tokens.ts';
+import { createServedAccounts } from '../use-cases/served-accounts.ts';
 import { createS3Client, createSqsClient, loadSsmClient } from './clients.ts';
 
 /** The archive bucket's client settings: path style is the only local difference (fauxqs takes AWS's checksum defaults as they are). */
@@ -139,6 +145,89 @@ export const createArchiverDeps = (
   }
   if (config.mediaQueueUrl && config.retryBackoffSeconds > 0) {
     deps.retryScheduler = createSqsRetryScheduler({ client: sqs, queueUrl: config.mediaQueueUrl });
+  }
+  return deps;
+};
+
+// ---------------------------------------------------------------------------------------------
+// Events (Twilio Event Streams: webhook sink and Kinesis sink)
+// ---------------------------------------------------------------------------------------------
+
+export interface EventsClients {
+  sqs?: SQSClient;
+  /** Tests point Twilio calls at the emulator and shorten its retries. */
+  twilio?: Pick<TwilioCatalogOptions, 'fetch' | 'retry' | 'sleep' | 'random'>;
+}
+
+/**
+ * Event handling answers Twilio's webhook sink within 5 s: a Twilio list that does not answer
+ * quickly fails the request (Twilio sends it again) rather than waiting out a long backoff.
+ */
+const EVENTS_TWILIO_TUNING = {
+  requestTimeoutMs: 3000,
+  retry: { attempts: 2, baseDelayMs: 200, maxDelayMs: 1000 },
+} as const;
+
+export const createEventsDeps = (
+  config: EventsConfig,
+  clients: EventsClients = {},
+): EventsHandlerDeps => {
+  const { archiver } = config;
+  const catalogs = new Map<string, ReturnType<typeof createTwilioCatalog>>();
+  const catalogFor = (sid: string) => {
+    let catalog = catalogs.get(sid);
+    if (!catalog) {
+      catalog = createTwilioCatalog({
+        apiBaseUrl: archiver.twilioApiBaseUrl,
+        accountSid: sid,
+        credentials: archiver.credentials,
+        archiveMessageBody: archiver.archiveMessageBody === true,
+        archiveAddresses: archiver.archiveAddresses === true,
+        ...(archiver.participantKey ? { participantKey: archiver.participantKey } : {}),
+        ...EVENTS_TWILIO_TUNING,
+        ...clients.twilio,
+      });
+      catalogs.set(sid, catalog);
+    }
+    return catalog;
+  };
+  const deps: EventsHandlerDeps = {
+    config,
+    queue: createSqsJobQueue({
+      client: clients.sqs ?? createSqsClient(),
+      queueUrl: config.mediaQueueUrl,
+    }),
+    catalogFor,
+    isServedAccount: allowedAccountPredicate(archiver.accountSid, archiver.subaccounts),
+  };
+  const scope = archiver.subaccounts ?? { kind: 'none' };
+  if (scope.kind === 'all') {
+    // Under `all`, membership is the main account's Accounts list, read with the credential that
+    // lists media: an event naming any other account gets no Twilio call about it.
+    deps.isServedAccount = createServedAccounts({
+      mainAccountSid: archiver.accountSid,
+      scope,
+      directory: createTwilioAccountDirectory({
+        apiBaseUrl: archiver.twilioApiBaseUrl,
+        accountSid: archiver.accountSid,
+        credentials: archiver.credentials,
+        ...(clients.twilio?.fetch ? { fetch: clients.twilio.fetch } : {}),
+      }),
+    });
+  }
+  const mainToken = config.authTokens[0];
+  if (scope.kind !== 'none' && mainToken !== undefined && config.signature === 'required') {
+    deps.tokens = createAccountTokens({
+      mainAccountSid: archiver.accountSid,
+      mainTokens: config.authTokens,
+      scope,
+      directory: createTwilioAccountDirectory({
+        apiBaseUrl: archiver.twilioApiBaseUrl,
+        accountSid: archiver.accountSid,
+        credentials: { username: archiver.accountSid, password: mainToken },
+        ...(clients.twilio?.fetch ? { fetch: clients.twilio.fetch } : {}),
+      }),
+    });
   }
   return deps;
 };

@@ -1,3 +1,4 @@
+import type { QueueRef } from '../domain/queue-ref.ts';
 import { isAccountSid } from '../domain/sids.ts';
 import {
   archivePrefix,
@@ -78,8 +79,7 @@ export const readCliConfig = (options: { local: boolean }, env: Env = process.en
   return config;
 };
 
-/** A queue given by URL (AWS) or by name (the local stack's fixed names, resolved at run time). */
-export type QueueRef = { url: string } | { name: string };
+export type { QueueRef };
 
 export interface SqsEndpointConfig {
   endpoint?: string;

@@ -23,6 +23,8 @@ export interface DoctorConfig {
   s3ForcePathStyle: boolean;
   twilioApiBaseUrl: string;
   twilioMessagingBaseUrl: string;
+  /** Events v1 (Event Streams), Twilio's `https://events.twilio.com`. */
+  twilioEventsBaseUrl: string;
 }
 
 const optional = (env: Env, name: string): string | undefined => env[name]?.trim() || undefined;
@@ -62,5 +64,6 @@ export const readDoctorConfig = (env: Env, options: { region?: string } = {}): D
       'TWILIO_MESSAGING_BASE_URL',
       'https://messaging.twilio.com',
     ),
+    twilioEventsBaseUrl: httpUrl(env, 'TWILIO_EVENTS_BASE_URL', 'https://events.twilio.com'),
   };
 };

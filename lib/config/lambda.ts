@@ -1,5 +1,7 @@
 import { tmpdir } from 'node:os';
-import type { AccountScope } from '../domain/account-scope.ts';
+import { type AccountScope, scopeMayInclude } from '../domain/account-scope.ts';
+import { DEFAULT_SPOOL_MEMORY_BYTES } from '../domain/bytes.ts';
+import type { ArchiveDirection } from '../domain/media-job.ts';
 import {
   DEFAULT_TWILIO_MEDIA_ORIGINS,
   formatMediaOrigin,
@@ -8,6 +10,13 @@ import {
   parseMediaOrigins,
 } from '../domain/media-origins.ts';
 import type { ParticipantKey } from '../domain/participant.ts';
+import type { TwilioCredentials } from '../domain/twilio-credentials.ts';
+import {
+  parseSharedKeys,
+  SharedKeySyntaxError,
+  type SharedKeys,
+  sharedKeyAccounts,
+} from '../domain/webhook-shared-keys.ts';
 import {
   accountSid,
   apiBaseUrl,
@@ -27,6 +36,8 @@ export interface WebhookConfig {
   accountSid: string;
   /** Primary first, then the previous token during a rotation. */
   authTokens: string[];
+  /** TWILIO_WEBHOOK_SHARED_KEYS: keys Twilio may sign with instead of the auth token, per account. */
+  sharedKeys?: SharedKeys;
   /** Subaccounts served besides the main account (absent = none); tokens from the main's API. */
   subaccounts?: AccountScope;
   /** Where subaccount tokens are looked up (with the main account's auth token). */
@@ -56,13 +67,32 @@ export const readWebhookConfig = (env: Env = process.env): WebhookConfig => {
   if (publicUrl) config.publicWebhookUrl = publicUrl;
   const key = participantKey(env);
   if (key) config.participantKey = key;
+  const keys = sharedKeys(env, sid, config.subaccounts ?? { kind: 'none' });
+  if (keys.size > 0) config.sharedKeys = keys;
   return config;
 };
 
-export interface TwilioCredentials {
-  username: string;
-  password: string;
-}
+const sharedKeys = (env: Env, mainSid: string, scope: AccountScope): SharedKeys => {
+  let keys: SharedKeys;
+  try {
+    keys = parseSharedKeys(optional(env, 'TWILIO_WEBHOOK_SHARED_KEYS'), mainSid);
+  } catch (error) {
+    if (!(error instanceof SharedKeySyntaxError)) throw error;
+    throw new ConfigurationError(`TWILIO_WEBHOOK_SHARED_KEYS: ${error.message}`);
+  }
+  const outside = sharedKeyAccounts(keys, mainSid).filter(
+    (sid) => !scopeMayInclude(scope, mainSid, sid),
+  );
+  if (outside.length > 0) {
+    // A key for an account this deployment does not serve would be dead configuration at best.
+    throw new ConfigurationError(
+      `TWILIO_WEBHOOK_SHARED_KEYS names accounts TWILIO_SUBACCOUNTS does not serve: ${outside.join(', ')}`,
+    );
+  }
+  return keys;
+};
+
+export type { TwilioCredentials };
 
 export interface ArchiverConfig {
   accountSid: string;
@@ -127,11 +157,7 @@ const credentials = (env: Env, sid: string): TwilioCredentials => {
 };
 
 export const DEFAULT_MAX_MEDIA_BYTES = 16 * 1024 * 1024;
-/**
- * Media up to this size are spooled in memory, larger ones spill to a file: most MMS images never
- * touch the disk, and spool memory stays ≤ ARCHIVER_CONCURRENCY × this.
- */
-export const DEFAULT_SPOOL_MEMORY_BYTES = 1024 * 1024;
+export { DEFAULT_SPOOL_MEMORY_BYTES };
 
 /**
  * TWILIO_MEDIA_ORIGINS: https origins (`*.` wildcards allowed), plain http only for a loopback
@@ -194,7 +220,7 @@ export const readArchiverConfig = (env: Env = process.env): ArchiverConfig => {
   return config;
 };
 
-export type ArchiveDirection = 'inbound' | 'all';
+export type { ArchiveDirection };
 
 const direction = (env: Env, name: string): ArchiveDirection => {
   const value = optional(env, name) ?? 'inbound';
@@ -228,3 +254,64 @@ export const readReconcileConfig = (env: Env = process.env): ReconcileConfig => 
   minAgeMinutes: reconcileMinAgeMinutes(env),
   direction: direction(env, 'RECONCILE_DIRECTION'),
 });
+
+export type EventSinkSignature = 'required' | 'off';
+
+export interface EventsConfig {
+  /** Twilio access (credentials, API origin, served accounts, record fields): the archiver's. */
+  archiver: ArchiverConfig;
+  mediaQueueUrl: string;
+  /**
+   * Webhook sink: the Basic credentials in the sink URL's userinfo. Absent = no webhook sink is
+   * served, and every HTTP request is refused.
+   */
+  sink?: { username: string; password: string };
+  /**
+   * EVENT_SINK_SIGNATURE: Twilio signs webhook-sink requests (X-Twilio-Signature over the URL with
+   * `bodySHA256`); `required` checks it with the account's auth token besides the Basic credentials.
+   */
+  signature: EventSinkSignature;
+  /** Primary first, then the previous one: the tokens signatures are checked with. */
+  authTokens: string[];
+  /** The sink URL as configured at Twilio (API Gateway stage prefixes make the seen path differ). */
+  publicEventsUrl?: string;
+  /** The webhook sink answers within this many ms (Twilio waits 5 s). */
+  webhookDeadlineMs: number;
+}
+
+export const readEventsConfig = (env: Env = process.env): EventsConfig => {
+  const archiver = readArchiverConfig(env);
+  const signatureValue = optional(env, 'EVENT_SINK_SIGNATURE') ?? 'required';
+  if (signatureValue !== 'required' && signatureValue !== 'off') {
+    throw new ConfigurationError('EVENT_SINK_SIGNATURE must be required or off');
+  }
+  const token = optional(env, 'TWILIO_AUTH_TOKEN');
+  const previous = optional(env, 'TWILIO_AUTH_TOKEN_PREVIOUS');
+  const config: EventsConfig = {
+    archiver,
+    mediaQueueUrl: required(env, 'MEDIA_QUEUE_URL'),
+    signature: signatureValue,
+    authTokens: [...(token ? [token] : []), ...(previous ? [previous] : [])],
+    webhookDeadlineMs: int(env, 'EVENT_SINK_DEADLINE_MS', 4000, 500, 4800),
+  };
+  const username = optional(env, 'EVENT_SINK_USERNAME');
+  const password = optional(env, 'EVENT_SINK_PASSWORD');
+  if (username && password) {
+    if (password.length < 16) {
+      throw new ConfigurationError('EVENT_SINK_PASSWORD must be at least 16 characters');
+    }
+    if (username.includes(':'))
+      throw new ConfigurationError('EVENT_SINK_USERNAME must not hold ":"');
+    config.sink = { username, password };
+    if (config.signature === 'required' && config.authTokens.length === 0) {
+      throw new ConfigurationError(
+        'EVENT_SINK_SIGNATURE=required needs TWILIO_AUTH_TOKEN (or set EVENT_SINK_SIGNATURE=off)',
+      );
+    }
+  } else if (username || password) {
+    throw new ConfigurationError('EVENT_SINK_USERNAME and EVENT_SINK_PASSWORD go together');
+  }
+  const publicUrl = url(env, 'PUBLIC_EVENTS_URL');
+  if (publicUrl) config.publicEventsUrl = publicUrl;
+  return config;
+};

@@ -35,6 +35,9 @@ export const ARCHIVER_TIMEOUT_SECONDS = 120;
 /** serverless.yml webhook `httpApi.path`: the path Twilio calls on AWS, and locally. */
 export const WEBHOOK_PATH = '/twilio/messages';
 
+/** serverless.yml events `httpApi.path`: the Event Streams webhook sink, on AWS and locally. */
+export const EVENTS_PATH = '/twilio/events';
+
 /** The local path of earlier releases, still served so existing tunnels and scripts keep working. */
 export const LEGACY_WEBHOOK_PATH = '/webhook';
 

@@ -1,4 +1,4 @@
-import { accountSid, type Env, int, optional, url } from './env.ts';
+import { accountSid, ConfigurationError, type Env, int, optional, url } from './env.ts';
 import {
   DEFAULT_LOCAL_BROWSER_PORT,
   DEFAULT_LOCAL_BUCKET,
@@ -28,9 +28,23 @@ export interface LocalStackConfig {
   visibilityTimeoutSeconds: number;
   /** LOCAL_INVOCATION_TIMEOUT; unset = the deployed archiver timeout (lib/config/local-constants.ts). */
   invocationTimeoutSeconds?: number;
+  /**
+   * LOCAL_INTAKE: `webhook` (default: send-test posts the number's webhook to the stack) or
+   * `event-streams` (the emulator's number points at another app; the archiver hears of messages
+   * only through Event Streams, once `media-archive connect --local` made the sink).
+   */
+  intake: 'webhook' | 'event-streams';
   /** The environment the Lambdas would see, minus what the stack itself wires. */
   env: Env;
 }
+
+const localIntake = (env: Env): LocalStackConfig['intake'] => {
+  const value = optional(env, 'LOCAL_INTAKE') ?? 'webhook';
+  if (value !== 'webhook' && value !== 'event-streams') {
+    throw new ConfigurationError('LOCAL_INTAKE must be webhook or event-streams');
+  }
+  return value;
+};
 
 /** Settings of `npm start`: every one has a default, and the Lambdas' variables apply too. */
 export const readLocalStackConfig = (env: Env = process.env): LocalStackConfig => {
@@ -45,6 +59,7 @@ export const readLocalStackConfig = (env: Env = process.env): LocalStackConfig =
     twilioApiPort: int(env, 'LOCAL_TWILIO_PORT', DEFAULT_LOCAL_TWILIO_PORT, 0, 65_535),
     twilioCdnPort: int(env, 'LOCAL_TWILIO_CDN_PORT', DEFAULT_LOCAL_TWILIO_CDN_PORT, 0, 65_535),
     dataDir: optional(env, 'LOCAL_DATA_DIR') ?? DEFAULT_LOCAL_DATA_DIR,
+    intake: localIntake(env),
     bucket: optional(env, 'ARCHIVE_BUCKET') ?? DEFAULT_LOCAL_BUCKET,
     visibilityTimeoutSeconds: int(
       env,

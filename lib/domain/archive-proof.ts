@@ -56,14 +56,11 @@ const base64ToHex = (base64: string) => Buffer.from(base64, 'base64').toString('
 
 const unquote = (etag: string | undefined) => etag?.replace(/^"|"$/g, '');
 
-/** Under SSE-KMS (and DSSE-KMS) S3's ETag is not the MD5 of the content. */
-const etagIsMd5 = (evidence: S3Evidence) => {
-  const etag = unquote(evidence.etag);
-  return (
-    etag !== undefined &&
-    MD5_HEX.test(etag) &&
-    !(evidence.serverSideEncryption ?? '').toLowerCase().startsWith('aws:kms')
-  );
+/** The ETag as an MD5, when it is one: under SSE-KMS (and DSSE-KMS) it is not. */
+const etagMd5 = (evidence: S3Evidence): string | undefined => {
+  const etag = unquote(evidence.etag) ?? '';
+  const kms = evidence.serverSideEncryption?.toLowerCase().startsWith('aws:kms') === true;
+  return MD5_HEX.test(etag) && !kms ? etag : undefined;
 };
 
 /** Whether S3's own evidence confirms `expected`; the stronger proof first. */
@@ -75,10 +72,9 @@ export const s3Confirms = (evidence: S3Evidence, expected: Digest): S3Proof | un
   ) {
     return 's3-checksum';
   }
-  if (expected.md5Hex !== undefined && etagIsMd5(evidence)) {
-    if (unquote(evidence.etag) === expected.md5Hex) return 'md5-etag';
-  }
-  return undefined;
+  // Without our MD5 (no `md5Hex`) an ETag proves nothing.
+  const md5 = etagMd5(evidence);
+  return md5 !== undefined && md5 === expected.md5Hex ? 'md5-etag' : undefined;
 };
 
 /** A stored object as far as the rule needs it. */
@@ -87,19 +83,16 @@ export interface StoredCopy extends S3Evidence {
   metadata: { sha256?: string | undefined; size?: string | undefined; md5?: string | undefined };
 }
 
-/** The digest an object's metadata claims, when it is well-formed and matches the stored size. */
+/** The digest an object's metadata claims, when its size and sha256 are well-formed and match. */
 export const claimedDigest = (stored: StoredCopy): Digest | undefined => {
   const { sha256, size, md5 } = stored.metadata;
-  if (!size || !/^\d+$/.test(size) || Number(size) !== stored.size) return undefined;
+  if (size === undefined || !/^\d+$/.test(size) || Number(size) !== stored.size) return undefined;
   if (sha256 === undefined && stored.checksumSha256 && stored.checksumType !== 'COMPOSITE') {
     return { size: stored.size, sha256Hex: base64ToHex(stored.checksumSha256) };
   }
-  if (!sha256 || !SHA256_HEX.test(sha256)) return undefined;
-  return {
-    size: stored.size,
-    sha256Hex: sha256,
-    ...(md5 && MD5_HEX.test(md5) ? { md5Hex: md5 } : {}),
-  };
+  if (sha256 === undefined || !SHA256_HEX.test(sha256)) return undefined;
+  // The md5 is only ever compared with an ETag that is 32 hex digits itself.
+  return { size: stored.size, sha256Hex: sha256, md5Hex: md5 };
 };
 
 /** Proof for a copy found at the key, or `undefined` when only its metadata vouches for it. */
@@ -130,7 +123,7 @@ export const wholeness = (
   first: MeasuredDownload,
   second?: MeasuredDownload,
 ): WholeBy | undefined | { disagree: string } => {
-  if (first.announcedLength !== undefined && first.announcedLength === first.size) {
+  if (first.announcedLength === first.size) {
     return 'announced-length';
   }
   // The bytes kept are the first download's: a second one proves them only by being equal.

@@ -10,3 +10,9 @@ export const formatBytes = (bytes: number): string => {
   }
   return unit === 0 ? `${bytes} B` : `${value.toFixed(value < 10 ? 1 : 0)} ${UNITS[unit]}`;
 };
+
+/**
+ * Media up to this size are spooled in memory, larger ones spill to a file: most MMS images never
+ * touch the disk, and spool memory stays ≤ ARCHIVER_CONCURRENCY × this.
+ */
+export const DEFAULT_SPOOL_MEMORY_BYTES = 1024 * 1024;

@@ -3,7 +3,8 @@ import { InvalidParticipantError, type Participant, parseParticipants } from './
 import { isAccountSid, isMediaSid, isMessageSid } from './sids.ts';
 
 export const MEDIA_JOB_VERSION = 1;
-export type JobSource = 'webhook' | 'backfill' | 'reconcile';
+/** `events`: Twilio Event Streams (webhook or Kinesis sink), the app keeping its own webhook. */
+export type JobSource = 'webhook' | 'backfill' | 'reconcile' | 'events';
 /** Twilio's `direction` of a message; webhooks announce `inbound` only. */
 export const MESSAGE_DIRECTIONS = [
   'inbound',
@@ -12,6 +13,8 @@ export const MESSAGE_DIRECTIONS = [
   'outbound-reply',
 ] as const;
 export type MessageDirection = (typeof MESSAGE_DIRECTIONS)[number];
+/** Which messages backfill and reconcile archive: inbound only, or every direction. */
+export type ArchiveDirection = 'inbound' | 'all';
 export const isMessageDirection = (value: unknown): value is MessageDirection =>
   MESSAGE_DIRECTIONS.includes(value as MessageDirection);
 
@@ -55,7 +58,7 @@ export interface MediaJob {
 
 const CONTENT_TYPE = /^[a-z0-9][a-z0-9!#$&^_.+-]{0,126}\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}$/i;
 const ISO_UTC = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,3})?Z$/;
-const SOURCES: readonly JobSource[] = ['webhook', 'backfill', 'reconcile'];
+const SOURCES: readonly JobSource[] = ['webhook', 'backfill', 'reconcile', 'events'];
 
 export const isContentType = (value: unknown): value is string =>
   typeof value === 'string' && CONTENT_TYPE.test(value);

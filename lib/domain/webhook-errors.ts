@@ -37,17 +37,26 @@ export class InvalidWebhookError extends WebhookError {
   readonly statusCode = 400;
 }
 
-/** Missing or wrong X-Twilio-Signature. */
+export type SignatureMismatchDetail =
+  | { signature: 'missing' | 'invalid'; checkedUrl: string }
+  /** Signed with a shared key: `problem` says why it was refused (never the key's secret). */
+  | { signature: 'shared-key'; checkedUrl: string; problem: string };
+
+const mismatchReason = (detail: SignatureMismatchDetail | undefined): string => {
+  if (!detail) return 'X-Twilio-Signature missing or invalid';
+  const url = loggableUrl(detail.checkedUrl);
+  if (detail.signature === 'missing') return `X-Twilio-Signature missing (request for ${url})`;
+  if (detail.signature === 'shared-key') {
+    return `shared-key signature refused for ${url}: ${detail.problem} (TWILIO_WEBHOOK_SHARED_KEYS holds each account's keys)`;
+  }
+  return `X-Twilio-Signature invalid for ${url}: wrong auth token, or Twilio calls another URL (set PUBLIC_WEBHOOK_URL to exactly the URL Twilio calls)`;
+};
+
+/** Missing or wrong X-Twilio-Signature, or signature settings naming a key we do not hold. */
 export class SignatureMismatchError extends WebhookError {
   readonly statusCode = 403;
-  constructor(detail?: { signature: 'missing' | 'invalid'; checkedUrl: string }) {
-    super('Forbidden', {
-      logReason: !detail
-        ? 'X-Twilio-Signature missing or invalid'
-        : detail.signature === 'missing'
-          ? `X-Twilio-Signature missing (request for ${loggableUrl(detail.checkedUrl)})`
-          : `X-Twilio-Signature invalid for ${loggableUrl(detail.checkedUrl)}: wrong auth token, or Twilio calls another URL (set PUBLIC_WEBHOOK_URL to exactly the URL Twilio calls)`,
-    });
+  constructor(detail?: SignatureMismatchDetail) {
+    super('Forbidden', { logReason: mismatchReason(detail) });
   }
 }
 
@@ -65,9 +74,46 @@ export class PayloadTooLargeError extends WebhookError {
   readonly statusCode = 413;
 }
 
+/**
+ * A GET is a webhook Twilio was told to send that way (its fields in the query string): the answer,
+ * which Twilio's debugger shows, names the fix. Other methods are not Twilio's.
+ */
+export const GET_WEBHOOK_FIX =
+  'Method Not Allowed: set this webhook to HTTP POST in Twilio (the phone number or Messaging Service); GET webhooks are not accepted';
+
 export class MethodNotAllowedError extends WebhookError {
   readonly statusCode = 405;
-  constructor() {
-    super('Method Not Allowed', { headers: { Allow: 'POST' } });
+  constructor(method?: string) {
+    super(method === 'GET' ? GET_WEBHOOK_FIX : 'Method Not Allowed', {
+      headers: { Allow: 'POST' },
+      logReason:
+        method === 'GET'
+          ? 'GET webhook refused: Twilio is configured to call with GET; set the method to POST'
+          : `method ${method ?? 'unknown'} refused`.slice(0, 60),
+    });
+  }
+}
+
+/** Event Streams webhook sink: missing or wrong Basic credentials (nothing is read further). */
+export class SinkUnauthorizedError extends WebhookError {
+  readonly statusCode = 401;
+  constructor(logReason: string) {
+    super('Unauthorized', {
+      logReason,
+      headers: { 'WWW-Authenticate': 'Basic realm="twilio-events", charset="UTF-8"' },
+    });
+  }
+}
+
+/** Event Streams webhook sink: X-Twilio-Signature missing, or not Twilio's for this body. */
+export class SinkSignatureError extends WebhookError {
+  readonly statusCode = 403;
+  constructor(detail: { signature: 'missing' | 'invalid'; checkedUrl: string }) {
+    super('Forbidden', {
+      logReason:
+        detail.signature === 'missing'
+          ? `X-Twilio-Signature missing (request for ${loggableUrl(detail.checkedUrl)})`
+          : `X-Twilio-Signature invalid for ${loggableUrl(detail.checkedUrl)}: wrong auth token, a body changed on the way, or Twilio calls another URL (set PUBLIC_EVENTS_URL to the sink URL without its userinfo)`,
+    });
   }
 }

@@ -1,78 +1,41 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import sqsPartialBatchFailure from '@middy/sqs-partial-batch-failure';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import pLimit from 'p-limit';
 import type { ArchiverConfig } from '../config/lambda.ts';
+import { postponable, retryDelaySeconds } from '../domain/retry-policy.ts';
+import type { RetryScheduler } from '../ports/pipeline.ts';
 import {
-  ArchiverError,
-  isPermanent,
-  TransientError,
-  TwilioAuthError,
-  UnprovenArchiveError,
-  UnsupportedEncodingError,
-} from '../domain/errors.ts';
-import { type MediaJob, parseMediaJob } from '../domain/media-job.ts';
-import { redactUrls } from '../domain/media-origins.ts';
-import { MetricName } from '../observability.ts';
-import type {
-  ArchiveStore,
-  DeadLetter,
-  MediaSource,
-  MessageRecordStore,
-  MessageRedactor,
-  RetryScheduler,
-} from '../ports/pipeline.ts';
-import { type ArchiveOutcome, archiveMedia } from '../use-cases/archive-media.ts';
-import { recordMessage } from '../use-cases/record-message.ts';
+  describeFailure,
+  type RecordResult,
+  type SettleRecordDeps,
+  settleRecord,
+} from '../use-cases/settle-record.ts';
 import { STALE_SPOOL_MS, sweepStaleSpools } from '../use-cases/spool.ts';
 
-export interface ArchiverDeps {
+export type { RecordResult } from '../use-cases/settle-record.ts';
+
+export interface ArchiverDeps extends SettleRecordDeps {
   config: ArchiverConfig;
-  /** TWILIO_SUBACCOUNTS: the accounts whose jobs are archived (default: the main one). */
-  isAllowedAccount?: (accountSid: string) => boolean;
-  source: MediaSource;
-  store: ArchiveStore;
-  /** Present when `config.deadLetterQueueUrl` is set (lib/compose/lambda.ts decides, once). */
-  deadLetter?: DeadLetter;
   /** Present when `config.mediaQueueUrl` is set and `retryBackoffSeconds` > 0. */
   retryScheduler?: RetryScheduler;
-  /** Writes the message record once a message's media are all archived. */
-  records?: MessageRecordStore;
-  /** Present with REDACT_MESSAGE_BODY_AFTER_ARCHIVE=true. */
-  redactor?: MessageRedactor;
   logger: Logger;
   metrics: Metrics;
 }
 
-export type RecordResult = ArchiveOutcome | { deadLettered: true; reason: string };
-
-/** SQS's ceiling for a visibility timeout (12 h). */
-export const MAX_VISIBILITY_SECONDS = 43_200;
 /** Stop work this long before Lambda's deadline, so each record ends with its own verdict. */
 const DEADLINE_MARGIN_MS = 3_000;
 
-/** Visibility timeout before the next attempt: doubles per attempt, never below Retry-After. */
-export const retryDelaySeconds = (base: number, attempt: number, error: unknown): number => {
-  const exponential = base * 2 ** Math.max(0, attempt - 1);
-  const floor = error instanceof TransientError ? (error.retryAfterSeconds ?? 0) : 0;
-  return Math.min(MAX_VISIBILITY_SECONDS, Math.max(exponential, floor));
-};
+/** What the handler returns before `sqs-partial-batch-failure` turns it into the response. */
+type Settled = PromiseSettledResult<RecordResult>[];
 
-/** The reason logged and dead-lettered: any URL in it cut to host and path (no userinfo, query). */
-const describe = (error: unknown) => ({
-  name: error instanceof Error ? error.name : 'Error',
-  reason: redactUrls(error instanceof Error ? error.message : String(error)),
-});
+const attemptOf = (record: SQSRecord) => Number(record.attributes?.ApproximateReceiveCount) || 1;
 
-/** SIDs only: the job's phone numbers never reach a log line. */
-const jobIds = (job: MediaJob | undefined) =>
-  job ? { accountSid: job.accountSid, messageSid: job.messageSid, mediaSid: job.mediaSid } : {};
-
-/** processRecord already logged each failure with its SIDs; middy's default logs the raw record. */
+/** settleRecord already logged each failure with its SIDs; middy's default logs the raw record. */
 const ignoreFailure = () => undefined;
 
 /** The archiver Lambda: archive each SQS record's job, reporting failures per record. */
@@ -80,68 +43,16 @@ export const createArchiverHandler = (deps: ArchiverDeps) => {
   const { config, logger, metrics } = deps;
   const limit = pLimit(config.concurrency);
 
-  const processRecord = async (record: SQSRecord, signal?: AbortSignal): Promise<RecordResult> => {
-    const attempt = Number(record.attributes?.ApproximateReceiveCount) || 1;
-    let job: MediaJob | undefined;
-    try {
-      job = parseMediaJob(record.body);
-      const outcome = await archiveMedia({ ...deps }, job, {
-        attempt,
-        ...(signal ? { signal } : {}),
-      });
-      // After the media's own verdict: a failure here retries the job, which then finds the
-      // media archived (one HEAD) and comes straight back to the record.
-      if (deps.records) {
-        signal?.throwIfAborted();
-        await recordMessage(
-          {
-            records: deps.records,
-            ...(deps.redactor ? { redactor: deps.redactor } : {}),
-            config,
-            logger,
-          },
-          job,
-        );
-      }
-      return outcome;
-    } catch (error) {
-      const { name, reason } = describe(error);
-      const permanent = isPermanent(error);
-      const last = attempt >= config.maxReceiveCount;
-      const fields = { messageId: record.messageId, ...jobIds(job), attempt, error: name, reason };
-      if (error instanceof TwilioAuthError) {
-        logger.error('configuration error: Twilio refused the credentials', fields);
-      } else if (signal?.aborted && !last) {
-        // Stopped on purpose before the Lambda deadline: an expected retry, not a fault.
-        logger.warn('job stopped at the invocation deadline, will be retried', fields);
-      } else if (permanent || last || !(error instanceof ArchiverError)) {
-        logger.error(permanent ? 'job failed permanently' : 'job failed', fields);
-      } else {
-        logger.warn('job failed, will be retried', fields);
-      }
-      if ((permanent || last) && deps.deadLetter) {
-        await deps.deadLetter.send(record.body, reason, name);
-        metrics.addMetric(MetricName.DeadLettered, MetricUnit.Count, 1);
-        if (error instanceof UnprovenArchiveError || error instanceof UnsupportedEncodingError) {
-          metrics.addMetric(MetricName.MediaKeptUnproven, MetricUnit.Count, 1);
-        }
-        return { deadLettered: true, reason };
-      }
-      if (!permanent) metrics.addMetric(MetricName.Retries, MetricUnit.Count, 1);
-      throw error;
-    }
-  };
-
-  const postponeRetries = async (
-    records: readonly SQSRecord[],
-    results: readonly PromiseSettledResult<RecordResult>[],
-  ) => {
+  const postponeRetries = async (records: readonly SQSRecord[], results: Settled) => {
     if (!deps.retryScheduler) return;
     const entries = records.flatMap((record, index) => {
       const result = results[index];
-      if (result?.status !== 'rejected' || isPermanent(result.reason)) return [];
-      const attempt = Number(record.attributes?.ApproximateReceiveCount) || 1;
-      const seconds = retryDelaySeconds(config.retryBackoffSeconds, attempt, result.reason);
+      if (result?.status !== 'rejected' || !postponable(result.reason)) return [];
+      const seconds = retryDelaySeconds(
+        config.retryBackoffSeconds,
+        attemptOf(record),
+        result.reason,
+      );
       return [{ receiptHandle: record.receiptHandle, visibilityTimeoutSeconds: seconds }];
     });
     if (entries.length === 0) return;
@@ -149,7 +60,7 @@ export const createArchiverHandler = (deps: ArchiverDeps) => {
       await deps.retryScheduler.postpone(entries);
     } catch (error) {
       // The records still fail and come back, only sooner than planned.
-      logger.warn('could not postpone retries', describe(error));
+      logger.warn('could not postpone retries', describeFailure(error));
     }
   };
 
@@ -162,11 +73,11 @@ export const createArchiverHandler = (deps: ArchiverDeps) => {
       );
       if (removed > 0) logger.warn('removed spool files a stopped invocation left', { removed });
     } catch (error) {
-      logger.warn('could not sweep the spool directory', describe(error));
+      logger.warn('could not sweep the spool directory', describeFailure(error));
     }
   };
 
-  const handler = async (event: SQSEvent, context: Context) => {
+  const handler = async (event: SQSEvent, context: Context): Promise<Settled> => {
     await sweepSpools();
     const remaining = context.getRemainingTimeInMillis?.();
     const signal =
@@ -174,17 +85,32 @@ export const createArchiverHandler = (deps: ArchiverDeps) => {
         ? AbortSignal.timeout(remaining - DEADLINE_MARGIN_MS)
         : undefined;
     const results = await Promise.allSettled(
-      event.Records.map((record) => limit(() => processRecord(record, signal))),
+      event.Records.map((record) =>
+        limit(() =>
+          settleRecord(
+            deps,
+            { messageId: record.messageId, body: record.body, attempt: attemptOf(record) },
+            signal,
+          ),
+        ),
+      ),
     );
     await postponeRetries(event.Records, results);
     return results;
   };
 
-  return middy<SQSEvent, SQSBatchResponse, Error, Context>({ timeoutEarlyInMillis: 0 })
+  const wired = middy<SQSEvent, SQSBatchResponse | Settled, Error, Context>({
+    timeoutEarlyInMillis: 0,
+  })
     .use(injectLambdaContext(logger, { logEvent: false }))
     .use(logMetrics(metrics))
     .use(sqsPartialBatchFailure({ logger: ignoreFailure }))
-    .handler(
-      handler as unknown as (event: SQSEvent, context: Context) => Promise<SQSBatchResponse>,
-    );
+    .handler(handler);
+
+  // sqs-partial-batch-failure turns the settled results into the batch response: checked, not cast.
+  return async (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    const response = await wired(event, context);
+    if (Array.isArray(response)) throw new Error('sqs-partial-batch-failure did not run');
+    return response;
+  };
 };

@@ -11,6 +11,7 @@ import type {
   Context,
 } from 'aws-lambda';
 import type { WebhookConfig } from '../config/lambda.ts';
+import { MetricName } from '../domain/metric-names.ts';
 import { isMessageSid } from '../domain/sids.ts';
 import {
   InvalidWebhookError,
@@ -19,7 +20,7 @@ import {
   SignatureMismatchError,
 } from '../domain/webhook-errors.ts';
 import { singleField } from '../domain/webhook-form.ts';
-import { logger, MetricName, metrics } from '../observability.ts';
+import { logger, metrics } from '../observability.ts';
 import type { AccountTokens, JobQueue } from '../ports/pipeline.ts';
 import { receiveWebhook } from '../use-cases/receive-webhook.ts';
 import {
@@ -52,7 +53,8 @@ const hasOnlyNamedValues = (event: WebhookEvent): boolean => {
 /** Refusals that need no form parsing come first: wrong method, oversized body, a bare word. */
 const webhookGuard = (): MiddlewareObj<WebhookEvent> => ({
   before: ({ event }) => {
-    if (event.requestContext.http.method !== 'POST') throw new MethodNotAllowedError();
+    const { method } = event.requestContext.http;
+    if (method !== 'POST') throw new MethodNotAllowedError(method);
     if (bodyBytes(event) > MAX_WEBHOOK_BODY_BYTES) {
       throw new PayloadTooLargeError(`body over ${MAX_WEBHOOK_BODY_BYTES} bytes`);
     }

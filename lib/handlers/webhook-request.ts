@@ -47,5 +47,6 @@ export const toWebhookRequest = (
     url: webhookUrl(event, publicWebhookUrl),
     fields: event.body,
     signature: event.headers['x-twilio-signature'],
+    signatureSettings: event.headers['x-twilio-webhooks-signature-settings'],
   };
 };

@@ -2,11 +2,12 @@ import { createServer as createNetServer } from 'node:net';
 import { CreateBucketCommand, HeadBucketCommand, type S3Client } from '@aws-sdk/client-s3';
 import { CreateQueueCommand, GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { createS3Client, createSqsClient } from '../compose/clients.ts';
-import { createArchiverDeps, createWebhookDeps } from '../compose/lambda.ts';
-import { readArchiverConfig, readWebhookConfig } from '../config/lambda.ts';
+import { createArchiverDeps, createEventsDeps, createWebhookDeps } from '../compose/lambda.ts';
+import { readArchiverConfig, readEventsConfig, readWebhookConfig } from '../config/lambda.ts';
 import type { LocalStackConfig } from '../config/local.ts';
 import {
   ARCHIVER_TIMEOUT_SECONDS,
+  EVENTS_PATH,
   LEGACY_WEBHOOK_PATH,
   LOCAL_AWS_CREDENTIALS,
   LOCAL_DEAD_LETTER_QUEUE,
@@ -15,7 +16,9 @@ import {
   LOCAL_REGION,
   WEBHOOK_PATH,
 } from '../config/local-constants.ts';
+import { loadLocalParticipantKey } from '../config/local-participant-key.ts';
 import { type ArchiverDeps, createArchiverHandler } from '../handlers/archiver-handler.ts';
+import { createEventsHandler } from '../handlers/events-handler.ts';
 import { createWebhookHandler } from '../handlers/webhook-handler.ts';
 import { loadDemoCredentials } from '../stand-ins/demo-credentials.ts';
 import { startFauxqsServer } from '../stand-ins/fauxqs-server.ts';
@@ -24,7 +27,6 @@ import {
   type LocalHttpApi,
   startLocalHttpApi,
 } from '../stand-ins/http-api-gateway.ts';
-import { loadLocalParticipantKey } from '../stand-ins/local-participant-key.ts';
 import { type LocalS3Server, PortInUseError } from '../stand-ins/s3-server.ts';
 import { type SqsPoller, type SqsPollerOptions, startSqsPoller } from '../stand-ins/sqs-poller.ts';
 import { type LocalSqsServer, startLocalSqsServer } from '../stand-ins/sqs-server.ts';
@@ -33,9 +35,19 @@ import {
   type TwilioEmulator,
   type TwilioEmulatorOptions,
 } from '../stand-ins/twilio-emulator.ts';
+import { type EventSinkCredentials, loadEventSinkCredentials } from './event-sink-credentials.ts';
+
+/** Event mode: where the emulator's number sends its messages (not the archiver; never called). */
+export const CUSTOMER_APP_URL = 'https://app.example.com/twilio/sms';
 
 export interface LocalStack {
   webhookUrl: string;
+  /** Event Streams webhook sink (`POST /twilio/events`), without its credentials. */
+  eventsUrl: string;
+  /** The sink's Basic credentials: EVENT_SINK_USERNAME/PASSWORD, or generated per data dir. */
+  eventSink: EventSinkCredentials;
+  /** LOCAL_INTAKE: how the emulator's messages reach the archiver. */
+  intake: 'webhook' | 'event-streams';
   httpBaseUrl: string;
   s3Endpoint: string;
   sqsEndpoint: string;
@@ -180,6 +192,11 @@ export const startLocalStack = async (
       );
       const started = emulator;
       closers.push(() => started.close());
+      if (config.intake === 'event-streams') {
+        // A real account's number answers the customer's own app; Event Streams is the only way
+        // the archiver hears of its messages (doctor and the README say the same).
+        emulator.addPhoneNumber({ smsUrl: CUSTOMER_APP_URL });
+      }
       twilioEnv = {
         TWILIO_ACCOUNT_SID: emulator.accountSid,
         TWILIO_AUTH_TOKEN: emulator.authToken,
@@ -225,7 +242,16 @@ export const startLocalStack = async (
       S3_FORCE_PATH_STYLE: 'true',
       ...hooks.lambdaEnv,
     };
+    const eventSink = await loadEventSinkCredentials(config.dataDir, lambdaEnv);
     const webhookConfig = readWebhookConfig(lambdaEnv);
+    const eventsConfig = readEventsConfig({
+      ...lambdaEnv,
+      EVENT_SINK_USERNAME: eventSink.username,
+      EVENT_SINK_PASSWORD: eventSink.password,
+    });
+    const events = createEventsHandler(
+      createEventsDeps(eventsConfig, { sqs }),
+    ) as unknown as HttpApiHandler;
     const archiverConfig = readArchiverConfig(lambdaEnv);
     const webhook = createWebhookHandler(
       createWebhookDeps(webhookConfig, { sqs }),
@@ -237,6 +263,9 @@ export const startLocalStack = async (
 
     const partial = {
       webhookUrl: '',
+      eventsUrl: '',
+      eventSink,
+      intake: config.intake,
       httpBaseUrl: '',
       s3Endpoint: s3Server.endpoint,
       sqsEndpoint: sqsServer.endpoint,
@@ -257,14 +286,22 @@ export const startLocalStack = async (
     };
     const http: LocalHttpApi = await withPortVariable('PORT', config.httpPort, () =>
       startLocalHttpApi(
-        // Only the webhook: the archive browser has its own port (lib/browser/local-route.ts).
-        { lambdas: { [WEBHOOK_PATH]: webhook, [LEGACY_WEBHOOK_PATH]: webhook } },
+        // The webhook and the event sink: the archive browser has its own port
+        // (lib/browser/local-route.ts).
+        {
+          lambdas: {
+            [WEBHOOK_PATH]: webhook,
+            [LEGACY_WEBHOOK_PATH]: webhook,
+            [EVENTS_PATH]: events,
+          },
+        },
         { port: config.httpPort },
       ),
     );
     closers.push(() => http.close());
     partial.httpBaseUrl = http.baseUrl;
     partial.webhookUrl = `${http.baseUrl}${WEBHOOK_PATH}`;
+    partial.eventsUrl = `${http.baseUrl}${EVENTS_PATH}`;
 
     const handler = archiver as unknown as SqsPollerOptions['handler'];
     const poller = startSqsPoller({

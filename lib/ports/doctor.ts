@@ -1,4 +1,5 @@
-import type { TwilioCredentials } from '../config/lambda.ts';
+import type { TwilioCredentials } from '../domain/twilio-credentials.ts';
+import type { EventStreamsClientFactory } from './event-streams.ts';
 import type { AccountDirectory, ReconcileRunStatus } from './pipeline.ts';
 
 export type { ReconcileRunStatus };
@@ -120,6 +121,8 @@ export interface DoctorPorts {
   twilio: TwilioAccountReaderFactory;
   /** The main account's subaccounts (TWILIO_SUBACCOUNTS); absent = not checked. */
   accounts?: (accountSid: string, credentials: TwilioCredentials) => AccountDirectory;
+  /** Events v1 per account (the Event Streams check); absent = not checked. */
+  events?: EventStreamsClientFactory;
   queues: QueueInspector;
   metrics: MetricsReader;
   alarms: AlarmReader;

@@ -164,6 +164,8 @@ export interface CatalogMessage {
   status: string;
   /** ISO-8601 UTC (Twilio sends RFC 2822). */
   dateCreated: string;
+  /** ISO-8601 UTC; absent when Twilio never sent it (`date_sent` null: failed, canceled, scheduled). */
+  dateSent?: string;
   /** Twilio sends it as a string; parsed, 0 when unreadable. */
   numMedia: number;
   /** `num_segments`; absent when unreadable. */
@@ -192,13 +194,22 @@ export interface MessagePage {
 
 /** Twilio's Messages and Media lists. Adapter: `twilio-catalog.ts`. */
 export interface MessageCatalog {
-  /** The first page of messages sent on one UTC day, or the page a `next_page_uri` names. */
+  /**
+   * The first page of messages sent on one UTC day (`DateSent`), of every message newest first
+   * (no `day`), or the page a `next_page_uri` names.
+   */
   listMessages(
-    query: { day: string; pageSize: number } | { pageUri: string },
+    query: { day?: string; pageSize: number } | { pageUri: string },
     signal?: AbortSignal,
   ): Promise<MessagePage>;
   /** Every media still attached to the message (all pages). */
   listMedia(messageSid: string, signal?: AbortSignal): Promise<CatalogMedia[]>;
+}
+
+/** One Message resource (`…/Messages/{SM}.json`). Adapter: `twilio-catalog.ts`. */
+export interface MessageLookup {
+  /** The message as the Messages list would show it; `undefined` when Twilio has none (404). */
+  getMessage(messageSid: string, signal?: AbortSignal): Promise<CatalogMessage | undefined>;
 }
 
 /** Key listings of the archive: the cheap "already archived?" check. Adapter: `s3-archive-listing.ts`. */

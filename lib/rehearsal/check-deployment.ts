@@ -28,6 +28,9 @@ import type { Report } from './report.ts';
 
 export interface Deployment {
   functions: Record<FunctionName, DeployedFunction>;
+  /** The Kinesis intake: the stream Twilio writes to and the events function's mapping. */
+  eventStreamName: string;
+  eventsMappingUuid: string;
   bucket: string;
   mediaQueueUrl: string;
   deadLetterQueueUrl: string;
@@ -36,11 +39,17 @@ export interface Deployment {
   scheduleRuleArn: string;
 }
 
-/** The template's conditions; osls resolves every param, so they compare literals. */
-const evaluateConditions = (definitions: Record<string, Json>): Record<string, boolean> => {
+/** The template's conditions: literals and Parameters (their defaults are the serverless params). */
+const evaluateConditions = (
+  definitions: Record<string, Json>,
+  parameters: Record<string, Json> = {},
+): Record<string, boolean> => {
   const values: Record<string, boolean> = {};
   const evaluate = (value: Json): Json => {
     if (typeof value !== 'object' || value === null) return value;
+    if (typeof value.Ref === 'string' && value.Ref in parameters) {
+      return parameters[value.Ref]?.Default;
+    }
     if ('Fn::Equals' in value)
       return evaluate(value['Fn::Equals'][0]) === evaluate(value['Fn::Equals'][1]);
     if ('Fn::Not' in value) return !evaluate(value['Fn::Not'][0]);
@@ -56,7 +65,13 @@ export const checkDeployment = async (
   report: Report,
   clients: StandInClients,
   stack: DeployedStack,
-  expected: { stage: string; accountSid: string; authToken: string; tokenParameter: string },
+  expected: {
+    stage: string;
+    accountSid: string;
+    authToken: string;
+    tokenParameter: string;
+    externalId: string;
+  },
 ): Promise<Deployment> => {
   const physical = (id: string) => stack.resources.get(id)?.physicalId ?? '';
   if (/^(CREATE|UPDATE)_COMPLETE$/.test(stack.status)) report.pass(`stack ${stack.status}`);
@@ -64,7 +79,10 @@ export const checkDeployment = async (
 
   // Resources of the template that the stand-in never created (those whose condition is false
   // are not meant to exist: alarmEmail unset, SSE-S3 instead of KMS, …).
-  const conditions = evaluateConditions(stack.template.Conditions ?? {});
+  const conditions = evaluateConditions(
+    stack.template.Conditions ?? {},
+    stack.template.Parameters ?? {},
+  );
   const meant = Object.entries<{ Type: string; Condition?: string }>(
     stack.template.Resources ?? {},
   ).filter(([, resource]) => !resource.Condition || conditions[resource.Condition] !== false);
@@ -276,6 +294,72 @@ export const checkDeployment = async (
     'moto dropped RedriveAllowPolicy',
   );
 
+  // Event Streams (Kinesis intake)
+  const eventStreamName = physical('EventStream');
+  const failureQueueUrl = physical('EventsFailureQueue');
+  const failureQueueArn = failureQueueUrl
+    ? (await queueAttributes(clients.sqs, failureQueueUrl)).QueueArn
+    : undefined;
+  const eventStreamArn = `arn:aws:kinesis:${REGION}:${physicalAccount(mediaAttributes.QueueArn)}:stream/${eventStreamName}`;
+  if (eventStreamName) report.pass(`Kinesis stream ${eventStreamName} created`);
+  else report.fail('Kinesis stream', 'EventStream was not created');
+  const eventsMappings = (listed.EventSourceMappings ?? []).filter(
+    (m) => m.FunctionArn === functions.events.configuration.FunctionArn,
+  );
+  const eventsMapping = eventsMappings[0];
+  report.expectEqual('event source mappings of the events function', eventsMappings.length, 1);
+  report.expectEqual(
+    'events mapping source = the stream',
+    eventsMapping?.EventSourceArn,
+    eventStreamArn,
+  );
+  report.expectEqual(
+    'events mapping batch size, retries',
+    [eventsMapping?.BatchSize, eventsMapping?.MaximumRetryAttempts],
+    [EXPECTED.eventsMapping.BatchSize, EXPECTED.eventsMapping.MaximumRetryAttempts],
+    'moto dropped MaximumRetryAttempts',
+  );
+  report.expectEqual(
+    'events mapping: partial failures, bisect, on-failure queue',
+    [
+      eventsMapping?.FunctionResponseTypes,
+      eventsMapping?.BisectBatchOnFunctionError,
+      eventsMapping?.DestinationConfig?.OnFailure?.Destination,
+    ],
+    [['ReportBatchItemFailures'], true, failureQueueArn],
+    'moto dropped FunctionResponseTypes / BisectBatchOnFunctionError / DestinationConfig',
+  );
+  const twilioRoleName = physical('TwilioEventStreamsRole');
+  if (twilioRoleName) {
+    const twilioRole = await readRole(
+      clients.iam,
+      `arn:aws:iam::${physicalAccount(mediaAttributes.QueueArn)}:role/${twilioRoleName}`,
+    );
+    report.expectEqual("Twilio's role trusts Twilio's AWS account", twilioRole.trustedPrincipals, [
+      'arn:aws:iam::177261743968:root',
+    ]);
+    const [externalId] = twilioRole.externalIds;
+    if (externalId?.startsWith('{{resolve:ssm:')) {
+      report.notShown(
+        `Twilio's role external ID = the SSM value (${externalId})`,
+        'moto leaves {{resolve:ssm:…}} dynamic references unresolved',
+      );
+    } else {
+      report.expectEqual("Twilio's role external ID from SSM", externalId, expected.externalId);
+    }
+    const twilioActions = [
+      ...new Set(
+        twilioRole.statements.filter((st) => st.effect === 'Allow').flatMap((st) => st.actions),
+      ),
+    ].sort();
+    report.expectEqual("Twilio's role actions", twilioActions, [
+      'kinesis:DescribeLimits',
+      'kinesis:ListShards',
+      'kinesis:PutRecord',
+      'kinesis:PutRecords',
+    ]);
+  } else report.fail("Twilio's role", 'TwilioEventStreamsRole was not created');
+
   // Roles
   const parameterArn = `arn:aws:ssm:${REGION}:${physicalAccount(mediaAttributes.QueueArn)}:parameter${expected.tokenParameter}`;
   let noteDone = false;
@@ -307,6 +391,16 @@ export const checkDeployment = async (
       ]);
       report.expectEqual('archiver may send to the DLQ only', grants('sqs:SendMessage'), [
         dlqAttributes.QueueArn,
+      ]);
+    }
+    if (name === 'events') {
+      report.expectEqual(
+        'events may send to the media queue and its failure queue only',
+        grants('sqs:SendMessage').sort(),
+        [mediaAttributes.QueueArn, failureQueueArn].sort(),
+      );
+      report.expectEqual('events may read the event stream only', grants('kinesis:GetRecords'), [
+        eventStreamArn,
       ]);
     }
     if (name === 'reconcile') {
@@ -371,6 +465,8 @@ export const checkDeployment = async (
     deadLetterQueueUrl,
     webhookUrl,
     mappingUuid: mapping?.UUID ?? '',
+    eventStreamName,
+    eventsMappingUuid: eventsMapping?.UUID ?? '',
     scheduleRuleArn: `arn:aws:events:${REGION}:${physicalAccount(mediaAttributes.QueueArn)}:rule/${rule0}`,
   };
 };

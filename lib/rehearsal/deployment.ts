@@ -197,6 +197,10 @@ const asList = (value: Json): Json[] =>
 export interface DeployedRole {
   name: string;
   trustedServices: string[];
+  /** AWS principals trusted (Twilio's account for the Kinesis sink role). */
+  trustedPrincipals: string[];
+  /** `sts:ExternalId` values the trust requires. */
+  externalIds: string[];
   statements: PolicyStatement[];
   pythonLiteral: boolean;
   droppedNoValue: boolean;
@@ -208,6 +212,12 @@ export const readRole = async (iam: IAMClient, roleArn: string): Promise<Deploye
   const trust = parsePolicyDocument(Role?.AssumeRolePolicyDocument ?? '{}').document;
   const trustedServices = asList(trust.Statement).flatMap((s: Json) =>
     s.Effect === 'Allow' ? asList(s.Principal?.Service) : [],
+  );
+  const trustedPrincipals = asList(trust.Statement).flatMap((s: Json) =>
+    s.Effect === 'Allow' ? asList(s.Principal?.AWS) : [],
+  );
+  const externalIds = asList(trust.Statement).flatMap((s: Json) =>
+    s.Effect === 'Allow' ? asList(s.Condition?.StringEquals?.['sts:ExternalId']) : [],
   );
   const { PolicyNames = [] } = await iam.send(new ListRolePoliciesCommand({ RoleName: name }));
   const statements: PolicyStatement[] = [];
@@ -232,5 +242,13 @@ export const readRole = async (iam: IAMClient, roleArn: string): Promise<Deploye
       });
     }
   }
-  return { name, trustedServices, statements, pythonLiteral, droppedNoValue };
+  return {
+    name,
+    trustedServices,
+    trustedPrincipals,
+    externalIds,
+    statements,
+    pythonLiteral,
+    droppedNoValue,
+  };
 };

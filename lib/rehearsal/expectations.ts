@@ -2,17 +2,21 @@
 
 export const SERVICE = 'twilio-media-archiver';
 export const REGION = 'us-east-1';
-export const FUNCTIONS = ['webhook', 'archiver', 'reconcile'] as const;
+export const FUNCTIONS = ['webhook', 'archiver', 'reconcile', 'events'] as const;
 export type FunctionName = (typeof FUNCTIONS)[number];
 export const LOGICAL_ID = {
   webhook: 'WebhookLambdaFunction',
   archiver: 'ArchiverLambdaFunction',
   reconcile: 'ReconcileLambdaFunction',
+  events: 'EventsLambdaFunction',
 } as const;
+/** The intake the rehearsal deploys: the webhook and the Kinesis sink of Event Streams. */
+export const REHEARSAL_INTAKE = 'webhook,event-streams-kinesis';
 /** What serverless.yml and infra/ declare; the deployment must say the same. */
 export const EXPECTED = {
-  timeout: { webhook: 10, archiver: 120, reconcile: 600 },
-  memory: { webhook: 256, archiver: 512, reconcile: 256 },
+  timeout: { webhook: 10, archiver: 120, reconcile: 600, events: 25 },
+  memory: { webhook: 256, archiver: 512, reconcile: 256, events: 256 },
+  eventsMapping: { BatchSize: 25, MaximumRetryAttempts: 10 },
   webhookReservedConcurrency: 10,
   mapping: { BatchSize: 10, MaximumBatchingWindowInSeconds: 5, MaximumConcurrency: 5 },
   queue: { VisibilityTimeout: '900', MessageRetentionPeriod: '345600', maxReceiveCount: 5 },
@@ -53,12 +57,26 @@ export const EXPECTED = {
       'sqs:SendMessage',
       'ssm:GetParameters',
     ],
+    // With the Kinesis intake: read the stream, enqueue jobs, report failed batches.
+    events: [
+      'kinesis:DescribeStream',
+      'kinesis:DescribeStreamSummary',
+      'kinesis:GetRecords',
+      'kinesis:GetShardIterator',
+      'kinesis:ListShards',
+      'kms:Decrypt',
+      'logs:CreateLogStream',
+      'logs:PutLogEvents',
+      'sqs:SendMessage',
+      'ssm:GetParameters',
+    ],
   },
 } as const;
 export const SECRET_VARIABLES = [
   'TWILIO_AUTH_TOKEN',
   'TWILIO_AUTH_TOKEN_PREVIOUS',
   'TWILIO_API_KEY_SECRET',
+  'TWILIO_WEBHOOK_SHARED_KEYS',
 ];
 /** The real SQS host moto writes into queue URLs (and so into the functions' environment). */
 export const SQS_HOST = new RegExp(

@@ -25,9 +25,11 @@ import {
   FUNCTIONS,
   type FunctionName,
   REGION,
+  REHEARSAL_INTAKE,
   SERVICE,
   SQS_HOST,
 } from './expectations.ts';
+import { putRecord, readShardAsLambdaRecords } from './kinesis-wire.ts';
 import type { LambdaProcess } from './lambda-process.ts';
 import { createReport, type Report } from './report.ts';
 
@@ -95,12 +97,14 @@ export const rehearse = async (options: RehearsalOptions = {}): Promise<Rehearsa
   const accountSid = `AC${randomBytes(16).toString('hex')}`;
   const authToken = randomBytes(16).toString('hex');
   const tokenParameter = `/${SERVICE}/${stage}/twilio-auth-token`;
+  const externalIdParameter = `/${SERVICE}/${stage}/event-streams-external-id`;
+  const externalId = randomBytes(12).toString('hex');
   const closers: Array<() => Promise<unknown>> = [];
   const processes = new Map<FunctionName, LambdaProcess>();
   let moto: MotoServer | undefined;
   let deployed = false;
   let deploySeconds = 0;
-  const flows = { webhook: 'not run', reconcile: 'not run' };
+  const flows = { webhook: 'not run', events: 'not run', reconcile: 'not run' };
   let removed = false;
 
   const section = (title: string) => print(`\n${title}`);
@@ -125,6 +129,11 @@ export const rehearse = async (options: RehearsalOptions = {}): Promise<Rehearsa
       new PutParameterCommand({ Name: tokenParameter, Type: 'SecureString', Value: authToken }),
     );
     report.pass(`SSM SecureString ${tokenParameter} created (docs/DEPLOY.md step 2)`);
+    // docs/DEPLOY.md "Intake": the Kinesis sink role's external ID, a String read at deploy time.
+    await clients.ssm.send(
+      new PutParameterCommand({ Name: externalIdParameter, Type: 'String', Value: externalId }),
+    );
+    report.pass(`SSM String ${externalIdParameter} created (the Kinesis sink's external ID)`);
 
     section('Deploy: npm run deploy (osls deploy) onto the stand-in');
     const home = await mkdtemp(join(tmpdir(), 'rehearse-home-'));
@@ -152,6 +161,8 @@ export const rehearse = async (options: RehearsalOptions = {}): Promise<Rehearsa
         // A compliance deployment: every archived object must be accepted under a default retention.
         '--param=objectLockMode=GOVERNANCE',
         '--param=objectLockDays=1',
+        // Event Streams through Kinesis beside the webhook (docs/DEPLOY.md, "Intake").
+        `--param=intake=${REHEARSAL_INTAKE}`,
       ],
       oslsEnv,
     );
@@ -171,6 +182,7 @@ export const rehearse = async (options: RehearsalOptions = {}): Promise<Rehearsa
       accountSid,
       authToken,
       tokenParameter,
+      externalId,
     });
 
     section('Run the deployed zips, each in its own process with its deployed environment');
@@ -229,6 +241,17 @@ export const rehearse = async (options: RehearsalOptions = {}): Promise<Rehearsa
     report.note(
       'deployed event source mapping disabled; a local poller with its settings stands in',
     );
+    if (deployment.eventsMappingUuid) {
+      await clients.lambda.send(
+        new UpdateEventSourceMappingCommand({
+          UUID: deployment.eventsMappingUuid,
+          Enabled: false,
+        }),
+      );
+      report.note(
+        "the events function's Kinesis mapping disabled too; the rehearsal reads the shard and invokes the zip",
+      );
+    }
     const webhook = processes.get('webhook') as LambdaProcess;
     const archiver = processes.get('archiver') as LambdaProcess;
     const reconcileFn = processes.get('reconcile') as LambdaProcess;
@@ -286,6 +309,64 @@ export const rehearse = async (options: RehearsalOptions = {}): Promise<Rehearsa
     );
     await checkArchived(report, clients, deployment.bucket, emulator, message.media);
     flows.webhook = `${message.media.length}/${message.media.length} media`;
+
+    section('Event Streams: Kinesis record → events function → SQS → archiver → S3 → DELETE');
+    const eventsFn = processes.get('events') as LambdaProcess;
+    const outbound = emulator.addMessage({
+      direction: 'outbound-api',
+      status: 'delivered',
+      from: '+14155550100',
+      to: FROM,
+      media: [{ contentType: 'image/gif', body: makeGif(), filename: 'sent.gif' }],
+    });
+    // What Twilio's Kinesis sink puts on the stream: one CloudEvent per record, twice
+    // (at-least-once delivery).
+    const delivered = {
+      specversion: '1.0',
+      type: 'com.twilio.messaging.message.delivered',
+      source: `/2010-04-01/Accounts/${accountSid}/Messages/${outbound.sid}.json`,
+      id: `EZ${randomBytes(16).toString('hex')}`,
+      dataschema: 'https://events-schemas.twilio.com/Messaging.MessageStatus/8',
+      datacontenttype: 'application/json',
+      time: new Date().toISOString(),
+      data: {
+        messageSid: outbound.sid,
+        accountSid,
+        eventName: 'com.twilio.messaging.message.delivered',
+        messageStatus: 'DELIVERED',
+        from: '+14155550100',
+        to: FROM,
+      },
+    };
+    for (let copy = 0; copy < 2; copy += 1) {
+      await putRecord(moto.endpoint, deployment.eventStreamName, delivered, outbound.sid);
+    }
+    const streamArn = `arn:aws:kinesis:${REGION}:123456789012:stream/${deployment.eventStreamName}`;
+    const records = await readShardAsLambdaRecords(
+      moto.endpoint,
+      deployment.eventStreamName,
+      streamArn,
+    );
+    report.expectEqual(
+      'records read back from the stream with a shard iterator',
+      records.length,
+      2,
+    );
+    const eventsAnswer = await eventsFn.invoke<{ batchItemFailures: unknown[] }>({
+      Records: records,
+    });
+    report.expectEqual(
+      'events function: no batch item failures',
+      eventsAnswer.batchItemFailures,
+      [],
+    );
+    await waitFor(
+      'the outbound media deleted at Twilio',
+      () => outbound.media.every((m) => emulator.deletion(m.sid)),
+      30_000,
+    );
+    await checkArchived(report, clients, deployment.bucket, emulator, outbound.media);
+    flows.events = `${outbound.media.length}/${outbound.media.length} outbound media from 2 duplicate records`;
 
     section('Reconcile: one scheduled run catches a webhook Twilio never delivered');
     const missed = emulator.addMessage({
@@ -413,7 +494,7 @@ export const rehearse = async (options: RehearsalOptions = {}): Promise<Rehearsa
   const summary =
     `rehearse: ${ok ? 'PASS' : 'FAIL'} — osls deploy onto moto ${deploySeconds.toFixed(1)} s, ` +
     `${passed} checks passed, ${failed} failed, ${notShown} not shown by moto; ` +
-    `webhook→SQS→archiver→S3→DELETE ${flows.webhook}, reconcile ${flows.reconcile}; ` +
+    `webhook→SQS→archiver→S3→DELETE ${flows.webhook}, Kinesis events ${flows.events}, reconcile ${flows.reconcile}; ` +
     `stack ${removed ? 'removed' : deployed ? 'NOT removed' : 'not deployed'}; ${(durationMs / 1000).toFixed(1)} s`;
   return { ok, summary, report, durationMs };
 };

@@ -8,13 +8,19 @@ import { join } from 'node:path';
 export interface RunningStack {
   pid: number;
   webhookUrl: string;
+  /** Event Streams webhook sink; its credentials are in `{dataDir}/event-sink.json`. */
+  eventsUrl?: string;
   s3Endpoint: string;
   bucket: string;
   archivePrefix: string;
   accountSid: string;
   browserUrl?: string;
   /** Demo mode only: the emulator and its own demo credentials (worthless at Twilio). */
-  emulator?: { apiBaseUrl: string; authToken: string };
+  emulator?: { apiBaseUrl: string; authToken: string; eventsBaseUrl?: string };
+  /** The sink's Basic credentials (also in `{dataDir}/event-sink.json`, for `connect --local`). */
+  eventSink?: { username: string; password: string };
+  /** LOCAL_INTAKE: `event-streams` = the emulator's numbers point at another app; events only. */
+  intake?: 'webhook' | 'event-streams';
 }
 
 export const STACK_FILE = 'stack.json';

@@ -12,6 +12,9 @@ import { createApiHandler } from './twilio-emulator/api-handler.ts';
 import { createCdnHandler } from './twilio-emulator/cdn-handler.ts';
 import { createCdnSigner } from './twilio-emulator/cdn-signer.ts';
 import type { EmulatorContext } from './twilio-emulator/context.ts';
+import { createEventDelivery } from './twilio-emulator/event-delivery.ts';
+import { eventForMessage } from './twilio-emulator/event-streams.ts';
+import { createEventsHandler } from './twilio-emulator/events-handler.ts';
 import { NO_FAULTS } from './twilio-emulator/faults.ts';
 import { messagingServiceRecord, phoneNumberRecord } from './twilio-emulator/inbound-config.ts';
 import { createMessagingHandler } from './twilio-emulator/messaging-handler.ts';
@@ -30,9 +33,13 @@ import type {
 export { randomSid } from './twilio-emulator/sids.ts';
 export { SeedError } from './twilio-emulator/store.ts';
 export type {
+  CloudEvent,
+  EventDeliveryEntry,
   FaultKind,
   FaultProfile,
+  KinesisPublisher,
   LatencyProfile,
+  MessageOrder,
   RequestLogEntry,
   SeededMedia,
   SeededMessage,
@@ -41,7 +48,9 @@ export type {
   SeedMessagingService,
   SeedPhoneNumber,
   SeedSubaccount,
+  SinkRecord,
   SubaccountRecord,
+  SubscriptionRecord,
   TwilioEmulator,
   TwilioEmulatorOptions,
 } from './twilio-emulator/types.ts';
@@ -92,19 +101,37 @@ export const startTwilioEmulator = async (
   const apiKey = options.apiKey ?? { sid: randomSid('SK'), secret: randomHex(16) };
   const requests: RequestLogEntry[] = [];
   let seq = 0;
+  const faults = { ...NO_FAULTS, ...options.faults };
+  const random = options.random ?? Math.random;
+  const sinks: EmulatorContext['sinks'] = [];
+  const eventSubscriptions: EmulatorContext['eventSubscriptions'] = [];
+  const delivery = createEventDelivery({
+    sinks,
+    subscriptions: eventSubscriptions,
+    faults,
+    random,
+    authTokenOf: (sid) =>
+      sid === accountSid ? authToken : ctx.subaccounts.find((a) => a.sid === sid)?.authToken,
+    settings: { attempts: 5, retryDelayMs: 250, timeoutMs: 5_000, ...options.eventDelivery },
+    ...(options.kinesisPublisher ? { kinesis: options.kinesisPublisher } : {}),
+  });
   const ctx: EmulatorContext = {
     accountSid,
     authToken,
     apiKey,
-    store: createStore(accountSid),
+    store: createStore(accountSid, options.messageOrder),
     subaccounts: (options.subaccounts ?? []).map(subaccountRecord),
     createdAt: new Date(),
     signer: createCdnSigner(randomHex(32), options.cdnUrlTtlSeconds ?? 14_400),
-    faults: { ...NO_FAULTS, ...options.faults },
+    faults,
     latency: { apiMs: 0, cdnFirstByteMs: 0, ...options.latency },
-    random: options.random ?? Math.random,
+    random,
     cdnBaseUrl: '',
     messagingBaseUrl: '',
+    eventsBaseUrl: '',
+    sinks,
+    eventSubscriptions,
+    events: { delivery, canPublishToKinesis: options.kinesisPublisher !== undefined },
     phoneNumbers: (options.phoneNumbers ?? []).map(phoneNumberRecord),
     messagingServices: (options.messagingServices ?? []).map(messagingServiceRecord),
     log(entry) {
@@ -132,6 +159,20 @@ export const startTwilioEmulator = async (
     throw error;
   }
   ctx.messagingBaseUrl = messaging.baseUrl;
+  let events: Awaited<ReturnType<typeof listen>>;
+  try {
+    events = await listen(createEventsHandler(ctx), options.eventsPort ?? 0);
+  } catch (error) {
+    await Promise.all([cdn, api, messaging].map((started) => closeServer(started.server)));
+    throw error;
+  }
+  ctx.eventsBaseUrl = events.baseUrl;
+
+  /** What Twilio would publish for the message's state now, to the sinks subscribed to it. */
+  const publishState = (message: Parameters<typeof eventForMessage>[0]) => {
+    const event = eventForMessage(message, new Date());
+    if (event) delivery.publish(message.accountSid, [event]);
+  };
 
   const subaccountOf = (sid: string) => {
     const account = ctx.subaccounts.find((candidate) => candidate.sid === sid);
@@ -150,6 +191,7 @@ export const startTwilioEmulator = async (
       subaccountOf(seed.accountSid);
     }
     const message = ctx.store.add(seed);
+    publishState(message);
     return {
       sid: message.sid,
       media: message.media.map((media) => {
@@ -172,6 +214,7 @@ export const startTwilioEmulator = async (
     apiBaseUrl: api.baseUrl,
     cdnBaseUrl: cdn.baseUrl,
     messagingBaseUrl: messaging.baseUrl,
+    eventsBaseUrl: events.baseUrl,
     accountSid,
     authToken,
     apiKey,
@@ -217,10 +260,22 @@ export const startTwilioEmulator = async (
     },
     setMessageStatus(messageSid, status) {
       const message = messageOf(messageSid);
+      const changed = message.status !== status;
       message.status = status;
       message.dateUpdated = new Date();
+      if (changed) publishState(message);
     },
     messageBody: (messageSid) => messageOf(messageSid).body,
+    get sinks() {
+      return sinks;
+    },
+    get eventSubscriptions() {
+      return eventSubscriptions;
+    },
+    get eventDeliveries() {
+      return delivery.log;
+    },
+    flushEvents: () => delivery.flush(),
     get requests() {
       return requests;
     },
@@ -242,6 +297,7 @@ export const startTwilioEmulator = async (
         closeServer(api.server),
         closeServer(cdn.server),
         closeServer(messaging.server),
+        closeServer(events.server),
       ]);
     },
   };

@@ -2,7 +2,7 @@ import { messageIndexKeyFor } from '../domain/archive-key.ts';
 import { type ArchiveProof, deletableWith, provenStoredCopy } from '../domain/archive-proof.ts';
 import { ForeignAccountError, UnprovenArchiveError } from '../domain/errors.ts';
 import type { MediaJob } from '../domain/media-job.ts';
-import { MetricName, MetricUnit } from '../observability.ts';
+import { MetricName, MetricUnit } from '../domain/metric-names.ts';
 import type { StoredObject } from '../ports/pipeline.ts';
 import { archivedBefore, fetchOrNotFound } from './archive-media/fetch.ts';
 import {

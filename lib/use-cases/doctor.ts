@@ -1,9 +1,9 @@
-import type { TwilioCredentials } from '../config/lambda.ts';
 import {
   type AccountScope,
   formatAccountScope,
   parseAccountScope,
 } from '../domain/account-scope.ts';
+import type { TwilioCredentials } from '../domain/twilio-credentials.ts';
 import type {
   AlarmState,
   DeployedFunction,
@@ -13,6 +13,12 @@ import type {
   PhoneNumberConfig,
   StoredParameter,
 } from '../ports/doctor.ts';
+import {
+  type EventAccountVerdict,
+  eventAccountLine,
+  intakeOfOutputs,
+  judgeEventAccount,
+} from './doctor-event-streams.ts';
 
 /** `media-archive doctor`: one verdict per part of a deployed stack, each independent of the rest. */
 
@@ -21,6 +27,7 @@ export const CHECK_IDS = [
   'ssm-parameters',
   'twilio-credentials',
   'twilio-webhook',
+  'event-streams',
   'dead-letter-queue',
   'alarms',
   'reconcile',
@@ -569,6 +576,73 @@ const withServedAccounts = async (
   }
 };
 
+/** The stack's `Intake` output (`webhook,event-streams-webhook`…); absent = webhook only (older stacks). */
+const intakesOf = (stack: DeployedStack): string[] =>
+  (stack.outputs.Intake ?? 'webhook')
+    .split(',')
+    .map((token) => token.trim())
+    .filter(Boolean);
+
+/**
+ * Each served account has an active sink of this deployment's intake and subscriptions naming
+ * the 5 event types; the summary also says which intake is live, webhook and event streams.
+ */
+const checkEventStreams = async (
+  ports: DoctorPorts,
+  stack: DeployedStack,
+  mainSid: string,
+  subaccounts: readonly string[],
+  credential: NamedCredential,
+  webhookLive: boolean,
+): Promise<CheckResult> => {
+  const intake = intakeOfOutputs(stack.outputs);
+  const live = (eventsLive: boolean) =>
+    `live intake: ${[webhookLive ? 'webhook' : '', eventsLive ? 'event streams' : ''].filter(Boolean).join(' and ') || 'none'}`;
+  if (!intake.eventsUrl && !intake.streamArn) {
+    return ok('event-streams', `no Event Streams intake deployed; ${live(false)}`, {
+      intake: intakesOf(stack),
+    });
+  }
+  if (!ports.events) return skip('event-streams', 'no Events API client');
+  const events = ports.events;
+  const credentialOf = async (sid: string): Promise<TwilioCredentials> => {
+    if (sid === mainSid) return credential.credentials;
+    // Events v1 lists the credential's own account: a subaccount is read with its own token.
+    const sub = await ports.accounts?.(mainSid, credential.credentials).getSubaccount(sid);
+    if (!sub) throw new Error(`cannot read ${sid}'s auth token`);
+    return { username: sid, password: sub.authToken };
+  };
+  const verdicts: EventAccountVerdict[] = await Promise.all(
+    [mainSid, ...subaccounts].map(async (sid) => {
+      const main = sid === mainSid;
+      try {
+        return await judgeEventAccount(
+          events,
+          { sid, main, credentials: await credentialOf(sid) },
+          intake,
+        );
+      } catch (error) {
+        return {
+          accountSid: sid,
+          main,
+          sinks: [],
+          inactive: [],
+          missingTypes: [],
+          error: describeError(error),
+          ok: false,
+        };
+      }
+    }),
+  );
+  const connected = verdicts.every((v) => v.ok);
+  const named = [...verdicts.filter((v) => !v.ok), ...verdicts.filter((v) => v.ok)];
+  const summary = `${live(connected)}; ${some(named.map(eventAccountLine))}`;
+  const details = { intake: intakesOf(stack), ...intake, accounts: verdicts };
+  return connected
+    ? ok('event-streams', summary, details)
+    : fail('event-streams', summary, details);
+};
+
 export const runDoctor = async (
   ports: DoctorPorts,
   options: DoctorOptions,
@@ -597,7 +671,7 @@ export const runDoctor = async (
   const deployed = stack;
   const stackResult = checkStack(deployed);
 
-  const twilioChecks = (async (): Promise<[CheckResult, CheckResult, CheckResult]> => {
+  const twilioChecks = (async (): Promise<[CheckResult, CheckResult, CheckResult, CheckResult]> => {
     let secrets: Secrets;
     try {
       secrets = await checkParameters(ports, deployed);
@@ -607,12 +681,18 @@ export const runDoctor = async (
         failed,
         skip('twilio-credentials', 'SSM unreadable'),
         skip('twilio-webhook', 'SSM unreadable'),
+        skip('event-streams', 'SSM unreadable'),
       ];
     }
     const accountSid = accountSidOf(deployed);
     if (!accountSid) {
       const why = 'the stack names no Twilio account (TwilioAccountSid)';
-      return [secrets.result, fail('twilio-credentials', why), skip('twilio-webhook', why)];
+      return [
+        secrets.result,
+        fail('twilio-credentials', why),
+        skip('twilio-webhook', why),
+        skip('event-streams', why),
+      ];
     }
     const credentials = credentialsOf(deployed, accountSid, secrets.values);
     if (typeof credentials === 'string') {
@@ -620,6 +700,7 @@ export const runDoctor = async (
         secrets.result,
         skip('twilio-credentials', credentials),
         skip('twilio-webhook', credentials),
+        skip('event-streams', credentials),
       ];
     }
     let checked: Awaited<ReturnType<typeof checkCredentials>>;
@@ -639,16 +720,34 @@ export const runDoctor = async (
     const webhookUrl = deployed.outputs.WebhookUrl;
     // Read with the archive's API key when Twilio took it (it comes last), else the auth token.
     const reader = checked.accepted.at(-1);
-    const webhookResult = !webhookUrl
-      ? fail('twilio-webhook', 'the stack has no WebhookUrl output')
-      : !reader
-        ? skip('twilio-webhook', 'Twilio accepted no credential')
-        : await guarded('twilio-webhook', () =>
-            served.subaccounts.length
-              ? checkWebhookPerAccount(ports, accountSid, served.subaccounts, reader, webhookUrl)
-              : checkWebhook(ports, accountSid, reader, webhookUrl),
-          );
-    return [secrets.result, credentialResult, webhookResult];
+    const webhookIntake = intakesOf(deployed).includes('webhook');
+    const webhookResult = !webhookIntake
+      ? ok(
+          'twilio-webhook',
+          `not this deployment's intake (Intake=${intakesOf(deployed).join(',')}): the numbers' webhooks stay the app's`,
+        )
+      : !webhookUrl
+        ? fail('twilio-webhook', 'the stack has no WebhookUrl output')
+        : !reader
+          ? skip('twilio-webhook', 'Twilio accepted no credential')
+          : await guarded('twilio-webhook', () =>
+              served.subaccounts.length
+                ? checkWebhookPerAccount(ports, accountSid, served.subaccounts, reader, webhookUrl)
+                : checkWebhook(ports, accountSid, reader, webhookUrl),
+            );
+    const eventsResult = !reader
+      ? skip('event-streams', 'Twilio accepted no credential')
+      : await guarded('event-streams', () =>
+          checkEventStreams(
+            ports,
+            deployed,
+            accountSid,
+            served.subaccounts,
+            reader,
+            webhookIntake && webhookResult.status === 'ok',
+          ),
+        );
+    return [secrets.result, credentialResult, webhookResult, eventsResult];
   })();
 
   const dlqUrl = deployed.outputs.DeadLetterQueueUrl;

@@ -1,4 +1,4 @@
-import type { ArchiveDirection } from '../config/lambda.ts';
+import type { ArchiveDirection } from '../domain/media-job.ts';
 import { addDays } from '../domain/utc-day.ts';
 import type { JobQueue, MessageCatalog, ReconcileStatusSink } from '../ports/pipeline.ts';
 import type { ArchivePresence } from './backfill/archive-presence.ts';

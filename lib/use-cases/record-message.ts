@@ -1,4 +1,3 @@
-import type { ArchiverConfig } from '../config/lambda.ts';
 import { provenStoredCopy } from '../domain/archive-proof.ts';
 import { MessageRecordConflictError, VerificationFailedError } from '../domain/errors.ts';
 import type { MediaJob } from '../domain/media-job.ts';
@@ -15,14 +14,20 @@ import {
   sameMedia,
   serializeMessageRecord,
 } from '../domain/message-record.ts';
-import type { Logger } from '../observability.ts';
 import type { MessageRecordStore, MessageRedactor } from '../ports/pipeline.ts';
+import type { Log } from '../ports/telemetry.ts';
+
+/** The settings recordMessage reads (lib/config's ArchiverConfig satisfies it). */
+export interface RecordMessageConfig {
+  archivePrefix: string;
+  redactMessageBody?: boolean;
+}
 
 export interface RecordMessageDeps {
   records: MessageRecordStore;
   redactor?: MessageRedactor;
-  config: Pick<ArchiverConfig, 'archivePrefix' | 'redactMessageBody'>;
-  logger: Pick<Logger, 'info' | 'warn'>;
+  config: RecordMessageConfig;
+  logger: Pick<Log, 'info' | 'warn'>;
 }
 
 export interface RecordOutcome {

@@ -4,7 +4,7 @@ import { type FileHandle, open, readdir, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable, Transform, type TransformCallback, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { DEFAULT_SPOOL_MEMORY_BYTES } from '../config/lambda.ts';
+import { DEFAULT_SPOOL_MEMORY_BYTES } from '../domain/bytes.ts';
 import { ArchiverError, MediaTooLargeError, TruncatedMediaError } from '../domain/errors.ts';
 
 /** A download held in memory (small) or on local disk (large): re-readable for S3 retries. */

@@ -1,3 +1,4 @@
+import { PassThrough } from 'node:stream';
 import { vi } from 'vitest';
 
 /**
@@ -26,4 +27,12 @@ export const captureOutput = () => {
       err.mockRestore();
     },
   };
+};
+
+/** A writable stream for a command's `io.stdout`/`io.stderr`, and what was written to it. */
+export const captureStream = () => {
+  const stream = new PassThrough();
+  const chunks: Buffer[] = [];
+  stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+  return { stream, text: () => Buffer.concat(chunks).toString('utf8') };
 };

@@ -1,6 +1,6 @@
 import { GetQueueUrlCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import type { QueueRef } from '../../config/cli.ts';
 import { ConfigurationError } from '../../config/env.ts';
+import type { QueueRef } from '../../domain/queue-ref.ts';
 
 /** A queue named by URL is used as is; one named by name costs one GetQueueUrl. */
 export const resolveQueueUrl = async (

@@ -11,6 +11,7 @@ import type {
   CatalogMedia,
   CatalogMessage,
   MessageCatalog,
+  MessageLookup,
   MessagePage,
 } from '../../ports/pipeline.ts';
 import {
@@ -80,6 +81,8 @@ const toMessage = (
     dateCreated,
     numMedia: Number.isInteger(numMedia) && numMedia > 0 ? numMedia : 0,
   };
+  const dateSent = isoFromTwilioDate(raw.date_sent);
+  if (dateSent !== undefined) message.dateSent = dateSent;
   const segments = String(raw.num_segments ?? '');
   if (SEGMENTS.test(segments)) message.numSegments = Number(segments);
   if (
@@ -109,7 +112,9 @@ const toMessage = (
  * jittered exponential backoff that honours `Retry-After`; `next_page_uri` followed only while it
  * is a relative path under `/2010-04-01/Accounts/{AC}/`.
  */
-export const createTwilioCatalog = (options: TwilioCatalogOptions): MessageCatalog => {
+export const createTwilioCatalog = (
+  options: TwilioCatalogOptions,
+): MessageCatalog & MessageLookup => {
   const http = twilioHttpSettings(options, DEFAULT_RETRY);
   const { fetch: fetchImpl, base, basePath, authorization } = http;
   const timeoutMs = options.requestTimeoutMs ?? 60_000;
@@ -127,7 +132,11 @@ export const createTwilioCatalog = (options: TwilioCatalogOptions): MessageCatal
     return url;
   };
 
-  const getOnce = async (url: URL, signal?: AbortSignal): Promise<Record<string, unknown>> => {
+  const getOnce = async (
+    url: URL,
+    signal?: AbortSignal,
+    notFound?: Record<string, unknown>,
+  ): Promise<Record<string, unknown>> => {
     let response: Response;
     try {
       response = await fetchImpl(url, jsonGetInit(authorization, withTimeout(timeoutMs, signal)));
@@ -143,6 +152,7 @@ export const createTwilioCatalog = (options: TwilioCatalogOptions): MessageCatal
     if (status === 200)
       return readJsonBody(response, 'Twilio sent an unreadable list page', signal);
     await response.body?.cancel().catch(() => undefined);
+    if (status === 404 && notFound) return notFound;
     if (status === 429) throw throttled('Twilio throttled a list request (429)', response);
     if (status >= 500) {
       throw new Retryable(
@@ -165,16 +175,29 @@ export const createTwilioCatalog = (options: TwilioCatalogOptions): MessageCatal
     return next;
   };
 
+  const GONE: Record<string, unknown> = {};
+
   return {
+    async getMessage(messageSid, signal): Promise<CatalogMessage | undefined> {
+      if (!isMessageSid(messageSid)) throw new TwilioListError('malformed message SID');
+      const url = apiUrl(`${accountPath}Messages/${messageSid}.json`);
+      const body = await retrying(() => getOnce(url, signal, GONE), { ...http.retrying, signal });
+      if (body === GONE) return undefined;
+      const message = toMessage(body, options);
+      if (message?.sid !== messageSid) {
+        throw new TwilioListError(`Twilio answered an unreadable message for ${messageSid}`);
+      }
+      return message;
+    },
+
     async listMessages(query, signal): Promise<MessagePage> {
       let url: URL;
       if ('pageUri' in query) {
         url = apiUrl(query.pageUri);
       } else {
-        const params = new URLSearchParams({
-          DateSent: query.day,
-          PageSize: String(Math.min(Math.max(query.pageSize, 1), 1000)),
-        });
+        const params = new URLSearchParams();
+        if (query.day !== undefined) params.set('DateSent', query.day);
+        params.set('PageSize', String(Math.min(Math.max(query.pageSize, 1), 1000)));
         url = apiUrl(`${accountPath}Messages.json?${params.toString()}`);
       }
       const body = await get(url, signal);

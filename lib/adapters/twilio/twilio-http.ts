@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import type { TwilioCredentials } from '../../config/lambda.ts';
 import { TwilioThrottledError, TwilioUnavailableError } from '../../domain/errors.ts';
 import { redactUrls } from '../../domain/media-origins.ts';
+import type { TwilioCredentials } from '../../domain/twilio-credentials.ts';
 
 /** What the Twilio adapters share about talking to Twilio's REST API: auth, backoff, retries. */
 

@@ -347,7 +347,9 @@ export const createTwilioMediaSource = (options: TwilioMediaSourceOptions): Medi
     ref: MediaRef,
     signal: AbortSignal | undefined,
   ): Promise<'deleted' | 'already-gone'> => {
-    const url = resourceUrl(ref);
+    // The `.json` form: without an extension Twilio answers errors in XML, and 20009 would be
+    // unreadable (the content itself is the only thing fetched without one).
+    const url = new URL(`${resourceUrl(ref).pathname}.json`, base.origin);
     const response = await send(url, { method: 'DELETE' }, signal);
     if (response.status === 204 || response.status === 200) {
       await discard(response);

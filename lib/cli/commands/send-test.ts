@@ -112,16 +112,22 @@ const runSendTest = async (args: SendTestArgs, io: CommandIo): Promise<number> =
   const message = (await seeded.json()) as SeededMessage;
   say(`added ${message.sid} with ${message.media.length} media at the emulator`);
 
-  const answer = await postSignedWebhook({
-    webhookUrl: stack.webhookUrl,
-    authToken,
-    fields: incomingMessageFields({ accountSid: stack.accountSid, message }),
-  }).catch(() => undefined);
-  if (!answer) return fail(`the webhook at ${stack.webhookUrl} does not answer`);
-  if (answer.status !== 200) {
-    return fail(`the webhook answered ${answer.status}; the stack's log says why`);
+  if (stack.intake === 'event-streams') {
+    // Event mode: the number's webhook is another app's; the emulator publishes the message's
+    // event to the sink `media-archive connect --local` made, and that is all the archiver hears.
+    say('event mode: the emulator delivers inbound-message.received to the connected sink');
+  } else {
+    const answer = await postSignedWebhook({
+      webhookUrl: stack.webhookUrl,
+      authToken,
+      fields: incomingMessageFields({ accountSid: stack.accountSid, message }),
+    }).catch(() => undefined);
+    if (!answer) return fail(`the webhook at ${stack.webhookUrl} does not answer`);
+    if (answer.status !== 200) {
+      return fail(`the webhook answered ${answer.status}; the stack's log says why`);
+    }
+    say(`webhook ${stack.webhookUrl} → 200`);
   }
-  say(`webhook ${stack.webhookUrl} → 200`);
 
   const s3 = createS3Client({
     endpoint: stack.s3Endpoint,
@@ -170,7 +176,7 @@ const runSendTest = async (args: SendTestArgs, io: CommandIo): Promise<number> =
   if (deleted.size !== message.media.length) {
     const missing = message.media.length - deleted.size;
     return fail(
-      `${missing} of ${message.media.length} media not archived and deleted within ${args.timeoutMs / 1000} s (see the stack's log; dead letters: media-archive redrive --local --dry-run)`,
+      `${missing} of ${message.media.length} media not archived and deleted within ${args.timeoutMs / 1000} s (see the stack's log; dead letters: media-archive redrive --local --dry-run${stack.intake === 'event-streams' ? '; no sink yet? media-archive connect --local' : ''})`,
     );
   }
   say(`all ${message.media.length} media archived and deleted at the emulator`);

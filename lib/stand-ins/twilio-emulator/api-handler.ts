@@ -2,7 +2,14 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { EmulatorContext } from './context.ts';
 import { parseDateFilter } from './date-filter.ts';
 import { drawFault } from './faults.ts';
-import { delay, parseBasicAuth, resetConnection, sameSecret, sendJson } from './http-util.ts';
+import {
+  delay,
+  parseBasicAuth,
+  resetConnection,
+  sameSecret,
+  sendJson,
+  sendXmlError,
+} from './http-util.ts';
 import { phoneNumberJson } from './inbound-config.ts';
 import { InvalidQueryError, paginate, parsePageRequest } from './paging.ts';
 import { mediaJson, messageJson, notFound, rfc2822, twilioError } from './representations.ts';
@@ -23,7 +30,7 @@ const MEDIA = /^\/Messages\/([^/]+)\/Media\/([^/.]+)(\.json)?$/;
 const NUMBERS_LIST = /^\/IncomingPhoneNumbers\.json$/;
 
 /** Whose credential this is: the main account's (token or API key) or a subaccount's token. */
-const identify = (
+export const identify = (
   ctx: EmulatorContext,
   header: string | undefined,
 ): { username: string; accountSid: string } | undefined => {
@@ -77,8 +84,48 @@ const accountJson = (
   type: 'Full',
   date_created: rfc2822(account.dateCreated),
   date_updated: rfc2822(account.dateUpdated),
+  subresource_uris: Object.fromEntries(
+    ACCOUNT_SUBRESOURCES.map((name) => [
+      name,
+      `/2010-04-01/Accounts/${account.sid}/${SUBRESOURCE_PATHS[name] ?? name}.json`,
+    ]),
+  ),
   uri: `/2010-04-01/Accounts/${account.sid}.json`,
 });
+
+/** An account's `subresource_uris` keys as Twilio lists them (paths CamelCase). */
+const ACCOUNT_SUBRESOURCES = [
+  'addresses',
+  'applications',
+  'available_phone_numbers',
+  'balance',
+  'calls',
+  'incoming_phone_numbers',
+  'keys',
+  'messages',
+  'outgoing_caller_ids',
+  'queues',
+  'recordings',
+  'short_codes',
+  'signing_keys',
+  'usage',
+];
+const SUBRESOURCE_PATHS: Record<string, string> = {
+  addresses: 'Addresses',
+  applications: 'Applications',
+  available_phone_numbers: 'AvailablePhoneNumbers',
+  balance: 'Balance',
+  calls: 'Calls',
+  incoming_phone_numbers: 'IncomingPhoneNumbers',
+  keys: 'Keys',
+  messages: 'Messages',
+  outgoing_caller_ids: 'OutgoingCallerIds',
+  queues: 'Queues',
+  recordings: 'Recordings',
+  short_codes: 'SMS/ShortCodes',
+  signing_keys: 'SigningKeys',
+  usage: 'Usage',
+};
 
 const mainAccount = (ctx: EmulatorContext) => ({
   sid: ctx.accountSid,
@@ -121,6 +168,8 @@ export const createApiHandler =
       if (body === undefined) {
         res.writeHead(status, { 'Content-Length': '0', ...allHeaders });
         res.end();
+      } else if (status >= 400 && !url.pathname.endsWith('.json') && url.pathname !== SEED_PATH) {
+        sendXmlError(res, status, body as Record<string, unknown>, allHeaders);
       } else {
         sendJson(res, status, body, allHeaders);
       }
@@ -198,15 +247,30 @@ const readForm = async (req: IncomingMessage): Promise<URLSearchParams> => {
   return new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
 };
 
-/** Twilio's redaction: `Body=` on a finished message blanks it; anything else is not emulated. */
+/**
+ * Twilio's Message update: `Body=` on a finished message blanks it (redaction); `Status=canceled`
+ * cancels a scheduled one. Anything else is not emulated.
+ */
 const redact = (
   accountSid: string,
   message: MessageRecord,
   form: URLSearchParams | undefined,
   answer: Answer,
 ): RequestLogEntry => {
-  if (form?.get('Body') !== '' || [...(form?.keys() ?? [])].length !== 1) {
-    return answer(400, twilioError(400, 20001, 'Only Body= (redaction) is emulated'));
+  const keys = [...(form?.keys() ?? [])];
+  if (keys.length === 1 && form?.get('Status') === 'canceled') {
+    if (message.status !== 'scheduled') {
+      return answer(400, twilioError(400, 20001, 'Only a scheduled message can be canceled'));
+    }
+    message.status = 'canceled';
+    message.dateUpdated = new Date();
+    return answer(200, messageJson(accountSid, message));
+  }
+  if (form?.get('Body') !== '' || keys.length !== 1) {
+    return answer(
+      400,
+      twilioError(400, 20001, 'Only Body= (redaction) and Status=canceled are emulated'),
+    );
   }
   if (isInFlight(message) || message.status === 'receiving') {
     return answer(400, twilioError(400, 20009, 'Cannot redact this message before it is complete'));
@@ -295,7 +359,8 @@ const route = (
       ctx.store.messagesNewestFirst(),
       (m) =>
         m.accountSid === accountSid &&
-        dateSent.matches(m.dateSent) &&
+        // A date filter never lists a message without a date_sent.
+        (dateSent.carried.length === 0 || (m.dateSent !== null && dateSent.matches(m.dateSent))) &&
         (to === null || m.to === to) &&
         (from === null || m.from === from),
       parsePageRequest(url.searchParams),
@@ -346,7 +411,8 @@ const route = (
       return answer(404, notFound(url.pathname));
     }
     if (method === 'DELETE') {
-      if (isInFlight(message)) {
+      const refusedFor = ctx.faults.deleteRefusedForMs ?? 0;
+      if (isInFlight(message) || Date.now() - media.seededAtMs < refusedFor) {
         return answer(
           400,
           twilioError(400, 20009, 'Cannot delete this resource before it is complete'),

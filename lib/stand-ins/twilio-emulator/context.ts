@@ -1,4 +1,5 @@
 import type { createCdnSigner } from './cdn-signer.ts';
+import type { EventDelivery } from './event-delivery.ts';
 import type { MessagingServiceRecord, PhoneNumberRecord } from './inbound-config.ts';
 import type { EmulatorStore } from './store.ts';
 import type {
@@ -7,7 +8,9 @@ import type {
   RequestLogEntry,
   SeededMessage,
   SeedMessage,
+  SinkRecord,
   SubaccountRecord,
+  SubscriptionRecord,
 } from './types.ts';
 
 /** What both origins share; the mutable profiles are read per request so knobs apply at once. */
@@ -26,6 +29,10 @@ export interface EmulatorContext {
   random: () => number;
   cdnBaseUrl: string;
   messagingBaseUrl: string;
+  eventsBaseUrl: string;
+  sinks: SinkRecord[];
+  eventSubscriptions: SubscriptionRecord[];
+  events: { delivery: EventDelivery; canPublishToKinesis: boolean };
   phoneNumbers: PhoneNumberRecord[];
   messagingServices: MessagingServiceRecord[];
   /** Set once the API origin listens: what `POST /emulator/Messages` calls. */

@@ -10,16 +10,21 @@ interface Bound {
   to: number;
 }
 
+/**
+ * Twilio's spec documents these filters by GMT date (`YYYY-MM-DD`); twilio-node sends a date-time
+ * (`2025-01-10T00:00:00Z`), which names its GMT day: every bound covers a whole day.
+ */
 const parseBound = (name: string, value: string): Bound => {
   const time = Date.parse(DATE_ONLY.test(value) ? `${value}T00:00:00Z` : value);
   if (Number.isNaN(time)) throw new InvalidQueryError(`invalid ${name} ${value}`);
-  return { from: time, to: DATE_ONLY.test(value) ? time + DAY_MS - 1 : time };
+  const day = time - (time % DAY_MS);
+  return { from: day, to: day + DAY_MS - 1 };
 };
 
 /**
  * Twilio's date filters arrive as `Name=…`, `Name<=…`, `Name>=…` (URL-parsed into the keys `Name`,
- * `Name<`, `Name>`; twilio-node sends `Name<`/`Name>` itself). All bounds are inclusive, and a bare
- * date covers its whole UTC day.
+ * `Name<`, `Name>`; twilio-node sends `Name<`/`Name>` itself). All bounds are inclusive, and each
+ * covers its whole UTC day.
  */
 export const parseDateFilter = (
   query: URLSearchParams,

@@ -19,6 +19,38 @@ export const sendJson = (
   res.end(payload);
 };
 
+const xmlText = (value: unknown): string =>
+  String(value).replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/**
+ * Twilio's 2010 API answers a path without an extension in XML, errors included; only `.json`
+ * gets JSON. `body` is a Twilio error ({code, message, more_info, status}).
+ */
+export const sendXmlError = (
+  res: ServerResponse,
+  status: number,
+  body: Record<string, unknown>,
+  headers: Record<string, string> = {},
+): void => {
+  const fields = [
+    ['Code', body.code],
+    ['Message', body.message],
+    ['MoreInfo', body.more_info],
+    ['Status', body.status],
+  ]
+    .map(([name, value]) => `<${name}>${xmlText(value)}</${name}>`)
+    .join('');
+  const payload = Buffer.from(
+    `<?xml version='1.0' encoding='UTF-8'?>\n<TwilioResponse><RestException>${fields}</RestException></TwilioResponse>`,
+  );
+  res.writeHead(status, {
+    'Content-Type': 'application/xml',
+    'Content-Length': String(payload.length),
+    ...headers,
+  });
+  res.end(payload);
+};
+
 /** Drops the connection without an answer, like a load balancer reset. */
 export const resetConnection = (req: IncomingMessage): void => {
   req.socket.destroy();

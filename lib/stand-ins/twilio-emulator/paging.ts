@@ -1,6 +1,6 @@
 /**
- * Twilio-style list paging: PageSize (default 50, at most 1000), Page, and PageToken "PA<sid>"
- * (page after that record) or "PB<sid>" (page before it). Tokens address positions in the full
+ * Twilio-style list paging: PageSize (default 50, 1..1000, more refused), Page (echoed, client
+ * state only), and PageToken "PA<sid>" (page after that record) or "PB<sid>" (page before it). Tokens address positions in the full
  * ordered list, so records deleted between pages do not shift later pages.
  */
 export interface PageRequest {
@@ -19,8 +19,9 @@ export class InvalidQueryError extends Error {
 export const parsePageRequest = (query: URLSearchParams): PageRequest => {
   const rawSize = query.get('PageSize');
   const pageSize = rawSize === null ? 50 : Number(rawSize);
-  if (!Number.isInteger(pageSize) || pageSize < 1) {
-    throw new InvalidQueryError(`invalid PageSize ${rawSize}`);
+  // The spec's PageSize is 1..1000: more is refused, not quietly clamped.
+  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 1000) {
+    throw new InvalidQueryError(`invalid PageSize ${rawSize}: 1 to 1000`);
   }
   const rawPage = query.get('Page');
   const page = rawPage === null ? 0 : Number(rawPage);
@@ -32,7 +33,7 @@ export const parsePageRequest = (query: URLSearchParams): PageRequest => {
     if (!match?.[2]) throw new InvalidQueryError('invalid PageToken');
     token = { direction: match[1] === 'A' ? 'after' : 'before', sid: match[2] };
   }
-  return { pageSize: Math.min(pageSize, 1000), page, token };
+  return { pageSize, page, token };
 };
 
 export interface PageResult<T> {
@@ -75,7 +76,8 @@ export const paginate = <T extends { sid: string }>(
       items = candidates.slice(Math.max(0, candidates.length - pageSize));
     }
   } else {
-    candidates = ordered.filter(include).slice(page * pageSize);
+    // `Page` is "simply for client state" (Twilio's spec): only a PageToken moves the window.
+    candidates = ordered.filter(include);
     items = candidates.slice(0, pageSize);
   }
   const uri = (pageNumber: number, pageToken?: string) => {

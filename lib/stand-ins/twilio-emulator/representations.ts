@@ -38,7 +38,7 @@ export const messageJson = (accountSid: string, message: MessageRecord) => {
     api_version: '2010-04-01',
     body: message.body,
     date_created: rfc2822(message.dateCreated),
-    date_sent: rfc2822(message.dateSent),
+    date_sent: message.dateSent === null ? null : rfc2822(message.dateSent),
     date_updated: rfc2822(message.dateUpdated),
     direction: message.direction,
     error_code: null,

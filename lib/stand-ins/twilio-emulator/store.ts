@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { isMediaSid, isMessageSid, mediaResourcePath } from '../../domain/sids.ts';
 import { randomHex, randomSid } from './sids.ts';
-import type { SeedMessage } from './types.ts';
+import type { MessageOrder, SeedMessage } from './types.ts';
 
 export interface MediaRecord {
   sid: string;
@@ -25,7 +25,8 @@ export interface MessageRecord {
   direction: string;
   status: string;
   dateCreated: Date;
-  dateSent: Date;
+  /** `null` for a message never sent. */
+  dateSent: Date | null;
   dateUpdated: Date;
   from: string;
   to: string;
@@ -46,7 +47,22 @@ export class SeedError extends Error {
   }
 }
 
-export const createStore = (accountSid: string) => {
+const newerFirst = (a: Date, b: Date) => b.getTime() - a.getTime();
+const bySidDescending = (a: MessageRecord, b: MessageRecord) =>
+  a.sid < b.sid ? 1 : a.sid > b.sid ? -1 : 0;
+
+const ORDERS: Record<MessageOrder, (a: MessageRecord, b: MessageRecord) => number> = {
+  'date-created': (a, b) => newerFirst(a.dateCreated, b.dateCreated) || bySidDescending(a, b),
+  'date-sent': (a, b) => {
+    if (a.dateSent === null || b.dateSent === null) {
+      if (a.dateSent !== b.dateSent) return a.dateSent === null ? -1 : 1;
+      return newerFirst(a.dateCreated, b.dateCreated) || bySidDescending(a, b);
+    }
+    return newerFirst(a.dateSent, b.dateSent) || bySidDescending(a, b);
+  },
+};
+
+export const createStore = (accountSid: string, order: MessageOrder = 'date-sent') => {
   const messages = new Map<string, MessageRecord>();
   const media = new Map<string, MediaRecord>();
   let newestFirst: MessageRecord[] | undefined;
@@ -63,7 +79,7 @@ export const createStore = (accountSid: string) => {
       direction,
       status: seed.status ?? (direction === 'inbound' ? 'received' : 'delivered'),
       dateCreated,
-      dateSent: dateCreated,
+      dateSent: seed.dateSent === undefined ? dateCreated : seed.dateSent,
       dateUpdated: dateCreated,
       from: seed.from ?? '+15005550006',
       to: seed.to ?? '+15005550001',
@@ -107,11 +123,7 @@ export const createStore = (accountSid: string) => {
       ),
     /** Newest first, like Twilio's Messages list; cached because the soak test pages a lot. */
     messagesNewestFirst(): MessageRecord[] {
-      newestFirst ??= [...messages.values()].sort(
-        (a, b) =>
-          b.dateSent.getTime() - a.dateSent.getTime() ||
-          (a.sid < b.sid ? 1 : a.sid > b.sid ? -1 : 0),
-      );
+      newestFirst ??= [...messages.values()].sort(ORDERS[order]);
       return newestFirst;
     },
   };

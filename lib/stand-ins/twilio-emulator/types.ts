@@ -9,6 +9,15 @@ export interface FaultProfile {
   truncateRate: number;
   /** A media answers 404 (code 20404) on the API for this long after it was seeded. */
   transientNotFoundMs: number;
+  /**
+   * A media DELETE within this long of the message's arrival is refused with 20009, as Twilio
+   * refuses a delete right after a message arrives (default 0: off).
+   */
+  deleteRefusedForMs?: number;
+  /** 0..1 (Event Streams): a delivery to a sink is sent a second time. */
+  eventDuplicateRate?: number;
+  /** 0..1 (Event Streams): a delivery is held back until the sink's next one has gone. */
+  eventReorderRate?: number;
 }
 
 export interface LatencyProfile {
@@ -31,8 +40,10 @@ export interface SeedMessage {
   direction?: 'inbound' | 'outbound-api';
   /** Default 'received' (inbound) / 'delivered'; 'sending'/'queued'… = in flight → media DELETE gets 20009. */
   status?: string;
-  /** Default now; dateSent is the same. */
+  /** Default now. */
   dateCreated?: Date;
+  /** Default `dateCreated`; `null` = never sent (failed, canceled, scheduled): `date_sent` null. */
+  dateSent?: Date | null;
   from?: string;
   to?: string;
   body?: string;
@@ -110,7 +121,7 @@ export interface RequestLogEntry {
   /** Strictly increasing across both origins, assigned when the answer is decided. */
   seq: number;
   at: number;
-  origin: 'api' | 'cdn' | 'messaging';
+  origin: 'api' | 'cdn' | 'messaging' | 'events';
   method: string;
   /** Pathname only: CDN query strings carry signatures. */
   path: string;
@@ -128,6 +139,8 @@ export interface TwilioEmulator {
   cdnBaseUrl: string;
   /** Messaging v1 (`/v1/Services`), like Twilio's own separate origin. */
   messagingBaseUrl: string;
+  /** Events v1 (`/v1/Sinks`, `/v1/Subscriptions`), Twilio's `events.twilio.com`. */
+  eventsBaseUrl: string;
   accountSid: string;
   authToken: string;
   apiKey: { sid: string; secret: string };
@@ -152,6 +165,13 @@ export interface TwilioEmulator {
   /** Merge; setFaults({ throttleRate: 0, … }) to clear. */
   setFaults(faults: Partial<FaultProfile>): void;
   setLatency(latency: Partial<LatencyProfile>): void;
+  /** Event Streams: every sink of every account, in creation order. */
+  readonly sinks: readonly SinkRecord[];
+  readonly eventSubscriptions: readonly SubscriptionRecord[];
+  /** Every attempt to hand events to a sink (retries and duplicates included). */
+  readonly eventDeliveries: readonly EventDeliveryEntry[];
+  /** Sends deliveries held back by reordering and resolves once none is pending. */
+  flushEvents(): Promise<void>;
   /** Deletion time (Date.now()) and seq of the DELETE of a media, if deleted. */
   deletion(mediaSid: string): { at: number; seq: number } | undefined;
   close(): Promise<void>;
@@ -170,10 +190,104 @@ export interface TwilioEmulatorOptions {
   apiPort?: number;
   cdnPort?: number;
   messagingPort?: number;
+  eventsPort?: number;
+  /** Event Streams delivery: attempts (default 5), retry delay (default 250 ms × attempt), timeout (5 s). */
+  eventDelivery?: Partial<EventDeliverySettings>;
+  /** Where Kinesis sinks' records go (tests wire moto); without it Kinesis sinks cannot be tested. */
+  kinesisPublisher?: KinesisPublisher;
   /** Listed by IncomingPhoneNumbers.json, in this order. */
   phoneNumbers?: SeedPhoneNumber[];
   /** Listed by the messaging origin's /v1/Services, in this order. */
   messagingServices?: SeedMessagingService[];
   /** Subaccounts of the main account. */
   subaccounts?: SeedSubaccount[];
+  /** The unfiltered Messages list's order (Twilio documents neither); default `date-sent`. */
+  messageOrder?: MessageOrder;
 }
+
+/**
+ * "Most recent first" by `date_sent` (rows without one first, newest created first among them, as
+ * a SQL `DESC` puts NULLs) or by `date_created`.
+ */
+export type MessageOrder = 'date-sent' | 'date-created';
+/* Event Streams (events v1) */
+
+export type SinkStatus = 'initialized' | 'validating' | 'active' | 'failed';
+
+export interface WebhookSinkConfiguration {
+  destination: string;
+  method: 'POST';
+  batch_events: boolean;
+}
+
+export interface KinesisSinkConfiguration {
+  arn: string;
+  role_arn: string;
+  external_id: string;
+}
+
+export type SinkRecord = {
+  sid: string;
+  accountSid: string;
+  description: string;
+  status: SinkStatus;
+  /** The latest test's id: a newer test replaces it (Twilio: "the most recent test takes precedence"). */
+  testId: string | undefined;
+  dateCreated: Date;
+  dateUpdated: Date;
+} & (
+  | { sinkType: 'webhook'; configuration: WebhookSinkConfiguration }
+  | { sinkType: 'kinesis'; configuration: KinesisSinkConfiguration }
+);
+
+export interface SubscriptionRecord {
+  sid: string;
+  accountSid: string;
+  sinkSid: string;
+  description: string;
+  types: { type: string; schemaVersion: number }[];
+  dateCreated: Date;
+  dateUpdated: Date;
+}
+
+/** One CloudEvent as Twilio's sinks receive it (structured mode, JSON). */
+export interface CloudEvent {
+  specversion: '1.0';
+  type: string;
+  source: string;
+  id: string;
+  dataschema: string;
+  datacontenttype: 'application/json';
+  time: string;
+  data: Record<string, unknown>;
+}
+
+/** One attempt to hand events to a sink, as the emulator's delivery log keeps it. */
+export interface EventDeliveryEntry {
+  at: number;
+  sinkSid: string;
+  accountSid: string;
+  attempt: number;
+  /** The sink's HTTP status; 0 = no answer (refused, reset, timed out). Kinesis: 200 or 0. */
+  status: number;
+  eventIds: string[];
+  types: string[];
+  /** A fault-injected second copy of a delivery. */
+  duplicate: boolean;
+  outcome: 'delivered' | 'retrying' | 'dropped';
+}
+
+export interface EventDeliverySettings {
+  /** Attempts per delivery before it is dropped (Twilio keeps trying for about 4 h). */
+  attempts: number;
+  /** Wait before retry n: n × this. */
+  retryDelayMs: number;
+  /** Twilio expects a webhook sink's answer within 5 s. */
+  timeoutMs: number;
+}
+
+/** Hands a Kinesis sink's records to a stream (tests wire moto); absent = Kinesis is refused. */
+export type KinesisPublisher = (
+  sink: KinesisSinkConfiguration,
+  events: CloudEvent[],
+) => Promise<void>;

@@ -1,35 +1,25 @@
-import type { ArchiverConfig } from '../../config/lambda.ts';
 import { archiveKeyFor } from '../../domain/archive-key.ts';
 import type { ArchiveProof } from '../../domain/archive-proof.ts';
 import type { MediaJob } from '../../domain/media-job.ts';
-import {
-  logger as defaultLogger,
-  metrics as defaultMetrics,
-  type Logger,
-  MetricName,
-  MetricUnit,
-} from '../../observability.ts';
+import { MetricName, MetricUnit } from '../../domain/metric-names.ts';
 import type { ArchiveStore, MediaRef, MediaSource, StoredObject } from '../../ports/pipeline.ts';
+import type { Log, MetricSink } from '../../ports/telemetry.ts';
 
-export type ArchiveMediaConfig = Pick<
-  ArchiverConfig,
-  | 'accountSid'
-  | 'archivePrefix'
-  | 'maxMediaBytes'
-  | 'deleteAfterArchive'
-  | 'notFoundAttempts'
-  | 'spoolDir'
-  | 'spoolMemoryBytes'
->;
-
-export type ArchiveMediaLogger = Pick<Logger, 'info' | 'warn'>;
-export interface ArchiveMediaMetrics {
-  addMetric(
-    name: string,
-    unit: (typeof MetricUnit)[keyof typeof MetricUnit],
-    value: number,
-  ): unknown;
+/** The settings archiveMedia reads (lib/config's ArchiverConfig satisfies it). */
+export interface ArchiveMediaConfig {
+  accountSid: string;
+  archivePrefix: string;
+  maxMediaBytes: number;
+  deleteAfterArchive: boolean;
+  /** Attempts during which a 404 counts as Twilio's propagation delay rather than "gone". */
+  notFoundAttempts: number;
+  spoolDir: string;
+  /** Media up to this many bytes are spooled in memory, larger ones in `spoolDir`. */
+  spoolMemoryBytes?: number | undefined;
 }
+
+export type ArchiveMediaLogger = Pick<Log, 'info' | 'warn'>;
+export type ArchiveMediaMetrics = MetricSink;
 
 export interface ArchiveMediaDeps {
   /** TWILIO_SUBACCOUNTS: the accounts served; default only `config.accountSid`. */
@@ -37,8 +27,8 @@ export interface ArchiveMediaDeps {
   source: MediaSource;
   store: ArchiveStore;
   config: ArchiveMediaConfig;
-  logger?: ArchiveMediaLogger;
-  metrics?: ArchiveMediaMetrics;
+  logger: ArchiveMediaLogger;
+  metrics: ArchiveMediaMetrics;
 }
 
 export interface ArchiveContext {
@@ -87,8 +77,8 @@ export const invocationFor = (
     ref: { accountSid, messageSid, mediaSid },
     key,
     ids: { messageSid, mediaSid, key },
-    logger: deps.logger ?? defaultLogger,
-    metrics: deps.metrics ?? defaultMetrics,
+    logger: deps.logger,
+    metrics: deps.metrics,
     signal: context.signal,
     attempt: context.attempt,
   };

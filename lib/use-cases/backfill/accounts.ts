@@ -1,4 +1,4 @@
-import type { ArchiverConfig } from '../../config/lambda.ts';
+import type { AccountScope } from '../../domain/account-scope.ts';
 import type { AccountDirectory, TwilioAccount } from '../../ports/pipeline.ts';
 
 /** Twilio deletes a closed subaccount, media included, this many days after it was closed. */
@@ -57,7 +57,7 @@ export const orderForBackfill = (accounts: readonly ServedAccount[]): ServedAcco
  * names (read from the main account's Accounts list), narrowed to `only` when given.
  */
 export const servedAccounts = async (
-  config: Pick<ArchiverConfig, 'accountSid' | 'subaccounts'>,
+  config: { accountSid: string; subaccounts?: AccountScope | undefined },
   directory: AccountDirectory | undefined,
   only?: string,
 ): Promise<ServedAccount[]> => {
@@ -80,7 +80,7 @@ export const servedAccounts = async (
 };
 
 /** The archiver's settings for one served account: same credentials, the account's paths. */
-export const configForAccount = <T extends ArchiverConfig>(config: T, sid: string): T => ({
+export const configForAccount = <T extends { accountSid: string }>(config: T, sid: string): T => ({
   ...config,
   accountSid: sid,
 });

@@ -42,7 +42,7 @@ beforeAll(async () => {
     CfnTemplate,
     CfnTemplate,
   ];
-}, 200_000);
+}, 400_000);
 
 afterAll(async () => {
   await Promise.all(scratchDirs.map((dir) => rm(dir, { recursive: true, force: true })));

@@ -229,10 +229,11 @@ describe('media-archive doctor against moto_server and the Twilio emulator', () 
 
     // Assess
     const lines = result.stdout.trimEnd().split('\n');
-    expect(lines).toHaveLength(8);
+    expect(lines).toHaveLength(9);
     expect(lines[0]).toMatch(new RegExp(`^ok {4}stack {15}${STACK} CREATE_COMPLETE, 3 functions`));
-    expect(lines[5]).toMatch(/^FAIL {2}alarms {14}/);
-    expect(lines[7]).toBe(`${STACK}: 1 of 7 checks not ok (alarms)`);
+    expect(lines[4]).toMatch(/^ok {4}event-streams {7}no Event Streams intake deployed/);
+    expect(lines[6]).toMatch(/^FAIL {2}alarms {14}/);
+    expect(lines[8]).toBe(`${STACK}: 1 of 8 checks not ok (alarms)`);
     expect(result.code).toBe(1);
   });
 
@@ -302,6 +303,7 @@ describe('media-archive doctor against moto_server and the Twilio emulator', () 
     expect(failed(parsed)).toEqual([
       'twilio-credentials',
       'twilio-webhook',
+      'event-streams',
       'dead-letter-queue',
       'alarms',
     ]);

@@ -145,7 +145,7 @@ describe('a main account and its subaccounts in one deployment', () => {
         (r) => r.method === 'DELETE' && r.mediaSid === media.sid && r.status === 204,
       );
       expect(deletes.map((r) => [r.path, r.authorizedAs])).toEqual([
-        [media.path, emulator.accountSid],
+        [`${media.path}.json`, emulator.accountSid],
       ]);
     }
     expect(archive.some((o) => o.key.includes(misSigned.media[0]?.sid ?? '-'))).toBe(false);

@@ -140,7 +140,7 @@ describe('proof of the bytes before a DELETE at Twilio', () => {
 
     api = createHttpServer((req, res) => {
       req.resume();
-      const mediaSid = /\/Media\/(ME[0-9a-f]{32})$/.exec(req.url ?? '')?.[1] ?? '';
+      const mediaSid = /\/Media\/(ME[0-9a-f]{32})(?:\.json)?$/.exec(req.url ?? '')?.[1] ?? '';
       apiRequests.push({ method: req.method ?? 'GET', mediaSid });
       if (req.method === 'DELETE') {
         events.push(`delete ${mediaSid}`);

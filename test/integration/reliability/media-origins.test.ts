@@ -219,7 +219,9 @@ describe('redirects outside TWILIO_MEDIA_ORIGINS, through the archiver handler',
     expect(archive).toHaveLength(1);
     expect(archive[0]?.key).toContain(sidOf('allowed'));
     expect(archive[0]?.sha256).toBe(sha256Hex(BODY));
-    expect(deletesAtTwilio()).toEqual([mediaResourcePath(ACCOUNT, MESSAGE, sidOf('allowed'))]);
+    expect(deletesAtTwilio()).toEqual([
+      `${mediaResourcePath(ACCOUNT, MESSAGE, sidOf('allowed'))}.json`,
+    ]);
     expect(deadLetterOf('allowed')).toBeUndefined();
   });
 

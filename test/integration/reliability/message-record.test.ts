@@ -350,11 +350,12 @@ describe('message records and redaction through the local stack', () => {
 
     // Assess
     expect(result.counts.enqueued).toBe(3);
-    // The day's Messages page and one Media list per message with media: nothing per message more.
+    // The day's Messages page, one page of the unfiltered list (for messages never sent), and one
+    // Media list per message with media: nothing per message more.
     const messagesWithMedia = emulator.requests.filter(
       (r) => r.method === 'GET' && r.path.endsWith('/Media.json'),
     ).length;
-    expect(listed).toBe(1 + messagesWithMedia);
+    expect(listed).toBe(1 + 1 + messagesWithMedia);
     expect(inboundRecord).toMatchObject({
       messageSid: inbound.sid,
       direction: 'inbound',

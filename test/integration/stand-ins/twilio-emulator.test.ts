@@ -69,9 +69,11 @@ describe('startTwilioEmulator', () => {
       // Assess
       expect(anonymous.status).toBe(401);
       expect(anonymous.headers.get('www-authenticate')).toMatch(/^Basic/);
-      expect(await anonymous.json()).toMatchObject({ code: 20003, status: 401 });
+      // Without an extension Twilio answers in XML, errors included.
+      expect(anonymous.headers.get('content-type')).toBe('application/xml');
+      expect(await anonymous.text()).toContain('<Code>20003</Code>');
       expect(wrong.status).toBe(401);
-      expect(await wrong.json()).toMatchObject({ code: 20003, message: 'Authenticate' });
+      expect(await wrong.text()).toContain('<Message>Authenticate</Message>');
     });
 
     it('accepts the account SID + auth token and an API key SID + secret', async () => {
@@ -101,7 +103,7 @@ describe('startTwilioEmulator', () => {
       const path = media?.path.replace(emulator.accountSid, otherAccount) ?? '';
 
       // Act
-      const response = await apiRequest(emulator, path);
+      const response = await apiRequest(emulator, `${path}.json`);
 
       // Assess
       expect(response.status).toBe(404);
@@ -250,7 +252,7 @@ describe('startTwilioEmulator', () => {
 
       // Act
       const deleted = await apiRequest(emulator, media.path, { method: 'DELETE' });
-      const fetchedAfter = await apiRequest(emulator, media.path);
+      const fetchedAfter = await apiRequest(emulator, `${media.path}.json`);
       const deletedAgain = await apiRequest(emulator, `${media.path}.json`, { method: 'DELETE' });
       const cdnAfter = await fetch(location);
 
@@ -282,9 +284,9 @@ describe('startTwilioEmulator', () => {
       const path = message.media[0]?.path ?? '';
 
       // Act
-      const refused = await apiRequest(emulator, path, { method: 'DELETE' });
+      const refused = await apiRequest(emulator, `${path}.json`, { method: 'DELETE' });
       emulator.setMessageStatus(message.sid, 'delivered');
-      const accepted = await apiRequest(emulator, path, { method: 'DELETE' });
+      const accepted = await apiRequest(emulator, `${path}.json`, { method: 'DELETE' });
 
       // Assess
       expect(refused.status).toBe(400);
@@ -385,8 +387,9 @@ describe('startTwilioEmulator lists', () => {
     expect(typeof page.uri).toBe('string');
   });
 
-  it('filters by DateSent bounds (inclusive) and To, carrying filters into next_page_uri', async () => {
-    // Prepare: hours 10..29 inclusive = 20 messages; those with i % 3 === 0 go to +15005550002
+  it('filters by DateSent bounds (inclusive, whole GMT days) and To, carrying filters into next_page_uri', async () => {
+    // Prepare: date-times name their days (Twilio's spec filters by date): hours 10 and 29 are on
+    // 01-01 and 01-02, so hours 0..47 = 48 messages; those with i % 3 === 0 go to +15005550002
     const after = new Date(base + 10 * hour).toISOString();
     const before = new Date(base + 29 * hour).toISOString();
     const query = `DateSent>=${after}&DateSent<=${before}&PageSize=8`;
@@ -398,10 +401,8 @@ describe('startTwilioEmulator lists', () => {
     );
 
     // Assess
-    expect(pages.map((page) => page.length)).toEqual([8, 8, 4]);
-    const expectedToSecond = Array.from({ length: 20 }, (_, k) => k + 10).filter(
-      (i) => i % 3 === 0,
-    );
+    expect(pages.map((page) => page.length)).toEqual([8, 8, 8, 8, 8, 8]);
+    const expectedToSecond = Array.from({ length: 48 }, (_, k) => k).filter((i) => i % 3 === 0);
     expect(toSecond.flat().length).toBe(expectedToSecond.length);
   });
 
@@ -415,11 +416,9 @@ describe('startTwilioEmulator lists', () => {
 
   it('lists media of a message with paging and DateCreated filters', async () => {
     // Prepare
-    const sidResponse = await apiRequest(
-      emulator,
-      listPath(emulator, 'DateSent=2024-01-01T00:00:00Z'),
-    );
-    const [message] = ((await sidResponse.json()) as { messages: { sid: string }[] }).messages;
+    const sidResponse = await apiRequest(emulator, listPath(emulator, 'DateSent=2024-01-01'));
+    // Newest first: the day's oldest message (hour 0, the one with media) comes last.
+    const message = ((await sidResponse.json()) as { messages: { sid: string }[] }).messages.at(-1);
     const mediaPath = `/2010-04-01/Accounts/${emulator.accountSid}/Messages/${message?.sid}/Media.json`;
 
     // Act
@@ -472,7 +471,8 @@ describe('startTwilioEmulator lists', () => {
       dateSentAfter: new Date(base + 100 * hour),
       pageSize: 7,
     });
-    const oldest = await client.messages.list({ dateSent: new Date(base), limit: 1 });
+    // twilio-node sends the date-time, which names its day: the day's oldest comes last.
+    const oldest = (await client.messages.list({ dateSent: new Date(base) })).slice(-1);
     const media = await client.messages(oldest[0]?.sid ?? '').media.list({ pageSize: 3 });
     const removed = await client
       .messages(oldest[0]?.sid ?? '')
@@ -481,7 +481,8 @@ describe('startTwilioEmulator lists', () => {
     const remaining = await client.messages(oldest[0]?.sid ?? '').media.list();
 
     // Assess
-    expect(messages).toHaveLength(20);
+    // DateSent>= names a day: hour 100 is on 01-05, whose first message is hour 96.
+    expect(messages).toHaveLength(24);
     expect(messages[0]?.dateSent.getTime()).toBe(base + 119 * hour);
     expect(media).toHaveLength(7);
     expect(removed).toBe(true);
@@ -523,9 +524,9 @@ describe('startTwilioEmulator faults', () => {
       // Assess
       expect(throttled.status).toBe(429);
       expect(throttled.headers.get('retry-after')).toBe('1');
-      expect(await throttled.json()).toMatchObject({ code: 20429, status: 429 });
+      expect(await throttled.text()).toContain('<Code>20429</Code>');
       expect(internal.status).toBe(500);
-      expect(await internal.json()).toMatchObject({ status: 500 });
+      expect(await internal.text()).toContain('<Status>500</Status>');
       expect(unavailable.status).toBe(503);
       expect(reset).toBe('failed');
       expect(truncated).toBe('failed');
@@ -589,8 +590,9 @@ describe('startTwilioEmulator faults', () => {
 
       // Assess
       expect(early.status).toBe(404);
-      expect(await early.json()).toMatchObject({ code: 20404 });
+      expect(await early.text()).toContain('<Code>20404</Code>');
       expect(earlyJson.status).toBe(404);
+      expect(await earlyJson.json()).toMatchObject({ code: 20404 });
       expect(later.status).toBe(307);
       expect(emulator.requests.map((entry) => entry.fault)).toEqual([
         'transient-404',

@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { readBackfillConfig } from '../../../lib/config/cli.ts';
 import { ConfigurationError } from '../../../lib/config/env.ts';
-import { readArchiverConfig, readWebhookConfig } from '../../../lib/config/lambda.ts';
+import {
+  readArchiverConfig,
+  readEventsConfig,
+  readWebhookConfig,
+} from '../../../lib/config/lambda.ts';
 
 const ACCOUNT = `AC${'1'.repeat(32)}`;
 
@@ -61,6 +65,63 @@ describe('readWebhookConfig', () => {
   ])('fails fast on %j', (env, message) => {
     expect(() => readWebhookConfig(env)).toThrow(ConfigurationError);
     expect(() => readWebhookConfig(env)).toThrow(message);
+  });
+});
+
+describe('readWebhookConfig shared keys', () => {
+  const env = {
+    TWILIO_ACCOUNT_SID: ACCOUNT,
+    TWILIO_AUTH_TOKEN: 'primary',
+    MEDIA_QUEUE_URL: 'http://127.0.0.1:9324/000000000000/media',
+  };
+  const sub = `AC${'9'.repeat(32)}`;
+
+  it('has no shared keys unless TWILIO_WEBHOOK_SHARED_KEYS names some', () => {
+    // Act + Assess
+    expect(readWebhookConfig(env).sharedKeys).toBeUndefined();
+    expect(
+      readWebhookConfig({ ...env, TWILIO_WEBHOOK_SHARED_KEYS: ' ' }).sharedKeys,
+    ).toBeUndefined();
+  });
+
+  it("reads the main account's keys and a served subaccount's", () => {
+    // Act
+    const config = readWebhookConfig({
+      ...env,
+      TWILIO_SUBACCOUNTS: sub,
+      TWILIO_WEBHOOK_SHARED_KEYS: `KS1=one,${sub}:KS2=two`,
+    });
+
+    // Assess
+    expect(config.sharedKeys?.get(ACCOUNT)?.get('KS1')).toBe('one');
+    expect(config.sharedKeys?.get(sub)?.get('KS2')).toBe('two');
+  });
+
+  it.each([
+    [{ TWILIO_WEBHOOK_SHARED_KEYS: 'KS1' }, 'TWILIO_WEBHOOK_SHARED_KEYS: entry 1 is not'],
+    [
+      { TWILIO_WEBHOOK_SHARED_KEYS: `${sub}:KS2=two` },
+      `TWILIO_WEBHOOK_SHARED_KEYS names accounts TWILIO_SUBACCOUNTS does not serve: ${sub}`,
+    ],
+  ])('refuses %j at cold start, without echoing a secret', (extra, message) => {
+    // Act
+    const attempt = () => readWebhookConfig({ ...env, ...extra });
+
+    // Assess
+    expect(attempt).toThrow(ConfigurationError);
+    expect(attempt).toThrow(message);
+  });
+
+  it('takes keys for any subaccount under TWILIO_SUBACCOUNTS=all', () => {
+    // Act
+    const config = readWebhookConfig({
+      ...env,
+      TWILIO_SUBACCOUNTS: 'all',
+      TWILIO_WEBHOOK_SHARED_KEYS: `${sub}:KS2=two`,
+    });
+
+    // Assess
+    expect([...(config.sharedKeys?.keys() ?? [])]).toEqual([sub]);
   });
 });
 
@@ -268,6 +329,52 @@ describe('readArchiverConfig spool budget', () => {
   it('refuses a budget that is not a byte count', () => {
     expect(() => readArchiverConfig({ ...base, SPOOL_MEMORY_BYTES: '1.5' })).toThrow(
       'SPOOL_MEMORY_BYTES',
+    );
+  });
+});
+
+describe('readEventsConfig', () => {
+  const env = {
+    TWILIO_ACCOUNT_SID: ACCOUNT,
+    TWILIO_AUTH_TOKEN: 'primary',
+    ARCHIVE_BUCKET: 'archive',
+    MEDIA_QUEUE_URL: 'http://127.0.0.1:9324/000000000000/media',
+  };
+
+  it('serves no webhook sink without credentials, and checks signatures by default', () => {
+    const config = readEventsConfig(env);
+    expect(config.sink).toBeUndefined();
+    expect(config.signature).toBe('required');
+    expect(config.webhookDeadlineMs).toBe(4000);
+  });
+
+  it('takes the sink credentials together, with a password of at least 16 characters', () => {
+    const pair = { EVENT_SINK_USERNAME: 'twilio', EVENT_SINK_PASSWORD: 'p'.repeat(16) };
+    expect(readEventsConfig({ ...env, ...pair }).sink).toEqual({
+      username: 'twilio',
+      password: 'p'.repeat(16),
+    });
+    expect(() => readEventsConfig({ ...env, EVENT_SINK_USERNAME: 'twilio' })).toThrow(
+      /go together/,
+    );
+    expect(() => readEventsConfig({ ...env, ...pair, EVENT_SINK_PASSWORD: 'short' })).toThrow(
+      /at least 16/,
+    );
+  });
+
+  it('needs the auth token to check signatures, unless EVENT_SINK_SIGNATURE=off', () => {
+    const keyOnly = {
+      ...env,
+      TWILIO_AUTH_TOKEN: '',
+      TWILIO_API_KEY_SID: `SK${'2'.repeat(32)}`,
+      TWILIO_API_KEY_SECRET: 'secret',
+      EVENT_SINK_USERNAME: 'twilio',
+      EVENT_SINK_PASSWORD: 'p'.repeat(16),
+    };
+    expect(() => readEventsConfig(keyOnly)).toThrow(ConfigurationError);
+    expect(readEventsConfig({ ...keyOnly, EVENT_SINK_SIGNATURE: 'off' }).signature).toBe('off');
+    expect(() => readEventsConfig({ ...env, EVENT_SINK_SIGNATURE: 'maybe' })).toThrow(
+      /required or off/,
     );
   });
 });

@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ARCHIVER_TIMEOUT_SECONDS, WEBHOOK_PATH } from '../../../lib/config/local-constants.ts';
+import {
+  ARCHIVER_TIMEOUT_SECONDS,
+  EVENTS_PATH,
+  WEBHOOK_PATH,
+} from '../../../lib/config/local-constants.ts';
 
 // serverless.yml holds CloudFormation tags (!If, !Sub) a plain YAML parser refuses: read the two
 // values by their place in the text.
@@ -17,12 +21,12 @@ describe('local constants', () => {
     expect(ARCHIVER_TIMEOUT_SECONDS).toBe(timeout);
   });
 
-  it('serves the webhook on the path API Gateway routes to the webhook Lambda', () => {
+  it('serves the webhook and the event sink on the paths API Gateway routes to them', () => {
     // Act
     const paths = [...serverlessYml.matchAll(/- httpApi:\n\s+method: POST\n\s+path: (\S+)/g)].map(
       (match) => match[1],
     );
     // Assess
-    expect(paths).toEqual([WEBHOOK_PATH]);
+    expect(paths).toEqual([WEBHOOK_PATH, EVENTS_PATH]);
   });
 });

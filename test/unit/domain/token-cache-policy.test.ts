@@ -111,3 +111,111 @@ describe('token cache policy', () => {
     expect(mayRelist(100, 100 + POLICY.relistIntervalMs, POLICY)).toBe(true);
   });
 });
+
+describe('token cache policy with every age told apart', () => {
+  // Distinct values, so that a rule reading the wrong one shows.
+  const policy = {
+    maxAgeMs: 100,
+    maxStaleMs: 50,
+    previousTokenMs: 1_000,
+    forcedRefreshIntervalMs: 30,
+    negativeMaxAgeMs: 10,
+    relistIntervalMs: 20,
+  };
+
+  it('ages a known token by maxAge and maxStale, "not ours" by negativeMaxAge alone', () => {
+    // Prepare
+    const known = afterLookup(undefined, 'tok', 0, policy, false);
+    const unknown = afterLookup(undefined, undefined, 0, policy, false);
+
+    // Act
+    const knownAt = [9, 10, 99, 100, 149, 150].map((now) => freshness(known, now, policy));
+    const unknownAt = [9, 10, 99, 149].map((now) => freshness(unknown, now, policy));
+
+    // Assess
+    expect(knownAt).toEqual(['fresh', 'fresh', 'fresh', 'stale', 'stale', 'expired']);
+    expect(unknownAt).toEqual(['fresh', 'expired', 'expired', 'expired']);
+  });
+
+  it('records a lookup as exactly the entry it describes', () => {
+    // Act / Assess
+    expect(afterLookup(undefined, 'tok', 5, policy, false)).toStrictEqual({
+      kind: 'known',
+      token: 'tok',
+      fetchedAt: 5,
+    });
+    expect(afterLookup(undefined, undefined, 5, policy, true)).toStrictEqual({
+      kind: 'unknown',
+      fetchedAt: 5,
+      forcedAt: 5,
+    });
+    expect(
+      afterLookup({ kind: 'unknown', fetchedAt: 0, forcedAt: 2 }, 'tok', 5, policy, false),
+    ).toStrictEqual({ kind: 'known', token: 'tok', fetchedAt: 5, forcedAt: 2 });
+  });
+
+  it('starts the rotation window at the lookup that saw the new token', () => {
+    // Prepare
+    const first = afterLookup(undefined, 'old', 0, policy, false);
+
+    // Act
+    const rotated = afterLookup(first, 'new', 40, policy, false);
+
+    // Assess
+    expect(rotated).toStrictEqual({
+      kind: 'known',
+      token: 'new',
+      previous: { token: 'old', until: 1_040 },
+      fetchedAt: 40,
+    });
+  });
+
+  it('forgets the replaced token at a lookup after its window, keeps it before', () => {
+    // Prepare
+    const rotated = afterLookup(
+      afterLookup(undefined, 'old', 0, policy, false),
+      'new',
+      0,
+      policy,
+      false,
+    );
+
+    // Act
+    const before = afterLookup(rotated, 'new', 999, policy, false);
+    const after = afterLookup(rotated, 'new', 1_000, policy, false);
+
+    // Assess
+    expect(before).toHaveProperty('previous', { token: 'old', until: 1_000 });
+    expect(after).not.toHaveProperty('previous');
+  });
+
+  it('accepts no token for an account it holds nothing for', () => {
+    // Act / Assess
+    expect(acceptedTokens(undefined, 0)).toEqual([]);
+  });
+
+  it('serves the documented defaults: 5 min fresh, 1 h stale and rotation, 1 min rate limits', () => {
+    // Act / Assess: the README's "Token cache" section states these
+    expect(POLICY).toEqual({
+      maxAgeMs: 300_000,
+      maxStaleMs: 3_600_000,
+      previousTokenMs: 3_600_000,
+      forcedRefreshIntervalMs: 60_000,
+      negativeMaxAgeMs: 300_000,
+      relistIntervalMs: 60_000,
+    });
+  });
+
+  it('never lets "not ours" force a lookup, and rate-limits a known token by its own interval', () => {
+    // Prepare
+    const unknown = afterLookup(undefined, undefined, 0, policy, true);
+    const forced = afterLookup(undefined, 'tok', 0, policy, true);
+
+    // Act / Assess
+    expect(mayForceRefresh(unknown, 1_000, policy)).toBe(false);
+    expect(mayForceRefresh(forced, 29, policy)).toBe(false);
+    expect(mayForceRefresh(forced, 30, policy)).toBe(true);
+    expect(mayRelist(0, 19, policy)).toBe(false);
+    expect(mayRelist(0, 20, policy)).toBe(true);
+  });
+});

@@ -3,6 +3,7 @@ import fc from 'fast-check';
 import twilio from 'twilio';
 import { describe, expect, it } from 'vitest';
 import {
+  candidateSignedUrls,
   computeTwilioSignature,
   isValidTwilioSignature,
 } from '../../../lib/domain/twilio-signature.ts';
@@ -171,6 +172,113 @@ describe('isValidTwilioSignature', () => {
     // Assess
     expect(valid).toBe(false);
   });
+});
+
+describe('candidateSignedUrls', () => {
+  it.each([
+    ['a bare https URL', URL_NO_PORT, [URL_NO_PORT, URL_443]],
+    ['an https URL with :443', URL_443, [URL_NO_PORT, URL_443]],
+    ['an http URL', 'http://localhost/hook', ['http://localhost/hook', 'http://localhost:80/hook']],
+    [
+      'a non-default port',
+      'https://hooks.example.com:8443/x?a=1',
+      ['https://hooks.example.com/x?a=1', 'https://hooks.example.com:8443/x?a=1'],
+    ],
+    [
+      'userinfo and an IPv6 host with a port',
+      'https://u:p@[::1]:8443/x',
+      ['https://u:p@[::1]/x', 'https://u:p@[::1]:8443/x'],
+    ],
+    [
+      'an IPv6 host ending in a colon',
+      'https://[::]:8443/x',
+      ['https://[::]/x', 'https://[::]:8443/x'],
+    ],
+    ['a URL no parser reads', 'not a url', ['not a url']],
+    ['a relative URL that holds one', '/x?u=https://h:1/y', ['/x?u=https://h:1/y']],
+    [
+      'an empty query',
+      'https://h.example/x?',
+      ['https://h.example/x?', 'https://h.example:443/x?'],
+    ],
+  ])('are exactly the URL without and with its port for %s', (_name, url, expected) => {
+    // Act
+    const candidates = candidateSignedUrls(url);
+
+    // Assess
+    expect(candidates).toEqual(expected);
+  });
+
+  it('add the normalised forms, with and without the default port, only when they differ', () => {
+    // Act
+    const candidates = candidateSignedUrls('HTTPS://Hooks.example.com/x?q=%7e&b');
+
+    // Assess
+    expect(candidates).toEqual([
+      'HTTPS://Hooks.example.com/x?q=%7e&b',
+      'HTTPS://Hooks.example.com:443/x?q=%7e&b',
+      'https://hooks.example.com/x?q=%7e&b',
+      'https://hooks.example.com:443/x?q=%7e&b',
+      'https://hooks.example.com/x?q=~&b=',
+      'https://hooks.example.com:443/x?q=~&b=',
+    ]);
+  });
+});
+
+describe('isValidTwilioSignature on URLs as twilio-node reads them', () => {
+  const checkBoth = (signedUrl: string, receivedUrl: string) => {
+    const signature = twilio.getExpectedTwilioSignature(TEST_AUTH_TOKEN, signedUrl, threeMedia);
+    const ours = isValidTwilioSignature({
+      authTokens: [TEST_AUTH_TOKEN],
+      url: receivedUrl,
+      params: threeMedia,
+      signature,
+    });
+    return {
+      ours,
+      twilioNode: twilio.validateRequest(TEST_AUTH_TOKEN, signature, receivedUrl, threeMedia),
+    };
+  };
+
+  it.each([
+    ['a non-default port', 'https://h.example.com/x', 'https://h.example.com:8443/x'],
+    ['userinfo', 'https://u:p@h.example.com/x', 'https://u:p@h.example.com:8443/x'],
+    ['an IPv6 host', 'https://[::1]/x', 'https://[::1]:8443/x'],
+    ['an IPv6 host and the default port', 'https://[::1]:443/x', 'https://[::1]/x'],
+    ['an upper-case scheme', 'HTTPS://h.example.com:443/x', 'HTTPS://h.example.com/x'],
+  ])('accepts a URL received with %s and signed without it', (_name, signedUrl, receivedUrl) => {
+    // Act
+    const { ours, twilioNode } = checkBoth(signedUrl, receivedUrl);
+
+    // Assess
+    expect(ours).toBe(true);
+    expect(twilioNode).toBe(true);
+  });
+
+  it.each([['not a url'], ['https://exa mple.com/x']])(
+    'checks %j, which no URL parser reads, as written and without throwing',
+    (url) => {
+      // Prepare
+      const signature = computeTwilioSignature(TEST_AUTH_TOKEN, url, threeMedia);
+      const check = (sig: string) =>
+        isValidTwilioSignature({
+          authTokens: [TEST_AUTH_TOKEN],
+          url,
+          params: threeMedia,
+          signature: sig,
+        });
+
+      // Act
+      const genuine = check(signature);
+      const forged = check(
+        computeTwilioSignature('ffffffffffffffffffffffffffffffff', url, threeMedia),
+      );
+
+      // Assess
+      expect(genuine).toBe(true);
+      expect(forged).toBe(false);
+    },
+  );
 });
 
 describe('isValidTwilioSignature against twilio.validateRequest', () => {

@@ -1,4 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import twilio from 'twilio';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { WebhookConfig } from '../../../lib/config/lambda.ts';
 import { QueueUnavailableError } from '../../../lib/domain/errors.ts';
@@ -87,6 +88,30 @@ describe('webhook handler', () => {
     expect(queue.jobs).toHaveLength(3);
   });
 
+  it('hands the signature settings header to the check: a shared-key signature passes, a wrong one is 403', async () => {
+    // Prepare
+    const sharedKeys = new Map([[TEST_ACCOUNT_SID, new Map([['KS1', 'shared-secret']])]]);
+    const fields = threeMedia();
+    const event = (secret: string) =>
+      signedWebhookEvent({
+        url: URL,
+        authToken: TEST_AUTH_TOKEN,
+        fields,
+        signature: twilio.getExpectedTwilioSignature(secret, URL, fields, 'HMAC_SHA256'),
+        headers: { 'X-Twilio-Webhooks-Signature-Settings': 'key=KS1,algorithm=HMAC_SHA256' },
+      });
+
+    // Act
+    const accepted = await invoke(event('shared-secret'), { sharedKeys });
+    const refused = await invoke(event(TEST_AUTH_TOKEN), { sharedKeys });
+
+    // Assess
+    expect(accepted.response.statusCode).toBe(200);
+    expect(accepted.queue.jobs).toHaveLength(3);
+    expect(refused.response.statusCode).toBe(403);
+    expect(refused.queue.calls).toEqual([]);
+  });
+
   it('validates against PUBLIC_WEBHOOK_URL when set, not the URL the Lambda sees', async () => {
     // Prepare
     const publicUrl = 'https://hooks.example.com/twilio/incoming';
@@ -123,6 +148,28 @@ describe('webhook handler', () => {
     // Assess
     expect(event.headers.host).toBe('localhost:3000');
     expect(response.statusCode).toBe(200);
+  });
+
+  it('answers a GET webhook with 405 and the fix: set the method to POST in Twilio', async () => {
+    // Prepare: a GET as Twilio sends it, the fields in the query string, signed over the URL
+    const fields = threeMedia();
+    const url = `${URL}&${new URLSearchParams(fields as Record<string, string>).toString()}`;
+    const event = signedWebhookEvent({
+      url,
+      authToken: TEST_AUTH_TOKEN,
+      fields: {},
+      method: 'GET',
+    });
+
+    // Act
+    const { response, queue } = await invoke(event);
+
+    // Assess
+    expect(response.statusCode).toBe(405);
+    expect(response.body).toContain('set this webhook to HTTP POST in Twilio');
+    expect(response.headers?.Allow).toBe('POST');
+    expect(queue.calls).toEqual([]);
+    expect(output.text()).toContain('GET webhook refused');
   });
 
   it.each(['GET', 'PUT', 'DELETE'])('answers 405 to %s', async (method) => {

@@ -9,15 +9,13 @@ import {
   MediaNotDeletableYetError,
   StorageUnavailableError,
   TwilioAuthError,
-  TwilioThrottledError,
 } from '../../../lib/domain/errors.ts';
 import { serializeMediaJob } from '../../../lib/domain/media-job.ts';
+import { MetricName } from '../../../lib/domain/metric-names.ts';
 import {
   type ArchiverDeps,
   createArchiverHandler,
-  retryDelaySeconds,
 } from '../../../lib/handlers/archiver-handler.ts';
-import { MetricName } from '../../../lib/observability.ts';
 import {
   FakeArchiveStore,
   FakeDeadLetter,
@@ -326,23 +324,5 @@ describe('createArchiverHandler', () => {
     // Assess
     expect(peak).toBe(2);
     expect(slowStore.objects.size).toBe(6);
-  });
-});
-
-describe('retryDelaySeconds', () => {
-  it('doubles per attempt, honours Retry-After as a floor and caps at 12 hours', () => {
-    // Act
-    const delays = [1, 2, 3].map((attempt) => retryDelaySeconds(30, attempt, new Error('x')));
-    const throttled = retryDelaySeconds(
-      30,
-      1,
-      new TwilioThrottledError('429', { retryAfterSeconds: 600 }),
-    );
-    const capped = retryDelaySeconds(30, 20, new Error('x'));
-
-    // Assess
-    expect(delays).toEqual([30, 60, 120]);
-    expect(throttled).toBe(600);
-    expect(capped).toBe(43_200);
   });
 });

@@ -129,7 +129,8 @@ describe('the archiver with TWILIO_SUBACCOUNTS', () => {
     await expect(refused).rejects.toBeInstanceOf(ForeignAccountError);
     expect(seen).toEqual([
       {
-        url: `https://api.example.test${mediaResourcePath(SUB, `MM${'2'.repeat(32)}`, `ME${'3'.repeat(32)}`)}`,
+        // The DELETE goes to the `.json` form, so a refusal's code is readable.
+        url: `https://api.example.test${mediaResourcePath(SUB, `MM${'2'.repeat(32)}`, `ME${'3'.repeat(32)}`)}.json`,
         authorization: `Basic ${Buffer.from(`${ACCOUNT_SID}:token`).toString('base64')}`,
       },
     ]);

@@ -15,27 +15,20 @@ import {
   UnstableMediaError,
   VerificationFailedError,
 } from '../../../lib/domain/errors.ts';
-import { MetricName } from '../../../lib/observability.ts';
-import { type ArchiveMediaConfig, archiveMedia } from '../../../lib/use-cases/archive-media.ts';
+import { MetricName } from '../../../lib/domain/metric-names.ts';
+import { archiveMedia } from '../../../lib/use-cases/archive-media.ts';
 import {
-  FakeArchiveStore,
-  FakeMediaSource,
-  recordingLogger,
-  recordingMetrics,
-} from '../../helpers/fake-ports.ts';
+  type ArchiveMediaFixture,
+  archiveMediaFixture,
+} from '../../helpers/archive-media-fixture.ts';
 import { makeMediaBody, sha256Hex } from '../../helpers/media-fixtures.ts';
-import { ACCOUNT_SID, mediaJobFactory } from '../../helpers/sqs-event.ts';
+import { mediaJobFactory } from '../../helpers/sqs-event.ts';
 
 describe('archiveMedia', () => {
   let spoolDir: string;
-  let calls: string[];
-  let store: FakeArchiveStore;
-  let source: FakeMediaSource;
-  let metrics: ReturnType<typeof recordingMetrics>;
-  let config: ArchiveMediaConfig;
+  let fx: ArchiveMediaFixture;
 
-  const run = (job = mediaJobFactory(), attempt = 1) =>
-    archiveMedia({ source, store, config, logger: recordingLogger(), metrics }, job, { attempt });
+  const run = (job = mediaJobFactory(), attempt = 1) => archiveMedia(fx.deps(), job, { attempt });
 
   /** What the archiver writes: with `md5`, a single-part object's ETag (S3's MD5) proves it. */
   const verifiedMetadata = (body: Buffer) => ({
@@ -53,18 +46,7 @@ describe('archiveMedia', () => {
 
   beforeEach(async () => {
     spoolDir = await mkdtemp(join(tmpdir(), 'archive-media-'));
-    calls = [];
-    store = new FakeArchiveStore(calls);
-    source = new FakeMediaSource(calls);
-    metrics = recordingMetrics();
-    config = {
-      accountSid: ACCOUNT_SID,
-      archivePrefix: 'media/',
-      maxMediaBytes: 64 * 1024,
-      deleteAfterArchive: true,
-      notFoundAttempts: 3,
-      spoolDir,
-    };
+    fx = archiveMediaFixture({ spoolDir });
   });
 
   afterEach(async () => {
@@ -78,7 +60,7 @@ describe('archiveMedia', () => {
       // Prepare
       const body = makeMediaBody(5000, 7);
       const job = mediaJobFactory({ from: 'whatsapp:+15550001111' });
-      source.fetchAnswers.push({
+      fx.source.fetchAnswers.push({
         body,
         contentType: 'image/jpeg',
         etag: '"e1"',
@@ -104,13 +86,13 @@ describe('archiveMedia', () => {
           s3: 's3-checksum',
         },
       });
-      expect(calls).toEqual([
+      expect(fx.calls).toEqual([
         `fetch ${job.mediaSid}`,
         `put ${key} if-none-match`,
         `marker ${messageIndexKeyFor('media/', job)}`,
         `delete ${job.mediaSid}`,
       ]);
-      const stored = store.objects.get(key);
+      const stored = fx.store.objects.get(key);
       expect(stored?.body.equals(body)).toBe(true);
       expect(stored?.object.metadata).toMatchObject({
         'account-sid': job.accountSid,
@@ -125,38 +107,38 @@ describe('archiveMedia', () => {
       });
       // One pass: the download itself is the body; its SHA-256 is known only at the end, so the
       // metadata carries none (S3's stored checksum is the digest) and no MD5 is computed.
-      expect(store.puts[0]?.oneShot).toBe(true);
+      expect(fx.store.puts[0]?.oneShot).toBe(true);
       expect(stored?.object.metadata.sha256).toBeUndefined();
       expect(stored?.object.metadata.md5).toBeUndefined();
-      expect(metrics.total(MetricName.MediaArchived)).toBe(1);
-      expect(metrics.total(MetricName.BytesArchived)).toBe(5000);
-      expect(metrics.total(MetricName.DeletedAtTwilio)).toBe(1);
+      expect(fx.metrics.total(MetricName.MediaArchived)).toBe(1);
+      expect(fx.metrics.total(MetricName.BytesArchived)).toBe(5000);
+      expect(fx.metrics.total(MetricName.DeletedAtTwilio)).toBe(1);
     });
 
     it('does not write the index marker for media other than the first', async () => {
       // Prepare
       const job = mediaJobFactory({ index: 2 });
-      source.fetchAnswers.push({ body: makeMediaBody(10) });
+      fx.source.fetchAnswers.push({ body: makeMediaBody(10) });
 
       // Act
       await run(job);
 
       // Assess
-      expect(store.markers.size).toBe(0);
-      expect(source.deleted).toHaveLength(1);
+      expect(fx.store.markers.size).toBe(0);
+      expect(fx.source.deleted).toHaveLength(1);
     });
 
     it('keeps the media at Twilio when deleteAfterArchive is false', async () => {
       // Prepare
-      config.deleteAfterArchive = false;
-      source.fetchAnswers.push({ body: makeMediaBody(10) });
+      fx.config.deleteAfterArchive = false;
+      fx.source.fetchAnswers.push({ body: makeMediaBody(10) });
 
       // Act
       const outcome = await run();
 
       // Assess
       expect(outcome.twilio).toBe('kept');
-      expect(calls.some((call) => call.startsWith('delete'))).toBe(false);
+      expect(fx.calls.some((call) => call.startsWith('delete'))).toBe(false);
     });
 
     it('treats a 412 on the conditional PUT as archived when the existing copy is verified', async () => {
@@ -164,22 +146,22 @@ describe('archiveMedia', () => {
       const body = makeMediaBody(300, 2);
       const job = mediaJobFactory();
       const key = archiveKeyFor('media/', job);
-      store.seed(key, body, verifiedMetadata(body));
-      source.fetchAnswers.push({ body });
+      fx.store.seed(key, body, verifiedMetadata(body));
+      fx.source.fetchAnswers.push({ body });
 
       // Act
       const outcome = await run(job, 1);
 
       // Assess
       expect(outcome.archive).toBe('already-archived');
-      expect(calls).toEqual([
+      expect(fx.calls).toEqual([
         `fetch ${job.mediaSid}`,
         `put ${key} if-none-match`,
         `head ${key}`,
         `marker ${messageIndexKeyFor('media/', job)}`,
         `delete ${job.mediaSid}`,
       ]);
-      expect(metrics.total(MetricName.DuplicatesSkipped)).toBe(1);
+      expect(fx.metrics.total(MetricName.DuplicatesSkipped)).toBe(1);
     });
 
     it('overwrites an unverified object found through a 412', async () => {
@@ -187,8 +169,8 @@ describe('archiveMedia', () => {
       const body = makeMediaBody(300, 2);
       const job = mediaJobFactory();
       const key = archiveKeyFor('media/', job);
-      store.seed(key, Buffer.from('junk'), { size: '300' });
-      source.fetchAnswers.push({ body });
+      fx.store.seed(key, Buffer.from('junk'), { size: '300' });
+      fx.source.fetchAnswers.push({ body });
 
       // Act
       const outcome = await run(job, 1);
@@ -196,14 +178,14 @@ describe('archiveMedia', () => {
       // Assess
       expect(outcome.archive).toBe('archived');
       // The body went into the refused PUT and cannot be sent twice: a fresh download.
-      expect(calls.slice(0, 5)).toEqual([
+      expect(fx.calls.slice(0, 5)).toEqual([
         `fetch ${job.mediaSid}`,
         `put ${key} if-none-match`,
         `head ${key}`,
         `fetch ${job.mediaSid}`,
         `put ${key}`,
       ]);
-      expect(store.objects.get(key)?.body.equals(body)).toBe(true);
+      expect(fx.store.objects.get(key)?.body.equals(body)).toBe(true);
     });
   });
 
@@ -213,14 +195,14 @@ describe('archiveMedia', () => {
       const body = makeMediaBody(100);
       const job = mediaJobFactory();
       const key = archiveKeyFor('media/', job);
-      store.seed(key, body, verifiedMetadata(body));
+      fx.store.seed(key, body, verifiedMetadata(body));
 
       // Act
       const outcome = await run(job, 2);
 
       // Assess
       expect(outcome).toMatchObject({ archive: 'already-archived', twilio: 'deleted' });
-      expect(calls).toEqual([
+      expect(fx.calls).toEqual([
         `head ${key}`,
         `marker ${messageIndexKeyFor('media/', job)}`,
         `delete ${job.mediaSid}`,
@@ -231,15 +213,15 @@ describe('archiveMedia', () => {
       // Prepare
       const body = makeMediaBody(100);
       const job = mediaJobFactory();
-      store.seed(archiveKeyFor('media/', job), body, verifiedMetadata(body));
-      source.deleteAnswers.push('already-gone');
+      fx.store.seed(archiveKeyFor('media/', job), body, verifiedMetadata(body));
+      fx.source.deleteAnswers.push('already-gone');
 
       // Act
       const outcome = await run(job, 3);
 
       // Assess
       expect(outcome.twilio).toBe('already-gone');
-      expect(metrics.total(MetricName.DeletedAtTwilio)).toBe(0);
+      expect(fx.metrics.total(MetricName.DeletedAtTwilio)).toBe(0);
     });
 
     it('never trusts metadata alone: downloads an unproven copy afresh, without validators, and overwrites it', async () => {
@@ -247,20 +229,20 @@ describe('archiveMedia', () => {
       const body = makeMediaBody(50, 5);
       const job = mediaJobFactory();
       const key = archiveKeyFor('media/', job);
-      store.seed(key, makeMediaBody(50, 6), {
+      fx.store.seed(key, makeMediaBody(50, 6), {
         ...plantedMetadata(50),
         'source-last-modified': 'Mon, 03 Mar 2025 00:00:00 GMT',
       });
-      source.fetchAnswers.push({ body });
+      fx.source.fetchAnswers.push({ body });
 
       // Act
       const outcome = await run(job, 2);
 
       // Assess
-      expect(source.fetchRequests[0]?.validators).toBeUndefined();
-      expect(calls.slice(0, 3)).toEqual([`head ${key}`, `fetch ${job.mediaSid}`, `put ${key}`]);
+      expect(fx.source.fetchRequests[0]?.validators).toBeUndefined();
+      expect(fx.calls.slice(0, 3)).toEqual([`head ${key}`, `fetch ${job.mediaSid}`, `put ${key}`]);
       expect(outcome).toMatchObject({ archive: 'archived', twilio: 'deleted' });
-      expect(store.objects.get(key)?.body.equals(body)).toBe(true);
+      expect(fx.store.objects.get(key)?.body.equals(body)).toBe(true);
     });
 
     it("trusts a copy by S3's stored SHA-256 (ChecksumMode) without an md5 in its metadata", async () => {
@@ -268,7 +250,7 @@ describe('archiveMedia', () => {
       const body = makeMediaBody(70, 8);
       const job = mediaJobFactory();
       const key = archiveKeyFor('media/', job);
-      store.seed(key, body, { sha256: sha256Hex(body), size: '70' }, 70, { checksum: true });
+      fx.store.seed(key, body, { sha256: sha256Hex(body), size: '70' }, 70, { checksum: true });
 
       // Act
       const outcome = await run(job, 2);
@@ -276,7 +258,7 @@ describe('archiveMedia', () => {
       // Assess
       expect(outcome).toMatchObject({ archive: 'already-archived', twilio: 'deleted' });
       expect(outcome.proof).toMatchObject({ wholeBy: 'stored-copy', s3: 's3-checksum' });
-      expect(calls.filter((call) => call.startsWith('fetch'))).toEqual([]);
+      expect(fx.calls.filter((call) => call.startsWith('fetch'))).toEqual([]);
     });
 
     it("does not trust a copy whose metadata names other bytes than S3's own checksum and ETag", async () => {
@@ -285,28 +267,30 @@ describe('archiveMedia', () => {
       const planted = makeMediaBody(70, 9);
       const job = mediaJobFactory();
       const key = archiveKeyFor('media/', job);
-      store.seed(key, planted, verifiedMetadata(body), 70, { checksum: true });
-      source.fetchAnswers.push({ body });
+      fx.store.seed(key, planted, verifiedMetadata(body), 70, { checksum: true });
+      fx.source.fetchAnswers.push({ body });
 
       // Act
       const outcome = await run(job, 2);
 
       // Assess
       expect(outcome).toMatchObject({ archive: 'archived', twilio: 'deleted' });
-      expect(store.objects.get(key)?.body.equals(body)).toBe(true);
-      expect(calls.indexOf(`put ${key}`)).toBeLessThan(calls.indexOf(`delete ${job.mediaSid}`));
+      expect(fx.store.objects.get(key)?.body.equals(body)).toBe(true);
+      expect(fx.calls.indexOf(`put ${key}`)).toBeLessThan(
+        fx.calls.indexOf(`delete ${job.mediaSid}`),
+      );
     });
 
     it('refuses a 304 to the unconditional GET without deleting', async () => {
       // Prepare
-      source.fetchAnswers.push({ notModified: true });
+      fx.source.fetchAnswers.push({ notModified: true });
 
       // Act
       const result = run(mediaJobFactory(), 2);
 
       // Assess
       await expect(result).rejects.toBeInstanceOf(VerificationFailedError);
-      expect(source.deleted).toEqual([]);
+      expect(fx.source.deleted).toEqual([]);
     });
   });
 
@@ -317,15 +301,15 @@ describe('archiveMedia', () => {
       const job = mediaJobFactory();
       const key = archiveKeyFor('media/', job);
       const other = makeMediaBody(300, 3);
-      store.seed(key, other, verifiedMetadata(other), 300, { checksum: true });
-      source.fetchAnswers.push({ body });
+      fx.store.seed(key, other, verifiedMetadata(other), 300, { checksum: true });
+      fx.source.fetchAnswers.push({ body });
 
       // Act
       const outcome = await run(job, 1);
 
       // Assess
       expect(outcome).toMatchObject({ archive: 'archived', twilio: 'deleted' });
-      expect(calls).toEqual([
+      expect(fx.calls).toEqual([
         `fetch ${job.mediaSid}`,
         `put ${key} if-none-match`,
         `head ${key}`,
@@ -334,9 +318,9 @@ describe('archiveMedia', () => {
         `marker ${messageIndexKeyFor('media/', job)}`,
         `delete ${job.mediaSid}`,
       ]);
-      expect(store.objects.get(key)?.body.equals(body)).toBe(true);
-      expect(metrics.total(MetricName.ArchiveOverwritten)).toBe(1);
-      expect(metrics.total(MetricName.DuplicatesSkipped)).toBe(0);
+      expect(fx.store.objects.get(key)?.body.equals(body)).toBe(true);
+      expect(fx.metrics.total(MetricName.ArchiveOverwritten)).toBe(1);
+      expect(fx.metrics.total(MetricName.DuplicatesSkipped)).toBe(0);
     });
 
     it('overwrites a planted object with self-consistent metadata and no S3 proof', async () => {
@@ -344,16 +328,16 @@ describe('archiveMedia', () => {
       const body = makeMediaBody(300, 2);
       const job = mediaJobFactory();
       const key = archiveKeyFor('media/', job);
-      store.seed(key, makeMediaBody(300, 4), plantedMetadata(300));
-      source.fetchAnswers.push({ body });
+      fx.store.seed(key, makeMediaBody(300, 4), plantedMetadata(300));
+      fx.source.fetchAnswers.push({ body });
 
       // Act
       const outcome = await run(job, 1);
 
       // Assess
       expect(outcome.archive).toBe('archived');
-      expect(store.objects.get(key)?.body.equals(body)).toBe(true);
-      expect(calls.at(-1)).toBe(`delete ${job.mediaSid}`);
+      expect(fx.store.objects.get(key)?.body.equals(body)).toBe(true);
+      expect(fx.calls.at(-1)).toBe(`delete ${job.mediaSid}`);
     });
   });
 
@@ -362,21 +346,21 @@ describe('archiveMedia', () => {
       // Prepare
       const body = makeMediaBody(4000, 11);
       const job = mediaJobFactory();
-      source.fetchAnswers.push({ body, noLength: true }, { body, noLength: true });
+      fx.source.fetchAnswers.push({ body, noLength: true }, { body, noLength: true });
 
       // Act
       const outcome = await run(job);
 
       // Assess
       expect(outcome.proof).toMatchObject({ wholeBy: 'two-downloads', sha256Hex: sha256Hex(body) });
-      expect(calls.filter((call) => call.startsWith('fetch'))).toHaveLength(2);
-      expect(calls.at(-1)).toBe(`delete ${job.mediaSid}`);
+      expect(fx.calls.filter((call) => call.startsWith('fetch'))).toHaveLength(2);
+      expect(fx.calls.at(-1)).toBe(`delete ${job.mediaSid}`);
     });
 
     it('keeps at Twilio and writes nothing when two downloads differ (a body cut short)', async () => {
       // Prepare
       const body = makeMediaBody(4000, 11);
-      source.fetchAnswers.push(
+      fx.source.fetchAnswers.push(
         { body: body.subarray(0, 1234), noLength: true },
         { body, noLength: true },
       );
@@ -387,14 +371,14 @@ describe('archiveMedia', () => {
       // Assess
       await expect(result).rejects.toThrow(UnstableMediaError);
       await expect(result).rejects.toThrow(/two downloads without a usable Content-Length differ/);
-      expect(store.objects.size).toBe(0);
-      expect(source.deleted).toEqual([]);
+      expect(fx.store.objects.size).toBe(0);
+      expect(fx.source.deleted).toEqual([]);
     });
 
     it('treats a decoded (gzip) body as having no length: two downloads, never "truncated"', async () => {
       // Prepare
       const body = makeMediaBody(900, 12);
-      source.fetchAnswers.push({ body, contentEncoding: 'gzip' });
+      fx.source.fetchAnswers.push({ body, contentEncoding: 'gzip' });
 
       // Act
       const outcome = await run();
@@ -402,7 +386,7 @@ describe('archiveMedia', () => {
       // Assess
       expect(outcome.proof.wholeBy).toBe('two-downloads');
       expect(outcome.twilio).toBe('deleted');
-      expect(calls.filter((call) => call.startsWith('fetch'))).toHaveLength(2);
+      expect(fx.calls.filter((call) => call.startsWith('fetch'))).toHaveLength(2);
     });
   });
 
@@ -416,12 +400,12 @@ describe('archiveMedia', () => {
 
       // Assess
       await expect(result).rejects.toBeInstanceOf(ForeignAccountError);
-      expect(calls).toEqual([]);
+      expect(fx.calls).toEqual([]);
     });
 
     it('refuses media over the limit while streaming, leaving no object', async () => {
       // Prepare
-      source.fetchAnswers.push({
+      fx.source.fetchAnswers.push({
         body: Readable.from([makeMediaBody(40_000), makeMediaBody(40_000)]),
         contentLength: undefined,
       });
@@ -431,33 +415,33 @@ describe('archiveMedia', () => {
 
       // Assess
       await expect(result).rejects.toBeInstanceOf(MediaTooLargeError);
-      expect(store.objects.size).toBe(0);
-      expect(calls.some((call) => call.startsWith('delete'))).toBe(false);
+      expect(fx.store.objects.size).toBe(0);
+      expect(fx.calls.some((call) => call.startsWith('delete'))).toBe(false);
     });
 
     it('refuses media whose Content-Length announces more than the limit', async () => {
       // Prepare
-      source.fetchAnswers.push({ body: makeMediaBody(10), contentLength: 64 * 1024 + 1 });
+      fx.source.fetchAnswers.push({ body: makeMediaBody(10), contentLength: 64 * 1024 + 1 });
 
       // Act
       const result = run();
 
       // Assess
       await expect(result).rejects.toBeInstanceOf(MediaTooLargeError);
-      expect(calls.filter((call) => call.startsWith('put'))).toEqual([]);
+      expect(fx.calls.filter((call) => call.startsWith('put'))).toEqual([]);
     });
 
     it('fails transiently on a body shorter than its Content-Length', async () => {
       // Prepare
-      source.fetchAnswers.push({ body: makeMediaBody(100), contentLength: 200 });
+      fx.source.fetchAnswers.push({ body: makeMediaBody(100), contentLength: 200 });
 
       // Act
       const result = run();
 
       // Assess
       await expect(result).rejects.toBeInstanceOf(TruncatedMediaError);
-      expect(store.objects.size).toBe(0);
-      expect(source.deleted).toEqual([]);
+      expect(fx.store.objects.size).toBe(0);
+      expect(fx.source.deleted).toEqual([]);
     });
 
     const brokenBody = () =>
@@ -470,7 +454,7 @@ describe('archiveMedia', () => {
 
     it('downloads a broken body once more, then fails transiently without deleting', async () => {
       // Prepare
-      source.fetchAnswers.push(
+      fx.source.fetchAnswers.push(
         { body: brokenBody(), contentLength: 100 },
         { body: brokenBody(), contentLength: 100 },
       );
@@ -480,14 +464,14 @@ describe('archiveMedia', () => {
 
       // Assess
       await expect(result).rejects.toBeInstanceOf(TruncatedMediaError);
-      expect(calls.filter((call) => call.startsWith('fetch'))).toHaveLength(2);
-      expect(source.deleted).toEqual([]);
+      expect(fx.calls.filter((call) => call.startsWith('fetch'))).toHaveLength(2);
+      expect(fx.source.deleted).toEqual([]);
     });
 
     it('archives on the second download when only the first body broke', async () => {
       // Prepare
       const body = makeMediaBody(100, 3);
-      source.fetchAnswers.push({ body: brokenBody(), contentLength: 100 }, { body });
+      fx.source.fetchAnswers.push({ body: brokenBody(), contentLength: 100 }, { body });
 
       // Act
       const outcome = await run();
@@ -498,12 +482,12 @@ describe('archiveMedia', () => {
         twilio: 'deleted',
         sha256: sha256Hex(body),
       });
-      expect(calls.filter((call) => call.startsWith('fetch'))).toHaveLength(2);
+      expect(fx.calls.filter((call) => call.startsWith('fetch'))).toHaveLength(2);
     });
 
     it('keeps a 404 transient before notFoundAttempts and makes it permanent from then on', async () => {
       // Prepare
-      source.fetchAnswers.push(new MediaNotYetAvailableError('404'));
+      fx.source.fetchAnswers.push(new MediaNotYetAvailableError('404'));
 
       // Act
       const early = run(mediaJobFactory(), 2);
@@ -512,7 +496,7 @@ describe('archiveMedia', () => {
       // Assess
       await expect(early).rejects.toBeInstanceOf(MediaNotYetAvailableError);
       await expect(late).rejects.toBeInstanceOf(MediaNotFoundError);
-      expect(source.deleted).toEqual([]);
+      expect(fx.source.deleted).toEqual([]);
     });
 
     it('on a first-delivery 404 looks for a copy a duplicate job archived', async () => {
@@ -520,16 +504,16 @@ describe('archiveMedia', () => {
       const body = makeMediaBody(100);
       const job = mediaJobFactory();
       const key = archiveKeyFor('media/', job);
-      store.seed(key, body, verifiedMetadata(body));
-      source.fetchAnswers.push(new MediaNotYetAvailableError('404'));
-      source.deleteAnswers.push('already-gone');
+      fx.store.seed(key, body, verifiedMetadata(body));
+      fx.source.fetchAnswers.push(new MediaNotYetAvailableError('404'));
+      fx.source.deleteAnswers.push('already-gone');
 
       // Act
       const outcome = await run(job, 1);
 
       // Assess
       expect(outcome).toMatchObject({ archive: 'already-archived', twilio: 'already-gone' });
-      expect(calls).toEqual([
+      expect(fx.calls).toEqual([
         `fetch ${job.mediaSid}`,
         `head ${key}`,
         `marker ${messageIndexKeyFor('media/', job)}`,
@@ -542,86 +526,81 @@ describe('archiveMedia', () => {
       const body = makeMediaBody(100);
       const first = mediaJobFactory({ receivedAt: '2026-11-26T23:59:58.000Z' });
       const retry = { ...first, receivedAt: '2026-11-27T00:00:14.000Z' };
-      store.seed(archiveKeyFor('media/', first), body, verifiedMetadata(body));
-      source.fetchAnswers.push(new MediaNotYetAvailableError('404'));
-      source.deleteAnswers.push('already-gone');
+      fx.store.seed(archiveKeyFor('media/', first), body, verifiedMetadata(body));
+      fx.source.fetchAnswers.push(new MediaNotYetAvailableError('404'));
+      fx.source.deleteAnswers.push('already-gone');
 
       // Act
       const outcome = await run(retry, 1);
 
       // Assess
       expect(outcome).toMatchObject({ archive: 'already-archived', twilio: 'already-gone' });
-      expect(calls).toContain(`head ${archiveKeyFor('media/', first)}`);
-      expect([...store.objects.keys()]).toEqual([archiveKeyFor('media/', first)]);
+      expect(fx.calls).toContain(`head ${archiveKeyFor('media/', first)}`);
+      expect([...fx.store.objects.keys()]).toEqual([archiveKeyFor('media/', first)]);
     });
 
     it('on a 404 does not take a copy S3 cannot confirm for the media', async () => {
       // Prepare
       const job = mediaJobFactory();
-      store.seed(archiveKeyFor('media/', job), makeMediaBody(100, 3), plantedMetadata(100));
-      source.fetchAnswers.push(new MediaNotYetAvailableError('404'));
+      fx.store.seed(archiveKeyFor('media/', job), makeMediaBody(100, 3), plantedMetadata(100));
+      fx.source.fetchAnswers.push(new MediaNotYetAvailableError('404'));
 
       // Act
       const result = run(job, 3);
 
       // Assess
       await expect(result).rejects.toBeInstanceOf(MediaNotFoundError);
-      expect(source.deleted).toEqual([]);
+      expect(fx.source.deleted).toEqual([]);
     });
 
     it('binds the S3 write to the invocation deadline', async () => {
       // Prepare
       const signal = new AbortController().signal;
-      source.fetchAnswers.push({ body: makeMediaBody(100) });
+      fx.source.fetchAnswers.push({ body: makeMediaBody(100) });
 
       // Act
-      await archiveMedia(
-        { source, store, config, logger: recordingLogger(), metrics },
-        mediaJobFactory(),
-        {
-          attempt: 1,
-          signal,
-        },
-      );
+      await archiveMedia(fx.deps(), mediaJobFactory(), {
+        attempt: 1,
+        signal,
+      });
 
       // Assess
-      expect(store.putSignals).toEqual([signal]);
+      expect(fx.store.putSignals).toEqual([signal]);
     });
 
     it('removes the spool file when the deadline aborts the PUT, and never deletes', async () => {
       // Prepare: no length, so spooled on disk; the store aborts like the SDK does when the
       // signal fires.
-      config = { ...config, spoolMemoryBytes: 0 };
+      fx.config = { ...fx.config, spoolMemoryBytes: 0 };
       const controller = new AbortController();
-      source.fetchAnswers.push({ body: makeMediaBody(5_000), noLength: true });
-      store.put = async () => {
+      fx.source.fetchAnswers.push({ body: makeMediaBody(5_000), noLength: true });
+      fx.store.put = async () => {
         expect(await readdir(spoolDir)).toHaveLength(1);
         controller.abort(new Error('invocation deadline'));
         throw Object.assign(new Error('aborted'), { name: 'AbortError' });
       };
 
       // Act
-      const result = archiveMedia(
-        { source, store, config, logger: recordingLogger(), metrics },
-        mediaJobFactory(),
-        { attempt: 1, signal: controller.signal },
-      );
+      const result = archiveMedia(fx.deps(), mediaJobFactory(), {
+        attempt: 1,
+        signal: controller.signal,
+      });
 
       // Assess (the shared afterEach checks the spool dir is empty)
       await expect(result).rejects.toThrow('aborted');
-      expect(source.deleted).toEqual([]);
+      expect(fx.source.deleted).toEqual([]);
     });
 
     it('removes the spool file when the second download of a no-length body breaks', async () => {
       // Prepare
-      config = { ...config, spoolMemoryBytes: 0 };
+      fx.config = { ...fx.config, spoolMemoryBytes: 0 };
       const broken = new Readable({
         read() {
           this.push(makeMediaBody(10));
           this.destroy(new Error('socket hang up'));
         },
       });
-      source.fetchAnswers.push(
+      fx.source.fetchAnswers.push(
         { body: makeMediaBody(3_000), noLength: true },
         { body: broken, noLength: true },
       );
@@ -631,15 +610,15 @@ describe('archiveMedia', () => {
 
       // Assess
       await expect(result).rejects.toBeInstanceOf(TruncatedMediaError);
-      expect(store.objects.size).toBe(0);
-      expect(source.deleted).toEqual([]);
+      expect(fx.store.objects.size).toBe(0);
+      expect(fx.source.deleted).toEqual([]);
     });
 
     it('never deletes when the PUT fails, after one fresh download for the retry', async () => {
       // Prepare
       const job = mediaJobFactory();
-      source.fetchAnswers.push({ body: makeMediaBody(100) });
-      store.failures.put.push(
+      fx.source.fetchAnswers.push({ body: makeMediaBody(100) });
+      fx.store.failures.put.push(
         new StorageUnavailableError('S3 down'),
         new StorageUnavailableError('S3 down'),
       );
@@ -649,8 +628,8 @@ describe('archiveMedia', () => {
 
       // Assess
       await expect(result).rejects.toBeInstanceOf(StorageUnavailableError);
-      expect(calls.filter((call) => call.startsWith('fetch'))).toHaveLength(2);
-      expect(source.deleted).toEqual([]);
+      expect(fx.calls.filter((call) => call.startsWith('fetch'))).toHaveLength(2);
+      expect(fx.source.deleted).toEqual([]);
     });
 
     it('retries a failed one-pass PUT with a fresh download, then archives', async () => {
@@ -658,35 +637,35 @@ describe('archiveMedia', () => {
       const body = makeMediaBody(100, 5);
       const job = mediaJobFactory();
       const key = archiveKeyFor('media/', job);
-      source.fetchAnswers.push({ body });
-      store.failures.put.push(new StorageUnavailableError('S3 down'));
+      fx.source.fetchAnswers.push({ body });
+      fx.store.failures.put.push(new StorageUnavailableError('S3 down'));
 
       // Act
       const outcome = await run(job);
 
       // Assess
       expect(outcome).toMatchObject({ archive: 'archived', twilio: 'deleted' });
-      expect(calls.slice(0, 4)).toEqual([
+      expect(fx.calls.slice(0, 4)).toEqual([
         `fetch ${job.mediaSid}`,
         `put ${key} if-none-match`,
         `fetch ${job.mediaSid}`,
         `put ${key} if-none-match`,
       ]);
-      expect(store.objects.get(key)?.body.equals(body)).toBe(true);
+      expect(fx.store.objects.get(key)?.body.equals(body)).toBe(true);
     });
 
     it('never deletes when the index marker cannot be written', async () => {
       // Prepare
-      source.fetchAnswers.push({ body: makeMediaBody(100) });
-      store.failures.putMarker.push(new StorageUnavailableError('S3 down'));
+      fx.source.fetchAnswers.push({ body: makeMediaBody(100) });
+      fx.store.failures.putMarker.push(new StorageUnavailableError('S3 down'));
 
       // Act
       const result = run(mediaJobFactory({ index: 0 }));
 
       // Assess
       await expect(result).rejects.toBeInstanceOf(StorageUnavailableError);
-      expect(source.deleted).toEqual([]);
-      expect(store.objects.size).toBe(1);
+      expect(fx.source.deleted).toEqual([]);
+      expect(fx.store.objects.size).toBe(1);
     });
   });
 });

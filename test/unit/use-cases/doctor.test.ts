@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { TwilioCredentials } from '../../../lib/config/lambda.ts';
+import { SUBSCRIBED_EVENT_TYPES } from '../../../lib/domain/twilio-cloud-event.ts';
+import type { TwilioCredentials } from '../../../lib/domain/twilio-credentials.ts';
 import type {
   AlarmState,
   DeployedStack,
@@ -10,6 +11,7 @@ import type {
   ReconcileRunStatus,
   StoredParameter,
 } from '../../../lib/ports/doctor.ts';
+import type { EventSink, EventSubscription } from '../../../lib/ports/event-streams.ts';
 import { type CheckId, type DoctorReport, runDoctor } from '../../../lib/use-cases/doctor.ts';
 
 const ACCOUNT = `AC${'a'.repeat(32)}`;
@@ -129,6 +131,11 @@ class World {
   subaccountNumbers = new Map<string, PhoneNumberConfig[]>();
   unreadable = new Set<string>();
   servicesReadAt: string[] = [];
+  /** Event Streams per account; `eventsReadWith` = the usernames the Events API saw. */
+  sinks = new Map<string, EventSink[]>();
+  subscriptions = new Map<string, EventSubscription[]>();
+  subaccountTokens = new Map<string, string>();
+  eventsReadWith: string[] = [];
 
   ports(): DoctorPorts {
     const twilio = (account: string, credentials: TwilioCredentials) => {
@@ -179,7 +186,39 @@ class World {
             dateCreated: '',
             dateUpdated: '',
           })),
-        getSubaccount: async () => undefined,
+        getSubaccount: async (sid: string) => {
+          const token = this.subaccountTokens.get(sid);
+          return token === undefined
+            ? undefined
+            : {
+                sid,
+                status: 'active',
+                ownerAccountSid: ACCOUNT,
+                friendlyName: sid,
+                dateCreated: '',
+                dateUpdated: '',
+                authToken: token,
+              };
+        },
+      }),
+      events: (account, credentials) => ({
+        listSinks: async () => {
+          this.eventsReadWith.push(credentials.username);
+          return this.sinks.get(account) ?? [];
+        },
+        listSubscriptions: async () => this.subscriptions.get(account) ?? [],
+        createSink: async () => {
+          throw new Error('doctor never writes');
+        },
+        testSink: async () => {
+          throw new Error('doctor never writes');
+        },
+        validateSink: async () => {
+          throw new Error('doctor never writes');
+        },
+        createSubscription: async () => {
+          throw new Error('doctor never writes');
+        },
       }),
       queues: { depth: async () => this.depth },
       metrics: { oldestMessageAgeSeconds: async () => this.oldestAge },
@@ -229,6 +268,7 @@ describe('runDoctor', () => {
       'ssm-parameters',
       'twilio-credentials',
       'twilio-webhook',
+      'event-streams',
       'dead-letter-queue',
       'alarms',
       'reconcile',
@@ -767,5 +807,141 @@ describe('runDoctor', () => {
         'fail',
       ]);
     });
+  });
+});
+
+describe('runDoctor: Event Streams', () => {
+  const EVENTS_URL = 'https://abc123.execute-api.eu-west-1.amazonaws.com/twilio/events';
+  const sinkSid = (n: number) => `DG${String(n).repeat(32)}`;
+  const webhookSink = (overrides: Partial<EventSink> = {}): EventSink => ({
+    sid: sinkSid(1),
+    status: 'active',
+    description: 'media-archive',
+    target: {
+      kind: 'webhook',
+      destination: `https://twilio:sink-password-123456@${EVENTS_URL.slice(8)}`,
+    },
+    ...overrides,
+  });
+  const subscription = (types = SUBSCRIBED_EVENT_TYPES, sink = sinkSid(1)): EventSubscription => ({
+    sid: `DF${'1'.repeat(32)}`,
+    sinkSid: sink,
+    description: 'media-archive',
+    types: [...types],
+  });
+  const eventWorld = (intake: string) => {
+    const world = new World();
+    if (world.stack)
+      world.stack.outputs = { ...world.stack.outputs, Intake: intake, EventsUrl: EVENTS_URL };
+    world.sinks.set(ACCOUNT, [webhookSink()]);
+    world.subscriptions.set(ACCOUNT, [subscription()]);
+    return world;
+  };
+
+  it('on a webhook-only stack says so and that the webhook is the live intake', async () => {
+    // Act
+    const report = await new World().run();
+
+    // Assess
+    expect(check(report, 'event-streams')).toMatchObject({
+      status: 'ok',
+      summary: 'no Event Streams intake deployed; live intake: webhook',
+    });
+  });
+
+  it('passes an event-streams stack whose account has an active sink subscribed to the 5 types', async () => {
+    // Prepare: the numbers' webhooks point at the customer's app, as they should in event mode
+    const world = eventWorld('event-streams-webhook');
+    world.numbers = [number({ smsUrl: 'https://crm.example.com/sms' })];
+
+    // Act
+    const report = await world.run();
+
+    // Assess
+    expect(report.ok).toBe(true);
+    expect(check(report, 'twilio-webhook').summary).toContain("not this deployment's intake");
+    expect(check(report, 'event-streams').summary).toMatch(
+      /^live intake: event streams; AC…aaaa \(main\) webhook sink DG1+ active, all 5 event types subscribed$/,
+    );
+    expect(JSON.stringify(report)).not.toContain('sink-password-123456');
+  });
+
+  it('says both intakes are live when the webhook points at the stack too', async () => {
+    // Act
+    const report = await eventWorld('webhook,event-streams-webhook').run();
+
+    // Assess
+    expect(report.ok).toBe(true);
+    expect(check(report, 'event-streams').summary).toMatch(
+      /^live intake: webhook and event streams;/,
+    );
+  });
+
+  it.each([
+    [
+      'no sink',
+      () => [],
+      [subscription()],
+      /no sink for this intake \(run media-archive connect\)/,
+    ],
+    [
+      'a sink of another URL',
+      () => [
+        webhookSink({
+          target: { kind: 'webhook', destination: 'https://elsewhere.example.com/hook' },
+        }),
+      ],
+      [subscription()],
+      /no sink for this intake/,
+    ],
+    [
+      'a sink not validated',
+      () => [webhookSink({ status: 'validating' })],
+      [subscription()],
+      /validating/,
+    ],
+    [
+      'a subscription short of types',
+      () => [webhookSink()],
+      [subscription(SUBSCRIBED_EVENT_TYPES.slice(0, 3))],
+      /no subscription names message\.failed, message\.read/,
+    ],
+  ])('fails with %s', async (_name, sinks, subscriptions, why) => {
+    // Prepare
+    const world = eventWorld('event-streams-webhook');
+    world.sinks.set(ACCOUNT, sinks());
+    world.subscriptions.set(ACCOUNT, subscriptions);
+
+    // Act
+    const report = await world.run();
+
+    // Assess
+    expect(report.ok).toBe(false);
+    expect(check(report, 'event-streams').status).toBe('fail');
+    expect(check(report, 'event-streams').summary).toMatch(/^live intake: none;/);
+    expect(check(report, 'event-streams').summary).toMatch(why);
+  });
+
+  it('reads each served subaccount with its own token and names the unconnected one first', async () => {
+    // Prepare
+    const world = eventWorld('event-streams-webhook');
+    const [sub1, sub2] = [`AC${'3'.repeat(32)}`, `AC${'4'.repeat(32)}`];
+    world.subaccounts = [
+      { sid: sub1, status: 'active' },
+      { sid: sub2, status: 'active' },
+    ];
+    for (const f of world.stack?.functions ?? []) f.environment.TWILIO_SUBACCOUNTS = 'all';
+    world.subaccountTokens.set(sub1, 'sub1-token');
+    world.subaccountTokens.set(sub2, 'sub2-token');
+    world.sinks.set(sub1, [webhookSink({ sid: sinkSid(3) })]);
+    world.subscriptions.set(sub1, [subscription(SUBSCRIBED_EVENT_TYPES, sinkSid(3))]);
+
+    // Act
+    const result = check(await world.run(), 'event-streams');
+
+    // Assess
+    expect(result.status).toBe('fail');
+    expect(result.summary).toMatch(/^live intake: none; AC…4444 no sink for this intake/);
+    expect(world.eventsReadWith.sort()).toEqual([ACCOUNT, sub1, sub2].sort());
   });
 });

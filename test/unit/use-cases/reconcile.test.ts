@@ -54,7 +54,7 @@ describe('createReconcileHandler', () => {
       alreadyArchived: 1,
       skippedRecent: 1,
     });
-    expect(catalog.messageCalls).toEqual(['2025-01-10', '2025-01-11', '2025-01-12']);
+    expect(catalog.messageCalls).toEqual(['2025-01-10', '2025-01-11', '2025-01-12', 'unsent']);
     expect(logged).toHaveLength(1);
   });
 });

@@ -55,6 +55,28 @@ describe('createSecretsResolver', () => {
     });
   });
 
+  it('overlays the webhook shared keys from their SecureString', async () => {
+    // Prepare
+    const keysName = '/twilio-media-archiver/test/webhook-shared-keys';
+    serveParameters({ [TOKEN_NAME]: 'primary-token', [keysName]: 'KS1=first,KS2=second' });
+    const resolve = createSecretsResolver({ client: newClient() });
+
+    // Act
+    const resolved = await resolve({
+      TWILIO_ACCOUNT_SID: ACCOUNT,
+      TWILIO_AUTH_TOKEN_PARAMETER: TOKEN_NAME,
+      TWILIO_WEBHOOK_SHARED_KEYS_PARAMETER: keysName,
+      MEDIA_QUEUE_URL: 'https://sqs.us-east-1.amazonaws.com/000000000000/media',
+    });
+
+    // Assess
+    const keys = readWebhookConfig(resolved).sharedKeys?.get(ACCOUNT);
+    expect([...(keys?.entries() ?? [])]).toEqual([
+      ['KS1', 'first'],
+      ['KS2', 'second'],
+    ]);
+  });
+
   it('resolves the API key secret for the archiver config reader', async () => {
     // Prepare
     serveParameters({ [KEY_SECRET_NAME]: 'key-secret' });

@@ -79,6 +79,32 @@ describe('createTwilioCatalog', () => {
     });
   });
 
+  it('lists every message newest first without DateSent, and reads date_sent when there is one', async () => {
+    // Prepare
+    const { fetch, calls } = scripted([
+      json({
+        messages: [
+          twilioMessage(1, { direction: 'outbound-api', status: 'failed', date_sent: null }),
+          twilioMessage(2, { date_sent: 'Fri, 10 Jan 2025 12:00:01 +0000' }),
+        ],
+        next_page_uri: null,
+      }),
+    ]);
+
+    // Act
+    const page = await catalogWith(fetch).listMessages({ pageSize: 200 });
+
+    // Assess
+    const url = new URL(calls[0]?.url as string);
+    expect([...url.searchParams.keys()]).toEqual(['PageSize']);
+    expect(url.searchParams.get('PageSize')).toBe('200');
+    expect(page.messages.map((m) => [m.status, m.dateSent])).toEqual([
+      ['failed', undefined],
+      ['received', '2025-01-10T12:00:01.000Z'],
+    ]);
+    expect('dateSent' in (page.messages[0] ?? {})).toBe(false);
+  });
+
   it.each([
     [false, {}],
     [true, { body: 'see attached', from: '+15550001111', to: '+15550002222' }],
@@ -219,6 +245,51 @@ describe('createTwilioCatalog', () => {
 
     // Assess
     await expect(listing).rejects.toBeInstanceOf(RepeatedPageError);
+    expect(calls).toHaveLength(2);
+  });
+});
+
+describe('createTwilioCatalog: getMessage', () => {
+  it('reads one Message resource of the account, with its direction, status and date', async () => {
+    // Prepare
+    const { fetch, calls } = scripted([
+      json(twilioMessage(3, { direction: 'outbound-api', status: 'delivered', num_media: '1' })),
+    ]);
+
+    // Act
+    const message = await catalogWith(fetch).getMessage(sid('MM', 3));
+
+    // Assess
+    expect(calls).toEqual([
+      {
+        url: `${API}/2010-04-01/Accounts/${ACCOUNT}/Messages/${sid('MM', 3)}.json`,
+        authorized: true,
+      },
+    ]);
+    expect(message).toMatchObject({
+      sid: sid('MM', 3),
+      direction: 'outbound-api',
+      status: 'delivered',
+      dateCreated: '2025-01-10T12:00:00.000Z',
+      numMedia: 1,
+    });
+  });
+
+  it('answers undefined for a message Twilio does not have (404)', async () => {
+    const { fetch } = scripted([json({ code: 20404 }, 404)]);
+    expect(await catalogWith(fetch).getMessage(sid('MM', 4))).toBeUndefined();
+  });
+
+  it('refuses an answer about another message, and a malformed SID before any request', async () => {
+    const { fetch, calls } = scripted([json(twilioMessage(5))]);
+    await expect(catalogWith(fetch).getMessage(sid('MM', 6))).rejects.toThrow(/unreadable message/);
+    await expect(catalogWith(fetch).getMessage('MM../../x')).rejects.toThrow(/malformed/);
+    expect(calls).toHaveLength(1);
+  });
+
+  it('retries a 5xx, then reads the message', async () => {
+    const { fetch, calls } = scripted([json({}, 503), json(twilioMessage(7))]);
+    expect((await catalogWith(fetch).getMessage(sid('MM', 7)))?.sid).toBe(sid('MM', 7));
     expect(calls).toHaveLength(2);
   });
 });

@@ -474,7 +474,7 @@ describe('createTwilioMediaSource', () => {
   describe('deleteMedia', () => {
     it('answers deleted on 204 and already-gone on 404, with credentials', async () => {
       // Prepare
-      const { fetch, seen } = scriptedFetch({ [MEDIA_URL]: [status(204), status(404)] });
+      const { fetch, seen } = scriptedFetch({ [`${MEDIA_URL}.json`]: [status(204), status(404)] });
       const source = sourceWith(fetch);
 
       // Act
@@ -489,21 +489,36 @@ describe('createTwilioMediaSource', () => {
       ]);
     });
 
-    it('reports 20009 as MediaNotDeletableYetError', async () => {
+    it('reports 20009 as MediaNotDeletableYetError, its code read from the .json answer', async () => {
       // Prepare
-      const { fetch } = scriptedFetch({ [MEDIA_URL]: [status(400, { code: 20009 })] });
+      const { fetch, seen } = scriptedFetch({
+        [`${MEDIA_URL}.json`]: [status(400, { code: 20009 })],
+      });
 
       // Act
       const result = sourceWith(fetch).deleteMedia(REF);
 
       // Assess
       await expect(result).rejects.toBeInstanceOf(MediaNotDeletableYetError);
+      await expect(result).rejects.toThrow('Twilio 20009');
+      expect(seen.map((request) => request.url)).toEqual([`${MEDIA_URL}.json`]);
+    });
+
+    it('names the code of any other 400 refusal', async () => {
+      // Prepare
+      const { fetch } = scriptedFetch({ [`${MEDIA_URL}.json`]: [status(400, { code: 21610 })] });
+
+      // Act
+      const result = sourceWith(fetch).deleteMedia(REF);
+
+      // Assess
+      await expect(result).rejects.toThrow('Twilio refused the DELETE (400, code 21610)');
     });
 
     it('retries a throttled DELETE', async () => {
       // Prepare
       const { fetch, seen } = scriptedFetch({
-        [MEDIA_URL]: [status(429, { code: 20429 }), status(204)],
+        [`${MEDIA_URL}.json`]: [status(429, { code: 20429 }), status(204)],
       });
 
       // Act

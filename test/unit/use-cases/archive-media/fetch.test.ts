@@ -15,55 +15,31 @@ import {
   refuseTooLarge,
 } from '../../../../lib/use-cases/archive-media/fetch.ts';
 import {
-  type ArchiveMediaConfig,
-  invocationFor,
-} from '../../../../lib/use-cases/archive-media/invocation.ts';
-import {
-  FakeArchiveStore,
-  FakeMediaSource,
-  recordingLogger,
-  recordingMetrics,
-} from '../../../helpers/fake-ports.ts';
+  type ArchiveMediaFixture,
+  archiveMediaFixture,
+} from '../../../helpers/archive-media-fixture.ts';
 import { makeMediaBody, sha256Hex } from '../../../helpers/media-fixtures.ts';
-import { ACCOUNT_SID, mediaJobFactory } from '../../../helpers/sqs-event.ts';
+import { mediaJobFactory } from '../../../helpers/sqs-event.ts';
 
 describe('archiveMedia fetch', () => {
-  let calls: string[];
-  let store: FakeArchiveStore;
-  let source: FakeMediaSource;
-  let config: ArchiveMediaConfig;
+  let fx: ArchiveMediaFixture;
 
-  const invocation = (job: MediaJob, attempt: number) =>
-    invocationFor(
-      { source, store, config, logger: recordingLogger(), metrics: recordingMetrics() },
-      job,
-      { attempt },
-    );
+  const invocation = (job: MediaJob, attempt: number) => fx.invocation(attempt, job);
   /** A copy S3 itself vouches for: its stored SHA-256 matches the metadata's. */
   const seedProven = (key: string, body: Buffer) =>
-    store.seed(key, body, { sha256: sha256Hex(body), size: String(body.length) }, body.length, {
+    fx.store.seed(key, body, { sha256: sha256Hex(body), size: String(body.length) }, body.length, {
       checksum: true,
     });
 
   beforeEach(() => {
-    calls = [];
-    store = new FakeArchiveStore(calls);
-    source = new FakeMediaSource(calls);
-    config = {
-      accountSid: ACCOUNT_SID,
-      archivePrefix: 'media/',
-      maxMediaBytes: 1024,
-      deleteAfterArchive: true,
-      notFoundAttempts: 3,
-      spoolDir: '/nonexistent',
-    };
+    fx = archiveMediaFixture({ maxMediaBytes: 1024 });
   });
 
   describe('fetchOrNotFound', () => {
     it('hands back the download Twilio answered', async () => {
       // Prepare
       const body = makeMediaBody(100, 3);
-      source.fetchAnswers.push({ body, etag: '"e1"' });
+      fx.source.fetchAnswers.push({ body, etag: '"e1"' });
       const job = mediaJobFactory();
 
       // Act
@@ -72,12 +48,12 @@ describe('archiveMedia fetch', () => {
       // Assess
       expect('foundAfterNotFound' in fetched).toBe(false);
       expect(fetched).toMatchObject({ status: 'ok', contentLength: 100, etag: '"e1"' });
-      expect(calls).toEqual([`fetch ${job.mediaSid}`]);
+      expect(fx.calls).toEqual([`fetch ${job.mediaSid}`]);
     });
 
     it('refuses a 304 to its unconditional GET', async () => {
       // Prepare
-      source.fetchAnswers.push({ notModified: true });
+      fx.source.fetchAnswers.push({ notModified: true });
 
       // Act / Assess
       await expect(fetchOrNotFound(invocation(mediaJobFactory(), 1), undefined)).rejects.toThrow(
@@ -87,21 +63,21 @@ describe('archiveMedia fetch', () => {
 
     it('lets errors other than a 404 through without looking in S3', async () => {
       // Prepare
-      source.fetchAnswers.push(new Error('socket hang up'));
+      fx.source.fetchAnswers.push(new Error('socket hang up'));
 
       // Act / Assess
       await expect(fetchOrNotFound(invocation(mediaJobFactory(), 2), undefined)).rejects.toThrow(
         'socket hang up',
       );
-      expect(calls.some((call) => call.startsWith('head'))).toBe(false);
+      expect(fx.calls.some((call) => call.startsWith('head'))).toBe(false);
     });
 
     it('on a 404 with a proven copy at the key, returns that copy as the proof', async () => {
       // Prepare
       const job = mediaJobFactory();
       const body = makeMediaBody(64, 5);
-      seedProven(archiveKeyFor(config.archivePrefix, job), body);
-      source.fetchAnswers.push(new MediaNotYetAvailableError('404'));
+      seedProven(archiveKeyFor(fx.config.archivePrefix, job), body);
+      fx.source.fetchAnswers.push(new MediaNotYetAvailableError('404'));
 
       // Act
       const fetched = await fetchOrNotFound(invocation(job, 1), undefined);
@@ -125,26 +101,26 @@ describe('archiveMedia fetch', () => {
     it('on a 404 after a HEAD found nothing, does not HEAD the same key again', async () => {
       // Prepare: a redelivery HEADs first; that HEAD found nothing (undefined).
       const job = mediaJobFactory();
-      const key = archiveKeyFor(config.archivePrefix, job);
+      const key = archiveKeyFor(fx.config.archivePrefix, job);
       seedProven(key, makeMediaBody(10, 1)); // appears after the up-front HEAD: not looked at
-      source.fetchAnswers.push(new MediaNotYetAvailableError('404'));
+      fx.source.fetchAnswers.push(new MediaNotYetAvailableError('404'));
 
       // Act / Assess
       await expect(fetchOrNotFound(invocation(job, 2), undefined)).rejects.toThrow(
         MediaNotYetAvailableError,
       );
-      expect(calls).not.toContain(`head ${key}`);
+      expect(fx.calls).not.toContain(`head ${key}`);
     });
 
     it('on a 404, a copy only metadata vouches for is no proof: the 404 stays transient', async () => {
       // Prepare
       const job = mediaJobFactory();
       const body = makeMediaBody(64, 5);
-      store.seed(archiveKeyFor(config.archivePrefix, job), body, {
+      fx.store.seed(archiveKeyFor(fx.config.archivePrefix, job), body, {
         sha256: sha256Hex(body),
         size: String(body.length),
       });
-      source.fetchAnswers.push(new MediaNotYetAvailableError('404'));
+      fx.source.fetchAnswers.push(new MediaNotYetAvailableError('404'));
 
       // Act / Assess
       await expect(fetchOrNotFound(invocation(job, 1), undefined)).rejects.toThrow(
@@ -155,10 +131,10 @@ describe('archiveMedia fetch', () => {
     it('on the last allowed attempt, a 404 with no archived copy is permanent', async () => {
       // Prepare
       const job = mediaJobFactory();
-      source.fetchAnswers.push(new MediaNotYetAvailableError('404'));
+      fx.source.fetchAnswers.push(new MediaNotYetAvailableError('404'));
 
       // Act
-      const failure = fetchOrNotFound(invocation(job, config.notFoundAttempts), undefined);
+      const failure = fetchOrNotFound(invocation(job, fx.config.notFoundAttempts), undefined);
 
       // Assess
       await expect(failure).rejects.toThrow(MediaNotFoundError);
@@ -168,20 +144,20 @@ describe('archiveMedia fetch', () => {
     it('on a 404 near UTC midnight, finds the copy under the neighbouring day', async () => {
       // Prepare
       const job = mediaJobFactory({ receivedAt: '2025-03-04T00:05:00.000Z' });
-      const [neighbour] = neighbourDayKeysFor(config.archivePrefix, job);
+      const [neighbour] = neighbourDayKeysFor(fx.config.archivePrefix, job);
       if (!neighbour) throw new Error('expected a neighbouring day key');
       const body = makeMediaBody(32, 9);
       seedProven(neighbour, body);
-      source.fetchAnswers.push(new MediaNotYetAvailableError('404'));
+      fx.source.fetchAnswers.push(new MediaNotYetAvailableError('404'));
 
       // Act: a first delivery (no up-front HEAD), so the 404 HEADs its own key, then the neighbour.
       const fetched = await fetchOrNotFound(invocation(job, 1), undefined);
 
       // Assess
       expect(fetched).toMatchObject({ foundAfterNotFound: { sha256Hex: sha256Hex(body) } });
-      expect(calls).toEqual([
+      expect(fx.calls).toEqual([
         `fetch ${job.mediaSid}`,
-        `head ${archiveKeyFor(config.archivePrefix, job)}`,
+        `head ${archiveKeyFor(fx.config.archivePrefix, job)}`,
         `head ${neighbour}`,
       ]);
     });
@@ -197,7 +173,7 @@ describe('archiveMedia fetch', () => {
 
     it('refuses a body announcing more than the limit, and drops it unread', () => {
       // Prepare
-      const answer = media(config.maxMediaBytes + 1);
+      const answer = media(fx.config.maxMediaBytes + 1);
 
       // Act / Assess
       expect(() => refuseTooLarge(invocation(mediaJobFactory(), 1), answer)).toThrow(
@@ -208,7 +184,7 @@ describe('archiveMedia fetch', () => {
 
     it('lets through a body announcing exactly the limit, or no length at all', () => {
       // Prepare
-      const exact = media(config.maxMediaBytes);
+      const exact = media(fx.config.maxMediaBytes);
       const unannounced = media();
 
       // Act

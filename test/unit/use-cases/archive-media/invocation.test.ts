@@ -1,40 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { archiveKeyFor } from '../../../../lib/domain/archive-key.ts';
-import { MetricName } from '../../../../lib/observability.ts';
+import { MetricName } from '../../../../lib/domain/metric-names.ts';
 import {
-  type ArchiveMediaConfig,
   countArchived,
   createOnly,
   headsFirst,
-  invocationFor,
   warnOverwrite,
 } from '../../../../lib/use-cases/archive-media/invocation.ts';
-import {
-  FakeArchiveStore,
-  FakeMediaSource,
-  recordingLogger,
-  recordingMetrics,
-} from '../../../helpers/fake-ports.ts';
-import { ACCOUNT_SID, mediaJobFactory } from '../../../helpers/sqs-event.ts';
-
-const config: ArchiveMediaConfig = {
-  accountSid: ACCOUNT_SID,
-  archivePrefix: 'media/',
-  maxMediaBytes: 1024,
-  deleteAfterArchive: true,
-  notFoundAttempts: 3,
-  spoolDir: '/nonexistent',
-};
+import { archiveMediaFixture } from '../../../helpers/archive-media-fixture.ts';
+import { mediaJobFactory } from '../../../helpers/sqs-event.ts';
 
 const build = (attempt: number, job = mediaJobFactory({ from: '+15550001111' })) => {
-  const logger = recordingLogger();
-  const metrics = recordingMetrics();
-  const invocation = invocationFor(
-    { source: new FakeMediaSource(), store: new FakeArchiveStore(), config, logger, metrics },
-    job,
-    { attempt },
-  );
-  return { invocation, logger, metrics, job };
+  const fx = archiveMediaFixture({ maxMediaBytes: 1024 });
+  return { invocation: fx.invocation(attempt, job), logger: fx.logger, metrics: fx.metrics, job };
 };
 
 describe('archiveMedia invocation', () => {

@@ -2,64 +2,23 @@ import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { archiveKeyFor } from '../../../../lib/domain/archive-key.ts';
 import { MediaNotYetAvailableError, UnstableMediaError } from '../../../../lib/domain/errors.ts';
-import type { MediaDownload } from '../../../../lib/ports/pipeline.ts';
-import { type Fetched, fetchOrNotFound } from '../../../../lib/use-cases/archive-media/fetch.ts';
-import {
-  type ArchiveMediaConfig,
-  invocationFor,
-} from '../../../../lib/use-cases/archive-media/invocation.ts';
 import { spoolInto } from '../../../../lib/use-cases/archive-media/spooled.ts';
 import {
-  FakeArchiveStore,
-  FakeMediaSource,
-  recordingLogger,
-  recordingMetrics,
-} from '../../../helpers/fake-ports.ts';
+  type ArchiveMediaFixture,
+  archiveMediaFixture,
+} from '../../../helpers/archive-media-fixture.ts';
 import { makeMediaBody, sha256Hex } from '../../../helpers/media-fixtures.ts';
-import { ACCOUNT_SID, mediaJobFactory } from '../../../helpers/sqs-event.ts';
 
 describe('archiveMedia spooled (spoolInto)', () => {
   let spoolDir: string;
-  let store: FakeArchiveStore;
-  let source: FakeMediaSource;
-  let config: ArchiveMediaConfig;
-  let fetches: number;
+  let fx: ArchiveMediaFixture;
 
-  const setUp = () => {
-    const job = mediaJobFactory();
-    const invocation = invocationFor(
-      { source, store, config, logger: recordingLogger(), metrics: recordingMetrics() },
-      job,
-      { attempt: 1 },
-    );
-    const fetchAgain = (): Promise<Fetched> => {
-      fetches += 1;
-      return fetchOrNotFound(invocation, undefined);
-    };
-    const first = async (): Promise<MediaDownload> => {
-      const fetched = await fetchOrNotFound(invocation, undefined);
-      if ('foundAfterNotFound' in fetched) throw new Error('expected a download');
-      return fetched;
-    };
-    return { invocation, fetchAgain, first, key: archiveKeyFor(config.archivePrefix, job) };
-  };
+  const setUp = () => fx.download();
 
   beforeEach(async () => {
     spoolDir = await mkdtemp(join(tmpdir(), 'spooled-'));
-    fetches = 0;
-    store = new FakeArchiveStore();
-    source = new FakeMediaSource();
-    config = {
-      accountSid: ACCOUNT_SID,
-      archivePrefix: 'media/',
-      maxMediaBytes: 64 * 1024,
-      deleteAfterArchive: true,
-      notFoundAttempts: 3,
-      spoolDir,
-      spoolMemoryBytes: 0,
-    };
+    fx = archiveMediaFixture({ spoolDir, spoolMemoryBytes: 0 });
   });
 
   afterEach(async () => {
@@ -71,7 +30,7 @@ describe('archiveMedia spooled (spoolInto)', () => {
   it('without a length, archives once a second download gives the same SHA-256', async () => {
     // Prepare
     const body = makeMediaBody(2000, 8);
-    source.fetchAnswers.push({ body, noLength: true });
+    fx.source.fetchAnswers.push({ body, noLength: true });
     const { invocation, fetchAgain, first, key } = setUp();
 
     // Act
@@ -87,13 +46,13 @@ describe('archiveMedia spooled (spoolInto)', () => {
       },
       archive: 'archived',
     });
-    expect(fetches).toBe(1);
-    expect(store.objects.get(key)?.body.equals(body)).toBe(true);
+    expect(fx.fetches).toBe(1);
+    expect(fx.store.objects.get(key)?.body.equals(body)).toBe(true);
   });
 
   it('without a length, two downloads that differ keep the media at Twilio', async () => {
     // Prepare
-    source.fetchAnswers.push(
+    fx.source.fetchAnswers.push(
       { body: makeMediaBody(2000, 8), noLength: true },
       { body: makeMediaBody(2000, 9), noLength: true },
     );
@@ -104,12 +63,12 @@ describe('archiveMedia spooled (spoolInto)', () => {
 
     // Assess
     await expect(result).rejects.toThrow(UnstableMediaError);
-    expect(store.objects.size).toBe(0);
+    expect(fx.store.objects.size).toBe(0);
   });
 
   it('without a length, media gone at Twilio before the second download is kept unproven', async () => {
     // Prepare: the 404 comes with no archived copy to prove anything.
-    source.fetchAnswers.push(
+    fx.source.fetchAnswers.push(
       { body: makeMediaBody(700, 2), noLength: true },
       new MediaNotYetAvailableError('404'),
     );
@@ -120,29 +79,29 @@ describe('archiveMedia spooled (spoolInto)', () => {
 
     // Assess
     await expect(result).rejects.toThrow(MediaNotYetAvailableError);
-    expect(store.objects.size).toBe(0);
+    expect(fx.store.objects.size).toBe(0);
   });
 
   it('without a length, a 404 with a copy on the second download is still no proof of these bytes', async () => {
     // Prepare
     const body = makeMediaBody(700, 2);
-    source.fetchAnswers.push({ body, noLength: true }, new MediaNotYetAvailableError('404'));
+    fx.source.fetchAnswers.push({ body, noLength: true }, new MediaNotYetAvailableError('404'));
     const { invocation, fetchAgain, first, key } = setUp();
     const download = await first();
-    store.seed(key, body, { sha256: sha256Hex(body), size: '700' }, 700, { checksum: true });
+    fx.store.seed(key, body, { sha256: sha256Hex(body), size: '700' }, 700, { checksum: true });
 
     // Act
     const result = spoolInto(invocation, download, true, fetchAgain);
 
     // Assess
     await expect(result).rejects.toThrow(/vanished at Twilio/);
-    expect(store.puts).toHaveLength(0);
+    expect(fx.store.puts).toHaveLength(0);
   });
 
   it('a truncated body is downloaded once more, and the whole one archived', async () => {
     // Prepare
     const body = makeMediaBody(1500, 5);
-    source.fetchAnswers.push({ body: body.subarray(0, 600), contentLength: 1500 }, { body });
+    fx.source.fetchAnswers.push({ body: body.subarray(0, 600), contentLength: 1500 }, { body });
     const { invocation, fetchAgain, first, key } = setUp();
 
     // Act
@@ -151,16 +110,16 @@ describe('archiveMedia spooled (spoolInto)', () => {
     // Assess
     expect(stored.archive).toBe('archived');
     expect(stored.proof).toMatchObject({ size: 1500, wholeBy: 'announced-length' });
-    expect(fetches).toBe(1);
-    expect(store.objects.get(key)?.body.equals(body)).toBe(true);
+    expect(fx.fetches).toBe(1);
+    expect(fx.store.objects.get(key)?.body.equals(body)).toBe(true);
   });
 
   it('an existing copy with the same proven bytes is already archived, not overwritten', async () => {
     // Prepare
     const body = makeMediaBody(900, 1);
-    source.fetchAnswers.push({ body });
+    fx.source.fetchAnswers.push({ body });
     const { invocation, fetchAgain, first, key } = setUp();
-    store.seed(key, body, { sha256: sha256Hex(body), size: '900' }, 900, { checksum: true });
+    fx.store.seed(key, body, { sha256: sha256Hex(body), size: '900' }, 900, { checksum: true });
 
     // Act
     const stored = await spoolInto(invocation, await first(), true, fetchAgain);
@@ -168,6 +127,6 @@ describe('archiveMedia spooled (spoolInto)', () => {
     // Assess
     expect(stored.archive).toBe('already-archived');
     expect(stored.proof).toMatchObject({ sha256Hex: sha256Hex(body), wholeBy: 'announced-length' });
-    expect(store.puts).toHaveLength(1);
+    expect(fx.store.puts).toHaveLength(1);
   });
 });

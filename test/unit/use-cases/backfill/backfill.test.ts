@@ -67,7 +67,8 @@ describe('backfill', () => {
     expect(result.complete).toBe(true);
     expect(result.counts).toEqual({
       ...emptyCounts(),
-      pages: 4,
+      // Four pages of DateSent days, then one of the unfiltered list (no unsent message here).
+      pages: 4 + 1,
       messages: 15,
       mediaFound: 30,
       enqueued: 28,
@@ -76,7 +77,7 @@ describe('backfill', () => {
     expect(queue.jobs.map((job) => job.mediaSid)).not.toContain(sid('ME', 100));
     expect(queue.jobs).toHaveLength(28);
     expect(queue.calls.every((batch) => batch.length <= 10)).toBe(true);
-    expect(saved).toEqual(['next:2025-01-10:5:5', 'next:2025-01-10:10:5', null, null]);
+    expect(saved).toEqual(['next:2025-01-10:5:5', 'next:2025-01-10:10:5', null, null, null]);
     expect(checkpoints.current).toBeUndefined();
   });
 
@@ -110,7 +111,7 @@ describe('backfill', () => {
     expect(second.complete).toBe(true);
     expect(second.resumedFrom).toEqual({ day: '2025-01-10', nextPageUri: 'next:2025-01-10:10:5' });
     expect(second.counts.enqueued).toBe(30);
-    expect(second.counts.pages).toBe(4);
+    expect(second.counts.pages).toBe(4 + 1);
     expect(new Set(queue.jobs.map((job) => job.mediaSid)).size).toBe(30);
     expect(queue.jobs).toHaveLength(30);
   });

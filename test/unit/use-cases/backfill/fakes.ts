@@ -4,6 +4,7 @@ import type {
   MessageCatalog,
   MessagePage,
 } from '../../../../lib/ports/pipeline.ts';
+import { UNSENT_SCAN } from '../../../../lib/use-cases/backfill/find-archivable-media.ts';
 
 export const ACCOUNT = `AC${'a'.repeat(32)}`;
 export const sid = (kind: string, n: number) => `${kind}${String(n).padStart(32, '0')}`;
@@ -17,7 +18,10 @@ export const message = (n: number, overrides: Partial<CatalogMessage> = {}): Cat
   ...overrides,
 });
 
-/** Messages per day, served `pageSize` at a time with `next:<day>:<offset>` page URIs. */
+/**
+ * Messages per day, served `pageSize` at a time with `next:<day>:<offset>` page URIs; the
+ * unfiltered newest-first list is the one under `UNSENT_SCAN` (empty unless given).
+ */
 export class FakeCatalog implements MessageCatalog {
   readonly messageCalls: string[] = [];
   readonly mediaCalls: string[] = [];
@@ -27,7 +31,7 @@ export class FakeCatalog implements MessageCatalog {
   ) {}
 
   async listMessages(
-    query: { day: string; pageSize: number } | { pageUri: string },
+    query: { day?: string; pageSize: number } | { pageUri: string },
   ): Promise<MessagePage> {
     let day: string;
     let offset: number;
@@ -39,7 +43,8 @@ export class FakeCatalog implements MessageCatalog {
       pageSize = Number(s);
       this.messageCalls.push(query.pageUri);
     } else {
-      ({ day, pageSize } = query);
+      day = query.day ?? UNSENT_SCAN;
+      ({ pageSize } = query);
       offset = 0;
       this.messageCalls.push(day);
     }

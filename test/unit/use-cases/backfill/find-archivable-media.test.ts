@@ -41,6 +41,8 @@ describe('findArchivableMedia', () => {
       ['2025-01-10', 2, 'next:2025-01-10:2:2'],
       ['2025-01-10', 1, null],
       ['2025-01-11', 1, null],
+      // Then every message newest first, for those without a date_sent (none here).
+      ['unsent', 0, null],
     ]);
     const job = pages[2]?.found[0]?.jobs[1];
     expect(job).toEqual({
@@ -133,8 +135,8 @@ describe('findArchivableMedia', () => {
     );
 
     // Assess
-    expect(midDay.messageCalls).toEqual(['next:2025-01-10:2:2', '2025-01-11']);
-    expect(dayDone.messageCalls).toEqual(['2025-01-11']);
+    expect(midDay.messageCalls).toEqual(['next:2025-01-10:2:2', '2025-01-11', 'unsent']);
+    expect(dayDone.messageCalls).toEqual(['2025-01-11', 'unsent']);
   });
 
   describe('a next_page_uri that comes round again', () => {
@@ -144,7 +146,7 @@ describe('findArchivableMedia', () => {
       const catalog: MessageCatalog = {
         listMessages: async (query): Promise<MessagePage> => {
           const at = 'pageUri' in query ? chain.indexOf(query.pageUri) + 1 : 0;
-          calls.push('pageUri' in query ? query.pageUri : query.day);
+          calls.push('pageUri' in query ? query.pageUri : (query.day ?? 'unsent'));
           if (calls.length > 20) throw new Error('looping');
           return {
             messages: [message(at + 1, { numMedia: 0 })],
@@ -236,7 +238,7 @@ describe('jobs for the message record', () => {
 
     // Assess
     const jobs = pages[0]?.found[0]?.jobs ?? [];
-    expect(catalog.messageCalls).toEqual(['2025-01-10']);
+    expect(catalog.messageCalls).toEqual(['2025-01-10', 'unsent']);
     expect(catalog.mediaCalls).toEqual([listed.sid]);
     expect(jobs.map((job) => [job.mediaSid, job.index, job.source, job.from, job.to])).toEqual([
       [sid('ME', 101), 0, 'reconcile', '+15550001111', '+15550002222'],

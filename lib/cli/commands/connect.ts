@@ -1,0 +1,249 @@
+import { createConnectDeps, createLogTestIdReader } from '../../compose/connect.ts';
+import { createDoctorDeps } from '../../compose/doctor.ts';
+import { readDoctorConfig } from '../../config/doctor.ts';
+import { SERVICE_NAME } from '../../domain/service.ts';
+import { isAccountSid } from '../../domain/sids.ts';
+import type { TwilioCredentials } from '../../domain/twilio-credentials.ts';
+import type { AccountDirectory } from '../../ports/pipeline.ts';
+import { readStackFile } from '../../stand-ins/stack-file.ts';
+import {
+  type AccountConnection,
+  type ConnectAccount,
+  type ConnectPlan,
+  connectEventStreams,
+} from '../../use-cases/connect-event-streams.ts';
+import { resolveDeployedTarget } from '../../use-cases/connect-target.ts';
+import { type CommandIo, defineCommand, parseOptions, runCommand } from '../command.ts';
+import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.ts';
+import { HELP, SUMMARY } from '../help.ts';
+import { runOpsCommand } from '../ops-runtime.ts';
+
+const OPTIONS = {
+  help: { type: 'boolean', short: 'h' },
+  local: { type: 'boolean' },
+  stage: { type: 'string' },
+  region: { type: 'string' },
+  stack: { type: 'string' },
+  sink: { type: 'string' },
+  account: { type: 'string' },
+  'dry-run': { type: 'boolean' },
+  'test-id': { type: 'string' },
+  json: { type: 'boolean' },
+} as const;
+
+const parse = (argv: readonly string[]) => {
+  const { values } = parseOptions(argv, OPTIONS);
+  if (values.help) return undefined;
+  if (values.local === (values.stage !== undefined)) {
+    throw new UsageError('one of --stage STAGE (a deployed stack) or --local');
+  }
+  if (values.stage !== undefined && !/^[A-Za-z0-9-]+$/.test(values.stage)) {
+    throw new UsageError(`--stage must be letters, digits and dashes, got "${values.stage}"`);
+  }
+  if (values.sink !== undefined && values.sink !== 'webhook' && values.sink !== 'kinesis') {
+    throw new UsageError('--sink must be webhook or kinesis');
+  }
+  const accounts = values.account?.split(',').map((sid) => sid.trim());
+  for (const sid of accounts ?? []) {
+    if (!isAccountSid(sid)) throw new UsageError(`--account must be AC SIDs, got "${sid}"`);
+  }
+  const testId = values['test-id'];
+  if (testId !== undefined && !/^[\w-]{1,64}$/.test(testId)) {
+    throw new UsageError('--test-id must be the test_id of the sink test event');
+  }
+  return {
+    ...(values.stage !== undefined
+      ? { stage: values.stage, stackName: values.stack ?? `${SERVICE_NAME}-${values.stage}` }
+      : {}),
+    ...(values.region ? { region: values.region } : {}),
+    ...(values.sink ? { sink: values.sink as 'webhook' | 'kinesis' } : {}),
+    ...(accounts ? { accounts } : {}),
+    dryRun: values['dry-run'] ?? false,
+    json: values.json ?? false,
+    ...(testId ? { testId } : {}),
+  };
+};
+
+type ConnectArgs = NonNullable<ReturnType<typeof parse>>;
+
+const summaryLine = (c: AccountConnection): string =>
+  c.problem
+    ? `${c.accountSid}: NOT CONNECTED: ${c.problem}`
+    : `${c.accountSid}: ${c.sinkSid ? `sink ${c.sinkSid} ${c.sinkStatus}` : 'sink to create'}, ${c.subscriptionSid ? `subscription ${c.subscriptionSid}` : 'subscription to create'}${c.created.length ? ` (created: ${c.created.join(', ')})` : ' (nothing created)'}`;
+
+const report = async (
+  args: ConnectArgs,
+  io: CommandIo,
+  deps: Parameters<typeof connectEventStreams>[0],
+  plan: ConnectPlan,
+): Promise<number> => {
+  const say = (line: string) => {
+    if (!args.json) io.stdout.write(`${line}\n`);
+  };
+  const results = await connectEventStreams(deps, plan, say);
+  if (args.json) {
+    io.stdout.write(`${JSON.stringify({ dryRun: args.dryRun, accounts: results }, null, 2)}\n`);
+  } else {
+    for (const result of results) io.stdout.write(`${summaryLine(result)}\n`);
+  }
+  return results.some((r) => r.problem) ? EXIT_FAILURE : EXIT_OK;
+};
+
+const logsEndpoint = (env: Record<string, string | undefined>): string | undefined =>
+  env.AWS_ENDPOINT_URL_CLOUDWATCH_LOGS?.trim() || env.AWS_ENDPOINT_URL?.trim() || undefined;
+
+/** A deployed stack: its outputs, the events function's settings and SSM say what to create. */
+const runDeployed = (args: ConnectArgs & { stackName: string }, io: CommandIo): Promise<number> =>
+  runOpsCommand('connect', io, false, async ({ own }) => {
+    const env = io.env ?? process.env;
+    const config = readDoctorConfig(env, args.region ? { region: args.region } : {});
+    const deps = own(await createDoctorDeps(config));
+    const stack = await deps.ports.stack.read(args.stackName);
+    if (!stack)
+      throw new Error(`no stack ${args.stackName} in this region (check --stage and --region)`);
+    const resolved = await resolveDeployedTarget(stack, deps.ports.parameters, args.sink);
+    const connectDeps = createConnectDeps({
+      apiBaseUrl: config.twilioApiBaseUrl,
+      eventsBaseUrl: config.twilioEventsBaseUrl,
+    });
+    let requested = args.accounts;
+    if (!requested && resolved.scope.kind !== 'none') {
+      // Every served subaccount that is active: a closed one is deleted by Twilio in 30 days.
+      const listed = await connectDeps
+        .directory(resolved.mainAccountSid, resolved.mainCredentials)
+        .listSubaccounts();
+      const scope = resolved.scope;
+      requested = [
+        resolved.mainAccountSid,
+        ...listed
+          .filter(
+            (a) =>
+              a.status === 'active' &&
+              (scope.kind === 'all' || (scope.kind === 'list' && scope.sids.includes(a.sid))),
+          )
+          .map((a) => a.sid),
+      ];
+    }
+    const accounts = await accountsToConnect(
+      requested,
+      resolved.mainAccountSid,
+      resolved.mainCredentials,
+      connectDeps.directory,
+    );
+    // Only a Kinesis sink needs validating (Twilio makes webhook sinks active at once).
+    const logs =
+      resolved.target.kind === 'kinesis'
+        ? own(
+            createLogTestIdReader({
+              ...(config.region ? { region: config.region } : {}),
+              ...(logsEndpoint(env) ? { endpoint: logsEndpoint(env) as string } : {}),
+              functionName: resolved.eventsFunctionName,
+            }),
+          )
+        : undefined;
+    return report(
+      args,
+      io,
+      { events: connectDeps.events, ...(logs ? { testIds: logs.reader } : {}) },
+      {
+        description: `media-archive ${args.stackName}`,
+        target: resolved.target,
+        accounts,
+        dryRun: args.dryRun,
+        ...(args.testId ? { testId: args.testId } : {}),
+      },
+    );
+  });
+
+const runConnect = async (args: ConnectArgs, io: CommandIo): Promise<number> => {
+  if (args.stackName !== undefined) return runDeployed({ ...args, stackName: args.stackName }, io);
+  const env = io.env ?? process.env;
+  const fail = (line: string) => {
+    io.stderr.write(`media-archive connect: ${line}\n`);
+    return EXIT_FAILURE;
+  };
+  const dataDir = env.LOCAL_DATA_DIR?.trim() || '.local';
+  const stack = await readStackFile(dataDir);
+  if (!stack) return fail(`no running local stack found in ${dataDir}/ (start one with npm start)`);
+  if (!stack.emulator?.eventsBaseUrl) {
+    return fail(
+      'the running stack has no Twilio emulator with Event Streams (npm start in demo mode)',
+    );
+  }
+  if (!stack.eventsUrl || !stack.eventSink) {
+    return fail(
+      'the running stack has no Event Streams sink (/twilio/events): restart it with npm start',
+    );
+  }
+  const main: TwilioCredentials = {
+    username: stack.accountSid,
+    password: stack.emulator.authToken,
+  };
+  const deps = createConnectDeps({
+    apiBaseUrl: stack.emulator.apiBaseUrl,
+    eventsBaseUrl: stack.emulator.eventsBaseUrl,
+  });
+  const destination = new URL(stack.eventsUrl);
+  destination.username = encodeURIComponent(stack.eventSink.username);
+  destination.password = encodeURIComponent(stack.eventSink.password);
+
+  let accounts: ConnectAccount[];
+  try {
+    accounts = await accountsToConnect(args.accounts, stack.accountSid, main, deps.directory);
+  } catch (error) {
+    return fail((error as Error).message);
+  }
+  try {
+    return await report(
+      args,
+      io,
+      { events: deps.events },
+      {
+        description: 'media-archive local',
+        target: { kind: 'webhook', destination: destination.toString() },
+        accounts,
+        dryRun: args.dryRun,
+        ...(args.testId ? { testId: args.testId } : {}),
+      },
+    );
+  } catch (error) {
+    return fail((error as Error).message);
+  }
+};
+
+/**
+ * `--account` names them (the main account or its subaccounts); default: the main account. A
+ * subaccount is connected with its own auth token, read with the main credential.
+ */
+const accountsToConnect = async (
+  requested: readonly string[] | undefined,
+  mainSid: string,
+  main: TwilioCredentials,
+  directory: (accountSid: string, credentials: TwilioCredentials) => AccountDirectory,
+): Promise<ConnectAccount[]> => {
+  const sids = requested ?? [mainSid];
+  const accounts: ConnectAccount[] = [];
+  for (const sid of sids) {
+    if (sid === mainSid) {
+      accounts.push({ sid, credentials: main });
+      continue;
+    }
+    const sub = await directory(mainSid, main).getSubaccount(sid);
+    if (!sub) throw new Error(`${sid} is not a subaccount of ${mainSid}`);
+    accounts.push({ sid, credentials: { username: sid, password: sub.authToken } });
+  }
+  return accounts;
+};
+
+export const command = defineCommand<ConnectArgs>({
+  name: 'connect',
+  kind: 'operation',
+  summary: SUMMARY.connect,
+  help: HELP.connect,
+  options: OPTIONS,
+  parse,
+  run: runConnect,
+});
+
+export const run = (argv: readonly string[], io: CommandIo): Promise<number> =>
+  runCommand(command, argv, io);
