@@ -352,8 +352,8 @@ counted on stderr.
   erase: `Usage: media-archive erase (--participant ADDRESS --since D --until D | MM…|SM…) --yes [options]
 
 Deletes every version of the media and message records of a participant in a window (as find
-matches them), or of one message, and writes an erasure receipt
-{prefix}_erasures/{time}-{id}.json (when, window, counts, keys, who ran it; no number).
+matches them), or of one message, and writes an erasure receipt _erasures/{time}-{id}.json
+beside the archive prefix (when, window, counts, keys, who ran it; no number).
 Versions under Object Lock COMPLIANCE retention or a legal hold are never touched: they are
 listed as retained, with the reason. GOVERNANCE retention is bypassed only with
 --bypass-governance (and s3:BypassGovernanceRetention); otherwise it is retained too.

@@ -67,9 +67,14 @@ export interface ErasureReceipt {
   retained: RetainedVersion[];
 }
 
-/** `{prefix}_erasures/{YYYY-MM-DDTHH-MM-SS.sssZ}-{id}.json`: sorts by time, never overwritten. */
-export const erasureReceiptKey = (prefix: string, at: Date, id: string): string =>
-  `${prefix}_erasures/${at.toISOString().replace(/:/g, '-')}-${id}.json`;
+/**
+ * `_erasures/{YYYY-MM-DDTHH-MM-SS.sssZ}-{id}.json`, beside the archive prefix, not under it: the
+ * bucket policy lets no one but the archiver write under the prefix (infra/archive-bucket.yml),
+ * and a receipt is the operator's. Sorts by time; create-only.
+ */
+export const ERASURE_RECEIPT_PREFIX = '_erasures/';
+export const erasureReceiptKey = (at: Date, id: string): string =>
+  `${ERASURE_RECEIPT_PREFIX}${at.toISOString().replace(/:/g, '-')}-${id}.json`;
 
 export const serializeErasureReceipt = (receipt: ErasureReceipt): string =>
   `${JSON.stringify(receipt, null, 2)}\n`;

@@ -188,7 +188,7 @@ const runErase = (args: EraseArgs, io: CommandIo): Promise<number> =>
       };
       let receiptKey: string | undefined;
       if (!args.dryRun) {
-        receiptKey = erasureReceiptKey(prefix, now, randomBytes(4).toString('hex'));
+        receiptKey = erasureReceiptKey(now, randomBytes(4).toString('hex'));
         await eraser.putReceipt(receiptKey, serializeErasureReceipt(receipt));
       }
       if (args.json) {

@@ -1,3 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import {
   CreateBucketCommand,
   GetObjectCommand,
@@ -160,6 +164,40 @@ describe('find and erase by participant (moto_server)', () => {
     expect(found.stdout).not.toContain('5550100001');
   });
 
+  it("export --participant zips only that participant's messages", async () => {
+    // Prepare
+    const workDir = await mkdtemp(join(tmpdir(), 'participant-export-'));
+
+    // Act
+    const exported = await runMediaArchive(
+      [
+        'export',
+        '--participant',
+        ALICE,
+        '--since',
+        '2026-12-01',
+        '--until',
+        '2026-12-05',
+        '-o',
+        'alice.zip',
+        '--json',
+      ],
+      env,
+      workDir,
+    );
+
+    // Assess
+    expect(exported.stderr).toBe('');
+    expect(exported.code).toBe(0);
+    expect(JSON.parse(exported.stdout)).toMatchObject({ messages: 3 });
+    const listing = execFileSync('unzip', ['-Z1', join(workDir, 'alice.zip')], {
+      encoding: 'utf8',
+    });
+    expect(listing).toContain(sid('MM', 1));
+    expect(listing).not.toContain(sid('MM', 3));
+    await rm(workDir, { recursive: true, force: true });
+  });
+
   it('find without the key says which variable it needs', async () => {
     // Act
     const found = await runMediaArchive(['find', '--participant', ALICE, '--date', '2026-12-01'], {
@@ -194,7 +232,7 @@ describe('find and erase by participant (moto_server)', () => {
     expect(plan.receiptKey).toBeUndefined();
     expect(plan.counts.versionsDeleted).toBeGreaterThan(0);
     expect(await versionsUnder(dirOf(1))).toHaveLength(3);
-    expect(await versionsUnder(`${PREFIX}_erasures/`)).toHaveLength(0);
+    expect(await versionsUnder('_erasures/')).toHaveLength(0);
   });
 
   it('erase removes every version of that participant, keeps the locked ones and says why, and leaves a receipt', async () => {
@@ -233,7 +271,7 @@ describe('find and erase by participant (moto_server)', () => {
     expect(await versionsUnder(dirOf(3))).toHaveLength(2);
     expect(await versionsUnder(dirOf(5))).toHaveLength(2);
     const listed = await s3.send(
-      new ListObjectsV2Command({ Bucket: BUCKET, Prefix: `${PREFIX}_erasures/` }),
+      new ListObjectsV2Command({ Bucket: BUCKET, Prefix: '_erasures/' }),
     );
     expect(listed.Contents?.map((c) => c.Key)).toEqual([result.receiptKey]);
     const receiptText = await (

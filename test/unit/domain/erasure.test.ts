@@ -41,10 +41,10 @@ describe('eraseVerdict', () => {
     });
   });
 
-  it('names receipts by time under _erasures/', () => {
+  it('names receipts by time under _erasures/, outside the prefix only the archiver writes', () => {
     // Act / Assess
-    expect(erasureReceiptKey('media/', NOW, 'ab12cd34')).toBe(
-      'media/_erasures/2026-12-08T00-00-00.000Z-ab12cd34.json',
+    expect(erasureReceiptKey(NOW, 'ab12cd34')).toBe(
+      '_erasures/2026-12-08T00-00-00.000Z-ab12cd34.json',
     );
   });
 });
