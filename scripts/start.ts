@@ -43,6 +43,7 @@ const { LocalPortInUseError, startLocalStack } = await import('../lib/local/loca
 const { removeStackFile, writeStackFile } = await import('../lib/stand-ins/stack-file.ts');
 const { startLocalArchiveBrowser } = await import('../lib/browser/local-route.ts');
 const { BrowserPortInUseError } = await import('../lib/browser/server.ts');
+const { loggableUrl } = await import('../lib/domain/loggable-url.ts');
 const { claimDataDir, DataDirInUseError } = await import('../lib/local/data-dir-lock.ts');
 
 let stack: Awaited<ReturnType<typeof startLocalStack>>;
@@ -97,7 +98,7 @@ const twilioLines = stack.emulator
   : [
       `  Twilio       ${config.twilio?.apiBaseUrl} as ${stack.accountSid}`,
       stack.publicWebhookUrl
-        ? `  Twilio must call  POST ${stack.publicWebhookUrl}  (PUBLIC_WEBHOOK_URL; signatures are checked against it)`
+        ? `  Twilio must call  POST ${loggableUrl(stack.publicWebhookUrl)}  (PUBLIC_WEBHOOK_URL; signatures are checked against it)`
         : `  Twilio must call  your tunnel's https URL + /twilio/messages: set PUBLIC_WEBHOOK_URL to exactly that URL`,
       stack.deleteAfterArchive
         ? `  !!! DELETE_AFTER_ARCHIVE=true: media is DELETED at Twilio once copied into ${config.dataDir}/s3 !!!`

@@ -25,6 +25,16 @@ export class IntegrityError extends Error {
   }
 }
 
+/** `hold` on a bucket without Object Lock: refused before any write, exit 1. */
+export class NoObjectLockError extends Error {
+  constructor(bucket: string, answer: string) {
+    super(
+      `bucket ${bucket} has no Object Lock (S3 answered ${answer}): a legal hold needs a bucket created with Object Lock (deploy param objectLockMode); nothing was changed`,
+    );
+    this.name = 'NoObjectLockError';
+  }
+}
+
 /** The target file exists and --force was not given: exit 1. */
 export class FileExistsError extends Error {
   constructor(readonly path: string) {

@@ -5,6 +5,7 @@ import {
   EXIT_NOT_FOUND,
   FileExistsError,
   IntegrityError,
+  NoObjectLockError,
   NotInArchiveError,
 } from './errors.ts';
 
@@ -47,6 +48,7 @@ export const describeFailure = (error: unknown, context: FailureContext): Failur
   if (
     error instanceof FileExistsError ||
     error instanceof IntegrityError ||
+    error instanceof NoObjectLockError ||
     error instanceof StoredChecksumMismatchError
   ) {
     return fail(error.message);

@@ -295,11 +295,13 @@ all its media and its message record; a media SID holds that media only.
   --days N               (ME… alone) days to search back from today (default 7)
   --account AC…          only this account (default TWILIO_ACCOUNT_SID, else all)
   --json                 JSON on stdout
-  --local                the local stack's s3rver (which has no Object Lock)
+  --local                the local stack's S3 (which has no Object Lock: always refused)
   -h, --help             this help
 
-Needs a bucket created with Object Lock (deploy param objectLockMode) and, for these
-credentials, s3:PutObjectLegalHold (and s3:ListBucket, s3:GetObject to find the objects).
+Needs a bucket created with Object Lock (deploy param objectLockMode): it asks S3 first
+(GetObjectLockConfiguration) and changes nothing on a bucket without it. Permissions for these
+credentials: s3:GetBucketObjectLockConfiguration, s3:PutObjectLegalHold (and s3:ListBucket,
+s3:GetObject to find the objects).
 Environment: ARCHIVE_BUCKET, ARCHIVE_PREFIX, the standard AWS credential chain.
 `,
   export: `Usage: media-archive export --since YYYY-MM-DD --until YYYY-MM-DD -o FILE.zip [options]

@@ -51,6 +51,11 @@ export class VerificationFailedError extends UnprovenArchiveError {}
 export class UnstableMediaError extends UnprovenArchiveError {}
 /** The media host used a Content-Encoding fetch cannot decode: the bytes would not be the media. */
 export class UnsupportedEncodingError extends PermanentError {}
+/**
+ * Another object sits at the archive key and the bucket keeps no old versions: replacing it would
+ * destroy it. The media stays at Twilio for a person to look at.
+ */
+export class OverwriteRefusedError extends PermanentError {}
 export class UnsafeRedirectError extends PermanentError {}
 export class QueueUnavailableError extends TransientError {}
 /** A list's `next_page_uri` names a page already read: following it would loop forever. */

@@ -12,6 +12,8 @@ export const MetricName = {
   DeadLettered: 'DeadLettered',
   /** Dead-lettered without proof that S3 holds Twilio's bytes: kept at Twilio. */
   MediaKeptUnproven: 'MediaKeptUnproven',
+  /** Redaction on, but the body stays at Twilio: Twilio, the record and the job disagree. */
+  RedactionSkipped: 'RedactionSkipped',
 } as const;
 
 export type MetricNameValue = (typeof MetricName)[keyof typeof MetricName];

@@ -1,3 +1,5 @@
+import { loggableUrl } from './loggable-url.ts';
+
 /**
  * Refusals of an incoming webhook. They carry `statusCode` and `expose` the way @middy/util's
  * `createError` does, so @middy/http-error-handler renders `message` as a one-line plain-text body.
@@ -19,18 +21,6 @@ export abstract class WebhookError extends Error {
     if (options?.headers) this.headers = options.headers;
   }
 }
-
-/** The URL as it may be logged: without userinfo (a tunnel's basic auth). */
-const loggableUrl = (url: string): string => {
-  try {
-    const parsed = new URL(url);
-    parsed.username = '';
-    parsed.password = '';
-    return parsed.toString();
-  } catch {
-    return '(unparsable URL)';
-  }
-};
 
 /** Malformed input: not a form, bad SIDs, bad NumMedia, a media URL that is not this message's. */
 export class InvalidWebhookError extends WebhookError {

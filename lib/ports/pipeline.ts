@@ -130,6 +130,11 @@ export interface ArchiveStore {
    * Throws `StorageUnavailableError`/`VerificationFailedError`.
    */
   put(object: PutArchiveObject): Promise<PutResult>;
+  /**
+   * Whether a replaced object stays as a noncurrent version (bucket versioning `Enabled`). Any
+   * doubt (no permission, a stand-in without versioning) answers false.
+   */
+  keepsOldVersions(): Promise<boolean>;
   /** Zero-byte marker object (the per-message index). Idempotent. */
   putMarker(key: string, metadata: Record<string, string>): Promise<void>;
 }
@@ -233,8 +238,13 @@ export interface MessageRecordStore {
   getRecord(key: string): Promise<string | undefined>;
 }
 
-/** Blanks a message body at Twilio. Adapter: `twilio-message-redactor.ts`. */
+/** The body Twilio holds for a message now (`gone`: Twilio has no such message, 404). */
+export type HeldBody = { status: 'found'; body: string } | { status: 'gone' };
+
+/** Reads and blanks a message body at Twilio. Adapter: `twilio-message-redactor.ts`. */
 export interface MessageRedactor {
+  /** GET the Message (`.json`): what Twilio holds, the only body a redaction may be judged by. */
+  readBody(ref: { accountSid: string; messageSid: string }): Promise<HeldBody>;
   /** POST the Message with an empty Body. 404 → 'already-gone'; 20009 → transient error. */
   redactBody(ref: { accountSid: string; messageSid: string }): Promise<'redacted' | 'already-gone'>;
 }
@@ -267,12 +277,14 @@ export interface AccountDirectory {
 export interface AccountTokens {
   /**
    * Tokens, newest first; `undefined` when this deployment does not serve the account.
-   * `afterMismatch`: a signature just failed with the tokens given before, so a lookup may be due.
+   * `afterMismatch`: a signature just failed with the tokens given before, so a lookup may be due;
+   * `tried`: those tokens, as this call returned them. When they came straight from a lookup made
+   * for this request, no lookup is forced: Twilio would be asked the same question twice.
    * Throws a `TransientError` when Twilio cannot tell and nothing usable is cached.
    */
   tokensFor(
     accountSid: string,
-    options?: { afterMismatch?: boolean },
+    options?: { afterMismatch?: boolean; tried?: readonly string[] },
   ): Promise<string[] | undefined>;
 }
 

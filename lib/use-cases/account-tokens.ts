@@ -43,6 +43,11 @@ export const createAccountTokens = (options: AccountTokensOptions): AccountToken
     throw new Error('a subaccount scope needs an AccountDirectory');
   }
   const entries = new Map<string, TokenEntry>();
+  // The answers that came straight from a lookup: a signature failing with one of them needs no
+  // forced lookup, so a forged webhook naming a served subaccount costs one lookup, not two in a
+  // row (which made its refusal measurably slower than one naming an unserved SID). A rotation
+  // mid-burst still forces one: the next request gets the cached answer, not this one.
+  const justLearned = new WeakSet<readonly string[]>();
   const lookups = new Map<string, Promise<TokenEntry>>();
   let listed: { at: number; sids: Set<string> } | undefined;
   let listing: Promise<void> | undefined;
@@ -105,14 +110,22 @@ export const createAccountTokens = (options: AccountTokensOptions): AccountToken
       let entry = entries.get(sid);
       if (entry?.kind !== 'known' && !(await isMember(sid))) return undefined;
       const state = freshness(entry, now(), policy);
+      let learned = false;
       if (request.afterMismatch) {
-        if (lookups.has(sid) || mayForceRefresh(entry, now(), policy)) {
+        if (request.tried !== undefined && justLearned.has(request.tried)) {
+          // The lookup just made counts as this interval's forced one (rate limit unchanged).
+          if (entry) entries.set(sid, { ...entry, forcedAt: now() });
+        } else if (lookups.has(sid) || mayForceRefresh(entry, now(), policy)) {
           entry = await lookup(sid, true);
         }
       } else if (state !== 'fresh') {
         entry = await lookup(sid, false);
+        learned = true;
       }
-      return entry?.kind === 'known' ? acceptedTokens(entry, now()) : undefined;
+      if (entry?.kind !== 'known') return undefined;
+      const accepted = acceptedTokens(entry, now());
+      if (learned) justLearned.add(accepted);
+      return accepted;
     },
   };
 };

@@ -9,6 +9,7 @@ import {
   type ArchiveContext,
   type ArchiveMediaDeps,
   type ArchiveState,
+  approveOverwrite,
   createOnly,
   headsFirst,
   type Invocation,
@@ -98,6 +99,9 @@ const download = async (
   const fetchAgain = () => fetchOrNotFound(invocation, existing);
   const first = await fetchAgain();
   if ('foundAfterNotFound' in first) return archivedBefore(first);
+  // An unproven object found up front is replaced by an unconditional PUT: only where it survives.
+  if (existing)
+    await approveOverwrite(invocation, undefined, 'object at the archive key is unproven');
   const write = first.contentLength !== undefined ? streamInto : spoolInto;
   return write(invocation, first, createOnly(existing), fetchAgain);
 };

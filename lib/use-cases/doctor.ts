@@ -3,6 +3,7 @@ import {
   formatAccountScope,
   parseAccountScope,
 } from '../domain/account-scope.ts';
+import { loggableUrl } from '../domain/loggable-url.ts';
 import type { TwilioCredentials } from '../domain/twilio-credentials.ts';
 import type {
   AlarmState,
@@ -299,9 +300,9 @@ const checkWebhook = async (
   const elsewhere = judged.filter((j) => j.why !== undefined);
   const count = (kind: string) =>
     judged.filter((j) => j.kind === kind && j.why === undefined).length;
-  const tally = `${count('number')} of ${numbers.length} numbers and ${count('service')} of ${services.length} Messaging Services point at ${webhookUrl}`;
+  const tally = `${count('number')} of ${numbers.length} numbers and ${count('service')} of ${services.length} Messaging Services point at ${loggableUrl(webhookUrl)}`;
   const details = {
-    webhookUrl,
+    webhookUrl: loggableUrl(webhookUrl),
     pointing: pointing.map((j) => ({ kind: j.kind, name: j.name })),
     elsewhere: elsewhere.map((j) => ({ kind: j.kind, name: j.name, reason: j.why })),
   };
@@ -312,7 +313,7 @@ const checkWebhook = async (
     return fail(
       'twilio-webhook',
       judged.length === 0
-        ? `the account has no phone number and no Messaging Service to point at ${webhookUrl}`
+        ? `the account has no phone number and no Messaging Service to point at ${loggableUrl(webhookUrl)}`
         : `${tally}${others}`,
       details,
     );
@@ -416,8 +417,8 @@ const checkWebhookPerAccount = async (
   const pointing = accounts.reduce((n, a) => n + a.numbersPointing + (a.servicesPointing ?? 0), 0);
   // With hundreds of subaccounts the line names the failing ones first; --json has them all.
   const named = [...accounts.filter((a) => !a.ok), ...accounts.filter((a) => a.ok)];
-  const summary = `${accounts.length} accounts: ${some(named.map(accountLine))}; pointing at ${webhookUrl}`;
-  const details = { webhookUrl, accounts };
+  const summary = `${accounts.length} accounts: ${some(named.map(accountLine))}; pointing at ${loggableUrl(webhookUrl)}`;
+  const details = { webhookUrl: loggableUrl(webhookUrl), accounts };
   const passes = pointing > 0 && accounts.every((a) => a.ok);
   return passes ? ok('twilio-webhook', summary, details) : fail('twilio-webhook', summary, details);
 };

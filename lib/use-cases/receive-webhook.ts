@@ -103,9 +103,9 @@ const verifyAuthTokenSignature = async (
   accountSid: string,
 ): Promise<void> => {
   const { config } = deps;
-  const tokensFor = (afterMismatch: boolean) =>
+  const tokensFor = (tried?: readonly string[]) =>
     deps.tokens
-      ? deps.tokens.tokensFor(accountSid, { afterMismatch })
+      ? deps.tokens.tokensFor(accountSid, tried ? { afterMismatch: true, tried } : {})
       : Promise.resolve(accountSid === config.accountSid ? config.authTokens : undefined);
   const validWith = (authTokens: readonly string[]) =>
     isValidTwilioSignature({
@@ -114,14 +114,14 @@ const verifyAuthTokenSignature = async (
       params: request.fields,
       signature: request.signature,
     });
-  const tokens = await tokensFor(false);
+  const tokens = await tokensFor();
   if (tokens === undefined) {
     // Only a SID-shaped value is named in the log: the field is the caller's text.
     throw new ForeignAccountWebhookError(isAccountSid(accountSid) ? accountSid : undefined);
   }
   if (!validWith(tokens)) {
     // One more try only when a forced lookup learned a token not tried yet (a rotation).
-    const refreshed = accountSid === config.accountSid ? undefined : await tokensFor(true);
+    const refreshed = accountSid === config.accountSid ? undefined : await tokensFor(tokens);
     const fresh = refreshed?.filter((token) => !tokens.includes(token)) ?? [];
     if (fresh.length === 0 || !validWith(fresh)) {
       throw new SignatureMismatchError({

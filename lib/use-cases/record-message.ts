@@ -4,7 +4,6 @@ import type { MediaJob } from '../domain/media-job.ts';
 import {
   announcedMediaKeys,
   buildMessageRecord,
-  InvalidMessageRecordError,
   isRecordable,
   type MessageRecord,
   messagePrefixFor,
@@ -14,8 +13,9 @@ import {
   sameMedia,
   serializeMessageRecord,
 } from '../domain/message-record.ts';
-import type { MessageRecordStore, MessageRedactor } from '../ports/pipeline.ts';
-import type { Log } from '../ports/telemetry.ts';
+import { MetricName, MetricUnit } from '../domain/metric-names.ts';
+import type { HeldBody, MessageRecordStore, MessageRedactor } from '../ports/pipeline.ts';
+import type { Log, MetricSink } from '../ports/telemetry.ts';
 
 /** The settings recordMessage reads (lib/config's ArchiverConfig satisfies it). */
 export interface RecordMessageConfig {
@@ -28,7 +28,14 @@ export interface RecordMessageDeps {
   redactor?: MessageRedactor;
   config: RecordMessageConfig;
   logger: Pick<Log, 'info' | 'warn'>;
+  metrics: MetricSink;
 }
+
+/** Why a body stays at Twilio although redaction is on (the `reason` of `RedactionSkipped`). */
+export type RedactionSkipReason =
+  | 'record-without-body'
+  | 'job-body-differs-from-record'
+  | 'twilio-body-differs-from-record';
 
 export interface RecordOutcome {
   /**
@@ -37,7 +44,19 @@ export interface RecordOutcome {
    * `not-recordable`: a job without its message (backfill, reconcile, older webhooks).
    */
   record: 'written' | 'exists' | 'incomplete' | 'not-recordable';
-  redaction: 'redacted' | 'already-gone' | 'off' | 'no-body' | 'empty-body' | 'not-yet';
+  /**
+   * `already-gone`: Twilio has no such message; `already-blank`: Twilio's body is empty already;
+   * `skipped`: kept at Twilio (see `skipped`); `empty-body`: the record's body is empty.
+   */
+  redaction:
+    | 'redacted'
+    | 'already-gone'
+    | 'already-blank'
+    | 'off'
+    | 'skipped'
+    | 'empty-body'
+    | 'not-yet';
+  skipped?: RedactionSkipReason;
 }
 
 /**
@@ -74,9 +93,9 @@ const parseStored = (text: string, key: string): MessageRecord => {
   try {
     return parseMessageRecord(text);
   } catch (error) {
-    if (!(error instanceof InvalidMessageRecordError)) throw error;
-    // Transient: a read racing another writer on an S3 stand-in can see a partial file; S3 itself
-    // never shows one, so a record that stays unreadable dead-letters on the last attempt.
+    // Only InvalidMessageRecordError comes from the parser. Transient: a read racing another
+    // writer on an S3 stand-in can see a partial file; S3 itself never shows one, so a record
+    // that stays unreadable dead-letters on the last attempt.
     throw new VerificationFailedError(`${key} is not a readable message record`, {
       cause: error,
     });
@@ -85,16 +104,23 @@ const parseStored = (text: string, key: string): MessageRecord => {
 
 /**
  * After a media job archived its media: when every media the webhook announced is archived,
- * write the message record once (create-only, verified), and only then, if enabled and the
- * verified record holds the body, redact the body at Twilio. Whichever job sees the message
- * complete writes it; S3's read-after-write consistency means at least one of them does.
+ * write the message record once (create-only, verified), and only then, if enabled, redact the
+ * body at Twilio. Whichever job sees the message complete writes it; S3's read-after-write
+ * consistency means at least one of them does.
+ *
+ * With redaction on, the body is Twilio's, never only the job's: anyone who can put a job on the
+ * queue could name a real message with a made-up body. So one GET of the Message comes before the
+ * record is written (a body Twilio does not hold is never recorded: the record takes Twilio's, or
+ * none when Twilio has no such message) and before the POST that blanks it (which happens only
+ * when Twilio, the verified record and the job hold the same non-empty body, word for word).
  */
 export const recordMessage = async (
   deps: RecordMessageDeps,
   job: MediaJob,
 ): Promise<RecordOutcome> => {
-  const { records, config, logger } = deps;
-  const off = config.redactMessageBody ? 'not-yet' : 'off';
+  const { records, config, logger, metrics } = deps;
+  const redactor = config.redactMessageBody ? deps.redactor : undefined;
+  const off = redactor ? 'not-yet' : 'off';
   if (!isRecordable(job)) return { record: 'not-recordable', redaction: off };
   const ids = { messageSid: job.messageSid };
   const announced = announcedMediaKeys(config.archivePrefix, job);
@@ -109,10 +135,33 @@ export const recordMessage = async (
     media.push(found);
   }
   const key = messageRecordKeyFor(config.archivePrefix, job);
+  // One GET per job at most: the record and the redaction are judged by the same answer.
+  let held: Promise<HeldBody> | undefined;
+  const heldAtTwilio = (from: MessageRedactor) => {
+    held ??= from.readBody(job);
+    return held;
+  };
   const fresh = buildMessageRecord(job, media);
   // Read first: S3-compatible stand-ins ignore If-None-Match, and a record is written once.
   let existing = await records.getRecord(key);
   let outcome: RecordOutcome['record'] = 'exists';
+  if (existing === undefined && redactor && fresh.body !== undefined) {
+    const twilio = await heldAtTwilio(redactor);
+    const truth = twilio.status === 'found' ? twilio.body : undefined;
+    if (truth !== fresh.body) {
+      // A racing job of this message blanks the body only after its record was acknowledged:
+      // look again, so that its redaction is never taken for the truth.
+      existing = await records.getRecord(key);
+      if (existing === undefined) {
+        logger.warn('the job’s body is not the one Twilio holds: recording Twilio’s', {
+          ...ids,
+          twilio: twilio.status,
+        });
+        if (truth === undefined) delete fresh.body;
+        else fresh.body = truth;
+      }
+    }
+  }
   if (existing === undefined) {
     if ((await records.putRecord(key, serializeMessageRecord(fresh))) === 'created') {
       outcome = 'written';
@@ -134,14 +183,22 @@ export const recordMessage = async (
     ...ids,
     key,
   });
-  if (!config.redactMessageBody || !deps.redactor) return { record: outcome, redaction: 'off' };
+  if (!redactor) return { record: outcome, redaction: 'off' };
+  const skip = (reason: RedactionSkipReason): RecordOutcome => {
+    // The reason is a log field: the body and the numbers never are.
+    logger.warn('message body kept at Twilio', { ...ids, reason });
+    metrics.addMetric(MetricName.RedactionSkipped, MetricUnit.Count, 1);
+    return { record: outcome, redaction: 'skipped', skipped: reason };
+  };
   // Never redact what the verified record does not hold, word for word.
-  if (verified.body === undefined || verified.body !== job.message.body) {
-    logger.warn('message record lacks this body, not redacting at Twilio', ids);
-    return { record: outcome, redaction: 'no-body' };
-  }
+  if (verified.body === undefined) return skip('record-without-body');
   if (verified.body === '') return { record: outcome, redaction: 'empty-body' };
-  const redaction = await deps.redactor.redactBody(job);
+  if (verified.body !== job.message.body) return skip('job-body-differs-from-record');
+  const twilio = await heldAtTwilio(redactor);
+  if (twilio.status === 'gone') return { record: outcome, redaction: 'already-gone' };
+  if (twilio.body === '') return { record: outcome, redaction: 'already-blank' };
+  if (twilio.body !== verified.body) return skip('twilio-body-differs-from-record');
+  const redaction = await redactor.redactBody(job);
   logger.info('message body redacted at Twilio', { ...ids, redaction });
   return { record: outcome, redaction };
 };

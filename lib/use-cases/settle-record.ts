@@ -61,8 +61,11 @@ export const settleRecord = async (
     // media archived (one HEAD) and comes straight back to the record.
     if (deps.records) {
       signal?.throwIfAborted();
-      const { records, redactor, config, logger } = deps;
-      await recordMessage({ records, ...(redactor ? { redactor } : {}), config, logger }, job);
+      const { records, redactor, config, logger, metrics } = deps;
+      await recordMessage(
+        { records, ...(redactor ? { redactor } : {}), config, logger, metrics },
+        job,
+      );
     }
     return outcome;
   } catch (error) {

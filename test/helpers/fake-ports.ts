@@ -38,6 +38,12 @@ export class FakeArchiveStore implements ArchiveStore {
   };
   /** Answer 412 to conditional PUTs even where no object exists (a racing writer). */
   raceOnConditionalPut = false;
+  /** Bucket versioning: an overwrite keeps the old object (S3 with versioning `Enabled`). */
+  versioned = true;
+
+  async keepsOldVersions(): Promise<boolean> {
+    return this.versioned;
+  }
 
   constructor(readonly calls: CallLog = []) {}
 

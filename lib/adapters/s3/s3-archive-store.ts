@@ -1,5 +1,10 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { HeadObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import {
+  GetBucketVersioningCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { type Digest, s3Confirms } from '../../domain/archive-proof.ts';
 import { ArchiverError, VerificationFailedError } from '../../domain/errors.ts';
 import type {
@@ -202,5 +207,19 @@ export const createS3ArchiveStore = ({
     }
   };
 
-  return { head, put, putMarker };
+  // Asked only before an overwrite (rare); a bucket's versioning can be turned on but never off,
+  // so a yes is kept for the process, a no is asked again next time.
+  let versioned = false;
+  const keepsOldVersions = async (): Promise<boolean> => {
+    if (versioned) return true;
+    try {
+      const { Status } = await client.send(new GetBucketVersioningCommand({ Bucket: bucket }));
+      versioned = Status === 'Enabled';
+    } catch {
+      versioned = false;
+    }
+    return versioned;
+  };
+
+  return { head, put, putMarker, keepsOldVersions };
 };

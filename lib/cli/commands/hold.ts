@@ -1,4 +1,8 @@
-import { PutObjectLegalHoldCommand } from '@aws-sdk/client-s3';
+import {
+  GetObjectLockConfigurationCommand,
+  PutObjectLegalHoldCommand,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
 import { MESSAGE_RECORD_FILE } from '../../domain/message-record.ts';
 import { isAccountSid, isMediaSid, isMessageSid } from '../../domain/sids.ts';
@@ -7,7 +11,7 @@ import { runArchiveCommand } from '../archive-command.ts';
 import { type CommandIo, defineCommand, parseOptions, runCommand } from '../command.ts';
 import type { CommandContext } from '../context.ts';
 import { parseDay } from '../days.ts';
-import { NotInArchiveError, UsageError } from '../errors.ts';
+import { NoObjectLockError, NotInArchiveError, UsageError } from '../errors.ts';
 import { writeLine } from '../format.ts';
 import { HELP, SUMMARY } from '../help.ts';
 import { findMediaKey } from './find-media.ts';
@@ -106,8 +110,30 @@ const keysFor = async (args: HoldArgs, context: CommandContext): Promise<string[
   return [...entries.map((entry) => entry.key), ...records];
 };
 
+const NO_OBJECT_LOCK = new Set(['ObjectLockConfigurationNotFoundError', 'NotImplemented']);
+
+/**
+ * Asks S3 before any write: a local S3 once took PutObjectLegalHold as a PutObject of its XML
+ * body and replaced every object it was asked to hold.
+ */
+const requireObjectLock = async (s3: S3Client, bucket: string): Promise<void> => {
+  let enabled: string | undefined;
+  try {
+    const answer = await s3.send(new GetObjectLockConfigurationCommand({ Bucket: bucket }));
+    enabled = answer.ObjectLockConfiguration?.ObjectLockEnabled;
+  } catch (error) {
+    const name = (error as { name?: string }).name ?? '';
+    if (NO_OBJECT_LOCK.has(name)) throw new NoObjectLockError(bucket, name);
+    throw error;
+  }
+  if (enabled !== 'Enabled') {
+    throw new NoObjectLockError(bucket, `ObjectLockEnabled=${enabled ?? 'absent'}`);
+  }
+};
+
 const runHold = (args: HoldArgs, io: CommandIo): Promise<number> =>
   runArchiveCommand('hold', HELP.hold, io, args, async (args, { context, s3, config }) => {
+    await requireObjectLock(s3, config.bucket);
     const keys = await keysFor(args, context);
     const status = args.release ? 'OFF' : 'ON';
     const limit = pLimit(4);

@@ -1,5 +1,6 @@
 import { archiveKeyFor } from '../../domain/archive-key.ts';
 import type { ArchiveProof } from '../../domain/archive-proof.ts';
+import { OverwriteRefusedError } from '../../domain/errors.ts';
 import type { MediaJob } from '../../domain/media-job.ts';
 import { MetricName, MetricUnit } from '../../domain/metric-names.ts';
 import type { ArchiveStore, MediaRef, MediaSource, StoredObject } from '../../ports/pipeline.ts';
@@ -101,12 +102,21 @@ export const countArchived = ({ metrics }: Invocation, size: number): void => {
   metrics.addMetric(MetricName.BytesArchived, MetricUnit.Bytes, size);
 };
 
-/** Never "already archived" on its own word; the bucket is versioned, so the old one is kept. */
-export const warnOverwrite = (
-  { logger, metrics, ids }: Invocation,
+/**
+ * Never "already archived" on its own word: the proven download replaces the object, but only
+ * where the bucket keeps the old one as a noncurrent version; elsewhere nothing is overwritten and
+ * the media stays at Twilio (`OverwriteRefusedError`, dead-lettered with its reason).
+ */
+export const approveOverwrite = async (
+  { logger, metrics, ids, store }: Invocation,
   found: ArchiveProof | undefined,
   differs: string,
-): void => {
+): Promise<void> => {
+  if (!(await store.keepsOldVersions())) {
+    throw new OverwriteRefusedError(
+      'another object is at the archive key and the bucket keeps no old versions: not overwritten, media kept at Twilio',
+    );
+  }
   logger.warn(
     found ? differs : 'object at the archive key lacks S3-confirmed checksums; overwriting it',
     ids,

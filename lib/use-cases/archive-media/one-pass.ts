@@ -8,7 +8,7 @@ import {
 import type { MediaDownload } from '../../ports/pipeline.ts';
 import { meterMedia } from '../spool.ts';
 import { archivedBefore, type FetchAgain, refuseTooLarge } from './fetch.ts';
-import { countArchived, type Invocation, type Stored, warnOverwrite } from './invocation.ts';
+import { approveOverwrite, countArchived, type Invocation, type Stored } from './invocation.ts';
 import { metadataFor } from './metadata.ts';
 
 /** Downloads per invocation on the one-pass path: a body can be sent once, so a retry re-downloads. */
@@ -76,7 +76,7 @@ export const streamInto = async (
           archive: 'already-archived',
         };
       }
-      warnOverwrite(
+      await approveOverwrite(
         invocation,
         found,
         'archived copy differs from the download; overwriting it (old version kept)',

@@ -7,7 +7,7 @@ import {
 import type { MediaDownload } from '../../ports/pipeline.ts';
 import { measureMedia, type SpooledMedia, spoolMedia } from '../spool.ts';
 import { archivedBefore, type FetchAgain, refuseTooLarge } from './fetch.ts';
-import { countArchived, type Invocation, type Stored, warnOverwrite } from './invocation.ts';
+import { approveOverwrite, countArchived, type Invocation, type Stored } from './invocation.ts';
 import { metadataFor } from './metadata.ts';
 
 const spool = (invocation: Invocation, media: MediaDownload): Promise<SpooledMedia> => {
@@ -66,7 +66,7 @@ export const spoolInto = async (
         return { proof: { ...found, wholeBy }, archive: 'already-archived' };
       }
       // The download is proven Twilio's bytes; the object is not (or is other bytes).
-      warnOverwrite(
+      await approveOverwrite(
         invocation,
         found,
         'archived copy differs from the proven download; overwriting it (old version kept)',

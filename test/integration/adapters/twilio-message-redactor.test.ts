@@ -61,4 +61,29 @@ describe('createTwilioMessageRedactor against the emulator with subaccounts', ()
     expect(emulator.messageBody(mains.sid)).toBe('main account text');
     expect(emulator.messageBody(firsts.sid)).toBe('first tenant text');
   });
+
+  it('reads the body Twilio holds, and nothing through another account’s path', async () => {
+    // Prepare
+    const [first, second] = emulator.subaccounts;
+    if (!first || !second) throw new Error('seed missing');
+    const message = emulator.addMessage({ accountSid: first.sid, body: 'claim 4711 as sent' });
+
+    // Act
+    const before = await redactor().readBody({ accountSid: first.sid, messageSid: message.sid });
+    const elsewhere = await redactor().readBody({
+      accountSid: second.sid,
+      messageSid: message.sid,
+    });
+    await redactor().redactBody({ accountSid: first.sid, messageSid: message.sid });
+    const after = await redactor().readBody({ accountSid: first.sid, messageSid: message.sid });
+
+    // Assess
+    expect(before).toEqual({ status: 'found', body: 'claim 4711 as sent' });
+    expect(elsewhere).toEqual({ status: 'gone' });
+    expect(after).toEqual({ status: 'found', body: '' });
+    const reads = emulator.requests.filter(
+      (r) => r.method === 'GET' && r.path.endsWith(`/Messages/${message.sid}.json`),
+    );
+    expect(reads.map((r) => r.status)).toEqual([200, 404, 200]);
+  });
 });

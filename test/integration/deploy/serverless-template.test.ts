@@ -45,6 +45,8 @@ const VARIANT_PARAMS = {
   webhookBurstLimit: '20',
   webhookReservedConcurrency: '3',
   twilioSubaccounts: 'all',
+  mediaQueueSenders:
+    'arn:aws:iam::123456789012:role/ops-backfill,arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/*',
   intake: 'webhook,event-streams-webhook,event-streams-kinesis',
   eventStreamCapacity: 'provisioned',
   eventSinkPasswordParameter: '/custom/sink-password',
@@ -253,6 +255,65 @@ describe('media queue and its event source mapping', () => {
         Condition: { Bool: { 'aws:SecureTransport': 'false' } },
       }),
     );
+  });
+});
+
+describe('who may enqueue media jobs', () => {
+  /** The ARNs the media queue's Deny exempts, as CloudFormation would resolve them. */
+  const exemptSenders = (from: CfnTemplate): string[] => {
+    const policy = props(from, 'QueuesTlsOnlyPolicy');
+    const deny = policy.PolicyDocument.Statement.find(
+      (s: { Sid?: string }) => s.Sid === 'OnlyNamedSendersEnqueueMediaJobs',
+    );
+    expect(deny).toMatchObject({
+      Effect: 'Deny',
+      Principal: '*',
+      Action: 'sqs:SendMessage',
+      Resource: { 'Fn::GetAtt': ['MediaQueue', 'Arn'] },
+    });
+    const [separator, joined] = deny.Condition.ArnNotLike['aws:PrincipalArn']['Fn::Split'];
+    return [...new Set(render(joined).split(separator))].sort();
+  };
+  /** Every role of the stack whose own policy lets it send to the media queue. */
+  const rolesSendingToMediaQueue = (from: CfnTemplate) =>
+    resourcesOfType(from, 'AWS::IAM::Role')
+      .filter(([id]) =>
+        grantsFor(statementsOf(from, id), 'sqs:SendMessage').some((s) =>
+          s.resources.includes('{MediaQueue.Arn}'),
+        ),
+      )
+      .map(([id]) => `{${id}.Arn}`)
+      .sort();
+
+  it('denies sqs:SendMessage to the media queue to every role but the webhook, events and reconcile', () => {
+    // Assess
+    expect(exemptSenders(template)).toEqual([
+      '{EventsRole.Arn}',
+      '{ReconcileRole.Arn}',
+      '{WebhookRole.Arn}',
+    ]);
+    expect(rolesSendingToMediaQueue(template)).toEqual(exemptSenders(template));
+  });
+
+  it('adds the operators’ roles named by mediaQueueSenders, and denies nothing else', () => {
+    // Assess
+    expect(exemptSenders(variant)).toEqual([
+      'arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/*',
+      'arn:aws:iam::123456789012:role/ops-backfill',
+      '{EventsRole.Arn}',
+      '{ReconcileRole.Arn}',
+      '{WebhookRole.Arn}',
+    ]);
+    expect(rolesSendingToMediaQueue(variant)).toEqual(
+      exemptSenders(variant).filter((arn) => arn.startsWith('{')),
+    );
+    const statements = props(variant, 'QueuesTlsOnlyPolicy').PolicyDocument.Statement;
+    expect(statements.filter((s: { Effect: string }) => s.Effect !== 'Deny')).toEqual([]);
+    expect(
+      statements
+        .filter((s: { Sid?: string }) => s.Sid !== 'DenyInsecureTransport')
+        .map((s: { Action: unknown }) => s.Action),
+    ).toEqual(['sqs:SendMessage']);
   });
 });
 
@@ -472,6 +533,7 @@ describe('IAM', () => {
       '{ArchiveKey.Arn}',
     ]);
     expect([...actionsOf(statements)].filter((action) => action.startsWith('s3:')).sort()).toEqual([
+      's3:GetBucketVersioning',
       's3:GetObject',
       's3:ListBucket',
       's3:PutObject',

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import {
   CreateBucketCommand,
+  GetObjectCommand,
   HeadObjectCommand,
   PutObjectCommand,
   PutObjectLockConfigurationCommand,
@@ -175,5 +176,39 @@ describe('writes under Object Lock (moto_server)', () => {
     // Assess
     expect(bad.code).toBe(64);
     expect(missing.code).toBe(2);
+  }, 60_000);
+
+  it('hold refuses in one line, before any write, on a bucket without Object Lock', async () => {
+    // Prepare: a plain bucket holding one message's media
+    const plain = 'plain-archive';
+    const mediaKey = `${PREFIX}ME${'4'.repeat(32)}.jpg`;
+    const bytes = Buffer.from('jpeg bytes, no lock');
+    await s3.send(new CreateBucketCommand({ Bucket: plain }));
+    await s3.send(new PutObjectCommand({ Bucket: plain, Key: mediaKey, Body: bytes }));
+    const env = {
+      ARCHIVE_BUCKET: plain,
+      AWS_ENDPOINT_URL_S3: moto.endpoint,
+      S3_FORCE_PATH_STYLE: 'true',
+      AWS_ACCESS_KEY_ID: 'test',
+      AWS_SECRET_ACCESS_KEY: 'test',
+      AWS_REGION: 'us-east-1',
+    };
+
+    // Act
+    const held = await runMediaArchive(
+      ['hold', `MM${'2'.repeat(32)}`, '--date', '2026-12-01'],
+      env,
+    );
+    const after = await s3.send(new GetObjectCommand({ Bucket: plain, Key: mediaKey }));
+
+    // Assess
+    expect(held.code).toBe(1);
+    expect(held.stderr.trim().split('\n')).toEqual([
+      `media-archive hold: bucket ${plain} has no Object Lock (S3 answered ObjectLockConfigurationNotFoundError): a legal hold needs a bucket created with Object Lock (deploy param objectLockMode); nothing was changed`,
+    ]);
+    expect(Buffer.from(await (after.Body?.transformToByteArray() ?? new Uint8Array()))).toEqual(
+      bytes,
+    );
+    expect(after.ObjectLockLegalHoldStatus).toBeUndefined();
   }, 60_000);
 });

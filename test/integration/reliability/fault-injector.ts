@@ -81,6 +81,7 @@ export const createFaultInjector = () => {
     },
     store: {
       head: (key) => deps.store.head(key),
+      keepsOldVersions: () => deps.store.keepsOldVersions(),
       putMarker: (key, metadata) => deps.store.putMarker(key, metadata),
       put: async (object) => {
         const result = await deps.store.put(object);

@@ -9,6 +9,7 @@ import { createSqsJobQueue } from '../../../lib/adapters/sqs/sqs-job-queue.ts';
 import { runCli } from '../../../lib/cli/main.ts';
 import { createCatalogFor, presenceFor } from '../../../lib/compose/reconcile.ts';
 import { readArchiverConfig } from '../../../lib/config/lambda.ts';
+import type { MediaJob } from '../../../lib/domain/media-job.ts';
 import { parseMessageRecord } from '../../../lib/domain/message-record.ts';
 import type { SeededMessage, TwilioEmulator } from '../../../lib/stand-ins/twilio-emulator.ts';
 import { backfill } from '../../../lib/use-cases/backfill/backfill.ts';
@@ -170,6 +171,53 @@ describe('message records and redaction through the local stack', () => {
     }
   });
 
+  it('a forged job with a made-up body: the media is archived, the record keeps Twilio’s body, and Twilio keeps it', async () => {
+    // Prepare: anyone who can send to the queue names a real message and its media.
+    const message = seedMessage([6_000, 2_000]);
+    const day = new Date().toISOString().slice(0, 10);
+    const receivedAt = new Date().toISOString();
+    const media = message.media.map((m) => ({ sid: m.sid, contentType: m.contentType }));
+    const forged: MediaJob[] = message.media.map((m, index) => ({
+      version: 1,
+      accountSid: stack.accountSid,
+      messageSid: message.sid,
+      mediaSid: m.sid,
+      contentType: m.contentType,
+      receivedAt,
+      index,
+      source: 'webhook',
+      message: { media, body: 'Please ignore: made up' },
+    }));
+    const recordKey = recordKeyOf(stack.accountSid, message, day);
+    const recordExists = async () => {
+      try {
+        await readRecord(stack.s3, stack.bucket, recordKey);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+
+    // Act
+    await createSqsJobQueue({ client: stack.sqs, queueUrl: stack.queueUrl }).enqueue(forged);
+    await waitUntilSettled(stack, recordExists, { what: 'the forged job’s record' });
+    const record = await readRecord(stack.s3, stack.bucket, recordKey);
+    const audit = await auditArchive(stack, message.media, mediaAcks);
+
+    // Assess
+    expect(audit.archived).toBe(2);
+    expect(record.body).toBe(BODY);
+    expect(emulator.messageBody(message.sid)).toBe(BODY);
+    const posts = emulator.requests.filter(
+      (r) => r.method === 'POST' && r.path.endsWith(`/Messages/${message.sid}.json`),
+    );
+    const reads = emulator.requests.filter(
+      (r) => r.method === 'GET' && r.path.endsWith(`/Messages/${message.sid}.json`),
+    );
+    expect(posts).toEqual([]);
+    expect(reads.length).toBeGreaterThanOrEqual(1);
+  });
+
   it('a message Twilio still calls in progress (20009) is retried until the redaction succeeds', async () => {
     // Prepare
     const message = seedMessage([4_000], 'receiving');
@@ -312,8 +360,11 @@ describe('message records and redaction through the local stack', () => {
     });
     const catalog = createCatalogFor(config);
     const listCalls = () =>
-      emulator.requests.filter((r) => r.method === 'GET' && /\/Messages(\.json|\/MM)/.test(r.path))
-        .length;
+      // The Messages page and Media lists; the archiver's GET of one Message (redaction) is not one.
+      emulator.requests.filter(
+        (r) =>
+          r.method === 'GET' && /\/Messages(\.json|\/MM[0-9a-f]{32}\/Media\.json)/.test(r.path),
+      ).length;
     const before = listCalls();
 
     // Act

@@ -366,7 +366,42 @@ describe('webhook handler', () => {
       expect(response.body).toBe('Forbidden');
       expect(refusal()).toMatchObject({ statusCode: 403, error: 'SignatureMismatchError' });
       expect(String(refusal()?.reason)).toContain('X-Twilio-Signature missing');
-      expect(String(refusal()?.reason)).toContain(URL);
+      expect(String(refusal()?.reason)).toContain(
+        'https://abc123.execute-api.eu-west-1.amazonaws.com/prod/twilio?…',
+      );
+    });
+
+    it('never logs the query of the webhook URL, which may be a shared secret', async () => {
+      // Prepare
+      const keyed = 'https://user:pw@hooks.example.com:8443/twilio/messages?key=s3cr3t-k3y';
+      const missing = signedWebhookEvent({
+        url: keyed,
+        authToken: TEST_AUTH_TOKEN,
+        fields: threeMedia(),
+      });
+      delete missing.headers['x-twilio-signature'];
+      const wrong = signedWebhookEvent({
+        url: keyed,
+        authToken: 'another token',
+        fields: threeMedia(),
+      });
+
+      // Act
+      await invoke(missing, { publicWebhookUrl: keyed });
+      await invoke(wrong, { publicWebhookUrl: keyed });
+
+      // Assess
+      const reasons = output
+        .records()
+        .filter((r) => r.message === 'webhook refused')
+        .map((r) => String(r.reason));
+      expect(reasons).toHaveLength(2);
+      for (const reason of reasons) {
+        expect(reason).toContain('https://hooks.example.com:8443/twilio/messages?…');
+      }
+      for (const secret of ['s3cr3t-k3y', 'key=', 'user:pw', 'pw@']) {
+        expect(output.text()).not.toContain(secret);
+      }
     });
 
     it('logs an invalid signature with the checked URL and the PUBLIC_WEBHOOK_URL hint', async () => {
@@ -382,7 +417,10 @@ describe('webhook handler', () => {
       // Assess
       expect(response.body).toBe('Forbidden');
       const reason = String(refusal()?.reason);
-      expect(reason).toContain(`X-Twilio-Signature invalid for ${URL}`);
+      expect(reason).toContain(
+        'X-Twilio-Signature invalid for https://abc123.execute-api.eu-west-1.amazonaws.com/prod/twilio?…:',
+      );
+      expect(reason).not.toContain('tenant=acme');
       expect(reason).toContain('PUBLIC_WEBHOOK_URL');
       expect(output.text()).not.toContain(event.headers['x-twilio-signature']);
     });

@@ -149,6 +149,33 @@ describe('createAccountTokens', () => {
     expect(directory.lookups - before).toBe(2);
   });
 
+  it('forces no second lookup when the tokens that failed came from a lookup for this request', async () => {
+    // Prepare
+    const { directory, clock, tokens } = setup('list');
+
+    // Act: a forged webhook is the first to name a served subaccount, then more forged ones
+    const learned = await tokens.tokensFor(SUB);
+    const refreshed = await tokens.tokensFor(SUB, { afterMismatch: true, tried: learned ?? [] });
+    for (let n = 0; n < 5; n += 1) {
+      const again = await tokens.tokensFor(SUB);
+      await tokens.tokensFor(SUB, { afterMismatch: true, tried: again ?? [] });
+    }
+    const forgedLookups = directory.lookups;
+    // Then, an interval later, the token rotates and a genuine webhook tries the cached answer
+    clock.now += POLICY.forcedRefreshIntervalMs;
+    directory.tokens.set(SUB, 'sub-token-2');
+    const cached = await tokens.tokensFor(SUB);
+    const rotated = await tokens.tokensFor(SUB, { afterMismatch: true, tried: cached ?? [] });
+
+    // Assess
+    expect(learned).toEqual(['sub-token-1']);
+    expect(refreshed).toEqual(['sub-token-1']);
+    expect(forgedLookups).toBe(1);
+    expect(cached).toEqual(['sub-token-1']);
+    expect(rotated?.[0]).toBe('sub-token-2');
+    expect(directory.lookups).toBe(2);
+  });
+
   it('serves a stale token while Twilio is down, and fails transiently once nothing usable is cached', async () => {
     // Prepare
     const { directory, clock, tokens } = setup('list');

@@ -462,6 +462,32 @@ describe('runDoctor', () => {
       );
     });
 
+    it('compares the whole WebhookUrl but prints only its origin and path', async () => {
+      // Prepare: a shared secret in the query, in the output, the numbers and the served accounts
+      const keyed = `${WEBHOOK_URL}?key=s3cr3t-k3y`;
+      const world = new World();
+      if (!world.stack) throw new Error('stack missing');
+      world.stack.outputs.WebhookUrl = keyed;
+      world.numbers = [number({ smsUrl: keyed })];
+      const served = new World();
+      if (!served.stack) throw new Error('stack missing');
+      served.stack.outputs.WebhookUrl = keyed;
+      served.numbers = [number({ smsUrl: keyed })];
+      served.subaccounts = [{ sid: `AC${'5'.repeat(32)}`, status: 'active' }];
+      for (const f of served.stack.functions) f.environment.TWILIO_SUBACCOUNTS = 'all';
+
+      // Act
+      const single = check(await world.run(), 'twilio-webhook');
+      const perAccount = check(await served.run(), 'twilio-webhook');
+
+      // Assess
+      expect(single.status).toBe('ok');
+      expect(single.summary).toContain(`point at ${WEBHOOK_URL}?…`);
+      expect(perAccount.status).toBe('ok');
+      expect(perAccount.summary).toContain(`pointing at ${WEBHOOK_URL}?…`);
+      expect(JSON.stringify([single, perAccount])).not.toContain('s3cr3t-k3y');
+    });
+
     it('passes when only a Messaging Service points at it', async () => {
       // Prepare
       const world = new World();

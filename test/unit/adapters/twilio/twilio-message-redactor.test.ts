@@ -5,7 +5,9 @@ import { readArchiverConfig, readWebhookConfig } from '../../../../lib/config/la
 import {
   ForeignAccountError,
   MessageNotRedactableYetError,
+  TwilioAuthError,
   TwilioThrottledError,
+  TwilioUnavailableError,
 } from '../../../../lib/domain/errors.ts';
 
 const ACCOUNT = `AC${'1'.repeat(32)}`;
@@ -89,6 +91,79 @@ describe('createTwilioMessageRedactor', () => {
 
     // Act
     const attempt = redactor.redactBody({ accountSid: `AC${'9'.repeat(32)}`, messageSid: MESSAGE });
+
+    // Assess
+    await expect(attempt).rejects.toBeInstanceOf(ForeignAccountError);
+    expect(requests).toEqual([]);
+  });
+});
+
+describe('createTwilioMessageRedactor: readBody', () => {
+  const ref = { accountSid: ACCOUNT, messageSid: MESSAGE };
+
+  it('GETs the Message as JSON, with credentials, and returns the body Twilio holds', async () => {
+    // Prepare
+    const { redactor, requests } = redactorAnswering({
+      status: 200,
+      body: { sid: MESSAGE, body: 'Claim 4711', status: 'received' },
+    });
+
+    // Act
+    const held = await redactor.readBody(ref);
+
+    // Assess
+    expect(held).toEqual({ status: 'found', body: 'Claim 4711' });
+    expect(requests).toHaveLength(1);
+    expect(requests[0]?.url).toBe(
+      `https://api.example.test/2010-04-01/Accounts/${ACCOUNT}/Messages/${MESSAGE}.json`,
+    );
+    expect(requests[0]?.init.method).toBe('GET');
+    expect(requests[0]?.init.body).toBeUndefined();
+    expect(new Headers(requests[0]?.init.headers).get('authorization')).toMatch(/^Basic /);
+  });
+
+  it('answers gone for 404, and refuses an answer that is not this message with its body', async () => {
+    // Prepare
+    const gone = redactorAnswering({ status: 404 });
+    const otherSid = redactorAnswering({
+      status: 200,
+      body: { sid: `MM${'4'.repeat(32)}`, body: 'x' },
+    });
+    const noBody = redactorAnswering({ status: 200, body: { sid: MESSAGE, body: null } });
+    const notJson = redactorAnswering({ status: 200 });
+
+    // Act / Assess
+    await expect(gone.redactor.readBody(ref)).resolves.toEqual({ status: 'gone' });
+    await expect(otherSid.redactor.readBody(ref)).rejects.toBeInstanceOf(TwilioUnavailableError);
+    await expect(noBody.redactor.readBody(ref)).rejects.toBeInstanceOf(TwilioUnavailableError);
+    await expect(notJson.redactor.readBody(ref)).rejects.toBeInstanceOf(TwilioUnavailableError);
+  });
+
+  it('retries a throttled read and gives up on refused credentials', async () => {
+    // Prepare
+    const throttled = redactorAnswering(
+      { status: 429 },
+      { status: 200, body: { sid: MESSAGE, body: 'late' } },
+    );
+    const refused = redactorAnswering({ status: 401 });
+
+    // Act
+    const held = await throttled.redactor.readBody(ref);
+    const attempt = refused.redactor.readBody(ref);
+
+    // Assess
+    expect(held).toEqual({ status: 'found', body: 'late' });
+    expect(throttled.requests).toHaveLength(2);
+    await expect(attempt).rejects.toBeInstanceOf(TwilioAuthError);
+    expect(refused.requests).toHaveLength(1);
+  });
+
+  it('never reads another account’s message', async () => {
+    // Prepare
+    const { redactor, requests } = redactorAnswering({ status: 200 });
+
+    // Act
+    const attempt = redactor.readBody({ accountSid: `AC${'9'.repeat(32)}`, messageSid: MESSAGE });
 
     // Assess
     await expect(attempt).rejects.toBeInstanceOf(ForeignAccountError);

@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { archiveKeyFor } from '../../../../lib/domain/archive-key.ts';
+import { OverwriteRefusedError, PermanentError } from '../../../../lib/domain/errors.ts';
 import { MetricName } from '../../../../lib/domain/metric-names.ts';
 import {
+  approveOverwrite,
   countArchived,
   createOnly,
   headsFirst,
-  warnOverwrite,
 } from '../../../../lib/use-cases/archive-media/invocation.ts';
 import { archiveMediaFixture } from '../../../helpers/archive-media-fixture.ts';
+import type { FakeArchiveStore } from '../../../helpers/fake-ports.ts';
 import { mediaJobFactory } from '../../../helpers/sqs-event.ts';
 
 const build = (attempt: number, job = mediaJobFactory({ from: '+15550001111' })) => {
@@ -56,7 +58,7 @@ describe('archiveMedia invocation', () => {
     expect(metrics.total(MetricName.BytesArchived)).toBe(4096);
   });
 
-  it('warns of an overwrite with the reason that fits, and counts it', () => {
+  it('warns of an overwrite with the reason that fits, and counts it', async () => {
     // Prepare
     const { invocation, logger, metrics } = build(2);
     const proof = {
@@ -67,8 +69,8 @@ describe('archiveMedia invocation', () => {
     } as const;
 
     // Act
-    warnOverwrite(invocation, undefined, 'differs');
-    warnOverwrite(invocation, proof, 'differs');
+    await approveOverwrite(invocation, undefined, 'differs');
+    await approveOverwrite(invocation, proof, 'differs');
 
     // Assess
     expect(logger.lines.map((line) => line.message)).toEqual([
@@ -77,5 +79,20 @@ describe('archiveMedia invocation', () => {
     ]);
     expect(logger.lines[0]?.fields).toEqual(invocation.ids);
     expect(metrics.total(MetricName.ArchiveOverwritten)).toBe(2);
+  });
+
+  it('refuses to overwrite where the bucket keeps no old versions: nothing replaced, media kept at Twilio', async () => {
+    // Prepare: a bucket without versioning (the local S3, or versioning suspended).
+    const fx = archiveMediaFixture({ maxMediaBytes: 1024 });
+    (fx.store as FakeArchiveStore).versioned = false;
+    const invocation = fx.invocation(2, mediaJobFactory());
+
+    // Act
+    const approval = approveOverwrite(invocation, undefined, 'differs');
+
+    // Assess: permanent, so it is dead-lettered with its reason instead of retried into the same wall.
+    await expect(approval).rejects.toBeInstanceOf(OverwriteRefusedError);
+    await expect(approval).rejects.toBeInstanceOf(PermanentError);
+    expect(fx.metrics.total(MetricName.ArchiveOverwritten)).toBe(0);
   });
 });
