@@ -5,6 +5,7 @@ import {
   statusSinkFor,
 } from '../../compose/reconcile.ts';
 import { readBackfillConfig } from '../../config/cli.ts';
+import { withLocalParticipantKey } from '../../config/local-participant-key.ts';
 import { isAccountSid } from '../../domain/sids.ts';
 import type { JobQueue } from '../../ports/pipeline.ts';
 import { localDemoCredentials } from '../../stand-ins/demo-credentials.ts';
@@ -60,7 +61,7 @@ const runReconcile = async (values: ReconcileArgs, io: CommandIo): Promise<numbe
         local: values.local ?? false,
         ...(await localDemoCredentials(values.local ?? false, io.env)),
       },
-      io.env,
+      await withLocalParticipantKey(values.local ?? false, io.env ?? process.env),
     );
     const s3 = openArchiveS3(run, config);
     const queue: JobQueue = values['dry-run']
