@@ -22,7 +22,9 @@ export const askApiForLocation = async (
 
 /**
  * A CDN GET without credentials piped into one PutObject with the announced ContentLength (and,
- * when asked, the CDN's Content-Type).
+ * when asked, the CDN's Content-Type). Like for like: the PUT carries the trailing SHA-256 the
+ * archiver's proof needs (`ChecksumAlgorithm: 'SHA256'`), not the SDK's default CRC32, so the local
+ * S3 hashes the same trailer for both and the ratio measures the archiver's own work.
  */
 export const copyCdnToS3 = async (
   target: { s3: S3Client; bucket: string },
@@ -38,6 +40,7 @@ export const copyCdnToS3 = async (
       Key: key,
       Body: Readable.fromWeb(cdn.body as unknown as WebReadableStream<Uint8Array>),
       ContentLength: Number(cdn.headers.get('content-length')),
+      ChecksumAlgorithm: 'SHA256',
       ...(withContentType
         ? { ContentType: cdn.headers.get('content-type') ?? 'application/octet-stream' }
         : {}),

@@ -22,9 +22,70 @@ import { measureWebhook } from './webhook-latency.ts';
 const { values } = parseArgs({
   options: {
     smoke: { type: 'boolean', default: false },
+    requests: { type: 'boolean', default: false },
+    'in-flight': { type: 'string' },
+    load: { type: 'boolean', default: false },
+    'like-for-like': { type: 'boolean', default: false },
+    /** GB-s per 1,000 media that `--requests` prices with (a full run's § 8, latency, 100 KB). */
+    'gbs-per-1000': { type: 'string', default: '37.2' },
     out: { type: 'string' },
   },
 });
+if (values.requests) {
+  const { requestsReport, runRequestsOnly } = await import('./requests-only.ts');
+  const gbs = Number(values['gbs-per-1000']);
+  const source = `--gbs-per-1000; default 37.2: bench/results.md run 7, § 8, latency profile, 100 KB, 5 in flight`;
+  process.stdout.write(requestsReport(await runRequestsOnly(), gbs, source));
+  process.exit(0);
+}
+if (values['like-for-like']) {
+  // §§ 1–2b alone, no added latency: the archiver against baselines whose PUTs carry the same
+  // SHA-256 trailer (bench/README.md, "Like for like").
+  const { KiB: K, MiB: M } = await import('./profile.ts');
+  const stack = await startBenchStack();
+  try {
+    const { rows } = await measureThroughput(
+      stack,
+      [
+        { size: 100 * K, count: 40 },
+        { size: 1 * M, count: 20 },
+        { size: 16 * M, count: 10 },
+      ],
+      {
+        latency: false,
+        repeats: 3,
+        contenders: ['archiver', 'minimal', 'limit'],
+        log: (line) => process.stderr.write(`${line}\n`),
+      },
+    );
+    const { median: mid } = await import('./throughput.ts');
+    for (const row of rows) {
+      const a = mid(row.passes.archiver);
+      process.stdout.write(
+        `| ${row.size} | archiver/minimal ${(a / mid(row.passes.minimal)).toFixed(2)}× | archiver/limit ${(a / mid(row.passes.limit)).toFixed(2)}× |\n`,
+      );
+    }
+  } finally {
+    await stack.close();
+  }
+  process.exit(0);
+}
+if (values.load) {
+  const { LOAD_RUNS, loadTable, runLoads } = await import('./load.ts');
+  const results = await runLoads(LOAD_RUNS, (line) => process.stderr.write(`${line}\n`));
+  process.stdout.write(`${loadTable(results)}\n`);
+  process.exit(0);
+}
+if (values['in-flight']) {
+  const { IN_FLIGHT_SIZES, inFlightTable, measureInFlight } = await import('./in-flight.ts');
+  const inFlight = values['in-flight'].split(',').map(Number);
+  const rows = await measureInFlight(
+    { inFlight, sizes: IN_FLIGHT_SIZES, repeats: 3, memorySize: 16 * 2 ** 20 },
+    (line) => process.stderr.write(`${line}\n`),
+  );
+  process.stdout.write(`${inFlightTable(rows)}\n`);
+  process.exit(0);
+}
 const profile = values.smoke ? SMOKE_PROFILE : FULL_PROFILE;
 const out =
   values.out ??
@@ -48,6 +109,15 @@ const stack = await startBenchStack();
 try {
   log('bench: 5 · requests per media');
   const requests = await measureRequests(stack, profile.requests);
+  log('bench: 5b · requests on the deployed path, with message records, priced');
+  const { measureRealPath } = await import('./real-path.ts');
+  const { REQUEST_SCENARIOS } = await import('./requests-only.ts');
+  const realPath = await measureRealPath(
+    stack,
+    values.smoke
+      ? REQUEST_SCENARIOS.map((scenario) => ({ ...scenario, messages: 2, size: 16 * 1024 }))
+      : REQUEST_SCENARIOS,
+  );
 
   log('bench: 1–3 · throughput, no added latency (archiver, minimal pipeline, limit, naive peer)');
   const noLatency = await measureThroughput(stack, profile.throughput, {
@@ -97,7 +167,19 @@ try {
     loadTimes,
     archiverTemplate: await readArchiverTemplate(),
   };
-  const report = markdownReport(results, buildRows(results));
+  // § 5b, priced with this run's GB-s: the latency profile's smallest size, at the bench's in-flight.
+  const { gbSecondsPer1000 } = await import('./lambda-cost.ts');
+  const { median } = await import('./throughput.ts');
+  const { requestsReport } = await import('./requests-only.ts');
+  const firstLatency = latency.rows[0];
+  const gbs = firstLatency
+    ? gbSecondsPer1000(
+        firstLatency.size,
+        median(firstLatency.passes.archiver),
+        results.archiverTemplate.memorySizeMb,
+      )
+    : Number.NaN;
+  const report = `${markdownReport(results, buildRows(results))}\n## 5b · S3, SQS and log requests per media on the deployed path, priced\n\n${requestsReport(realPath, Number(gbs.toFixed(1)), `this run, latency profile, ${firstLatency?.size ?? '?'} B, ${noLatency.concurrency} in flight, ${results.archiverTemplate.memorySizeMb} MB`)}`;
   process.stdout.write(report);
   await writeFile(out, report);
   log(`bench: written to ${out}`);

@@ -3,7 +3,9 @@
 // Fails on: an import cycle between files under lib/ and functions/; a cycle between lib/'s
 // folders; a client (cli, browser, local, rehearsal) importing another client; a layer importing
 // outside what it may (use cases: ports + domain; ports: domain; domain: itself); the product
-// importing tooling (stand-ins, local stack, rehearsal). `node scripts/check-imports.mjs [root]`.
+// importing tooling (stand-ins, local stack, rehearsal); the product's clients (cli, browser)
+// importing an adapter or an AWS SDK package (lib/compose builds those for them).
+// `node scripts/check-imports.mjs [root]`.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 
@@ -17,6 +19,11 @@ const ALLOWED = {
   'lib/ports': ['lib/ports', 'lib/domain'],
   'lib/use-cases': ['lib/use-cases', 'lib/ports', 'lib/domain'],
 };
+/** Product clients: lib/compose hands them their adapters; they import none, nor the SDK. */
+const PRODUCT_CLIENTS = ['lib/cli', 'lib/browser'];
+const CLIENT_FORBIDDEN = ['lib/adapters'];
+const SDK =
+  /(?:^|[\s;])(?:import|export)\s(?:[^'"`;]*?\sfrom\s)?['"](@aws-sdk\/[^'"]+|@smithy\/[^'"]+)['"]|import\(\s*['"](@aws-sdk\/[^'"]+|@smithy\/[^'"]+)['"]\s*\)/g;
 /** Tooling: the stand-ins, the local stack and the rehearsal. Only tooling and tests import it. */
 const TOOLING = ['lib/stand-ins', 'lib/local', 'lib/rehearsal'];
 /**
@@ -25,12 +32,8 @@ const TOOLING = ['lib/stand-ins', 'lib/local', 'lib/rehearsal'];
  */
 const KNOWN_TOOLING_IMPORTS = new Set([
   'lib/cli/commands/send-test.ts → lib/stand-ins/demo-media.ts',
-  'lib/cli/commands/send-test.ts → lib/stand-ins/stack-file.ts',
   'lib/cli/commands/send-test.ts → lib/stand-ins/twilio-emulator/types.ts',
   'lib/cli/commands/send-test.ts → lib/stand-ins/webhook-client.ts',
-  'lib/cli/commands/reconcile.ts → lib/stand-ins/demo-credentials.ts',
-  'lib/cli/commands/backfill.ts → lib/stand-ins/demo-credentials.ts',
-  'lib/cli/commands/connect.ts → lib/stand-ins/stack-file.ts',
 ]);
 const SPECIFIER =
   /(?:^|[\s;])(?:import|export)\s(?:[^'"`;]*?\sfrom\s)?['"](\.{1,2}\/[^'"]+)['"]|import\(\s*['"](\.{1,2}\/[^'"]+)['"]\s*\)/g;
@@ -42,11 +45,23 @@ const walk = (dir) =>
     return /\.(ts|mjs|cjs)$/.test(name) ? [path] : [];
   });
 
+/** lib/<folder> (lib/use-cases/backfill counts as lib/use-cases); lib/x.ts is its own unit. */
+const folderOf = (file) => {
+  const parts = file.split('/');
+  return parts.length > 2 ? parts.slice(0, 2).join('/') : file;
+};
+
 const files = ROOTS.flatMap((root) => walk(root)).map((file) => file.split(sep).join('/'));
 const known = new Set(files);
 const graph = new Map();
+const problems = [];
 for (const file of files) {
   const text = readFileSync(file, 'utf8').replace(/\/\*[\s\S]*?\*\/|^\s*\/\/.*$/gm, '');
+  if (PRODUCT_CLIENTS.includes(folderOf(file))) {
+    for (const match of text.matchAll(SDK)) {
+      problems.push(`a client imports the AWS SDK: ${file} → ${match[1] ?? match[2]}`);
+    }
+  }
   const targets = new Set();
   for (const match of text.matchAll(SPECIFIER)) {
     const target = relative('.', resolve(dirname(file), match[1] ?? match[2]))
@@ -90,13 +105,6 @@ const cycles = (nodes, edges) => {
   return found;
 };
 
-/** lib/<folder> (lib/use-cases/backfill counts as lib/use-cases); lib/x.ts is its own unit. */
-const folderOf = (file) => {
-  const parts = file.split('/');
-  return parts.length > 2 ? parts.slice(0, 2).join('/') : file;
-};
-
-const problems = [];
 for (const component of cycles(files, (file) => graph.get(file) ?? [])) {
   problems.push(`import cycle between files: ${component.join(' ↔ ')}`);
 }
@@ -113,6 +121,9 @@ for (const [file, targets] of graph) {
       problems.push(`${from} may import only ${allowed.join(', ')}: ${file} → ${target}`);
     }
     const edge = `${file} → ${target}`;
+    if (PRODUCT_CLIENTS.includes(from) && CLIENT_FORBIDDEN.includes(to)) {
+      problems.push(`a client imports an adapter (lib/compose builds them): ${edge}`);
+    }
     if (!TOOLING.includes(from) && TOOLING.includes(to) && !KNOWN_TOOLING_IMPORTS.has(edge)) {
       problems.push(`the product imports tooling: ${edge}`);
     }

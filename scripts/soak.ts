@@ -20,6 +20,7 @@ export const SOAK_FAULTS: FaultProfile = {
   resetRate: 0.02,
   truncateRate: 0.02,
   transientNotFoundMs: 2_000,
+  concurrencyLimit: 0,
 };
 
 export interface SoakOptions {
@@ -194,7 +195,7 @@ export const formatSoakResult = (result: SoakResult): string =>
     `media ${result.media} over ${result.messages} messages`,
     `archived (one object, right bytes and sha256): ${result.archived}/${result.media}`,
     `duplicates: ${result.duplicates} (stray objects: ${result.strays}; successful media PUTs: ${result.puts})`,
-    `deletes before a verified object: ${result.deletesBeforeVerified} (DELETE arrival vs the S3 client's PUT acknowledgement; s3rver's own finish log lags by up to ${result.serverLogLeadMs} ms)`,
+    `deletes before a verified object: ${result.deletesBeforeVerified} (DELETE arrival vs the S3 client's PUT acknowledgement; the local S3's own log lags by up to ${result.serverLogLeadMs} ms)`,
     `deleted at Twilio at the end: ${result.deleted}`,
     `messages in the DLQ: ${result.deadLettered}`,
     `Twilio requests: ${result.twilioRequests}; faults injected: ${JSON.stringify(result.faultsInjected)}`,

@@ -40,8 +40,8 @@ if (!json) {
 const { readLocalStackConfig } = await import('../lib/config/local.ts');
 const { ConfigurationError } = await import('../lib/config/env.ts');
 const { LocalPortInUseError, startLocalStack } = await import('../lib/local/local-stack.ts');
-const { removeStackFile, writeStackFile } = await import('../lib/stand-ins/stack-file.ts');
-const { startLocalArchiveBrowser } = await import('../lib/browser/local-route.ts');
+const { removeStackFile, writeStackFile } = await import('../lib/config/local-stack-files.ts');
+const { startLocalArchiveBrowser } = await import('../lib/compose/browser.ts');
 const { BrowserPortInUseError } = await import('../lib/browser/server.ts');
 const { loggableUrl } = await import('../lib/domain/loggable-url.ts');
 const { claimDataDir, DataDirInUseError } = await import('../lib/local/data-dir-lock.ts');

@@ -8,6 +8,7 @@ import { findMediaBySid, MEDIA_SEARCH_DAYS, searchDays } from '../use-cases/find
 import { daysOfMonth, isMonth, type Month, monthOf, shiftMonth } from './calendar.ts';
 import { isLocalRequest, redirect, sendHtml, sendText } from './http.ts';
 import { checkEntries } from './media-checks.ts';
+import { inMessageOrder } from './media-order.ts';
 import { serveMedia } from './media-route.ts';
 import { createPaths, type Paths } from './paths.ts';
 import { STYLESHEET } from './style.ts';
@@ -214,7 +215,7 @@ export const createArchiveBrowser = (options: ArchiveBrowserOptions): ArchiveBro
       renderMessage(
         {
           messageSid,
-          media: checks.media,
+          media: inMessageOrder(checks.media, (item) => item.entry.mediaSid, record),
           text,
           ...(record ? { record } : {}),
           ...(recordState ? { recordState } : {}),

@@ -1,6 +1,5 @@
 import { join } from 'node:path';
-import type { S3Client } from '@aws-sdk/client-s3';
-import { createArchiveReader } from '../adapters/s3/s3-archive-reader.ts';
+import type { ArchiveReader } from '../ports/archive-reader.ts';
 import { createArchiveBrowser } from './archive-browser.ts';
 import { type ArchiveBrowserServer, startArchiveBrowserServer } from './server.ts';
 import { createThumbnailer } from './thumbnails.ts';
@@ -9,20 +8,16 @@ export const ARCHIVE_BROWSER_PATH = '/archive';
 
 /**
  * `npm start`'s browser: its own loopback port (ARCHIVE_BROWSER_PORT), never the webhook port
- * that a tunnel exposes; thumbnails cached in the stack's data directory.
+ * that a tunnel exposes; thumbnails cached in the stack's data directory. lib/compose/browser.ts
+ * gives it the stack's reader.
  */
-export const startLocalArchiveBrowser = (
-  stack: { s3: S3Client; bucket: string; archivePrefix: string; accountSid: string },
+export const startLocalArchiveBrowserOver = (
+  stack: { reader: ArchiveReader; archivePrefix: string },
   options: { port: number; dataDir: string; token?: string },
 ): Promise<ArchiveBrowserServer> =>
   startArchiveBrowserServer({
     browser: createArchiveBrowser({
-      reader: createArchiveReader({
-        s3: stack.s3,
-        bucket: stack.bucket,
-        prefix: stack.archivePrefix,
-        accountSid: stack.accountSid,
-      }),
+      reader: stack.reader,
       prefix: stack.archivePrefix,
       basePath: ARCHIVE_BROWSER_PATH,
       thumbnails: createThumbnailer({ cacheDir: join(options.dataDir, 'thumbnails') }),

@@ -1,5 +1,4 @@
-import type { S3Client } from '@aws-sdk/client-s3';
-import { createS3Client } from '../compose/clients.ts';
+import { type CliArchive, openCliArchive } from '../compose/cli.ts';
 import { type CliConfig, readCliConfig } from '../config/cli.ts';
 import { archiveContextFor, type CommandContext } from './context.ts';
 import { EXIT_USAGE, UsageError } from './errors.ts';
@@ -9,13 +8,13 @@ import { createProgress } from './progress.ts';
 
 export interface ArchiveCommandRun {
   context: CommandContext;
-  s3: S3Client;
+  archive: CliArchive;
   config: CliConfig;
 }
 
 /**
- * What `hold` and `export` run with once their arguments are parsed: the archive's S3 client and
- * reader as the read-only commands get them, with their failure messages and exit codes (2 for
+ * What `hold` and `export` run with once their arguments are parsed: the archive's adapters as
+ * the read-only commands get them, with their failure messages and exit codes (2 for
  * "not in the archive").
  */
 export const runArchiveCommand = async <T extends { local?: boolean; account?: string }>(
@@ -27,14 +26,14 @@ export const runArchiveCommand = async <T extends { local?: boolean; account?: s
 ): Promise<number> => {
   const failure: FailureContext = { local: args.local ?? false };
   const progress = createProgress(io.stderr);
-  let s3: S3Client | undefined;
+  let archive: CliArchive | undefined;
   try {
     const config = readCliConfig({ local: failure.local }, io.env);
     failure.bucket = config.bucket;
     failure.endpoint = config.s3.endpoint;
-    s3 = createS3Client(config.s3);
-    const context = archiveContextFor(config, s3, io, args.account, progress);
-    return await body(args, { context, s3, config });
+    archive = openCliArchive(config, args.account);
+    const context = archiveContextFor(config, archive.reader, io, progress);
+    return await body(args, { context, archive, config });
   } catch (error) {
     progress.done();
     if (error instanceof UsageError) {
@@ -45,6 +44,6 @@ export const runArchiveCommand = async <T extends { local?: boolean; account?: s
     io.stderr.write(`media-archive ${command}: ${message}\n`);
     return exitCode;
   } finally {
-    s3?.destroy();
+    archive?.destroy();
   }
 };

@@ -5,6 +5,7 @@ import { MEDIA_SEARCH_DAYS } from '../use-cases/find-media.ts';
 import type { OptionsSpec } from './command.ts';
 import { parseDay, type RangeOptions } from './days.ts';
 import { UsageError } from './errors.ts';
+import { describeParseArgsError } from './parse-args-error.ts';
 import { didYouMean } from './suggest.ts';
 
 export type CommandName = 'ls' | 'get' | 'url' | 'stats' | 'serve';
@@ -119,11 +120,8 @@ export const parseCommandLine = (argv: readonly string[]): ParsedCommand => {
   try {
     parsed = parse([...argv]);
   } catch (error) {
-    const message = (error as Error).message.split('\n', 1)[0] ?? 'bad arguments';
-    const unknown = /^Unknown option '(--?[\w-]+)'/.exec(message)?.[1];
     const allowed = (context ? ALLOWED[context] : COMMON).map((name) => `--${name}`);
-    const hint = unknown ? didYouMean(unknown, allowed) : '';
-    throw new UsageError(`${message}${hint}`, context);
+    throw new UsageError(describeParseArgsError(error, allowed), context);
   }
   const { values, positionals, tokens } = parsed;
   const [first, ...rest] = positionals;

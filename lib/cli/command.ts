@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { EXIT_OK, EXIT_USAGE, UsageError } from './errors.ts';
 import { resolveHelp } from './help.ts';
 import type { CliIo } from './io.ts';
-import { didYouMean } from './suggest.ts';
+import { describeParseArgsError } from './parse-args-error.ts';
 
 /** One option of a command: the same spec drives parsing, did-you-mean hints and the registry test. */
 export interface OptionSpec {
@@ -105,10 +105,11 @@ export const parseOptions = <const O extends OptionsSpec>(
     });
     return { values, positionals };
   } catch (error) {
-    const message = (error as Error).message.split('\n', 1)[0] ?? 'bad arguments';
-    const unknown = /^Unknown option '(--?[^']+)'/.exec(message)?.[1];
-    if (unknown === undefined) throw new UsageError(message);
-    if (settings.describeUnknown) throw new UsageError(settings.describeUnknown(unknown));
-    throw new UsageError(`${message}${didYouMean(unknown, optionFlags(options))}`);
+    const { code, message = '' } = error as { code?: string; message?: string };
+    const unknown = /^Unknown option '(--?[^' ]+)/.exec(message)?.[1];
+    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && unknown && settings.describeUnknown) {
+      throw new UsageError(settings.describeUnknown(unknown));
+    }
+    throw new UsageError(describeParseArgsError(error, optionFlags(options)));
   }
 };

@@ -1,6 +1,4 @@
 import type { Writable } from 'node:stream';
-import type { S3Client } from '@aws-sdk/client-s3';
-import { createArchiveReader } from '../adapters/s3/s3-archive-reader.ts';
 import type { CliConfig } from '../config/cli.ts';
 import { type Day, dayOf } from '../domain/utc-day.ts';
 import type { ArchiveReader } from '../ports/archive-reader.ts';
@@ -17,27 +15,18 @@ export interface CommandContext {
   cwd: string;
 }
 
-/** The context of a command that reads the archive: one reader over `s3`, narrowed to `account`. */
+/** The context of a command that reads the archive through `reader` (lib/compose builds it). */
 export const archiveContextFor = (
   config: CliConfig,
-  s3: S3Client,
+  reader: ArchiveReader,
   io: { stdout: Writable; stderr: StatusStream; now?: () => Date; cwd?: string },
-  account: string | undefined,
   progress: Progress,
-): CommandContext => {
-  const accountSid = account ?? config.accountSid;
-  return {
-    reader: createArchiveReader({
-      s3,
-      bucket: config.bucket,
-      prefix: config.archivePrefix,
-      ...(accountSid ? { accountSid } : {}),
-    }),
-    bucket: config.bucket,
-    stdout: io.stdout,
-    stderr: io.stderr,
-    progress,
-    today: dayOf((io.now ?? (() => new Date()))()),
-    cwd: io.cwd ?? process.cwd(),
-  };
-};
+): CommandContext => ({
+  reader,
+  bucket: config.bucket,
+  stdout: io.stdout,
+  stderr: io.stderr,
+  progress,
+  today: dayOf((io.now ?? (() => new Date()))()),
+  cwd: io.cwd ?? process.cwd(),
+});

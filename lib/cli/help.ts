@@ -1,5 +1,13 @@
 import { DEFAULT_RECONCILE_MAX_AGE_HOURS } from '../config/doctor.ts';
-import { DEFAULT_LOCAL_BUCKET, DEFAULT_LOCAL_S3_PORT } from '../config/local-constants.ts';
+import {
+  DEFAULT_LOCAL_BUCKET,
+  DEFAULT_LOCAL_DATA_DIR,
+  DEFAULT_LOCAL_S3_PORT,
+  DEFAULT_LOCAL_SQS_PORT,
+  DEFAULT_LOCAL_TWILIO_PORT,
+  LOCAL_DEAD_LETTER_QUEUE,
+  LOCAL_MEDIA_QUEUE,
+} from '../config/local-constants.ts';
 import { SERVICE_NAME } from '../domain/service.ts';
 
 const COMMON = `Target:
@@ -203,13 +211,15 @@ missing media for the archiver, 10 per SQS batch.
   --account AC…          only this account (the main one or a TWILIO_SUBACCOUNTS subaccount);
                          default every served account, closed/suspended subaccounts first
   --json                 one JSON summary on stdout
-  --local                the local stack: S3 \${LOCAL_S3_PORT:-4569}, SQS \${LOCAL_SQS_PORT:-9324},
-                         Twilio emulator \${LOCAL_TWILIO_PORT:-4010} (TWILIO_ACCOUNT_SID and
-                         TWILIO_AUTH_TOKEN as printed by npm start)
+  --local                the local stack: S3 \${LOCAL_S3_PORT:-${DEFAULT_LOCAL_S3_PORT}}, SQS \${LOCAL_SQS_PORT:-${DEFAULT_LOCAL_SQS_PORT}},
+                         Twilio emulator \${LOCAL_TWILIO_PORT:-${DEFAULT_LOCAL_TWILIO_PORT}} with its demo account from
+                         \${LOCAL_DATA_DIR:-${DEFAULT_LOCAL_DATA_DIR}}/twilio-emulator.json: no Twilio variables needed
+                         (with your own TWILIO_AUTH_TOKEN or API key set: real Twilio instead)
   -h, --help             this help
 
-Environment: TWILIO_ACCOUNT_SID, TWILIO_API_KEY_SID + TWILIO_API_KEY_SECRET or TWILIO_AUTH_TOKEN,
-ARCHIVE_BUCKET, ARCHIVE_PREFIX, MEDIA_QUEUE_URL (not needed with --direct or --dry-run).
+Environment (AWS): TWILIO_ACCOUNT_SID, TWILIO_API_KEY_SID + TWILIO_API_KEY_SECRET or
+TWILIO_AUTH_TOKEN, ARCHIVE_BUCKET, ARCHIVE_PREFIX, MEDIA_QUEUE_URL (not needed with --direct or
+--dry-run).
 Ctrl-C stops after the current page; --resume continues. Exit: 0 done, 1 error or failed media,
 64 usage, 130 interrupted.
 `,
@@ -278,7 +288,7 @@ the dead-letter queue only once the media queue accepted it).
   --max N                move (or list) at most N jobs (list default 1000)
   --account AC…          only this account's jobs (moved by copy; the others stay)
   --json                 JSON on stdout
-  --local                the local stack's SQS \${LOCAL_SQS_PORT:-9324} (media-jobs, media-jobs-dlq)
+  --local                the local stack's SQS \${LOCAL_SQS_PORT:-${DEFAULT_LOCAL_SQS_PORT}} (${LOCAL_MEDIA_QUEUE}, ${LOCAL_DEAD_LETTER_QUEUE})
   -h, --help             this help
 
 Environment (AWS): DEAD_LETTER_QUEUE_URL, MEDIA_QUEUE_URL, the standard AWS credential chain.

@@ -1,9 +1,11 @@
-import type { S3Client } from '@aws-sdk/client-s3';
-import { createSqsJobQueue } from '../adapters/sqs/sqs-job-queue.ts';
-import { resolveQueueUrl } from '../adapters/sqs/sqs-queue-url.ts';
-import { createS3Client, createSqsClient } from '../compose/clients.ts';
+import {
+  openMediaQueue as composeMediaQueue,
+  type OpsArchive,
+  openOpsArchive,
+} from '../compose/cli.ts';
 import type { BackfillConfig } from '../config/cli.ts';
 import { formatBytes } from '../domain/bytes.ts';
+import { countOf } from '../domain/count.ts';
 import { ArchiverError, StorageUnavailableError } from '../domain/errors.ts';
 import type { JobQueue } from '../ports/pipeline.ts';
 import { CheckpointError } from '../use-cases/backfill/checkpoint.ts';
@@ -74,23 +76,20 @@ export const interruptSignal = (io: { signal?: AbortSignal }) => {
   return { signal: controller.signal, destroy: () => process.off('SIGINT', onSigint) };
 };
 
-/** The archive's S3 client, with the bucket and endpoint noted for failure messages. */
-export const openArchiveS3 = (run: OpsRun, config: BackfillConfig): S3Client => {
+/** The archive's adapters, with the bucket and endpoint noted for failure messages. */
+export const openArchive = (run: OpsRun, config: BackfillConfig): OpsArchive => {
   run.failure.bucket = config.archiver.archiveBucket;
   run.failure.endpoint = config.s3.endpoint;
-  return run.own(createS3Client(config.s3));
+  return run.own(openOpsArchive(config));
 };
 
-export const openMediaQueue = async (run: OpsRun, config: BackfillConfig): Promise<JobQueue> => {
-  const sqs = run.own(createSqsClient(config.sqs));
-  const queueUrl = await resolveQueueUrl(sqs, config.mediaQueue, 'MEDIA_QUEUE_URL');
-  return createSqsJobQueue({ client: sqs, queueUrl });
-};
+export const openMediaQueue = (run: OpsRun, config: BackfillConfig): Promise<JobQueue> =>
+  composeMediaQueue(config, run.own);
 
 export const formatCounts = (counts: BackfillCounts, verb: string): string => {
   const parts = [
-    `${counts.pages} pages`,
-    `${counts.messages} messages`,
+    countOf(counts.pages, 'page'),
+    countOf(counts.messages, 'message'),
     `${counts.mediaFound} media found`,
     `${counts.enqueued} ${verb}`,
     `${counts.alreadyArchived} already archived`,

@@ -1,4 +1,4 @@
-import { createS3Client } from '../compose/clients.ts';
+import { openCliArchive } from '../compose/cli.ts';
 import { readCliConfig } from '../config/cli.ts';
 import { type CommandName, optionsOf, type ParsedCommand, parseCommandLine } from './args.ts';
 import { type CliCommand, type CommandIo, defineCommand, usageLine } from './command.ts';
@@ -15,14 +15,14 @@ import { createProgress } from './progress.ts';
 
 export type ReadArgs = Exclude<ParsedCommand, { command: 'help' }>;
 
-/** The archive's reader, as every read-only command gets it, then the command itself. */
+/** The archive's reader (lib/compose), as every read-only command gets it, then the command. */
 const execute = async (parsed: ReadArgs, io: CommandIo, failure: FailureContext): Promise<void> => {
   const config = readCliConfig({ local: parsed.local }, io.env);
   failure.bucket = config.bucket;
   failure.endpoint = config.s3.endpoint;
-  const s3 = createS3Client(config.s3);
+  const archive = openCliArchive(config, parsed.account);
   try {
-    const context = archiveContextFor(config, s3, io, parsed.account, createProgress(io.stderr));
+    const context = archiveContextFor(config, archive.reader, io, createProgress(io.stderr));
     if (parsed.command === 'ls') await runLs(parsed, context);
     else if (parsed.command === 'stats') await runStats(parsed, context);
     else if (parsed.command === 'get') await runGet(parsed, context);
@@ -30,7 +30,7 @@ const execute = async (parsed: ReadArgs, io: CommandIo, failure: FailureContext)
       await runServe(parsed, context, { prefix: config.archivePrefix, failure });
     } else await runUrl(parsed, context);
   } finally {
-    s3.destroy();
+    archive.destroy();
   }
 };
 

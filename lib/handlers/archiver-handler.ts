@@ -13,7 +13,7 @@ import {
   describeFailure,
   type RecordResult,
   type SettleRecordDeps,
-  settleRecord,
+  settleBatch,
 } from '../use-cases/settle-record.ts';
 import { STALE_SPOOL_MS, sweepStaleSpools } from '../use-cases/spool.ts';
 
@@ -35,7 +35,7 @@ type Settled = PromiseSettledResult<RecordResult>[];
 
 const attemptOf = (record: SQSRecord) => Number(record.attributes?.ApproximateReceiveCount) || 1;
 
-/** settleRecord already logged each failure with its SIDs; middy's default logs the raw record. */
+/** settleBatch already logged each failure with its SIDs; middy's default logs the raw record. */
 const ignoreFailure = () => undefined;
 
 /** The archiver Lambda: archive each SQS record's job, reporting failures per record. */
@@ -84,17 +84,12 @@ export const createArchiverHandler = (deps: ArchiverDeps) => {
       remaining && remaining > DEADLINE_MARGIN_MS
         ? AbortSignal.timeout(remaining - DEADLINE_MARGIN_MS)
         : undefined;
-    const results = await Promise.allSettled(
-      event.Records.map((record) =>
-        limit(() =>
-          settleRecord(
-            deps,
-            { messageId: record.messageId, body: record.body, attempt: attemptOf(record) },
-            signal,
-          ),
-        ),
-      ),
-    );
+    const queued = event.Records.map((record) => ({
+      messageId: record.messageId,
+      body: record.body,
+      attempt: attemptOf(record),
+    }));
+    const results = await Promise.allSettled(settleBatch(deps, queued, limit, signal));
     await postponeRetries(event.Records, results);
     return results;
   };

@@ -1,6 +1,6 @@
 import { mkdir, open, readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { readStackFile } from '../stand-ins/stack-file.ts';
+import { readStackFile } from '../config/local-stack-files.ts';
 
 /**
  * One local stack per data directory: `.local/stack.lock` holds the owner's pid, created with

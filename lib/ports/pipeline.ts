@@ -225,8 +225,6 @@ export interface ArchiveListing {
 
 /** Message records beside the media. Adapter: `s3-message-record-store.ts`. */
 export interface MessageRecordStore {
-  /** Every key under the message prefix (one listing: a message has at most 11 objects). */
-  keysUnder(prefix: string): Promise<Set<string>>;
   /** HEAD in checksum mode: S3's own evidence (`archive-proof.ts`) and the metadata. */
   headWithChecksum(key: string): Promise<StoredObject | undefined>;
   /**

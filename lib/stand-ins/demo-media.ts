@@ -48,9 +48,81 @@ export const makePng = (width: number, height: number, rgb: [number, number, num
   ]);
 };
 
-/** The classic 1×1 GIF (43 bytes): the smallest image every decoder accepts. */
-export const makeGif = (): Buffer =>
-  Buffer.from('R0lGODlhAQABAIAAAAAAAP///yH5BAEAAAAALAAAAAABAAEAAAIBRAA7', 'base64');
+const GIF_PALETTE = [
+  [255, 255, 255], // paper
+  [20, 40, 120], // ink
+  [200, 200, 200], // the line signed on
+  [200, 30, 30], // the cross before it
+];
+
+/** Which colour each pixel of the "signature" takes: a wave of ink above a grey line. */
+const signaturePixel = (x: number, y: number, width: number, height: number): number => {
+  const wave = Math.round(height * 0.45 + Math.sin((x / width) * Math.PI * 3) * height * 0.25);
+  if (x > 8 && x < width - 4 && Math.abs(y - wave) <= 1) return 1;
+  if (y === height - 6 && x > 4) return 2;
+  if (
+    y >= height - 10 &&
+    y <= height - 6 &&
+    x <= 4 &&
+    (x === y - (height - 10) || x === height - 6 - y)
+  ) {
+    return 3;
+  }
+  return 0;
+};
+
+/**
+ * A width×height GIF (default 64×40) of a signature on a line: visible, opaque, a few hundred
+ * bytes. The LZW stream sends a clear code before every two pixels, so codes stay 3 bits wide
+ * and no table is needed: valid for every decoder, just not compressed.
+ */
+export const makeGif = (width = 64, height = 40): Buffer => {
+  const CLEAR = 4;
+  const END = 5;
+  const bytes: number[] = [];
+  let bits = 0;
+  let filled = 0;
+  const put = (code: number) => {
+    bits |= code << filled;
+    filled += 3;
+    while (filled >= 8) {
+      bytes.push(bits & 0xff);
+      bits >>= 8;
+      filled -= 8;
+    }
+  };
+  for (let n = 0; n < width * height; n++) {
+    if (n % 2 === 0) put(CLEAR);
+    put(signaturePixel(n % width, Math.floor(n / width), width, height));
+  }
+  put(END);
+  if (filled > 0) bytes.push(bits & 0xff);
+  const blocks: number[] = [];
+  for (let at = 0; at < bytes.length; at += 255) {
+    const block = bytes.slice(at, at + 255);
+    blocks.push(block.length, ...block);
+  }
+  const size = (value: number) => [value & 0xff, value >> 8];
+  return Buffer.from([
+    ...Buffer.from('GIF89a', 'ascii'),
+    ...size(width),
+    ...size(height),
+    0b1000_0001, // a global colour table of 4 entries
+    0,
+    0,
+    ...GIF_PALETTE.flat(),
+    0x2c, // image descriptor: the whole canvas, no local table, not interlaced
+    ...size(0),
+    ...size(0),
+    ...size(width),
+    ...size(height),
+    0,
+    2, // LZW minimum code size
+    ...blocks,
+    0,
+    0x3b,
+  ]);
+};
 
 /** A minimal one-page PDF saying `text`. */
 export const makePdf = (text: string): Buffer => {

@@ -126,6 +126,7 @@ export const startTwilioEmulator = async (
     faults,
     latency: { apiMs: 0, cdnFirstByteMs: 0, ...options.latency },
     random,
+    inFlight: new Map(),
     cdnBaseUrl: '',
     messagingBaseUrl: '',
     eventsBaseUrl: '',

@@ -9,7 +9,6 @@ import {
   type ArchiveContext,
   type ArchiveMediaDeps,
   type ArchiveState,
-  approveOverwrite,
   createOnly,
   headsFirst,
   type Invocation,
@@ -37,13 +36,15 @@ export interface ArchiveOutcome {
   sha256?: string | undefined;
   /** How this invocation knows S3 holds Twilio's bytes. */
   proof: ArchiveProof;
+  /** The Content-Type S3 holds, when this invocation wrote or read it. */
+  contentType?: string | undefined;
 }
 
 /**
  * The use case: exists? → fetch → with an announced length, the download piped through a
  * length guard and SHA-256 into one PUT (`one-pass.ts`); without one, spool + hash + a second
- * download that must agree → one PUT S3 confirms (`spooled.ts`) → index marker → delete at
- * Twilio. The DELETE is sent only with an `ArchiveProof` of this invocation (`archive-proof.ts`);
+ * download that must agree → one PUT S3 confirms (`spooled.ts`) → delete at Twilio. The index
+ * marker goes before the download, so a redelivery that finds the media proven knows it is there. The DELETE is sent only with an `ArchiveProof` of this invocation (`archive-proof.ts`);
  * anything else keeps the media.
  */
 export const archiveMedia = async (
@@ -56,11 +57,10 @@ export const archiveMedia = async (
   }
   const invocation = invocationFor(deps, job, context);
   const { key, ids, logger, metrics } = invocation;
-  const { proof, archive } = await storedCopy(invocation);
+  const { proof, archive, contentType } = await storedCopy(invocation);
   if (archive === 'already-archived') {
     metrics.addMetric(MetricName.DuplicatesSkipped, MetricUnit.Count, 1);
   }
-  await markMessage(invocation);
   const twilio = await deleteAtTwilio(invocation, proof);
   logger.info('media archived', {
     ...ids,
@@ -70,7 +70,15 @@ export const archiveMedia = async (
     wholeBy: proof.wholeBy,
     proof: proof.s3,
   });
-  return { key, archive, twilio, size: proof.size, sha256: proof.sha256Hex, proof };
+  return {
+    key,
+    archive,
+    twilio,
+    size: proof.size,
+    sha256: proof.sha256Hex,
+    proof,
+    ...(contentType ? { contentType } : {}),
+  };
 };
 
 /** A copy S3 already proves (redeliveries only), else a download written now. */
@@ -82,12 +90,14 @@ const storedCopy = async (invocation: Invocation): Promise<Stored> => {
     const proof = provenStoredCopy(existing);
     if (proof) {
       logger.info('S3-confirmed copy found, no download', { ...ids, proof: proof.s3 });
-      return { proof, archive: 'already-archived' };
+      // The marker went in before that copy was written (below): no write, no second read.
+      return { proof, archive: 'already-archived', contentType: existing?.contentType };
     }
     if (existing) {
       logger.warn('object at the archive key lacks S3-confirmed checksums; downloading', ids);
     }
   }
+  await markMessage(invocation);
   return download(invocation, existing);
 };
 
@@ -99,14 +109,19 @@ const download = async (
   const fetchAgain = () => fetchOrNotFound(invocation, existing);
   const first = await fetchAgain();
   if ('foundAfterNotFound' in first) return archivedBefore(first);
-  // An unproven object found up front is replaced by an unconditional PUT: only where it survives.
-  if (existing)
-    await approveOverwrite(invocation, undefined, 'object at the archive key is unproven');
+  // An unproven object found up front is replaced by an unconditional PUT only where the old one
+  // survives as a version; elsewhere the PUT stays create-only and its 412 decides (the same
+  // bytes: archived; other bytes: refused, the media kept at Twilio).
+  const replaceable = existing !== undefined && (await invocation.store.keepsOldVersions());
   const write = first.contentLength !== undefined ? streamInto : spoolInto;
-  return write(invocation, first, createOnly(existing), fetchAgain);
+  return write(invocation, first, createOnly(existing) || !replaceable, fetchAgain);
 };
 
-/** The first media of a message writes the message's index marker. */
+/**
+ * The first media of a message writes the message's index marker, before its media: whenever the
+ * media is proven in S3, its marker is too, so a redelivery need not write or read it again. A
+ * marker whose media then fails still names the day the message reached us, which is all it says.
+ */
 const markMessage = async ({ store, config, job, signal }: Invocation): Promise<void> => {
   signal?.throwIfAborted();
   if (job.index !== 0) return;

@@ -3,6 +3,7 @@ import {
   formatAccountScope,
   parseAccountScope,
 } from '../domain/account-scope.ts';
+import { countOf } from '../domain/count.ts';
 import { loggableUrl } from '../domain/loggable-url.ts';
 import type { TwilioCredentials } from '../domain/twilio-credentials.ts';
 import type {
@@ -417,7 +418,7 @@ const checkWebhookPerAccount = async (
   const pointing = accounts.reduce((n, a) => n + a.numbersPointing + (a.servicesPointing ?? 0), 0);
   // With hundreds of subaccounts the line names the failing ones first; --json has them all.
   const named = [...accounts.filter((a) => !a.ok), ...accounts.filter((a) => a.ok)];
-  const summary = `${accounts.length} accounts: ${some(named.map(accountLine))}; pointing at ${loggableUrl(webhookUrl)}`;
+  const summary = `${countOf(accounts.length, 'account')}: ${some(named.map(accountLine))}; pointing at ${loggableUrl(webhookUrl)}`;
   const details = { webhookUrl: loggableUrl(webhookUrl), accounts };
   const passes = pointing > 0 && accounts.every((a) => a.ok);
   return passes ? ok('twilio-webhook', summary, details) : fail('twilio-webhook', summary, details);
@@ -564,7 +565,7 @@ const withServedAccounts = async (
     return {
       result: ok(
         'twilio-credentials',
-        `${result.summary}; serves ${accounts.length} subaccounts (TWILIO_SUBACCOUNTS=${formatAccountScope(scope)})${closed ? `, ${closed} suspended or closed` : ''}`,
+        `${result.summary}; serves ${countOf(accounts.length, 'subaccount')} (TWILIO_SUBACCOUNTS=${formatAccountScope(scope)})${closed ? `, ${closed} suspended or closed` : ''}`,
         { ...result.details, accounts: [{ sid: accountSid, status: 'main' }, ...accounts] },
       ),
       subaccounts: accounts.map((a) => a.sid),

@@ -1,4 +1,4 @@
-import { provenStoredCopy } from '../domain/archive-proof.ts';
+import { type ArchiveProof, provenStoredCopy } from '../domain/archive-proof.ts';
 import { MessageRecordConflictError, VerificationFailedError } from '../domain/errors.ts';
 import type { MediaJob } from '../domain/media-job.ts';
 import {
@@ -6,7 +6,6 @@ import {
   buildMessageRecord,
   isRecordable,
   type MessageRecord,
-  messagePrefixFor,
   messageRecordKeyFor,
   parseMessageRecord,
   type RecordedMedia,
@@ -89,6 +88,48 @@ const recordedMedia = async (
   };
 };
 
+/** A media this invocation wrote or found proven: the record takes it from the proof, no HEAD. */
+export interface ProvenMedia {
+  key: string;
+  proof: ArchiveProof;
+  /** Without it (a copy found by a conditional PUT) the record asks S3 with a HEAD. */
+  contentType?: string | undefined;
+}
+
+const fromProof = (
+  announced: { index: number; mediaSid: string; key: string },
+  { proof, contentType }: ProvenMedia & { contentType: string },
+): RecordedMedia => ({
+  ...announced,
+  contentType,
+  size: proof.size,
+  sha256: proof.sha256Hex,
+  sha256Source: proof.s3 === 's3-checksum' ? 's3' : 'md5-etag',
+});
+
+/**
+ * Every announced media as S3 holds it, or `undefined` as soon as one is missing. Media proven in
+ * this invocation cost nothing; the others one HEAD each, the last announced first: a message
+ * still being archived is usually missing its later media, so an incomplete one costs one HEAD.
+ */
+const resolveMedia = async (
+  records: MessageRecordStore,
+  announced: { index: number; mediaSid: string; key: string }[],
+  proven: ReadonlyMap<string, ProvenMedia>,
+): Promise<RecordedMedia[] | undefined> => {
+  const media: RecordedMedia[] = [];
+  for (const item of [...announced].reverse()) {
+    const known = proven.get(item.key);
+    const found =
+      known?.contentType !== undefined
+        ? fromProof(item, { ...known, contentType: known.contentType })
+        : await recordedMedia(records, item);
+    if (!found) return undefined;
+    media.unshift(found);
+  }
+  return media;
+};
+
 const parseStored = (text: string, key: string): MessageRecord => {
   try {
     return parseMessageRecord(text);
@@ -103,10 +144,12 @@ const parseStored = (text: string, key: string): MessageRecord => {
 };
 
 /**
- * After a media job archived its media: when every media the webhook announced is archived,
- * write the message record once (create-only, verified), and only then, if enabled, redact the
- * body at Twilio. Whichever job sees the message complete writes it; S3's read-after-write
- * consistency means at least one of them does.
+ * Once per message and invocation, after its media jobs: when every media the webhook announced
+ * is archived, write the message record once (create-only, verified), and only then, if enabled,
+ * redact the body at Twilio. `proven`, by archive key, holds what this invocation's jobs proved;
+ * only the rest is asked of S3. Whichever invocation sees the message complete writes it: each
+ * checks after its own PUTs, so with S3's read-after-write consistency the last to check sees
+ * every media.
  *
  * With redaction on, the body is Twilio's, never only the job's: anyone who can put a job on the
  * queue could name a real message with a made-up body. So one GET of the Message comes before the
@@ -117,6 +160,7 @@ const parseStored = (text: string, key: string): MessageRecord => {
 export const recordMessage = async (
   deps: RecordMessageDeps,
   job: MediaJob,
+  proven: ReadonlyMap<string, ProvenMedia> = new Map(),
 ): Promise<RecordOutcome> => {
   const { records, config, logger, metrics } = deps;
   const redactor = config.redactMessageBody ? deps.redactor : undefined;
@@ -124,16 +168,8 @@ export const recordMessage = async (
   if (!isRecordable(job)) return { record: 'not-recordable', redaction: off };
   const ids = { messageSid: job.messageSid };
   const announced = announcedMediaKeys(config.archivePrefix, job);
-  const present = await records.keysUnder(messagePrefixFor(config.archivePrefix, job));
-  if (announced.some((media) => !present.has(media.key))) {
-    return { record: 'incomplete', redaction: off };
-  }
-  const media: RecordedMedia[] = [];
-  for (const item of announced) {
-    const found = await recordedMedia(records, item);
-    if (!found) return { record: 'incomplete', redaction: off };
-    media.push(found);
-  }
+  const media = await resolveMedia(records, announced, proven);
+  if (!media) return { record: 'incomplete', redaction: off };
   const key = messageRecordKeyFor(config.archivePrefix, job);
   // One GET per job at most: the record and the redaction are judged by the same answer.
   let held: Promise<HeldBody> | undefined;
@@ -142,7 +178,8 @@ export const recordMessage = async (
     return held;
   };
   const fresh = buildMessageRecord(job, media);
-  // Read first: S3-compatible stand-ins ignore If-None-Match, and a record is written once.
+  // Read first: a record is written once, so most calls need no PUT; the PUT stays create-only
+  // because two jobs completing the message together both read nothing (S3 answers the loser 412).
   let existing = await records.getRecord(key);
   let outcome: RecordOutcome['record'] = 'exists';
   if (existing === undefined && redactor && fresh.body !== undefined) {

@@ -196,9 +196,9 @@ export const createArchiveReader = (options: ArchiveReaderOptions): ArchiveReade
   };
 
   /**
-   * One single-key listing per first segment, jumping past each with StartAfter. s3rver returns
-   * no CommonPrefixes when the objects lie deeper than one level below them, so the local stack
-   * needs this; on S3 it only runs when the delimiter listing found no account at all.
+   * One single-key listing per first segment, jumping past each with StartAfter: for a store that
+   * returns no CommonPrefixes when the objects lie deeper than one level below them (s3rver, the
+   * local S3 before fauxqs, did); on S3 it only runs when the delimiter listing found no account.
    */
   const accountsBySkipScan = async (): Promise<string[]> => {
     const found: string[] = [];

@@ -1,7 +1,6 @@
 import {
   GetObjectCommand,
   HeadObjectCommand,
-  ListObjectsV2Command,
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
@@ -40,23 +39,6 @@ export const createS3MessageRecordStore = ({
   };
 
   return {
-    async keysUnder(prefix) {
-      const keys = new Set<string>();
-      let token: string | undefined;
-      try {
-        do {
-          const page = await client.send(
-            new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
-          );
-          for (const object of page.Contents ?? []) if (object.Key) keys.add(object.Key);
-          token = page.IsTruncated ? page.NextContinuationToken : undefined;
-        } while (token);
-      } catch (error) {
-        throw unavailable('LIST', error);
-      }
-      return keys;
-    },
-
     async headWithChecksum(key) {
       try {
         const answer = await client.send(

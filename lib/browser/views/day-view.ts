@@ -5,6 +5,7 @@ import type { ArchiveEntry } from '../../ports/archive-reader.ts';
 import { longDay, monthOf } from '../calendar.ts';
 import { html } from '../html.ts';
 import type { RecordState } from '../media-checks.ts';
+import { inMessageOrder } from '../media-order.ts';
 import type { Paths } from '../paths.ts';
 import { formatBytes, sidCode, timeOf } from './format.ts';
 import { renderPage } from './layout.ts';
@@ -52,14 +53,20 @@ ${view.showAccount && (view.accounts?.length ?? 0) > 1 ? html`<nav class="accoun
 <p class="summary">${view.entries.length} media (${formatBytes(view.entries.reduce((sum, entry) => sum + entry.size, 0))}) in ${groups.length} ${groups.length === 1 ? 'message' : 'messages'} on this page${view.continued ? ' (continued)' : ''}.</p>
 ${summaryNotice(view.verdicts?.values() ?? [], 'on this page')}
 ${groups.length === 0 ? html`<p>No media archived on this day.</p>` : ''}
-${groups.map((group) => {
-  const first = group[0] as ArchiveEntry;
+${groups.map((listed) => {
+  const first = listed[0] as ArchiveEntry;
   const id = `m-${first.messageSid}`;
   const recordKey = recordKeyBeside(first.key);
+  const record = view.records?.get(recordKey);
+  const group = inMessageOrder(
+    listed,
+    (entry) => entry.mediaSid,
+    record?.state === 'found' ? record.record : undefined,
+  );
   return html`<section class="message" aria-labelledby="${id}">
 <h2 id="${id}"><a href="${paths.message(first.messageSid, view.day)}">${first.messageSid}</a></h2>
 <p class="meta">${group.length} media · ${formatBytes(group.reduce((sum, entry) => sum + entry.size, 0))} · archived ${timeOf(first.archivedAt)}</p>
-${recordNotice(view.records?.get(recordKey), view.recordVerdicts?.get(recordKey))}
+${recordNotice(record, view.recordVerdicts?.get(recordKey))}
 <ul class="tiles">${group.map((entry, n) => renderTile(entry, `${n + 1} of ${group.length}`, paths, view.verdicts?.get(entry.key)))}</ul>
 </section>`;
 })}

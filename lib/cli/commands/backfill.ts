@@ -1,12 +1,12 @@
-import { directArchiver, mediaSizer } from '../../compose/cli.ts';
-import { accountDirectoryFor, createCatalogFor, presenceFor } from '../../compose/reconcile.ts';
+import { mediaSizer } from '../../compose/cli.ts';
+import { accountDirectoryFor, createCatalogFor } from '../../compose/reconcile.ts';
 import { readBackfillConfig } from '../../config/cli.ts';
 import { withLocalParticipantKey } from '../../config/local-participant-key.ts';
+import { localDemoCredentials } from '../../config/local-stack-files.ts';
 import { archiveKeyFor } from '../../domain/archive-key.ts';
 import type { MediaJob } from '../../domain/media-job.ts';
 import { isAccountSid } from '../../domain/sids.ts';
 import { dayOf } from '../../domain/utc-day.ts';
-import { localDemoCredentials } from '../../stand-ins/demo-credentials.ts';
 import {
   configForAccount,
   type ServedAccount,
@@ -34,7 +34,7 @@ import {
   EXIT_INTERRUPTED,
   formatCounts,
   interruptSignal,
-  openArchiveS3,
+  openArchive,
   openMediaQueue,
   parseFlags,
   runOpsCommand,
@@ -128,7 +128,7 @@ const runBackfill = (args: BackfillArgs, io: CommandIo): Promise<number> =>
       // --local: the stack's own participant key, so backfilled records name participants too.
       await withLocalParticipantKey(args.local, io.env ?? process.env),
     );
-    const s3 = openArchiveS3(run, config);
+    const archive = openArchive(run, config);
     const accounts = await servedAccounts(
       config.archiver,
       accountDirectoryFor(config.archiver),
@@ -161,7 +161,7 @@ const runBackfill = (args: BackfillArgs, io: CommandIo): Promise<number> =>
         });
       } else if (args.direct) {
         sink = createDirectSink({
-          archive: directArchiver(s3, archiver),
+          archive: archive.archiverFor(archiver),
           concurrency: archiver.concurrency,
           onFailure: (job, error) => {
             progress.done();
@@ -179,7 +179,7 @@ const runBackfill = (args: BackfillArgs, io: CommandIo): Promise<number> =>
       });
       const deps: BackfillDeps = {
         catalog: createCatalogFor(archiver),
-        presence: presenceFor(s3, archiver),
+        presence: archive.presenceFor(archiver),
         sink,
         ...(args.dryRun ? {} : { checkpoints: createFileCheckpointStore(path) }),
         ...(args.sizes ? { sizeOf: mediaSizer(archiver) } : {}),

@@ -1,11 +1,11 @@
 import { createConnectDeps, createLogTestIdReader } from '../../compose/connect.ts';
 import { createDoctorDeps } from '../../compose/doctor.ts';
 import { readDoctorConfig } from '../../config/doctor.ts';
+import { readStackFile } from '../../config/local-stack-files.ts';
 import { SERVICE_NAME } from '../../domain/service.ts';
 import { isAccountSid } from '../../domain/sids.ts';
 import type { TwilioCredentials } from '../../domain/twilio-credentials.ts';
 import type { AccountDirectory } from '../../ports/pipeline.ts';
-import { readStackFile } from '../../stand-ins/stack-file.ts';
 import {
   type AccountConnection,
   type ConnectAccount,

@@ -1,6 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { createS3ArchiveEraser } from '../../adapters/s3/s3-archive-eraser.ts';
-import { createStsClient } from '../../compose/clients.ts';
 import {
   ERASURE_RECEIPT_SCHEMA,
   ERASURE_RECEIPT_VERSION,
@@ -136,85 +134,77 @@ const matchedMessages = async (
 };
 
 const runErase = (args: EraseArgs, io: CommandIo): Promise<number> =>
-  runArchiveCommand('erase', HELP.erase, io, args, async (args, { context, s3, config }) => {
-    const sts = createStsClient({
-      ...(config.s3.region ? { region: config.s3.region } : {}),
-      ...(config.s3.credentials ? { credentials: config.s3.credentials } : {}),
+  runArchiveCommand('erase', HELP.erase, io, args, async (args, { context, archive, config }) => {
+    const eraser = archive.eraser();
+    const messages = await matchedMessages(args, context, io);
+    const prefix = config.archivePrefix;
+    const prefixes = messages.flatMap((m) => [
+      m.directory,
+      `${prefix}_index/${m.messageSid}/${m.accountSid}/${m.day.replace(/-/g, '/')}`,
+    ]);
+    const now = (io.now ?? (() => new Date()))();
+    const plan = await erasePrefixes(eraser, prefixes, {
+      now,
+      bypassGovernance: args.bypassGovernance,
+      dryRun: args.dryRun,
+      onPrefix: (done) => context.progress.update(`erasing: ${done}/${prefixes.length} prefixes`),
     });
-    try {
-      const eraser = createS3ArchiveEraser({ s3, bucket: config.bucket, sts });
-      const messages = await matchedMessages(args, context, io);
-      const prefix = config.archivePrefix;
-      const prefixes = messages.flatMap((m) => [
-        m.directory,
-        `${prefix}_index/${m.messageSid}/${m.accountSid}/${m.day.replace(/-/g, '/')}`,
-      ]);
-      const now = (io.now ?? (() => new Date()))();
-      const plan = await erasePrefixes(eraser, prefixes, {
-        now,
-        bypassGovernance: args.bypassGovernance,
-        dryRun: args.dryRun,
-        onPrefix: (done) => context.progress.update(`erasing: ${done}/${prefixes.length} prefixes`),
-      });
-      context.progress.done();
-      const { target } = args;
-      const receipt: ErasureReceipt = {
-        schema: ERASURE_RECEIPT_SCHEMA,
-        version: ERASURE_RECEIPT_VERSION,
-        erasedAt: now.toISOString(),
-        by: await eraser.callerIdentity(),
-        request:
-          'messageSid' in target
-            ? { kind: 'message', messageSid: target.messageSid }
-            : {
-                kind: 'participant',
-                since: target.since,
-                until: target.until,
-                accounts: [...new Set(messages.map((m) => m.accountSid))].sort(),
-              },
-        messages: messages.map((m) => ({
-          accountSid: m.accountSid,
-          messageSid: m.messageSid,
-          ...(m.receivedAt ? { receivedAt: m.receivedAt } : {}),
-        })),
-        counts: {
-          messages: messages.length,
-          keys: plan.keys.length,
-          versionsDeleted: plan.deleted.length,
-          versionsRetained: plan.retained.length,
-        },
-        deleted: plan.deleted,
-        retained: plan.retained,
-      };
-      let receiptKey: string | undefined;
-      if (!args.dryRun) {
-        receiptKey = erasureReceiptKey(now, randomBytes(4).toString('hex'));
-        await eraser.putReceipt(receiptKey, serializeErasureReceipt(receipt));
-      }
-      if (args.json) {
+    context.progress.done();
+    const { target } = args;
+    const receipt: ErasureReceipt = {
+      schema: ERASURE_RECEIPT_SCHEMA,
+      version: ERASURE_RECEIPT_VERSION,
+      erasedAt: now.toISOString(),
+      by: await eraser.callerIdentity(),
+      request:
+        'messageSid' in target
+          ? { kind: 'message', messageSid: target.messageSid }
+          : {
+              kind: 'participant',
+              since: target.since,
+              until: target.until,
+              accounts: [...new Set(messages.map((m) => m.accountSid))].sort(),
+            },
+      messages: messages.map((m) => ({
+        accountSid: m.accountSid,
+        messageSid: m.messageSid,
+        ...(m.receivedAt ? { receivedAt: m.receivedAt } : {}),
+      })),
+      counts: {
+        messages: messages.length,
+        keys: plan.keys.length,
+        versionsDeleted: plan.deleted.length,
+        versionsRetained: plan.retained.length,
+      },
+      deleted: plan.deleted,
+      retained: plan.retained,
+    };
+    let receiptKey: string | undefined;
+    if (!args.dryRun) {
+      receiptKey = erasureReceiptKey(now, randomBytes(4).toString('hex'));
+      await eraser.putReceipt(receiptKey, serializeErasureReceipt(receipt));
+    }
+    if (args.json) {
+      await writeLine(
+        io.stdout,
+        JSON.stringify({ dryRun: args.dryRun, receiptKey, ...receipt }, null, 2),
+      );
+    } else {
+      const verb = args.dryRun ? 'would delete' : 'deleted';
+      for (const v of plan.deleted) {
         await writeLine(
           io.stdout,
-          JSON.stringify({ dryRun: args.dryRun, receiptKey, ...receipt }, null, 2),
-        );
-      } else {
-        const verb = args.dryRun ? 'would delete' : 'deleted';
-        for (const v of plan.deleted) {
-          await writeLine(
-            io.stdout,
-            `${verb}\t${v.key}\t${v.versionId}${v.deleteMarker ? '\t(delete marker)' : ''}`,
-          );
-        }
-        for (const v of plan.retained) {
-          await writeLine(io.stdout, `retained\t${v.key}\t${v.versionId}\t${v.reason}`);
-        }
-        io.stderr.write(
-          `${messages.length} messages, ${plan.keys.length} keys: ${plan.deleted.length} versions ${verb}, ${plan.retained.length} retained${receiptKey ? `; receipt ${receiptKey}` : ' (dry run: nothing deleted, no receipt)'}\n`,
+          `${verb}\t${v.key}\t${v.versionId}${v.deleteMarker ? '\t(delete marker)' : ''}`,
         );
       }
-      return 0;
-    } finally {
-      sts.destroy();
+      for (const v of plan.retained) {
+        await writeLine(io.stdout, `retained\t${v.key}\t${v.versionId}\t${v.reason}`);
+      }
+      io.stderr.write(
+        `${messages.length} messages, ${plan.keys.length} keys: ${plan.deleted.length} versions ${verb}, ${plan.retained.length} retained${receiptKey ? `; receipt ${receiptKey}` : ' (dry run: nothing deleted, no receipt)'}\n`,
+      );
     }
+    return 0;
   });
 
 export const command = defineCommand<EraseArgs>({

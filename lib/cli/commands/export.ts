@@ -6,6 +6,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import yazl from 'yazl';
 import { formatBytes } from '../../domain/bytes.ts';
+import { countOf } from '../../domain/count.ts';
 import { recordKeyBeside } from '../../domain/message-record.ts';
 import { involves } from '../../domain/participant.ts';
 import {
@@ -101,9 +102,16 @@ export interface ManifestFile {
 const sha256Of = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
 /** A verdict the export may ship, or the error that stops it. */
-const refusal = (key: string, verdict: ReadVerdict, allowUnverified: boolean) => {
+const refusal = (
+  key: string,
+  verdict: ReadVerdict,
+  allowUnverified: boolean,
+  /** The record a media was compared with: either of the two may be the broken one. */
+  recordKey?: string,
+) => {
   if (verdict.status === 'damaged') {
-    return new IntegrityError(`${key}: ${verdict.problems.join('; ')}`);
+    const against = recordKey ? ` (message record ${recordKey})` : '';
+    return new IntegrityError(`${key}: ${verdict.problems.join('; ')}${against}`);
   }
   if (verdict.status === 'unverified' && !allowUnverified) {
     return new IntegrityError(
@@ -171,13 +179,14 @@ const runExport = (args: ExportArgs, io: CommandIo): Promise<number> =>
                 file.sha256 = observed.sha256Hex ?? '';
                 const verdict = verifyReadBack(observed, readEvidenceOf(media, record, entry.key));
                 if (verdict.status !== 'damaged') file.verifiedAgainst = verdict.against;
-                return refusal(entry.key, verdict, args.allowUnverified);
+                const recordKey = record.state === 'found' ? record.key : undefined;
+                return refusal(entry.key, verdict, args.allowUnverified, recordKey);
               });
               check.on('end', () => {
                 written += 1;
                 bytes += file.size;
                 progress.update(
-                  `exporting: ${written}/${files.length} files, ${formatBytes(bytes)}`,
+                  `exporting: ${written}/${countOf(files.length, 'file')}, ${formatBytes(bytes)}`,
                 );
               });
               media.body.on('error', (error) => fail(error));
@@ -306,7 +315,7 @@ const runExport = (args: ExportArgs, io: CommandIo): Promise<number> =>
     else {
       await writeLine(
         io.stdout,
-        `${target}: ${messages.size} messages, ${files.length} files (${formatBytes(bytes)} of media) + manifest.json, SHA256SUMS${args.allowUnverified ? `, SHA256SUMS.unverified (${unverified} files nothing but metadata speaks for)` : ''}`,
+        `${target}: ${countOf(messages.size, 'message')}, ${countOf(files.length, 'file')} (${formatBytes(bytes)} of media) + manifest.json, SHA256SUMS${args.allowUnverified ? `, SHA256SUMS.unverified (${countOf(unverified, 'file')} nothing but metadata speaks for)` : ''}`,
       );
     }
     return 0;

@@ -1,12 +1,8 @@
-import {
-  GetObjectLockConfigurationCommand,
-  PutObjectLegalHoldCommand,
-  type S3Client,
-} from '@aws-sdk/client-s3';
 import pLimit from 'p-limit';
 import { MESSAGE_RECORD_FILE } from '../../domain/message-record.ts';
 import { isAccountSid, isMediaSid, isMessageSid } from '../../domain/sids.ts';
 import type { Day } from '../../domain/utc-day.ts';
+import type { LegalHolds } from '../../ports/legal-holds.ts';
 import { runArchiveCommand } from '../archive-command.ts';
 import { type CommandIo, defineCommand, parseOptions, runCommand } from '../command.ts';
 import type { CommandContext } from '../context.ts';
@@ -110,30 +106,18 @@ const keysFor = async (args: HoldArgs, context: CommandContext): Promise<string[
   return [...entries.map((entry) => entry.key), ...records];
 };
 
-const NO_OBJECT_LOCK = new Set(['ObjectLockConfigurationNotFoundError', 'NotImplemented']);
-
 /**
  * Asks S3 before any write: a local S3 once took PutObjectLegalHold as a PutObject of its XML
  * body and replaced every object it was asked to hold.
  */
-const requireObjectLock = async (s3: S3Client, bucket: string): Promise<void> => {
-  let enabled: string | undefined;
-  try {
-    const answer = await s3.send(new GetObjectLockConfigurationCommand({ Bucket: bucket }));
-    enabled = answer.ObjectLockConfiguration?.ObjectLockEnabled;
-  } catch (error) {
-    const name = (error as { name?: string }).name ?? '';
-    if (NO_OBJECT_LOCK.has(name)) throw new NoObjectLockError(bucket, name);
-    throw error;
-  }
-  if (enabled !== 'Enabled') {
-    throw new NoObjectLockError(bucket, `ObjectLockEnabled=${enabled ?? 'absent'}`);
-  }
+const requireObjectLock = async (holds: LegalHolds, bucket: string): Promise<void> => {
+  const state = await holds.objectLock();
+  if (!state.enabled) throw new NoObjectLockError(bucket, state.answer);
 };
 
 const runHold = (args: HoldArgs, io: CommandIo): Promise<number> =>
-  runArchiveCommand('hold', HELP.hold, io, args, async (args, { context, s3, config }) => {
-    await requireObjectLock(s3, config.bucket);
+  runArchiveCommand('hold', HELP.hold, io, args, async (args, { context, archive, config }) => {
+    await requireObjectLock(archive.legalHolds, config.bucket);
     const keys = await keysFor(args, context);
     const status = args.release ? 'OFF' : 'ON';
     const limit = pLimit(4);
@@ -141,22 +125,7 @@ const runHold = (args: HoldArgs, io: CommandIo): Promise<number> =>
     await Promise.all(
       keys.map((key) =>
         limit(async () => {
-          // The SDK adds the checksum S3 requires for this call, whatever the client's settings.
-          try {
-            await s3.send(
-              new PutObjectLegalHoldCommand({
-                Bucket: config.bucket,
-                Key: key,
-                LegalHold: { Status: status },
-              }),
-            );
-          } catch (error) {
-            if ((error as { name?: string }).name !== 'InvalidRequest') throw error;
-            throw new Error(
-              `S3 refused the legal hold on ${key}: is the bucket created with Object Lock? (deploy param objectLockMode)`,
-              { cause: error },
-            );
-          }
+          await archive.legalHolds.setLegalHold(key, status);
           done += 1;
           context.progress.update(`legal hold ${status}: ${done}/${keys.length}`);
         }),

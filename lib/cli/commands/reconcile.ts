@@ -1,14 +1,9 @@
-import {
-  accountDirectoryFor,
-  createCatalogFor,
-  presenceFor,
-  statusSinkFor,
-} from '../../compose/reconcile.ts';
+import { accountDirectoryFor, createCatalogFor } from '../../compose/reconcile.ts';
 import { readBackfillConfig } from '../../config/cli.ts';
 import { withLocalParticipantKey } from '../../config/local-participant-key.ts';
+import { localDemoCredentials } from '../../config/local-stack-files.ts';
 import { isAccountSid } from '../../domain/sids.ts';
 import type { JobQueue } from '../../ports/pipeline.ts';
-import { localDemoCredentials } from '../../stand-ins/demo-credentials.ts';
 import { configForAccount, servedAccounts } from '../../use-cases/backfill/accounts.ts';
 import { reconcile, reconcileWindow } from '../../use-cases/reconcile.ts';
 import { type CommandIo, defineCommand, runCommand } from '../command.ts';
@@ -18,7 +13,7 @@ import {
   EXIT_INTERRUPTED,
   formatCounts,
   interruptSignal,
-  openArchiveS3,
+  openArchive,
   openMediaQueue,
   parseFlags,
   runOpsCommand,
@@ -63,7 +58,7 @@ const runReconcile = async (values: ReconcileArgs, io: CommandIo): Promise<numbe
       },
       await withLocalParticipantKey(values.local ?? false, io.env ?? process.env),
     );
-    const s3 = openArchiveS3(run, config);
+    const archive = openArchive(run, config);
     const queue: JobQueue = values['dry-run']
       ? // Counted by reconcile's own sink; nothing leaves the process.
         { enqueue: async () => undefined }
@@ -89,12 +84,12 @@ const runReconcile = async (values: ReconcileArgs, io: CommandIo): Promise<numbe
         result = await reconcile(
           {
             catalog: createCatalogFor(archiver),
-            presence: presenceFor(s3, archiver),
+            presence: archive.presenceFor(archiver),
             queue,
             ...(values['dry-run']
               ? {}
               : {
-                  status: statusSinkFor(s3, archiver),
+                  status: archive.statusSinkFor(archiver),
                 }),
           },
           {

@@ -1,6 +1,6 @@
-import type { DeadLetteredJob } from '../../adapters/sqs/sqs-redrive.ts';
-import { openRedrive } from '../../compose/cli.ts';
+import { type DeadLetteredJob, openRedrive } from '../../compose/cli.ts';
 import { readRedriveConfig } from '../../config/cli.ts';
+import { countOf } from '../../domain/count.ts';
 import { isAccountSid } from '../../domain/sids.ts';
 import { type CommandIo, defineCommand, runCommand } from '../command.ts';
 import { EXIT_OK, UsageError } from '../errors.ts';
@@ -57,7 +57,7 @@ const runRedrive = async (values: RedriveArgs, io: CommandIo): Promise<number> =
       } else {
         for (const job of jobs) io.stdout.write(`${deadLetterLine(job)}\n`);
         io.stdout.write(
-          `${jobs.length} dead-lettered jobs listed (about ${approximate} in the queue); nothing moved\n`,
+          `${countOf(jobs.length, 'dead-lettered job')} listed (about ${approximate} in the queue); nothing moved\n`,
         );
       }
       return EXIT_OK;
@@ -97,7 +97,9 @@ const runRedrive = async (values: RedriveArgs, io: CommandIo): Promise<number> =
         `${JSON.stringify({ moved, method, ...(status ? { status } : {}) }, null, 2)}\n`,
       );
     } else {
-      io.stdout.write(`moved ${moved} dead-lettered jobs to the media queue (${method})\n`);
+      io.stdout.write(
+        `moved ${countOf(moved, 'dead-lettered job')} to the media queue (${method})\n`,
+      );
     }
     return EXIT_OK;
   });

@@ -1,9 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { createS3Client } from '../../compose/clients.ts';
+import { openLocalArchiveListing } from '../../compose/cli.ts';
+import { readStackFile } from '../../config/local-stack-files.ts';
 import { makeGif, makePdf, makePng } from '../../stand-ins/demo-media.ts';
-import { readStackFile } from '../../stand-ins/stack-file.ts';
 import type { SeededMessage } from '../../stand-ins/twilio-emulator/types.ts';
 import { incomingMessageFields, postSignedWebhook } from '../../stand-ins/webhook-client.ts';
 import { type CommandIo, defineCommand, parseOptions, runCommand } from '../command.ts';
@@ -129,12 +128,7 @@ const runSendTest = async (args: SendTestArgs, io: CommandIo): Promise<number> =
     say(`webhook ${stack.webhookUrl} → 200`);
   }
 
-  const s3 = createS3Client({
-    endpoint: stack.s3Endpoint,
-    region: 'us-east-1',
-    forcePathStyle: true,
-    credentials: { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
-  });
+  const listing = openLocalArchiveListing(stack);
   const keys = new Map<string, string>();
   const deleted = new Set<string>();
   const deadline = Date.now() + args.timeoutMs;
@@ -144,12 +138,9 @@ const runSendTest = async (args: SendTestArgs, io: CommandIo): Promise<number> =
       for (const offset of [0, 1]) {
         const day = new Date(Date.now() - offset * 86_400_000).toISOString().slice(0, 10);
         const prefix = `${stack.archivePrefix}${stack.accountSid}/${day.replaceAll('-', '/')}/${message.sid}/`;
-        const listed = await s3.send(
-          new ListObjectsV2Command({ Bucket: stack.bucket, Prefix: prefix }),
-        );
-        for (const { Key } of listed.Contents ?? []) {
-          const sid = Key?.slice(prefix.length).replace(/\..*$/, '');
-          if (Key && sid) keys.set(sid, Key);
+        for (const key of await listing.keysUnder(prefix)) {
+          const sid = key.slice(prefix.length).replace(/\..*$/, '');
+          if (sid) keys.set(sid, key);
         }
       }
       for (const { sid, path } of message.media) {
@@ -161,7 +152,7 @@ const runSendTest = async (args: SendTestArgs, io: CommandIo): Promise<number> =
       await sleep(250);
     }
   } finally {
-    s3.destroy();
+    listing.destroy();
   }
 
   for (const { sid } of message.media) {

@@ -142,9 +142,26 @@ const accountOfPath = (ctx: EmulatorContext, sid: string | undefined): string | 
     ? sid
     : undefined;
 
-export const createApiHandler =
+export const createApiHandler = (ctx: EmulatorContext) => {
+  const handle = apiHandler(ctx);
+  /** Counts the request against its account's concurrency from arrival to answer, as Twilio does. */
+  return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const url = new URL(req.url ?? '/', 'http://api.local');
+    const account = ACCOUNT_PATH.exec(url.pathname)?.[1] ?? ctx.accountSid;
+    const inFlight = (ctx.inFlight.get(account) ?? 0) + 1;
+    ctx.inFlight.set(account, inFlight);
+    try {
+      const limit = ctx.faults.concurrencyLimit ?? 0;
+      await handle(req, res, limit > 0 && inFlight > limit);
+    } finally {
+      ctx.inFlight.set(account, (ctx.inFlight.get(account) ?? 1) - 1);
+    }
+  };
+};
+
+const apiHandler =
   (ctx: EmulatorContext) =>
-  async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  async (req: IncomingMessage, res: ServerResponse, overLimit: boolean): Promise<void> => {
     const url = new URL(req.url ?? '/', 'http://api.local');
     // Seeding reads its own JSON body once authenticated; of the rest only a redaction (POST of a
     // Message) has a body the emulator reads.
@@ -203,7 +220,7 @@ export const createApiHandler =
       return;
     }
 
-    const fault = drawFault(ctx.random, ctx.faults);
+    const fault = overLimit ? { kind: 'throttle' as const } : drawFault(ctx.random, ctx.faults);
     if (fault?.kind === 'throttle') {
       fields.fault = 'throttle';
       answer(429, twilioError(429, 20429, 'Too Many Requests'), { 'Retry-After': '1' });

@@ -27,6 +27,8 @@ export interface EmulatorContext {
   faults: FaultProfile;
   latency: LatencyProfile;
   random: () => number;
+  /** API requests in flight, by the account of their path (`faults.concurrencyLimit`). */
+  inFlight: Map<string, number>;
   cdnBaseUrl: string;
   messagingBaseUrl: string;
   eventsBaseUrl: string;

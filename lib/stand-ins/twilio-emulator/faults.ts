@@ -6,6 +6,7 @@ export const NO_FAULTS: FaultProfile = {
   resetRate: 0,
   truncateRate: 0,
   transientNotFoundMs: 0,
+  concurrencyLimit: 0,
   eventDuplicateRate: 0,
   eventReorderRate: 0,
 };

@@ -10,6 +10,11 @@ export interface FaultProfile {
   /** A media answers 404 (code 20404) on the API for this long after it was seeded. */
   transientNotFoundMs: number;
   /**
+   * Twilio's per-account concurrency limit: an API request arriving while this many of the same
+   * account's are in flight answers 429 {code: 20429} (+ Retry-After: 1). 0 or absent: no limit.
+   */
+  concurrencyLimit?: number;
+  /**
    * A media DELETE within this long of the message's arrival is refused with 20009, as Twilio
    * refuses a delete right after a message arrives (default 0: off).
    */

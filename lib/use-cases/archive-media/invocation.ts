@@ -45,6 +45,8 @@ export type ArchiveState = 'archived' | 'already-archived';
 export interface Stored {
   proof: ArchiveProof;
   archive: ArchiveState;
+  /** The Content-Type S3 holds, when this invocation wrote or read it (spares the record a HEAD). */
+  contentType?: string | undefined;
 }
 
 /** Everything one `archiveMedia` call works with, built once and passed down whole. */

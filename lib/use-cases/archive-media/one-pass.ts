@@ -61,6 +61,7 @@ export const streamInto = async (
         return {
           proof: { size, sha256Hex, wholeBy: 'announced-length', s3: put.proof },
           archive: 'archived',
+          contentType: media.contentType,
         };
       }
       if (!ifNoneMatch) {

@@ -80,6 +80,7 @@ export const spoolInto = async (
     return {
       proof: { size: spooled.size, sha256Hex: spooled.sha256Hex, wholeBy, s3: put.proof },
       archive: 'archived',
+      contentType: media.contentType,
     };
   } finally {
     await spooled.remove();

@@ -17,13 +17,13 @@ import { createArchiverDeps } from '../../../lib/compose/lambda.ts';
 import { createCatalogFor, presenceFor } from '../../../lib/compose/reconcile.ts';
 import { readBackfillConfig } from '../../../lib/config/cli.ts';
 import { type ArchiverConfig, readArchiverConfig } from '../../../lib/config/lambda.ts';
-import { archiveKeyFor } from '../../../lib/domain/archive-key.ts';
-import { type MediaJob, parseMediaJob, serializeMediaJob } from '../../../lib/domain/media-job.ts';
-import { createArchiverHandler } from '../../../lib/handlers/archiver-handler.ts';
 import {
   DEMO_CREDENTIALS_FILE,
   localDemoCredentials,
-} from '../../../lib/stand-ins/demo-credentials.ts';
+} from '../../../lib/config/local-stack-files.ts';
+import { archiveKeyFor } from '../../../lib/domain/archive-key.ts';
+import { type MediaJob, parseMediaJob, serializeMediaJob } from '../../../lib/domain/media-job.ts';
+import { createArchiverHandler } from '../../../lib/handlers/archiver-handler.ts';
 import { startFauxqsServer } from '../../../lib/stand-ins/fauxqs-server.ts';
 import type { LocalS3Server } from '../../../lib/stand-ins/s3-server.ts';
 import { startSqsPoller } from '../../../lib/stand-ins/sqs-poller.ts';

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run as runBackfill } from '../../../lib/cli/commands/backfill.ts';
-import { DEMO_CREDENTIALS_FILE } from '../../../lib/stand-ins/demo-credentials.ts';
+import { DEMO_CREDENTIALS_FILE } from '../../../lib/config/local-stack-files.ts';
 import { startFauxqsServer } from '../../../lib/stand-ins/fauxqs-server.ts';
 import type { LocalS3Server } from '../../../lib/stand-ins/s3-server.ts';
 import {

@@ -116,10 +116,22 @@ describe('npm run bench:smoke', () => {
     expect(cellValue(written, 'happy path: S3 PUT of the index marker per message')).toBe('1');
   });
 
+  it('counts S3 requests on the deployed path by billing class, with message records', () => {
+    // Assess (exact): media PUT + index marker + record per 1-media message, no LIST, one GET;
+    // a 10-media message in one batch adds one marker and one record; a replay writes nothing.
+    expect(written).toContain('| 1-media messages | 2 | 3.00 | 1.00 | 2 | 2 | 2 | 0 | 0 | 2 |');
+    expect(written).toContain('| 10-media messages | 20 | 1.20 | 0.10 | 20 | 2 | 2 | 0 | 0 | 2 |');
+    expect(written).toMatch(/\| 1-media messages, replayed \| 2 \| 0\.00 \| 2\.00 \|/);
+    expect(written).toMatch(/\| 10-media messages, replayed \| 20 \| 0\.00 \| 1\.10 \|/);
+    expect(written).toMatch(/\*\*\$\d+\.\d\d\*\*/);
+  });
+
   it('downloads nothing when archived jobs are delivered again', () => {
     // Assess
     expect(cellValue(written, 'replay: CDN GET (media download) per media')).toBe('0');
     expect(cellValue(written, 'replay: Twilio API GET per media')).toBe('0');
     expect(cellValue(written, 'replay: S3 PUT of the media object per media')).toBe('0');
+    // The marker went in before the media: a redelivery that finds the media proven writes none.
+    expect(cellValue(written, 'replay: S3 PUT of the index marker per message')).toBe('0');
   });
 });

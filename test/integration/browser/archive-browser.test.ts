@@ -8,9 +8,9 @@ import { HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createArchiveReader } from '../../../lib/adapters/s3/s3-archive-reader.ts';
-import { startLocalArchiveBrowser } from '../../../lib/browser/local-route.ts';
 import type { ArchiveBrowserServer } from '../../../lib/browser/server.ts';
 import { runServe } from '../../../lib/cli/commands/serve.ts';
+import { startLocalArchiveBrowser } from '../../../lib/compose/browser.ts';
 import type { LocalStack } from '../../../lib/local/local-stack.ts';
 import { makeGif, makePdf, makePng } from '../../../lib/stand-ins/demo-media.ts';
 import type { SeededMessage } from '../../../lib/stand-ins/twilio-emulator.ts';
@@ -222,6 +222,34 @@ describe('archive browser in headless Chromium', () => {
     // Addresses were not archived (ARCHIVE_ADDRESSES unset): none on the page
     expect(text).not.toContain(SENDER);
     expect(await page.locator('img:not([alt]), img[alt=""]').count()).toBe(0);
+  });
+
+  it('fits a 390 px phone screen: no page or heading wider than the viewport', async () => {
+    // Prepare: what scrolls sideways, per page (the document, or any heading cut off inside it)
+    const overflow = () =>
+      page.$$eval('h1, h2', (headings) => {
+        const root = headings[0]?.ownerDocument.documentElement;
+        const width = root?.clientWidth ?? 0;
+        return {
+          page: (root?.scrollWidth ?? 0) - width,
+          headings: headings
+            .filter((h) => h.scrollWidth > h.clientWidth || h.getBoundingClientRect().right > width)
+            .map((h) => h.textContent ?? ''),
+        };
+      });
+    await page.setViewportSize({ width: 390, height: 844 });
+
+    // Act
+    await page.goto(`${browser.pageUrl}day/${day}`);
+    const dayPage = await overflow();
+    await page.goto(`${browser.pageUrl}message/${message.sid}?day=${day}`);
+    const messagePage = await overflow();
+    await page.screenshot({ path: SCREENSHOT.replace('.png', '-390.png'), fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 900 });
+
+    // Assess
+    expect(dayPage).toEqual({ page: 0, headings: [] });
+    expect(messagePage).toEqual({ page: 0, headings: [] });
   });
 
   it('downloads the message as a zip holding every media byte for byte', async () => {

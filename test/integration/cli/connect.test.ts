@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../../../lib/cli/main.ts';
+import { writeStackFile } from '../../../lib/config/local-stack-files.ts';
 import { SUBSCRIBED_EVENT_TYPES } from '../../../lib/domain/twilio-cloud-event.ts';
-import { writeStackFile } from '../../../lib/stand-ins/stack-file.ts';
 import {
   startTwilioEmulator,
   type TwilioEmulator,

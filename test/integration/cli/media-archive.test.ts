@@ -411,6 +411,32 @@ describe('media-archive CLI against fauxqs (S3)', () => {
       expect(sums).not.toContain(sha256Hex(other));
       expect(unverifiedSums).toContain(sha256Hex(other));
       expect(check.trim().split('\n')).toHaveLength(2);
+      expect(allowed.stdout).toMatch(/: 1 message, 2 files \(/);
+      expect(allowed.stdout).toContain('SHA256SUMS.unverified (1 file nothing but metadata');
+    });
+
+    it('export names the media and the record it disagrees with', async () => {
+      // Prepare: a record whose size and SHA-256 for the media are another body's
+      const day = '2025-01-13';
+      const media = seed(
+        { messageSid: sid('MM', 27), mediaSid: sid('ME', 27), receivedAt: `${day}T08:00:00Z` },
+        600,
+        27,
+      );
+      await putArchivedMedia(s3, BUCKET, PREFIX, [media]);
+      const recordKey = await putMessageRecord(s3, BUCKET, PREFIX, [
+        { ...media, body: makeMediaBody(3, 28) },
+      ]);
+
+      // Act
+      const refused = await cli(['export', '--local', '--date', day, '-o', 'disagree.zip']);
+
+      // Assess
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toContain(
+        `${archiveKeyFor(PREFIX, media)}: 600 bytes, the message record says 3; its SHA-256 differs from the message record (message record ${recordKey})`,
+      );
+      await expect(readFile(join(workDir, 'disagree.zip'))).rejects.toThrow(/ENOENT/);
     });
 
     it('export refuses a message whose record is not JSON, and ships the record as proof otherwise', async () => {

@@ -1,8 +1,8 @@
 import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../lib/cli/main.ts';
+import { writeStackFile } from '../../../lib/config/local-stack-files.ts';
 import { CUSTOMER_APP_URL, type LocalStack } from '../../../lib/local/local-stack.ts';
-import { writeStackFile } from '../../../lib/stand-ins/stack-file.ts';
 import type { TwilioEmulator } from '../../../lib/stand-ins/twilio-emulator.ts';
 import { captureStream } from '../../helpers/capture-stdout.ts';
 import { waitFor } from '../../helpers/local-sqs.ts';

@@ -19,9 +19,9 @@ export interface MediaAudit {
   /** DELETE requests of any outcome that reached Twilio before S3 confirmed the copy to the client. */
   deletesBeforeVerified: number;
   /**
-   * How far (ms) a DELETE came before s3rver's own `finish` time of the first PUT, if it did:
-   * s3rver logs `finish` in its process after the answer left, so the client can act on the
-   * answer a few ms before that event is logged. Informational only.
+   * How far (ms) a DELETE came before the local S3's own log time of the first PUT, if it did:
+   * the server logs in its process, so the client can act on the answer a few ms before that
+   * entry's time. Informational only.
    */
   serverLogLeadMs: number;
   stillAtTwilio: boolean;

@@ -85,7 +85,7 @@ const media = () => ({
  * Issue 12: a content redirect to anything but a TWILIO_MEDIA_ORIGINS origin is refused before a
  * request is made; the media stays at Twilio and the job is dead-lettered with a reason that
  * names host and path only. Real servers of our own for the API origin, the allowed media host
- * and another loopback port; s3rver and local SQS; the real archiver handler.
+ * and another loopback port; the local S3 (fauxqs) and local SQS; the real archiver handler.
  */
 describe('redirects outside TWILIO_MEDIA_ORIGINS, through the archiver handler', () => {
   let workDir: string;

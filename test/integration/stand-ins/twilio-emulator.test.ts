@@ -604,6 +604,44 @@ describe('startTwilioEmulator faults', () => {
     }
   });
 
+  it('answers 429 (20429) to API requests beyond the per-account concurrency limit', async () => {
+    // Prepare: requests held in flight by latency, so all four overlap.
+    const emulator = await startTwilioEmulator({
+      faults: { concurrencyLimit: 2 },
+      latency: { apiMs: 300 },
+    });
+    try {
+      const media = emulator.addMessage({
+        media: Array.from({ length: 4 }, () => makeSeedMedia()),
+      }).media;
+      const auth = `Basic ${Buffer.from(`${emulator.accountSid}:${emulator.authToken}`).toString('base64')}`;
+
+      // Act
+      const statuses = await Promise.all(
+        media.map(async (item) => {
+          const response = await fetch(item.url, {
+            headers: { Authorization: auth },
+            redirect: 'manual',
+          });
+          await response.body?.cancel();
+          return response.status;
+        }),
+      );
+      const after = await fetch(media[0]?.url ?? '', {
+        headers: { Authorization: auth },
+        redirect: 'manual',
+      });
+      await after.body?.cancel();
+
+      // Assess
+      expect(statuses.filter((status) => status === 307)).toHaveLength(2);
+      expect(statuses.filter((status) => status === 429)).toHaveLength(2);
+      expect(after.status).toBe(307);
+    } finally {
+      await emulator.close();
+    }
+  });
+
   it('adds latency before the API answer and before the CDN first byte', async () => {
     // Prepare: lower bounds only; a slow machine can only make these larger.
     const emulator = await startTwilioEmulator({ latency: { apiMs: 120, cdnFirstByteMs: 120 } });

@@ -50,6 +50,43 @@ describe('runCli', () => {
   });
 
   it.each([
+    [['ls', '--bogus'], 'media-archive: unknown option --bogus\nsee `media-archive ls --help`\n'],
+    [
+      ['ls', '--dat', '2025-01-01'],
+      'media-archive: unknown option --dat (did you mean "--date"?)\nsee `media-archive ls --help`\n',
+    ],
+    [['ls', '--date'], 'media-archive: --date needs a value\nsee `media-archive ls --help`\n'],
+    [
+      ['export', '--bogus'],
+      'media-archive export: unknown option --bogus\nsee `media-archive export --help`\n',
+    ],
+    [
+      ['hold', '--relase'],
+      'media-archive hold: unknown option --relase (did you mean "--release"?)\nsee `media-archive hold --help`\n',
+    ],
+    [
+      ['redrive', '--json=yes'],
+      'media-archive redrive: --json takes no value\nsee `media-archive redrive --help`\n',
+    ],
+  ])(
+    "names a bad flag %j in our words, not parseArgs's, and the command's help",
+    async (argv, expected) => {
+      // Prepare
+      const stdout = capture();
+      const stderr = capture();
+
+      // Act
+      const code = await runCli(argv, { stdout: stdout.stream, stderr: stderr.stream, env: {} });
+
+      // Assess
+      expect(code).toBe(64);
+      expect(stderr.text()).toBe(expected);
+      expect(stderr.text()).not.toMatch(/Unknown option|positional argument|'--/);
+      expect(stdout.text()).toBe('');
+    },
+  );
+
+  it.each([
     [['lss'], 'unknown command "lss" (did you mean "ls"?)', 'media-archive --help'],
     [
       ['sendtest'],

@@ -96,4 +96,15 @@ describe('ops runtime', () => {
       '0 pages, 0 messages, 0 media found, 0 to enqueue, 0 already archived',
     );
   });
+
+  it('says 1 page and 1 message, not "1 pages, 1 messages"', () => {
+    // Prepare
+    const counts = { ...emptyCounts(), pages: 1, messages: 1, mediaFound: 1, enqueued: 1 };
+
+    // Act
+    const line = formatCounts(counts, 'enqueued');
+
+    // Assess
+    expect(line).toBe('1 page, 1 message, 1 media found, 1 enqueued, 0 already archived');
+  });
 });

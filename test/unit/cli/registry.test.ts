@@ -35,6 +35,23 @@ describe('the command registry', () => {
     expect([...names].sort()).toEqual([...listed].sort());
   });
 
+  it('names the local S3 that the stack runs (fauxqs), never the s3rver it replaced', () => {
+    // Act
+    const stale = Object.entries(HELP).filter(([, text]) => /s3rver/i.test(text));
+
+    // Assess
+    expect(stale.map(([topic]) => topic)).toEqual([]);
+  });
+
+  it("tells backfill --local users the emulator's demo account is read for them", () => {
+    // Act
+    const local = HELP.backfill.slice(HELP.backfill.indexOf('  --local'));
+
+    // Assess
+    expect(local).toContain('twilio-emulator.json: no Twilio variables needed');
+    expect(local).not.toContain('as printed by npm start');
+  });
+
   describe.each(COMMANDS.map((command) => [command.name, command] as const))(
     '%s',
     (name, command) => {

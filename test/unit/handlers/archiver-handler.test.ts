@@ -10,12 +10,14 @@ import {
   StorageUnavailableError,
   TwilioAuthError,
 } from '../../../lib/domain/errors.ts';
-import { serializeMediaJob } from '../../../lib/domain/media-job.ts';
+import { type MediaJob, serializeMediaJob } from '../../../lib/domain/media-job.ts';
+import { messageRecordKeyFor } from '../../../lib/domain/message-record.ts';
 import { MetricName } from '../../../lib/domain/metric-names.ts';
 import {
   type ArchiverDeps,
   createArchiverHandler,
 } from '../../../lib/handlers/archiver-handler.ts';
+import type { MessageRecordStore } from '../../../lib/ports/pipeline.ts';
 import {
   FakeArchiveStore,
   FakeDeadLetter,
@@ -324,5 +326,75 @@ describe('createArchiverHandler', () => {
     // Assess
     expect(peak).toBe(2);
     expect(slowStore.objects.size).toBe(6);
+  });
+
+  describe('the per-message record step', () => {
+    /** A message of `count` media as the webhook enqueues it: one job per media, all in one batch. */
+    const messageJobs = (count: number): MediaJob[] => {
+      const first = mediaJobFactory();
+      const media = Array.from({ length: count }, (_, index) => ({
+        sid: `ME${String(index).padStart(32, '0')}`,
+        contentType: 'image/jpeg',
+      }));
+      return media.map((item, index) => ({
+        ...first,
+        mediaSid: item.sid,
+        index,
+        message: { media, numSegments: 1 },
+      }));
+    };
+
+    const recordStore = (failPut = false) => {
+      const calls: string[] = [];
+      const records: MessageRecordStore = {
+        headWithChecksum: async (key) => {
+          calls.push(`head ${key}`);
+          return undefined;
+        },
+        getRecord: async (key) => {
+          calls.push(`get ${key}`);
+          return undefined;
+        },
+        putRecord: async (key) => {
+          calls.push(`put ${key}`);
+          if (failPut) throw new StorageUnavailableError('S3 503');
+          return 'created';
+        },
+      };
+      return { calls, records };
+    };
+
+    it('records a message whose media all archived in this batch once, from their proofs', async () => {
+      // Prepare
+      const jobs = messageJobs(3);
+      for (const _ of jobs) source.fetchAnswers.push({ body: makeMediaBody(100) });
+      const { calls, records } = recordStore();
+      const key = messageRecordKeyFor('media/', jobs[0] as MediaJob);
+
+      // Act
+      const response = await handler({ records })(
+        sqsEventFactory(jobs.map((job) => record(serializeMediaJob(job)))),
+        lambdaContext(),
+      );
+
+      // Assess
+      expect(response).toEqual({ batchItemFailures: [] });
+      expect(calls).toEqual([`get ${key}`, `put ${key}`]);
+    });
+
+    it('fails only the last archived job of the message when its record cannot be written', async () => {
+      // Prepare
+      const jobs = messageJobs(2);
+      for (const _ of jobs) source.fetchAnswers.push({ body: makeMediaBody(100) });
+      const { records } = recordStore(true);
+      const batch = jobs.map((job) => record(serializeMediaJob(job)));
+
+      // Act
+      const response = await handler({ records })(sqsEventFactory(batch), lambdaContext());
+
+      // Assess
+      expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: batch[1]?.messageId }] });
+      expect(source.deleted).toHaveLength(2);
+    });
   });
 });

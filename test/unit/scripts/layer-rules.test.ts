@@ -157,6 +157,22 @@ describe('scripts/check-imports.mjs', () => {
       },
       'the product imports tooling: lib/cli/commands/planted.ts → lib/stand-ins/emulator.ts',
     ],
+    [
+      'a CLI command importing an adapter',
+      {
+        'lib/cli/commands/planted.ts':
+          "import { sqs } from '../../adapters/sqs/queue.ts';\n\nexport const x = sqs;\n",
+      },
+      'a client imports an adapter (lib/compose builds them): lib/cli/commands/planted.ts → lib/adapters/sqs/queue.ts',
+    ],
+    [
+      'the browser importing an AWS SDK type',
+      {
+        'lib/browser/planted.ts':
+          "import type { S3Client } from '@aws-sdk/client-s3';\n\nexport type X = S3Client;\n",
+      },
+      'a client imports the AWS SDK: lib/browser/planted.ts → @aws-sdk/client-s3',
+    ],
   ];
 
   it.each(violations)('fails on %s', async (_name, planted, message) => {
@@ -237,6 +253,30 @@ describe('biome.json layer overrides', () => {
       'an adapter importing a stand-in',
       {
         'lib/adapters/planted.ts':
+          "import { emulator } from '../stand-ins/emulator.ts';\n\nexport const x = emulator;\n",
+      },
+      'The product imports no tooling',
+    ],
+    [
+      'a CLI command importing the AWS SDK',
+      {
+        'lib/cli/commands/planted.ts':
+          "import { S3Client } from '@aws-sdk/client-s3';\n\nexport const x = S3Client;\n",
+      },
+      'The CLI and the browser import no SDK and no adapter',
+    ],
+    [
+      'the browser importing an adapter',
+      {
+        'lib/browser/planted.ts':
+          "import { sqs } from '../adapters/sqs/queue.ts';\n\nexport const x = sqs;\n",
+      },
+      'The CLI and the browser import no SDK and no adapter',
+    ],
+    [
+      'the browser importing a stand-in',
+      {
+        'lib/browser/planted.ts':
           "import { emulator } from '../stand-ins/emulator.ts';\n\nexport const x = emulator;\n",
       },
       'The product imports no tooling',

@@ -56,7 +56,7 @@ describe('archiveMedia', () => {
   });
 
   describe('first delivery', () => {
-    it('archives with metadata, writes the index marker, then deletes at Twilio', async () => {
+    it('writes the index marker, archives with metadata, then deletes at Twilio', async () => {
       // Prepare
       const body = makeMediaBody(5000, 7);
       const job = mediaJobFactory({ from: 'whatsapp:+15550001111' });
@@ -85,11 +85,12 @@ describe('archiveMedia', () => {
           wholeBy: 'announced-length',
           s3: 's3-checksum',
         },
+        contentType: 'image/jpeg',
       });
       expect(fx.calls).toEqual([
+        `marker ${messageIndexKeyFor('media/', job)}`,
         `fetch ${job.mediaSid}`,
         `put ${key} if-none-match`,
-        `marker ${messageIndexKeyFor('media/', job)}`,
         `delete ${job.mediaSid}`,
       ]);
       const stored = fx.store.objects.get(key);
@@ -155,10 +156,10 @@ describe('archiveMedia', () => {
       // Assess
       expect(outcome.archive).toBe('already-archived');
       expect(fx.calls).toEqual([
+        `marker ${messageIndexKeyFor('media/', job)}`,
         `fetch ${job.mediaSid}`,
         `put ${key} if-none-match`,
         `head ${key}`,
-        `marker ${messageIndexKeyFor('media/', job)}`,
         `delete ${job.mediaSid}`,
       ]);
       expect(fx.metrics.total(MetricName.DuplicatesSkipped)).toBe(1);
@@ -178,7 +179,8 @@ describe('archiveMedia', () => {
       // Assess
       expect(outcome.archive).toBe('archived');
       // The body went into the refused PUT and cannot be sent twice: a fresh download.
-      expect(fx.calls.slice(0, 5)).toEqual([
+      expect(fx.calls.slice(0, 6)).toEqual([
+        `marker ${messageIndexKeyFor('media/', job)}`,
         `fetch ${job.mediaSid}`,
         `put ${key} if-none-match`,
         `head ${key}`,
@@ -190,7 +192,7 @@ describe('archiveMedia', () => {
   });
 
   describe('later deliveries', () => {
-    it('finds a verified copy by HEAD and deletes without downloading', async () => {
+    it('finds a verified copy by HEAD and deletes without downloading or writing', async () => {
       // Prepare
       const body = makeMediaBody(100);
       const job = mediaJobFactory();
@@ -202,11 +204,8 @@ describe('archiveMedia', () => {
 
       // Assess
       expect(outcome).toMatchObject({ archive: 'already-archived', twilio: 'deleted' });
-      expect(fx.calls).toEqual([
-        `head ${key}`,
-        `marker ${messageIndexKeyFor('media/', job)}`,
-        `delete ${job.mediaSid}`,
-      ]);
+      // The marker went in before the copy did: a redelivery writes nothing.
+      expect(fx.calls).toEqual([`head ${key}`, `delete ${job.mediaSid}`]);
     });
 
     it('reports already-gone when Twilio no longer has the media', async () => {
@@ -240,7 +239,12 @@ describe('archiveMedia', () => {
 
       // Assess
       expect(fx.source.fetchRequests[0]?.validators).toBeUndefined();
-      expect(fx.calls.slice(0, 3)).toEqual([`head ${key}`, `fetch ${job.mediaSid}`, `put ${key}`]);
+      expect(fx.calls.slice(0, 4)).toEqual([
+        `head ${key}`,
+        `marker ${messageIndexKeyFor('media/', job)}`,
+        `fetch ${job.mediaSid}`,
+        `put ${key}`,
+      ]);
       expect(outcome).toMatchObject({ archive: 'archived', twilio: 'deleted' });
       expect(fx.store.objects.get(key)?.body.equals(body)).toBe(true);
     });
@@ -310,12 +314,12 @@ describe('archiveMedia', () => {
       // Assess
       expect(outcome).toMatchObject({ archive: 'archived', twilio: 'deleted' });
       expect(fx.calls).toEqual([
+        `marker ${messageIndexKeyFor('media/', job)}`,
         `fetch ${job.mediaSid}`,
         `put ${key} if-none-match`,
         `head ${key}`,
         `fetch ${job.mediaSid}`,
         `put ${key}`,
-        `marker ${messageIndexKeyFor('media/', job)}`,
         `delete ${job.mediaSid}`,
       ]);
       expect(fx.store.objects.get(key)?.body.equals(body)).toBe(true);
@@ -514,9 +518,9 @@ describe('archiveMedia', () => {
       // Assess
       expect(outcome).toMatchObject({ archive: 'already-archived', twilio: 'already-gone' });
       expect(fx.calls).toEqual([
+        `marker ${messageIndexKeyFor('media/', job)}`,
         `fetch ${job.mediaSid}`,
         `head ${key}`,
-        `marker ${messageIndexKeyFor('media/', job)}`,
         `delete ${job.mediaSid}`,
       ]);
     });
@@ -645,7 +649,8 @@ describe('archiveMedia', () => {
 
       // Assess
       expect(outcome).toMatchObject({ archive: 'archived', twilio: 'deleted' });
-      expect(fx.calls.slice(0, 4)).toEqual([
+      expect(fx.calls.slice(0, 5)).toEqual([
+        `marker ${messageIndexKeyFor('media/', job)}`,
         `fetch ${job.mediaSid}`,
         `put ${key} if-none-match`,
         `fetch ${job.mediaSid}`,
@@ -654,7 +659,7 @@ describe('archiveMedia', () => {
       expect(fx.store.objects.get(key)?.body.equals(body)).toBe(true);
     });
 
-    it('never deletes when the index marker cannot be written', async () => {
+    it('neither downloads nor deletes when the index marker cannot be written', async () => {
       // Prepare
       fx.source.fetchAnswers.push({ body: makeMediaBody(100) });
       fx.store.failures.putMarker.push(new StorageUnavailableError('S3 down'));
@@ -665,7 +670,8 @@ describe('archiveMedia', () => {
       // Assess
       await expect(result).rejects.toBeInstanceOf(StorageUnavailableError);
       expect(fx.source.deleted).toEqual([]);
-      expect(fx.store.objects.size).toBe(1);
+      // A proven copy without its marker would let a redelivery skip the marker for good.
+      expect(fx.store.objects.size).toBe(0);
     });
   });
 });

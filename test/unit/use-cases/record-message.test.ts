@@ -42,12 +42,6 @@ class FakeRecordStore implements MessageRecordStore {
       ...overrides,
     });
   }
-  async keysUnder(prefix: string) {
-    this.calls.push(`list ${prefix}`);
-    return new Set(
-      [...this.media.keys(), ...this.records.keys()].filter((k) => k.startsWith(prefix)),
-    );
-  }
   async headWithChecksum(key: string) {
     this.calls.push(`head ${key}`);
     return this.media.get(key);
@@ -138,8 +132,8 @@ describe('recordMessage', () => {
     // Assess
     expect(outcome.record).toBe('incomplete');
     expect(store.records.size).toBe(0);
-    // The listing alone tells: no HEAD for a message still incomplete.
-    expect(store.calls).toEqual([`list ${DAY}`]);
+    // One HEAD tells, the last announced media first: no listing, nothing more.
+    expect(store.calls).toEqual([`head ${DAY}${testMediaSid(2)}.png`]);
   });
 
   it('writes the record once every media is archived, with sizes, types and S3 checksums', async () => {
@@ -187,6 +181,89 @@ describe('recordMessage', () => {
     });
     expect(record).not.toHaveProperty('body');
     expect(record).not.toHaveProperty('to');
+  });
+
+  it('takes the media this invocation proved from their proofs: no HEAD, no listing', async () => {
+    // Prepare
+    const { store, deps } = setup();
+    const proven = new Map([
+      [
+        `${DAY}${testMediaSid(1)}.jpg`,
+        {
+          key: `${DAY}${testMediaSid(1)}.jpg`,
+          contentType: 'image/jpeg',
+          proof: { size: 3, sha256Hex: sha('one'), wholeBy: 'announced-length', s3: 's3-checksum' },
+        },
+      ],
+      [
+        `${DAY}${testMediaSid(2)}.png`,
+        {
+          key: `${DAY}${testMediaSid(2)}.png`,
+          contentType: 'image/png',
+          proof: { size: 6, sha256Hex: sha('second'), wholeBy: 'announced-length', s3: 'md5-etag' },
+        },
+      ],
+    ] as const);
+
+    // Act
+    const outcome = await recordMessage(deps, jobFor(1), new Map(proven));
+
+    // Assess
+    expect(outcome.record).toBe('written');
+    expect(store.calls).toEqual([`get ${RECORD_KEY}`, `put ${RECORD_KEY}`]);
+    const record = parseMessageRecord(store.records.get(RECORD_KEY) ?? '');
+    expect(record.media.map((m) => [m.contentType, m.size, m.sha256, m.sha256Source])).toEqual([
+      ['image/jpeg', 3, sha('one'), 's3'],
+      ['image/png', 6, sha('second'), 'md5-etag'],
+    ]);
+  });
+
+  it('HEADs only what this invocation did not prove, the last media first, and stops at a gap', async () => {
+    // Prepare
+    const { store, deps } = setup();
+    store.addMedia(`${DAY}${testMediaSid(1)}.jpg`, 'one');
+    const proven = new Map([
+      [
+        `${DAY}${testMediaSid(1)}.jpg`,
+        {
+          key: `${DAY}${testMediaSid(1)}.jpg`,
+          contentType: 'image/jpeg',
+          proof: {
+            size: 3,
+            sha256Hex: sha('one'),
+            wholeBy: 'announced-length' as const,
+            s3: 's3-checksum' as const,
+          },
+        },
+      ],
+    ]);
+
+    // Act
+    const outcome = await recordMessage(deps, jobFor(0), proven);
+
+    // Assess
+    expect(outcome.record).toBe('incomplete');
+    expect(store.calls).toEqual([`head ${DAY}${testMediaSid(2)}.png`]);
+  });
+
+  it('HEADs a proven media whose content type this invocation did not learn', async () => {
+    // Prepare
+    const { store, deps } = setup();
+    archiveBoth(store);
+    const key = `${DAY}${testMediaSid(2)}.png`;
+    const proof = {
+      size: 6,
+      sha256Hex: sha('second'),
+      wholeBy: 'stored-copy' as const,
+      s3: 's3-checksum' as const,
+    };
+
+    // Act
+    const outcome = await recordMessage(deps, jobFor(1), new Map([[key, { key, proof }]]));
+
+    // Assess
+    expect(outcome.record).toBe('written');
+    expect(store.calls.slice(0, 2)).toEqual([`head ${key}`, `head ${DAY}${testMediaSid(1)}.jpg`]);
   });
 
   it('does not count a media whose S3 checksum disagrees with its metadata', async () => {

@@ -52,6 +52,7 @@ describe('archiveMedia one pass (streamInto)', () => {
         s3: 's3-checksum',
       },
       archive: 'archived',
+      contentType: 'image/jpeg',
     });
     expect(fx.fetches).toBe(1);
     expect(fx.store.objects.get(key)?.body.equals(body)).toBe(true);

@@ -1,6 +1,12 @@
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { isAccountSid } from '../domain/sids.ts';
 
+/*
+ * The local stack's contract with the CLI: what a running `npm start` publishes in its data
+ * directory (LOCAL_DATA_DIR, `.local` by default) and `--local` commands read. It lives in the
+ * product because the CLI reads it; the stack (lib/local, lib/stand-ins) writes it through here.
+ */
 /**
  * What a running `npm start` publishes in its data directory for `media-archive send-test`:
  * where to post, where to look, and (demo mode only) the emulator's demo account. Removed on stop.
@@ -50,4 +56,51 @@ export const readStackFile = async (dataDir: string): Promise<RunningStack | und
   }
   if (typeof parsed?.pid !== 'number' || typeof parsed.webhookUrl !== 'string') return undefined;
   return isAlive(parsed.pid) ? parsed : undefined;
+};
+
+/** The built-in emulator's account: valid only against the emulator, never at Twilio. */
+export interface DemoCredentials {
+  accountSid: string;
+  authToken: string;
+  apiKey: { sid: string; secret: string };
+}
+
+export const DEMO_CREDENTIALS_FILE = 'twilio-emulator.json';
+
+const isDemoCredentials = (value: unknown): value is DemoCredentials => {
+  const v = value as Partial<DemoCredentials> | null;
+  return (
+    typeof v?.accountSid === 'string' &&
+    isAccountSid(v.accountSid) &&
+    typeof v.authToken === 'string' &&
+    /^[0-9a-f]{32}$/.test(v.authToken) &&
+    typeof v.apiKey?.sid === 'string' &&
+    typeof v.apiKey.secret === 'string'
+  );
+};
+
+/** Reads `{dataDir}/twilio-emulator.json`; `undefined` when there is none (or it is unreadable). */
+export const readDemoCredentials = async (
+  dataDir: string,
+): Promise<DemoCredentials | undefined> => {
+  try {
+    const parsed: unknown = JSON.parse(
+      await readFile(join(dataDir, DEMO_CREDENTIALS_FILE), 'utf8'),
+    );
+    return isDemoCredentials(parsed) ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+/** For `--local` ops commands: the running stack's demo account, if its data directory has one. */
+export const localDemoCredentials = async (
+  local: boolean,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Promise<{ demoCredentials?: { accountSid: string; authToken: string } }> => {
+  if (!local) return {};
+  const found = await readDemoCredentials(env.LOCAL_DATA_DIR?.trim() || '.local');
+  return found
+    ? { demoCredentials: { accountSid: found.accountSid, authToken: found.authToken } }
+    : {};
 };
