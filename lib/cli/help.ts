@@ -40,6 +40,8 @@ export const HELP: Record<
   | 'redrive'
   | 'export'
   | 'hold'
+  | 'find'
+  | 'erase'
   | 'send-test'
   | 'connect',
   string
@@ -66,6 +68,8 @@ Commands:
              last reconcile run (--stage STAGE [--region REGION])
   export     write days of messages and media into a zip with SHA256SUMS and manifest.json
   hold       set (--release: clear) an Object Lock legal hold on a message or media
+  find       the messages and media of one participant (--participant +1555…), by keyed pseudonym
+  erase      delete every version of a participant's (or one message's) media and records
   send-test  --local: archive a test message through the running local stack, end to end
   connect    create the Event Streams sink and subscription for this intake at Twilio
 
@@ -330,12 +334,54 @@ are listed in SHA256SUMS.unverified), so sha256sum -c vouches only for proven by
   --force                overwrite FILE.zip
   --json                 the summary as JSON on stdout
   --allow-unverified     export files only metadata speaks for, outside SHA256SUMS
+  --participant ADDRESS  only the messages this address took part in (as find; needs the key)
   --local                the local stack's S3
   -h, --help             this help
 
 Layout: {AC}/{YYYY}/{MM}/{DD}/{MessageSid}/{MediaSid}.{ext} and …/message.json as in the bucket,
 manifest.json (every file with its key, size, SHA-256, message and media SID, verifiedAgainst)
 and SHA256SUMS (sha256sum format, every verified file, manifest.json included).
+`,
+  find: `Usage: media-archive find --participant ADDRESS [--since D --until D] [options]
+
+The messages a phone number (or whatsapp:… address) took part in, with their record and media
+keys. Records hold no number: each carries the HMAC-SHA256 of its From/To under the deployment's
+ARCHIVE_PARTICIPANT_KEY, so this command needs that key (and, after a rotation, the old ones in
+ARCHIVE_PARTICIPANT_KEYS_PREVIOUS, comma-separated). It reads every record of the window (one
+listing per account and day, one GET per message): meant for local and small archives.
+
+  --participant ADDRESS  +15550100001, "+1 555 010 0001", whatsapp:+1555… (never printed)
+  --since, --until       first and last UTC day (inclusive); --date D, --days N (default 30)
+  --account AC…          only this account (default TWILIO_ACCOUNT_SID, else all)
+  --json                 JSON on stdout
+  --local                the local stack (its key is in \${LOCAL_DATA_DIR:-.local}/participant-key)
+  -h, --help             this help
+
+Output: one line per message (SID, received, direction, from|to:channel, record key), its media
+keys indented below. Messages archived without a record (older jobs) cannot be matched and are
+counted on stderr.
+`,
+  erase: `Usage: media-archive erase (--participant ADDRESS --since D --until D | MM…|SM…) --yes [options]
+
+Deletes every version of the media and message records of a participant in a window (as find
+matches them), or of one message, and writes an erasure receipt _erasures/{time}-{id}.json
+beside the archive prefix (when, window, counts, keys, who ran it; no number).
+Versions under Object Lock COMPLIANCE retention or a legal hold are never touched: they are
+listed as retained, with the reason. GOVERNANCE retention is bypassed only with
+--bypass-governance (and s3:BypassGovernanceRetention); otherwise it is retained too.
+
+  --participant ADDRESS  as for find (needs ARCHIVE_PARTICIPANT_KEY)
+  --since, --until       first and last UTC day (inclusive); --date D for one day
+  --date YYYY-MM-DD      (MM…) the day of the message: 2 listings instead of the index
+  --account AC…          only this account (default TWILIO_ACCOUNT_SID, else all)
+  --dry-run              list what would be deleted and retained; delete nothing, no receipt
+  --yes                  required to delete
+  --bypass-governance    delete versions under GOVERNANCE retention too
+  --json                 JSON on stdout
+  --local                the local stack's S3 (refused: it keeps no object versions)
+  -h, --help             this help
+
+Runs with operator credentials (infra/eraser-policy.json): the archiver's roles cannot delete.
 `,
   'send-test': `Usage: media-archive send-test --local [FILE...] [--timeout SECONDS]
 
@@ -400,6 +446,8 @@ export const SUMMARY = {
   doctor: 'check a deployed stack',
   export: 'write days of messages and media into a zip with SHA256SUMS and manifest.json',
   hold: 'set (--release: clear) an Object Lock legal hold on a message or media',
+  find: 'the messages and media of one participant, by keyed pseudonym',
+  erase: "delete every version of a participant's (or one message's) media and records",
   'send-test': '--local: archive a test message through the running local stack, end to end',
   connect: 'create the Event Streams sink and subscription for this intake at Twilio',
 } as const;

@@ -3,7 +3,9 @@ import { type AnyCliCommand, runCommand, usageLine } from './command.ts';
 import { command as backfill } from './commands/backfill.ts';
 import { command as connect } from './commands/connect.ts';
 import { command as doctor } from './commands/doctor.ts';
+import { command as erase } from './commands/erase.ts';
 import { command as exportZip } from './commands/export.ts';
+import { command as find } from './commands/find.ts';
 import { command as hold } from './commands/hold.ts';
 import { command as reconcile } from './commands/reconcile.ts';
 import { command as redrive } from './commands/redrive.ts';
@@ -22,6 +24,8 @@ export const COMMANDS: readonly AnyCliCommand[] = [
   doctor,
   exportZip,
   hold,
+  find,
+  erase,
   sendTest,
   connect,
 ];

@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { createS3ArchiveEraser } from '../adapters/s3/s3-archive-eraser.ts';
 import { createS3ArchiveListing } from '../adapters/s3/s3-archive-listing.ts';
 import { createArchiveReader } from '../adapters/s3/s3-archive-reader.ts';
 import { createS3ArchiveStore } from '../adapters/s3/s3-archive-store.ts';
@@ -10,11 +11,12 @@ import { createSqsRedrive } from '../adapters/sqs/sqs-redrive.ts';
 import type { BackfillConfig, CliConfig, RedriveConfig } from '../config/cli.ts';
 import type { ArchiverConfig } from '../config/lambda.ts';
 import type { MediaJob } from '../domain/media-job.ts';
+import type { ArchiveEraser } from '../ports/archive-eraser.ts';
 import type { ArchiveReader } from '../ports/archive-reader.ts';
 import type { LegalHolds } from '../ports/legal-holds.ts';
 import type { ArchiveListing, JobQueue } from '../ports/pipeline.ts';
 import { type ArchiveMediaDeps, archiveMedia } from '../use-cases/archive-media.ts';
-import { createS3Client, createSqsClient } from './clients.ts';
+import { createS3Client, createSqsClient, createStsClient } from './clients.ts';
 import { mediaSourceFor } from './lambda.ts';
 import { presenceFor, statusSinkFor } from './reconcile.ts';
 
@@ -29,11 +31,14 @@ export interface CliArchive {
   /** Narrowed to `account`, else to TWILIO_ACCOUNT_SID when set. */
   reader: ArchiveReader;
   legalHolds: LegalHolds;
+  /** `erase`: every version, with the caller's identity for the receipt (STS made on first use). */
+  eraser(): ArchiveEraser;
   destroy(): void;
 }
 
 export const openCliArchive = (config: CliConfig, account: string | undefined): CliArchive => {
   const s3 = createS3Client(config.s3);
+  let sts: ReturnType<typeof createStsClient> | undefined;
   const accountSid = account ?? config.accountSid;
   return {
     reader: createArchiveReader({
@@ -43,7 +48,17 @@ export const openCliArchive = (config: CliConfig, account: string | undefined): 
       ...(accountSid ? { accountSid } : {}),
     }),
     legalHolds: createS3LegalHolds({ client: s3, bucket: config.bucket }),
-    destroy: () => s3.destroy(),
+    eraser: () => {
+      sts ??= createStsClient({
+        ...(config.s3.region ? { region: config.s3.region } : {}),
+        ...(config.s3.credentials ? { credentials: config.s3.credentials } : {}),
+      });
+      return createS3ArchiveEraser({ s3, bucket: config.bucket, sts });
+    },
+    destroy: () => {
+      s3.destroy();
+      sts?.destroy();
+    },
   };
 };
 

@@ -7,6 +7,7 @@ import { S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { SSMClient } from '@aws-sdk/client-ssm';
+import { STSClient } from '@aws-sdk/client-sts';
 
 /**
  * The one module that constructs AWS SDK clients: Lambdas, CLI, local stack, rehearsal and bench
@@ -71,3 +72,7 @@ export const loadSsmClient = async (settings: AwsClientSettings = {}): Promise<S
   const { SSMClient } = await import('@aws-sdk/client-ssm');
   return new SSMClient(common(settings));
 };
+
+/** The erasure receipt's "who ran it" (GetCallerIdentity needs no permission). */
+export const createStsClient = (settings: AwsClientSettings = {}) =>
+  new STSClient(common(settings));

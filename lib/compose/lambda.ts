@@ -183,6 +183,7 @@ export const createEventsDeps = (
         credentials: archiver.credentials,
         archiveMessageBody: archiver.archiveMessageBody === true,
         archiveAddresses: archiver.archiveAddresses === true,
+        ...(archiver.participantKey ? { participantKey: archiver.participantKey } : {}),
         ...EVENTS_TWILIO_TUNING,
         ...clients.twilio,
       });

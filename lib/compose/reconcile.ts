@@ -33,6 +33,7 @@ export const createCatalogFor = (
     credentials: config.credentials,
     archiveMessageBody: config.archiveMessageBody === true,
     archiveAddresses: config.archiveAddresses === true,
+    ...(config.participantKey ? { participantKey: config.participantKey } : {}),
     ...tuning,
   });
 

@@ -3,6 +3,11 @@ import {
   AccountScopeSyntaxError,
   parseAccountScope,
 } from '../domain/account-scope.ts';
+import {
+  InvalidParticipantError,
+  type ParticipantKey,
+  participantKeyOf,
+} from '../domain/participant.ts';
 import { isAccountSid } from '../domain/sids.ts';
 
 /** Raised at cold start: a Lambda with a bad configuration must fail loudly, not limp along. */
@@ -89,3 +94,26 @@ export const subaccounts = (env: Env, mainSid: string): AccountScope => {
 
 export const apiBaseUrl = (env: Env): string =>
   (url(env, 'TWILIO_API_BASE_URL', 'https://api.twilio.com') as string).replace(/\/+$/, '');
+
+/**
+ * ARCHIVE_PARTICIPANT_KEY: the secret the participants' pseudonyms are made with (absent: records
+ * carry none); ARCHIVE_PARTICIPANT_KEYS_PREVIOUS (comma-separated): older keys, kept for lookups.
+ */
+export const participantKeys = (env: Env): ParticipantKey[] => {
+  const current = optional(env, 'ARCHIVE_PARTICIPANT_KEY');
+  const previous = (optional(env, 'ARCHIVE_PARTICIPANT_KEYS_PREVIOUS') ?? '')
+    .split(',')
+    .map((value) => value.trim())
+    .filter((value) => value !== '');
+  try {
+    return [...(current ? [current] : []), ...previous].map(participantKeyOf);
+  } catch (error) {
+    if (!(error instanceof InvalidParticipantError)) throw error;
+    // Never the value: the message names the variable only.
+    throw new ConfigurationError(`ARCHIVE_PARTICIPANT_KEY(S_PREVIOUS): ${error.message}`);
+  }
+};
+
+/** The key new pseudonyms are made with (absent: none are made). */
+export const participantKey = (env: Env): ParticipantKey | undefined =>
+  optional(env, 'ARCHIVE_PARTICIPANT_KEY') === undefined ? undefined : participantKeys(env)[0];

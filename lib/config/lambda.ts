@@ -9,6 +9,7 @@ import {
   MediaOriginSyntaxError,
   parseMediaOrigins,
 } from '../domain/media-origins.ts';
+import type { ParticipantKey } from '../domain/participant.ts';
 import type { TwilioCredentials } from '../domain/twilio-credentials.ts';
 import {
   parseSharedKeys,
@@ -25,6 +26,7 @@ import {
   type Env,
   int,
   optional,
+  participantKey,
   required,
   subaccounts,
   url,
@@ -45,6 +47,8 @@ export interface WebhookConfig {
   archiveAddresses: boolean;
   /** ARCHIVE_MESSAGE_BODY: the message body goes into the jobs and the message record. */
   archiveMessageBody?: boolean;
+  /** ARCHIVE_PARTICIPANT_KEY: `From`/`To` go into the jobs as keyed pseudonyms. */
+  participantKey?: ParticipantKey;
 }
 
 export const readWebhookConfig = (env: Env = process.env): WebhookConfig => {
@@ -61,6 +65,8 @@ export const readWebhookConfig = (env: Env = process.env): WebhookConfig => {
   };
   const publicUrl = url(env, 'PUBLIC_WEBHOOK_URL');
   if (publicUrl) config.publicWebhookUrl = publicUrl;
+  const key = participantKey(env);
+  if (key) config.participantKey = key;
   const keys = sharedKeys(env, sid, config.subaccounts ?? { kind: 'none' });
   if (keys.size > 0) config.sharedKeys = keys;
   return config;
@@ -130,6 +136,8 @@ export interface ArchiverConfig {
    */
   archiveMessageBody?: boolean;
   archiveAddresses?: boolean;
+  /** ARCHIVE_PARTICIPANT_KEY: backfill and reconcile jobs carry the participants' pseudonyms. */
+  participantKey?: ParticipantKey;
 }
 
 const credentials = (env: Env, sid: string): TwilioCredentials => {
@@ -203,6 +211,8 @@ export const readArchiverConfig = (env: Env = process.env): ArchiverConfig => {
     );
   }
   config.redactMessageBody = redact;
+  const key = participantKey(env);
+  if (key) config.participantKey = key;
   const dlq = optional(env, 'DEAD_LETTER_QUEUE_URL');
   if (dlq) config.deadLetterQueueUrl = dlq;
   const queue = optional(env, 'MEDIA_QUEUE_URL');

@@ -1,4 +1,5 @@
 import { InvalidJobError } from './errors.ts';
+import { InvalidParticipantError, type Participant, parseParticipants } from './participant.ts';
 import { isAccountSid, isMediaSid, isMessageSid } from './sids.ts';
 
 export const MEDIA_JOB_VERSION = 1;
@@ -31,6 +32,8 @@ export interface JobMessage {
   messagingServiceSid?: string;
   /** Only present with ARCHIVE_MESSAGE_BODY=true. */
   body?: string;
+  /** `From`/`To` as keyed pseudonyms (with ARCHIVE_PARTICIPANT_KEY); never a clear number. */
+  participants?: Participant[];
 }
 
 /** One media file to archive: the message body SQS carries between the webhook and the archiver. */
@@ -107,6 +110,14 @@ const parseJobMessage = (raw: unknown, job: MediaJob): JobMessage => {
       throw new InvalidJobError('bad body');
     }
     message.body = m.body;
+  }
+  if (m.participants !== undefined) {
+    try {
+      message.participants = parseParticipants(m.participants);
+    } catch (error) {
+      if (!(error instanceof InvalidParticipantError)) throw error;
+      throw new InvalidJobError(error.message);
+    }
   }
   return message;
 };

@@ -5,6 +5,7 @@ import {
   type MediaJob,
   type MessageDirection,
 } from './media-job.ts';
+import { InvalidParticipantError, type Participant, parseParticipants } from './participant.ts';
 import { isAccountSid, isMediaSid, isMessageSid } from './sids.ts';
 
 /**
@@ -50,6 +51,11 @@ export interface MessageRecord {
   numSegments?: number;
   /** Only with ARCHIVE_MESSAGE_BODY=true. */
   body?: string;
+  /**
+   * `From`/`To` as keyed pseudonyms (HMAC-SHA256 under ARCHIVE_PARTICIPANT_KEY, `participant.ts`):
+   * what `find`/`erase --participant` match, without the archive holding a number.
+   */
+  participants?: Participant[];
   /** Only with ARCHIVE_ADDRESSES=true. */
   from?: string;
   to?: string;
@@ -103,6 +109,9 @@ export const buildMessageRecord = (job: RecordableJob, media: RecordedMedia[]): 
   }
   if (job.message.numSegments !== undefined) record.numSegments = job.message.numSegments;
   if (job.message.body !== undefined) record.body = job.message.body;
+  if (job.message.participants !== undefined) {
+    record.participants = job.message.participants.map((p) => ({ ...p }));
+  }
   if (job.from !== undefined) record.from = job.from;
   if (job.to !== undefined) record.to = job.to;
   return record;
@@ -195,6 +204,14 @@ export const parseMessageRecord = (text: string): MessageRecord => {
       throw new InvalidMessageRecordError('bad numSegments');
     }
     record.numSegments = r.numSegments as number;
+  }
+  if (r.participants !== undefined) {
+    try {
+      record.participants = parseParticipants(r.participants);
+    } catch (error) {
+      if (!(error instanceof InvalidParticipantError)) throw error;
+      throw new InvalidMessageRecordError(error.message);
+    }
   }
   for (const field of ['body', 'from', 'to'] as const) {
     if (r[field] === undefined) continue;

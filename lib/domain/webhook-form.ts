@@ -5,6 +5,7 @@ import {
   type MediaJob,
   mediaTypeEssence,
 } from './media-job.ts';
+import { type ParticipantKey, participantsOf } from './participant.ts';
 import { isAccountSid, isMessageSid } from './sids.ts';
 import { InvalidWebhookError } from './webhook-errors.ts';
 
@@ -25,6 +26,8 @@ export interface WebhookFormOptions {
   archiveAddresses: boolean;
   /** Copy `Body` into the jobs' message (ARCHIVE_MESSAGE_BODY=true). */
   archiveMessageBody?: boolean;
+  /** ARCHIVE_PARTICIPANT_KEY: `From`/`To` go into the message as keyed pseudonyms. */
+  participantKey?: ParticipantKey;
 }
 
 /** A field sent once; repeated or missing fields are `undefined`. */
@@ -78,6 +81,13 @@ const jobMessageOf = (
   if (service !== undefined && SERVICE_SID.test(service)) message.messagingServiceSid = service;
   const body = options.archiveMessageBody ? singleField(fields, 'Body') : undefined;
   if (body !== undefined) message.body = body;
+  if (options.participantKey) {
+    const participants = participantsOf(options.participantKey, {
+      from: singleField(fields, 'From'),
+      to: singleField(fields, 'To'),
+    });
+    if (participants.length > 0) message.participants = participants;
+  }
   return message;
 };
 

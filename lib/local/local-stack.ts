@@ -16,6 +16,7 @@ import {
   LOCAL_REGION,
   WEBHOOK_PATH,
 } from '../config/local-constants.ts';
+import { loadLocalParticipantKey } from '../config/local-participant-key.ts';
 import { type ArchiverDeps, createArchiverHandler } from '../handlers/archiver-handler.ts';
 import { createEventsHandler } from '../handlers/events-handler.ts';
 import { createWebhookHandler } from '../handlers/webhook-handler.ts';
@@ -231,6 +232,8 @@ export const startLocalStack = async (
       // attempts before the DLQ; locally the poller's short visibility timeout is the backoff.
       RETRY_BACKOFF_SECONDS: '0',
       MAX_RECEIVE_COUNT: String(LOCAL_MAX_RECEIVE_COUNT),
+      // Records carry the participants' pseudonyms locally as when deployed (`find --local`).
+      ARCHIVE_PARTICIPANT_KEY: await loadLocalParticipantKey(config.dataDir),
       ...config.env,
       ...twilioEnv,
       ARCHIVE_BUCKET: config.bucket,

@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import type { S3Proof } from '../domain/archive-proof.ts';
 import type { MediaJob } from '../domain/media-job.ts';
+import type { Participant } from '../domain/participant.ts';
 
 /** Identifies one Media resource at Twilio. */
 export interface MediaRef {
@@ -181,6 +182,8 @@ export interface CatalogMessage {
   /** Only read with ARCHIVE_ADDRESSES=true. */
   from?: string;
   to?: string;
+  /** `from`/`to` as keyed pseudonyms (with ARCHIVE_PARTICIPANT_KEY). */
+  participants?: Participant[];
 }
 
 export interface CatalogMedia {

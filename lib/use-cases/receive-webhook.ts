@@ -1,4 +1,5 @@
 import type { MediaJob } from '../domain/media-job.ts';
+import type { ParticipantKey } from '../domain/participant.ts';
 import { isAccountSid } from '../domain/sids.ts';
 import { isValidTwilioSignature } from '../domain/twilio-signature.ts';
 import { ForeignAccountWebhookError, SignatureMismatchError } from '../domain/webhook-errors.ts';
@@ -21,6 +22,8 @@ export interface ReceiveWebhookConfig {
   sharedKeys?: SharedKeys;
   archiveAddresses: boolean;
   archiveMessageBody?: boolean;
+  /** ARCHIVE_PARTICIPANT_KEY: `From`/`To` go into the jobs as keyed pseudonyms. */
+  participantKey?: ParticipantKey;
 }
 
 export interface ReceiveWebhookDeps {
@@ -88,6 +91,7 @@ export const receiveWebhook = async (
     receivedAt,
     archiveAddresses: config.archiveAddresses,
     archiveMessageBody: config.archiveMessageBody === true,
+    ...(config.participantKey ? { participantKey: config.participantKey } : {}),
   });
   if (jobs.length > 0) await deps.queue.enqueue(jobs);
   return jobs;

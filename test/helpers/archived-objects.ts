@@ -98,6 +98,7 @@ export const putMessageRecord = async (
   prefix: string,
   seeds: readonly ArchivedMediaSeed[],
   text?: string,
+  extra: Partial<MessageRecord> = {},
 ): Promise<string> => {
   const first = seeds[0];
   if (!first) throw new Error('a record needs media');
@@ -118,6 +119,7 @@ export const putMessageRecord = async (
       sha256: sha256Hex(seed.body),
       sha256Source: 's3',
     })),
+    ...extra,
   };
   const key = recordKeyBeside(archiveKeyFor(prefix, first));
   await s3.send(

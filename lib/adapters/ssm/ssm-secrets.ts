@@ -11,6 +11,8 @@ export const SECRET_PARAMETERS = {
   TWILIO_AUTH_TOKEN_PARAMETER: 'TWILIO_AUTH_TOKEN',
   TWILIO_AUTH_TOKEN_PREVIOUS_PARAMETER: 'TWILIO_AUTH_TOKEN_PREVIOUS',
   TWILIO_API_KEY_SECRET_PARAMETER: 'TWILIO_API_KEY_SECRET',
+  ARCHIVE_PARTICIPANT_KEY_PARAMETER: 'ARCHIVE_PARTICIPANT_KEY',
+  ARCHIVE_PARTICIPANT_KEYS_PREVIOUS_PARAMETER: 'ARCHIVE_PARTICIPANT_KEYS_PREVIOUS',
   TWILIO_WEBHOOK_SHARED_KEYS_PARAMETER: 'TWILIO_WEBHOOK_SHARED_KEYS',
   EVENT_SINK_PASSWORD_PARAMETER: 'EVENT_SINK_PASSWORD',
 } as const;
@@ -78,7 +80,7 @@ const defaultSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 
 export type SecretsResolver = (env: Env) => Promise<Record<string, string | undefined>>;
 
-/** GetParameters accepts at most 10 names per call; we have 4, but keep the contract explicit. */
+/** GetParameters accepts at most 10 names per call; we have 6, but keep the contract explicit. */
 const GET_PARAMETERS_LIMIT = 10;
 
 /**

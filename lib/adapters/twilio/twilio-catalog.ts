@@ -5,6 +5,7 @@ import {
   TwilioUnavailableError,
 } from '../../domain/errors.ts';
 import { isContentType, mediaTypeEssence } from '../../domain/media-job.ts';
+import { type ParticipantKey, participantsOf } from '../../domain/participant.ts';
 import { isMediaSid, isMessageSid } from '../../domain/sids.ts';
 import type {
   CatalogMedia,
@@ -33,6 +34,8 @@ export interface TwilioCatalogOptions extends TwilioHttpOptions {
   archiveMessageBody?: boolean;
   /** ARCHIVE_ADDRESSES: keep each message's `from`/`to`. */
   archiveAddresses?: boolean;
+  /** ARCHIVE_PARTICIPANT_KEY: each message's `from`/`to` as keyed pseudonyms. */
+  participantKey?: ParticipantKey;
 }
 
 /** A `next_page_uri` that leaves the account's API paths: never followed, never given credentials. */
@@ -66,7 +69,7 @@ const SERVICE_SID = /^MG[0-9a-fA-F]{32}$/;
  */
 const toMessage = (
   raw: Record<string, unknown>,
-  keep: Pick<TwilioCatalogOptions, 'archiveMessageBody' | 'archiveAddresses'>,
+  keep: Pick<TwilioCatalogOptions, 'archiveMessageBody' | 'archiveAddresses' | 'participantKey'>,
 ): CatalogMessage | undefined => {
   const dateCreated = isoFromTwilioDate(raw.date_created);
   if (!isMessageSid(raw.sid) || dateCreated === undefined) return undefined;
@@ -92,6 +95,13 @@ const toMessage = (
   if (keep.archiveAddresses) {
     if (typeof raw.from === 'string') message.from = raw.from;
     if (typeof raw.to === 'string') message.to = raw.to;
+  }
+  if (keep.participantKey) {
+    const participants = participantsOf(keep.participantKey, {
+      from: typeof raw.from === 'string' ? raw.from : undefined,
+      to: typeof raw.to === 'string' ? raw.to : undefined,
+    });
+    if (participants.length > 0) message.participants = participants;
   }
   return message;
 };

@@ -1,6 +1,7 @@
 import { mediaSizer } from '../../compose/cli.ts';
 import { accountDirectoryFor, createCatalogFor } from '../../compose/reconcile.ts';
 import { readBackfillConfig } from '../../config/cli.ts';
+import { withLocalParticipantKey } from '../../config/local-participant-key.ts';
 import { localDemoCredentials } from '../../config/local-stack-files.ts';
 import { archiveKeyFor } from '../../domain/archive-key.ts';
 import type { MediaJob } from '../../domain/media-job.ts';
@@ -124,7 +125,8 @@ const runBackfill = (args: BackfillArgs, io: CommandIo): Promise<number> =>
     const interrupt = run.own(interruptSignal(io));
     const config = readBackfillConfig(
       { local: args.local, ...(await localDemoCredentials(args.local, io.env)) },
-      io.env,
+      // --local: the stack's own participant key, so backfilled records name participants too.
+      await withLocalParticipantKey(args.local, io.env ?? process.env),
     );
     const archive = openArchive(run, config);
     const accounts = await servedAccounts(

@@ -8,6 +8,7 @@ import yazl from 'yazl';
 import { formatBytes } from '../../domain/bytes.ts';
 import { countOf } from '../../domain/count.ts';
 import { recordKeyBeside } from '../../domain/message-record.ts';
+import { involves } from '../../domain/participant.ts';
 import {
   type ReadVerdict,
   type VerifiedAgainst,
@@ -24,6 +25,7 @@ import { FileExistsError, IntegrityError, UsageError } from '../errors.ts';
 import { writeLine } from '../format.ts';
 import { HELP, SUMMARY } from '../help.ts';
 import { parseFlags } from '../ops-runtime.ts';
+import { parseParticipant, participantLookup } from '../participant-args.ts';
 
 const OPTIONS = {
   help: { type: 'boolean', short: 'h' },
@@ -36,6 +38,7 @@ const OPTIONS = {
   json: { type: 'boolean' },
   local: { type: 'boolean' },
   'allow-unverified': { type: 'boolean' },
+  participant: { type: 'string' },
 } as const;
 
 interface ExportArgs {
@@ -47,6 +50,8 @@ interface ExportArgs {
   local: boolean;
   /** Export files only metadata speaks for (listed apart from SHA256SUMS) instead of refusing. */
   allowUnverified: boolean;
+  /** Only the messages this address took part in (matched by keyed pseudonym, as `find`). */
+  participant?: string;
 }
 
 const parse = (argv: readonly string[]): ExportArgs | undefined => {
@@ -74,6 +79,9 @@ const parse = (argv: readonly string[]): ExportArgs | undefined => {
     json: values.json ?? false,
     local: values.local ?? false,
     allowUnverified: values['allow-unverified'] ?? false,
+    ...(values.participant !== undefined
+      ? { participant: parseParticipant(values.participant) as string }
+      : {}),
   };
 };
 
@@ -124,6 +132,10 @@ const runExport = (args: ExportArgs, io: CommandIo): Promise<number> =>
       if (exists) throw new FileExistsError(target);
     }
     const days = resolveDays(args.range, context.today, 1);
+    const lookup =
+      args.participant === undefined
+        ? undefined
+        : await participantLookup(args.participant, args.local, io.env ?? process.env);
     const prefix = config.archivePrefix;
     const zip = new yazl.ZipFile();
     const files: ManifestFile[] = [];
@@ -232,6 +244,11 @@ const runExport = (args: ExportArgs, io: CommandIo): Promise<number> =>
           }
           for (const entries of byDirectory.values()) {
             const first = entries[0] as ArchiveEntry;
+            if (lookup) {
+              // A message without a readable record cannot be matched: it is left out.
+              const found = await context.reader.messageRecordOf(first.key);
+              if (found.state !== 'found' || !involves(found.record.participants, lookup)) continue;
+            }
             messages.add(first.messageSid);
             const record = await addRecord(first.key, first.messageSid);
             for (const entry of entries) addMedia(entry, record);

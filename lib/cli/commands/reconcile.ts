@@ -1,5 +1,6 @@
 import { accountDirectoryFor, createCatalogFor } from '../../compose/reconcile.ts';
 import { readBackfillConfig } from '../../config/cli.ts';
+import { withLocalParticipantKey } from '../../config/local-participant-key.ts';
 import { localDemoCredentials } from '../../config/local-stack-files.ts';
 import { isAccountSid } from '../../domain/sids.ts';
 import type { JobQueue } from '../../ports/pipeline.ts';
@@ -55,7 +56,7 @@ const runReconcile = async (values: ReconcileArgs, io: CommandIo): Promise<numbe
         local: values.local ?? false,
         ...(await localDemoCredentials(values.local ?? false, io.env)),
       },
-      io.env,
+      await withLocalParticipantKey(values.local ?? false, io.env ?? process.env),
     );
     const archive = openArchive(run, config);
     const queue: JobQueue = values['dry-run']

@@ -79,6 +79,9 @@ export const jobMessageFor = (
     result.messagingServiceSid = message.messagingServiceSid;
   }
   if (message.body !== undefined) result.body = message.body;
+  if (message.participants !== undefined) {
+    result.participants = message.participants.map((p) => ({ ...p }));
+  }
   return result;
 };
 

@@ -51,6 +51,8 @@ const VARIANT_PARAMS = {
   eventStreamCapacity: 'provisioned',
   eventSinkPasswordParameter: '/custom/sink-password',
   eventStreamsExternalIdParameter: '/custom/external-id',
+  participantKeyParameter: '/custom/participant-key',
+  retentionYears: '7',
 };
 const BUDGET_BYTES = { webhook: 500_000, archiver: 700_000, reconcile: 700_000, events: 600_000 };
 const FUNCTIONS = ['webhook', 'archiver', 'reconcile', 'events'] as const;
@@ -417,6 +419,41 @@ describe('archive bucket', () => {
   });
 });
 
+describe('privacy and retention', () => {
+  it('read the participant key only in the functions that see From/To, and only when set', () => {
+    // Assess
+    const keyArn = `${SSM_ARN}/custom/participant-key`;
+    const readers = (from: CfnTemplate, name: string) =>
+      grantsFor(statementsOf(from, roleOf(from, name)), 'ssm:GetParameters').flatMap(
+        (s) => s.resources,
+      );
+    for (const name of ['webhook', 'reconcile', 'events']) {
+      expect(envOf(variant, name).ARCHIVE_PARTICIPANT_KEY_PARAMETER).toBe(
+        '/custom/participant-key',
+      );
+      expect(readers(variant, name)).toContain(keyArn);
+    }
+    expect(readers(variant, 'archiver')).not.toContain(keyArn);
+    expect(envOf(template, 'webhook').ARCHIVE_PARTICIPANT_KEY_PARAMETER).toBe('');
+    expect(readers(template, 'webhook').some((arn) => arn.includes('participant'))).toBe(false);
+  });
+
+  it('expire objects after retentionYears (leap days included), and never without it', () => {
+    // Assess
+    const retentionRule = (from: CfnTemplate) =>
+      props(from, 'ArchiveBucket').LifecycleConfiguration.Rules.find(
+        (rule: { Id?: string }) => rule.Id === 'expire-after-retention',
+      );
+    expect(retentionRule(template)).toBeUndefined();
+    expect(retentionRule(variant)).toEqual({
+      Id: 'expire-after-retention',
+      Status: 'Enabled',
+      ExpirationInDays: { Ref: 'RetentionDays' },
+    });
+    expect(String(variant.Parameters?.RetentionDays?.Default)).toBe('2557');
+  });
+});
+
 describe('IAM', () => {
   it('grants no wildcard action and no S3 delete to any role', () => {
     // Assess
@@ -467,6 +504,7 @@ describe('IAM', () => {
       [
         `${SSM_ARN}${PARAMETER_PREFIX.replace(STAGE, 'variant')}/twilio-auth-token`,
         `${SSM_ARN}/custom/previous-token`,
+        `${SSM_ARN}/custom/participant-key`,
       ].sort(),
     );
   });
@@ -560,8 +598,10 @@ describe('secrets', () => {
         TWILIO_AUTH_TOKEN_PARAMETER: '',
       });
       const statements = statementsOf(variant, roleOf(variant, name));
+      // Reconcile also reads the participant key (privacy and retention, above).
       expect(grantsFor(statements, 'ssm:GetParameters').flatMap((s) => s.resources)).toEqual([
         `${SSM_ARN}/custom/api-key-secret`,
+        ...(name === 'reconcile' ? [`${SSM_ARN}/custom/participant-key`] : []),
       ]);
     }
   });

@@ -9,6 +9,7 @@ import {
   type RecordableJob,
   serializeMessageRecord,
 } from '../../../lib/domain/message-record.ts';
+import { participantKeyOf, participantsOf } from '../../../lib/domain/participant.ts';
 import { TEST_ACCOUNT_SID, TEST_MESSAGE_SID, testMediaSid } from '../../helpers/twilio-webhook.ts';
 
 const job: RecordableJob = {
@@ -98,5 +99,38 @@ describe('parseMediaJob with a message', () => {
     expect(() =>
       parseMediaJob(JSON.stringify({ ...job, message: { ...job.message, direction: 'sideways' } })),
     ).toThrow(InvalidJobError);
+  });
+
+  it('carries the participants as pseudonyms and no clear number by default', () => {
+    // Prepare
+    const key = participantKeyOf('p'.repeat(40));
+    const participants = participantsOf(key, { from: '+15550100001', to: '+15005550001' });
+    const { to: _, ...withoutAddresses } = job;
+    const pseudonymous: RecordableJob = {
+      ...withoutAddresses,
+      message: { ...job.message, participants },
+    };
+
+    // Act
+    const text = serializeMessageRecord(buildMessageRecord(pseudonymous, [media]));
+    const read = parseMessageRecord(text);
+
+    // Assess
+    expect(read.participants).toEqual(participants);
+    expect(read).not.toHaveProperty('from');
+    expect(read).not.toHaveProperty('to');
+    expect(text).not.toMatch(/5550100001|5005550001/);
+  });
+
+  it('refuses a record whose participants are not pseudonyms', () => {
+    // Prepare
+    const record = buildMessageRecord(job, [media]);
+    const text = JSON.stringify({
+      ...record,
+      participants: [{ role: 'from', channel: 'sms', id: '+15550100001', keyId: 'abc' }],
+    });
+
+    // Act / Assess
+    expect(() => parseMessageRecord(text)).toThrow(InvalidMessageRecordError);
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseMediaJob, serializeMediaJob } from '../../../lib/domain/media-job.ts';
+import { participantKeyOf, participantsOf } from '../../../lib/domain/participant.ts';
 import { InvalidWebhookError } from '../../../lib/domain/webhook-errors.ts';
 import { mediaJobsFromWebhook } from '../../../lib/domain/webhook-form.ts';
 import {
@@ -118,6 +119,31 @@ describe('mediaJobsFromWebhook', () => {
     // Assess
     expect(jobs.map((job) => job.index)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
     expect(JSON.stringify(jobs)).not.toContain('127.0.0.1');
+  });
+
+  it('puts From/To into the message as keyed pseudonyms only, with a participant key', () => {
+    // Prepare
+    const fields = buildMmsFields({
+      whatsapp: true,
+      media: [{ mediaSid: testMediaSid(1), contentType: 'image/jpeg' }],
+    });
+    const participantKey = participantKeyOf('w'.repeat(40));
+
+    // Act
+    const [job] = mediaJobsFromWebhook(fields, { ...options, participantKey });
+    const [unkeyed] = mediaJobsFromWebhook(fields, options);
+
+    // Assess
+    expect(job?.message?.participants).toEqual(
+      participantsOf(participantKey, {
+        from: 'whatsapp:+14155550199',
+        to: 'whatsapp:+14155550100',
+      }),
+    );
+    expect(job?.message?.participants?.map((p) => p.channel)).toEqual(['whatsapp', 'whatsapp']);
+    expect(JSON.stringify(job)).not.toContain('4155550199');
+    expect(parseMediaJob(JSON.stringify(job)).message?.participants).toHaveLength(2);
+    expect(unkeyed?.message).not.toHaveProperty('participants');
   });
 
   it('keeps phone numbers out of jobs unless archiveAddresses is set', () => {

@@ -4,6 +4,7 @@ import {
   UnsafePageUriError,
 } from '../../../../lib/adapters/twilio/twilio-catalog.ts';
 import { RepeatedPageError, TwilioThrottledError } from '../../../../lib/domain/errors.ts';
+import { participantKeyOf, participantsOf } from '../../../../lib/domain/participant.ts';
 import { ACCOUNT, sid } from '../../use-cases/backfill/fakes.ts';
 
 const API = 'https://api.example.test';
@@ -153,6 +154,33 @@ describe('createTwilioCatalog', () => {
       expect(page.messages[1]).not.toHaveProperty('numSegments');
     },
   );
+
+  it('reads From/To as keyed pseudonyms only, with a participant key and without archiveAddresses', async () => {
+    // Prepare
+    const participantKey = participantKeyOf('c'.repeat(40));
+    const { fetch } = scripted([
+      json({
+        messages: [twilioMessage(1, { from: 'whatsapp:+15550001111', to: '+15550002222' })],
+        next_page_uri: null,
+      }),
+    ]);
+    const catalog = createTwilioCatalog({
+      apiBaseUrl: API,
+      accountSid: ACCOUNT,
+      credentials: { username: ACCOUNT, password: 'token' },
+      fetch,
+      participantKey,
+    });
+
+    // Act
+    const page = await catalog.listMessages({ day: '2025-01-10', pageSize: 50 });
+
+    // Assess
+    expect(page.messages[0]?.participants).toEqual(
+      participantsOf(participantKey, { from: 'whatsapp:+15550001111', to: '+15550002222' }),
+    );
+    expect(JSON.stringify(page.messages[0])).not.toContain('5550001111');
+  });
 
   it.each([
     ['an absolute URL elsewhere', 'https://evil.example/2010-04-01/Accounts/AC/Messages.json'],
