@@ -479,6 +479,8 @@ describe('archiver against fauxqs (S3), local SQS and the Twilio emulator', () =
     const { failed } = await deliver([{ ...job, index: 1 }], 1, handlerWith({}, mockedClient));
 
     // Assess
+    // Dead-lettered with its reason (permanent), not retried into the same wall.
+    expect(failed).toEqual([]);
     const puts = mocked.commandCalls(PutObjectCommand);
     expect(puts.map((put) => put.args[0].input.IfNoneMatch)).toEqual(['*']);
     expect(emulator.hasMedia(job.mediaSid)).toBe(true);
