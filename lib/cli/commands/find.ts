@@ -1,3 +1,4 @@
+import { countOf } from '../../domain/count.ts';
 import { isAccountSid } from '../../domain/sids.ts';
 import type { Day } from '../../domain/utc-day.ts';
 import { scanParticipantMessages } from '../../use-cases/find-participant.ts';
@@ -89,7 +90,7 @@ const runFind = (args: FindArgs, io: CommandIo): Promise<number> =>
       for (const key of message.mediaKeys) await writeLine(io.stdout, `  ${key}`);
     }
     io.stderr.write(
-      `${scan.messages.length} messages in ${days.length} days (${scan.recordsRead} records read${scan.withoutRecord > 0 ? `, ${scan.withoutRecord} messages without a readable record could not be matched` : ''})\n`,
+      `${countOf(scan.messages.length, 'message')} in ${countOf(days.length, 'day')} (${countOf(scan.recordsRead, 'record')} read${scan.withoutRecord > 0 ? `, ${countOf(scan.withoutRecord, 'message')} without a readable record could not be matched` : ''})\n`,
     );
     return 0;
   });
