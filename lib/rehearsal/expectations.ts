@@ -34,6 +34,8 @@ export const EXPECTED = {
       'kms:GenerateDataKey',
       'logs:CreateLogStream',
       'logs:PutLogEvents',
+      // Overwrites only where the bucket keeps old versions.
+      's3:GetBucketVersioning',
       's3:GetObject',
       's3:ListBucket',
       's3:PutObject',
