@@ -109,7 +109,7 @@ const lines = [
   '',
   'twilio-media-archiver — local stack',
   `  webhook      POST ${stack.webhookUrl}`,
-  `  event sink   POST ${stack.eventsUrl}  (Event Streams; Basic ${stack.eventSink.username} / ${stack.eventSink.password}, kept in ${config.dataDir}/event-sink.json)`,
+  `  event sink   POST ${stack.eventsUrl}  (Event Streams; Basic user ${stack.eventSink.username}, password in ${config.dataDir}/event-sink.json; connect --local uses it)`,
   `  archive      ${browser.url}  (read-only browser; the link's token changes every start)`,
   `  S3           ${stack.s3Endpoint}  bucket ${stack.bucket}  (data in ${config.dataDir}/s3)`,
   `  SQS          ${stack.sqsEndpoint}  queue ${stack.queueUrl}`,
