@@ -416,14 +416,12 @@ describe('archiver against fauxqs (S3), local SQS and the Twilio emulator', () =
     expect(emulator.hasMedia(job.mediaSid)).toBe(false);
   });
 
-  it('does not take a 412 object whose HEAD shows only self-consistent metadata: overwrites, then deletes (S3 client mock)', async () => {
-    // Prepare
+  /** A 412 on the create-only PUT, then a HEAD showing only self-consistent metadata (no S3 proof). */
+  const unprovenObjectAtTheKey = (versioning: 'Enabled' | undefined) => {
     const message = emulator.addMessage({ media: [makeSeedMedia({ size: 500, seed: 9 })] });
-    const job = jobFor(message);
     const media = message.media[0] as SeededMedia;
     const mockedClient = new S3Client({ region: 'us-east-1' });
     const mocked = mockClient(mockedClient);
-    const sha256Base64 = Buffer.from(media.sha256, 'hex').toString('base64');
     mocked
       .on(PutObjectCommand)
       .rejectsOnce(
@@ -432,57 +430,46 @@ describe('archiver against fauxqs (S3), local SQS and the Twilio emulator', () =
           $metadata: { httpStatusCode: 412 },
         }),
       )
-      .resolves({ ChecksumSHA256: sha256Base64, ETag: '"kms"' });
-    // The deployed bucket is versioned: the replaced object stays as a noncurrent version.
-    mocked.on(GetBucketVersioningCommand).resolves({ Status: 'Enabled' });
+      .resolves({
+        ChecksumSHA256: Buffer.from(media.sha256, 'hex').toString('base64'),
+        ETag: '"kms"',
+      });
+    mocked.on(GetBucketVersioningCommand).resolves(versioning ? { Status: versioning } : {});
     mocked.on(HeadObjectCommand).resolves({
       ContentLength: media.size,
       ETag: '"0123456789abcdef0123456789abcdef"',
       Metadata: { sha256: media.sha256, size: String(media.size) },
     });
+    return { job: jobFor(message), mocked, mockedClient };
+  };
 
-    // Act
-    const { failed } = await deliver([{ ...job, index: 1 }], 1, handlerWith({}, mockedClient));
+  it.each([
+    {
+      bucket: 'versioned (as deployed): overwrites, the old object stays a version, then deletes',
+      versioning: 'Enabled' as const,
+      puts: ['*', undefined],
+      keptAtTwilio: false,
+    },
+    {
+      bucket: 'without versioning: overwrites nothing, dead-letters, keeps the media at Twilio',
+      versioning: undefined,
+      puts: ['*'],
+      keptAtTwilio: true,
+    },
+  ])(
+    'does not take a 412 object whose HEAD shows only self-consistent metadata; bucket $bucket (S3 client mock)',
+    async ({ versioning, puts, keptAtTwilio }) => {
+      // Prepare
+      const { job, mocked, mockedClient } = unprovenObjectAtTheKey(versioning);
 
-    // Assess
-    expect(failed).toEqual([]);
-    const puts = mocked.commandCalls(PutObjectCommand);
-    expect(puts.map((put) => put.args[0].input.IfNoneMatch)).toEqual(['*', undefined]);
-    expect(emulator.hasMedia(job.mediaSid)).toBe(false);
-  });
+      // Act
+      const { failed } = await deliver([{ ...job, index: 1 }], 1, handlerWith({}, mockedClient));
 
-  it('on a bucket without versioning, overwrites nothing and keeps the media at Twilio (S3 client mock)', async () => {
-    // Prepare
-    const message = emulator.addMessage({ media: [makeSeedMedia({ size: 500, seed: 9 })] });
-    const job = jobFor(message);
-    const media = message.media[0] as SeededMedia;
-    const mockedClient = new S3Client({ region: 'us-east-1' });
-    const mocked = mockClient(mockedClient);
-    const sha256Base64 = Buffer.from(media.sha256, 'hex').toString('base64');
-    mocked
-      .on(PutObjectCommand)
-      .rejectsOnce(
-        Object.assign(new Error('At least one of the pre-conditions you specified did not hold'), {
-          name: 'PreconditionFailed',
-          $metadata: { httpStatusCode: 412 },
-        }),
-      )
-      .resolves({ ChecksumSHA256: sha256Base64, ETag: '"kms"' });
-    mocked.on(GetBucketVersioningCommand).resolves({});
-    mocked.on(HeadObjectCommand).resolves({
-      ContentLength: media.size,
-      ETag: '"0123456789abcdef0123456789abcdef"',
-      Metadata: { sha256: media.sha256, size: String(media.size) },
-    });
-
-    // Act
-    const { failed } = await deliver([{ ...job, index: 1 }], 1, handlerWith({}, mockedClient));
-
-    // Assess
-    // Dead-lettered with its reason (permanent), not retried into the same wall.
-    expect(failed).toEqual([]);
-    const puts = mocked.commandCalls(PutObjectCommand);
-    expect(puts.map((put) => put.args[0].input.IfNoneMatch)).toEqual(['*']);
-    expect(emulator.hasMedia(job.mediaSid)).toBe(true);
-  });
+      // Assess: never retried (a refusal is permanent and dead-lettered with its reason).
+      expect(failed).toEqual([]);
+      const sent = mocked.commandCalls(PutObjectCommand);
+      expect(sent.map((put) => put.args[0].input.IfNoneMatch)).toEqual(puts);
+      expect(emulator.hasMedia(job.mediaSid)).toBe(keptAtTwilio);
+    },
+  );
 });
