@@ -19,6 +19,7 @@ export default {
     'lib/use-cases/record-message.ts',
     'lib/use-cases/receive-webhook.ts',
     'lib/use-cases/account-tokens.ts',
+    'lib/use-cases/subaccount-listing.ts',
     'lib/use-cases/archive-media.ts',
     'lib/use-cases/archive-media/fetch.ts',
   ],

@@ -6,11 +6,11 @@ import {
   DEFAULT_TOKEN_CACHE_POLICY,
   freshness,
   mayForceRefresh,
-  mayRelist,
   type TokenCachePolicy,
   type TokenEntry,
 } from '../domain/token-cache-policy.ts';
 import type { AccountDirectory, AccountTokens } from '../ports/pipeline.ts';
+import { createSubaccountListing } from './subaccount-listing.ts';
 
 export interface AccountTokensOptions {
   mainAccountSid: string;
@@ -49,31 +49,13 @@ export const createAccountTokens = (options: AccountTokensOptions): AccountToken
   // mid-burst still forces one: the next request gets the cached answer, not this one.
   const justLearned = new WeakSet<readonly string[]>();
   const lookups = new Map<string, Promise<TokenEntry>>();
-  let listed: { at: number; sids: Set<string> } | undefined;
-  let listing: Promise<void> | undefined;
-
-  const relist = (): Promise<void> => {
-    listing ??= (async () => {
-      try {
-        const accounts = await (directory as AccountDirectory).listSubaccounts();
-        listed = { at: now(), sids: new Set(accounts.map((account) => account.sid)) };
-      } catch (error) {
-        // Remember the attempt: an outage must not turn every forged SID into another list call.
-        listed = { at: now(), sids: listed?.sids ?? new Set() };
-        throw unavailable(error);
-      } finally {
-        listing = undefined;
-      }
-    })();
-    return listing;
-  };
+  const isListed = directory
+    ? createSubaccountListing({ directory, policy, now, failure: unavailable })
+    : async () => false;
 
   const isMember = async (sid: string): Promise<boolean> => {
     if (scope.kind === 'list') return scope.sids.includes(sid);
-    if (listed?.sids.has(sid)) return true;
-    if (!mayRelist(listed?.at, now(), policy)) return false;
-    await relist();
-    return listed?.sids.has(sid) ?? false;
+    return isListed(sid);
   };
 
   const lookup = (sid: string, forced: boolean): Promise<TokenEntry> => {

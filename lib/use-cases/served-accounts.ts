@@ -1,6 +1,7 @@
 import { type AccountScope, scopeMayInclude } from '../domain/account-scope.ts';
-import { DEFAULT_TOKEN_CACHE_POLICY, mayRelist } from '../domain/token-cache-policy.ts';
+import { DEFAULT_TOKEN_CACHE_POLICY } from '../domain/token-cache-policy.ts';
 import type { AccountDirectory } from '../ports/pipeline.ts';
+import { createSubaccountListing } from './subaccount-listing.ts';
 
 export interface ServedAccountsOptions {
   mainAccountSid: string;
@@ -28,32 +29,13 @@ export const createServedAccounts = (
       ? {}
       : { relistIntervalMs: options.relistIntervalMs }),
   };
-  let listed: { at: number; sids: Set<string> } | undefined;
-  let listing: Promise<void> | undefined;
-
-  const relist = (): Promise<void> => {
-    listing ??= (async () => {
-      try {
-        const accounts = await (directory as AccountDirectory).listSubaccounts();
-        listed = { at: now(), sids: new Set(accounts.map((account) => account.sid)) };
-      } catch (error) {
-        // The attempt counts: an outage must not turn every event into another list call.
-        listed = { at: now(), sids: listed?.sids ?? new Set() };
-        throw error;
-      } finally {
-        listing = undefined;
-      }
-    })();
-    return listing;
-  };
+  const isListed = directory
+    ? createSubaccountListing({ directory, policy, now })
+    : async () => false;
 
   return async (sid) => {
     if (!scopeMayInclude(scope, mainAccountSid, sid)) return false;
     if (sid === mainAccountSid || scope.kind !== 'all') return true;
-    if (!directory) return false;
-    if (listed?.sids.has(sid)) return true;
-    if (!mayRelist(listed?.at, now(), policy)) return false;
-    await relist();
-    return listed?.sids.has(sid) ?? false;
+    return isListed(sid);
   };
 };
