@@ -49,13 +49,12 @@ export const createAccountTokens = (options: AccountTokensOptions): AccountToken
   // mid-burst still forces one: the next request gets the cached answer, not this one.
   const justLearned = new WeakSet<readonly string[]>();
   const lookups = new Map<string, Promise<TokenEntry>>();
-  const isListed = directory
-    ? createSubaccountListing({ directory, policy, now, failure: unavailable })
-    : async () => false;
+  const isListed =
+    directory && createSubaccountListing({ directory, policy, now, failure: unavailable });
 
   const isMember = async (sid: string): Promise<boolean> => {
     if (scope.kind === 'list') return scope.sids.includes(sid);
-    return isListed(sid);
+    return isListed ? isListed(sid) : false;
   };
 
   const lookup = (sid: string, forced: boolean): Promise<TokenEntry> => {

@@ -29,13 +29,11 @@ export const createServedAccounts = (
       ? {}
       : { relistIntervalMs: options.relistIntervalMs }),
   };
-  const isListed = directory
-    ? createSubaccountListing({ directory, policy, now })
-    : async () => false;
+  const isListed = directory && createSubaccountListing({ directory, policy, now });
 
   return async (sid) => {
     if (!scopeMayInclude(scope, mainAccountSid, sid)) return false;
     if (sid === mainAccountSid || scope.kind !== 'all') return true;
-    return isListed(sid);
+    return isListed ? isListed(sid) : false;
   };
 };
