@@ -17,5 +17,8 @@ process.stdout.on('error', (error) => {
   throw error;
 });
 
+// The product's commands, plus the local stack's own (send-test): the product imports no tooling,
+// the executable adds it.
 const { runCli } = await import('../lib/cli/main.ts');
-process.exitCode = await runCli(process.argv.slice(2));
+const { LOCAL_COMMANDS } = await import('../lib/local/cli-commands.ts');
+process.exitCode = await runCli(process.argv.slice(2), undefined, LOCAL_COMMANDS);

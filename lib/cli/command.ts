@@ -1,36 +1,79 @@
-import { parseArgs } from 'node:util';
-import { EXIT_OK, EXIT_USAGE, UsageError } from './errors.ts';
-import { resolveHelp } from './help.ts';
+import type { Writable } from 'node:stream';
+import type { CliArchive, OpsArchive } from '../compose/cli.ts';
+import type { BackfillConfig, CliConfig } from '../config/cli.ts';
+import type { Day } from '../domain/utc-day.ts';
+import type { ArchiveReader } from '../ports/archive-reader.ts';
+import type { JobQueue } from '../ports/pipeline.ts';
+import type { FailureContext } from './failure.ts';
 import type { CliIo } from './io.ts';
-import { describeParseArgsError } from './parse-args-error.ts';
-
-/** One option of a command: the same spec drives parsing, did-you-mean hints and the registry test. */
-export interface OptionSpec {
-  readonly type: 'boolean' | 'string';
-  readonly short?: string;
-}
-export type OptionsSpec = Readonly<Record<string, OptionSpec>>;
+import type { OptionsSpec } from './options.ts';
+import type { Progress, StatusStream } from './progress.ts';
 
 /** What a command may touch; backfill/reconcile also take an abort signal (tests stop them). */
 export type CommandIo = CliIo & { signal?: AbortSignal };
 
+/** The archive as a command reads it: the reader, the streams and the clock. */
+export interface CommandContext {
+  reader: ArchiveReader;
+  bucket: string;
+  stdout: Writable;
+  stderr: StatusStream;
+  progress: Progress;
+  today: Day;
+  cwd: string;
+}
+
+/** `context.archive()`: the archive's context, its adapters and the settings they came from. */
+export type ArchiveRun = CommandContext & { archive: CliArchive; config: CliConfig };
+
 /**
- * The one shape of every `media-archive` command. `parse` gets the arguments after the command
- * name and returns the typed arguments, `undefined` when the help was asked for, or throws a
- * `UsageError`; `run` does the work and resolves to the exit status (it never throws).
+ * What `run` gets from the one envelope (envelope.ts). Whatever it opens is closed when the
+ * command ends, and a failure becomes one line on stderr with its exit status.
+ */
+export interface RunContext {
+  stdout: StatusStream;
+  stderr: StatusStream;
+  env: Readonly<Record<string, string | undefined>>;
+  now(): Date;
+  today: Day;
+  cwd: string;
+  progress: Progress;
+  /** Bucket and endpoint, noted as they become known, for the one-line failure message. */
+  failure: FailureContext;
+  /** Destroyed when the command ends, whatever its outcome. */
+  own<T extends { destroy(): void }>(resource: T): T;
+  /** Aborted on Ctrl-C (or by the caller's `io.signal`): a walk stops after its current page. */
+  interrupt(): AbortSignal;
+  /** The archive (ARCHIVE_BUCKET or `--local`), narrowed to `account` when given. */
+  archive(target: { local: boolean; account?: string }): ArchiveRun;
+  /** backfill/reconcile: the archive's adapters for each account's run. */
+  opsArchive(config: BackfillConfig): OpsArchive;
+  mediaQueue(config: BackfillConfig): Promise<JobQueue>;
+  /**
+   * The address's pseudonyms under the current and every previous key (ARCHIVE_PARTICIPANT_KEY,
+   * ARCHIVE_PARTICIPANT_KEYS_PREVIOUS; `--local`: the local stack's own key).
+   */
+  participantLookup(address: string, local: boolean): Promise<Set<string>>;
+}
+
+/**
+ * The one shape of every `media-archive` command, help beside it. `parse` gets the arguments after
+ * the command name and returns the typed arguments, `undefined` when the help was asked for, or
+ * throws a `UsageError`; `run` does the work and resolves to the exit status (nothing: 0).
  */
 export interface CliCommand<A = unknown> {
   readonly name: string;
+  /** Its line in the main help (continuation lines are indented under the first). */
   readonly summary: string;
   readonly help: string;
   readonly options: OptionsSpec;
   /**
-   * How a usage error starts: the read-only commands say `media-archive:`, the operations name
-   * themselves (`media-archive backfill:`), as they always have.
+   * How its messages start: the read-only commands say `media-archive:`, the operations name
+   * themselves (`media-archive backfill:`), as they always have. The main help lists them apart.
    */
   readonly kind: 'read' | 'operation';
   parse(argv: readonly string[], io: CommandIo): A | undefined;
-  run(args: A, io: CommandIo): Promise<number>;
+  run(args: A, context: RunContext): Promise<number | undefined> | Promise<void>;
 }
 
 /** Lets a registry hold commands of different argument types. */
@@ -38,78 +81,3 @@ export interface CliCommand<A = unknown> {
 export type AnyCliCommand = CliCommand<any>;
 
 export const defineCommand = <A>(command: CliCommand<A>): CliCommand<A> => command;
-
-/** A usage error: one line and where the help is, so it does not scroll away under the help. */
-export const usageLine = (error: UsageError, command?: Pick<AnyCliCommand, 'name' | 'kind'>) => {
-  const name = command?.name ?? error.command;
-  const prefix =
-    command?.kind === 'operation' ? `media-archive ${command.name}:` : 'media-archive:';
-  return `${prefix} ${error.message}\nsee \`media-archive ${name ? `${name} ` : ''}--help\`\n`;
-};
-
-/**
- * Runs a command's parser: the arguments, or the exit status once the help (0) or the one-line
- * usage error (64) is printed.
- */
-export const parseOrExit = <A>(
-  command: Pick<CliCommand<A>, 'name' | 'kind' | 'help' | 'parse'>,
-  argv: readonly string[],
-  io: CommandIo,
-): A | number => {
-  let args: A | undefined;
-  try {
-    args = command.parse(argv, io);
-  } catch (error) {
-    if (!(error instanceof UsageError)) throw error;
-    io.stderr.write(usageLine(error, command));
-    return EXIT_USAGE;
-  }
-  if (args !== undefined) return args;
-  io.stdout.write(resolveHelp(command.help, io.env ?? process.env));
-  return EXIT_OK;
-};
-
-/** Parses, prints the help or the usage error, or runs: the exit status. */
-export const runCommand = async <A extends object>(
-  command: CliCommand<A>,
-  argv: readonly string[],
-  io: CommandIo,
-): Promise<number> => {
-  const args = parseOrExit(command, argv, io);
-  return typeof args === 'number' ? args : command.run(args, io);
-};
-
-/** The candidates a mistyped option is compared with: `--name` for every option of the spec. */
-export const optionFlags = (options: OptionsSpec): string[] =>
-  Object.keys(options).map((name) => `--${name}`);
-
-/**
- * The one flag parser of the commands: `parseArgs` (strict), its complaints turned into one-line
- * `UsageError`s, an unknown option with the closest known one suggested.
- */
-export const parseOptions = <const O extends OptionsSpec>(
-  argv: readonly string[],
-  options: O,
-  settings: {
-    positionals?: boolean;
-    /** The whole message for an unknown option (doctor words it its own way). */
-    describeUnknown?: (raw: string) => string;
-  } = {},
-) => {
-  try {
-    const { values, positionals } = parseArgs({
-      args: [...argv],
-      options,
-      strict: true,
-      allowPositionals: settings.positionals ?? false,
-    });
-    return { values, positionals };
-  } catch (error) {
-    const { code, message = '' } = error as { code?: string; message?: string };
-    const unknown = /^Unknown option '(--?[^' ]+)/.exec(message)?.[1];
-    if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && unknown && settings.describeUnknown) {
-      throw new UsageError(settings.describeUnknown(unknown));
-    }
-    throw new UsageError(describeParseArgsError(error, optionFlags(options)));
-  }
-};

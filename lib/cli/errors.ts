@@ -47,3 +47,5 @@ export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_NOT_FOUND = 2;
 export const EXIT_USAGE = 64;
+/** backfill/reconcile stopped by Ctrl-C after a page: `--resume` continues. */
+export const EXIT_INTERRUPTED = 130;

@@ -1,5 +1,7 @@
 import { ConfigurationError } from '../config/env.ts';
+import { ArchiverError, StorageUnavailableError } from '../domain/errors.ts';
 import { StoredChecksumMismatchError } from '../domain/read-verification.ts';
+import { CheckpointError } from '../use-cases/backfill/checkpoint.ts';
 import {
   EXIT_FAILURE,
   EXIT_NOT_FOUND,
@@ -41,7 +43,11 @@ const networkCode = (error: SdkLikeError): string | undefined =>
     (code): code is string => code !== undefined && NETWORK_CODES.has(code),
   );
 
-/** Every failure as one line for stderr, and the exit status it deserves. */
+/**
+ * Every failure of every command as one line for stderr, and the exit status it deserves. S3
+ * failures keep the ls/get wording wherever they happen; the pipeline's own errors (backfill,
+ * reconcile) name their service.
+ */
 export const describeFailure = (error: unknown, context: FailureContext): Failure => {
   const fail = (message: string, exitCode = EXIT_FAILURE): Failure => ({ message, exitCode });
   if (error instanceof NotInArchiveError) return fail(error.message, EXIT_NOT_FOUND);
@@ -49,9 +55,17 @@ export const describeFailure = (error: unknown, context: FailureContext): Failur
     error instanceof FileExistsError ||
     error instanceof IntegrityError ||
     error instanceof NoObjectLockError ||
-    error instanceof StoredChecksumMismatchError
+    error instanceof StoredChecksumMismatchError ||
+    error instanceof CheckpointError
   ) {
     return fail(error.message);
+  }
+  if (error instanceof StorageUnavailableError && error.cause) {
+    return describeFailure(error.cause, context);
+  }
+  if (error instanceof ArchiverError) {
+    const where = context.local ? ' (is the local stack running? npm start)' : '';
+    return fail(`${error.message}${/failed|unavailable/i.test(error.message) ? where : ''}`);
   }
   if (error instanceof ConfigurationError) {
     return fail(
@@ -61,6 +75,9 @@ export const describeFailure = (error: unknown, context: FailureContext): Failur
     );
   }
   const sdk = (error ?? {}) as SdkLikeError;
+  if (sdk.$metadata && sdk.name?.includes('Queue')) {
+    return fail(`SQS: ${sdk.name}: ${sdk.message}`);
+  }
   const bucket = context.bucket ?? '?';
   const where = context.endpoint ?? 'S3';
   switch (sdk.name) {

@@ -1,6 +1,8 @@
 import type { Writable } from 'node:stream';
 import { formatBytes } from '../domain/bytes.ts';
+import { countOf } from '../domain/count.ts';
 import type { ArchiveEntry, ArchiveEntryDetails } from '../ports/archive-reader.ts';
+import type { BackfillCounts } from '../use-cases/backfill/counts.ts';
 
 export const UNKNOWN_TYPE = 'application/octet-stream';
 
@@ -127,4 +129,24 @@ export const writeLine = async (stream: Writable, line: string): Promise<void> =
   if (!stream.write(`${line}\n`)) {
     await new Promise<void>((resolve) => stream.once('drain', resolve));
   }
+};
+
+/** What a backfill or reconcile run did, one line. */
+export const formatCounts = (counts: BackfillCounts, verb: string): string => {
+  const parts = [
+    countOf(counts.pages, 'page'),
+    countOf(counts.messages, 'message'),
+    `${counts.mediaFound} media found`,
+    `${counts.enqueued} ${verb}`,
+    `${counts.alreadyArchived} already archived`,
+  ];
+  if (counts.skippedInFlight) parts.push(`${counts.skippedInFlight} skipped (in flight)`);
+  if (counts.skippedRecent) parts.push(`${counts.skippedRecent} skipped (too recent)`);
+  if (counts.failed) parts.push(`${counts.failed} failed`);
+  if (counts.bytes !== null) {
+    parts.push(
+      `${formatBytes(counts.bytes)} total${counts.unknownSizes ? ` (+${counts.unknownSizes} of unknown size)` : ''}`,
+    );
+  }
+  return parts.join(', ');
 };

@@ -1,5 +1,7 @@
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { AnyCliCommand, CommandIo } from '../../lib/cli/command.ts';
+import { runCommand } from '../../lib/cli/envelope.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/media-archive.mjs', import.meta.url));
 
@@ -30,3 +32,9 @@ export const runMediaArchive = (
       },
     );
   });
+
+/** One command run in-process through the CLI's one envelope, as `media-archive <name> …` runs it. */
+export const runnerOf =
+  (command: AnyCliCommand) =>
+  (argv: readonly string[], io: CommandIo): Promise<number> =>
+    runCommand(command, argv, io);

@@ -13,13 +13,12 @@ import {
   connectEventStreams,
 } from '../../use-cases/connect-event-streams.ts';
 import { resolveDeployedTarget } from '../../use-cases/connect-target.ts';
-import { type CommandIo, defineCommand, parseOptions, runCommand } from '../command.ts';
+import { defineCommand, type RunContext } from '../command.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.ts';
-import { HELP, SUMMARY } from '../help.ts';
-import { runOpsCommand } from '../ops-runtime.ts';
+import { HELP_OPTION, parseOptions } from '../options.ts';
 
 const OPTIONS = {
-  help: { type: 'boolean', short: 'h' },
+  ...HELP_OPTION,
   local: { type: 'boolean' },
   stage: { type: 'string' },
   region: { type: 'string' },
@@ -73,7 +72,7 @@ const summaryLine = (c: AccountConnection): string =>
 
 const report = async (
   args: ConnectArgs,
-  io: CommandIo,
+  io: RunContext,
   deps: Parameters<typeof connectEventStreams>[0],
   plan: ConnectPlan,
 ): Promise<number> => {
@@ -93,71 +92,73 @@ const logsEndpoint = (env: Record<string, string | undefined>): string | undefin
   env.AWS_ENDPOINT_URL_CLOUDWATCH_LOGS?.trim() || env.AWS_ENDPOINT_URL?.trim() || undefined;
 
 /** A deployed stack: its outputs, the events function's settings and SSM say what to create. */
-const runDeployed = (args: ConnectArgs & { stackName: string }, io: CommandIo): Promise<number> =>
-  runOpsCommand('connect', io, false, async ({ own }) => {
-    const env = io.env ?? process.env;
-    const config = readDoctorConfig(env, args.region ? { region: args.region } : {});
-    const deps = own(await createDoctorDeps(config));
-    const stack = await deps.ports.stack.read(args.stackName);
-    if (!stack)
-      throw new Error(`no stack ${args.stackName} in this region (check --stage and --region)`);
-    const resolved = await resolveDeployedTarget(stack, deps.ports.parameters, args.sink);
-    const connectDeps = createConnectDeps({
-      apiBaseUrl: config.twilioApiBaseUrl,
-      eventsBaseUrl: config.twilioEventsBaseUrl,
-    });
-    let requested = args.accounts;
-    if (!requested && resolved.scope.kind !== 'none') {
-      // Every served subaccount that is active: a closed one is deleted by Twilio in 30 days.
-      const listed = await connectDeps
-        .directory(resolved.mainAccountSid, resolved.mainCredentials)
-        .listSubaccounts();
-      const scope = resolved.scope;
-      requested = [
-        resolved.mainAccountSid,
-        ...listed
-          .filter(
-            (a) =>
-              a.status === 'active' &&
-              (scope.kind === 'all' || (scope.kind === 'list' && scope.sids.includes(a.sid))),
-          )
-          .map((a) => a.sid),
-      ];
-    }
-    const accounts = await accountsToConnect(
-      requested,
-      resolved.mainAccountSid,
-      resolved.mainCredentials,
-      connectDeps.directory,
-    );
-    // Only a Kinesis sink needs validating (Twilio makes webhook sinks active at once).
-    const logs =
-      resolved.target.kind === 'kinesis'
-        ? own(
-            createLogTestIdReader({
-              ...(config.region ? { region: config.region } : {}),
-              ...(logsEndpoint(env) ? { endpoint: logsEndpoint(env) as string } : {}),
-              functionName: resolved.eventsFunctionName,
-            }),
-          )
-        : undefined;
-    return report(
-      args,
-      io,
-      { events: connectDeps.events, ...(logs ? { testIds: logs.reader } : {}) },
-      {
-        description: `media-archive ${args.stackName}`,
-        target: resolved.target,
-        accounts,
-        dryRun: args.dryRun,
-        ...(args.testId ? { testId: args.testId } : {}),
-      },
-    );
+const runDeployed = async (
+  args: ConnectArgs & { stackName: string },
+  io: RunContext,
+): Promise<number> => {
+  const { env, own } = io;
+  const config = readDoctorConfig(env, args.region ? { region: args.region } : {});
+  const deps = own(await createDoctorDeps(config));
+  const stack = await deps.ports.stack.read(args.stackName);
+  if (!stack)
+    throw new Error(`no stack ${args.stackName} in this region (check --stage and --region)`);
+  const resolved = await resolveDeployedTarget(stack, deps.ports.parameters, args.sink);
+  const connectDeps = createConnectDeps({
+    apiBaseUrl: config.twilioApiBaseUrl,
+    eventsBaseUrl: config.twilioEventsBaseUrl,
   });
+  let requested = args.accounts;
+  if (!requested && resolved.scope.kind !== 'none') {
+    // Every served subaccount that is active: a closed one is deleted by Twilio in 30 days.
+    const listed = await connectDeps
+      .directory(resolved.mainAccountSid, resolved.mainCredentials)
+      .listSubaccounts();
+    const scope = resolved.scope;
+    requested = [
+      resolved.mainAccountSid,
+      ...listed
+        .filter(
+          (a) =>
+            a.status === 'active' &&
+            (scope.kind === 'all' || (scope.kind === 'list' && scope.sids.includes(a.sid))),
+        )
+        .map((a) => a.sid),
+    ];
+  }
+  const accounts = await accountsToConnect(
+    requested,
+    resolved.mainAccountSid,
+    resolved.mainCredentials,
+    connectDeps.directory,
+  );
+  // Only a Kinesis sink needs validating (Twilio makes webhook sinks active at once).
+  const logs =
+    resolved.target.kind === 'kinesis'
+      ? own(
+          createLogTestIdReader({
+            ...(config.region ? { region: config.region } : {}),
+            ...(logsEndpoint(env) ? { endpoint: logsEndpoint(env) as string } : {}),
+            functionName: resolved.eventsFunctionName,
+          }),
+        )
+      : undefined;
+  return report(
+    args,
+    io,
+    { events: connectDeps.events, ...(logs ? { testIds: logs.reader } : {}) },
+    {
+      description: `media-archive ${args.stackName}`,
+      target: resolved.target,
+      accounts,
+      dryRun: args.dryRun,
+      ...(args.testId ? { testId: args.testId } : {}),
+    },
+  );
+};
 
-const runConnect = async (args: ConnectArgs, io: CommandIo): Promise<number> => {
+const runConnect = async (args: ConnectArgs, io: RunContext): Promise<number> => {
   if (args.stackName !== undefined) return runDeployed({ ...args, stackName: args.stackName }, io);
-  const env = io.env ?? process.env;
+  const { env } = io;
   const fail = (line: string) => {
     io.stderr.write(`media-archive connect: ${line}\n`);
     return EXIT_FAILURE;
@@ -235,15 +236,47 @@ const accountsToConnect = async (
   return accounts;
 };
 
+const HELP = `Usage: media-archive connect (--stage STAGE [--region R] [--stack NAME] [--sink webhook|kinesis] | --local)
+                             [--account AC...[,AC...]] [--dry-run] [--test-id ID] [--json]
+
+Connects Twilio Event Streams to this deployment's intake, so messages are archived without
+touching the numbers' webhooks (they stay your app's). Per account it makes a Sink and a
+Subscription to com.twilio.messaging.inbound-message.received and
+com.twilio.messaging.message.{delivered,undelivered,failed,read}, each only when missing: a
+second run creates nothing.
+  webhook sink   the stack's EventsUrl output with the sink's Basic credentials (the events
+                 function's EVENT_SINK_USERNAME and the password in SSM) in the URL's userinfo;
+                 Twilio makes webhook sinks active at once
+  kinesis sink   EventStreamArn, EventStreamRoleArn and the external id (SSM parameter named by
+                 EventStreamExternalIdParameter); Twilio makes it "initialized": connect sends a
+                 test event and validates the sink with its test_id, read from the events
+                 function's CloudWatch log ("sink test event received", up to 90 s); failing
+                 that, pass the testId from the log with --test-id
+A subaccount's sink is made with the subaccount's own auth token, read with the main account's.
+Prints each step; exit 0 when every account is connected.
+
+  --stage STAGE          the stage deployed (osls --stage)
+  --region REGION        its region (default AWS_REGION)
+  --stack NAME           another stack name (default ${SERVICE_NAME}-STAGE)
+  --sink webhook|kinesis which sink, when the stack deploys both
+  --local                the running local stack (npm start, demo mode) and its emulator
+  --account AC...        the accounts, comma-separated (default: the main account and, with
+                         TWILIO_SUBACCOUNTS, every active subaccount it serves)
+  --dry-run              read only: print the calls that would be made (secrets masked)
+  --test-id ID           validate a sink waiting for validation with this test_id
+  --json                 the outcome per account as JSON
+  -h, --help             this help
+
+Environment: as for doctor (AWS_ENDPOINT_URL_CLOUDWATCH_LOGS too); TWILIO_EVENTS_BASE_URL
+(default https://events.twilio.com).
+`;
+
 export const command = defineCommand<ConnectArgs>({
   name: 'connect',
   kind: 'operation',
-  summary: SUMMARY.connect,
-  help: HELP.connect,
+  summary: 'create the Event Streams sink and subscription for this intake at Twilio',
+  help: HELP,
   options: OPTIONS,
   parse,
   run: runConnect,
 });
-
-export const run = (argv: readonly string[], io: CommandIo): Promise<number> =>
-  runCommand(command, argv, io);

@@ -2,14 +2,13 @@ import { createDoctorDeps } from '../../compose/doctor.ts';
 import { DEFAULT_RECONCILE_MAX_AGE_HOURS, readDoctorConfig } from '../../config/doctor.ts';
 import { SERVICE_NAME } from '../../domain/service.ts';
 import { type CheckResult, type DoctorReport, runDoctor } from '../../use-cases/doctor.ts';
-import { type CommandIo, defineCommand, parseOptions, runCommand } from '../command.ts';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, UsageError } from '../errors.ts';
-import { HELP, SUMMARY } from '../help.ts';
-import { runOpsCommand } from '../ops-runtime.ts';
+import { defineCommand, type RunContext } from '../command.ts';
+import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.ts';
+import { HELP_OPTION, parseOptions } from '../options.ts';
 import { distance } from '../suggest.ts';
 
 const OPTIONS = {
-  help: { type: 'boolean', short: 'h' },
+  ...HELP_OPTION,
   stage: { type: 'string' },
   region: { type: 'string' },
   stack: { type: 'string' },
@@ -72,44 +71,74 @@ export const formatVerdict = (report: DoctorReport): string => {
 
 type DoctorArgs = NonNullable<ReturnType<typeof parse>>;
 
-const runDoctorCommand = async (args: DoctorArgs, io: CommandIo): Promise<number> => {
-  const env = io.env ?? process.env;
+const runDoctorCommand = async (args: DoctorArgs, context: RunContext): Promise<number> => {
+  const { env, own } = context;
   const region = args.region ?? env.AWS_REGION ?? env.AWS_DEFAULT_REGION;
-  if (!region) {
-    io.stderr.write(
-      `media-archive doctor: no AWS region: --region or AWS_REGION\n\n${HELP.doctor}`,
-    );
-    return EXIT_USAGE;
-  }
-  return runOpsCommand('doctor', io, false, async ({ own }) => {
-    const config = readDoctorConfig(env, { region });
-    const deps = own(await createDoctorDeps(config));
-    const report = await runDoctor(deps.ports, {
-      stackName: args.stackName,
-      reconcileMaxAgeHours: args.reconcileMaxAgeHours,
-      ...(io.now ? { now: io.now } : {}),
-    });
-    if (args.json) {
-      io.stdout.write(
-        `${JSON.stringify({ stack: report.stackName, region: config.region, ok: report.ok, checks: report.checks }, null, 2)}\n`,
-      );
-    } else {
-      for (const check of report.checks) io.stdout.write(`${formatCheck(check)}\n`);
-      io.stdout.write(`${formatVerdict(report)}\n`);
-    }
-    return report.ok ? EXIT_OK : EXIT_FAILURE;
+  if (!region) throw new UsageError('no AWS region: --region or AWS_REGION');
+  const config = readDoctorConfig(env, { region });
+  const deps = own(await createDoctorDeps(config));
+  const report = await runDoctor(deps.ports, {
+    stackName: args.stackName,
+    reconcileMaxAgeHours: args.reconcileMaxAgeHours,
+    now: context.now,
   });
+  if (args.json) {
+    context.stdout.write(
+      `${JSON.stringify({ stack: report.stackName, region: config.region, ok: report.ok, checks: report.checks }, null, 2)}\n`,
+    );
+  } else {
+    for (const check of report.checks) context.stdout.write(`${formatCheck(check)}\n`);
+    context.stdout.write(`${formatVerdict(report)}\n`);
+  }
+  return report.ok ? EXIT_OK : EXIT_FAILURE;
 };
+
+const HELP = `Usage: media-archive doctor --stage STAGE [--region REGION] [--json]
+
+Checks a deployed stack (${SERVICE_NAME}-STAGE), one line per check, and exits 1 when any fails:
+  stack               the stack exists, is complete, has its outputs and functions
+  ssm-parameters      every SSM parameter the functions name exists, is a SecureString and
+                      decrypts (values are never printed)
+  twilio-credentials  Twilio accepts the auth token (and the API key, when one is set): one
+                      list request each
+  twilio-webhook      which phone numbers (sms_url) and Messaging Services
+                      (inbound_request_url) point at the stack's WebhookUrl with POST; fails
+                      when none does. With TWILIO_SUBACCOUNTS, one verdict per served account
+                      (numbers read at its own path); fails when an account's numbers all
+                      point elsewhere. Ok without a look when the stack's Intake output
+                      leaves the webhook out (event mode: the numbers stay the app's)
+  event-streams       Event Streams intake (EventsUrl / EventStreamArn outputs): each served
+                      account has an active sink of this stack and subscriptions naming the 5
+                      event types (a subaccount read with its own token); says which intake is
+                      live: webhook, event streams or both
+  dead-letter-queue   depth and oldest job's age (CloudWatch; "unknown" without data); fails
+                      when not empty
+  alarms              state of the stack's CloudWatch alarms; fails on ALARM or when the stack
+                      has none
+  reconcile           the last reconcile run (the run's {prefix}_status/reconcile.json in the
+                      archive bucket); fails when missing, incomplete or too old
+
+  --stage STAGE          the stage deployed (osls --stage)
+  --region REGION        its region (default AWS_REGION)
+  --stack NAME           another stack name (default ${SERVICE_NAME}-STAGE)
+  --reconcile-max-age H  hours after which the last reconcile run is too old (default ${DEFAULT_RECONCILE_MAX_AGE_HOURS})
+  --json                 one JSON document: {"stack", "ok", "checks": [{"id", "status", "summary", "details"}]}
+  -h, --help             this help
+
+Environment: the standard AWS credential chain; AWS_ENDPOINT_URL or AWS_ENDPOINT_URL_<SERVICE>
+(CLOUDFORMATION, LAMBDA, SSM, SQS, CLOUDWATCH, S3) for a stand-in; TWILIO_API_BASE_URL (default
+https://api.twilio.com), TWILIO_MESSAGING_BASE_URL (default https://messaging.twilio.com) and
+TWILIO_EVENTS_BASE_URL (default https://events.twilio.com).
+Exit status: 0 every check ok, 1 a check failed or was skipped, 64 usage error.
+`;
 
 export const command = defineCommand<DoctorArgs>({
   name: 'doctor',
   kind: 'operation',
-  summary: SUMMARY.doctor,
-  help: HELP.doctor,
+  summary: `check a deployed stack: SSM secrets, Twilio credentials and webhook, DLQ, alarms,
+last reconcile run (--stage STAGE [--region REGION])`,
+  help: HELP,
   options: OPTIONS,
   parse,
   run: runDoctorCommand,
 });
-
-export const run = (argv: readonly string[], io: CommandIo): Promise<number> =>
-  runCommand(command, argv, io);

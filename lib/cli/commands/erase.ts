@@ -6,21 +6,18 @@ import {
   erasureReceiptKey,
   serializeErasureReceipt,
 } from '../../domain/erasure.ts';
-import { isAccountSid, isMessageSid } from '../../domain/sids.ts';
+import { isMessageSid } from '../../domain/sids.ts';
 import type { Day } from '../../domain/utc-day.ts';
 import { erasePrefixes } from '../../use-cases/erase-archive.ts';
 import { scanParticipantMessages } from '../../use-cases/find-participant.ts';
-import { runArchiveCommand } from '../archive-command.ts';
-import { type CommandIo, defineCommand, parseOptions, runCommand } from '../command.ts';
-import type { CommandContext } from '../context.ts';
+import { type CommandContext, defineCommand, type RunContext } from '../command.ts';
 import { parseDay, resolveDays } from '../days.ts';
 import { NotInArchiveError, UsageError } from '../errors.ts';
 import { writeLine } from '../format.ts';
-import { HELP, SUMMARY } from '../help.ts';
-import { parseParticipant, participantLookup } from '../participant-args.ts';
+import { accountOption, HELP_OPTION, parseOptions, participantOption } from '../options.ts';
 
 const OPTIONS = {
-  help: { type: 'boolean', short: 'h' },
+  ...HELP_OPTION,
   participant: { type: 'string' },
   since: { type: 'string' },
   until: { type: 'string' },
@@ -53,10 +50,8 @@ const parse = (argv: readonly string[]): EraseArgs | undefined => {
   }
   if (!values['dry-run'] && !values.yes)
     throw new UsageError('erase deletes: add --yes (or --dry-run)');
-  if (values.account !== undefined && !isAccountSid(values.account)) {
-    throw new UsageError('--account must be an AC… SID');
-  }
-  const participant = parseParticipant(values.participant);
+  accountOption(values.account);
+  const participant = participantOption(values.participant);
   let target: EraseArgs['target'];
   if (participant !== undefined) {
     if (positionals.length > 0) throw new UsageError('a message SID or --participant, not both');
@@ -98,7 +93,7 @@ const directoryOf = (key: string) => key.slice(0, key.lastIndexOf('/') + 1);
 const matchedMessages = async (
   args: EraseArgs,
   context: CommandContext,
-  io: CommandIo,
+  io: RunContext,
 ): Promise<Matched[]> => {
   const { target } = args;
   if ('messageSid' in target) {
@@ -119,7 +114,7 @@ const matchedMessages = async (
       },
     ];
   }
-  const lookup = await participantLookup(target.participant, false, io.env ?? process.env);
+  const lookup = await io.participantLookup(target.participant, false);
   const days = resolveDays({ since: target.since, until: target.until }, context.today, 1);
   const scan = await scanParticipantMessages(context.reader, days, lookup, (day, index) =>
     context.progress.update(`scanning records of ${day} (${index + 1}/${days.length} days)`),
@@ -133,89 +128,110 @@ const matchedMessages = async (
   }));
 };
 
-const runErase = (args: EraseArgs, io: CommandIo): Promise<number> =>
-  runArchiveCommand('erase', HELP.erase, io, args, async (args, { context, archive, config }) => {
-    const eraser = archive.eraser();
-    const messages = await matchedMessages(args, context, io);
-    const prefix = config.archivePrefix;
-    const prefixes = messages.flatMap((m) => [
-      m.directory,
-      `${prefix}_index/${m.messageSid}/${m.accountSid}/${m.day.replace(/-/g, '/')}`,
-    ]);
-    const now = (io.now ?? (() => new Date()))();
-    const plan = await erasePrefixes(eraser, prefixes, {
-      now,
-      bypassGovernance: args.bypassGovernance,
-      dryRun: args.dryRun,
-      onPrefix: (done) => context.progress.update(`erasing: ${done}/${prefixes.length} prefixes`),
-    });
-    context.progress.done();
-    const { target } = args;
-    const receipt: ErasureReceipt = {
-      schema: ERASURE_RECEIPT_SCHEMA,
-      version: ERASURE_RECEIPT_VERSION,
-      erasedAt: now.toISOString(),
-      by: await eraser.callerIdentity(),
-      request:
-        'messageSid' in target
-          ? { kind: 'message', messageSid: target.messageSid }
-          : {
-              kind: 'participant',
-              since: target.since,
-              until: target.until,
-              accounts: [...new Set(messages.map((m) => m.accountSid))].sort(),
-            },
-      messages: messages.map((m) => ({
-        accountSid: m.accountSid,
-        messageSid: m.messageSid,
-        ...(m.receivedAt ? { receivedAt: m.receivedAt } : {}),
-      })),
-      counts: {
-        messages: messages.length,
-        keys: plan.keys.length,
-        versionsDeleted: plan.deleted.length,
-        versionsRetained: plan.retained.length,
-      },
-      deleted: plan.deleted,
-      retained: plan.retained,
-    };
-    let receiptKey: string | undefined;
-    if (!args.dryRun) {
-      receiptKey = erasureReceiptKey(now, randomBytes(4).toString('hex'));
-      await eraser.putReceipt(receiptKey, serializeErasureReceipt(receipt));
-    }
-    if (args.json) {
+const runErase = async (args: EraseArgs, io: RunContext): Promise<number> => {
+  const context = io.archive(args);
+  const { archive, config } = context;
+  const eraser = archive.eraser();
+  const messages = await matchedMessages(args, context, io);
+  const prefix = config.archivePrefix;
+  const prefixes = messages.flatMap((m) => [
+    m.directory,
+    `${prefix}_index/${m.messageSid}/${m.accountSid}/${m.day.replace(/-/g, '/')}`,
+  ]);
+  const now = io.now();
+  const plan = await erasePrefixes(eraser, prefixes, {
+    now,
+    bypassGovernance: args.bypassGovernance,
+    dryRun: args.dryRun,
+    onPrefix: (done) => context.progress.update(`erasing: ${done}/${prefixes.length} prefixes`),
+  });
+  context.progress.done();
+  const { target } = args;
+  const receipt: ErasureReceipt = {
+    schema: ERASURE_RECEIPT_SCHEMA,
+    version: ERASURE_RECEIPT_VERSION,
+    erasedAt: now.toISOString(),
+    by: await eraser.callerIdentity(),
+    request:
+      'messageSid' in target
+        ? { kind: 'message', messageSid: target.messageSid }
+        : {
+            kind: 'participant',
+            since: target.since,
+            until: target.until,
+            accounts: [...new Set(messages.map((m) => m.accountSid))].sort(),
+          },
+    messages: messages.map((m) => ({
+      accountSid: m.accountSid,
+      messageSid: m.messageSid,
+      ...(m.receivedAt ? { receivedAt: m.receivedAt } : {}),
+    })),
+    counts: {
+      messages: messages.length,
+      keys: plan.keys.length,
+      versionsDeleted: plan.deleted.length,
+      versionsRetained: plan.retained.length,
+    },
+    deleted: plan.deleted,
+    retained: plan.retained,
+  };
+  let receiptKey: string | undefined;
+  if (!args.dryRun) {
+    receiptKey = erasureReceiptKey(now, randomBytes(4).toString('hex'));
+    await eraser.putReceipt(receiptKey, serializeErasureReceipt(receipt));
+  }
+  if (args.json) {
+    await writeLine(
+      io.stdout,
+      JSON.stringify({ dryRun: args.dryRun, receiptKey, ...receipt }, null, 2),
+    );
+  } else {
+    const verb = args.dryRun ? 'would delete' : 'deleted';
+    for (const v of plan.deleted) {
       await writeLine(
         io.stdout,
-        JSON.stringify({ dryRun: args.dryRun, receiptKey, ...receipt }, null, 2),
-      );
-    } else {
-      const verb = args.dryRun ? 'would delete' : 'deleted';
-      for (const v of plan.deleted) {
-        await writeLine(
-          io.stdout,
-          `${verb}\t${v.key}\t${v.versionId}${v.deleteMarker ? '\t(delete marker)' : ''}`,
-        );
-      }
-      for (const v of plan.retained) {
-        await writeLine(io.stdout, `retained\t${v.key}\t${v.versionId}\t${v.reason}`);
-      }
-      io.stderr.write(
-        `${messages.length} messages, ${plan.keys.length} keys: ${plan.deleted.length} versions ${verb}, ${plan.retained.length} retained${receiptKey ? `; receipt ${receiptKey}` : ' (dry run: nothing deleted, no receipt)'}\n`,
+        `${verb}\t${v.key}\t${v.versionId}${v.deleteMarker ? '\t(delete marker)' : ''}`,
       );
     }
-    return 0;
-  });
+    for (const v of plan.retained) {
+      await writeLine(io.stdout, `retained\t${v.key}\t${v.versionId}\t${v.reason}`);
+    }
+    io.stderr.write(
+      `${messages.length} messages, ${plan.keys.length} keys: ${plan.deleted.length} versions ${verb}, ${plan.retained.length} retained${receiptKey ? `; receipt ${receiptKey}` : ' (dry run: nothing deleted, no receipt)'}\n`,
+    );
+  }
+  return 0;
+};
+
+const HELP = `Usage: media-archive erase (--participant ADDRESS --since D --until D | MM…|SM…) --yes [options]
+
+Deletes every version of the media and message records of a participant in a window (as find
+matches them), or of one message, and writes an erasure receipt _erasures/{time}-{id}.json
+beside the archive prefix (when, window, counts, keys, who ran it; no number).
+Versions under Object Lock COMPLIANCE retention or a legal hold are never touched: they are
+listed as retained, with the reason. GOVERNANCE retention is bypassed only with
+--bypass-governance (and s3:BypassGovernanceRetention); otherwise it is retained too.
+
+  --participant ADDRESS  as for find (needs ARCHIVE_PARTICIPANT_KEY)
+  --since, --until       first and last UTC day (inclusive); --date D for one day
+  --date YYYY-MM-DD      (MM…) the day of the message: 2 listings instead of the index
+  --account AC…          only this account (default TWILIO_ACCOUNT_SID, else all)
+  --dry-run              list what would be deleted and retained; delete nothing, no receipt
+  --yes                  required to delete
+  --bypass-governance    delete versions under GOVERNANCE retention too
+  --json                 JSON on stdout
+  --local                the local stack's S3 (refused: it keeps no object versions)
+  -h, --help             this help
+
+Runs with operator credentials (infra/eraser-policy.json): the archiver's roles cannot delete.
+`;
 
 export const command = defineCommand<EraseArgs>({
   name: 'erase',
   kind: 'operation',
-  summary: SUMMARY.erase,
-  help: HELP.erase,
+  summary: "delete every version of a participant's (or one message's) media and records",
+  help: HELP,
   options: OPTIONS,
   parse,
   run: runErase,
 });
-
-export const run = (argv: readonly string[], io: CommandIo): Promise<number> =>
-  runCommand(command, argv, io);

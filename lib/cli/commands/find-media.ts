@@ -1,7 +1,7 @@
 import { findMediaBySid, searchDays } from '../../use-cases/find-media.ts';
-import type { MediaLookup } from '../args.ts';
-import type { CommandContext } from '../context.ts';
+import type { CommandContext } from '../command.ts';
 import { NotInArchiveError } from '../errors.ts';
+import type { MediaLookup } from '../read-args.ts';
 
 /**
  * The object key of `get`/`url`'s target. The index is per message, so a bare media SID is

@@ -1,18 +1,14 @@
 import { countOf } from '../../domain/count.ts';
-import { isAccountSid } from '../../domain/sids.ts';
 import type { Day } from '../../domain/utc-day.ts';
 import { scanParticipantMessages } from '../../use-cases/find-participant.ts';
-import { runArchiveCommand } from '../archive-command.ts';
-import { type CommandIo, defineCommand, runCommand } from '../command.ts';
+import { defineCommand, type RunContext } from '../command.ts';
 import { parseDay, resolveDays } from '../days.ts';
 import { UsageError } from '../errors.ts';
 import { writeLine } from '../format.ts';
-import { HELP, SUMMARY } from '../help.ts';
-import { parseFlags } from '../ops-runtime.ts';
-import { parseParticipant, participantLookup } from '../participant-args.ts';
+import { accountOption, HELP_OPTION, parseOptions, participantOption } from '../options.ts';
 
 const OPTIONS = {
-  help: { type: 'boolean', short: 'h' },
+  ...HELP_OPTION,
   participant: { type: 'string' },
   since: { type: 'string' },
   until: { type: 'string' },
@@ -32,13 +28,11 @@ export interface FindArgs {
 }
 
 const parse = (argv: readonly string[]): FindArgs | undefined => {
-  const values = parseFlags(argv, OPTIONS);
+  const { values } = parseOptions(argv, OPTIONS);
   if (values.help) return undefined;
-  const participant = parseParticipant(values.participant);
+  const participant = participantOption(values.participant);
   if (participant === undefined) throw new UsageError('--participant ADDRESS is required');
-  if (values.account !== undefined && !isAccountSid(values.account)) {
-    throw new UsageError('--account must be an AC… SID');
-  }
+  accountOption(values.account);
   if (values.days !== undefined && !/^[1-9]\d{0,3}$/.test(values.days)) {
     throw new UsageError('--days must be a positive integer');
   }
@@ -56,54 +50,71 @@ const parse = (argv: readonly string[]): FindArgs | undefined => {
   };
 };
 
-const runFind = (args: FindArgs, io: CommandIo): Promise<number> =>
-  runArchiveCommand('find', HELP.find, io, args, async (args, { context }) => {
-    const lookup = await participantLookup(args.participant, args.local, io.env ?? process.env);
-    const days = resolveDays(args.range, context.today, 30);
-    const scan = await scanParticipantMessages(context.reader, days, lookup, (day, index) =>
-      context.progress.update(`scanning records of ${day} (${index + 1}/${days.length} days)`),
-    );
-    context.progress.done();
-    if (args.json) {
-      await writeLine(
-        io.stdout,
-        JSON.stringify(
-          {
-            days: { since: days[0], until: days.at(-1) },
-            method: 'scan',
-            recordsRead: scan.recordsRead,
-            withoutRecord: scan.withoutRecord,
-            messages: scan.messages,
-          },
-          null,
-          2,
-        ),
-      );
-      return 0;
-    }
-    for (const message of scan.messages) {
-      const as = message.as.map((p) => `${p.role}:${p.channel}`).join(',');
-      await writeLine(
-        io.stdout,
-        `${message.messageSid}\t${message.receivedAt}\t${message.direction}\t${as}\t${message.recordKey}`,
-      );
-      for (const key of message.mediaKeys) await writeLine(io.stdout, `  ${key}`);
-    }
-    io.stderr.write(
-      `${countOf(scan.messages.length, 'message')} in ${countOf(days.length, 'day')} (${countOf(scan.recordsRead, 'record')} read${scan.withoutRecord > 0 ? `, ${countOf(scan.withoutRecord, 'message')} without a readable record could not be matched` : ''})\n`,
+const runFind = async (args: FindArgs, io: RunContext): Promise<number> => {
+  const context = io.archive(args);
+  const lookup = await io.participantLookup(args.participant, args.local);
+  const days = resolveDays(args.range, context.today, 30);
+  const scan = await scanParticipantMessages(context.reader, days, lookup, (day, index) =>
+    context.progress.update(`scanning records of ${day} (${index + 1}/${days.length} days)`),
+  );
+  context.progress.done();
+  if (args.json) {
+    await writeLine(
+      io.stdout,
+      JSON.stringify(
+        {
+          days: { since: days[0], until: days.at(-1) },
+          method: 'scan',
+          recordsRead: scan.recordsRead,
+          withoutRecord: scan.withoutRecord,
+          messages: scan.messages,
+        },
+        null,
+        2,
+      ),
     );
     return 0;
-  });
+  }
+  for (const message of scan.messages) {
+    const as = message.as.map((p) => `${p.role}:${p.channel}`).join(',');
+    await writeLine(
+      io.stdout,
+      `${message.messageSid}\t${message.receivedAt}\t${message.direction}\t${as}\t${message.recordKey}`,
+    );
+    for (const key of message.mediaKeys) await writeLine(io.stdout, `  ${key}`);
+  }
+  io.stderr.write(
+    `${countOf(scan.messages.length, 'message')} in ${countOf(days.length, 'day')} (${countOf(scan.recordsRead, 'record')} read${scan.withoutRecord > 0 ? `, ${countOf(scan.withoutRecord, 'message')} without a readable record could not be matched` : ''})\n`,
+  );
+  return 0;
+};
+
+const HELP = `Usage: media-archive find --participant ADDRESS [--since D --until D] [options]
+
+The messages a phone number (or whatsapp:… address) took part in, with their record and media
+keys. Records hold no number: each carries the HMAC-SHA256 of its From/To under the deployment's
+ARCHIVE_PARTICIPANT_KEY, so this command needs that key (and, after a rotation, the old ones in
+ARCHIVE_PARTICIPANT_KEYS_PREVIOUS, comma-separated). It reads every record of the window (one
+listing per account and day, one GET per message): meant for local and small archives.
+
+  --participant ADDRESS  +15550100001, "+1 555 010 0001", whatsapp:+1555… (never printed)
+  --since, --until       first and last UTC day (inclusive); --date D, --days N (default 30)
+  --account AC…          only this account (default TWILIO_ACCOUNT_SID, else all)
+  --json                 JSON on stdout
+  --local                the local stack (its key is in \${LOCAL_DATA_DIR:-.local}/participant-key)
+  -h, --help             this help
+
+Output: one line per message (SID, received, direction, from|to:channel, record key), its media
+keys indented below. Messages archived without a record (older jobs) cannot be matched and are
+counted on stderr.
+`;
 
 export const command = defineCommand<FindArgs>({
   name: 'find',
   kind: 'operation',
-  summary: SUMMARY.find,
-  help: HELP.find,
+  summary: 'the messages and media of one participant (--participant +1555…), by keyed pseudonym',
+  help: HELP,
   options: OPTIONS,
   parse,
   run: runFind,
 });
-
-export const run = (argv: readonly string[], io: CommandIo): Promise<number> =>
-  runCommand(command, argv, io);

@@ -10,14 +10,43 @@ import {
   verifyReadBack,
 } from '../../domain/read-verification.ts';
 import { readEvidenceOf, verifyingStream } from '../../use-cases/verify-read.ts';
-import type { ParsedCommand } from '../args.ts';
-import type { CommandContext } from '../context.ts';
+import { type CommandContext, defineCommand } from '../command.ts';
 import { FileExistsError, IntegrityError } from '../errors.ts';
 import { keyBasename, safeFilename } from '../filename.ts';
 import { writeLine } from '../format.ts';
+import { EXIT_HELP, TARGET_HELP } from '../help.ts';
+import {
+  lookupOf,
+  type MediaLookup,
+  parseReadLine,
+  readOptions,
+  type TargetOptions,
+} from '../read-args.ts';
 import { findMediaKey } from './find-media.ts';
 
-type GetOptions = Extract<ParsedCommand, { command: 'get' }>;
+type GetOptions = TargetOptions & {
+  lookup: MediaLookup;
+  output?: string;
+  force: boolean;
+  /** Save a media that failed its check anyway (marked on stderr). */
+  unverified: boolean;
+};
+
+const OPTIONS = readOptions('message', 'date', 'days', 'output', 'force', 'unverified');
+
+const parse = (argv: readonly string[]): GetOptions | undefined => {
+  const line = parseReadLine('get', argv, OPTIONS);
+  if (!line) return undefined;
+  const lookup = lookupOf('get', line);
+  const { output } = line.values;
+  return {
+    ...line.target,
+    lookup,
+    ...(output !== undefined ? { output } : {}),
+    force: line.values.force ?? false,
+    unverified: line.values.unverified ?? false,
+  };
+};
 
 const isDirectory = async (path: string): Promise<boolean> => {
   try {
@@ -115,3 +144,44 @@ export const runGet = async (options: GetOptions, context: CommandContext): Prom
   context.stderr.write(`${line}\n`);
   if (path !== undefined) await writeLine(context.stdout, path);
 };
+
+const HELP = `Usage: media-archive get <MediaSid | key> [-o FILE] [--force] [--unverified] [--message MM... | --date D | --days N]
+
+Downloads a media, streaming, and verifies the bytes against the message record (size, SHA-256)
+and S3's own SHA-256 (checksum mode); metadata is compared but never proof. stderr says what it
+was verified against (record, S3's checksum) or that nothing but metadata speaks for it. A
+damaged media (any mismatch) is refused, exit 1, and no file is left; --unverified saves it
+anyway and says UNVERIFIED on stderr.
+The file is named after the media's original file name when the archive knows it, else
+{MediaSid}{ext}, in the current directory; -o names the file or a directory, "-o -" writes
+to stdout. An existing file is never overwritten without --force.
+
+Finding a media SID: the key holds the message and the day, the index holds only messages.
+  --message MM...       2 listings (the message index, then the message)
+  --date YYYY-MM-DD     one listing of that day per account
+  (neither)             day listings newest first over the last --days N days (default 31):
+                        up to N x accounts ListObjectsV2 requests (plus one per 1000 objects a
+                        day) before "not found". Prefer --message or --date on large archives.
+
+Options:
+  -o, --output FILE     target file or directory ("-" for stdout)
+  -f, --force           overwrite an existing file
+  --unverified          save a damaged media anyway (marked on stderr)
+  --message MM...       the media's message
+  --date YYYY-MM-DD     the UTC day the message was received
+  --days N              how far back to scan without --message/--date (default 31)
+
+${TARGET_HELP}
+
+${EXIT_HELP}
+`;
+
+export const command = defineCommand<GetOptions>({
+  name: 'get',
+  kind: 'read',
+  summary: 'download a media',
+  help: HELP,
+  options: OPTIONS,
+  parse,
+  run: (args, context) => runGet(args, context.archive(args)),
+});

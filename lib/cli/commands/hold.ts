@@ -1,19 +1,17 @@
 import pLimit from 'p-limit';
 import { MESSAGE_RECORD_FILE } from '../../domain/message-record.ts';
-import { isAccountSid, isMediaSid, isMessageSid } from '../../domain/sids.ts';
+import { isMediaSid, isMessageSid } from '../../domain/sids.ts';
 import type { Day } from '../../domain/utc-day.ts';
 import type { LegalHolds } from '../../ports/legal-holds.ts';
-import { runArchiveCommand } from '../archive-command.ts';
-import { type CommandIo, defineCommand, parseOptions, runCommand } from '../command.ts';
-import type { CommandContext } from '../context.ts';
+import { type CommandContext, defineCommand, type RunContext } from '../command.ts';
 import { parseDay } from '../days.ts';
 import { NoObjectLockError, NotInArchiveError, UsageError } from '../errors.ts';
 import { writeLine } from '../format.ts';
-import { HELP, SUMMARY } from '../help.ts';
+import { accountOption, HELP_OPTION, parseOptions } from '../options.ts';
 import { findMediaKey } from './find-media.ts';
 
 const OPTIONS = {
-  help: { type: 'boolean', short: 'h' },
+  ...HELP_OPTION,
   release: { type: 'boolean' },
   message: { type: 'string' },
   date: { type: 'string' },
@@ -46,9 +44,7 @@ const parse = (argv: readonly string[]): HoldArgs | undefined => {
   if (values.message !== undefined && !isMessageSid(values.message)) {
     throw new UsageError('--message must be an MM…/SM… SID');
   }
-  if (values.account !== undefined && !isAccountSid(values.account)) {
-    throw new UsageError('--account must be an AC… SID');
-  }
+  accountOption(values.account);
   if (values.days !== undefined && !/^[1-9]\d{0,3}$/.test(values.days)) {
     throw new UsageError('--days must be a positive integer');
   }
@@ -115,40 +111,60 @@ const requireObjectLock = async (holds: LegalHolds, bucket: string): Promise<voi
   if (!state.enabled) throw new NoObjectLockError(bucket, state.answer);
 };
 
-const runHold = (args: HoldArgs, io: CommandIo): Promise<number> =>
-  runArchiveCommand('hold', HELP.hold, io, args, async (args, { context, archive, config }) => {
-    await requireObjectLock(archive.legalHolds, config.bucket);
-    const keys = await keysFor(args, context);
-    const status = args.release ? 'OFF' : 'ON';
-    const limit = pLimit(4);
-    let done = 0;
-    await Promise.all(
-      keys.map((key) =>
-        limit(async () => {
-          await archive.legalHolds.setLegalHold(key, status);
-          done += 1;
-          context.progress.update(`legal hold ${status}: ${done}/${keys.length}`);
-        }),
-      ),
-    );
-    context.progress.done();
-    if (args.json) {
-      await writeLine(io.stdout, JSON.stringify({ legalHold: status, keys }, null, 2));
-    } else {
-      for (const key of keys) await writeLine(io.stdout, `${key}\thold=${status}`);
-    }
-    return 0;
-  });
+const runHold = async (args: HoldArgs, io: RunContext): Promise<number> => {
+  const context = io.archive(args);
+  const { archive, config } = context;
+  await requireObjectLock(archive.legalHolds, config.bucket);
+  const keys = await keysFor(args, context);
+  const status = args.release ? 'OFF' : 'ON';
+  const limit = pLimit(4);
+  let done = 0;
+  await Promise.all(
+    keys.map((key) =>
+      limit(async () => {
+        await archive.legalHolds.setLegalHold(key, status);
+        done += 1;
+        context.progress.update(`legal hold ${status}: ${done}/${keys.length}`);
+      }),
+    ),
+  );
+  context.progress.done();
+  if (args.json) {
+    await writeLine(io.stdout, JSON.stringify({ legalHold: status, keys }, null, 2));
+  } else {
+    for (const key of keys) await writeLine(io.stdout, `${key}\thold=${status}`);
+  }
+  return 0;
+};
+
+const HELP = `Usage: media-archive hold MM…|SM…|ME… [--release] [options]
+
+Sets (or with --release clears) an S3 Object Lock legal hold: a held object version cannot be
+deleted or overwritten, whatever its retention, until the hold is released. A message SID holds
+all its media and its message record; a media SID holds that media only.
+
+  --release              clear the legal hold instead of setting it
+  --message MM…          (with ME…) the media's message: 2 listings instead of a day scan
+  --date YYYY-MM-DD      the UTC day the message was received
+  --days N               (ME… alone) days to search back from today (default 7)
+  --account AC…          only this account (default TWILIO_ACCOUNT_SID, else all)
+  --json                 JSON on stdout
+  --local                the local stack's S3 (which has no Object Lock: always refused)
+  -h, --help             this help
+
+Needs a bucket created with Object Lock (deploy param objectLockMode): it asks S3 first
+(GetObjectLockConfiguration) and changes nothing on a bucket without it. Permissions for these
+credentials: s3:GetBucketObjectLockConfiguration, s3:PutObjectLegalHold (and s3:ListBucket,
+s3:GetObject to find the objects).
+Environment: ARCHIVE_BUCKET, ARCHIVE_PREFIX, the standard AWS credential chain.
+`;
 
 export const command = defineCommand<HoldArgs>({
   name: 'hold',
   kind: 'operation',
-  summary: SUMMARY.hold,
-  help: HELP.hold,
+  summary: 'set (--release: clear) an Object Lock legal hold on a message or media',
+  help: HELP,
   options: OPTIONS,
   parse,
   run: runHold,
 });
-
-export const run = (argv: readonly string[], io: CommandIo): Promise<number> =>
-  runCommand(command, argv, io);

@@ -5,13 +5,38 @@ import type {
   ListedRecord,
   StoredMessageRecord,
 } from '../../ports/archive-reader.ts';
-import type { ParsedCommand } from '../args.ts';
-import type { CommandContext } from '../context.ts';
-import { resolveDays } from '../days.ts';
-import { NotInArchiveError } from '../errors.ts';
+import { type CommandContext, defineCommand } from '../command.ts';
+import { type RangeOptions, resolveDays } from '../days.ts';
+import { NotInArchiveError, UsageError } from '../errors.ts';
 import { formatLsLine, type ListedMedia, toListedMedia, writeLine } from '../format.ts';
+import { EXIT_HELP, RANGE_HELP, TARGET_HELP } from '../help.ts';
+import { parseReadLine, rangeOf, readOptions, type TargetOptions } from '../read-args.ts';
 
-type LsOptions = Extract<ParsedCommand, { command: 'ls' }>;
+type LsOptions = TargetOptions & {
+  range: RangeOptions;
+  message?: string;
+  details: boolean;
+  json: boolean;
+};
+
+const OPTIONS = readOptions('date', 'since', 'until', 'days', 'message', 'details', 'json');
+
+const parse = (argv: readonly string[]): LsOptions | undefined => {
+  const line = parseReadLine('ls', argv, OPTIONS);
+  if (!line) return undefined;
+  const range = rangeOf('ls', line);
+  const { message } = line.values;
+  if (message && (line.since || line.until || line.days)) {
+    throw new UsageError('--message combines only with --date');
+  }
+  return {
+    ...line.target,
+    range,
+    ...(message ? { message } : {}),
+    details: line.values.details ?? false,
+    json: line.values.json ?? false,
+  };
+};
 
 /** HEADs in flight at once with --details: enough to hide latency, few enough to stay polite. */
 const DETAILS_CONCURRENCY = 8;
@@ -131,3 +156,38 @@ export const runLs = async (options: LsOptions, context: CommandContext): Promis
     stderr.write(`${count} media, ${formatBytes(bytes)}\n`);
   }
 };
+
+const HELP = `Usage: media-archive ls [--date D | --since D [--until D] | --days N | --message MM...] [options]
+
+One line per media, tab-separated: key, size in bytes, content type, received.
+Without --details the content type comes from the key's extension and "received" is the UTC day
+from the key (no request per object); --details does one HEAD per object for the stored content
+type and the exact received-at time; on an Object Lock bucket also a fifth column with the
+retention (mode:until) and legal hold.
+
+Cost: one ListObjectsV2 per day and account (plus one per 1000 objects), one to find the accounts
+when no account is given. --message costs 2 listings (the message index, then the message),
+which also show the message record, listed after the media (JSON: "records"); with --details
+one GET more reads it.
+
+Options:
+${RANGE_HELP}
+                        (default: --days 1, today in UTC)
+  --message MM...       one message; with --date, skips the index and lists that day directly
+  --details             HEAD each object: stored content type, exact received time, file name
+  --json                one JSON document {"media": [...], "count", "bytes"} instead of lines
+
+${TARGET_HELP}
+
+${EXIT_HELP}
+`;
+
+export const command = defineCommand<LsOptions>({
+  name: 'ls',
+  kind: 'read',
+  summary: 'list media (one line each: key, size, content type, received)',
+  help: HELP,
+  options: OPTIONS,
+  parse,
+  run: (args, context) => runLs(args, context.archive(args)),
+});

@@ -1,9 +1,18 @@
-import type { ParsedCommand } from '../args.ts';
-import type { CommandContext } from '../context.ts';
-import { resolveDays } from '../days.ts';
+import { type CommandContext, defineCommand } from '../command.ts';
+import { type RangeOptions, resolveDays } from '../days.ts';
 import { addToStats, emptyStats, formatStats, writeLine } from '../format.ts';
+import { EXIT_HELP, RANGE_HELP, TARGET_HELP } from '../help.ts';
+import { parseReadLine, rangeOf, readOptions, type TargetOptions } from '../read-args.ts';
 
-type StatsOptions = Extract<ParsedCommand, { command: 'stats' }>;
+type StatsOptions = TargetOptions & { range: RangeOptions; json: boolean };
+
+const OPTIONS = readOptions('date', 'since', 'until', 'days', 'json');
+
+const parse = (argv: readonly string[]): StatsOptions | undefined => {
+  const line = parseReadLine('stats', argv, OPTIONS);
+  if (!line) return undefined;
+  return { ...line.target, range: rangeOf('stats', line), json: line.values.json ?? false };
+};
 
 export const DEFAULT_STATS_DAYS = 31;
 
@@ -28,3 +37,28 @@ export const runStats = async (options: StatsOptions, context: CommandContext): 
     options.json ? JSON.stringify(stats, null, 2) : formatStats(stats),
   );
 };
+
+const HELP = `Usage: media-archive stats [--date D | --since D [--until D] | --days N] [--json]
+
+Media count and bytes, by content type (from the key's extension) and by day, from listings only:
+one ListObjectsV2 per day and account (plus one per 1000 objects).
+
+Options:
+${RANGE_HELP}
+                        (default: --days 31)
+  --json                one JSON document
+
+${TARGET_HELP}
+
+${EXIT_HELP}
+`;
+
+export const command = defineCommand<StatsOptions>({
+  name: 'stats',
+  kind: 'read',
+  summary: 'count and bytes by content type and by day',
+  help: HELP,
+  options: OPTIONS,
+  parse,
+  run: (args, context) => runStats(args, context.archive(args)),
+});

@@ -10,9 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createS3ReconcileStatusReader } from '../../../lib/adapters/s3/s3-reconcile-status.ts';
 import { createSqsDeadLetter } from '../../../lib/adapters/sqs/sqs-dead-letter.ts';
 import { createSqsJobQueue } from '../../../lib/adapters/sqs/sqs-job-queue.ts';
-import { run as runBackfill } from '../../../lib/cli/commands/backfill.ts';
-import { run as runReconcile } from '../../../lib/cli/commands/reconcile.ts';
-import { run as runRedrive } from '../../../lib/cli/commands/redrive.ts';
+import { command as backfillCommand } from '../../../lib/cli/commands/backfill.ts';
+import { command as reconcileCommand } from '../../../lib/cli/commands/reconcile.ts';
+import { command as redriveCommand } from '../../../lib/cli/commands/redrive.ts';
 import { createArchiverDeps } from '../../../lib/compose/lambda.ts';
 import { createCatalogFor, presenceFor } from '../../../lib/compose/reconcile.ts';
 import { readBackfillConfig } from '../../../lib/config/cli.ts';
@@ -41,8 +41,13 @@ import {
 import { createDryRunSink, createQueueSink } from '../../../lib/use-cases/backfill/job-sinks.ts';
 import { localS3Client } from '../../helpers/archived-objects.ts';
 import { createQueueWithDlq, localSqsClient, waitFor } from '../../helpers/local-sqs.ts';
+import { runnerOf } from '../../helpers/run-cli.ts';
 import { approximateMessageCount, drainQueue } from '../../helpers/sqs-queue.ts';
 import { captureStream, seededRandom, seedMessage } from './seed.ts';
+
+const runBackfill = runnerOf(backfillCommand);
+const runReconcile = runnerOf(reconcileCommand);
+const runRedrive = runnerOf(redriveCommand);
 
 const BUCKET = 'twilio-media-archive';
 const PREFIX = 'media/';

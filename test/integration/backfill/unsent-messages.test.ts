@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run as runBackfill } from '../../../lib/cli/commands/backfill.ts';
+import { command as backfillCommand } from '../../../lib/cli/commands/backfill.ts';
 import { DEMO_CREDENTIALS_FILE } from '../../../lib/config/local-stack-files.ts';
 import { startFauxqsServer } from '../../../lib/stand-ins/fauxqs-server.ts';
 import type { LocalS3Server } from '../../../lib/stand-ins/s3-server.ts';
@@ -15,7 +15,10 @@ import {
 import { localS3Client } from '../../helpers/archived-objects.ts';
 import { type ArchivedObject, readArchive } from '../../helpers/local-stack.ts';
 import { makeMediaBody } from '../../helpers/media-fixtures.ts';
+import { runnerOf } from '../../helpers/run-cli.ts';
 import { captureStream } from './seed.ts';
+
+const runBackfill = runnerOf(backfillCommand);
 
 const BUCKET = 'twilio-media-archive';
 const DAY_MS = 86_400_000;

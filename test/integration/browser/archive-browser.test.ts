@@ -348,7 +348,7 @@ describe('archive browser in headless Chromium', () => {
     let serving: Promise<void> = Promise.resolve();
     const listening = new Promise<void>((resolve) => {
       serving = runServe(
-        { command: 'serve', local: true, port: 0, host: '127.0.0.1' },
+        { local: true, port: 0, host: '127.0.0.1' },
         {
           reader: createArchiveReader({ s3: stack.s3, bucket: stack.bucket, prefix: 'media/' }),
           bucket: stack.bucket,

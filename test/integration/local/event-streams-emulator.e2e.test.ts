@@ -2,6 +2,7 @@ import { GetObjectCommand, ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../../../lib/cli/main.ts';
 import { writeStackFile } from '../../../lib/config/local-stack-files.ts';
+import { LOCAL_COMMANDS } from '../../../lib/local/cli-commands.ts';
 import { CUSTOMER_APP_URL, type LocalStack } from '../../../lib/local/local-stack.ts';
 import type { TwilioEmulator } from '../../../lib/stand-ins/twilio-emulator.ts';
 import { captureStream } from '../../helpers/capture-stdout.ts';
@@ -170,11 +171,11 @@ describe('LOCAL_INTAKE=event-streams: archived from the events the emulator deli
     const before = emulator.eventDeliveries.length;
 
     // Act
-    const code = await runCli(['send-test', '--local', '--timeout', '60'], {
-      stdout: stdout.stream,
-      stderr: stderr.stream,
-      env: { LOCAL_DATA_DIR: stack.dataDir },
-    });
+    const code = await runCli(
+      ['send-test', '--local', '--timeout', '60'],
+      { stdout: stdout.stream, stderr: stderr.stream, env: { LOCAL_DATA_DIR: stack.dataDir } },
+      LOCAL_COMMANDS,
+    );
 
     // Assess
     expect({ code, err: stderr.text() }).toEqual({ code: 0, err: '' });

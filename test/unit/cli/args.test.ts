@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseCommandLine } from '../../../lib/cli/args.ts';
 import { UsageError } from '../../../lib/cli/errors.ts';
+import { parseCommandLine } from '../../../lib/cli/main.ts';
 
 const AC = `AC${'a'.repeat(32)}`;
 const MM = `MM${'1'.repeat(32)}`;

@@ -1,6 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../../../lib/cli/main.ts';
+import { LOCAL_COMMANDS } from '../../../lib/local/cli-commands.ts';
 
 const capture = () => {
   const stream = new PassThrough();
@@ -99,7 +100,11 @@ describe('runCli', () => {
     // Prepare
     const stderr = capture();
     // Act
-    const code = await runCli(argv, { stdout: capture().stream, stderr: stderr.stream, env: {} });
+    const code = await runCli(
+      argv,
+      { stdout: capture().stream, stderr: stderr.stream, env: {} },
+      LOCAL_COMMANDS,
+    );
     // Assess
     expect(code).toBe(64);
     const lines = stderr.text().trimEnd().split('\n');

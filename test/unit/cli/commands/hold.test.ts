@@ -8,7 +8,10 @@ import {
 } from '@aws-sdk/client-s3';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { run } from '../../../../lib/cli/commands/hold.ts';
+import { command as hold } from '../../../../lib/cli/commands/hold.ts';
+import { runnerOf } from '../../../helpers/run-cli.ts';
+
+const run = runnerOf(hold);
 
 const s3Mock = mockClient(S3Client);
 const MM = `MM${'1'.repeat(32)}`;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseCommandLine } from '../../../../lib/cli/args.ts';
+import { command as serve } from '../../../../lib/cli/commands/serve.ts';
 import { UsageError } from '../../../../lib/cli/errors.ts';
-import { HELP } from '../../../../lib/cli/help.ts';
+import { COMMANDS, mainHelp, parseCommandLine } from '../../../../lib/cli/main.ts';
 
 describe('media-archive serve', () => {
   it('binds 127.0.0.1:8080 by default and takes --port, --host and --local', () => {
@@ -30,7 +30,7 @@ describe('media-archive serve', () => {
   it('has its own help and a line in the main help', () => {
     // Assess
     expect(parseCommandLine(['serve', '--help'])).toEqual({ command: 'help', topic: 'serve' });
-    expect(HELP.serve).toMatch(/^Usage: media-archive serve/);
-    expect(HELP.main).toMatch(/^ {2}serve {4}/m);
+    expect(serve.help).toMatch(/^Usage: media-archive serve/);
+    expect(mainHelp(COMMANDS)).toMatch(/^ {2}serve {4}/m);
   });
 });

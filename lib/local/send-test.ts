@@ -1,16 +1,16 @@
 import { readFile } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
-import { openLocalArchiveListing } from '../../compose/cli.ts';
-import { readStackFile } from '../../config/local-stack-files.ts';
-import { makeGif, makePdf, makePng } from '../../stand-ins/demo-media.ts';
-import type { SeededMessage } from '../../stand-ins/twilio-emulator/types.ts';
-import { incomingMessageFields, postSignedWebhook } from '../../stand-ins/webhook-client.ts';
-import { type CommandIo, defineCommand, parseOptions, runCommand } from '../command.ts';
-import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.ts';
-import { HELP, SUMMARY } from '../help.ts';
+import { defineCommand, type RunContext } from '../cli/command.ts';
+import { EXIT_FAILURE, EXIT_OK, UsageError } from '../cli/errors.ts';
+import { HELP_OPTION, parseOptions } from '../cli/options.ts';
+import { openLocalArchiveListing } from '../compose/cli.ts';
+import { readStackFile } from '../config/local-stack-files.ts';
+import { makeGif, makePdf, makePng } from '../stand-ins/demo-media.ts';
+import type { SeededMessage } from '../stand-ins/twilio-emulator/types.ts';
+import { incomingMessageFields, postSignedWebhook } from '../stand-ins/webhook-client.ts';
 
 const OPTIONS = {
-  help: { type: 'boolean', short: 'h' },
+  ...HELP_OPTION,
   local: { type: 'boolean' },
   timeout: { type: 'string' },
 } as const;
@@ -70,14 +70,14 @@ const parse = (argv: readonly string[]) => {
 
 type SendTestArgs = NonNullable<ReturnType<typeof parse>>;
 
-const runSendTest = async (args: SendTestArgs, io: CommandIo): Promise<number> => {
+const runSendTest = async (args: SendTestArgs, io: RunContext): Promise<number> => {
   const say = (line: string) => io.stdout.write(`${line}\n`);
   const fail = (line: string) => {
     io.stderr.write(`media-archive send-test: ${line}\n`);
     return EXIT_FAILURE;
   };
 
-  const dataDir = (io.env ?? process.env).LOCAL_DATA_DIR?.trim() || '.local';
+  const dataDir = io.env.LOCAL_DATA_DIR?.trim() || '.local';
   const stack = await readStackFile(dataDir);
   if (!stack) return fail(`no running local stack found in ${dataDir}/ (start one with npm start)`);
   if (!stack.emulator) {
@@ -175,15 +175,31 @@ const runSendTest = async (args: SendTestArgs, io: CommandIo): Promise<number> =
   return EXIT_OK;
 };
 
+const HELP = `Usage: media-archive send-test --local [FILE...] [--timeout SECONDS]
+
+Tries the running local stack (npm start, demo mode) end to end: adds an incoming message with
+the given files (default: two small images and a PDF) at the stack's built-in Twilio emulator,
+posts the webhook to the stack signed with the emulator's demo credentials (in event mode,
+LOCAL_INTAKE=event-streams, the emulator delivers the message's event to the sink
+\`media-archive connect --local\` created instead), then waits until
+every media is archived in the local S3 and deleted at the emulator. Prints the archive keys.
+Exit 0 only if all of that happened before the timeout.
+
+  --local                required: the stack started from LOCAL_DATA_DIR (default .local)
+  --timeout SECONDS      how long to wait, 1..600 (default 60)
+  -h, --help             this help
+`;
+
+/**
+ * `media-archive send-test`: local-stack tooling (the emulator's demo media, its signed webhook),
+ * so it lives here and the bin adds it to the product's commands (`runCli`'s `extraCommands`).
+ */
 export const command = defineCommand<SendTestArgs>({
   name: 'send-test',
   kind: 'operation',
-  summary: SUMMARY['send-test'],
-  help: HELP['send-test'],
+  summary: '--local: archive a test message through the running local stack, end to end',
+  help: HELP,
   options: OPTIONS,
   parse,
   run: runSendTest,
 });
-
-export const run = (argv: readonly string[], io: CommandIo): Promise<number> =>
-  runCommand(command, argv, io);
