@@ -28,6 +28,10 @@ const CLEAN_TREE: Record<string, string> = {
     "import { job } from '../domain/job.ts';\n\nexport const emulator = job;\n",
   'lib/local/stack.ts':
     "import { emulator } from '../stand-ins/emulator.ts';\n\nexport const stack = emulator;\n",
+  'lib/cli/errors.ts': 'export const UsageError = 1;\n',
+  'lib/cli/options.ts': 'export const parseOptions = 1;\n',
+  'lib/cli/command.ts':
+    "import { UsageError } from './errors.ts';\nimport { parseOptions } from './options.ts';\n\nexport const cliCommand = UsageError + parseOptions;\n",
   'functions/webhook.ts':
     "import { handler } from '../lib/handlers/handler.ts';\n\nexport { handler };\n",
 };
@@ -158,6 +162,16 @@ describe('scripts/check-imports.mjs', () => {
       'the product imports tooling: lib/cli/commands/planted.ts → lib/stand-ins/emulator.ts',
     ],
     [
+      'the local stack importing a CLI command rather than the CLI contract',
+      {
+        'lib/cli/commands/ls.ts':
+          "import { cliCommand } from '../command.ts';\n\nexport const ls = cliCommand;\n",
+        'lib/local/planted.ts':
+          "import { ls } from '../cli/commands/ls.ts';\n\nexport const x = ls;\n",
+      },
+      'client imports another client: lib/local/planted.ts → lib/cli/commands/ls.ts',
+    ],
+    [
       'a CLI command importing an adapter',
       {
         'lib/cli/commands/planted.ts':
@@ -174,6 +188,20 @@ describe('scripts/check-imports.mjs', () => {
       'a client imports the AWS SDK: lib/browser/planted.ts → @aws-sdk/client-s3',
     ],
   ];
+
+  it('lets the local stack add a command through the CLI contract (command, options, errors)', async () => {
+    // Prepare
+    await writeTree(root, {
+      'lib/local/send-test.ts':
+        "import { cliCommand } from '../cli/command.ts';\nimport { UsageError } from '../cli/errors.ts';\nimport { parseOptions } from '../cli/options.ts';\nimport { emulator } from '../stand-ins/emulator.ts';\n\nexport const sendTest = [cliCommand, UsageError, parseOptions, emulator];\n",
+    });
+
+    // Act
+    const result = await checkImports(root);
+
+    // Assess
+    expect(result).toMatchObject({ code: 0 });
+  });
 
   it.each(violations)('fails on %s', async (_name, planted, message) => {
     // Prepare
@@ -272,6 +300,22 @@ describe('biome.json layer overrides', () => {
           "import { sqs } from '../adapters/sqs/queue.ts';\n\nexport const x = sqs;\n",
       },
       'The CLI and the browser import no SDK and no adapter',
+    ],
+    [
+      'a CLI command importing a stand-in',
+      {
+        'lib/cli/commands/planted.ts':
+          "import { emulator } from '../../stand-ins/emulator.ts';\n\nexport const x = emulator;\n",
+      },
+      'The product imports no tooling',
+    ],
+    [
+      'the CLI importing the local stack',
+      {
+        'lib/cli/planted.ts':
+          "import { stack } from '../local/stack.ts';\n\nexport const x = stack;\n",
+      },
+      'The product imports no tooling',
     ],
     [
       'the browser importing a stand-in',
