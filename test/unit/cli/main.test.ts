@@ -127,4 +127,43 @@ describe('runCli', () => {
       "media-archive: ARCHIVE_BUCKET is required (the archive bucket's name; or --local for the local stack)\n",
     );
   });
+
+  it('takes options before any command, an operation too', async () => {
+    // Prepare
+    const stdout = capture();
+    const stderr = capture();
+
+    // Act
+    const code = await runCli(['--json', 'redrive', '--max', 'x'], {
+      stdout: stdout.stream,
+      stderr: stderr.stream,
+      env: {},
+    });
+
+    // Assess
+    expect(code).toBe(64);
+    expect(stderr.text()).toBe(
+      'media-archive redrive: --max must be a positive integer\nsee `media-archive redrive --help`\n',
+    );
+    expect(stdout.text()).toBe('');
+  });
+
+  it("lists the local stack's send-test only where the local stack adds it", async () => {
+    // Prepare
+    const product = capture();
+    const withLocal = capture();
+
+    // Act
+    await runCli(['--help'], { stdout: product.stream, stderr: capture().stream, env: {} });
+    await runCli(
+      ['--help'],
+      { stdout: withLocal.stream, stderr: capture().stream, env: {} },
+      LOCAL_COMMANDS,
+    );
+
+    // Assess
+    expect(product.text()).not.toContain('send-test');
+    expect(withLocal.text()).toMatch(/^ {2}send-test {2}--local: archive a test message/m);
+    expect(product.text()).toMatch(/^ {2}redrive {4}move dead-lettered jobs/m);
+  });
 });
