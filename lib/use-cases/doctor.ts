@@ -208,7 +208,7 @@ const checkParameters = async (ports: DoctorPorts, stack: DeployedStack): Promis
  * create a SecureString for it.
  */
 const NO_PARTICIPANT_KEY =
-  'no participant key (participantKeyParameter is empty): records name no participant, so find/erase --participant match nothing; create it (docs/DEPLOY.md, "Privacy and retention") and redeploy';
+  'no participant key (participantKeyParameter is empty): records name no participant, so find/erase --participant match nothing; create it (docs/DEPLOY.md, "Participants, erasure and retention") and redeploy';
 
 const participantKeyParameters = (stack: DeployedStack): string[] => [
   ...new Set(

@@ -215,7 +215,7 @@ describe('media-archive doctor against moto_server and the Twilio emulator', () 
     // The stack sets no participantKeyParameter: ok, with the warning.
     expect(byId['ssm-parameters']?.status).toBe('ok');
     expect(byId['ssm-parameters']?.summary).toBe(
-      `1 SecureString exists and decrypts: ${TOKEN_PARAMETER}; warning: no participant key (participantKeyParameter is empty): records name no participant, so find/erase --participant match nothing; create it (docs/DEPLOY.md, "Privacy and retention") and redeploy`,
+      `1 SecureString exists and decrypts: ${TOKEN_PARAMETER}; warning: no participant key (participantKeyParameter is empty): records name no participant, so find/erase --participant match nothing; create it (docs/DEPLOY.md, "Participants, erasure and retention") and redeploy`,
     );
     expect(byId['twilio-webhook']?.summary).toContain(
       `1 of 2 numbers and 0 of 1 Messaging Services point at ${WEBHOOK_URL}`,
