@@ -1,4 +1,4 @@
-import { recordKeyBeside } from '../domain/message-record.ts';
+import { recordKeyFor } from '../domain/message-record.ts';
 import { involves, type Participant } from '../domain/participant.ts';
 import type { Day } from '../domain/utc-day.ts';
 import type { ArchiveEntry, ArchiveReader } from '../ports/archive-reader.ts';
@@ -41,10 +41,10 @@ export const scanParticipantMessages = async (
     for (const accountSid of accounts) {
       const byRecord = new Map<string, ArchiveEntry[]>();
       for await (const entry of reader.listDay(accountSid, day)) {
-        const key = recordKeyBeside(entry.key);
+        const key = recordKeyFor(entry.key);
         byRecord.set(key, [...(byRecord.get(key) ?? []), entry]);
       }
-      for (const [recordKey, entries] of byRecord) {
+      for (const entries of byRecord.values()) {
         const first = entries[0] as ArchiveEntry;
         const found = await reader.messageRecordOf(first.key);
         if (found.state !== 'found') {
@@ -63,7 +63,7 @@ export const scanParticipantMessages = async (
           as: (record.participants ?? [])
             .filter((p) => lookup.has(`${p.keyId}:${p.id}`))
             .map(({ role, channel }) => ({ role, channel })),
-          recordKey,
+          recordKey: found.key,
           mediaKeys: entries.map((entry) => entry.key).sort(),
         });
       }

@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import yazl from 'yazl';
 import { formatBytes } from '../../domain/bytes.ts';
 import { countOf } from '../../domain/count.ts';
-import { recordKeyBeside } from '../../domain/message-record.ts';
+import { recordKeyFor } from '../../domain/message-record.ts';
 import { involves } from '../../domain/participant.ts';
 import {
   type ReadVerdict,
@@ -239,7 +239,7 @@ const runExport = (args: ExportArgs, io: CommandIo): Promise<number> =>
           progress.update(`listing ${day} (${index + 1}/${days.length} days)`);
           const byDirectory = new Map<string, ArchiveEntry[]>();
           for await (const entry of context.reader.listDay(account, day)) {
-            const directory = recordKeyBeside(entry.key);
+            const directory = recordKeyFor(entry.key);
             byDirectory.set(directory, [...(byDirectory.get(directory) ?? []), entry]);
           }
           for (const entries of byDirectory.values()) {
