@@ -50,9 +50,10 @@ export const HELP: Record<
 
 Query the Twilio media archive with S3 listings. Keys are laid out
   {prefix}{AccountSid}/{YYYY}/{MM}/{DD}/{MessageSid}/{MediaSid}{ext}
-so a day, and a message within a day, are one prefix listing each; the archiver also writes a
-zero-byte index entry {prefix}_index/{MessageSid}/{AccountSid}/{YYYY}/{MM}/{DD} per message, so a
-message is found without its date in 2 listings.
+so a day, and a message within a day, are one prefix listing each. A message's record,
+{prefix}_records/{AccountSid}/{YYYY}/{MM}/{DD}/{MessageSid}.json, is its index entry (older
+archives: …/{MessageSid}/message.json and a zero-byte {prefix}_index/{MessageSid}/… entry), so a
+message is found without its date by its index entry or a HEAD per day with records.
 
 Commands:
   ls       list media (one line each: key, size, content type, received)
@@ -338,7 +339,8 @@ are listed in SHA256SUMS.unverified), so sha256sum -c vouches only for proven by
   --local                the local stack's S3
   -h, --help             this help
 
-Layout: {AC}/{YYYY}/{MM}/{DD}/{MessageSid}/{MediaSid}.{ext} and …/message.json as in the bucket,
+Layout: {AC}/{YYYY}/{MM}/{DD}/{MessageSid}/{MediaSid}.{ext} and _records/{AC}/{YYYY}/{MM}/{DD}/
+{MessageSid}.json (…/message.json in older archives) as in the bucket,
 manifest.json (every file with its key, size, SHA-256, message and media SID, verifiedAgainst)
 and SHA256SUMS (sha256sum format, every verified file, manifest.json included).
 `,
