@@ -25,7 +25,8 @@ export interface FindParticipantScan {
 
 /**
  * A scan of the message records of every day in the window (one listing per account and day, one
- * GET per message): for local and small archives; Athena answers the same question at any size.
+ * GET per message, two for a message of the legacy layout): for local and small archives; Athena
+ * answers the same question at any size.
  * `lookup` holds the address's pseudonyms under every key (`lookupIdsFor`); no number is read.
  */
 export const scanParticipantMessages = async (

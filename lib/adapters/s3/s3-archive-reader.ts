@@ -52,9 +52,10 @@ export interface ArchiveReaderOptions {
   accountSid?: string;
   /** Called before every ListObjectsV2 page (progress display). */
   onListPage?: (prefix: string) => void;
-  /** HEADs in flight at once when a message is looked for in every day of the records. */
-  recordLookupConcurrency?: number;
 }
+
+/** HEADs in flight at once when a message is looked for on every day with records. */
+const RECORD_LOOKUP_CONCURRENCY = 8;
 
 /** S3's own word on the bytes; a composite SHA-256 (`…-N`) is marked so no one takes it as one. */
 export const s3EvidenceOf = (output: {
@@ -309,7 +310,7 @@ export const createArchiveReader = (options: ArchiveReaderOptions): ArchiveReade
   const recordedPlaces = async (
     messageSid: string,
   ): Promise<{ accountSid: string; day: Day; record: ListedRecord }[]> => {
-    const limit = pLimit(options.recordLookupConcurrency ?? 8);
+    const limit = pLimit(RECORD_LOOKUP_CONCURRENCY);
     const found: { accountSid: string; day: Day; record: ListedRecord }[] = [];
     for (const accountSid of await accounts()) {
       const days = await recordDays(accountSid);
