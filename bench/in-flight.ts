@@ -23,6 +23,8 @@ export const measureInFlight = async (
     sizes: readonly { size: number; count: number }[];
     repeats: number;
     memorySize: number;
+    /** Records per invocation; default one message of 10 media. */
+    batchSize?: number;
   },
   log: (line: string) => void,
 ): Promise<InFlightRow[]> => {
@@ -37,6 +39,7 @@ export const measureInFlight = async (
         repeats: options.repeats,
         contenders: ['archiver'],
         log,
+        ...(options.batchSize ? { batchSize: options.batchSize } : {}),
       });
       log(`in flight ${inFlight}: peak RSS at ${formatSize(options.memorySize)}`);
       const [memory] = await measureMemory(
@@ -61,8 +64,11 @@ export const measureInFlight = async (
   return rows;
 };
 
+/** The full bench's four sizes (the issue's GB-s baseline was measured at each). */
 export const IN_FLIGHT_SIZES = [
   { size: 100 * KiB, count: 40 },
+  { size: 1 * MiB, count: 20 },
+  { size: 5 * MiB, count: 10 },
   { size: 16 * MiB, count: 10 },
 ];
 

@@ -24,6 +24,10 @@ const { values } = parseArgs({
     smoke: { type: 'boolean', default: false },
     requests: { type: 'boolean', default: false },
     'in-flight': { type: 'string' },
+    /** With --in-flight: only these sizes in bytes, comma-separated (default: the four). */
+    sizes: { type: 'string' },
+    /** With --in-flight: records per invocation (SQS batch size; default 10, one message). */
+    batch: { type: 'string' },
     load: { type: 'boolean', default: false },
     'like-for-like': { type: 'boolean', default: false },
     /** GB-s per 1,000 media that `--requests` prices with (a full run's § 8, latency, 100 KB). */
@@ -79,8 +83,16 @@ if (values.load) {
 if (values['in-flight']) {
   const { IN_FLIGHT_SIZES, inFlightTable, measureInFlight } = await import('./in-flight.ts');
   const inFlight = values['in-flight'].split(',').map(Number);
+  const only = values.sizes?.split(',').map(Number);
+  const sizes = only ? IN_FLIGHT_SIZES.filter(({ size }) => only.includes(size)) : IN_FLIGHT_SIZES;
   const rows = await measureInFlight(
-    { inFlight, sizes: IN_FLIGHT_SIZES, repeats: 3, memorySize: 16 * 2 ** 20 },
+    {
+      inFlight,
+      sizes,
+      repeats: 3,
+      memorySize: 16 * 2 ** 20,
+      ...(values.batch ? { batchSize: Number(values.batch) } : {}),
+    },
     (line) => process.stderr.write(`${line}\n`),
   );
   process.stdout.write(`${inFlightTable(rows)}\n`);

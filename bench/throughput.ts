@@ -35,6 +35,15 @@ const timed = async (work: () => Promise<void>): Promise<number> => {
   return (performance.now() - start) / 1000;
 };
 
+/** Records regrouped into invocations of `size` (SQS batches across messages, as the mapping makes). */
+const rebatched = <T>(batches: T[][], size: number | undefined): T[][] => {
+  if (size === undefined) return batches;
+  const records = batches.flat();
+  const out: T[][] = [];
+  for (let i = 0; i < records.length; i += size) out.push(records.slice(i, i + size));
+  return out;
+};
+
 /**
  * Sections 1–3: for each size, the archiver and its baselines on freshly seeded media, in rotating
  * order so that drift (disk cache, GC, thermal) does not favour one contender.
@@ -47,6 +56,8 @@ export const measureThroughput = async (
     repeats: number;
     contenders: readonly Contender[];
     log: (line: string) => void;
+    /** The archiver's records per invocation (default: one message of 10 media per batch). */
+    batchSize?: number;
   },
 ): Promise<{ rows: ThroughputRow[]; concurrency: number }> => {
   const { emulator } = stack;
@@ -74,7 +85,7 @@ export const measureThroughput = async (
     const messages = seedMedia(emulator, size, count);
     let seconds: number;
     if (contender === 'archiver') {
-      const batches = recordBatches(emulator.accountSid, messages);
+      const batches = rebatched(recordBatches(emulator.accountSid, messages), options.batchSize);
       seconds = await timed(() => archiver.run(batches));
     } else if (contender === 'minimal') {
       const batches = messages.map((media) =>

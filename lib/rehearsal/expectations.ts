@@ -18,7 +18,7 @@ export const EXPECTED = {
   memory: { webhook: 256, archiver: 512, reconcile: 256, events: 256 },
   eventsMapping: { BatchSize: 25, MaximumRetryAttempts: 10 },
   webhookReservedConcurrency: 10,
-  mapping: { BatchSize: 10, MaximumBatchingWindowInSeconds: 5, MaximumConcurrency: 5 },
+  mapping: { BatchSize: 20, MaximumBatchingWindowInSeconds: 5, MaximumConcurrency: 2 },
   queue: { VisibilityTimeout: '900', MessageRetentionPeriod: '345600', maxReceiveCount: 5 },
   dlqRetention: '1209600',
   actions: {

@@ -79,6 +79,17 @@ const toRecord = (message: Message, eventSourceARN: string): SQSRecord => {
  * response) deletes nothing, so the whole batch comes back after the visibility timeout and the
  * queue's own redrive policy moves poison messages to the DLQ.
  */
+/** SQS returns at most 10 messages per receive and takes at most 10 entries per batch call. */
+const SQS_RECEIVE_MAX = 10;
+
+const chunksOf = <T>(items: readonly T[]): T[][] => {
+  const chunks: T[][] = [];
+  for (let i = 0; i < items.length; i += SQS_RECEIVE_MAX) {
+    chunks.push(items.slice(i, i + SQS_RECEIVE_MAX));
+  }
+  return chunks;
+};
+
 export const startSqsPoller = (options: SqsPollerOptions): SqsPoller => {
   const {
     client,
@@ -101,18 +112,20 @@ export const startSqsPoller = (options: SqsPollerOptions): SqsPoller => {
   // only for the short retry delay, so a slow invocation extends it once to its deadline. Only
   // slow invocations pay for it: local-aws-sqs counts a visibility change as a receive.
   const setVisibility = (records: SQSRecord[], seconds: number) =>
-    client
-      .send(
-        new ChangeMessageVisibilityBatchCommand({
-          QueueUrl: queueUrl,
-          Entries: records.map((r, i) => ({
-            Id: String(i),
-            ReceiptHandle: r.receiptHandle,
-            VisibilityTimeout: seconds,
-          })),
-        }),
-      )
-      .then(() => undefined, onError);
+    Promise.all(
+      chunksOf(records).map((chunk) =>
+        client.send(
+          new ChangeMessageVisibilityBatchCommand({
+            QueueUrl: queueUrl,
+            Entries: chunk.map((r, i) => ({
+              Id: String(i),
+              ReceiptHandle: r.receiptHandle,
+              VisibilityTimeout: seconds,
+            })),
+          }),
+        ),
+      ),
+    ).then(() => undefined, onError);
   const hideUntilDeadline = (event: SQSEvent) => {
     const heartbeat = { extended: false, timer: undefined as NodeJS.Timeout | undefined };
     if (invocationTimeoutSeconds <= visibilityTimeoutSeconds) return heartbeat;
@@ -163,30 +176,52 @@ export const startSqsPoller = (options: SqsPollerOptions): SqsPoller => {
     }
     const done = event.Records.filter((r) => !failed.has(r.messageId));
     if (done.length === 0) return;
-    await client.send(
-      new DeleteMessageBatchCommand({
-        QueueUrl: queueUrl,
-        Entries: done.map((r, i) => ({ Id: String(i), ReceiptHandle: r.receiptHandle })),
-      }),
-    );
+    for (const chunk of chunksOf(done)) {
+      await client.send(
+        new DeleteMessageBatchCommand({
+          QueueUrl: queueUrl,
+          Entries: chunk.map((r, i) => ({ Id: String(i), ReceiptHandle: r.receiptHandle })),
+        }),
+      );
+    }
     stats.deleted += done.length;
+  };
+
+  const receive = async (max: number, wait: number) =>
+    (
+      await client.send(
+        new ReceiveMessageCommand({
+          QueueUrl: queueUrl,
+          MaxNumberOfMessages: Math.min(max, SQS_RECEIVE_MAX),
+          VisibilityTimeout: visibilityTimeoutSeconds,
+          WaitTimeSeconds: wait,
+          // local-aws-sqs honours only the deprecated name.
+          AttributeNames: ['All'],
+          MessageAttributeNames: ['All'],
+        }),
+        { abortSignal: abort.signal },
+      )
+    ).Messages ?? [];
+
+  /**
+   * Up to `batchSize` messages: one long poll, then (like the event source mapping with a batch
+   * larger than SQS's 10) more receives without waiting while they come back full.
+   */
+  const receiveBatch = async (): Promise<Message[]> => {
+    const messages = await receive(batchSize, waitTimeSeconds);
+    let last = messages.length;
+    while (last === SQS_RECEIVE_MAX && messages.length < batchSize) {
+      const more = await receive(batchSize - messages.length, 0);
+      messages.push(...more);
+      last = more.length;
+    }
+    return messages;
   };
 
   const loop = async () => {
     while (!abort.signal.aborted) {
       try {
-        const { Messages = [] } = await client.send(
-          new ReceiveMessageCommand({
-            QueueUrl: queueUrl,
-            MaxNumberOfMessages: batchSize,
-            VisibilityTimeout: visibilityTimeoutSeconds,
-            WaitTimeSeconds: waitTimeSeconds,
-            // local-aws-sqs honours only the deprecated name.
-            AttributeNames: ['All'],
-            MessageAttributeNames: ['All'],
-          }),
-          { abortSignal: abort.signal },
-        );
+        const Messages = await receiveBatch();
         // local-aws-sqs can return one message twice in a response when it became visible again
         // during the long poll; Lambda never does, so keep the newest receipt only.
         const unique = [...new Map(Messages.map((m) => [m.MessageId, m])).values()];

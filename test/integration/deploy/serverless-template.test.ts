@@ -199,15 +199,18 @@ describe('Lambda functions', () => {
 });
 
 describe('media queue and its event source mapping', () => {
-  it('delivers batches of 10 with a window, partial failures and a concurrency cap', () => {
+  it('delivers batches of 20 with a window, partial failures and a concurrency cap', () => {
     // Assess
     const mappings = resourcesOfType(template, 'AWS::Lambda::EventSourceMapping');
     expect(mappings).toHaveLength(1);
     const mapping = mappings[0]?.[1].Properties ?? {};
     expect(render(mapping.EventSourceArn)).toBe('{MediaQueue.Arn}');
     expect(render(mapping.FunctionName)).toBe('{ArchiverLambdaFunction.Arn}');
-    expect(mapping.BatchSize).toBe(10);
+    expect(mapping.BatchSize).toBe(20);
+    // A batch larger than 10 is refused without a window.
     expect(mapping.MaximumBatchingWindowInSeconds).toBeGreaterThan(0);
+    // The whole batch in flight (bench/README.md, "In flight per invocation").
+    expect(Number(envOf(template, 'archiver').ARCHIVER_CONCURRENCY)).toBe(mapping.BatchSize);
     expect(mapping.FunctionResponseTypes).toEqual(['ReportBatchItemFailures']);
     expect(mapping.ScalingConfig.MaximumConcurrency).toBeGreaterThanOrEqual(2);
     // Each invocation fetches ARCHIVER_CONCURRENCY media at once: the product caps Twilio load.

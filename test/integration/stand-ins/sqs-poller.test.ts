@@ -59,6 +59,29 @@ describe('startSqsPoller', () => {
     expect(await approximateCount(client, queueUrl)).toBe(0);
   });
 
+  it('gathers batches larger than one receive (as the mapping does with batchSize > 10) and deletes them all', async () => {
+    // Prepare
+    const { queueUrl } = await createQueueWithDlq(client, 'large-batches');
+    const bodies = Array.from({ length: 25 }, (_, i) => `job-${i}`);
+    for (let i = 0; i < bodies.length; i += 10) await send(queueUrl, bodies.slice(i, i + 10));
+    const sizes: number[] = [];
+    const handler = async (event: SQSEvent) => {
+      sizes.push(event.Records.length);
+      return { batchItemFailures: [] };
+    };
+
+    // Act
+    const poller = startSqsPoller({ client, queueUrl, handler, batchSize: 20 });
+    await waitFor(async () => poller.stats.deleted === 25, { what: '25 deletions' });
+    await poller.stop();
+
+    // Assess
+    expect(sizes[0]).toBe(20);
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(25);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(20);
+    expect(await approximateCount(client, queueUrl)).toBe(0);
+  });
+
   it('deletes nothing when the handler throws, so the redrive policy dead-letters the batch', async () => {
     // Prepare
     const { queueUrl, dlqUrl } = await createQueueWithDlq(client, 'crashing', {
