@@ -14,6 +14,7 @@ import {
   type Invocation,
   invocationFor,
   type Stored,
+  servesAccount,
 } from './archive-media/invocation.ts';
 import { streamInto } from './archive-media/one-pass.ts';
 import { spoolInto } from './archive-media/spooled.ts';
@@ -52,7 +53,7 @@ export const archiveMedia = async (
   job: MediaJob,
   context: ArchiveContext,
 ): Promise<ArchiveOutcome> => {
-  if (!(deps.isAllowedAccount?.(job.accountSid) ?? job.accountSid === deps.config.accountSid)) {
+  if (!servesAccount(deps, job.accountSid)) {
     throw new ForeignAccountError('job belongs to an account this deployment does not serve');
   }
   const invocation = invocationFor(deps, job, context);

@@ -5,7 +5,7 @@ import { MetricUnit } from '../domain/metric-names.ts';
 import { recordFate } from '../domain/retry-policy.ts';
 import type { DeadLetter, MessageRedactor } from '../ports/pipeline.ts';
 import type { Log, MetricSink } from '../ports/telemetry.ts';
-import { indexedByRecord } from './archive-media/invocation.ts';
+import { indexedByRecord, servesAccount } from './archive-media/invocation.ts';
 import {
   type ArchiveMediaDeps,
   type ArchiveOutcome,
@@ -55,7 +55,8 @@ const jobIds = (job: MediaJob | undefined) =>
  * that cannot be written is logged, never a reason to hold the dead letter back.
  */
 const markDeadLettered = async (deps: SettleRecordDeps, job: MediaJob | undefined) => {
-  if (!job || !indexedByRecord(deps, job)) return;
+  // Never for an account this deployment does not serve: a forged job writes nothing.
+  if (!job || !indexedByRecord(deps, job) || !servesAccount(deps, job.accountSid)) return;
   try {
     await putMessageMarker(deps.store, deps.config.archivePrefix, job);
   } catch (error) {

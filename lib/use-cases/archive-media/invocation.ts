@@ -79,6 +79,12 @@ export interface Invocation {
   recorded: boolean;
 }
 
+/** Whether this deployment serves the job's account (TWILIO_SUBACCOUNTS, else its own only). */
+export const servesAccount = (
+  deps: Pick<ArchiveMediaDeps, 'isAllowedAccount' | 'config'>,
+  accountSid: string,
+): boolean => deps.isAllowedAccount?.(accountSid) ?? accountSid === deps.config.accountSid;
+
 /**
  * Whether a record will name this job's message: a record store is configured and the job carries
  * its message. The record is then the message's only index entry (`_records/{AC}/{day}/`, found by

@@ -430,6 +430,23 @@ describe('createArchiverHandler', () => {
       expect([...store.markers.keys()]).toEqual([messageIndexKeyFor('media/', job)]);
     });
 
+    it('writes no marker for a dead-lettered job of an account it does not serve', async () => {
+      // Prepare
+      const job = { ...(messageJobs(1)[0] as MediaJob), accountSid: `AC${'b2'.repeat(16)}` };
+      const { records } = recordStore();
+
+      // Act
+      const response = await handler({ records })(
+        sqsEventFactory([record(serializeMediaJob(job))]),
+        lambdaContext(),
+      );
+
+      // Assess
+      expect(response.batchItemFailures).toEqual([]);
+      expect(deadLetter.sent[0]?.errorName).toBe('ForeignAccountError');
+      expect(store.markers.size).toBe(0);
+    });
+
     it('dead-letters a recorded message even when its marker cannot be written', async () => {
       // Prepare
       const [job] = messageJobs(1) as [MediaJob];
