@@ -75,6 +75,9 @@ describe('message record', () => {
       messageSid: TEST_MESSAGE_SID,
     });
     expect(parseRecordKey('media/', legacyRecordKeyFor(media.key))).toBeUndefined();
+    expect(parseRecordKey('media/', `media/_records/${TEST_ACCOUNT_SID}/2025/12/31.json`)).toBe(
+      undefined,
+    );
     expect(() => recordKeyFor('media/not-a-media-key')).toThrow(InvalidMessageRecordError);
   });
 
