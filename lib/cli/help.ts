@@ -350,13 +350,17 @@ The messages a phone number (or whatsapp:… address) took part in, with their r
 keys. Records hold no number: each carries the HMAC-SHA256 of its From/To under the deployment's
 ARCHIVE_PARTICIPANT_KEY, so this command needs that key (and, after a rotation, the old ones in
 ARCHIVE_PARTICIPANT_KEYS_PREVIOUS, comma-separated). It reads every record of the window (one
-listing per account and day, one GET per message): meant for local and small archives.
+listing per account and day, one GET per message): meant for local and small archives. With
+--athena, one Athena query over the deployment's records table answers instead, at any size
+(deploy with --param="athena=true"; billed by the bytes it scans, printed on stderr).
 
   --participant ADDRESS  +15550100001, "+1 555 010 0001", whatsapp:+1555… (never printed)
   --since, --until       first and last UTC day (inclusive); --date D, --days N (default 30)
   --account AC…          only this account (default TWILIO_ACCOUNT_SID, else all)
   --json                 JSON on stdout
   --local                the local stack (its key is in \${LOCAL_DATA_DIR:-.local}/participant-key)
+  --athena               query the records' Glue table in the stack's workgroup
+                         (ARCHIVE_ATHENA_WORKGROUP, ARCHIVE_ATHENA_DATABASE; the stack's outputs)
   -h, --help             this help
 
 Output: one line per message (SID, received, direction, from|to:channel, record key), its media

@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { S3Client } from '@aws-sdk/client-s3';
+import { createAthenaRecordQuery } from '../adapters/aws/athena-record-query.ts';
 import { createS3ArchiveEraser } from '../adapters/s3/s3-archive-eraser.ts';
 import { createS3ArchiveListing } from '../adapters/s3/s3-archive-listing.ts';
 import { createArchiveReader } from '../adapters/s3/s3-archive-reader.ts';
@@ -8,15 +9,16 @@ import { createS3LegalHolds } from '../adapters/s3/s3-legal-holds.ts';
 import { createSqsJobQueue } from '../adapters/sqs/sqs-job-queue.ts';
 import { resolveQueueUrl } from '../adapters/sqs/sqs-queue-url.ts';
 import { createSqsRedrive } from '../adapters/sqs/sqs-redrive.ts';
-import type { BackfillConfig, CliConfig, RedriveConfig } from '../config/cli.ts';
+import type { AthenaConfig, BackfillConfig, CliConfig, RedriveConfig } from '../config/cli.ts';
 import type { ArchiverConfig } from '../config/lambda.ts';
 import type { MediaJob } from '../domain/media-job.ts';
 import type { ArchiveEraser } from '../ports/archive-eraser.ts';
 import type { ArchiveReader } from '../ports/archive-reader.ts';
 import type { LegalHolds } from '../ports/legal-holds.ts';
 import type { ArchiveListing, JobQueue } from '../ports/pipeline.ts';
+import type { RecordQuery } from '../ports/record-query.ts';
 import { type ArchiveMediaDeps, archiveMedia } from '../use-cases/archive-media.ts';
-import { createS3Client, createSqsClient, createStsClient } from './clients.ts';
+import { createAthenaClient, createS3Client, createSqsClient, createStsClient } from './clients.ts';
 import { mediaSourceFor } from './lambda.ts';
 import { presenceFor, statusSinkFor } from './reconcile.ts';
 
@@ -59,6 +61,19 @@ export const openCliArchive = (config: CliConfig, account: string | undefined): 
       s3.destroy();
       sts?.destroy();
     },
+  };
+};
+
+/** `find --athena`: queries in the stack's workgroup (its results location and bytes limit). */
+export const openRecordQuery = (config: AthenaConfig): RecordQuery & { destroy(): void } => {
+  const client = createAthenaClient(config.region ? { region: config.region } : {});
+  return {
+    ...createAthenaRecordQuery({
+      client,
+      workGroup: config.workGroup,
+      timeoutMillis: config.timeoutSeconds * 1000,
+    }),
+    destroy: () => client.destroy(),
   };
 };
 

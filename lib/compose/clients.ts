@@ -1,3 +1,4 @@
+import { AthenaClient } from '@aws-sdk/client-athena';
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { CloudWatchLogsClient } from '@aws-sdk/client-cloudwatch-logs';
@@ -76,3 +77,7 @@ export const loadSsmClient = async (settings: AwsClientSettings = {}): Promise<S
 /** The erasure receipt's "who ran it" (GetCallerIdentity needs no permission). */
 export const createStsClient = (settings: AwsClientSettings = {}) =>
   new STSClient(common(settings));
+
+/** `find --athena`: the CLI only (a Lambda bundle never imports it). */
+export const createAthenaClient = (settings: AwsClientSettings = {}) =>
+  new AthenaClient(common(settings));

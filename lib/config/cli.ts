@@ -197,3 +197,34 @@ export const readBackfillConfig = (
     minAgeMinutes: reconcileMinAgeMinutes(env),
   };
 };
+
+/** `find --athena`: the stack's Athena workgroup and Glue table (its Athena* outputs). */
+export interface AthenaConfig {
+  workGroup: string;
+  database: string;
+  table: string;
+  /** `undefined` lets the SDK resolve it; AWS_ENDPOINT_URL_ATHENA is the SDK's own. */
+  region?: string;
+  /** Give up on (and stop) a query after this many seconds. */
+  timeoutSeconds: number;
+}
+
+export const DEFAULT_ATHENA_TABLE = 'message_records';
+
+export const readAthenaConfig = (env: Env = process.env): AthenaConfig => {
+  const workGroup = optional(env, 'ARCHIVE_ATHENA_WORKGROUP');
+  const database = optional(env, 'ARCHIVE_ATHENA_DATABASE');
+  if (!workGroup || !database) {
+    throw new ConfigurationError(
+      '--athena needs ARCHIVE_ATHENA_WORKGROUP and ARCHIVE_ATHENA_DATABASE (the stack outputs AthenaWorkGroup and AthenaDatabase of a deploy with --param="athena=true")',
+    );
+  }
+  const region = awsRegion(env);
+  return {
+    workGroup,
+    database,
+    table: optional(env, 'ARCHIVE_ATHENA_TABLE') ?? DEFAULT_ATHENA_TABLE,
+    ...(region ? { region } : {}),
+    timeoutSeconds: int(env, 'ARCHIVE_ATHENA_TIMEOUT_SECONDS', 300, 10, 3_600),
+  };
+};

@@ -199,9 +199,12 @@ export const buildMessageRecord = (job: RecordableJob, media: RecordedMedia[]): 
   return record;
 };
 
-/** Stable bytes: the same record always serialises to the same checksum. */
+/**
+ * Stable bytes: the same record always serialises to the same checksum. One line: Athena's JSON
+ * SerDe (infra/athena.yml) reads one object per line, and fails on a pretty-printed record.
+ */
 export const serializeMessageRecord = (record: MessageRecord): string =>
-  `${JSON.stringify(record, null, 2)}\n`;
+  `${JSON.stringify(record)}\n`;
 
 export class InvalidMessageRecordError extends Error {
   constructor(message: string) {

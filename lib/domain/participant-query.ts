@@ -1,10 +1,16 @@
 import type { Day } from './utc-day.ts';
 
 /**
- * The Athena SQL that answers `find --participant` over a Glue table of message records
- * partitioned by account/year/month/day (partition projection). One place builds it: every value
- * is checked against a strict pattern before it reaches the text (no quoting games), and the day
- * window becomes per-month partition predicates so projection prunes to exactly those days.
+ * The Athena SQL that answers `find --participant` over the Glue table of message records
+ * (infra/athena.yml: `{prefix}_records/{account}/{year}/{month}/{day}/{MessageSid}.json`, partition
+ * projection). One place builds it: every value is checked against a strict pattern before it
+ * reaches the text (no quoting games), and the day window becomes per-month partition predicates
+ * so projection prunes to exactly those days.
+ *
+ * `account` is projected as `injected`: Account SIDs cannot be enumerated in the template (served
+ * subaccounts come and go), and an `enum` would need a redeploy per new subaccount. So every query
+ * names its accounts (`account IN (…)`, literals only), and Athena reads only those prefixes; the
+ * CLI names the accounts the archive holds (one S3 listing) when `--account` is not given.
  */
 
 export interface ParticipantQuery {
@@ -14,8 +20,26 @@ export interface ParticipantQuery {
   lookups: readonly { keyId: string; id: string }[];
   since: Day;
   until: Day;
-  accounts?: readonly string[];
+  /** At least one: the injected `account` partition needs its values in the query. */
+  accounts: readonly string[];
 }
+
+/** The columns each row of `buildParticipantQuery` holds, in order. */
+export const PARTICIPANT_QUERY_COLUMNS = [
+  'accountsid',
+  'messagesid',
+  'receivedat',
+  'direction',
+  'year',
+  'month',
+  'day',
+  /** JSON array of `role:channel` of the participant's own entries. */
+  'matched',
+  /** JSON array of the media keys the record vouches for. */
+  'mediakeys',
+  /** `s3://bucket/key` of the record. */
+  'recordpath',
+] as const;
 
 export class InvalidQueryError extends Error {
   constructor(message: string) {
@@ -41,7 +65,10 @@ const partsOf = (day: Day) => {
   return { year: match[1] as string, month: match[2] as string, day: match[3] as string };
 };
 
-/** `(year = 'Y' AND month = 'M' [AND day >= 'D'] [AND day <= 'D'])` for each month of the window. */
+/**
+ * `("year" = 'Y' AND "month" = 'M' [AND "day" >= 'D'] [AND "day" <= 'D'])` for each month of the
+ * window (the partition values are zero-padded strings, so string order is day order).
+ */
 export const dayWindowPredicate = (since: Day, until: Day): string => {
   const first = partsOf(since);
   const last = partsOf(until);
@@ -52,9 +79,9 @@ export const dayWindowPredicate = (since: Day, until: Day): string => {
   for (;;) {
     const y = String(year);
     const m = String(month).padStart(2, '0');
-    const parts = [`year = '${y}'`, `month = '${m}'`];
-    if (y === first.year && m === first.month) parts.push(`day >= '${first.day}'`);
-    if (y === last.year && m === last.month) parts.push(`day <= '${last.day}'`);
+    const parts = [`"year" = '${y}'`, `"month" = '${m}'`];
+    if (y === first.year && m === first.month) parts.push(`"day" >= '${first.day}'`);
+    if (y === last.year && m === last.month) parts.push(`"day" <= '${last.day}'`);
     clauses.push(`(${parts.join(' AND ')})`);
     if (y === last.year && m === last.month) break;
     month += 1;
@@ -71,24 +98,25 @@ export const buildParticipantQuery = (query: ParticipantQuery): string => {
   const database = checked(query.database, IDENTIFIER, 'database');
   const table = checked(query.table, IDENTIFIER, 'table');
   if (query.lookups.length === 0) throw new InvalidQueryError('no lookup');
+  if (query.accounts.length === 0) throw new InvalidQueryError('no account');
   const matches = query.lookups
     .map(
       ({ keyId, id }) =>
         `(p.keyid = '${checked(keyId, KEY_ID, 'keyId')}' AND p.id = '${checked(id, HEX64, 'id')}')`,
     )
     .join(' OR ');
-  const where = [dayWindowPredicate(query.since, query.until)];
-  if (query.accounts && query.accounts.length > 0) {
-    const list = query.accounts.map((a) => `'${checked(a, ACCOUNT, 'account')}'`).join(', ');
-    where.push(`account IN (${list})`);
-  }
-  where.push(`any_match(participants, p -> ${matches})`);
+  const accounts = [...new Set(query.accounts)]
+    .map((a) => `'${checked(a, ACCOUNT, 'account')}'`)
+    .join(', ');
   return [
-    'SELECT accountsid, messagesid, receivedat, direction,',
-    `  transform(filter(participants, p -> ${matches}), p -> p.role) AS roles,`,
-    '  transform(media, m -> m.key) AS mediakeys, "$path" AS recordkey',
+    'SELECT accountsid, messagesid, receivedat, direction, "year", "month", "day",',
+    `  json_format(CAST(transform(filter(participants, p -> ${matches}), p -> p.role || ':' || p.channel) AS JSON)) AS matched,`,
+    '  json_format(CAST(transform(media, m -> m.key) AS JSON)) AS mediakeys,',
+    '  "$path" AS recordpath',
     `FROM "${database}"."${table}"`,
-    `WHERE ${where.join('\n  AND ')}`,
-    'ORDER BY receivedat',
+    `WHERE account IN (${accounts})`,
+    `  AND ${dayWindowPredicate(query.since, query.until)}`,
+    `  AND any_match(participants, p -> ${matches})`,
+    'ORDER BY receivedat, messagesid',
   ].join('\n');
 };

@@ -5,6 +5,7 @@ import {
 } from '../domain/account-scope.ts';
 import { countOf } from '../domain/count.ts';
 import { loggableUrl } from '../domain/loggable-url.ts';
+import { MIN_PARTICIPANT_KEY_CHARS } from '../domain/participant.ts';
 import type { TwilioCredentials } from '../domain/twilio-credentials.ts';
 import type {
   AlarmState,
@@ -166,23 +167,56 @@ const checkParameters = async (ports: DoctorPorts, stack: DeployedStack): Promis
   for (const parameter of found) values.set(parameter.name, parameter);
   const notSecure = found.filter((p) => p.type !== 'SecureString').map((p) => p.name);
   const empty = found.filter((p) => p.value === '').map((p) => p.name);
-  const details = { names, missing, notSecureString: notSecure, empty };
+  const keyNames = participantKeyParameters(stack);
+  // The functions refuse a shorter key at cold start: every webhook would then fail.
+  const shortKeys = found
+    .filter((p) => keyNames.includes(p.name) && p.value !== '')
+    .filter((p) => p.value.length < MIN_PARTICIPANT_KEY_CHARS)
+    .map((p) => p.name);
+  const details = {
+    names,
+    missing,
+    notSecureString: notSecure,
+    empty,
+    participantKey: keyNames.length > 0 ? 'configured' : 'none',
+  };
   const problems = [
     ...(missing.length ? [`not found: ${some(missing)}`] : []),
     ...(notSecure.length ? [`not a SecureString: ${some(notSecure)}`] : []),
     ...(empty.length ? [`empty: ${some(empty)}`] : []),
+    ...(shortKeys.length
+      ? [`shorter than ${MIN_PARTICIPANT_KEY_CHARS} characters: ${some(shortKeys)}`]
+      : []),
   ];
+  const warning = keyNames.length > 0 ? '' : `; warning: ${NO_PARTICIPANT_KEY}`;
   return {
     result: problems.length
       ? fail('ssm-parameters', problems.join('; '), details)
       : ok(
           'ssm-parameters',
-          `${names.length === 1 ? '1 SecureString exists and decrypts' : `${names.length} SecureStrings exist and decrypt`}: ${some(names)}`,
+          `${names.length === 1 ? '1 SecureString exists and decrypts' : `${names.length} SecureStrings exist and decrypt`}: ${some(names)}${warning}`,
           details,
         ),
     values,
   };
 };
+
+/**
+ * Without ARCHIVE_PARTICIPANT_KEY the functions write records without `participants` (and say
+ * nothing: a missing key is a valid, if poorer, deployment), so `find`/`erase --participant` can
+ * never match those messages. Only a warning: the parameter is opt-in, and CloudFormation cannot
+ * create a SecureString for it.
+ */
+const NO_PARTICIPANT_KEY =
+  'no participant key (participantKeyParameter is empty): records name no participant, so find/erase --participant match nothing; create it (docs/DEPLOY.md, "Participants, erasure and retention") and redeploy';
+
+const participantKeyParameters = (stack: DeployedStack): string[] => [
+  ...new Set(
+    stack.functions
+      .map((f) => f.environment.ARCHIVE_PARTICIPANT_KEY_PARAMETER?.trim() ?? '')
+      .filter((name) => name !== ''),
+  ),
+];
 
 interface NamedCredential {
   label: string;

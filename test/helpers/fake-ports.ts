@@ -14,6 +14,7 @@ import type {
   SourceValidators,
   StoredObject,
 } from '../../lib/ports/pipeline.ts';
+import type { RecordQuery, RecordQueryAnswer } from '../../lib/ports/record-query.ts';
 
 /** Every port call in order, across all fakes sharing it: order assertions read this. */
 export type CallLog = string[];
@@ -218,3 +219,13 @@ export const recordingMetrics = () => {
       values.filter((entry) => entry.name === name).reduce((sum, entry) => sum + entry.value, 0),
   };
 };
+
+/** A RecordQuery that answers every query with `answer` and keeps the SQL it was given. */
+export class FakeRecordQuery implements RecordQuery {
+  readonly queries: string[] = [];
+  constructor(private readonly answer: RecordQueryAnswer) {}
+  async run(sql: string): Promise<RecordQueryAnswer> {
+    this.queries.push(sql);
+    return structuredClone(this.answer);
+  }
+}

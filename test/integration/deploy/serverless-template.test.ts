@@ -53,6 +53,8 @@ const VARIANT_PARAMS = {
   eventStreamsExternalIdParameter: '/custom/external-id',
   participantKeyParameter: '/custom/participant-key',
   retentionYears: '7',
+  athena: 'true',
+  athenaBytesScannedCutoff: '2000000000',
 };
 const BUDGET_BYTES = { webhook: 500_000, archiver: 700_000, reconcile: 700_000, events: 600_000 };
 const FUNCTIONS = ['webhook', 'archiver', 'reconcile', 'events'] as const;
@@ -63,7 +65,10 @@ let template: CfnTemplate;
 let variant: CfnTemplate;
 let variantDir: string;
 let variantTemplate: PackageResult;
-const bundles = new Map<string, { bytes: number; inputs: string[]; code: string }>();
+const bundles = new Map<
+  string,
+  { bytes: number; inputs: string[]; shipped: string[]; code: string }
+>();
 
 const resource = (from: CfnTemplate, id: string): CfnResource => {
   const found = from.Resources[id];
@@ -98,8 +103,15 @@ beforeAll(async () => {
     const output = Object.entries(meta.outputs).find(([file]) => file.endsWith(`${name}.mjs`));
     if (!output) throw new Error(`no ${name}.mjs in the esbuild metafile`);
     const code = await readFile(join(ESBUILD_OUTPUT_DIR, `${name}.mjs`), 'utf8');
-    const { bytes } = output[1] as { bytes: number };
-    bundles.set(name, { bytes, inputs: Object.keys(meta.inputs), code });
+    const { bytes, inputs } = output[1] as {
+      bytes: number;
+      inputs: Record<string, { bytesInOutput: number }>;
+    };
+    // Parsed is not shipped: tree shaking drops what no handler reaches.
+    const shipped = Object.entries(inputs)
+      .filter(([, input]) => input.bytesInOutput > 0)
+      .map(([file]) => file);
+    bundles.set(name, { bytes, inputs: Object.keys(meta.inputs), shipped, code });
   }
   console.info(
     `bundle sizes: ${FUNCTIONS.map((name) => `${name} ${bundles.get(name)?.bytes} B`).join(', ')}`,
@@ -457,6 +469,88 @@ describe('privacy and retention', () => {
   });
 });
 
+describe('athena (find --participant --athena)', () => {
+  const ATHENA_TYPES = ['AWS::Glue::Database', 'AWS::Glue::Table', 'AWS::Athena::WorkGroup'];
+
+  it('is off by default: no table, no workgroup, no results bucket', () => {
+    // Assess
+    for (const type of ATHENA_TYPES) expect(resourcesOfType(template, type)).toEqual([]);
+    expect(template.Resources.AthenaResultsBucket).toBeUndefined();
+    expect(template.Outputs?.AthenaWorkGroup).toBeUndefined();
+  });
+
+  it('projects the records-only prefix by account (injected), year, month and day', () => {
+    // Assess
+    const database = props(variant, 'AthenaDatabase').DatabaseInput;
+    const table = props(variant, 'AthenaRecordsTable');
+    const input = table.TableInput;
+    expect(database.Name).toBe('twilio_media_archiver_variant');
+    expect(render(table.DatabaseName)).toBe('{AthenaDatabase}');
+    expect(input.PartitionKeys.map((key: { Name: string }) => key.Name)).toEqual([
+      'account',
+      'year',
+      'month',
+      'day',
+    ]);
+    expect(input.Parameters).toMatchObject({
+      'projection.enabled': 'true',
+      'projection.account.type': 'injected',
+      'projection.year.type': 'integer',
+      'projection.month.range': '1,12',
+      'projection.month.digits': '2',
+      'projection.day.range': '1,31',
+      'projection.day.digits': '2',
+    });
+    // Athena's own placeholders, left for it to fill at query time.
+    const placeholders = ['account', 'year', 'month', 'day'].map((name) => `\${${name}}`);
+    expect(render(input.Parameters['storage.location.template'])).toBe(
+      `s3://{ArchiveBucket}/media/_records/${placeholders.join('/')}/`,
+    );
+    expect(render(input.StorageDescriptor.Location)).toBe('s3://{ArchiveBucket}/media/_records/');
+    expect(input.StorageDescriptor.SerdeInfo.SerializationLibrary).toBe(
+      'org.openx.data.jsonserde.JsonSerDe',
+    );
+    const columns = input.StorageDescriptor.Columns.map((c: { Name: string }) => c.Name);
+    expect(columns).toEqual(expect.arrayContaining(['accountsid', 'messagesid', 'receivedat']));
+    expect(columns).not.toEqual(expect.arrayContaining(['from']));
+    expect(columns).not.toContain('to');
+    expect(columns).not.toContain('body');
+  });
+
+  it('caps what a query scans in an enforced workgroup that writes to a private, expiring bucket', () => {
+    // Assess
+    const workGroup = props(variant, 'AthenaWorkGroup').WorkGroupConfiguration;
+    expect(workGroup.EnforceWorkGroupConfiguration).toBe(true);
+    expect(workGroup.BytesScannedCutoffPerQuery).toEqual({ Ref: 'AthenaBytesScannedCutoff' });
+    expect(String(variant.Parameters?.AthenaBytesScannedCutoff?.Default)).toBe('2000000000');
+    expect(String(packaged.template.Parameters?.AthenaBytesScannedCutoff?.Default)).toBe(
+      '10000000000',
+    );
+    expect(render(workGroup.ResultConfiguration.OutputLocation)).toBe(
+      's3://{AthenaResultsBucket}/results/',
+    );
+    const bucket = props(variant, 'AthenaResultsBucket');
+    expect(Object.values(bucket.PublicAccessBlockConfiguration)).toEqual([true, true, true, true]);
+    expect(bucket.BucketEncryption.ServerSideEncryptionConfiguration[0]).toMatchObject({
+      ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' },
+    });
+    expect(bucket.LifecycleConfiguration.Rules).toContainEqual({
+      Id: 'expire-query-results',
+      Status: 'Enabled',
+      ExpirationInDays: 7,
+    });
+    const tls = props(variant, 'AthenaResultsBucketPolicy').PolicyDocument.Statement[0];
+    expect(tls).toMatchObject({
+      Effect: 'Deny',
+      Action: 's3:*',
+      Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+    });
+    expect(Object.keys(variant.Outputs ?? {})).toEqual(
+      expect.arrayContaining(['AthenaWorkGroup', 'AthenaDatabase', 'AthenaTable']),
+    );
+  });
+});
+
 describe('IAM', () => {
   it('grants no wildcard action and no S3 delete to any role', () => {
     // Assess
@@ -656,12 +750,15 @@ describe('alarms and outputs', () => {
 });
 
 describe('bundles', () => {
-  it('stay within their budgets and never contain the twilio SDK', () => {
+  it('stay within their budgets and never contain the twilio SDK or the Athena client', () => {
     // Assess
     for (const name of FUNCTIONS) {
       const bundle = bundles.get(name);
       expect(bundle?.bytes).toBeLessThanOrEqual(BUDGET_BYTES[name]);
       expect(bundle?.inputs.filter((input) => /node_modules\/twilio\//.test(input))).toEqual([]);
+      // The CLI's Athena client (lib/compose/clients.ts) never reaches a Lambda.
+      expect(bundle?.shipped.filter((input) => /client-athena\//.test(input))).toEqual([]);
+      expect(bundle?.shipped.length).toBeGreaterThan(10);
     }
   });
 });
@@ -861,11 +958,14 @@ describe('intake', () => {
  */
 const CREATED_BY: Record<string, string> = {
   'AWS::ApiGatewayV2::Api': 'apigateway:POST',
+  'AWS::Athena::WorkGroup': 'athena:CreateWorkGroup',
   'AWS::ApiGatewayV2::Integration': 'apigateway:POST',
   'AWS::ApiGatewayV2::Route': 'apigateway:POST',
   'AWS::ApiGatewayV2::Stage': 'apigateway:POST',
   'AWS::CloudWatch::Alarm': 'cloudwatch:PutMetricAlarm',
   'AWS::Events::Rule': 'events:PutRule',
+  'AWS::Glue::Database': 'glue:CreateDatabase',
+  'AWS::Glue::Table': 'glue:CreateTable',
   'AWS::IAM::Role': 'iam:CreateRole',
   'AWS::Kinesis::Stream': 'kinesis:CreateStream',
   'AWS::KMS::Alias': 'kms:CreateAlias',

@@ -212,8 +212,10 @@ describe('media-archive doctor against moto_server and the Twilio emulator', () 
     expect(failed(parsed)).toEqual(['alarms']);
     const byId = Object.fromEntries(parsed.checks.map((c) => [c.id, c]));
     expect(byId.alarms?.summary).toContain('has no CloudWatch alarm');
+    // The stack sets no participantKeyParameter: ok, with the warning.
+    expect(byId['ssm-parameters']?.status).toBe('ok');
     expect(byId['ssm-parameters']?.summary).toBe(
-      `1 SecureString exists and decrypts: ${TOKEN_PARAMETER}`,
+      `1 SecureString exists and decrypts: ${TOKEN_PARAMETER}; warning: no participant key (participantKeyParameter is empty): records name no participant, so find/erase --participant match nothing; create it (docs/DEPLOY.md, "Participants, erasure and retention") and redeploy`,
     );
     expect(byId['twilio-webhook']?.summary).toContain(
       `1 of 2 numbers and 0 of 1 Messaging Services point at ${WEBHOOK_URL}`,

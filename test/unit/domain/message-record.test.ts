@@ -51,6 +51,9 @@ describe('message record', () => {
       `media/_records/${TEST_ACCOUNT_SID}/2025/12/31/${TEST_MESSAGE_SID}.json`,
     );
     expect(parseMessageRecord(text)).toEqual(record);
+    // One object on one line, as Athena's JSON SerDe reads records (infra/athena.yml).
+    expect(text.trimEnd().split('\n')).toHaveLength(1);
+    expect(text.endsWith('}\n')).toBe(true);
     expect(record).toMatchObject({ body: 'hi', to: '+15005550001', numMedia: 1 });
     expect(record).not.toHaveProperty('from');
   });

@@ -394,6 +394,49 @@ describe('runDoctor', () => {
       });
     });
 
+    it('warns, without failing, that records name no participant when no key is configured', async () => {
+      // Prepare
+      const world = new World();
+
+      // Act
+      const report = await world.run();
+
+      // Assess
+      const result = check(report, 'ssm-parameters');
+      expect(result?.status).toBe('ok');
+      expect(result?.summary).toContain(
+        'warning: no participant key (participantKeyParameter is empty): records name no participant',
+      );
+      expect(result?.details).toMatchObject({ participantKey: 'none' });
+    });
+
+    it('accepts a participant key of 32 characters or more and fails a shorter one', async () => {
+      // Prepare
+      const keyParameter = '/twilio-media-archiver/dev/archive-participant-key';
+      const withKey = (value: string) => {
+        const world = new World();
+        for (const f of (world.stack as DeployedStack).functions) {
+          if (f.logicalId !== 'ArchiverLambdaFunction') {
+            f.environment.ARCHIVE_PARTICIPANT_KEY_PARAMETER = keyParameter;
+          }
+        }
+        world.parameters.set(keyParameter, { name: keyParameter, type: 'SecureString', value });
+        return world;
+      };
+
+      // Act
+      const good = await withKey('k'.repeat(64)).run();
+      const short = await withKey('k'.repeat(31)).run();
+
+      // Assess
+      expect(check(good, 'ssm-parameters')?.status).toBe('ok');
+      expect(check(good, 'ssm-parameters')?.summary).not.toContain('warning');
+      expect(check(short, 'ssm-parameters')).toMatchObject({
+        status: 'fail',
+        summary: `shorter than 32 characters: ${keyParameter}`,
+      });
+    });
+
     it('fails and skips the Twilio checks when SSM cannot be read', async () => {
       // Prepare
       const world = new World();
