@@ -61,7 +61,9 @@ const kindOf = (entry: S3RequestLogEntry): keyof S3Kinds => {
   if (entry.method === 'HEAD') return 'HEAD';
   if (entry.method === 'GET') return 'GET';
   if (entry.method === 'PUT' && key.includes('_index/')) return 'PUT index marker';
-  if (entry.method === 'PUT' && key.endsWith('/message.json')) return 'PUT message record';
+  // `_records/…/{MessageSid}.json` since the record is the index; `…/message.json` before.
+  if (entry.method === 'PUT' && (key.includes('_records/') || key.endsWith('/message.json')))
+    return 'PUT message record';
   if (entry.method === 'PUT') return 'PUT media';
   return 'other';
 };

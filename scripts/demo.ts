@@ -84,8 +84,8 @@ const listArchive = async () => {
   const { Contents = [] } = await stack.s3.send(
     new ListObjectsV2Command({ Bucket: stack.bucket, Prefix: `media/${stack.accountSid}/` }),
   );
-  // Only this run's messages (with --keep the bucket holds earlier runs too), and media only: the
-  // message records beside them are not media.
+  // Only this run's messages (with --keep the bucket holds earlier runs too), and media only: a
+  // record from before `_records/` (beside the media) is not one.
   return Contents.filter(
     (object) =>
       (object.Key?.includes(mms.sid) || object.Key?.includes(whatsapp.sid)) &&

@@ -53,7 +53,7 @@ export interface ArchiveBrowserOptions {
   /** Makes the tiles' thumbnails; without it tiles show the media themselves. */
   thumbnails?: Thumbnailer;
   /**
-   * The message's text from elsewhere than its `message.json`; without this hook the page shows the
+   * The message’s text from elsewhere than its record; without this hook the page shows the
    * record's body (kept only with ARCHIVE_MESSAGE_BODY=true). `undefined`: "not archived".
    */
   messageText?: (message: {

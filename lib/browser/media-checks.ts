@@ -1,5 +1,5 @@
 import pLimit from 'p-limit';
-import { recordKeyBeside } from '../domain/message-record.ts';
+import { recordKeyFor } from '../domain/message-record.ts';
 import { type ReadVerdict, verifyReadBack } from '../domain/read-verification.ts';
 import type {
   ArchiveEntry,
@@ -24,7 +24,7 @@ export type RecordState = RecordLookup | { state: 'failed'; key: string; reason:
 
 export interface PageChecks {
   media: CheckedMedia[];
-  /** By record key (`…/{MessageSid}/message.json`). */
+  /** By record key (`recordKeyFor`: `_records/{AC}/{day}/{MessageSid}.json`). */
   records: Map<string, RecordState>;
   recordVerdicts: Map<string, ReadVerdict>;
 }
@@ -43,8 +43,8 @@ export const checkEntries = async (
   concurrency: number,
 ): Promise<PageChecks> => {
   const limit = pLimit(concurrency);
-  const recordKeys = [...new Set(entries.map((entry) => recordKeyBeside(entry.key)))];
-  const firstOf = new Map(entries.map((entry) => [recordKeyBeside(entry.key), entry.key]));
+  const recordKeys = [...new Set(entries.map((entry) => recordKeyFor(entry.key)))];
+  const firstOf = new Map(entries.map((entry) => [recordKeyFor(entry.key), entry.key]));
   const records = new Map<string, RecordState>(
     await Promise.all(
       recordKeys.map((key) =>
@@ -68,7 +68,7 @@ export const checkEntries = async (
   const media = await Promise.all(
     entries.map((entry) =>
       limit(async (): Promise<CheckedMedia> => {
-        const record = records.get(recordKeyBeside(entry.key));
+        const record = records.get(recordKeyFor(entry.key));
         try {
           const details = await reader.describe(entry.key);
           const lookup = record?.state === 'failed' ? undefined : record;

@@ -42,9 +42,10 @@ const INTRO = `Usage: media-archive <command> [options]
 
 Query the Twilio media archive with S3 listings. Keys are laid out
   {prefix}{AccountSid}/{YYYY}/{MM}/{DD}/{MessageSid}/{MediaSid}{ext}
-so a day, and a message within a day, are one prefix listing each; the archiver also writes a
-zero-byte index entry {prefix}_index/{MessageSid}/{AccountSid}/{YYYY}/{MM}/{DD} per message, so a
-message is found without its date in 2 listings.`;
+so a day, and a message within a day, are one prefix listing each. A message's record,
+{prefix}_records/{AccountSid}/{YYYY}/{MM}/{DD}/{MessageSid}.json, is its index entry (older
+archives: …/{MessageSid}/message.json and a zero-byte {prefix}_index/{MessageSid}/… entry), so a
+message is found without its date by its index entry or a HEAD per day with records.`;
 
 /** The main help: the commands' own summaries, the read-only ones first. */
 export const mainHelp = (commands: readonly AnyCliCommand[]): string => {

@@ -7,17 +7,19 @@ import {
 } from './media-job.ts';
 import { InvalidParticipantError, type Participant, parseParticipants } from './participant.ts';
 import { isAccountSid, isMediaSid, isMessageSid } from './sids.ts';
+import { type Day, dayPath } from './utc-day.ts';
+
+const SID_HEX = '[0-9a-fA-F]{32}';
 
 /**
- * The message record `{day}/{MessageSid}/message.json`: what the webhook said about a message,
- * beside its media, so an auditor can show which message a file came with. Built from the
+ * The message record `_records/{AC}/{day}/{MessageSid}.json`: what the webhook said about a
+ * message and the media as S3 holds them, so an auditor can show which message a file came with. Built from the
  * webhook's own fields (no Twilio call) and the media as S3 holds them. One fact, one place: the
  * record's key, shape and parser live here.
  */
 
 export const MESSAGE_RECORD_SCHEMA = 'twilio-media-archiver/message-record';
 export const MESSAGE_RECORD_VERSION = 1;
-export const MESSAGE_RECORD_FILE = 'message.json';
 
 export interface RecordedMedia {
   /** N of `MediaUrlN`. */
@@ -67,20 +69,100 @@ export type RecordableJob = MediaJob & { message: JobMessage };
 
 export const isRecordable = (job: MediaJob): job is RecordableJob => job.message !== undefined;
 
-/** `{prefix}{AC}/{YYYY}/{MM}/{DD}/{MessageSid}/` */
+/** `{prefix}{AC}/{YYYY}/{MM}/{DD}/{MessageSid}/`: the message's media (and a legacy record). */
 export const messagePrefixFor = (
   prefix: string,
   job: Pick<MediaJob, 'accountSid' | 'messageSid' | 'receivedAt'>,
 ): string => `${dayPrefix(prefix, job.accountSid, utcDayParts(job.receivedAt))}${job.messageSid}/`;
 
+/** Every record lives under this folder of the archive prefix, and only records do. */
+export const RECORDS_FOLDER = '_records/';
+
+/** `{prefix}_records/{AC}/{YYYY}/{MM}/{DD}/`: one account's records of one day. */
+export const recordDayPrefix = (prefix: string, accountSid: string, day: Day): string =>
+  `${prefix}${RECORDS_FOLDER}${accountSid}/${dayPath(day)}/`;
+
+/**
+ * `{prefix}_records/{AC}/{YYYY}/{MM}/{DD}/{MessageSid}.json`: one key per message, both its record
+ * and the day's index of messages (a listing of the day's folder names them all), under a prefix
+ * that holds records only, partitioned as Athena's partition projection wants them.
+ */
 export const messageRecordKeyFor = (
   prefix: string,
   job: Pick<MediaJob, 'accountSid' | 'messageSid' | 'receivedAt'>,
-): string => `${messagePrefixFor(prefix, job)}${MESSAGE_RECORD_FILE}`;
+): string => {
+  const { yyyy, mm, dd } = utcDayParts(job.receivedAt);
+  return `${recordDayPrefix(prefix, job.accountSid, `${yyyy}-${mm}-${dd}`)}${job.messageSid}.json`;
+};
 
-/** `…/{MessageSid}/message.json` beside a media key. */
-export const recordKeyBeside = (mediaKey: string): string =>
-  `${mediaKey.slice(0, mediaKey.lastIndexOf('/') + 1)}${MESSAGE_RECORD_FILE}`;
+/**
+ * Where archives written before records had their own folder keep them:
+ * `{prefix}{AC}/{YYYY}/{MM}/{DD}/{MessageSid}/message.json`, beside the media. Read, listed and
+ * erased; never written again.
+ */
+export const LEGACY_RECORD_FILE = 'message.json';
+
+const MEDIA_KEY = new RegExp(
+  `^(.*)(AC${SID_HEX})/(\\d{4})/(\\d{2})/(\\d{2})/((?:SM|MM)${SID_HEX})/[^/]+$`,
+);
+
+/** The message a media key names: its archive prefix, account, day and SID. */
+export const messageOfMediaKey = (
+  mediaKey: string,
+): { prefix: string; accountSid: string; day: Day; messageSid: string } | undefined => {
+  const match = MEDIA_KEY.exec(mediaKey);
+  if (!match) return undefined;
+  const [, prefix = '', accountSid = '', yyyy, mm, dd, messageSid = ''] = match;
+  return { prefix, accountSid, day: `${yyyy}-${mm}-${dd}`, messageSid };
+};
+
+const messageOrThrow = (mediaKey: string) => {
+  const message = messageOfMediaKey(mediaKey);
+  if (!message) throw new InvalidMessageRecordError(`${mediaKey} is not a media key`);
+  return message;
+};
+
+/** The record of the message a media key belongs to (pure: no request). */
+export const recordKeyFor = (mediaKey: string): string => {
+  const { prefix, accountSid, day, messageSid } = messageOrThrow(mediaKey);
+  return `${recordDayPrefix(prefix, accountSid, day)}${messageSid}.json`;
+};
+
+/** The legacy record beside a media key (`…/{MessageSid}/message.json`), for readers only. */
+export const legacyRecordKeyFor = (mediaKey: string): string =>
+  `${mediaKey.slice(0, mediaKey.lastIndexOf('/') + 1)}${LEGACY_RECORD_FILE}`;
+
+const RECORD_KEY = new RegExp(
+  `^(AC${SID_HEX})/(\\d{4})/(\\d{2})/(\\d{2})/((?:SM|MM)${SID_HEX})\\.json$`,
+);
+
+/** A record key read back: `undefined` for anything else (the legacy layout included). */
+export const parseRecordKey = (
+  prefix: string,
+  key: string,
+): { accountSid: string; day: Day; messageSid: string } | undefined => {
+  if (!key.startsWith(`${prefix}${RECORDS_FOLDER}`)) return undefined;
+  const match = RECORD_KEY.exec(key.slice(prefix.length + RECORDS_FOLDER.length));
+  if (!match) return undefined;
+  const [, accountSid = '', yyyy, mm, dd, messageSid = ''] = match;
+  return { accountSid, day: `${yyyy}-${mm}-${dd}`, messageSid };
+};
+
+/**
+ * Every key prefix a message may hold objects under, whichever version wrote them: its media
+ * folder (media, a legacy record), its record, its SID index entry. What an erasure lists.
+ */
+export const messageKeyPrefixes = (
+  prefix: string,
+  message: { accountSid: string; messageSid: string; day: Day },
+): string[] => {
+  const { accountSid, messageSid, day } = message;
+  return [
+    `${prefix}${accountSid}/${dayPath(day)}/${messageSid}/`,
+    `${recordDayPrefix(prefix, accountSid, day)}${messageSid}.json`,
+    `${prefix}_index/${messageSid}/${accountSid}/${dayPath(day)}`,
+  ];
+};
 
 /** The archive keys of every media the webhook announced, in `MediaUrlN` order. */
 export const announcedMediaKeys = (

@@ -86,7 +86,9 @@ export interface ArchiveReader {
   ): Promise<ArchivePage>;
   /**
    * A message's media. With its day: one listing per account. Without: one listing of the index
-   * `_index/{MessageSid}/` for the day and account, then one listing of the message prefix.
+   * `_index/{MessageSid}/` for the day and account (legacy archives, records off, dead letters);
+   * where it names none, a HEAD of `_records/{AC}/{day}/{MessageSid}.json` on every day an account
+   * has records (found with delimiter listings). Then one listing of the message prefix.
    */
   findMessage(messageSid: string, day?: Day): Promise<ArchiveEntry[]>;
   findMedia(mediaSid: string, scope: MediaScope): Promise<ArchiveEntry | undefined>;
@@ -97,16 +99,18 @@ export interface ArchiveReader {
   /** `response` overrides are signed into the URL (`response-content-disposition`, …). */
   presignGet(key: string, expiresInSeconds: number, response?: PresignedResponse): Promise<string>;
   /**
-   * The message record beside these media (`…/{MessageSid}/message.json`), one GET per message
-   * directory; `undefined` where none was written (or it is unreadable).
+   * The records of these media's messages (as `messageRecordOf`), one lookup per message; those
+   * absent or unreadable are left out.
    */
   messageRecords?(entries: readonly ArchiveEntry[]): Promise<StoredMessageRecord[]>;
   /**
-   * The record beside one media (one GET, checksum mode): absent, found with its bytes and S3's
-   * evidence for them, or unreadable (not JSON, not a record) — never silently dropped.
+   * The record of one media's message, checksum mode: at its own key `_records/…` (one GET), else
+   * beside the media as archives before issue 26 wrote it (`…/{MessageSid}/message.json`, a second
+   * GET). Absent (with the `_records/` key), found with its bytes and S3's evidence for them, or
+   * unreadable (not JSON, not a record) — never silently dropped.
    */
   messageRecordOf(mediaKey: string): Promise<RecordLookup>;
-  /** `findMessage` with the message records its listings saw (same requests). */
+  /** `findMessage` with the message's records: legacy ones its listings saw, and a HEAD of its own. */
   findMessageFiles?(messageSid: string, day?: Day): Promise<MessageFiles>;
 }
 

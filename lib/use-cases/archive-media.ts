@@ -3,7 +3,7 @@ import { type ArchiveProof, deletableWith, provenStoredCopy } from '../domain/ar
 import { ForeignAccountError, UnprovenArchiveError } from '../domain/errors.ts';
 import type { MediaJob } from '../domain/media-job.ts';
 import { MetricName, MetricUnit } from '../domain/metric-names.ts';
-import type { StoredObject } from '../ports/pipeline.ts';
+import type { ArchiveStore, StoredObject } from '../ports/pipeline.ts';
 import { archivedBefore, fetchOrNotFound } from './archive-media/fetch.ts';
 import {
   type ArchiveContext,
@@ -14,6 +14,7 @@ import {
   type Invocation,
   invocationFor,
   type Stored,
+  servesAccount,
 } from './archive-media/invocation.ts';
 import { streamInto } from './archive-media/one-pass.ts';
 import { spoolInto } from './archive-media/spooled.ts';
@@ -52,7 +53,7 @@ export const archiveMedia = async (
   job: MediaJob,
   context: ArchiveContext,
 ): Promise<ArchiveOutcome> => {
-  if (!(deps.isAllowedAccount?.(job.accountSid) ?? job.accountSid === deps.config.accountSid)) {
+  if (!servesAccount(deps, job.accountSid)) {
     throw new ForeignAccountError('job belongs to an account this deployment does not serve');
   }
   const invocation = invocationFor(deps, job, context);
@@ -90,7 +91,7 @@ const storedCopy = async (invocation: Invocation): Promise<Stored> => {
     const proof = provenStoredCopy(existing);
     if (proof) {
       logger.info('S3-confirmed copy found, no download', { ...ids, proof: proof.s3 });
-      // The marker went in before that copy was written (below): no write, no second read.
+      // Its marker (if any) went in before that copy was written (below): no write, no second read.
       return { proof, archive: 'already-archived', contentType: existing?.contentType };
     }
     if (existing) {
@@ -118,19 +119,29 @@ const download = async (
 };
 
 /**
- * The first media of a message writes the message's index marker, before its media: whenever the
- * media is proven in S3, its marker is too, so a redelivery need not write or read it again. A
- * marker whose media then fails still names the day the message reached us, which is all it says.
+ * Where no record will index the message (records off, jobs without their message), its first
+ * media writes the index marker, before its media: whenever the media is proven in S3, its marker
+ * is too, so a redelivery need not write or read it again. A marker whose media then fails still
+ * names the day the message reached us, which is all it says. A recorded message is found by its
+ * record (`_records/{AC}/{day}/{MessageSid}.json`), or by the marker its dead letter writes.
  */
-const markMessage = async ({ store, config, job, signal }: Invocation): Promise<void> => {
+const markMessage = async ({ store, config, job, signal, recorded }: Invocation): Promise<void> => {
   signal?.throwIfAborted();
-  if (job.index !== 0) return;
-  await store.putMarker(messageIndexKeyFor(config.archivePrefix, job), {
+  if (job.index !== 0 || recorded) return;
+  await putMessageMarker(store, config.archivePrefix, job);
+};
+
+/** The zero-byte `_index/{MessageSid}/{AC}/{YYYY}/{MM}/{DD}` entry; idempotent. */
+export const putMessageMarker = (
+  store: Pick<ArchiveStore, 'putMarker'>,
+  archivePrefix: string,
+  job: MediaJob,
+): Promise<void> =>
+  store.putMarker(messageIndexKeyFor(archivePrefix, job), {
     'account-sid': job.accountSid,
     'message-sid': job.messageSid,
     'received-at': job.receivedAt,
   });
-};
 
 const deleteAtTwilio = async (
   { source, config, ref, metrics, signal }: Invocation,

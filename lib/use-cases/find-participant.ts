@@ -1,4 +1,4 @@
-import { recordKeyBeside } from '../domain/message-record.ts';
+import { recordKeyFor } from '../domain/message-record.ts';
 import { involves, type Participant } from '../domain/participant.ts';
 import { buildParticipantQuery, PARTICIPANT_QUERY_COLUMNS } from '../domain/participant-query.ts';
 import type { Day } from '../domain/utc-day.ts';
@@ -27,7 +27,8 @@ export interface FindParticipantScan {
 
 /**
  * A scan of the message records of every day in the window (one listing per account and day, one
- * GET per message): for local and small archives; Athena answers the same question at any size.
+ * GET per message, two for a message of the legacy layout): for local and small archives; Athena
+ * answers the same question at any size.
  * `lookup` holds the address's pseudonyms under every key (`lookupIdsFor`); no number is read.
  */
 export const scanParticipantMessages = async (
@@ -43,10 +44,10 @@ export const scanParticipantMessages = async (
     for (const accountSid of accounts) {
       const byRecord = new Map<string, ArchiveEntry[]>();
       for await (const entry of reader.listDay(accountSid, day)) {
-        const key = recordKeyBeside(entry.key);
+        const key = recordKeyFor(entry.key);
         byRecord.set(key, [...(byRecord.get(key) ?? []), entry]);
       }
-      for (const [recordKey, entries] of byRecord) {
+      for (const entries of byRecord.values()) {
         const first = entries[0] as ArchiveEntry;
         const found = await reader.messageRecordOf(first.key);
         if (found.state !== 'found') {
@@ -65,7 +66,7 @@ export const scanParticipantMessages = async (
           as: (record.participants ?? [])
             .filter((p) => lookup.has(`${p.keyId}:${p.id}`))
             .map(({ role, channel }) => ({ role, channel })),
-          recordKey,
+          recordKey: found.key,
           mediaKeys: entries.map((entry) => entry.key).sort(),
         });
       }

@@ -3,9 +3,15 @@ import { redactUrls } from '../domain/media-origins.ts';
 import { isRecordable, messageRecordKeyFor } from '../domain/message-record.ts';
 import { MetricUnit } from '../domain/metric-names.ts';
 import { recordFate } from '../domain/retry-policy.ts';
-import type { DeadLetter, MessageRecordStore, MessageRedactor } from '../ports/pipeline.ts';
+import type { DeadLetter, MessageRedactor } from '../ports/pipeline.ts';
 import type { Log, MetricSink } from '../ports/telemetry.ts';
-import { type ArchiveMediaDeps, type ArchiveOutcome, archiveMedia } from './archive-media.ts';
+import { indexedByRecord, servesAccount } from './archive-media/invocation.ts';
+import {
+  type ArchiveMediaDeps,
+  type ArchiveOutcome,
+  archiveMedia,
+  putMessageMarker,
+} from './archive-media.ts';
 import { type ProvenMedia, type RecordMessageDeps, recordMessage } from './record-message.ts';
 
 export interface SettleRecordConfig {
@@ -16,8 +22,6 @@ export interface SettleRecordDeps extends ArchiveMediaDeps {
   config: ArchiveMediaDeps['config'] & RecordMessageDeps['config'] & SettleRecordConfig;
   /** Present when a dead-letter queue is configured (lib/compose/lambda.ts decides, once). */
   deadLetter?: DeadLetter | undefined;
-  /** Writes the message record once a message's media are all archived. */
-  records?: MessageRecordStore | undefined;
   /** Present with REDACT_MESSAGE_BODY_AFTER_ARCHIVE=true. */
   redactor?: MessageRedactor | undefined;
   logger: Log;
@@ -45,6 +49,25 @@ const jobIds = (job: MediaJob | undefined) =>
   job ? { accountSid: job.accountSid, messageSid: job.messageSid, mediaSid: job.mediaSid } : {};
 
 /**
+ * A recorded message is indexed by its record only, which is written once all its media are
+ * archived: a message that dead-letters first gets the SID index entry its record would have been,
+ * so `ls --message` still finds whatever of it S3 holds. Costs a write only on failures; a marker
+ * that cannot be written is logged, never a reason to hold the dead letter back.
+ */
+const markDeadLettered = async (deps: SettleRecordDeps, job: MediaJob | undefined) => {
+  // Never for an account this deployment does not serve: a forged job writes nothing.
+  if (!job || !indexedByRecord(deps, job) || !servesAccount(deps, job.accountSid)) return;
+  try {
+    await putMessageMarker(deps.store, deps.config.archivePrefix, job);
+  } catch (error) {
+    deps.logger.warn('index marker of a dead-lettered message not written', {
+      ...jobIds(job),
+      ...describeFailure(error),
+    });
+  }
+};
+
+/**
  * A failed job's fate: dead-lettered with its reason, or thrown back for the queue to retry
  * (`retry-policy.ts` decides which, and how loudly).
  */
@@ -67,6 +90,7 @@ const settleFailure = async (
   const fields = { messageId: record.messageId, ...jobIds(job), attempt, error: name, reason };
   deps.logger[fate.log.level](fate.log.message, fields);
   if (fate.action === 'dead-letter' && deps.deadLetter) {
+    await markDeadLettered(deps, job);
     await deps.deadLetter.send(record.body, reason, name);
     for (const metric of fate.metrics) deps.metrics.addMetric(metric, MetricUnit.Count, 1);
     return { deadLettered: true, reason };

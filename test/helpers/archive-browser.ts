@@ -3,7 +3,7 @@ import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from 'node:
 import { Readable, Writable } from 'node:stream';
 import type { ArchiveBrowser, BrowserReader } from '../../lib/browser/archive-browser.ts';
 import { contentTypeForExtension } from '../../lib/domain/archive-key.ts';
-import { recordKeyBeside } from '../../lib/domain/message-record.ts';
+import { messageOfMediaKey, recordKeyFor } from '../../lib/domain/message-record.ts';
 import type {
   ArchiveEntry,
   ArchiveEntryDetails,
@@ -129,8 +129,8 @@ export const fakeReader = (
     messageRecordOf: async (mediaKey) => {
       calls.push(`messageRecordOf ${mediaKey}`);
       guard();
-      const key = recordKeyBeside(mediaKey);
-      const messageSid = key.split('/').at(-2) ?? '';
+      const key = recordKeyFor(mediaKey);
+      const messageSid = messageOfMediaKey(mediaKey)?.messageSid ?? '';
       const record = options.records?.[messageSid];
       return record ? ({ ...record, key } as RecordLookup) : { state: 'absent', key };
     },

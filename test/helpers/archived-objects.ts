@@ -2,10 +2,11 @@ import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { LOCAL_AWS_CREDENTIALS } from '../../lib/config/local-constants.ts';
 import { archiveKeyFor, messageIndexKeyFor } from '../../lib/domain/archive-key.ts';
 import {
+  legacyRecordKeyFor,
   MESSAGE_RECORD_SCHEMA,
   MESSAGE_RECORD_VERSION,
   type MessageRecord,
-  recordKeyBeside,
+  recordKeyFor,
   serializeMessageRecord,
 } from '../../lib/domain/message-record.ts';
 import type { ArchiveMetadata } from '../../lib/ports/pipeline.ts';
@@ -34,14 +35,16 @@ export const localS3Client = (endpoint: string): S3Client =>
   });
 
 /**
- * Writes objects shaped exactly like the archiver's (key, content type, user metadata) plus the
- * per-message index entry, without running the archiver. Returns the keys written.
+ * Writes objects shaped exactly like the archiver's (key, content type, user metadata) plus, unless
+ * `marker: false` (a recorded message: its record is its index), the per-message index entry,
+ * without running the archiver. Returns the keys written.
  */
 export const putArchivedMedia = async (
   s3: S3Client,
   bucket: string,
   prefix: string,
   seeds: readonly ArchivedMediaSeed[],
+  { marker = true }: { marker?: boolean } = {},
 ): Promise<string[]> => {
   const keys: string[] = [];
   for (const seed of seeds) {
@@ -69,7 +72,7 @@ export const putArchivedMedia = async (
       }),
     );
     keys.push(key);
-    if (seed.index === 0) {
+    if (seed.index === 0 && marker) {
       await s3.send(
         new PutObjectCommand({
           Bucket: bucket,
@@ -90,7 +93,8 @@ export const putArchivedMedia = async (
 
 /**
  * The message record the archiver would write for these media (one message), with the digests S3
- * confirmed; `text` replaces the record's bytes (a record that is not JSON). Returns its key.
+ * confirmed; `text` replaces the record's bytes (a record that is not JSON). `legacy`: where
+ * versions before `_records/` wrote it (`…/{MessageSid}/message.json`). Returns its key.
  */
 export const putMessageRecord = async (
   s3: S3Client,
@@ -99,6 +103,7 @@ export const putMessageRecord = async (
   seeds: readonly ArchivedMediaSeed[],
   text?: string,
   extra: Partial<MessageRecord> = {},
+  layout: 'records' | 'legacy' = 'records',
 ): Promise<string> => {
   const first = seeds[0];
   if (!first) throw new Error('a record needs media');
@@ -121,7 +126,8 @@ export const putMessageRecord = async (
     })),
     ...extra,
   };
-  const key = recordKeyBeside(archiveKeyFor(prefix, first));
+  const mediaKey = archiveKeyFor(prefix, first);
+  const key = layout === 'legacy' ? legacyRecordKeyFor(mediaKey) : recordKeyFor(mediaKey);
   await s3.send(
     new PutObjectCommand({
       Bucket: bucket,

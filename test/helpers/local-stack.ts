@@ -36,7 +36,7 @@ export const readArchive = async (
       new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
     );
     for (const { Key } of page.Contents ?? []) {
-      if (!Key || Key.includes('/_index/') || Key.endsWith('/message.json')) continue;
+      if (!Key || /\/_(index|records)\//.test(Key) || Key.endsWith('/message.json')) continue;
       const object = await s3.send(
         new GetObjectCommand({ Bucket: bucket, Key, ChecksumMode: 'ENABLED' }),
       );

@@ -10,13 +10,17 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
+import pLimit from 'p-limit';
 import { parseArchiveKey, parseMessageIndexEntry } from '../../domain/archive-key.ts';
 import type { S3Evidence } from '../../domain/archive-proof.ts';
 import {
   InvalidMessageRecordError,
-  MESSAGE_RECORD_FILE,
+  LEGACY_RECORD_FILE,
+  legacyRecordKeyFor,
   parseMessageRecord,
-  recordKeyBeside,
+  RECORDS_FOLDER,
+  recordDayPrefix,
+  recordKeyFor,
 } from '../../domain/message-record.ts';
 import {
   STORED_CHECKSUM_MISMATCH,
@@ -49,6 +53,9 @@ export interface ArchiveReaderOptions {
   /** Called before every ListObjectsV2 page (progress display). */
   onListPage?: (prefix: string) => void;
 }
+
+/** HEADs in flight at once when a message is looked for on every day with records. */
+const RECORD_LOOKUP_CONCURRENCY = 8;
 
 /** S3's own word on the bytes; a composite SHA-256 (`…-N`) is marked so no one takes it as one. */
 export const s3EvidenceOf = (output: {
@@ -260,30 +267,101 @@ export const createArchiveReader = (options: ArchiveReaderOptions): ArchiveReade
     };
   };
 
-  const findMessageFiles = async (messageSid: string, day?: Day): Promise<MessageFiles> => {
+  /** The record at its own key, as a listing would show it (one HEAD); `undefined` when none. */
+  const headRecord = async (key: string): Promise<ListedRecord | undefined> => {
+    try {
+      const output = await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }));
+      return { key, size: output.ContentLength ?? 0, archivedAt: output.LastModified };
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  };
+
+  /** The sub-folders of a folder (one delimiter listing, page by page). */
+  const foldersUnder = async (folder: string): Promise<string[]> => {
+    const found: string[] = [];
+    for await (const page of listPages(folder, '/')) {
+      for (const common of page.CommonPrefixes ?? []) {
+        if (common.Prefix) found.push(common.Prefix.slice(folder.length, -1));
+      }
+    }
+    return found;
+  };
+
+  /** The days one account has records on: `_records/{AC}/` → years → months → days. */
+  const recordDays = async (accountSid: string): Promise<Day[]> => {
+    const root = `${prefix}${RECORDS_FOLDER}${accountSid}/`;
+    const days: Day[] = [];
+    for (const yyyy of (await foldersUnder(root)).filter((y) => /^\d{4}$/.test(y))) {
+      for (const mm of (await foldersUnder(`${root}${yyyy}/`)).filter((m) => /^\d{2}$/.test(m))) {
+        for (const dd of await foldersUnder(`${root}${yyyy}/${mm}/`)) {
+          if (/^\d{2}$/.test(dd)) days.push(`${yyyy}-${mm}-${dd}`);
+        }
+      }
+    }
+    return days;
+  };
+
+  /**
+   * Where a message without an index entry is: its record, HEADed on every day an account in scope
+   * has records (a few delimiter listings find those days), a few at a time.
+   */
+  const recordedPlaces = async (
+    messageSid: string,
+  ): Promise<{ accountSid: string; day: Day; record: ListedRecord }[]> => {
+    const limit = pLimit(RECORD_LOOKUP_CONCURRENCY);
+    const found: { accountSid: string; day: Day; record: ListedRecord }[] = [];
+    for (const accountSid of await accounts()) {
+      const days = await recordDays(accountSid);
+      const heads = await Promise.all(
+        days.map((day) =>
+          limit(async () => {
+            const record = await headRecord(
+              `${recordDayPrefix(prefix, accountSid, day)}${messageSid}.json`,
+            );
+            return record ? { accountSid, day, record } : undefined;
+          }),
+        ),
+      );
+      for (const place of heads) if (place) found.push(place);
+    }
+    return found;
+  };
+
+  /** The places `_index/{MessageSid}/` names (legacy archives, records off, dead letters). */
+  const indexedPlaces = async (messageSid: string): Promise<{ accountSid: string; day: Day }[]> => {
     const places: { accountSid: string; day: Day }[] = [];
+    const indexPrefix = `${prefix}_index/${messageSid}/`;
+    for await (const page of listPages(indexPrefix)) {
+      for (const object of page.Contents ?? []) {
+        const place = parseMessageIndexEntry(object.Key?.slice(indexPrefix.length) ?? '');
+        if (!place) continue;
+        if (options.accountSid && place.accountSid !== options.accountSid) continue;
+        places.push(place);
+      }
+    }
+    return places;
+  };
+
+  const findMessageFiles = async (messageSid: string, day?: Day): Promise<MessageFiles> => {
+    let places: { accountSid: string; day: Day; record?: ListedRecord }[] = [];
     if (day) {
       for (const accountSid of await accounts()) places.push({ accountSid, day });
     } else {
-      const indexPrefix = `${prefix}_index/${messageSid}/`;
-      for await (const page of listPages(indexPrefix)) {
-        for (const object of page.Contents ?? []) {
-          const place = parseMessageIndexEntry(object.Key?.slice(indexPrefix.length) ?? '');
-          if (!place) continue;
-          if (options.accountSid && place.accountSid !== options.accountSid) continue;
-          places.push(place);
-        }
-      }
+      places = await indexedPlaces(messageSid);
+      if (places.length === 0) places = await recordedPlaces(messageSid);
     }
     const entries: ArchiveEntry[] = [];
     const records: ListedRecord[] = [];
     for (const place of places) {
       const messagePrefix = `${prefix}${place.accountSid}/${dayPath(place.day)}/${messageSid}/`;
-      // The same listing shows the message record: no request of its own.
+      const found: ArchiveEntry[] = [];
+      // The same listing shows a legacy record beside the media: no request of its own.
       for await (const page of listPages(messagePrefix)) {
-        entries.push(...entriesOf(page));
+        found.push(...entriesOf(page));
         for (const object of page.Contents ?? []) {
-          if (object.Key === `${messagePrefix}${MESSAGE_RECORD_FILE}`) {
+          if (object.Key === `${messagePrefix}${LEGACY_RECORD_FILE}`) {
             records.push({
               key: object.Key,
               size: object.Size ?? 0,
@@ -292,6 +370,16 @@ export const createArchiveReader = (options: ArchiveReaderOptions): ArchiveReade
           }
         }
       }
+      entries.push(...found);
+      // A record is written only after its media: where none are, no HEAD is spent on it.
+      const record =
+        place.record ??
+        (found.length > 0
+          ? await headRecord(
+              `${recordDayPrefix(prefix, place.accountSid, place.day)}${messageSid}.json`,
+            )
+          : undefined);
+      if (record) records.push(record);
     }
     return { entries, records };
   };
@@ -395,30 +483,8 @@ export const createArchiveReader = (options: ArchiveReaderOptions): ArchiveReade
       { expiresIn: expiresInSeconds },
     );
 
-  const messageRecords = async (
-    entries: readonly ArchiveEntry[],
-  ): Promise<StoredMessageRecord[]> => {
-    const keys = new Set(
-      entries.map(
-        (entry) => `${entry.key.slice(0, entry.key.lastIndexOf('/') + 1)}${MESSAGE_RECORD_FILE}`,
-      ),
-    );
-    const found: StoredMessageRecord[] = [];
-    for (const key of keys) {
-      try {
-        const output = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-        const text = (await output.Body?.transformToString('utf8')) ?? '';
-        found.push({ key, size: Buffer.byteLength(text), record: parseMessageRecord(text) });
-      } catch (error) {
-        if (statusOf(error) === 404 || error instanceof InvalidMessageRecordError) continue;
-        throw error;
-      }
-    }
-    return found;
-  };
-
-  const messageRecordOf = async (mediaKey: string): Promise<RecordLookup> => {
-    const key = recordKeyBeside(mediaKey);
+  /** One GET (checksum mode) of a record key: absent, found, or unreadable. */
+  const readRecord = async (key: string): Promise<RecordLookup> => {
     let output: GetObjectCommandOutput;
     try {
       output = await s3.send(
@@ -444,6 +510,30 @@ export const createArchiveReader = (options: ArchiveReaderOptions): ArchiveReade
       }
       throw error;
     }
+  };
+
+  /**
+   * The record at its own key (one GET), else where archives before `_records/` kept it, beside
+   * the media (a second GET only when the first found nothing).
+   */
+  const messageRecordOf = async (mediaKey: string): Promise<RecordLookup> => {
+    const found = await readRecord(recordKeyFor(mediaKey));
+    if (found.state !== 'absent') return found;
+    const legacy = await readRecord(legacyRecordKeyFor(mediaKey));
+    return legacy.state === 'absent' ? found : legacy;
+  };
+
+  const messageRecords = async (
+    entries: readonly ArchiveEntry[],
+  ): Promise<StoredMessageRecord[]> => {
+    const firstOf = new Map(entries.map((entry) => [recordKeyFor(entry.key), entry.key]));
+    const found: StoredMessageRecord[] = [];
+    for (const mediaKey of firstOf.values()) {
+      const lookup = await messageRecordOf(mediaKey);
+      if (lookup.state !== 'found') continue;
+      found.push({ key: lookup.key, size: lookup.bytes.length, record: lookup.record });
+    }
+    return found;
   };
 
   return {

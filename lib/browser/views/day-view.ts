@@ -1,4 +1,4 @@
-import { recordKeyBeside } from '../../domain/message-record.ts';
+import { recordKeyFor } from '../../domain/message-record.ts';
 import type { ReadVerdict } from '../../domain/read-verification.ts';
 import type { Day } from '../../domain/utc-day.ts';
 import type { ArchiveEntry } from '../../ports/archive-reader.ts';
@@ -56,7 +56,7 @@ ${groups.length === 0 ? html`<p>No media archived on this day.</p>` : ''}
 ${groups.map((listed) => {
   const first = listed[0] as ArchiveEntry;
   const id = `m-${first.messageSid}`;
-  const recordKey = recordKeyBeside(first.key);
+  const recordKey = recordKeyFor(first.key);
   const record = view.records?.get(recordKey);
   const group = inMessageOrder(
     listed,

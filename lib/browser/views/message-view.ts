@@ -23,7 +23,7 @@ export interface MessageMedia {
 export interface MessageView {
   messageSid: string;
   media: MessageMedia[];
-  /** `message.json` beside the media, when one was written. */
+  /** The message record (`_records/…/{MessageSid}.json`, or a legacy `message.json`), when one was written. */
   record?: MessageRecord;
   /** How reading the record went; unreadable records are shown as such, not dropped. */
   recordState?: RecordState;

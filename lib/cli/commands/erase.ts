@@ -6,6 +6,7 @@ import {
   erasureReceiptKey,
   serializeErasureReceipt,
 } from '../../domain/erasure.ts';
+import { messageKeyPrefixes } from '../../domain/message-record.ts';
 import { isMessageSid } from '../../domain/sids.ts';
 import type { Day } from '../../domain/utc-day.ts';
 import { erasePrefixes } from '../../use-cases/erase-archive.ts';
@@ -84,11 +85,7 @@ interface Matched {
   messageSid: string;
   day: Day;
   receivedAt?: string;
-  /** `{prefix}{AC}/{YYYY}/{MM}/{DD}/{MessageSid}/`: media and record, every version. */
-  directory: string;
 }
-
-const directoryOf = (key: string) => key.slice(0, key.lastIndexOf('/') + 1);
 
 const matchedMessages = async (
   args: EraseArgs,
@@ -110,7 +107,6 @@ const matchedMessages = async (
         accountSid: first.accountSid,
         messageSid: first.messageSid,
         day: first.day,
-        directory: directoryOf(first.key),
       },
     ];
   }
@@ -124,7 +120,6 @@ const matchedMessages = async (
     messageSid: m.messageSid,
     day: m.day,
     receivedAt: m.receivedAt,
-    directory: directoryOf(m.recordKey),
   }));
 };
 
@@ -134,10 +129,8 @@ const runErase = async (args: EraseArgs, io: RunContext): Promise<number> => {
   const eraser = archive.eraser();
   const messages = await matchedMessages(args, context, io);
   const prefix = config.archivePrefix;
-  const prefixes = messages.flatMap((m) => [
-    m.directory,
-    `${prefix}_index/${m.messageSid}/${m.accountSid}/${m.day.replace(/-/g, '/')}`,
-  ]);
+  // Media, record and index entry, in the layout of every version that wrote them.
+  const prefixes = messages.flatMap((m) => messageKeyPrefixes(prefix, m));
   const now = io.now();
   const plan = await erasePrefixes(eraser, prefixes, {
     now,

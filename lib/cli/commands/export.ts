@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import yazl from 'yazl';
 import { formatBytes } from '../../domain/bytes.ts';
 import { countOf } from '../../domain/count.ts';
-import { recordKeyBeside } from '../../domain/message-record.ts';
+import { recordKeyFor } from '../../domain/message-record.ts';
 import { involves } from '../../domain/participant.ts';
 import {
   type ReadVerdict,
@@ -234,7 +234,7 @@ const runExport = async (args: ExportArgs, io: RunContext): Promise<number> => {
         progress.update(`listing ${day} (${index + 1}/${days.length} days)`);
         const byDirectory = new Map<string, ArchiveEntry[]>();
         for await (const entry of context.reader.listDay(account, day)) {
-          const directory = recordKeyBeside(entry.key);
+          const directory = recordKeyFor(entry.key);
           byDirectory.set(directory, [...(byDirectory.get(directory) ?? []), entry]);
         }
         for (const entries of byDirectory.values()) {
@@ -340,7 +340,8 @@ are listed in SHA256SUMS.unverified), so sha256sum -c vouches only for proven by
   --local                the local stack's S3
   -h, --help             this help
 
-Layout: {AC}/{YYYY}/{MM}/{DD}/{MessageSid}/{MediaSid}.{ext} and …/message.json as in the bucket,
+Layout: {AC}/{YYYY}/{MM}/{DD}/{MessageSid}/{MediaSid}.{ext} and _records/{AC}/{YYYY}/{MM}/{DD}/
+{MessageSid}.json (…/message.json in older archives) as in the bucket,
 manifest.json (every file with its key, size, SHA-256, message and media SID, verifiedAgainst)
 and SHA256SUMS (sha256sum format, every verified file, manifest.json included).
 `;

@@ -1,5 +1,4 @@
 import pLimit from 'p-limit';
-import { MESSAGE_RECORD_FILE } from '../../domain/message-record.ts';
 import { isMediaSid, isMessageSid } from '../../domain/sids.ts';
 import type { Day } from '../../domain/utc-day.ts';
 import type { LegalHolds } from '../../ports/legal-holds.ts';
@@ -76,30 +75,17 @@ const keysFor = async (args: HoldArgs, context: CommandContext): Promise<string[
     ];
   }
   context.progress.update(`looking up message ${args.target}`);
-  const entries = await context.reader.findMessage(args.target, args.date);
+  // The record is held as an object, whatever it says: the lookup that finds the media names it
+  // (its own key, or a legacy `message.json` beside the media).
+  const { entries, records } = context.reader.findMessageFiles
+    ? await context.reader.findMessageFiles(args.target, args.date)
+    : { entries: await context.reader.findMessage(args.target, args.date), records: [] };
   if (entries.length === 0) {
     throw new NotInArchiveError(
       `message ${args.target} not found${args.date ? ` on ${args.date}` : ''}`,
     );
   }
-  // The record is held as an object, whatever it says: a HEAD per message directory finds it.
-  const recordKeys = new Set(
-    entries.map(
-      (entry) => `${entry.key.slice(0, entry.key.lastIndexOf('/') + 1)}${MESSAGE_RECORD_FILE}`,
-    ),
-  );
-  const records: string[] = [];
-  for (const key of recordKeys) {
-    try {
-      await context.reader.describe(key);
-      records.push(key);
-    } catch (error) {
-      const status = (error as { $metadata?: { httpStatusCode?: number } })?.$metadata
-        ?.httpStatusCode;
-      if (status !== 404) throw error;
-    }
-  }
-  return [...entries.map((entry) => entry.key), ...records];
+  return [...entries.map((entry) => entry.key), ...records.map((record) => record.key)];
 };
 
 /**

@@ -2,8 +2,15 @@ import { archiveKeyFor } from '../../domain/archive-key.ts';
 import type { ArchiveProof } from '../../domain/archive-proof.ts';
 import { OverwriteRefusedError } from '../../domain/errors.ts';
 import type { MediaJob } from '../../domain/media-job.ts';
+import { isRecordable } from '../../domain/message-record.ts';
 import { MetricName, MetricUnit } from '../../domain/metric-names.ts';
-import type { ArchiveStore, MediaRef, MediaSource, StoredObject } from '../../ports/pipeline.ts';
+import type {
+  ArchiveStore,
+  MediaRef,
+  MediaSource,
+  MessageRecordStore,
+  StoredObject,
+} from '../../ports/pipeline.ts';
 import type { Log, MetricSink } from '../../ports/telemetry.ts';
 
 /** The settings archiveMedia reads (lib/config's ArchiverConfig satisfies it). */
@@ -27,6 +34,11 @@ export interface ArchiveMediaDeps {
   isAllowedAccount?: (accountSid: string) => boolean;
   source: MediaSource;
   store: ArchiveStore;
+  /**
+   * Present where message records are written (the archiver Lambda): a recordable job's message is
+   * then indexed by its record, and no index marker is written for it.
+   */
+  records?: MessageRecordStore | undefined;
   config: ArchiveMediaConfig;
   logger: ArchiveMediaLogger;
   metrics: ArchiveMediaMetrics;
@@ -63,7 +75,23 @@ export interface Invocation {
   metrics: ArchiveMediaMetrics;
   signal: AbortSignal | undefined;
   attempt: number;
+  /** Whether the message's record will index it (`indexedByRecord`): then no marker. */
+  recorded: boolean;
 }
+
+/** Whether this deployment serves the job's account (TWILIO_SUBACCOUNTS, else its own only). */
+export const servesAccount = (
+  deps: Pick<ArchiveMediaDeps, 'isAllowedAccount' | 'config'>,
+  accountSid: string,
+): boolean => deps.isAllowedAccount?.(accountSid) ?? accountSid === deps.config.accountSid;
+
+/**
+ * Whether a record will name this job's message: a record store is configured and the job carries
+ * its message. The record is then the message's only index entry (`_records/{AC}/{day}/`, found by
+ * SID through the day listings); elsewhere the zero-byte `_index/{MessageSid}/…` marker is.
+ */
+export const indexedByRecord = (deps: Pick<ArchiveMediaDeps, 'records'>, job: MediaJob): boolean =>
+  deps.records !== undefined && isRecordable(job);
 
 export const invocationFor = (
   deps: ArchiveMediaDeps,
@@ -84,6 +112,7 @@ export const invocationFor = (
     metrics: deps.metrics,
     signal: context.signal,
     attempt: context.attempt,
+    recorded: indexedByRecord(deps, job),
   };
 };
 

@@ -8,7 +8,7 @@ import { LOCAL_AWS_CREDENTIALS, LOCAL_REGION } from '../../../lib/config/local-c
 import { type LocalFauxqsServer, startFauxqsServer } from '../../../lib/stand-ins/fauxqs-server.ts';
 
 const BUCKET = 'records';
-const KEY = `media/AC${'a'.repeat(32)}/2026/12/08/MM${'b'.repeat(32)}/message.json`;
+const KEY = `media/_records/AC${'a'.repeat(32)}/2026/12/08/MM${'b'.repeat(32)}.json`;
 
 /**
  * Issue 25: the local stack logged one message record as written twice. Two jobs that complete a

@@ -11,6 +11,7 @@ import { createArchiveReader } from '../../../lib/adapters/s3/s3-archive-reader.
 import type { ArchiveBrowserServer } from '../../../lib/browser/server.ts';
 import { runServe } from '../../../lib/cli/commands/serve.ts';
 import { startLocalArchiveBrowser } from '../../../lib/compose/browser.ts';
+import { recordKeyFor } from '../../../lib/domain/message-record.ts';
 import type { LocalStack } from '../../../lib/local/local-stack.ts';
 import { makeGif, makePdf, makePng } from '../../../lib/stand-ins/demo-media.ts';
 import type { SeededMessage } from '../../../lib/stand-ins/twilio-emulator.ts';
@@ -318,7 +319,11 @@ describe('archive browser in headless Chromium', () => {
     });
     const post = await fetch(url, { method: 'POST', headers });
     const traversal = await fetch(`${browser.pageUrl}media/..%2F..%2Fetc%2Fpasswd`, { headers });
-    const otherKey = await fetch(`${browser.pageUrl}media/_index/${message.sid}`, { headers });
+    // The message's record: an object of the archive, but no media.
+    const otherKey = await fetch(
+      `${browser.pageUrl}media/${recordKeyFor(svgKey).slice('media/'.length)}`,
+      { headers },
+    );
     const page = await fetch(browser.pageUrl, { headers });
 
     // Assess
@@ -410,7 +415,7 @@ describe('archive browser in headless Chromium', () => {
   // Last: it damages the archive the tests above read.
   it('marks a media overwritten after archiving, then an unreadable record, on the day and message pages', async () => {
     // Prepare: what the local S3 made of `hold` (#21): a small XML body over a media, later over the record
-    const recordKey = `${archivedKeys[0]?.slice(0, archivedKeys[0].lastIndexOf('/'))}/message.json`;
+    const recordKey = recordKeyFor(archivedKeys[0] as string);
     await waitFor(
       () =>
         stack.s3.send(new HeadObjectCommand({ Bucket: stack.bucket, Key: recordKey })).then(

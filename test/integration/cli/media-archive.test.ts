@@ -64,6 +64,7 @@ const bodyOf = (mediaSid: string): Buffer => {
   if (!found) throw new Error(`no seed ${mediaSid}`);
   return found.body;
 };
+const keyFor = (item: ArchivedMediaSeed): string => archiveKeyFor(PREFIX, item);
 const keyOf = (mediaSid: string): string => {
   const found = SEEDS.find((item) => item.mediaSid === mediaSid);
   if (!found) throw new Error(`no seed ${mediaSid}`);
@@ -175,7 +176,7 @@ describe('media-archive CLI against fauxqs (S3)', () => {
       });
     });
 
-    it('finds a message without its date in at most 2 listings and no HEAD', async () => {
+    it('finds an indexed message without its date in at most 2 listings and one HEAD (its record)', async () => {
       // Act
       const result = await cli(['ls', '--local', '--message', MMS]);
 
@@ -184,7 +185,7 @@ describe('media-archive CLI against fauxqs (S3)', () => {
       expect(result.stdout.trim().split('\n')).toHaveLength(3);
       const counts = await server.requestCounts();
       expect(counts.GET ?? 0).toBeLessThanOrEqual(2);
-      expect(counts.HEAD ?? 0).toBe(0);
+      expect(counts.HEAD ?? 0).toBe(1);
     });
 
     it('shows the stored received time and file name with --details', async () => {
@@ -480,7 +481,7 @@ describe('media-archive CLI against fauxqs (S3)', () => {
       expect(allowed.code).toBe(0);
       expect(manifest.unreadableRecords).toEqual([
         {
-          key: expect.stringContaining(`${sid('MM', 25)}/message.json`),
+          key: `${PREFIX}_records/${ACCOUNT_A}/2025/01/12/${sid('MM', 25)}.json`,
           reason: 'message record is not JSON',
         },
       ]);
@@ -491,6 +492,116 @@ describe('media-archive CLI against fauxqs (S3)', () => {
         ]),
       );
       expect(Object.values(byPath).sort()).toEqual(['record', 's3-checksum', 's3-checksum']);
+    });
+  });
+
+  describe('both record layouts', () => {
+    // A legacy message: `message.json` beside its media and an `_index/` marker, as versions
+    // before `_records/` wrote them; a current one: media and `_records/…/{MessageSid}.json` only.
+    const day = '2025-01-20';
+    const legacy = seed(
+      { messageSid: sid('MM', 30), mediaSid: sid('ME', 30), receivedAt: `${day}T08:00:00Z` },
+      800,
+      30,
+    );
+    const current = seed(
+      { messageSid: sid('MM', 31), mediaSid: sid('ME', 31), receivedAt: `${day}T09:00:00Z` },
+      700,
+      31,
+    );
+    const legacyRecord = `${PREFIX}${ACCOUNT_A}/2025/01/20/${sid('MM', 30)}/message.json`;
+    const currentRecord = `${PREFIX}_records/${ACCOUNT_A}/2025/01/20/${sid('MM', 31)}.json`;
+
+    beforeAll(async () => {
+      await putArchivedMedia(s3, BUCKET, PREFIX, [legacy]);
+      expect(await putMessageRecord(s3, BUCKET, PREFIX, [legacy], undefined, {}, 'legacy')).toBe(
+        legacyRecord,
+      );
+      await putArchivedMedia(s3, BUCKET, PREFIX, [current], { marker: false });
+      expect(await putMessageRecord(s3, BUCKET, PREFIX, [current])).toBe(currentRecord);
+    });
+
+    it('ls --message finds either message by SID alone, with its record', async () => {
+      // Act
+      const old = await cli(['ls', '--local', '--message', sid('MM', 30), '--details', '--json']);
+      const now = await cli(['ls', '--local', '--message', sid('MM', 31), '--details', '--json']);
+      const dated = await cli(['ls', '--local', '--message', sid('MM', 31), '--date', day]);
+
+      // Assess
+      expect(old.code, old.stderr).toBe(0);
+      expect(now.code, now.stderr).toBe(0);
+      const oldListing = JSON.parse(old.stdout);
+      const nowListing = JSON.parse(now.stdout);
+      expect(oldListing.media.map((m: { key: string }) => m.key)).toEqual([keyFor(legacy)]);
+      expect(oldListing.records.map((r: { key: string }) => r.key)).toEqual([legacyRecord]);
+      expect(oldListing.records[0].record.messageSid).toBe(sid('MM', 30));
+      expect(nowListing.media.map((m: { key: string }) => m.key)).toEqual([keyFor(current)]);
+      expect(nowListing.records.map((r: { key: string }) => r.key)).toEqual([currentRecord]);
+      expect(nowListing.records[0].record.messageSid).toBe(sid('MM', 31));
+      expect(dated.stdout.split('\n').map((line) => line.split('\t')[0])).toEqual([
+        keyFor(current),
+        currentRecord,
+        '',
+      ]);
+    });
+
+    it('get verifies either media against its record, found by SID alone', async () => {
+      // Act
+      const old = await cli([
+        'get',
+        sid('ME', 30),
+        '--message',
+        sid('MM', 30),
+        '--local',
+        '-o',
+        '-',
+      ]);
+      const now = await cli([
+        'get',
+        sid('ME', 31),
+        '--message',
+        sid('MM', 31),
+        '--local',
+        '-o',
+        '-',
+      ]);
+
+      // Assess
+      expect(old.code, old.stderr).toBe(0);
+      expect(now.code, now.stderr).toBe(0);
+      for (const [result, media] of [
+        [old, legacy],
+        [now, current],
+      ] as const) {
+        expect(result.stderr).toContain(
+          `${keyFor(media)}: sha256 ${sha256Hex(media.body)} verified against the message record`,
+        );
+      }
+    });
+
+    it('export ships both records, each where the archive holds it', async () => {
+      // Act
+      const result = await cli(['export', '--local', '--date', day, '-o', 'layouts.zip']);
+      const unzipped = join(workDir, 'layouts');
+      execFileSync('unzip', ['-q', join(workDir, 'layouts.zip'), '-d', unzipped]);
+      const manifest = JSON.parse(await readFile(join(unzipped, 'manifest.json'), 'utf8'));
+
+      // Assess
+      expect(result.code, result.stderr).toBe(0);
+      const records = manifest.files
+        .filter((file: { kind: string }) => file.kind === 'record')
+        .map((file: { key: string; verifiedAgainst: string }) => [file.key, file.verifiedAgainst]);
+      expect(records.sort()).toEqual(
+        [
+          [legacyRecord, 's3-checksum'],
+          [currentRecord, 's3-checksum'],
+        ].sort(),
+      );
+      const media = manifest.files.filter((file: { kind: string }) => file.kind === 'media');
+      expect(media.map((file: { verifiedAgainst: string }) => file.verifiedAgainst)).toEqual([
+        'record',
+        'record',
+      ]);
     });
   });
 

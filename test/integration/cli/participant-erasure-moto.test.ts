@@ -39,14 +39,25 @@ interface Message {
   from: string;
   to: string;
   secret?: string;
+  /** Where its record is: beside its media with an `_index/` marker (versions before `_records/`). */
+  legacy?: boolean;
 }
 
-/** Alice in 1, 2 (as recipient, an old key), 4 (locked media), 5 (outside the window); Bob in 3. */
+/**
+ * Alice in 1, 2 (as recipient, an old key), 4 (locked media), 5 (outside the window); Bob in 3.
+ * 1 and 4 in the legacy layout, the others with their record as their only index.
+ */
 const MESSAGES: Message[] = [
-  { n: 1, day: '2026-12-01', from: `whatsapp:${ALICE}`, to: `whatsapp:${ARCHIVE_NUMBER}` },
+  {
+    n: 1,
+    day: '2026-12-01',
+    from: `whatsapp:${ALICE}`,
+    to: `whatsapp:${ARCHIVE_NUMBER}`,
+    legacy: true,
+  },
   { n: 2, day: '2026-12-02', from: ARCHIVE_NUMBER, to: '+1 (555) 010-0001', secret: OLD_SECRET },
   { n: 3, day: '2026-12-02', from: BOB, to: ARCHIVE_NUMBER },
-  { n: 4, day: '2026-12-03', from: ALICE, to: ARCHIVE_NUMBER },
+  { n: 4, day: '2026-12-03', from: ALICE, to: ARCHIVE_NUMBER, legacy: true },
   { n: 5, day: '2026-12-09', from: ALICE, to: ARCHIVE_NUMBER },
 ];
 
@@ -77,6 +88,8 @@ describe('find and erase by participant (moto_server)', () => {
     const key = archiveKeyFor(PREFIX, seedOf(MESSAGES[n - 1] as Message));
     return key.slice(0, key.lastIndexOf('/') + 1);
   };
+  const recordOf = (n: number) =>
+    `${PREFIX}_records/${ACCOUNT}/${(MESSAGES[n - 1] as Message).day.replaceAll('-', '/')}/${sid('MM', n)}.json`;
 
   beforeAll(async () => {
     // Prepare
@@ -93,12 +106,18 @@ describe('find and erase by participant (moto_server)', () => {
       const seed = seedOf(message);
       // Message 1's media is written twice: its older version must go too.
       for (let copy = 0; copy < (message.n === 1 ? 2 : 1); copy += 1) {
-        await putArchivedMedia(s3, BUCKET, PREFIX, [seed]);
+        await putArchivedMedia(s3, BUCKET, PREFIX, [seed], { marker: message.legacy === true });
       }
       const key = participantKeyOf(message.secret ?? KEY_SECRET);
-      await putMessageRecord(s3, BUCKET, PREFIX, [seed], undefined, {
-        participants: participantsOf(key, { from: message.from, to: message.to }),
-      });
+      await putMessageRecord(
+        s3,
+        BUCKET,
+        PREFIX,
+        [seed],
+        undefined,
+        { participants: participantsOf(key, { from: message.from, to: message.to }) },
+        message.legacy ? 'legacy' : 'records',
+      );
     }
     const locked = archiveKeyFor(PREFIX, seedOf(MESSAGES[3] as Message));
     await s3.send(
@@ -160,7 +179,10 @@ describe('find and erase by participant (moto_server)', () => {
       recordKey: `${dirOf(1)}message.json`,
       mediaKeys: [archiveKeyFor(PREFIX, seedOf(MESSAGES[0] as Message))],
     });
-    expect(result.messages[1].as).toEqual([{ role: 'to', channel: 'sms' }]);
+    expect(result.messages[1]).toMatchObject({
+      as: [{ role: 'to', channel: 'sms' }],
+      recordKey: recordOf(2),
+    });
     expect(found.stdout).not.toContain('5550100001');
   });
 
@@ -255,6 +277,7 @@ describe('find and erase by participant (moto_server)', () => {
     const result = JSON.parse(erased.stdout);
     expect(await versionsUnder(dirOf(1))).toEqual([]);
     expect(await versionsUnder(dirOf(2))).toEqual([]);
+    expect(await versionsUnder(recordOf(2))).toEqual([]);
     expect(await versionsUnder(`${PREFIX}_index/${sid('MM', 1)}/`)).toEqual([]);
     // Message 4: both its objects are locked, one by retention, one by a legal hold.
     expect(result.retained.map((r: { key: string; reason: string }) => [r.key, r.reason])).toEqual(
@@ -268,8 +291,10 @@ describe('find and erase by participant (moto_server)', () => {
     );
     expect(await versionsUnder(dirOf(4))).toHaveLength(2);
     // Everyone else's, and Alice's outside the window, intact.
-    expect(await versionsUnder(dirOf(3))).toHaveLength(2);
-    expect(await versionsUnder(dirOf(5))).toHaveLength(2);
+    expect(await versionsUnder(dirOf(3))).toHaveLength(1);
+    expect(await versionsUnder(recordOf(3))).toHaveLength(1);
+    expect(await versionsUnder(dirOf(5))).toHaveLength(1);
+    expect(await versionsUnder(recordOf(5))).toHaveLength(1);
     const listed = await s3.send(
       new ListObjectsV2Command({ Bucket: BUCKET, Prefix: '_erasures/' }),
     );
@@ -281,18 +306,19 @@ describe('find and erase by participant (moto_server)', () => {
     expect(receipt).toMatchObject({
       schema: 'twilio-media-archiver/erasure-receipt',
       request: { kind: 'participant', since: '2026-12-01', until: '2026-12-05' },
-      // 1: media ×2, record, index ×2 (written twice); 2: media, record, index; 4: index only.
-      counts: { messages: 3, versionsDeleted: 5 + 3 + 1, versionsRetained: 2 },
+      // 1 (legacy): media ×2, record, index ×2 (written twice); 2: media, record (no index
+      // entry: its record is one); 4 (legacy): index only.
+      counts: { messages: 3, versionsDeleted: 5 + 2 + 1, versionsRetained: 2 },
       by: { arn: expect.stringContaining('arn:aws') },
     });
     expect(receiptText).not.toMatch(/5550100001|0100001/);
   });
 
-  it('erase MM… removes one message, and refuses without --yes and on the local S3', async () => {
+  it('erase MM… removes one message, found by its record alone, and refuses without --yes and on the local S3', async () => {
     // Act
     const refused = await run(['erase', sid('MM', 3)]);
     const local = await run(['erase', sid('MM', 3), '--yes', '--local']);
-    const erased = await run(['erase', sid('MM', 3), '--date', '2026-12-02', '--yes']);
+    const erased = await run(['erase', sid('MM', 3), '--yes']);
 
     // Assess
     expect(refused.code).toBe(64);
@@ -301,6 +327,32 @@ describe('find and erase by participant (moto_server)', () => {
     expect(local.stderr).toContain('no object versions');
     expect(erased.code).toBe(0);
     expect(await versionsUnder(dirOf(3))).toEqual([]);
-    expect(await versionsUnder(dirOf(5))).toHaveLength(2);
+    expect(await versionsUnder(recordOf(3))).toEqual([]);
+    expect(await versionsUnder(dirOf(5))).toHaveLength(1);
+    expect(await versionsUnder(recordOf(5))).toHaveLength(1);
+  });
+
+  it('erase MM… of a legacy message removes its media, its record beside them and its index entry', async () => {
+    // Prepare: a legacy message of its own, so the tests above keep theirs.
+    const legacy: Message = {
+      n: 6,
+      day: '2026-12-04',
+      from: BOB,
+      to: ARCHIVE_NUMBER,
+      legacy: true,
+    };
+    const seed = seedOf(legacy);
+    await putArchivedMedia(s3, BUCKET, PREFIX, [seed]);
+    await putMessageRecord(s3, BUCKET, PREFIX, [seed], undefined, {}, 'legacy');
+    const directory = archiveKeyFor(PREFIX, seed).replace(/[^/]+$/, '');
+
+    // Act
+    const erased = await run(['erase', sid('MM', 6), '--yes', '--json']);
+
+    // Assess
+    expect(erased.code, erased.stderr).toBe(0);
+    expect(JSON.parse(erased.stdout).counts).toMatchObject({ messages: 1, versionsDeleted: 3 });
+    expect(await versionsUnder(directory)).toEqual([]);
+    expect(await versionsUnder(`${PREFIX}_index/${sid('MM', 6)}/`)).toEqual([]);
   });
 });

@@ -68,7 +68,7 @@ describe('LOCAL_INTAKE=event-streams: archived from the events the emulator deli
           new ListObjectsV2Command({ Bucket: stack.bucket, Prefix: stack.archivePrefix }),
         );
         return listed.Contents?.map((o) => o.Key ?? '').find(
-          (k) => k.includes(`/${messageSid}/`) && k.endsWith('/message.json'),
+          (k) => k.includes('/_records/') && k.endsWith(`/${messageSid}.json`),
         );
       },
       { timeoutMs: 30_000, what: `the message record of ${messageSid}` },

@@ -63,7 +63,7 @@ describe('participants through the local stack', () => {
     const fromBob = seedOne(2);
     const day = new Date().toISOString().slice(0, 10);
     const recordKey = (sid: string) =>
-      `media/${stack.accountSid}/${day.replaceAll('-', '/')}/${sid}/message.json`;
+      `media/_records/${stack.accountSid}/${day.replaceAll('-', '/')}/${sid}.json`;
 
     // Act
     await postWebhookFor(stack, fromAlice, { from: ALICE });

@@ -130,7 +130,9 @@ describe('write-type CLI commands keep every archived object byte for byte (loca
       expect(key).toBeDefined();
       expect(before.get(key as string)).toBe(media.sha256);
     }
-    expect(keys.some((k) => k.endsWith(`${archived.sid}/message.json`))).toBe(true);
+    expect(keys.some((k) => k.includes('_records/') && k.endsWith(`/${archived.sid}.json`))).toBe(
+      true,
+    );
   });
 
   it.each([

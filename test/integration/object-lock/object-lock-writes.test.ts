@@ -16,6 +16,7 @@ import { runMediaArchive } from '../../helpers/run-cli.ts';
 
 const BUCKET = 'locked-archive';
 const PREFIX = `media/AC${'1'.repeat(32)}/2026/12/01/MM${'2'.repeat(32)}/`;
+const RECORD_KEY = `media/_records/AC${'1'.repeat(32)}/2026/12/01/MM${'2'.repeat(32)}.json`;
 
 /**
  * The archiver's writes against moto_server with a bucket under Object Lock and a default
@@ -75,7 +76,7 @@ describe('writes under Object Lock (moto_server)', () => {
     const bytes = Buffer.from('jpeg bytes under lock');
     const mediaKey = `${PREFIX}ME${'3'.repeat(32)}.jpg`;
     const markerKey = `media/_index/MM${'2'.repeat(32)}/AC${'1'.repeat(32)}/2026/12/01`;
-    const recordKey = `${PREFIX}message.json`;
+    const recordKey = RECORD_KEY;
     const store = createS3ArchiveStore({ client: s3, bucket: BUCKET, putAttempts: 1 });
     const records = createS3MessageRecordStore({ client: s3, bucket: BUCKET });
 
@@ -124,7 +125,7 @@ describe('writes under Object Lock (moto_server)', () => {
       (await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key })))
         .ObjectLockLegalHoldStatus;
     const mediaKey = `${PREFIX}ME${'3'.repeat(32)}.jpg`;
-    const recordKey = `${PREFIX}message.json`;
+    const recordKey = RECORD_KEY;
 
     // Act
     const held = await runMediaArchive(['hold', message, '--date', '2026-12-01', '--json'], env);

@@ -30,11 +30,13 @@ const attachRecordAckLog = (s3: S3Client) => {
     (next, context) => async (args) => {
       const result = await next(args);
       const key = (args.input as { Key?: unknown }).Key;
-      if (context.commandName === 'PutObjectCommand' && String(key).endsWith('/message.json')) {
+      if (context.commandName === 'PutObjectCommand' && String(key).includes('/_records/')) {
         conditions.push((args.input as { IfNoneMatch?: unknown }).IfNoneMatch);
       }
       const sid =
-        typeof key === 'string' ? /\/(MM[0-9a-f]{32})\/message\.json$/.exec(key)?.[1] : undefined;
+        typeof key === 'string'
+          ? /\/_records\/.+\/(MM[0-9a-f]{32})\.json$/.exec(key)?.[1]
+          : undefined;
       if (context.commandName === 'PutObjectCommand' && sid && !acks.has(sid))
         acks.set(sid, Date.now());
       return result;
@@ -50,7 +52,7 @@ const readRecord = async (s3: S3Client, bucket: string, key: string) => {
 };
 
 const recordKeyOf = (accountSid: string, message: SeededMessage, day: string) =>
-  `media/${accountSid}/${day.replaceAll('-', '/')}/${message.sid}/message.json`;
+  `media/_records/${accountSid}/${day.replaceAll('-', '/')}/${message.sid}.json`;
 
 describe('message records and redaction through the local stack', () => {
   let stack: Awaited<ReturnType<typeof startTestStack>>;
@@ -150,7 +152,9 @@ describe('message records and redaction through the local stack', () => {
     );
     const recordPuts = s3Log.filter(
       (e) =>
-        e.method === 'PUT' && e.status === 200 && e.path.endsWith(`${message.sid}/message.json`),
+        e.method === 'PUT' &&
+        e.status === 200 &&
+        decodeURIComponent(e.path).endsWith(recordKeyOf(stack.accountSid, message, day)),
     );
     // Every record write is create-only, and the local S3 answers If-None-Match: * with 412 as S3
     // does (until issue 21 it overwrote, and two jobs completing the message at the same moment
@@ -241,7 +245,33 @@ describe('message records and redaction through the local stack', () => {
     expect(answers.at(-1)).toBe(200);
   });
 
-  it('ls --message lists the record beside the media', async () => {
+  it('a 1-media message writes its media and its record, and nothing else: the record is its index', async () => {
+    // Prepare
+    const message = seedMessage([5_000]);
+    const day = new Date().toISOString().slice(0, 10);
+    const before = (await stack.s3Server.requestLog()).length;
+
+    // Act
+    await postWebhookFor(stack, message, { body: BODY });
+    await waitUntilSettled(stack, () => emulator.messageBody(message.sid) === '', {
+      what: 'the record and redaction',
+    });
+    const writes = (await stack.s3Server.requestLog())
+      .slice(before)
+      .filter((e) => e.method === 'PUT' || e.method === 'POST' || e.method === 'DELETE')
+      .map((e) => decodeURIComponent(e.path.replace(`/${stack.bucket}/`, '')))
+      .filter((key) => key.includes(message.sid));
+
+    // Assess
+    expect(writes.sort()).toEqual(
+      [
+        `media/${stack.accountSid}/${day.replaceAll('-', '/')}/${message.sid}/${message.media[0]?.sid}.png`,
+        recordKeyOf(stack.accountSid, message, day),
+      ].sort(),
+    );
+  });
+
+  it('ls --message finds a message by SID alone through its record, and lists the record', async () => {
     // Prepare
     const message = seedMessage([1_500, 2_500]);
     await postWebhookFor(stack, message, { body: BODY });
@@ -259,7 +289,9 @@ describe('message records and redaction through the local stack', () => {
     const json = JSON.parse(listed.stdout);
     expect(json.count).toBe(2);
     expect(json.records).toHaveLength(1);
-    expect(json.records[0].key).toMatch(new RegExp(`/${message.sid}/message\\.json$`));
+    expect(json.records[0].key).toMatch(
+      new RegExp(`^media/_records/AC[0-9a-f]{32}/.+/${message.sid}\\.json$`),
+    );
     expect(json.records[0]).not.toHaveProperty('record');
     expect(JSON.parse(detailed.stdout).records[0].record.body).toBe(BODY);
   });

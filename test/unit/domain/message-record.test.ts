@@ -4,9 +4,13 @@ import { type MediaJob, parseMediaJob } from '../../../lib/domain/media-job.ts';
 import {
   buildMessageRecord,
   InvalidMessageRecordError,
+  legacyRecordKeyFor,
+  messageKeyPrefixes,
   messageRecordKeyFor,
   parseMessageRecord,
+  parseRecordKey,
   type RecordableJob,
+  recordKeyFor,
   serializeMessageRecord,
 } from '../../../lib/domain/message-record.ts';
 import { participantKeyOf, participantsOf } from '../../../lib/domain/participant.ts';
@@ -35,7 +39,7 @@ const media = {
 };
 
 describe('message record', () => {
-  it('sits beside its media under the received day and reads back as built', () => {
+  it('has one key per message under _records/, by account and received day, and reads back as built', () => {
     // Prepare
     const record = buildMessageRecord(job, [media]);
 
@@ -44,7 +48,7 @@ describe('message record', () => {
 
     // Assess
     expect(messageRecordKeyFor('media/', job)).toBe(
-      `media/${TEST_ACCOUNT_SID}/2025/12/31/${TEST_MESSAGE_SID}/message.json`,
+      `media/_records/${TEST_ACCOUNT_SID}/2025/12/31/${TEST_MESSAGE_SID}.json`,
     );
     expect(parseMessageRecord(text)).toEqual(record);
     // One object on one line, as Athena's JSON SerDe reads records (infra/athena.yml).
@@ -52,6 +56,48 @@ describe('message record', () => {
     expect(text.endsWith('}\n')).toBe(true);
     expect(record).toMatchObject({ body: 'hi', to: '+15005550001', numMedia: 1 });
     expect(record).not.toHaveProperty('from');
+  });
+
+  it('finds a message’s record key, new and legacy, from any of its media keys', () => {
+    // Prepare
+    const recordKey = messageRecordKeyFor('media/', job);
+
+    // Act
+    const fromMedia = recordKeyFor(media.key);
+    const unprefixed = recordKeyFor(media.key.slice('media/'.length));
+
+    // Assess
+    expect(fromMedia).toBe(recordKey);
+    expect(unprefixed).toBe(recordKey.slice('media/'.length));
+    expect(legacyRecordKeyFor(media.key)).toBe(
+      `media/${TEST_ACCOUNT_SID}/2025/12/31/${TEST_MESSAGE_SID}/message.json`,
+    );
+    expect(parseRecordKey('media/', recordKey)).toEqual({
+      accountSid: TEST_ACCOUNT_SID,
+      day: '2025-12-31',
+      messageSid: TEST_MESSAGE_SID,
+    });
+    expect(parseRecordKey('media/', legacyRecordKeyFor(media.key))).toBeUndefined();
+    expect(parseRecordKey('media/', `media/_records/${TEST_ACCOUNT_SID}/2025/12/31.json`)).toBe(
+      undefined,
+    );
+    expect(() => recordKeyFor('media/not-a-media-key')).toThrow(InvalidMessageRecordError);
+  });
+
+  it('names every prefix a message may hold objects under, in either layout', () => {
+    // Act
+    const prefixes = messageKeyPrefixes('media/', {
+      accountSid: TEST_ACCOUNT_SID,
+      messageSid: TEST_MESSAGE_SID,
+      day: '2025-12-31',
+    });
+
+    // Assess
+    expect(prefixes).toEqual([
+      `media/${TEST_ACCOUNT_SID}/2025/12/31/${TEST_MESSAGE_SID}/`,
+      `media/_records/${TEST_ACCOUNT_SID}/2025/12/31/${TEST_MESSAGE_SID}.json`,
+      `media/_index/${TEST_MESSAGE_SID}/${TEST_ACCOUNT_SID}/2025/12/31`,
+    ]);
   });
 
   it.each([

@@ -5,6 +5,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ArchiverConfig } from '../../../lib/config/lambda.ts';
+import { messageIndexKeyFor } from '../../../lib/domain/archive-key.ts';
 import {
   MediaNotDeletableYetError,
   StorageUnavailableError,
@@ -380,6 +381,90 @@ describe('createArchiverHandler', () => {
       // Assess
       expect(response).toEqual({ batchItemFailures: [] });
       expect(calls).toEqual([`get ${key}`, `put ${key}`]);
+    });
+
+    it('indexes a recorded message by its record alone: no marker, except for jobs without their message', async () => {
+      // Prepare
+      const [recorded] = messageJobs(1) as [MediaJob];
+      const unrecorded = mediaJobFactory();
+      for (const _ of [recorded, unrecorded]) {
+        source.fetchAnswers.push({ body: makeMediaBody(100) });
+      }
+      const { calls, records } = recordStore();
+
+      // Act
+      const response = await handler({ records })(
+        sqsEventFactory([
+          record(serializeMediaJob(recorded)),
+          record(serializeMediaJob(unrecorded)),
+        ]),
+        lambdaContext(),
+      );
+
+      // Assess
+      expect(response).toEqual({ batchItemFailures: [] });
+      expect([...store.markers.keys()]).toEqual([messageIndexKeyFor('media/', unrecorded)]);
+      expect(store.puts.map((put) => put.key)).toHaveLength(2);
+      expect(calls).toEqual([
+        `get ${messageRecordKeyFor('media/', recorded)}`,
+        `put ${messageRecordKeyFor('media/', recorded)}`,
+      ]);
+    });
+
+    it('writes the marker of a recorded message only when one of its jobs dead-letters', async () => {
+      // Prepare: the second media's last attempt, Twilio still refusing the DELETE.
+      const job = messageJobs(2)[1] as MediaJob;
+      source.fetchAnswers.push({ body: makeMediaBody(100) });
+      source.deleteAnswers.push(new MediaNotDeletableYetError('20009'));
+      const { records } = recordStore();
+
+      // Act
+      const response = await handler({ records })(
+        sqsEventFactory([record(serializeMediaJob(job), 5)]),
+        lambdaContext(),
+      );
+
+      // Assess
+      expect(response.batchItemFailures).toEqual([]);
+      expect(deadLetter.sent[0]?.errorName).toBe('MediaNotDeletableYetError');
+      expect([...store.markers.keys()]).toEqual([messageIndexKeyFor('media/', job)]);
+    });
+
+    it('writes no marker for a dead-lettered job of an account it does not serve', async () => {
+      // Prepare
+      const job = { ...(messageJobs(1)[0] as MediaJob), accountSid: `AC${'b2'.repeat(16)}` };
+      const { records } = recordStore();
+
+      // Act
+      const response = await handler({ records })(
+        sqsEventFactory([record(serializeMediaJob(job))]),
+        lambdaContext(),
+      );
+
+      // Assess
+      expect(response.batchItemFailures).toEqual([]);
+      expect(deadLetter.sent[0]?.errorName).toBe('ForeignAccountError');
+      expect(store.markers.size).toBe(0);
+    });
+
+    it('dead-letters a recorded message even when its marker cannot be written', async () => {
+      // Prepare
+      const [job] = messageJobs(1) as [MediaJob];
+      source.fetchAnswers.push({ body: makeMediaBody(100) });
+      source.deleteAnswers.push(new MediaNotDeletableYetError('20009'));
+      store.failures.putMarker.push(new StorageUnavailableError('S3 503'));
+      const { records } = recordStore();
+
+      // Act
+      const response = await handler({ records })(
+        sqsEventFactory([record(serializeMediaJob(job), 5)]),
+        lambdaContext(),
+      );
+
+      // Assess
+      expect(response.batchItemFailures).toEqual([]);
+      expect(deadLetter.sent).toHaveLength(1);
+      expect(store.markers.size).toBe(0);
     });
 
     it('fails only the last archived job of the message when its record cannot be written', async () => {

@@ -16,7 +16,7 @@ import { TEST_ACCOUNT_SID, TEST_MESSAGE_SID, testMediaSid } from '../../helpers/
 
 const PREFIX = 'media/';
 const DAY = `${PREFIX}${TEST_ACCOUNT_SID}/2025/03/04/${TEST_MESSAGE_SID}/`;
-const RECORD_KEY = `${DAY}message.json`;
+const RECORD_KEY = `${PREFIX}_records/${TEST_ACCOUNT_SID}/2025/03/04/${TEST_MESSAGE_SID}.json`;
 const sha = (bytes: string) => createHash('sha256').update(bytes).digest('hex');
 const md5 = (bytes: string) => createHash('md5').update(bytes).digest('hex');
 const base64 = (hex: string) => Buffer.from(hex, 'hex').toString('base64');
@@ -333,7 +333,9 @@ describe('recordMessage', () => {
 
     // Assess
     expect(outcome).toEqual({ record: 'written', redaction: 'redacted' });
-    const record = parseMessageRecord(store.records.get(`${subDay}message.json`) ?? '');
+    const record = parseMessageRecord(
+      store.records.get(`${PREFIX}_records/${sub}/2025/03/04/${TEST_MESSAGE_SID}.json`) ?? '',
+    );
     expect(record.accountSid).toBe(sub);
     expect(record.media.map((m) => m.key)).toEqual([
       `${subDay}${testMediaSid(1)}.jpg`,

@@ -132,6 +132,7 @@ describe('archive reader, browsing additions', () => {
 
   it('finds a message from the search box in 2 listings (the index, then the message)', async () => {
     // Prepare
+    s3Mock.on(HeadObjectCommand).rejects(Object.assign(new Error('no'), { name: 'NotFound' }));
     const listed: string[] = [];
     s3Mock.on(ListObjectsV2Command).callsFake((input: ListObjectsV2CommandInput) => {
       listed.push(input.Prefix ?? '');
@@ -151,40 +152,45 @@ describe('archive reader, browsing additions', () => {
     expect(listed).toEqual([`media/_index/${MM}/`, `media/${AC}/2026/11/26/${MM}/`]);
   });
 
-  it('reads the record beside a media: absent, found with S3 evidence, or unreadable, never dropped', async () => {
+  it('reads a message’s record at its own key, else beside its media: absent, found with S3 evidence, or unreadable, never dropped', async () => {
     // Prepare
-    const recordKey = `media/${AC}/2026/11/26/${MM}/message.json`;
+    const recordKey = `media/_records/${AC}/2026/11/26/${MM}.json`;
     const other = `MM${'2'.repeat(32)}`;
-    const record = {
+    const legacy = `MM${'3'.repeat(32)}`;
+    const record = (messageSid: string) => ({
       schema: 'twilio-media-archiver/message-record',
       version: 1,
       accountSid: AC,
-      messageSid: MM,
+      messageSid,
       direction: 'inbound',
       receivedAt: '2026-11-26T10:00:00.000Z',
       numMedia: 0,
       media: [],
-    };
-    s3Mock.on(GetObjectCommand, { Key: recordKey }).callsFake(() => ({
-      Body: Object.assign(Readable.from([]), {
-        transformToByteArray: async () => Buffer.from(JSON.stringify(record)),
-      }),
-      ChecksumSHA256: 'x'.repeat(43).concat('='),
-      ChecksumType: 'FULL_OBJECT',
-    }));
-    s3Mock.on(GetObjectCommand, { Key: `media/${AC}/2026/11/26/${other}/message.json` }).resolves({
-      Body: Object.assign(Readable.from([]), {
-        transformToByteArray: async () => Buffer.from('<LegalHold/>'),
-      }) as never,
     });
+    const stored = (text: string, checksum?: string) => () => ({
+      Body: Object.assign(Readable.from([]), {
+        transformToByteArray: async () => Buffer.from(text),
+      }),
+      ...(checksum ? { ChecksumSHA256: checksum, ChecksumType: 'FULL_OBJECT' } : {}),
+    });
+    s3Mock.on(GetObjectCommand).rejects(Object.assign(new Error('no'), { name: 'NoSuchKey' }));
     s3Mock
-      .on(GetObjectCommand, { Key: `media/${AC}/2026/11/27/${MM}/message.json` })
-      .rejects(Object.assign(new Error('no'), { name: 'NoSuchKey' }));
+      .on(GetObjectCommand, { Key: recordKey })
+      .callsFake(stored(JSON.stringify(record(MM)), 'x'.repeat(43).concat('=')));
+    s3Mock
+      .on(GetObjectCommand, { Key: `media/_records/${AC}/2026/11/26/${other}.json` })
+      .callsFake(stored('<LegalHold/>'));
+    s3Mock
+      .on(GetObjectCommand, { Key: `media/${AC}/2026/11/26/${legacy}/message.json` })
+      .callsFake(stored(JSON.stringify(record(legacy))));
 
     // Act
     const found = await readerOf().messageRecordOf(key(1));
     const unreadable = await readerOf().messageRecordOf(
       `media/${AC}/2026/11/26/${other}/${me(1)}.png`,
+    );
+    const beside = await readerOf().messageRecordOf(
+      `media/${AC}/2026/11/26/${legacy}/${me(1)}.png`,
     );
     const absent = await readerOf().messageRecordOf(`media/${AC}/2026/11/27/${MM}/${me(1)}.png`);
 
@@ -197,15 +203,26 @@ describe('archive reader, browsing additions', () => {
     });
     expect(unreadable).toEqual({
       state: 'unreadable',
-      key: `media/${AC}/2026/11/26/${other}/message.json`,
+      key: `media/_records/${AC}/2026/11/26/${other}.json`,
       reason: 'message record is not JSON',
     });
-    expect(absent.state).toBe('absent');
-    expect(s3Mock.commandCalls(GetObjectCommand).map((c) => c.args[0].input.ChecksumMode)).toEqual([
-      'ENABLED',
-      'ENABLED',
-      'ENABLED',
+    expect(beside).toMatchObject({
+      state: 'found',
+      key: `media/${AC}/2026/11/26/${legacy}/message.json`,
+      record: { messageSid: legacy },
+    });
+    expect(absent).toEqual({ state: 'absent', key: `media/_records/${AC}/2026/11/27/${MM}.json` });
+    const reads = s3Mock.commandCalls(GetObjectCommand).map((c) => c.args[0].input);
+    // One GET where the record is at its own key (or unreadable there); two where it is not.
+    expect(reads.map((input) => input.Key)).toEqual([
+      recordKey,
+      `media/_records/${AC}/2026/11/26/${other}.json`,
+      `media/_records/${AC}/2026/11/26/${legacy}.json`,
+      `media/${AC}/2026/11/26/${legacy}/message.json`,
+      `media/_records/${AC}/2026/11/27/${MM}.json`,
+      `media/${AC}/2026/11/27/${MM}/message.json`,
     ]);
+    expect(reads.every((input) => input.ChecksumMode === 'ENABLED')).toBe(true);
   });
 
   it('opens a media in checksum mode and hands back S3 evidence beside the metadata claim', async () => {

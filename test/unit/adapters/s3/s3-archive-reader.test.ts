@@ -1,4 +1,6 @@
 import {
+  HeadObjectCommand,
+  type HeadObjectCommandInput,
   ListObjectsV2Command,
   type ListObjectsV2CommandInput,
   type ListObjectsV2CommandOutput,
@@ -49,6 +51,14 @@ const serveBucket = (keys: string[], pageSize = 1000) => {
       ...(truncated ? { NextContinuationToken: page[page.length - 1] } : {}),
     };
     return output;
+  });
+  // HEAD answers from the same keys: 404 (NotFound) for the rest.
+  s3Mock.on(HeadObjectCommand).callsFake((input: HeadObjectCommandInput) => {
+    if (sorted.includes(input.Key ?? '')) return { ContentLength: 42, LastModified: new Date(0) };
+    throw Object.assign(new Error('not found'), {
+      name: 'NotFound',
+      $metadata: { httpStatusCode: 404 },
+    });
   });
   return calls;
 };
@@ -118,7 +128,7 @@ describe('createArchiveReader', () => {
     expect(calls[1]?.ContinuationToken).toBe(key(1));
   });
 
-  it('finds a message through its index entry in 2 listings', async () => {
+  it('finds a message through its index entry in 2 listings, and HEADs its record', async () => {
     // Prepare
     const calls = serveBucket([
       key(1),
@@ -137,6 +147,72 @@ describe('createArchiveReader', () => {
       `media/_index/${MM}/`,
       `media/${AC}/2025/03/14/${MM}/`,
     ]);
+    expect(s3Mock.commandCalls(HeadObjectCommand).map((c) => c.args[0].input.Key)).toEqual([
+      `media/_records/${AC}/2025/03/14/${MM}.json`,
+    ]);
+  });
+
+  it('finds a message that only its record indexes: the record days listed, one HEAD a day', async () => {
+    // Prepare
+    const record = `media/_records/${AC}/2025/03/14/${MM}.json`;
+    const calls = serveBucket([
+      key(1),
+      key(2),
+      key(3, AC2),
+      record,
+      `media/_records/${AC}/2025/03/15/${MM.replace('1', '9')}.json`,
+      `media/_records/${AC}/2024/12/31/${MM.replace('1', '8')}.json`,
+    ]);
+    const reader = createArchiveReader({ s3: new S3Client({}), bucket: 'b', prefix: 'media/' });
+
+    // Act
+    const files = await reader.findMessageFiles?.(MM);
+
+    // Assess
+    expect(files?.entries.map((entry) => entry.key)).toEqual([key(1), key(2)]);
+    expect(files?.records).toEqual([{ key: record, size: 42, archivedAt: new Date(0) }]);
+    expect(calls.map((call) => `${call.Prefix}${call.Delimiter ? ' /' : ''}`)).toEqual([
+      `media/_index/${MM}/`,
+      'media/ /',
+      `media/_records/${AC}/ /`,
+      `media/_records/${AC}/2024/ /`,
+      `media/_records/${AC}/2024/12/ /`,
+      `media/_records/${AC}/2025/ /`,
+      `media/_records/${AC}/2025/03/ /`,
+      `media/_records/${AC2}/ /`,
+      `media/${AC}/2025/03/14/${MM}/`,
+    ]);
+    expect(
+      s3Mock
+        .commandCalls(HeadObjectCommand)
+        .map((c) => c.args[0].input.Key)
+        .sort(),
+    ).toEqual([
+      `media/_records/${AC}/2024/12/31/${MM}.json`,
+      `media/_records/${AC}/2025/03/14/${MM}.json`,
+      `media/_records/${AC}/2025/03/15/${MM}.json`,
+    ]);
+  });
+
+  it('with the day, finds a record-only message in one listing per account and one HEAD', async () => {
+    // Prepare
+    const record = `media/_records/${AC}/2025/03/14/${MM}.json`;
+    const calls = serveBucket([key(1), record]);
+    const reader = createArchiveReader({
+      s3: new S3Client({}),
+      bucket: 'b',
+      prefix: 'media/',
+      accountSid: AC,
+    });
+
+    // Act
+    const files = await reader.findMessageFiles?.(MM, '2025-03-14');
+
+    // Assess
+    expect(files?.entries.map((entry) => entry.key)).toEqual([key(1)]);
+    expect(files?.records.map((r) => r.key)).toEqual([record]);
+    expect(calls.map((call) => call.Prefix)).toEqual([`media/${AC}/2025/03/14/${MM}/`]);
+    expect(s3Mock.commandCalls(HeadObjectCommand)).toHaveLength(1);
   });
 
   it('lists accounts with the delimiter, and by skip-scan where no common prefixes come back', async () => {
