@@ -1,4 +1,4 @@
-import { archiveKeyFor, dayPrefix, utcDayParts } from './archive-key.ts';
+import { archiveKeyFor, utcDayParts } from './archive-key.ts';
 import {
   isMessageDirection,
   type JobMessage,
@@ -68,12 +68,6 @@ export interface MessageRecord {
 export type RecordableJob = MediaJob & { message: JobMessage };
 
 export const isRecordable = (job: MediaJob): job is RecordableJob => job.message !== undefined;
-
-/** `{prefix}{AC}/{YYYY}/{MM}/{DD}/{MessageSid}/`: the message's media (and a legacy record). */
-export const messagePrefixFor = (
-  prefix: string,
-  job: Pick<MediaJob, 'accountSid' | 'messageSid' | 'receivedAt'>,
-): string => `${dayPrefix(prefix, job.accountSid, utcDayParts(job.receivedAt))}${job.messageSid}/`;
 
 /** Every record lives under this folder of the archive prefix, and only records do. */
 export const RECORDS_FOLDER = '_records/';

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { eraseVerdict, erasureReceiptKey } from '../../../lib/domain/erasure.ts';
+import {
+  type ErasureReceipt,
+  eraseVerdict,
+  erasureReceiptKey,
+  serializeErasureReceipt,
+} from '../../../lib/domain/erasure.ts';
 
 const NOW = new Date('2026-12-08T00:00:00.000Z');
 const LATER = new Date('2027-12-08T00:00:00.000Z');
@@ -46,5 +51,25 @@ describe('eraseVerdict', () => {
     expect(erasureReceiptKey(NOW, 'ab12cd34')).toBe(
       '_erasures/2026-12-08T00-00-00.000Z-ab12cd34.json',
     );
+  });
+});
+
+describe('serializeErasureReceipt', () => {
+  it('writes the receipt as one JSON document that reads back the same, ending in a newline', () => {
+    // Prepare
+    const receipt = {
+      schema: 'twilio-media-archiver/erasure-receipt',
+      version: 1,
+      erasedAt: '2026-12-08T04:53:42.155Z',
+      request: { kind: 'message', messageSid: 'MM00000000000000000000000000000001' },
+      counts: { messages: 1, keys: 2, versionsDeleted: 2, versionsRetained: 0 },
+    } as unknown as ErasureReceipt;
+
+    // Act
+    const text = serializeErasureReceipt(receipt);
+
+    // Assess
+    expect(text.endsWith('}\n')).toBe(true);
+    expect(JSON.parse(text)).toEqual(receipt);
   });
 });
