@@ -117,10 +117,11 @@ describe('npm run bench:smoke', () => {
   });
 
   it('counts S3 requests on the deployed path by billing class, with message records', () => {
-    // Assess (exact): media PUT + index marker + record per 1-media message, no LIST, one GET;
-    // a 10-media message in one batch adds one marker and one record; a replay writes nothing.
-    expect(written).toContain('| 1-media messages | 2 | 3.00 | 1.00 | 2 | 2 | 2 | 0 | 0 | 2 |');
-    expect(written).toContain('| 10-media messages | 20 | 1.20 | 0.10 | 20 | 2 | 2 | 0 | 0 | 2 |');
+    // Assess (exact): media PUT + record per 1-media message (the record is the index: no
+    // marker), no LIST, one GET; a 10-media message in one batch adds one record; a replay
+    // writes nothing.
+    expect(written).toContain('| 1-media messages | 2 | 2.00 | 1.00 | 2 | 0 | 2 | 0 | 0 | 2 |');
+    expect(written).toContain('| 10-media messages | 20 | 1.10 | 0.10 | 20 | 0 | 2 | 0 | 0 | 2 |');
     expect(written).toMatch(/\| 1-media messages, replayed \| 2 \| 0\.00 \| 2\.00 \|/);
     expect(written).toMatch(/\| 10-media messages, replayed \| 20 \| 0\.00 \| 1\.10 \|/);
     expect(written).toMatch(/\*\*\$\d+\.\d\d\*\*/);
