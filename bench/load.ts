@@ -1,18 +1,20 @@
 /**
  * `npm run bench -- --load`: the throughput model of docs/SCALE.md checked against the real
  * archiver handler. `instances` Lambda instances (the event source mapping's MaximumConcurrency)
- * each take batches of 10 from one queue and run them `inFlight` at a time, against the emulator
- * with the latency profile and Twilio's per-account concurrency limit switched on.
+ * each take batches of `batchSize` from one queue and run them `inFlight` at a time, against the
+ * emulator with the latency profile and Twilio's per-account concurrency limit switched on.
  */
 import { createBenchArchiver } from './archiver.ts';
 import { type BenchStack, recordBatches, seedMedia, startBenchStack } from './stack.ts';
-import { LATENCY_PROFILE } from './throughput.ts';
+import { LATENCY_PROFILE, rebatched } from './throughput.ts';
 
 export interface LoadRun {
   media: number;
   instances: number;
   inFlight: number;
   accountLimit: number;
+  /** Records per invocation (the mapping's batchSize); default 10. */
+  batchSize?: number;
 }
 
 export interface LoadResult extends LoadRun {
@@ -47,7 +49,10 @@ export const runLoad = async (stack: BenchStack, run: LoadRun): Promise<LoadResu
     createBenchArchiver(env, stack.s3Server.endpoint),
   );
   try {
-    const queue = recordBatches(emulator.accountSid, seedMedia(emulator, SIZE, run.media));
+    const queue = rebatched(
+      recordBatches(emulator.accountSid, seedMedia(emulator, SIZE, run.media)),
+      run.batchSize,
+    );
     emulator.clearRequests();
     const start = performance.now();
     // Each instance takes the next batch when its invocation ends, as the mapping's pollers do.
@@ -70,13 +75,15 @@ export const runLoad = async (stack: BenchStack, run: LoadRun): Promise<LoadResu
   }
 };
 
+/** The template's settings (2 invocations × batches of 20, all in flight) at three sizes. */
 export const LOAD_RUNS: LoadRun[] = [
-  { media: 500, instances: 1, inFlight: 10, accountLimit: 20 },
-  { media: 500, instances: 2, inFlight: 10, accountLimit: 20 },
-  { media: 1_000, instances: 2, inFlight: 10, accountLimit: 20 },
-  { media: 2_000, instances: 2, inFlight: 10, accountLimit: 20 },
+  { media: 1_000, instances: 2, inFlight: 20, batchSize: 20, accountLimit: 100 },
+  { media: 5_000, instances: 2, inFlight: 20, batchSize: 20, accountLimit: 100 },
+  { media: 20_000, instances: 2, inFlight: 20, batchSize: 20, accountLimit: 100 },
+  // One invocation: half the throughput, if the model holds.
+  { media: 1_000, instances: 1, inFlight: 20, batchSize: 20, accountLimit: 100 },
   // Over the limit on purpose: twice the account's concurrency in flight.
-  { media: 500, instances: 4, inFlight: 10, accountLimit: 20 },
+  { media: 1_000, instances: 4, inFlight: 20, batchSize: 20, accountLimit: 40 },
 ];
 
 export const runLoads = async (
@@ -87,7 +94,9 @@ export const runLoads = async (
   const results: LoadResult[] = [];
   try {
     for (const run of runs) {
-      log(`load: ${run.media} media, ${run.instances} × ${run.inFlight} in flight`);
+      log(
+        `load: ${run.media} media, ${run.instances} × ${run.inFlight} in flight, batches of ${run.batchSize ?? 10}`,
+      );
       results.push(await runLoad(stack, run));
     }
   } finally {

@@ -36,7 +36,7 @@ const timed = async (work: () => Promise<void>): Promise<number> => {
 };
 
 /** Records regrouped into invocations of `size` (SQS batches across messages, as the mapping makes). */
-const rebatched = <T>(batches: T[][], size: number | undefined): T[][] => {
+export const rebatched = <T>(batches: T[][], size: number | undefined): T[][] => {
   if (size === undefined) return batches;
   const records = batches.flat();
   const out: T[][] = [];
