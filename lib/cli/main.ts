@@ -2,6 +2,7 @@ import { parseArgs } from 'node:util';
 import type { AnyCliCommand, CommandIo } from './command.ts';
 import { command as backfill } from './commands/backfill.ts';
 import { command as connect } from './commands/connect.ts';
+import { command as disconnect } from './commands/disconnect.ts';
 import { command as doctor } from './commands/doctor.ts';
 import { command as erase } from './commands/erase.ts';
 import { command as exportZip } from './commands/export.ts';
@@ -36,6 +37,7 @@ export const COMMANDS: readonly AnyCliCommand[] = [
   find,
   erase,
   connect,
+  disconnect,
 ];
 
 const INTRO = `Usage: media-archive <command> [options]

@@ -41,7 +41,13 @@ export interface EventStreamsClient {
     sinkSid: string,
     types: readonly SubscribedType[],
   ): Promise<EventSubscription>;
+  /** `gone`: Twilio no longer had it (404), which is what a delete wanted. */
+  deleteSubscription(subscriptionSid: string): Promise<DeleteOutcome>;
+  /** Twilio refuses while a subscription still feeds the sink: delete those first. */
+  deleteSink(sinkSid: string): Promise<DeleteOutcome>;
 }
+
+export type DeleteOutcome = 'deleted' | 'gone';
 
 export type EventStreamsClientFactory = (
   accountSid: string,

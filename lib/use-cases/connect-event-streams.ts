@@ -7,6 +7,7 @@ import type {
   SinkTestIdReader,
   SubscribedType,
 } from '../ports/event-streams.ts';
+import { isDeploymentSink, maskTarget, subscriptionsOfSink } from './event-streams-ownership.ts';
 
 /**
  * `media-archive connect`: per account, the Sink pointing at this deployment's intake and a
@@ -49,25 +50,6 @@ export interface AccountConnection {
   problem?: string;
 }
 
-/** Secrets never printed: the sink password in the URL and the Kinesis external id. */
-export const maskTarget = (target: EventSinkTarget): Record<string, unknown> => {
-  if (target.kind === 'kinesis') {
-    return { arn: target.arn, role_arn: target.roleArn, external_id: '****' };
-  }
-  const url = new URL(target.destination);
-  if (url.password !== '') url.password = '****';
-  return { destination: url.toString(), method: 'POST', batch_events: false };
-};
-
-const sameTarget = (a: EventSinkTarget | undefined, b: EventSinkTarget): boolean => {
-  if (!a || a.kind !== b.kind) return false;
-  if (a.kind === 'webhook' && b.kind === 'webhook') return a.destination === b.destination;
-  if (a.kind === 'kinesis' && b.kind === 'kinesis') {
-    return a.arn === b.arn && a.roleArn === b.roleArn && a.externalId === b.externalId;
-  }
-  return false;
-};
-
 const typeList = (types: readonly SubscribedType[]) =>
   types.map((t) => `${t.type}@${t.schemaVersion}`).join(', ');
 
@@ -86,7 +68,7 @@ export const connectEventStreams = async (
     const line = (text: string) => say(`${account.sid}: ${text}`);
 
     const sinks = await client.listSinks();
-    let sink: EventSink | undefined = sinks.find((s) => sameTarget(s.target, plan.target));
+    let sink: EventSink | undefined = sinks.find((s) => isDeploymentSink(s, plan.target));
     if (sink) {
       line(`sink ${sink.sid} exists (${sink.status})`);
     } else if (plan.dryRun) {
@@ -133,7 +115,7 @@ export const connectEventStreams = async (
 
     const sinkSid = sink?.sid;
     const subscriptions = sinkSid
-      ? (await client.listSubscriptions()).filter((s) => s.sinkSid === sinkSid)
+      ? subscriptionsOfSink(await client.listSubscriptions(), sinkSid)
       : [];
     const have = new Set(subscriptions.flatMap((s) => s.types.map((t) => t.type)));
     const missing = SUBSCRIBED_EVENT_TYPES.filter((t) => !have.has(t.type));

@@ -1,5 +1,6 @@
 import { TwilioAuthError, TwilioUnavailableError } from '../../domain/errors.ts';
 import type {
+  DeleteOutcome,
   EventSink,
   EventSinkTarget,
   EventStreamsClient,
@@ -63,8 +64,9 @@ const sinkOf = (raw: Record<string, unknown>): EventSink => ({
 });
 
 /**
- * Events v1 over HTTP. Reads retry (GET is safe); a create is retried only on 429, which Twilio
- * never processed, so a timeout never turns into two sinks. Pages are followed only on the same
+ * Events v1 over HTTP. Reads and deletes retry (GET and DELETE are idempotent: a repeated
+ * DELETE answers 404, read as "gone"); a create is retried only on 429, which Twilio never
+ * processed, so a timeout never turns into two sinks. Pages are followed only on the same
  * origin and list.
  */
 export const createTwilioEventStreams = (
@@ -74,11 +76,12 @@ export const createTwilioEventStreams = (
   const timeoutMs = options.requestTimeoutMs ?? 30_000;
   const path = (rest: string) => `${http.basePath}${rest}`;
 
+  /** A DELETE: `undefined` for 204, `{ gone: true }` for 404 (already deleted: what it wanted). */
   const once = async (
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'DELETE',
     url: URL,
     form?: URLSearchParams,
-  ): Promise<Record<string, unknown>> => {
+  ): Promise<Record<string, unknown> | undefined> => {
     let response: Response;
     try {
       response = await http.fetch(url, {
@@ -97,11 +100,15 @@ export const createTwilioEventStreams = (
         `cannot reach ${url.origin}: ${describeRequestFailure(error)}`,
         { cause: error },
       );
-      throw method === 'GET' ? new Retryable(failure) : failure;
+      throw method === 'POST' ? failure : new Retryable(failure);
     }
     const { status } = response;
     if (status === 200 || status === 201) {
       return readJsonBody(response, `unreadable answer from ${url.pathname}`);
+    }
+    if (method === 'DELETE' && (status === 204 || status === 404)) {
+      await response.body?.cancel();
+      return status === 404 ? { gone: true } : undefined;
     }
     const code = await twilioErrorCode(response);
     const suffix = code === undefined ? '' : ` code ${code}`;
@@ -110,7 +117,7 @@ export const createTwilioEventStreams = (
       const failure = new TwilioUnavailableError(
         `Twilio answered ${status}${suffix} to ${method} ${url.pathname}`,
       );
-      throw method === 'GET' ? new Retryable(failure) : failure;
+      throw method === 'POST' ? failure : new Retryable(failure);
     }
     if (status === 401 || status === 403) {
       throw new TwilioAuthError(`Twilio refused the credential (${status}${suffix})`);
@@ -119,8 +126,17 @@ export const createTwilioEventStreams = (
       `Twilio answered ${status}${suffix} to ${method} ${url.pathname}`,
     );
   };
-  const call = (method: 'GET' | 'POST', url: URL, form?: URLSearchParams) =>
-    retrying(() => once(method, url, form), http.retrying);
+  const call = async (
+    method: 'GET' | 'POST',
+    url: URL,
+    form?: URLSearchParams,
+  ): Promise<Record<string, unknown>> =>
+    (await retrying(() => once(method, url, form), http.retrying)) ?? {};
+  const remove = async (rest: string): Promise<DeleteOutcome> => {
+    const url = new URL(path(rest), http.base.origin);
+    const answer = await retrying(() => once('DELETE', url), http.retrying);
+    return answer?.gone === true ? 'gone' : 'deleted';
+  };
 
   const walk = async (listPath: string, key: string): Promise<Record<string, unknown>[]> => {
     const items: Record<string, unknown>[] = [];
@@ -203,5 +219,8 @@ export const createTwilioEventStreams = (
         types: [...types],
       };
     },
+    deleteSubscription: (subscriptionSid) =>
+      remove(`/v1/Subscriptions/${encodeURIComponent(subscriptionSid)}`),
+    deleteSink: (sinkSid) => remove(`/v1/Sinks/${encodeURIComponent(sinkSid)}`),
   };
 };

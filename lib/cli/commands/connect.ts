@@ -1,20 +1,18 @@
-import { createConnectDeps, createLogTestIdReader } from '../../compose/connect.ts';
-import { createDoctorDeps } from '../../compose/doctor.ts';
-import { readDoctorConfig } from '../../config/doctor.ts';
-import { readStackFile } from '../../config/local-stack-files.ts';
+import { createLogTestIdReader } from '../../compose/connect.ts';
 import { SERVICE_NAME } from '../../domain/service.ts';
 import { isAccountSid } from '../../domain/sids.ts';
-import type { TwilioCredentials } from '../../domain/twilio-credentials.ts';
-import type { AccountDirectory } from '../../ports/pipeline.ts';
 import {
   type AccountConnection,
-  type ConnectAccount,
   type ConnectPlan,
   connectEventStreams,
 } from '../../use-cases/connect-event-streams.ts';
-import { resolveDeployedTarget } from '../../use-cases/connect-target.ts';
 import { defineCommand, type RunContext } from '../command.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.ts';
+import {
+  type EventStreamsScope,
+  resolveDeployedScope,
+  resolveLocalScope,
+} from '../event-streams-scope.ts';
 import { HELP_OPTION, parseOptions } from '../options.ts';
 
 const OPTIONS = {
@@ -91,149 +89,48 @@ const report = async (
 const logsEndpoint = (env: Record<string, string | undefined>): string | undefined =>
   env.AWS_ENDPOINT_URL_CLOUDWATCH_LOGS?.trim() || env.AWS_ENDPOINT_URL?.trim() || undefined;
 
+const planOf = (args: ConnectArgs, scope: EventStreamsScope): ConnectPlan => ({
+  description: scope.description,
+  target: scope.target,
+  accounts: scope.accounts,
+  dryRun: args.dryRun,
+  ...(args.testId ? { testId: args.testId } : {}),
+});
+
 /** A deployed stack: its outputs, the events function's settings and SSM say what to create. */
 const runDeployed = async (
   args: ConnectArgs & { stackName: string },
   io: RunContext,
 ): Promise<number> => {
-  const { env, own } = io;
-  const config = readDoctorConfig(env, args.region ? { region: args.region } : {});
-  const deps = own(await createDoctorDeps(config));
-  const stack = await deps.ports.stack.read(args.stackName);
-  if (!stack)
-    throw new Error(`no stack ${args.stackName} in this region (check --stage and --region)`);
-  const resolved = await resolveDeployedTarget(stack, deps.ports.parameters, args.sink);
-  const connectDeps = createConnectDeps({
-    apiBaseUrl: config.twilioApiBaseUrl,
-    eventsBaseUrl: config.twilioEventsBaseUrl,
-  });
-  let requested = args.accounts;
-  if (!requested && resolved.scope.kind !== 'none') {
-    // Every served subaccount that is active: a closed one is deleted by Twilio in 30 days.
-    const listed = await connectDeps
-      .directory(resolved.mainAccountSid, resolved.mainCredentials)
-      .listSubaccounts();
-    const scope = resolved.scope;
-    requested = [
-      resolved.mainAccountSid,
-      ...listed
-        .filter(
-          (a) =>
-            a.status === 'active' &&
-            (scope.kind === 'all' || (scope.kind === 'list' && scope.sids.includes(a.sid))),
-        )
-        .map((a) => a.sid),
-    ];
-  }
-  const accounts = await accountsToConnect(
-    requested,
-    resolved.mainAccountSid,
-    resolved.mainCredentials,
-    connectDeps.directory,
-  );
+  const scope = await resolveDeployedScope(args, io);
   // Only a Kinesis sink needs validating (Twilio makes webhook sinks active at once).
   const logs =
-    resolved.target.kind === 'kinesis'
-      ? own(
+    scope.target.kind === 'kinesis' && scope.deployed
+      ? io.own(
           createLogTestIdReader({
-            ...(config.region ? { region: config.region } : {}),
-            ...(logsEndpoint(env) ? { endpoint: logsEndpoint(env) as string } : {}),
-            functionName: resolved.eventsFunctionName,
+            ...(scope.deployed.region ? { region: scope.deployed.region } : {}),
+            ...(logsEndpoint(io.env) ? { endpoint: logsEndpoint(io.env) as string } : {}),
+            functionName: scope.deployed.eventsFunctionName,
           }),
         )
       : undefined;
   return report(
     args,
     io,
-    { events: connectDeps.events, ...(logs ? { testIds: logs.reader } : {}) },
-    {
-      description: `media-archive ${args.stackName}`,
-      target: resolved.target,
-      accounts,
-      dryRun: args.dryRun,
-      ...(args.testId ? { testId: args.testId } : {}),
-    },
+    { events: scope.events, ...(logs ? { testIds: logs.reader } : {}) },
+    planOf(args, scope),
   );
 };
 
 const runConnect = async (args: ConnectArgs, io: RunContext): Promise<number> => {
   if (args.stackName !== undefined) return runDeployed({ ...args, stackName: args.stackName }, io);
-  const { env } = io;
-  const fail = (line: string) => {
-    io.stderr.write(`media-archive connect: ${line}\n`);
+  try {
+    const scope = await resolveLocalScope(args, io);
+    return await report(args, io, { events: scope.events }, planOf(args, scope));
+  } catch (error) {
+    io.stderr.write(`media-archive connect: ${(error as Error).message}\n`);
     return EXIT_FAILURE;
-  };
-  const dataDir = env.LOCAL_DATA_DIR?.trim() || '.local';
-  const stack = await readStackFile(dataDir);
-  if (!stack) return fail(`no running local stack found in ${dataDir}/ (start one with npm start)`);
-  if (!stack.emulator?.eventsBaseUrl) {
-    return fail(
-      'the running stack has no Twilio emulator with Event Streams (npm start in demo mode)',
-    );
   }
-  if (!stack.eventsUrl || !stack.eventSink) {
-    return fail(
-      'the running stack has no Event Streams sink (/twilio/events): restart it with npm start',
-    );
-  }
-  const main: TwilioCredentials = {
-    username: stack.accountSid,
-    password: stack.emulator.authToken,
-  };
-  const deps = createConnectDeps({
-    apiBaseUrl: stack.emulator.apiBaseUrl,
-    eventsBaseUrl: stack.emulator.eventsBaseUrl,
-  });
-  const destination = new URL(stack.eventsUrl);
-  destination.username = encodeURIComponent(stack.eventSink.username);
-  destination.password = encodeURIComponent(stack.eventSink.password);
-
-  let accounts: ConnectAccount[];
-  try {
-    accounts = await accountsToConnect(args.accounts, stack.accountSid, main, deps.directory);
-  } catch (error) {
-    return fail((error as Error).message);
-  }
-  try {
-    return await report(
-      args,
-      io,
-      { events: deps.events },
-      {
-        description: 'media-archive local',
-        target: { kind: 'webhook', destination: destination.toString() },
-        accounts,
-        dryRun: args.dryRun,
-        ...(args.testId ? { testId: args.testId } : {}),
-      },
-    );
-  } catch (error) {
-    return fail((error as Error).message);
-  }
-};
-
-/**
- * `--account` names them (the main account or its subaccounts); default: the main account. A
- * subaccount is connected with its own auth token, read with the main credential.
- */
-const accountsToConnect = async (
-  requested: readonly string[] | undefined,
-  mainSid: string,
-  main: TwilioCredentials,
-  directory: (accountSid: string, credentials: TwilioCredentials) => AccountDirectory,
-): Promise<ConnectAccount[]> => {
-  const sids = requested ?? [mainSid];
-  const accounts: ConnectAccount[] = [];
-  for (const sid of sids) {
-    if (sid === mainSid) {
-      accounts.push({ sid, credentials: main });
-      continue;
-    }
-    const sub = await directory(mainSid, main).getSubaccount(sid);
-    if (!sub) throw new Error(`${sid} is not a subaccount of ${mainSid}`);
-    accounts.push({ sid, credentials: { username: sid, password: sub.authToken } });
-  }
-  return accounts;
 };
 
 const HELP = `Usage: media-archive connect (--stage STAGE [--region R] [--stack NAME] [--sink webhook|kinesis] | --local)

@@ -248,8 +248,13 @@ const route = (
     if (!sink) return answer(404, notFound(path));
     if (method === 'GET') return answer(200, sinkJson(base, sink));
     if (method === 'DELETE') {
+      // Twilio documents error 91007 "Sink still in use" (delete its subscriptions first) but
+      // not the HTTP status it comes with: 400 here, as for Twilio's other refusals.
       if (ctx.eventSubscriptions.some((s) => s.sinkSid === sink.sid)) {
-        throw new BadRequestError('Sink is in use by a Subscription');
+        return answer(
+          400,
+          twilioError(400, 91007, 'Sink cannot be deleted because it is still in use'),
+        );
       }
       ctx.sinks.splice(ctx.sinks.indexOf(sink), 1);
       return answer(204);

@@ -163,7 +163,7 @@ describe('runCli', () => {
 
     // Assess
     expect(product.text()).not.toContain('send-test');
-    expect(withLocal.text()).toMatch(/^ {2}send-test {2}--local: archive a test message/m);
-    expect(product.text()).toMatch(/^ {2}redrive {4}move dead-lettered jobs/m);
+    expect(withLocal.text()).toMatch(/^ {2}send-test {3}--local: archive a test message/m);
+    expect(product.text()).toMatch(/^ {2}redrive {5}move dead-lettered jobs/m);
   });
 });

@@ -219,6 +219,12 @@ class World {
         createSubscription: async () => {
           throw new Error('doctor never writes');
         },
+        deleteSubscription: async () => {
+          throw new Error('doctor never writes');
+        },
+        deleteSink: async () => {
+          throw new Error('doctor never writes');
+        },
       }),
       queues: { depth: async () => this.depth },
       metrics: { oldestMessageAgeSeconds: async () => this.oldestAge },

@@ -52,7 +52,7 @@ describe('media-archive doctor (command line)', () => {
     await runCli(['--help'], { stdout: stdout.stream, stderr: capture().stream, env: {} });
 
     // Assess
-    expect(stdout.text()).toMatch(/^ {2}doctor {5}check a deployed stack/m);
+    expect(stdout.text()).toMatch(/^ {2}doctor {6}check a deployed stack/m);
   });
 
   it('requires --stage (exit 64, with where the help is)', async () => {
