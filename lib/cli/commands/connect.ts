@@ -31,7 +31,7 @@ const OPTIONS = {
 const parse = (argv: readonly string[]) => {
   const { values } = parseOptions(argv, OPTIONS);
   if (values.help) return undefined;
-  if (values.local === (values.stage !== undefined)) {
+  if ((values.local ?? false) === (values.stage !== undefined)) {
     throw new UsageError('one of --stage STAGE (a deployed stack) or --local');
   }
   if (values.stage !== undefined && !/^[A-Za-z0-9-]+$/.test(values.stage)) {

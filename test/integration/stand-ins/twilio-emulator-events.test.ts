@@ -112,6 +112,47 @@ describe('twilio emulator: Event Streams (events v1)', () => {
     expect(after.status).toBe(404);
   });
 
+  it('refuses to delete a sink still in use (91007), deletes the subscription then the sink, 404 after', async () => {
+    // Prepare
+    const created = await createWebhookSink(emulator, `${sink.baseUrl}/twilio/events`);
+    const subscription = await subscribe(emulator, created.body.sid, [INBOUND]);
+    const sinkPath = `/v1/Sinks/${created.body.sid}`;
+    const subscriptionPath = `/v1/Subscriptions/${subscription.body.sid}`;
+
+    // Act
+    const inUse = await events(emulator, sinkPath, { method: 'DELETE' });
+    const subscriptionDeleted = await events(emulator, subscriptionPath, { method: 'DELETE' });
+    const sinkDeleted = await events(emulator, sinkPath, { method: 'DELETE' });
+    const again = await events(emulator, sinkPath, { method: 'DELETE' });
+    const subscriptionAgain = await events(emulator, subscriptionPath, { method: 'DELETE' });
+
+    // Assess
+    expect(inUse.status).toBe(400);
+    expect(inUse.body).toMatchObject({ code: 91007, status: 400 });
+    expect(subscriptionDeleted.status).toBe(204);
+    expect(sinkDeleted.status).toBe(204);
+    expect(again.status).toBe(404);
+    expect(subscriptionAgain.status).toBe(404);
+    expect(emulator.sinks).toEqual([]);
+    expect(emulator.eventSubscriptions).toEqual([]);
+  });
+
+  it("answers 404 to deleting another account's sink and leaves it", async () => {
+    // Prepare
+    const sub = emulator.addSubaccount();
+    const created = await createWebhookSink(emulator, `${sink.baseUrl}/twilio/events`);
+
+    // Act
+    const deleted = await events(emulator, `/v1/Sinks/${created.body.sid}`, {
+      method: 'DELETE',
+      as: { sid: sub.sid, token: sub.authToken },
+    });
+
+    // Assess
+    expect(deleted.status).toBe(404);
+    expect(emulator.sinks.map((s) => s.sid)).toEqual([created.body.sid]);
+  });
+
   it('takes a Kinesis sink initialized, then validating after a test, active after Validate with the test id', async () => {
     // Prepare: a Kinesis "stream" that keeps what it is handed
     await emulator.close();

@@ -106,4 +106,31 @@ describe('parseCommandLine', () => {
     expect(error.message).toContain(message);
     expect(error.command).toBe(command);
   });
+  it('asks connect and disconnect for --stage or --local when neither is given', () => {
+    // Act
+    const connect = usageError(['connect']);
+    const disconnect = usageError(['disconnect', '--yes']);
+
+    // Assess
+    expect(connect.message).toBe('one of --stage STAGE (a deployed stack) or --local');
+    expect(disconnect.message).toBe('one of --stage STAGE (a deployed stack) or --local');
+  });
+
+  it('parses disconnect of a stage with accounts; without --yes or --dry-run it refuses', () => {
+    // Act
+    const parsed = parseCommandLine(['disconnect', '--stage', 'prod', '--yes', '--account', AC]);
+    const refused = usageError(['disconnect', '--stage', 'prod']);
+
+    // Assess
+    expect(parsed).toEqual({
+      command: 'disconnect',
+      stage: 'prod',
+      stackName: 'twilio-media-archiver-prod',
+      accounts: [AC],
+      local: false,
+      dryRun: false,
+      json: false,
+    });
+    expect(refused.message).toBe('disconnect deletes at Twilio: add --yes (or --dry-run)');
+  });
 });
