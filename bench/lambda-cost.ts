@@ -7,6 +7,8 @@ export interface ArchiverTemplate {
   memorySizeMb: number;
   /** `custom.archiver.inProcessConcurrency`: ARCHIVER_CONCURRENCY on Lambda. */
   inProcessConcurrency: number;
+  /** `custom.archiver.batchSize`: records per invocation (the event source mapping's). */
+  batchSize: number;
 }
 
 /** The archiver's settings in serverless.yml that decide what its wall time costs. */
@@ -22,6 +24,7 @@ export const readArchiverTemplate = async (template: URL = TEMPLATE): Promise<Ar
   return {
     memorySizeMb: number('memorySize'),
     inProcessConcurrency: number('inProcessConcurrency'),
+    batchSize: number('batchSize'),
   };
 };
 

@@ -21,6 +21,11 @@ export interface BenchResults {
   loadTimes: LoadTimes;
   /** The archiver's memory size and in-process concurrency in serverless.yml (section 8). */
   archiverTemplate: ArchiverTemplate;
+  /**
+   * Section 8b: the archiver alone with the latency profile at the template's in-flight count and
+   * batch size, beside `latency` (the bench's 5 in flight, one message of 10 per batch).
+   */
+  templateLatency?: ThroughputRow[];
 }
 
 type Verdict = 'PASS' | 'MISS' | 'info';
@@ -43,6 +48,8 @@ export const TARGETS = {
   memoryDeltaBytes: 8 * 2 ** 20,
   webhookOverheadP99Ms: 5,
   loadTimeRatio: 0.6,
+  /** Issue 26: GB-s per media at the template's settings ≤ half the bench's 5 in flight. */
+  templateGbsRatio: 0.5,
 };
 
 const mb = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MB`;
@@ -157,6 +164,31 @@ const lambdaCostRows = (results: BenchResults): Row[] => {
       target: 'reported',
       result: 'info',
     };
+  });
+};
+
+/** Section 8b: the template's in-flight and batch size against the bench's own (issue 26). */
+const templateCostRows = (results: BenchResults): Row[] => {
+  const memory = results.archiverTemplate.memorySizeMb;
+  const { inProcessConcurrency, batchSize } = results.archiverTemplate;
+  return (results.templateLatency ?? []).flatMap((row) => {
+    const base = results.latency.find((other) => other.size === row.size);
+    if (!base) return [];
+    const template = gbSecondsPer1000(row.size, median(row.passes.archiver), memory);
+    const bench = gbSecondsPer1000(row.size, median(base.passes.archiver), memory);
+    const ratio = template / bench;
+    return [
+      {
+        section: '8b',
+        measurement: `Lambda cost per 1,000 media at ${memory} MB, archiver at the template's ${inProcessConcurrency} in flight, batches of ${batchSize}, ${LATENCY_LABEL}, ${formatSize(row.size)}`,
+        value: gbs(template),
+        baseline: `archiver, ${results.concurrency} in flight, batches of 10, same run`,
+        baselineValue: gbs(bench),
+        ratio: x(ratio),
+        target: `≤ ${TARGETS.templateGbsRatio}×`,
+        result: verdict(ratio <= TARGETS.templateGbsRatio),
+      },
+    ];
   });
 };
 
@@ -309,6 +341,7 @@ export const buildRows = (results: BenchResults): Row[] => [
   ...webhookRows(results),
   ...coldStartRows(results),
   ...lambdaCostRows(results),
+  ...templateCostRows(results),
 ];
 
 export const machineLines = (results: BenchResults): string[] => {

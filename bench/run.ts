@@ -147,6 +147,22 @@ try {
     log,
   });
 
+  const archiverTemplate = await readArchiverTemplate();
+  log(
+    `bench: 8b · the archiver at the template's ${archiverTemplate.inProcessConcurrency} in flight, batches of ${archiverTemplate.batchSize}, latency profile`,
+  );
+  const benchConcurrency = stack.archiverEnv.ARCHIVER_CONCURRENCY;
+  stack.archiverEnv.ARCHIVER_CONCURRENCY = String(archiverTemplate.inProcessConcurrency);
+  const templateLatency = await measureThroughput(stack, profile.throughput, {
+    latency: true,
+    repeats: profile.repeats,
+    contenders: ['archiver'],
+    batchSize: archiverTemplate.batchSize,
+    log,
+  });
+  if (benchConcurrency === undefined) delete stack.archiverEnv.ARCHIVER_CONCURRENCY;
+  else stack.archiverEnv.ARCHIVER_CONCURRENCY = benchConcurrency;
+
   log('bench: 4 · peak memory, one child process per size');
   const largest = Math.max(...profile.memory.sizes);
   const smallest = Math.min(...profile.memory.sizes);
@@ -177,7 +193,8 @@ try {
     webhook,
     bundles,
     loadTimes,
-    archiverTemplate: await readArchiverTemplate(),
+    archiverTemplate,
+    templateLatency: templateLatency.rows,
   };
   // § 5b, priced with this run's GB-s: the latency profile's smallest size, at the bench's in-flight.
   const { gbSecondsPer1000 } = await import('./lambda-cost.ts');

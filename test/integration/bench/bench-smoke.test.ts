@@ -102,6 +102,20 @@ describe('npm run bench:smoke', () => {
     }
   });
 
+  it("prices the template's in-flight count and batch size beside the bench's own (§ 8b, issue 26)", async () => {
+    // Prepare
+    const template = await readFile(join(ROOT, 'serverless.yml'), 'utf8');
+    const inFlight = /^ {4}inProcessConcurrency:\s*(\d+)/m.exec(template)?.[1];
+    const batch = /^ {2}archiver:\n(?: {4}.*\n|\s*\n)*? {4}batchSize:\s*(\d+)/m.exec(template)?.[1];
+    const rows = written.split('\n').filter((line) => line.startsWith('| 8b | '));
+    // Assess: one row per smoke size, a ratio against the bench's own run, and a verdict
+    expect(rows).toHaveLength(2);
+    for (const row of rows) {
+      expect(row).toContain(`template's ${inFlight} in flight, batches of ${batch}`);
+      expect(row).toMatch(/\| \d+\.\d\d× \| ≤ 0\.5× \| (PASS|MISS) \|$/);
+    }
+  });
+
   it('counts exactly one API GET, redirect, CDN GET, S3 PUT and DELETE per media on the happy path', () => {
     // Assess
     const perMedia = (what: string) => cellValue(written, `happy path: ${what} per media`);

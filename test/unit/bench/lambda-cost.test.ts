@@ -25,7 +25,7 @@ describe('readArchiverTemplate', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  it("reads custom.archiver's memorySize and inProcessConcurrency, not another block's", async () => {
+  it("reads custom.archiver's memorySize, inProcessConcurrency and batchSize, not another block's", async () => {
     // Prepare
     const template = join(dir, 'serverless.yml');
     await writeFile(
@@ -38,9 +38,11 @@ describe('readArchiverTemplate', () => {
         '    timeout: 120',
         '',
         '    memorySize: 768',
+        '    batchSize: 7',
         '    inProcessConcurrency: 3',
         '  queue:',
         '    memorySize: 64',
+        '    batchSize: 99',
         'functions:',
         '  archiver:',
         `    memorySize: $\{self:custom.archiver.memorySize}`,
@@ -50,15 +52,16 @@ describe('readArchiverTemplate', () => {
     // Act
     const settings = await readArchiverTemplate(pathToFileURL(template));
     // Assess
-    expect(settings).toEqual({ memorySizeMb: 768, inProcessConcurrency: 3 });
+    expect(settings).toEqual({ memorySizeMb: 768, inProcessConcurrency: 3, batchSize: 7 });
   });
 
   it('reads the real template', async () => {
     // Act
-    const { memorySizeMb, inProcessConcurrency } = await readArchiverTemplate();
+    const { memorySizeMb, inProcessConcurrency, batchSize } = await readArchiverTemplate();
     // Assess
     expect(memorySizeMb).toBeGreaterThanOrEqual(128);
     expect(memorySizeMb).toBeLessThanOrEqual(10_240);
     expect(inProcessConcurrency).toBeGreaterThanOrEqual(1);
+    expect(batchSize).toBeGreaterThanOrEqual(1);
   });
 });
