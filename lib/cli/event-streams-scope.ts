@@ -2,12 +2,15 @@ import { createConnectDeps } from '../compose/connect.ts';
 import { createDoctorDeps } from '../compose/doctor.ts';
 import { readDoctorConfig } from '../config/doctor.ts';
 import { readStackFile } from '../config/local-stack-files.ts';
+import { SERVICE_NAME } from '../domain/service.ts';
+import { isAccountSid } from '../domain/sids.ts';
 import type { TwilioCredentials } from '../domain/twilio-credentials.ts';
 import type { EventSinkTarget, EventStreamsClientFactory } from '../ports/event-streams.ts';
 import type { AccountDirectory } from '../ports/pipeline.ts';
 import type { ConnectAccount } from '../use-cases/connect-event-streams.ts';
 import { resolveDeployedTarget } from '../use-cases/connect-target.ts';
 import type { RunContext } from './command.ts';
+import { UsageError } from './errors.ts';
 
 /**
  * What `connect` creates and `disconnect` removes, resolved the same way for both: the sink
@@ -142,5 +145,49 @@ export const resolveLocalScope = async (
     target: { kind: 'webhook', destination: destination.toString() },
     accounts: await accountsOf(args.accounts, stack.accountSid, main, deps.directory),
     events: deps.events,
+  };
+};
+
+/** The options `connect` and `disconnect` share: which stack (or the local one), sink and accounts. */
+export const SCOPE_OPTIONS = {
+  local: { type: 'boolean' },
+  stage: { type: 'string' },
+  region: { type: 'string' },
+  stack: { type: 'string' },
+  sink: { type: 'string' },
+  account: { type: 'string' },
+} as const;
+
+export interface ScopeOptionValues {
+  local?: boolean | undefined;
+  stage?: string | undefined;
+  region?: string | undefined;
+  stack?: string | undefined;
+  sink?: string | undefined;
+  account?: string | undefined;
+}
+
+/** `SCOPE_OPTIONS` checked once for both commands: one target, a sane stage, known sink, AC SIDs. */
+export const parseScopeOptions = (values: ScopeOptionValues) => {
+  if ((values.local ?? false) === (values.stage !== undefined)) {
+    throw new UsageError('one of --stage STAGE (a deployed stack) or --local');
+  }
+  if (values.stage !== undefined && !/^[A-Za-z0-9-]+$/.test(values.stage)) {
+    throw new UsageError(`--stage must be letters, digits and dashes, got "${values.stage}"`);
+  }
+  if (values.sink !== undefined && values.sink !== 'webhook' && values.sink !== 'kinesis') {
+    throw new UsageError('--sink must be webhook or kinesis');
+  }
+  const accounts = values.account?.split(',').map((sid) => sid.trim());
+  for (const sid of accounts ?? []) {
+    if (!isAccountSid(sid)) throw new UsageError(`--account must be AC SIDs, got "${sid}"`);
+  }
+  return {
+    ...(values.stage !== undefined
+      ? { stage: values.stage, stackName: values.stack ?? `${SERVICE_NAME}-${values.stage}` }
+      : {}),
+    ...(values.region ? { region: values.region } : {}),
+    ...(values.sink ? { sink: values.sink as 'webhook' | 'kinesis' } : {}),
+    ...(accounts ? { accounts } : {}),
   };
 };

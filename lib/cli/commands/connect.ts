@@ -1,6 +1,5 @@
 import { createLogTestIdReader } from '../../compose/connect.ts';
 import { SERVICE_NAME } from '../../domain/service.ts';
-import { isAccountSid } from '../../domain/sids.ts';
 import {
   type AccountConnection,
   type ConnectPlan,
@@ -10,19 +9,16 @@ import { defineCommand, type RunContext } from '../command.ts';
 import { EXIT_FAILURE, EXIT_OK, UsageError } from '../errors.ts';
 import {
   type EventStreamsScope,
+  parseScopeOptions,
   resolveDeployedScope,
   resolveLocalScope,
+  SCOPE_OPTIONS,
 } from '../event-streams-scope.ts';
 import { HELP_OPTION, parseOptions } from '../options.ts';
 
 const OPTIONS = {
   ...HELP_OPTION,
-  local: { type: 'boolean' },
-  stage: { type: 'string' },
-  region: { type: 'string' },
-  stack: { type: 'string' },
-  sink: { type: 'string' },
-  account: { type: 'string' },
+  ...SCOPE_OPTIONS,
   'dry-run': { type: 'boolean' },
   'test-id': { type: 'string' },
   json: { type: 'boolean' },
@@ -31,30 +27,13 @@ const OPTIONS = {
 const parse = (argv: readonly string[]) => {
   const { values } = parseOptions(argv, OPTIONS);
   if (values.help) return undefined;
-  if ((values.local ?? false) === (values.stage !== undefined)) {
-    throw new UsageError('one of --stage STAGE (a deployed stack) or --local');
-  }
-  if (values.stage !== undefined && !/^[A-Za-z0-9-]+$/.test(values.stage)) {
-    throw new UsageError(`--stage must be letters, digits and dashes, got "${values.stage}"`);
-  }
-  if (values.sink !== undefined && values.sink !== 'webhook' && values.sink !== 'kinesis') {
-    throw new UsageError('--sink must be webhook or kinesis');
-  }
-  const accounts = values.account?.split(',').map((sid) => sid.trim());
-  for (const sid of accounts ?? []) {
-    if (!isAccountSid(sid)) throw new UsageError(`--account must be AC SIDs, got "${sid}"`);
-  }
+  const scope = parseScopeOptions(values);
   const testId = values['test-id'];
   if (testId !== undefined && !/^[\w-]{1,64}$/.test(testId)) {
     throw new UsageError('--test-id must be the test_id of the sink test event');
   }
   return {
-    ...(values.stage !== undefined
-      ? { stage: values.stage, stackName: values.stack ?? `${SERVICE_NAME}-${values.stage}` }
-      : {}),
-    ...(values.region ? { region: values.region } : {}),
-    ...(values.sink ? { sink: values.sink as 'webhook' | 'kinesis' } : {}),
-    ...(accounts ? { accounts } : {}),
+    ...scope,
     dryRun: values['dry-run'] ?? false,
     json: values.json ?? false,
     ...(testId ? { testId } : {}),
