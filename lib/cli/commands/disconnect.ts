@@ -47,7 +47,7 @@ const resourceLine = (r: RemovedResource): string =>
 const summaryOf = (results: readonly AccountDisconnection[], dryRun: boolean): string => {
   const count = (kind: RemovedResource['kind']) =>
     results.flatMap((a) => a.removed).filter((r) => r.kind === kind).length;
-  const verb = dryRun ? 'would delete' : 'deleted';
+  const verb = dryRun ? 'would be deleted' : 'deleted';
   return `${results.length} account(s): ${count('subscription')} subscription(s) and ${count('sink')} sink(s) ${verb}${dryRun ? ' (dry run: nothing deleted)' : ''}`;
 };
 

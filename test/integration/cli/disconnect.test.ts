@@ -111,7 +111,7 @@ describe('media-archive disconnect --local', () => {
     // Assess
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(`would delete\t${ours?.sid}\tsink\t${emulator.accountSid}`);
-    expect(result.stdout).toContain('(dry run: nothing deleted)');
+    expect(result.stdout).toContain('1 sink(s) would be deleted (dry run: nothing deleted)');
     expect(emulator.sinks).toHaveLength(1);
     expect(emulator.eventSubscriptions).toHaveLength(1);
     expect(
