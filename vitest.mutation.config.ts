@@ -18,8 +18,9 @@ export default defineConfig({
       'test/unit/use-cases/record-message.test.ts',
       'test/unit/use-cases/receive-webhook*.test.ts',
       'test/unit/use-cases/account-tokens.test.ts',
+      'test/unit/use-cases/subaccount-listing.test.ts',
       'test/unit/use-cases/archive-media.test.ts',
-      'test/unit/use-cases/archive-media/fetch.test.ts',
+      'test/unit/use-cases/archive-media/*.test.ts',
     ],
   },
 });

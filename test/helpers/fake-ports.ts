@@ -41,8 +41,11 @@ export class FakeArchiveStore implements ArchiveStore {
   raceOnConditionalPut = false;
   /** Bucket versioning: an overwrite keeps the old object (S3 with versioning `Enabled`). */
   versioned = true;
+  /** How often the bucket's versioning was asked (one GetBucketVersioning each on S3). */
+  versioningAsked = 0;
 
   async keepsOldVersions(): Promise<boolean> {
+    this.versioningAsked += 1;
     return this.versioned;
   }
 

@@ -114,6 +114,29 @@ describe('archiveMedia', () => {
       expect(fx.metrics.total(MetricName.MediaArchived)).toBe(1);
       expect(fx.metrics.total(MetricName.BytesArchived)).toBe(5000);
       expect(fx.metrics.total(MetricName.DeletedAtTwilio)).toBe(1);
+      // The marker names the message and its day, nothing more.
+      expect(fx.store.markers.get(messageIndexKeyFor('media/', job))).toEqual({
+        'account-sid': job.accountSid,
+        'message-sid': job.messageSid,
+        'received-at': job.receivedAt,
+      });
+      // Nothing was at the key: no reason to ask the bucket whether it keeps versions.
+      expect(fx.store.versioningAsked).toBe(0);
+      // One line an operator can search: SIDs, what happened, and how S3 vouched for it.
+      expect(fx.logger.lines).toContainEqual({
+        level: 'info',
+        message: 'media archived',
+        fields: expect.objectContaining({
+          key,
+          messageSid: job.messageSid,
+          mediaSid: job.mediaSid,
+          archive: 'archived',
+          twilio: 'deleted',
+          size: 5000,
+          wholeBy: 'announced-length',
+          proof: 's3-checksum',
+        }),
+      });
     });
 
     it('does not write the index marker for media other than the first', async () => {
@@ -247,6 +270,65 @@ describe('archiveMedia', () => {
       ]);
       expect(outcome).toMatchObject({ archive: 'archived', twilio: 'deleted' });
       expect(fx.store.objects.get(key)?.body.equals(body)).toBe(true);
+      expect(fx.logger.lines).toContainEqual({
+        level: 'warn',
+        message: 'object at the archive key lacks S3-confirmed checksums; downloading',
+        fields: expect.objectContaining({ key, mediaSid: job.mediaSid }),
+      });
+    });
+
+    it('on a later delivery that finds nothing at the key, downloads without a warning', async () => {
+      // Prepare
+      const job = mediaJobFactory();
+      fx.source.fetchAnswers.push({ body: makeMediaBody(30, 2) });
+
+      // Act
+      const outcome = await run(job, 2);
+
+      // Assess
+      expect(outcome).toMatchObject({ archive: 'archived', twilio: 'deleted' });
+      expect(fx.logger.lines.filter((line) => line.level === 'warn')).toEqual([]);
+    });
+
+    it('on a bucket that keeps no versions, writes over an unproven copy only create-only, and refuses other bytes', async () => {
+      // Prepare: the local S3, or a bucket with versioning off — an overwrite would lose the old bytes.
+      const body = makeMediaBody(50, 5);
+      const planted = makeMediaBody(50, 6);
+      const job = mediaJobFactory();
+      const key = archiveKeyFor('media/', job);
+      fx.store.versioned = false;
+      fx.store.seed(key, planted, plantedMetadata(50));
+      fx.source.fetchAnswers.push({ body });
+
+      // Act
+      const result = run(job, 2);
+
+      // Assess
+      await expect(result).rejects.toThrow();
+      expect(fx.calls).toContain(`put ${key} if-none-match`);
+      expect(fx.calls).not.toContain(`put ${key}`);
+      expect(fx.store.versioningAsked).toBeGreaterThan(0);
+      expect(fx.store.objects.get(key)?.body.equals(planted)).toBe(true);
+      expect(fx.source.deleted).toEqual([]);
+    });
+
+    it('finds the copy proven and logs how S3 vouched for it, without downloading', async () => {
+      // Prepare
+      const body = makeMediaBody(40, 3);
+      const job = mediaJobFactory();
+      const key = archiveKeyFor('media/', job);
+      fx.store.seed(key, body, verifiedMetadata(body));
+
+      // Act
+      await run(job, 2);
+
+      // Assess
+      expect(fx.source.fetchRequests).toEqual([]);
+      expect(fx.logger.lines).toContainEqual({
+        level: 'info',
+        message: 'S3-confirmed copy found, no download',
+        fields: expect.objectContaining({ mediaSid: job.mediaSid, proof: 'md5-etag' }),
+      });
     });
 
     it("trusts a copy by S3's stored SHA-256 (ChecksumMode) without an md5 in its metadata", async () => {
@@ -404,6 +486,9 @@ describe('archiveMedia', () => {
 
       // Assess
       await expect(result).rejects.toBeInstanceOf(ForeignAccountError);
+      await expect(result).rejects.toThrow(
+        'job belongs to an account this deployment does not serve',
+      );
       expect(fx.calls).toEqual([]);
     });
 
